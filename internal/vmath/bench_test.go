@@ -1,0 +1,64 @@
+package vmath
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// benchN is the benchmark vector length: 50 units × 2000 points.
+const benchN = 100_000
+
+// benchInput returns pre-activations like a trained tanh layer's: mostly
+// |a| < 3 with a tail out to ±8.
+func benchInput() []float64 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	src := make([]float64, benchN)
+	for i := range src {
+		src[i] = 2 * rng.NormFloat64()
+	}
+	return src
+}
+
+func reportPerElement(b *testing.B) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchN, "ns/elem")
+}
+
+func BenchmarkTanhMath(b *testing.B) {
+	src := benchInput()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		for i, x := range src {
+			dst[i] = math.Tanh(x)
+		}
+	}
+	reportPerElement(b)
+}
+
+func BenchmarkTanhFast(b *testing.B) {
+	src := benchInput()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		Tanh(dst, src)
+	}
+	reportPerElement(b)
+}
+
+func BenchmarkTanhGeneric(b *testing.B) {
+	src := benchInput()
+	dst := make([]float64, benchN)
+	for b.Loop() {
+		tanhGeneric(dst, src)
+	}
+	reportPerElement(b)
+}
+
+func BenchmarkTanhDeriv(b *testing.B) {
+	src := benchInput()
+	h := make([]float64, benchN)
+	s := make([]float64, benchN)
+	for b.Loop() {
+		TanhDeriv(h, s, src)
+	}
+	reportPerElement(b)
+}

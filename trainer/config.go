@@ -1,0 +1,280 @@
+package trainer
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// PDE names accepted in Config.PDE.
+const (
+	Convection        = "convection"
+	Reaction          = "reaction"
+	ReactionDiffusion = "rd"
+	Diffusion         = "diffusion"
+)
+
+// Config is everything that defines one training trial. Its zero value is not
+// usable; start from DefaultConfig, which is the paper protocol of
+// Krishnapriyan et al. (2021): convection β=1, sin IC, 2-50-50-50-50-1 tanh,
+// N_f=1000, L-BFGS (history 50, tolerances 1e-7), λ=1.
+//
+// Every field has a JSON name; these names are the setting keys used by
+// sweep specs, `pinnsweep train` flags and stored results (see Set).
+type Config struct {
+	// PDE is one of convection, reaction, rd (reaction-diffusion), diffusion.
+	PDE string `json:"pde"`
+	// Beta is the convection speed β (convection only).
+	Beta float64 `json:"beta"`
+	// Rho is the reaction rate ρ (reaction, rd).
+	Rho float64 `json:"rho"`
+	// Nu is the diffusion coefficient ν (rd, diffusion).
+	Nu float64 `json:"nu"`
+	// IC names the initial condition h(x): sin, gauss, sin2, cos, step-smooth (see ICNames).
+	IC string `json:"ic"`
+
+	// NX and NT are the evaluation grid sizes: x_j = 2πj/NX, t_i = i/(NT-1). Paper: 256 × 100.
+	NX int `json:"nx"`
+	NT int `json:"nt"`
+	// NU is the number of initial-condition points (the first NU x-grid points at t=0; paper 256).
+	NU int `json:"nu_points"`
+	// NB is the number of boundary pairs, one per t-grid value (paper 100).
+	NB int `json:"nb"`
+	// NF is the number of collocation points drawn without replacement
+	// from the grid interior (t>0, x>0).
+	NF int `json:"nf"`
+	// SampleSeed seeds the collocation draw, independent of Seed.
+	SampleSeed int64 `json:"sample_seed"`
+	// Seed seeds the weight initialisation.
+	Seed int64 `json:"seed"`
+
+	// Layers are the hidden-layer widths; the input (2) and output (1) are implied.
+	Layers []int `json:"layers"`
+	// Activation is tanh or sin.
+	Activation string `json:"activation"`
+
+	// Lambda weights the residual MSE: loss = MSE_IC + MSE_BC + λ·MSE_res.
+	Lambda float64 `json:"lambda"`
+	// PeriodicUx adds the u_x periodicity term to the BC loss. "auto" (the
+	// public code's rule: on when ν > 0), "on" or "off".
+	PeriodicUx string `json:"periodic_ux"`
+
+	// Optimizer is lbfgs or adam.
+	Optimizer string `json:"optimizer"`
+	// LR is the learning rate (L-BFGS: step scale, PyTorch's lr; Adam: step size).
+	LR float64 `json:"lr"`
+	// MaxIters caps optimizer iterations (0 = no cap).
+	MaxIters int `json:"max_iters"`
+	// MaxEvals caps loss+gradient evaluations (0 = no cap).
+	MaxEvals int `json:"max_evals"`
+	// MaxSeconds caps training wall time in seconds (0 = no cap); reaching it
+	// ends training normally with StopReason "max_seconds".
+	MaxSeconds float64 `json:"max_seconds"`
+	// History is the L-BFGS history size (PyTorch: 50).
+	History int `json:"history"`
+	// TolGrad and TolChange are PyTorch's absolute L-BFGS tolerances (1e-7).
+	TolGrad   float64 `json:"tol_grad"`
+	TolChange float64 `json:"tol_change"`
+	// HistoryEvery records the loss history every k evaluations (0: 10).
+	HistoryEvery int `json:"history_every"`
+
+	// Threads is the number of goroutines the points are sharded over (0 or 1: one).
+	Threads int `json:"threads"`
+}
+
+// DefaultConfig returns the paper protocol for convection at β = 1.
+func DefaultConfig() Config {
+	return Config{
+		PDE:          Convection,
+		Beta:         1,
+		IC:           "sin",
+		NX:           256,
+		NT:           100,
+		NU:           256,
+		NB:           100,
+		NF:           1000,
+		SampleSeed:   0,
+		Seed:         0,
+		Layers:       []int{50, 50, 50, 50},
+		Activation:   "tanh",
+		Lambda:       1,
+		PeriodicUx:   "auto",
+		Optimizer:    "lbfgs",
+		LR:           1,
+		MaxIters:     100000,
+		MaxEvals:     125000,
+		History:      50,
+		TolGrad:      1e-7,
+		TolChange:    1e-7,
+		HistoryEvery: 10,
+		Threads:      1,
+	}
+}
+
+// UsePeriodicUx reports whether the BC loss includes the u_x periodicity term.
+func (c *Config) UsePeriodicUx() bool {
+	switch c.PeriodicUx {
+	case "on", "true":
+		return true
+	case "off", "false":
+		return false
+	default:
+		return c.Nu > 0
+	}
+}
+
+// SettingNames lists the keys accepted by Set, sorted.
+func SettingNames() []string {
+	t := reflect.TypeOf(Config{})
+	names := make([]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		names = append(names, jsonName(t.Field(i)))
+	}
+	sort.Strings(names)
+	return names
+}
+
+func jsonName(f reflect.StructField) string {
+	tag := f.Tag.Get("json")
+	if i := strings.IndexByte(tag, ','); i >= 0 {
+		tag = tag[:i]
+	}
+	return tag
+}
+
+// Set assigns the setting named key (a JSON field name of Config) from a
+// decoded value: a number, string, bool or list as produced by a YAML or
+// JSON decoder, or a string to be parsed (as given on a command line).
+// It reports an unknown key or a value of the wrong type; it does not check
+// ranges (see Validate).
+func (c *Config) Set(key string, value any) error {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if jsonName(t.Field(i)) != key {
+			continue
+		}
+		if err := assign(v.Field(i), value); err != nil {
+			return fmt.Errorf("setting %q: %w", key, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown setting %q (known: %s)", key, strings.Join(SettingNames(), ", "))
+}
+
+func assign(f reflect.Value, value any) error {
+	switch f.Kind() {
+	case reflect.String:
+		switch x := value.(type) {
+		case string:
+			f.SetString(x)
+		case bool:
+			f.SetString(map[bool]string{true: "on", false: "off"}[x])
+		default:
+			return fmt.Errorf("want a string, got %v (%T)", value, value)
+		}
+	case reflect.Int, reflect.Int64:
+		n, err := toInt(value)
+		if err != nil {
+			return err
+		}
+		f.SetInt(n)
+	case reflect.Float64:
+		x, err := toFloat(value)
+		if err != nil {
+			return err
+		}
+		f.SetFloat(x)
+	case reflect.Slice: // []int
+		var items []any
+		switch x := value.(type) {
+		case []any:
+			items = x
+		case []int:
+			for _, n := range x {
+				items = append(items, n)
+			}
+		case string:
+			s := strings.NewReplacer("-", ",", "x", ",", " ", "").Replace(x)
+			for _, p := range strings.Split(s, ",") {
+				if p != "" {
+					items = append(items, p)
+				}
+			}
+		default:
+			return fmt.Errorf("want a list of integers, got %v (%T)", value, value)
+		}
+		out := reflect.MakeSlice(f.Type(), 0, len(items))
+		for _, it := range items {
+			n, err := toInt(it)
+			if err != nil {
+				return err
+			}
+			out = reflect.Append(out, reflect.ValueOf(int(n)))
+		}
+		f.Set(out)
+	default:
+		return fmt.Errorf("unsupported field kind %s", f.Kind())
+	}
+	return nil
+}
+
+func toInt(value any) (int64, error) {
+	switch x := value.(type) {
+	case int:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case uint64:
+		if x > math.MaxInt64 {
+			return 0, fmt.Errorf("integer %d out of range", x)
+		}
+		return int64(x), nil
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+			return 0, fmt.Errorf("want an integer, got %v", x)
+		}
+		return int64(x), nil
+	case json.Number:
+		return x.Int64()
+	case string:
+		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+		if err != nil {
+			f, ferr := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if ferr != nil || f != math.Trunc(f) {
+				return 0, fmt.Errorf("want an integer, got %q", x)
+			}
+			return int64(f), nil
+		}
+		return n, nil
+	default:
+		return 0, fmt.Errorf("want an integer, got %v (%T)", value, value)
+	}
+}
+
+func toFloat(value any) (float64, error) {
+	switch x := value.(type) {
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case uint64:
+		return float64(x), nil
+	case float64:
+		return x, nil
+	case json.Number:
+		return x.Float64()
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return 0, fmt.Errorf("want a number, got %q", x)
+		}
+		return f, nil
+	default:
+		return 0, fmt.Errorf("want a number, got %v (%T)", value, value)
+	}
+}

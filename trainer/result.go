@@ -1,0 +1,77 @@
+package trainer
+
+// Trial statuses reported in Result.Status.
+const (
+	// StatusDone: training ended by a stopping rule or budget and was evaluated.
+	StatusDone = "done"
+	// StatusDiverged: the loss or gradient became NaN or Inf.
+	StatusDiverged = "diverged"
+	// StatusCancelled: the context was cancelled before training finished.
+	StatusCancelled = "cancelled"
+)
+
+// HistoryPoint is one entry of the thinned loss history.
+type HistoryPoint struct {
+	Eval    int     `json:"eval"`
+	Iter    int     `json:"iter"`
+	Seconds float64 `json:"seconds"`
+	Loss    float64 `json:"loss"`
+	LossIC  float64 `json:"loss_ic"`
+	LossBC  float64 `json:"loss_bc"`
+	LossRes float64 `json:"loss_res"`
+}
+
+// Result is the outcome of one trial: its settings, metrics on the full
+// evaluation grid, loss terms, history and costs.
+type Result struct {
+	Config Config `json:"config"`
+	// Status is done, diverged or cancelled.
+	Status string `json:"status"`
+	// StopReason says which rule ended training (e.g. tol_change, max_iters, max_seconds).
+	StopReason string `json:"stop_reason"`
+	// PeriodicUx records whether the u_x periodicity term was in the BC loss.
+	PeriodicUx bool `json:"periodic_ux"`
+
+	// RelL2 is ‖û−u‖₂/‖u‖₂ on the full NX × NT grid.
+	RelL2 float64 `json:"rel_l2"`
+	// AbsErr is the mean absolute error on the grid.
+	AbsErr float64 `json:"abs_err"`
+	// LinfRel is max|û−u| / max|u| on the grid.
+	LinfRel float64 `json:"linf_rel"`
+
+	// Loss and its terms at the final parameters (λ already applied to Loss, not to LossRes).
+	Loss    float64 `json:"loss"`
+	LossIC  float64 `json:"loss_ic"`
+	LossBC  float64 `json:"loss_bc"`
+	LossRes float64 `json:"loss_res"`
+	// ResidualGrid is the mean squared PDE residual over every interior grid point (t>0).
+	ResidualGrid float64 `json:"residual_grid"`
+	// ResidualTrain is the mean squared PDE residual on the training collocation points.
+	ResidualTrain float64 `json:"residual_train"`
+
+	Evals      int     `json:"evals"`
+	Iterations int     `json:"iterations"`
+	Seconds    float64 `json:"seconds"`
+
+	History []HistoryPoint `json:"history,omitempty"`
+	// Version is the pinnsweep trainer version that produced the result.
+	Version string `json:"version"`
+}
+
+// Progress is reported to Options.Progress during training.
+type Progress struct {
+	Evals   int
+	Iter    int
+	Loss    float64
+	Seconds float64
+}
+
+// Options are run-time hooks that do not change the result.
+// The zero value reports nothing.
+type Options struct {
+	// Progress, if set, is called every Config.HistoryEvery evaluations.
+	Progress func(Progress)
+}
+
+// Version is the trainer's version, recorded in every Result.
+const Version = "0.1.0"

@@ -1,0 +1,187 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/pinnsweep/pinnsweep/trainer/optim"
+	"github.com/pinnsweep/pinnsweep/trainer/refsol"
+)
+
+// session is one training run: the model, the loss, the clock and the
+// bookkeeping shared by every strategy.
+type session struct {
+	cfg     Config
+	opts    Options
+	start   time.Time
+	evals   int
+	iters   int
+	res     *Result
+	pr      *problem
+	lastF   float64
+	every   int
+	nextLog int
+}
+
+// objective wraps pr.eval with evaluation counting, history and progress.
+func (s *session) objective(pr *problem) optim.Func {
+	return func(x, grad []float64) float64 {
+		f := pr.eval(x, grad)
+		s.evals++
+		s.lastF = f
+		if s.evals >= s.nextLog {
+			s.nextLog = s.evals + s.every
+			el := time.Since(s.start).Seconds()
+			s.res.History = append(s.res.History, HistoryPoint{Eval: s.evals, Iter: s.iters, Seconds: el, Loss: f,
+				LossIC: pr.terms[termIC], LossBC: pr.terms[termBC], LossRes: pr.terms[termRes]})
+			if s.opts.Progress != nil {
+				s.opts.Progress(Progress{Evals: s.evals, Iter: s.iters, Loss: f, Seconds: el})
+			}
+		}
+		return f
+	}
+}
+
+// minimize runs the configured optimizer on pr from x with the session's
+// remaining budget and returns the stop reason.
+func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIters int) (string, error) {
+	set := optim.Settings{
+		LR:        s.cfg.LR,
+		History:   s.cfg.History,
+		TolGrad:   s.cfg.TolGrad,
+		TolChange: s.cfg.TolChange,
+		MaxIters:  maxIters,
+	}
+	if s.cfg.MaxEvals > 0 {
+		left := s.cfg.MaxEvals - s.evals
+		if left <= 0 {
+			return "max_evals", nil
+		}
+		set.MaxEvals = left
+	}
+	if s.cfg.MaxSeconds > 0 {
+		left := s.cfg.MaxSeconds - time.Since(s.start).Seconds()
+		if left <= 0 {
+			return "max_seconds", nil
+		}
+		set.MaxSeconds = left
+	}
+	iters0 := s.iters
+	set.Callback = func(p optim.Progress) { s.iters = iters0 + p.Iter }
+	var r optim.Result
+	var err error
+	switch s.cfg.Optimizer {
+	case "adam":
+		r, err = optim.NewAdam(len(x), set).Minimize(ctx, s.objective(pr), x)
+	default:
+		r, err = optim.NewLBFGS(len(x), set).Minimize(ctx, s.objective(pr), x)
+	}
+	s.iters = iters0 + r.Iters
+	return r.Reason, err
+}
+
+// Train runs one trial: it builds the network, the training points and the
+// loss of cfg, minimises it, and evaluates the result on the full grid.
+//
+// A cancelled ctx stops training within one loss evaluation; the result is
+// then evaluated at the last parameters and has Status "cancelled" (Train
+// also returns ctx's error). A NaN or Inf loss gives Status "diverged" and
+// no error. An invalid cfg returns an error and no result.
+func Train(ctx context.Context, cfg Config, opts Options) (*Result, error) {
+	res, _, err := TrainFields(ctx, cfg, opts)
+	return res, err
+}
+
+// Fields are the exact and predicted solutions on the NX × NT evaluation
+// grid, row-major by t (index i·NX + j), with the coordinates of each point.
+type Fields struct {
+	NX, NT      int
+	X, T        []float64
+	Exact, Pred []float64
+}
+
+// TrainFields is Train that also returns the exact and predicted fields.
+func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Fields, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("invalid config: %w", err)
+	}
+	ic, err := refsol.LookupIC(cfg.IC)
+	if err != nil {
+		return nil, nil, err
+	}
+	exact, err := refsol.Solve(cfg.refProblem(), cfg.grid())
+	if err != nil {
+		return nil, nil, fmt.Errorf("reference solution: %w", err)
+	}
+	m, err := newModel(&cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	op, _ := operatorFor(&cfg)
+	pts := paperPoints(&cfg, ic.H)
+	pr := newProblem(m.nt, m.emb, op, cfg.UsePeriodicUx(),
+		termWeights{ic: 1, bc: 1, res: cfg.Lambda}, pts, max(1, cfg.Threads))
+
+	s := &session{cfg: cfg, opts: opts, start: time.Now(), res: &Result{Config: cfg, Version: Version, PeriodicUx: cfg.UsePeriodicUx()}}
+	s.every = cfg.HistoryEvery
+	if s.every <= 0 {
+		s.every = 10
+	}
+	s.nextLog = 1
+	reason, trainErr := s.minimize(ctx, pr, m.p, cfg.MaxIters)
+	res := s.res
+	res.StopReason = reason
+	res.Status = StatusDone
+	switch {
+	case errors.Is(trainErr, optim.ErrDiverged):
+		res.Status = StatusDiverged
+		trainErr = nil
+	case trainErr != nil && ctx.Err() != nil:
+		res.Status = StatusCancelled
+	case trainErr != nil:
+		return nil, nil, trainErr
+	}
+	fields := s.finish(m, op, pr, pts, exact)
+	if res.Status == StatusDone && !finite(res.RelL2, res.Loss) {
+		res.Status = StatusDiverged
+	}
+	return res, fields, trainErr
+}
+
+// finish evaluates the final model: the loss terms on the training points,
+// the metrics on the full grid, and the PDE residual on the grid interior.
+func (s *session) finish(m *model, op operator, pr *problem, pts pointSet, exact []float64) *Fields {
+	res := s.res
+	c := &s.cfg
+	grad := make([]float64, len(m.p))
+	res.Loss = pr.eval(m.p, grad)
+	res.LossIC, res.LossBC, res.LossRes = pr.terms[termIC], pr.terms[termBC], pr.terms[termRes]
+	g := c.grid()
+	xs, ts := make([]float64, 0, g.Len()), make([]float64, 0, g.Len())
+	for i := 0; i < c.NT; i++ {
+		for j := 0; j < c.NX; j++ {
+			xs = append(xs, g.X(j))
+			ts = append(ts, g.T(i))
+		}
+	}
+	pred := predict(m.nt, m.emb, m.p, xs, ts)
+	res.RelL2, res.AbsErr, res.LinfRel = refsol.Metrics(pred, exact)
+	ix, it := interiorPoints(c)
+	res.ResidualGrid = meanSquaredResidual(m.nt, m.emb, op, m.p, ix, it)
+	res.ResidualTrain = meanSquaredResidual(m.nt, m.emb, op, m.p, pts.resX, pts.resT)
+	res.Evals, res.Iterations = s.evals, s.iters
+	res.Seconds = time.Since(s.start).Seconds()
+	return &Fields{NX: c.NX, NT: c.NT, X: xs, T: ts, Exact: exact, Pred: pred}
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
