@@ -8,8 +8,8 @@ import (
 )
 
 // activation applies σ and its first three derivatives elementwise. The
-// derivative streams need σ' (first order), σ'' (second-order streams and
-// every reverse pass through a first-order stream) and σ''' (the reverse
+// derivative streams need σ' (first order), σ” (second-order streams and
+// every reverse pass through a first-order stream) and σ”' (the reverse
 // pass of a second-order stream).
 type activation interface {
 	// eval sets h = σ(a), s1 = σ'(a), s2 = σ''(a) and, if s3 != nil,
@@ -33,7 +33,7 @@ type tanhAct struct{}
 func (tanhAct) name() string { return "tanh" }
 
 // eval uses the fast vectorised tanh; with h = tanh(a): σ' = 1 − h²,
-// σ'' = −2hσ', σ''' = −2σ'(1 − 3h²).
+// σ” = −2hσ', σ”' = −2σ'(1 − 3h²).
 func (tanhAct) eval(h, s1, s2, s3, a []float64) {
 	vmath.TanhDeriv(h, s1, a)
 	s1 = s1[:len(h)]

@@ -84,6 +84,49 @@ type Config struct {
 
 	// Threads is the number of goroutines the points are sharded over (0 or 1: one).
 	Threads int `json:"threads"`
+
+	// Strategy is the training strategy: regular, curriculum, seq2seq,
+	// adaptive or resample (see Strategies).
+	Strategy string `json:"strategy"`
+
+	// CurriculumStart is the first coefficient of the curriculum schedule
+	// (β for convection, ρ for reaction and rd, ν for diffusion).
+	CurriculumStart float64 `json:"curriculum_start"`
+	// CurriculumStages is the number of coefficients in the schedule,
+	// start and target included; 0 picks steps of about 5 (linear).
+	CurriculumStages int `json:"curriculum_stages"`
+	// CurriculumSpacing is linear or geometric.
+	CurriculumSpacing string `json:"curriculum_spacing"`
+	// CurriculumIters caps the iterations of every stage but the last
+	// (which has MaxIters).
+	CurriculumIters int `json:"curriculum_iters"`
+
+	// Seq2SeqDt is the length Δt of a time-marching segment.
+	Seq2SeqDt float64 `json:"seq2seq_dt"`
+	// Seq2SeqWarm starts each segment from the previous segment's weights
+	// instead of a fresh network.
+	Seq2SeqWarm bool `json:"seq2seq_warm"`
+
+	// ResampleEvery is K: collocation points are redrawn every K epochs
+	// (one epoch = one optimizer iteration) by adaptive and resample.
+	ResampleEvery int `json:"resample_every"`
+	// AdaptivePeriod is T, the period in epochs of the cosine mix between
+	// uniform and residual-driven draws.
+	AdaptivePeriod int `json:"adaptive_period"`
+	// StallPatience and StallDelta define a stall: StallPatience epochs
+	// without the loss dropping below best − StallDelta. A stall forces a
+	// uniform resample (a restart).
+	StallPatience int     `json:"stall_patience"`
+	StallDelta    float64 `json:"stall_delta"`
+
+	// PeriodicX is M: the input x is replaced by (cos kx, sin kx), k = 1..M,
+	// which makes u exactly 2π-periodic; the BC loss is then dropped.
+	// 0 keeps the raw x.
+	PeriodicX int `json:"periodic_x"`
+	// FourierT adds that many random Fourier features (cos bt, sin bt) of
+	// t with b ~ N(0, FourierSigma²), drawn from Seed.
+	FourierT     int     `json:"fourier_t"`
+	FourierSigma float64 `json:"fourier_sigma"`
 }
 
 // DefaultConfig returns the paper protocol for convection at β = 1.
@@ -112,6 +155,18 @@ func DefaultConfig() Config {
 		TolChange:    1e-7,
 		HistoryEvery: 10,
 		Threads:      1,
+
+		Strategy:          "regular",
+		CurriculumStart:   1,
+		CurriculumSpacing: "linear",
+		CurriculumIters:   1000,
+		Seq2SeqDt:         0.1,
+		Seq2SeqWarm:       true,
+		ResampleEvery:     50,
+		AdaptivePeriod:    500,
+		StallPatience:     10,
+		StallDelta:        1e-7,
+		FourierSigma:      1,
 	}
 }
 
@@ -183,6 +238,19 @@ func assign(f reflect.Value, value any) error {
 			return err
 		}
 		f.SetInt(n)
+	case reflect.Bool:
+		switch x := value.(type) {
+		case bool:
+			f.SetBool(x)
+		case string:
+			b, err := strconv.ParseBool(strings.TrimSpace(x))
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", x)
+			}
+			f.SetBool(b)
+		default:
+			return fmt.Errorf("want true or false, got %v (%T)", value, value)
+		}
 	case reflect.Float64:
 		x, err := toFloat(value)
 		if err != nil {

@@ -1,5 +1,7 @@
 package trainer
 
+import "math/rand/v2"
+
 // model is a network with its parameters and input embedding.
 type model struct {
 	nt  *network
@@ -7,12 +9,27 @@ type model struct {
 	p   []float64
 }
 
+// newEmbedding returns the input embedding of c: raw (x, t), or the
+// periodic and Fourier features of PeriodicX and FourierT. The Fourier
+// frequencies b_i ~ N(0, FourierSigma²) are drawn from PCG(Seed, 0xf0f0).
+func newEmbedding(c *Config) embedding {
+	if c.PeriodicX == 0 && c.FourierT == 0 {
+		return rawEmbedding{}
+	}
+	e := featureEmbedding{m: c.PeriodicX}
+	rng := rand.New(rand.NewPCG(uint64(c.Seed), 0xf0f0))
+	for i := 0; i < c.FourierT; i++ {
+		e.b = append(e.b, c.FourierSigma*rng.NormFloat64())
+	}
+	return e
+}
+
 func newModel(c *Config) (*model, error) {
 	act, err := activationByName(c.Activation)
 	if err != nil {
 		return nil, err
 	}
-	emb := embedding(rawEmbedding{})
+	emb := newEmbedding(c)
 	sizes := append([]int{emb.dim()}, c.Layers...)
 	sizes = append(sizes, 1)
 	nt, err := newNetwork(sizes, act)
@@ -23,4 +40,3 @@ func newModel(c *Config) (*model, error) {
 	nt.initParams(m.p, c.Seed)
 	return m, nil
 }
-

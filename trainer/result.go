@@ -54,6 +54,10 @@ type Result struct {
 	Seconds    float64 `json:"seconds"`
 
 	History []HistoryPoint `json:"history,omitempty"`
+	// Schedule is the curriculum's coefficient per stage (curriculum only).
+	Schedule []float64 `json:"schedule,omitempty"`
+	// Adaptive records the redraws of adaptive and resample.
+	Adaptive *AdaptiveStats `json:"adaptive,omitempty"`
 	// Version is the pinnsweep trainer version that produced the result.
 	Version string `json:"version"`
 }

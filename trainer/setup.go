@@ -71,6 +71,9 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("periodic_ux = %q: want auto, on or off", c.PeriodicUx)
 	}
+	if err := c.validateStrategy(); err != nil {
+		return err
+	}
 	if err := c.refProblem().Validate(c.grid()); err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/pinnsweep/pinnsweep/trainer/refsol"
 )
 
-// session is one training run: the model, the loss, the clock and the
+// session is one training run: the configuration, the clock and the
 // bookkeeping shared by every strategy.
 type session struct {
 	cfg     Config
@@ -20,10 +20,11 @@ type session struct {
 	evals   int
 	iters   int
 	res     *Result
-	pr      *problem
 	lastF   float64
 	every   int
 	nextLog int
+	// evalCap, if set, runs after every evaluation (adaptive's budget).
+	evalCap func()
 }
 
 // objective wraps pr.eval with evaluation counting, history and progress.
@@ -41,20 +42,35 @@ func (s *session) objective(pr *problem) optim.Func {
 				s.opts.Progress(Progress{Evals: s.evals, Iter: s.iters, Loss: f, Seconds: el})
 			}
 		}
+		if s.evalCap != nil {
+			s.evalCap()
+		}
 		return f
 	}
 }
 
-// minimize runs the configured optimizer on pr from x with the session's
-// remaining budget and returns the stop reason.
-func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIters int) (string, error) {
-	set := optim.Settings{
+// settings are the optimizer settings of cfg for one call of maxIters
+// iterations. A zero tolerance in the Config disables the test.
+func (s *session) settings(maxIters int) optim.Settings {
+	tol := func(v float64) float64 {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	return optim.Settings{
 		LR:        s.cfg.LR,
 		History:   s.cfg.History,
-		TolGrad:   s.cfg.TolGrad,
-		TolChange: s.cfg.TolChange,
+		TolGrad:   tol(s.cfg.TolGrad),
+		TolChange: tol(s.cfg.TolChange),
 		MaxIters:  maxIters,
 	}
+}
+
+// minimize runs a fresh optimizer on pr from x with at most maxIters
+// iterations (0: no cap) and the trial's remaining eval and time budget.
+func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIters int) (string, error) {
+	set := s.settings(maxIters)
 	if s.cfg.MaxEvals > 0 {
 		left := s.cfg.MaxEvals - s.evals
 		if left <= 0 {
@@ -73,10 +89,9 @@ func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIte
 	set.Callback = func(p optim.Progress) { s.iters = iters0 + p.Iter }
 	var r optim.Result
 	var err error
-	switch s.cfg.Optimizer {
-	case "adam":
+	if s.cfg.Optimizer == "adam" {
 		r, err = optim.NewAdam(len(x), set).Minimize(ctx, s.objective(pr), x)
-	default:
+	} else {
 		r, err = optim.NewLBFGS(len(x), set).Minimize(ctx, s.objective(pr), x)
 	}
 	s.iters = iters0 + r.Iters
@@ -84,7 +99,8 @@ func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIte
 }
 
 // Train runs one trial: it builds the network, the training points and the
-// loss of cfg, minimises it, and evaluates the result on the full grid.
+// loss of cfg, minimises it with cfg's strategy, and evaluates the result on
+// the full grid.
 //
 // A cancelled ctx stops training within one loss evaluation; the result is
 // then evaluated at the last parameters and has Status "cancelled" (Train
@@ -103,8 +119,23 @@ type Fields struct {
 	Exact, Pred []float64
 }
 
+// solution is a trained model as the evaluation sees it.
+type solution interface {
+	predict(x, t []float64) []float64
+	meanSquaredResidual(op operator, x, t []float64) float64
+}
+
+func (m *model) predict(x, t []float64) []float64 { return predict(m.nt, m.emb, m.p, x, t) }
+
+func (m *model) meanSquaredResidual(op operator, x, t []float64) float64 {
+	return meanSquaredResidual(m.nt, m.emb, op, m.p, x, t)
+}
+
 // TrainFields is Train that also returns the exact and predicted fields.
 func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Fields, error) {
+	if cfg.Strategy == "" {
+		cfg.Strategy = StrategyRegular
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("invalid config: %w", err)
 	}
@@ -116,22 +147,44 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 	if err != nil {
 		return nil, nil, fmt.Errorf("reference solution: %w", err)
 	}
-	m, err := newModel(&cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	op, _ := operatorFor(&cfg)
-	pts := paperPoints(&cfg, ic.H)
-	pr := newProblem(m.nt, m.emb, op, cfg.UsePeriodicUx(),
-		termWeights{ic: 1, bc: 1, res: cfg.Lambda}, pts, max(1, cfg.Threads))
-
-	s := &session{cfg: cfg, opts: opts, start: time.Now(), res: &Result{Config: cfg, Version: Version, PeriodicUx: cfg.UsePeriodicUx()}}
+	s := &session{cfg: cfg, opts: opts, start: time.Now(),
+		res: &Result{Config: cfg, Version: Version, PeriodicUx: cfg.UsePeriodicUx() && cfg.PeriodicX == 0}}
 	s.every = cfg.HistoryEvery
 	if s.every <= 0 {
 		s.every = 10
 	}
 	s.nextLog = 1
-	reason, trainErr := s.minimize(ctx, pr, m.p, cfg.MaxIters)
+	op, _ := operatorFor(&cfg)
+
+	var sol solution
+	var train pointSet
+	var reason string
+	var trainErr error
+	var pr *problem
+	if cfg.Strategy == StrategySeq2Seq {
+		var st *stitched
+		st, train, reason, trainErr = s.runSeq2Seq(ctx, ic.H)
+		sol = st
+	} else {
+		m, err := newModel(&cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		sol = m
+		train = paperPoints(&cfg, ic.H)
+		switch cfg.Strategy {
+		case StrategyCurriculum:
+			pr, reason, trainErr = s.runCurriculum(ctx, m, train)
+		case StrategyAdaptive, StrategyResample:
+			pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
+		default:
+			pr = s.newProblem(&cfg, m, train)
+			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)
+		}
+		grad := make([]float64, len(m.p))
+		s.res.Loss = pr.eval(m.p, grad)
+		s.res.LossIC, s.res.LossBC, s.res.LossRes = pr.terms[termIC], pr.terms[termBC], pr.terms[termRes]
+	}
 	res := s.res
 	res.StopReason = reason
 	res.Status = StatusDone
@@ -144,21 +197,18 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 	case trainErr != nil:
 		return nil, nil, trainErr
 	}
-	fields := s.finish(m, op, pr, pts, exact)
+	fields := s.finish(sol, op, train, exact)
 	if res.Status == StatusDone && !finite(res.RelL2, res.Loss) {
 		res.Status = StatusDiverged
 	}
 	return res, fields, trainErr
 }
 
-// finish evaluates the final model: the loss terms on the training points,
-// the metrics on the full grid, and the PDE residual on the grid interior.
-func (s *session) finish(m *model, op operator, pr *problem, pts pointSet, exact []float64) *Fields {
+// finish evaluates the trained solution: the metrics on the full grid and
+// the PDE residual on the grid interior and on the training points.
+func (s *session) finish(sol solution, op operator, train pointSet, exact []float64) *Fields {
 	res := s.res
 	c := &s.cfg
-	grad := make([]float64, len(m.p))
-	res.Loss = pr.eval(m.p, grad)
-	res.LossIC, res.LossBC, res.LossRes = pr.terms[termIC], pr.terms[termBC], pr.terms[termRes]
 	g := c.grid()
 	xs, ts := make([]float64, 0, g.Len()), make([]float64, 0, g.Len())
 	for i := 0; i < c.NT; i++ {
@@ -167,11 +217,11 @@ func (s *session) finish(m *model, op operator, pr *problem, pts pointSet, exact
 			ts = append(ts, g.T(i))
 		}
 	}
-	pred := predict(m.nt, m.emb, m.p, xs, ts)
+	pred := sol.predict(xs, ts)
 	res.RelL2, res.AbsErr, res.LinfRel = refsol.Metrics(pred, exact)
 	ix, it := interiorPoints(c)
-	res.ResidualGrid = meanSquaredResidual(m.nt, m.emb, op, m.p, ix, it)
-	res.ResidualTrain = meanSquaredResidual(m.nt, m.emb, op, m.p, pts.resX, pts.resT)
+	res.ResidualGrid = sol.meanSquaredResidual(op, ix, it)
+	res.ResidualTrain = sol.meanSquaredResidual(op, train.resX, train.resT)
 	res.Evals, res.Iterations = s.evals, s.iters
 	res.Seconds = time.Since(s.start).Seconds()
 	return &Fields{NX: c.NX, NT: c.NT, X: xs, T: ts, Exact: exact, Pred: pred}

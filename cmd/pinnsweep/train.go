@@ -67,6 +67,20 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"nx", "nx", "evaluation grid points in x"},
 	{"nt", "nt", "evaluation grid points in t"},
 	{"history-every", "history_every", "record the loss every k evaluations"},
+	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample"},
+	{"curriculum-start", "curriculum_start", "curriculum: first coefficient (β, ρ or ν)"},
+	{"curriculum-stages", "curriculum_stages", "curriculum: coefficients in the schedule (0: steps of about 5)"},
+	{"curriculum-spacing", "curriculum_spacing", "curriculum: linear or geometric"},
+	{"curriculum-iters", "curriculum_iters", "curriculum: iterations of every stage but the last"},
+	{"seq2seq-dt", "seq2seq_dt", "seq2seq: segment length Δt"},
+	{"seq2seq-warm", "seq2seq_warm", "seq2seq: warm-start each segment from the previous (true) or a fresh network (false)"},
+	{"resample-every", "resample_every", "adaptive/resample: redraw the points every K epochs"},
+	{"adaptive-period", "adaptive_period", "adaptive: period T of the cosine uniform/residual mix"},
+	{"stall-patience", "stall_patience", "adaptive/resample: epochs without improvement that make a stall"},
+	{"stall-delta", "stall_delta", "adaptive/resample: improvement that resets the stall counter"},
+	{"periodic-x", "periodic_x", "exact periodic embedding in x with M harmonics (0: off)"},
+	{"fourier-t", "fourier_t", "random Fourier features of t (count)"},
+	{"fourier-sigma", "fourier_sigma", "standard deviation of the Fourier frequencies"},
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {

@@ -111,3 +111,26 @@ func allFinite(x []float64) bool {
 	}
 	return true
 }
+
+// sharp is Σ √(1e-4 + (x_i − i)²): nearly |x − i|, badly modelled by cubics,
+// which drives the line search into its zoom safeguards.
+func sharp(x, g []float64) float64 {
+	f := 0.0
+	for i := range x {
+		r := x[i] - float64(i)
+		s := math.Sqrt(1e-4 + r*r)
+		f += s
+		g[i] = r / s
+	}
+	return f
+}
+
+// wavy is Σ ½x_i² + 0.3·sin(5x_i): non-convex with several local minima.
+func wavy(x, g []float64) float64 {
+	f := 0.0
+	for i := range x {
+		f += 0.5*x[i]*x[i] + 0.3*math.Sin(5*x[i])
+		g[i] = x[i] + 1.5*math.Cos(5*x[i])
+	}
+	return f
+}

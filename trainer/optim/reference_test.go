@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"slices"
 	"testing"
 )
 
@@ -16,9 +17,10 @@ import (
 // after one iteration: [state n_iter, state func_evals, loss, t, stop], with
 // stop "tol_dir" for an iteration that ended before its line search.
 type refCase struct {
-	Name     string `json:"name"`
-	N        int    `json:"n"`
-	Steps    int    `json:"steps"`
+	Name     string    `json:"name"`
+	N        int       `json:"n"`
+	X0       []float64 `json:"x0"`
+	Steps    int       `json:"steps"`
 	Settings struct {
 		LR        float64 `json:"lr"`
 		MaxIter   int     `json:"max_iter"`
@@ -69,7 +71,12 @@ func TestLBFGSMatchesPyTorchReference(t *testing.T) {
 	}
 	objectives := map[string]Func{
 		"rosen2": rosenChained, "rosen10": rosenChained, "rosen10_lr0.25_h5": rosenChained,
-		"rosen2_steps1": rosenChained, "quad30": quad(30, 1e3),
+		"rosen2_steps1": rosenChained, "quad30": quad(30, 1e3), "rosen2_lr100": rosenChained,
+		"sharp_swap": sharp, "sharp_small_bracket": sharp, "sharp_lr10": sharp, "sharp_lr100_steps1": sharp,
+		"wavy_upper_boundary": wavy, "wavy_lr10_steps3": wavy,
+	}
+	if len(cases) != len(objectives) {
+		t.Errorf("%d reference cases, %d objectives", len(cases), len(objectives))
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
@@ -88,12 +95,7 @@ func TestLBFGSMatchesPyTorchReference(t *testing.T) {
 					got = append(got, refRow{iter: it, evals: ev, f: p.F, t: p.Step})
 				},
 			})
-			x := make([]float64, c.N)
-			if c.Name == "quad30" {
-				clear(x)
-			} else {
-				copy(x, rosenStart(c.N))
-			}
+			x := slices.Clone(c.X0)
 			for s := 0; s < c.Steps; s++ {
 				res, err := o.Minimize(context.Background(), f, x)
 				if err != nil {

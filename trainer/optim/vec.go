@@ -16,8 +16,8 @@ func dot(a, b []float64) float64 { return floats.Dot(a, b) }
 // axpy sets y += alpha·x.
 func axpy(alpha float64, x, y []float64) { floats.AddScaled(y, alpha, x) }
 
-// maxAbs returns max|v_i| (0 for an empty slice). NaN entries are ignored,
-// as by torch's max over |v| in comparisons that follow it.
+// maxAbs returns max|v_i| (0 for an empty slice). NaN entries are skipped;
+// callers only pass vectors already known to be finite.
 func maxAbs(v []float64) float64 {
 	m := 0.0
 	for _, e := range v {

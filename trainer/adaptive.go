@@ -1,0 +1,215 @@
+package trainer
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"time"
+
+	"github.com/pinnsweep/pinnsweep/trainer/optim"
+)
+
+// AdaptiveStats records what the adaptive and resample strategies did.
+type AdaptiveStats struct {
+	// Epochs is the number of optimizer iterations run.
+	Epochs int `json:"epochs"`
+	// Resamples counts scheduled redraws; Restarts counts stalls, each of
+	// which forced a uniform redraw.
+	Resamples int `json:"resamples"`
+	Restarts  int `json:"restarts"`
+	// Points is the collocation count after the last redraw (at most NF:
+	// duplicates between the uniform and residual draws are merged).
+	Points int `json:"points"`
+}
+
+// uniformFraction is the cosine mix s = ½(1 + cos(π·(k mod T)/T)) of
+// Subramanian et al.: 1 (all uniform) right after a restart, falling to 0
+// (all residual-driven) at the end of each period T.
+func uniformFraction(k, T int) float64 {
+	return 0.5 * (1 + math.Cos(math.Pi*float64(k%T)/float64(T)))
+}
+
+// stallMonitor detects a stall: patience epochs in a row in which the loss
+// never drops below best − delta.
+type stallMonitor struct {
+	patience int
+	delta    float64
+	best     float64
+	since    int
+}
+
+func (m *stallMonitor) reset() { m.best, m.since = math.Inf(1), 0 }
+
+// observe records an epoch's loss and reports a stall.
+func (m *stallMonitor) observe(f float64) bool {
+	if f < m.best-m.delta {
+		m.best, m.since = f, 0
+		return false
+	}
+	m.since++
+	return m.since >= m.patience
+}
+
+// sampler redraws collocation points from the interior grid pool.
+type sampler struct {
+	poolX, poolT []float64
+	dx, dt       float64
+	rng          *rand.Rand
+}
+
+// draw returns n points: ⌊n·s⌋ uniform and the rest drawn with probability
+// proportional to weight (both without replacement; the union merges
+// duplicates), each jittered by U(0, dx/2) in x and U(0, dt/2) in t (t
+// clipped to 1). weight may be nil when s = 1.
+func (sp *sampler) draw(n int, s float64, weight []float64) (x, t []float64) {
+	N := len(sp.poolX)
+	nu := int(math.Floor(float64(n) * s))
+	chosen := make(map[int]bool, n)
+	order := make([]int, 0, n)
+	perm := sp.rng.Perm(N)
+	for _, i := range perm[:nu] {
+		chosen[i] = true
+		order = append(order, i)
+	}
+	if nr := n - nu; nr > 0 {
+		if weight == nil {
+			for _, i := range perm[nu : nu+nr] {
+				chosen[i] = true
+				order = append(order, i)
+			}
+		} else {
+			// Efraimidis–Spirakis: the nr largest keys u^(1/w) are a
+			// weighted sample without replacement.
+			type kv struct {
+				k float64
+				i int
+			}
+			keys := make([]kv, 0, N)
+			for i, w := range weight {
+				if w > 0 && !math.IsNaN(w) {
+					keys = append(keys, kv{math.Log(sp.rng.Float64()) / w, i})
+				}
+			}
+			sort.Slice(keys, func(a, b int) bool { return keys[a].k > keys[b].k })
+			for _, e := range keys[:min(nr, len(keys))] {
+				if !chosen[e.i] {
+					chosen[e.i] = true
+					order = append(order, e.i)
+				}
+			}
+		}
+	}
+	for _, i := range order {
+		xi := sp.poolX[i] + sp.dx/2*sp.rng.Float64()
+		ti := math.Min(1, sp.poolT[i]+sp.dt/2*sp.rng.Float64())
+		x = append(x, xi)
+		t = append(t, ti)
+	}
+	return x, t
+}
+
+// residualMagnitude returns |f| at every point.
+func residualMagnitude(m *model, op operator, x, t []float64) []float64 {
+	out := make([]float64, len(x))
+	f := make([]float64, evalChunk)
+	for lo := 0; lo < len(x); lo += evalChunk {
+		hi := min(lo+evalChunk, len(x))
+		b := newBatch(m.nt, op.st, m.emb, x[lo:hi], t[lo:hi])
+		b.forward(m.p)
+		op.residual(b, f)
+		for i, v := range f[:b.n] {
+			out[lo+i] = math.Abs(v)
+		}
+	}
+	return out
+}
+
+// runAdaptive trains with periodic redraws of the collocation points. One
+// epoch is one L-BFGS iteration (or Adam step) and the optimizer's memory is
+// kept across redraws, as in the reference code. Every ResampleEvery
+// epochs the points are redrawn with uniform fraction
+// uniformFraction(k, AdaptivePeriod), k counting epochs since the last
+// restart (resample: always uniform); a stall (StallPatience epochs without
+// improving by StallDelta) resets k and redraws uniformly at once. The
+// stall monitor restarts after every redraw. MaxIters caps the epochs.
+func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*problem, pointSet, string, error) {
+	c := &s.cfg
+	op, _ := operatorFor(c)
+	px, pt := interiorPoints(c)
+	sp := &sampler{poolX: px, poolT: pt, dx: 2 * math.Pi / float64(c.NX), dt: 1 / float64(c.NT-1),
+		rng: rand.New(rand.NewPCG(uint64(c.SampleSeed), 0xada))}
+	stats := &AdaptiveStats{Points: len(pts.resX)}
+	s.res.Adaptive = stats
+	pr := s.newProblem(c, m, pts)
+
+	// The trial's eval and time budgets are enforced through the context,
+	// so the optimizer (and its memory) lives across epochs.
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if c.MaxSeconds > 0 {
+		var cancelT context.CancelFunc
+		bctx, cancelT = context.WithDeadline(bctx, s.start.Add(time.Duration(c.MaxSeconds*float64(time.Second))))
+		defer cancelT()
+	}
+	s.evalCap = func() {
+		if c.MaxEvals > 0 && s.evals >= c.MaxEvals {
+			cancel()
+		}
+	}
+	defer func() { s.evalCap = nil }()
+	set := s.settings(1)
+	var opt interface {
+		Minimize(context.Context, optim.Func, []float64) (optim.Result, error)
+	}
+	if c.Optimizer == "adam" {
+		opt = optim.NewAdam(len(m.p), set)
+	} else {
+		opt = optim.NewLBFGS(len(m.p), set)
+	}
+	mon := &stallMonitor{patience: c.StallPatience, delta: c.StallDelta}
+	mon.reset()
+	k := 0
+	redraw := func(frac float64) {
+		var w []float64
+		if c.Strategy == StrategyAdaptive && frac < 1 {
+			w = residualMagnitude(m, op, px, pt)
+		}
+		if c.Strategy == StrategyResample {
+			frac = 1
+		}
+		pts.resX, pts.resT = sp.draw(c.NF, frac, w)
+		pts.resW = nil
+		stats.Points = len(pts.resX)
+		pr = s.newProblem(c, m, pts)
+		mon.reset()
+	}
+	for c.MaxIters == 0 || stats.Epochs < c.MaxIters {
+		r, err := opt.Minimize(bctx, s.objective(pr), m.p)
+		s.iters += r.Iters
+		stats.Epochs++
+		if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				return pr, pts, optim.ReasonCancelled, ctx.Err()
+			case bctx.Err() != nil && c.MaxEvals > 0 && s.evals >= c.MaxEvals:
+				return pr, pts, "max_evals", nil
+			case bctx.Err() != nil:
+				return pr, pts, "max_seconds", nil
+			}
+			return pr, pts, r.Reason, err
+		}
+		k++
+		if mon.observe(r.F) {
+			stats.Restarts++
+			k = 0
+			redraw(1)
+			continue
+		}
+		if stats.Epochs%c.ResampleEvery == 0 {
+			stats.Resamples++
+			redraw(uniformFraction(k, c.AdaptivePeriod))
+		}
+	}
+	return pr, pts, "max_iters", nil
+}
