@@ -2,9 +2,9 @@ package trainer
 
 import (
 	"fmt"
-	"strings"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 

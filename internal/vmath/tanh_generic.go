@@ -46,12 +46,12 @@ const (
 //	tanh(a) = (e^t − 1)/(e^t + 1) = num/den,
 //	num = (P−1)·R + (P+1)·r,  den = (P+1)·R + (P−1)·r,
 //
-// needs one division and suffers no cancellation: for k = 0 the numerator
-// is exactly 2r = 4a (so tiny and subnormal x come out exact), and for
-// k = 1 it is ≥ R − 3|r| > 0.9. For k ≥ 2 (|x| > 0.52, |h| > 0.47) it
+// needs one division and no cancellation-prone subtraction: for k = 0 the
+// numerator is exactly 2r = 4a (so tiny and subnormal x come out exact),
+// and for k = 1 it is R + 3r ≥ 0.96. Where 2a ≥ ln 3 (|h| ≥ 0.5) it
 // returns 1 − 2(R−r)/den instead (den − num = 2(R−r) exactly), whose
-// rounding error is relative to 1 − h, not h. The sign is copied from x
-// (so −0 → −0) and NaN gives NaN.
+// rounding error is relative to 1 − |h| ≤ 0.5 rather than to |h|. The
+// sign is copied from x (so −0 → −0), and NaN propagates to a NaN.
 //
 // Every product is wrapped in float64(…) so that no compiler (arm64, or
 // amd64 with GOAMD64=v3) fuses it into an FMA: the results are then

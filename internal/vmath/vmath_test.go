@@ -11,8 +11,10 @@ import (
 // listed in doc.go (ε = 2⁻⁵²).
 const (
 	// maxULP bounds the error against the correctly rounded tanh, in ulp
-	// of the result (measured: 3).
-	maxULP = 3
+	// of the result (measured: 3 on the test points, 4 on 9 of 600,000
+	// random points in [0.1, 0.6]; results just below a power of two have
+	// the smallest ulp).
+	maxULP = 4
 	// maxRelEps bounds the relative error against the exact tanh, in
 	// units of ε (measured: 2.18).
 	maxRelEps = 2.5

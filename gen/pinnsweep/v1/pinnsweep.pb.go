@@ -317,7 +317,10 @@ type GetSweepResponse struct {
 	Progress *SweepProgress         `protobuf:"bytes,1,opt,name=progress,proto3" json:"progress,omitempty"`
 	Trials   []*Trial               `protobuf:"bytes,2,rep,name=trials,proto3" json:"trials,omitempty"`
 	// The stored spec source.
-	SpecSource    string `protobuf:"bytes,3,opt,name=spec_source,json=specSource,proto3" json:"spec_source,omitempty"`
+	SpecSource string `protobuf:"bytes,3,opt,name=spec_source,json=specSource,proto3" json:"spec_source,omitempty"`
+	// Names of the grid coordinates in order: the spec's axes, then "seed".
+	// They are the keys of each trial's point_json.
+	Axes          []string `protobuf:"bytes,4,rep,name=axes,proto3" json:"axes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -371,6 +374,13 @@ func (x *GetSweepResponse) GetSpecSource() string {
 		return x.SpecSource
 	}
 	return ""
+}
+
+func (x *GetSweepResponse) GetAxes() []string {
+	if x != nil {
+		return x.Axes
+	}
+	return nil
 }
 
 type ListSweepsRequest struct {
@@ -858,9 +868,18 @@ type Trial struct {
 	// Result is the trainer's result JSON, set when the trial ran to an end.
 	ResultJson string `protobuf:"bytes,6,opt,name=result_json,json=resultJson,proto3" json:"result_json,omitempty"`
 	// Reason for a failure, timeout or cancellation.
-	Reason        string  `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
-	Worker        string  `protobuf:"bytes,8,opt,name=worker,proto3" json:"worker,omitempty"`
-	RelL2         float64 `protobuf:"fixed64,9,opt,name=rel_l2,json=relL2,proto3" json:"rel_l2,omitempty"`
+	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	Worker string `protobuf:"bytes,8,opt,name=worker,proto3" json:"worker,omitempty"`
+	// The result's rel_l2; meaningful only when has_rel_l2 is set (a result
+	// without a finite rel_l2 leaves it 0).
+	RelL2 float64 `protobuf:"fixed64,9,opt,name=rel_l2,json=relL2,proto3" json:"rel_l2,omitempty"`
+	// Point is the trial's grid position as a JSON object in axis order: the
+	// axis values (bundle labels for bundle axes) and the seed.
+	PointJson string `protobuf:"bytes,10,opt,name=point_json,json=pointJson,proto3" json:"point_json,omitempty"`
+	// Index orders the trials of a sweep (expansion order; growths append).
+	Index int64 `protobuf:"varint,11,opt,name=index,proto3" json:"index,omitempty"`
+	// HasRelL2 reports whether rel_l2 is set.
+	HasRelL2      bool `protobuf:"varint,12,opt,name=has_rel_l2,json=hasRelL2,proto3" json:"has_rel_l2,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -956,6 +975,27 @@ func (x *Trial) GetRelL2() float64 {
 		return x.RelL2
 	}
 	return 0
+}
+
+func (x *Trial) GetPointJson() string {
+	if x != nil {
+		return x.PointJson
+	}
+	return ""
+}
+
+func (x *Trial) GetIndex() int64 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *Trial) GetHasRelL2() bool {
+	if x != nil {
+		return x.HasRelL2
+	}
+	return false
 }
 
 type LeaseRequest struct {
@@ -1483,12 +1523,13 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x05added\x18\x03 \x01(\x03R\x05added\"N\n" +
 	"\x0fGetSweepRequest\x12\x14\n" +
 	"\x05sweep\x18\x01 \x01(\tR\x05sweep\x12%\n" +
-	"\x0einclude_trials\x18\x02 \x01(\bR\rincludeTrials\"\x99\x01\n" +
+	"\x0einclude_trials\x18\x02 \x01(\bR\rincludeTrials\"\xad\x01\n" +
 	"\x10GetSweepResponse\x127\n" +
 	"\bprogress\x18\x01 \x01(\v2\x1b.pinnsweep.v1.SweepProgressR\bprogress\x12+\n" +
 	"\x06trials\x18\x02 \x03(\v2\x13.pinnsweep.v1.TrialR\x06trials\x12\x1f\n" +
 	"\vspec_source\x18\x03 \x01(\tR\n" +
-	"specSource\"\x13\n" +
+	"specSource\x12\x12\n" +
+	"\x04axes\x18\x04 \x03(\tR\x04axes\"\x13\n" +
 	"\x11ListSweepsRequest\"I\n" +
 	"\x12ListSweepsResponse\x123\n" +
 	"\x06sweeps\x18\x01 \x03(\v2\x1b.pinnsweep.v1.SweepProgressR\x06sweeps\")\n" +
@@ -1516,7 +1557,7 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\tcancelled\x18\t \x01(\x03R\tcancelled\x12\x1a\n" +
 	"\bfinished\x18\n" +
 	" \x01(\bR\bfinished\x12&\n" +
-	"\x0fcreated_unix_ms\x18\v \x01(\x03R\rcreatedUnixMs\"\x87\x02\n" +
+	"\x0fcreated_unix_ms\x18\v \x01(\x03R\rcreatedUnixMs\"\xda\x02\n" +
 	"\x05Trial\x12\x14\n" +
 	"\x05sweep\x18\x01 \x01(\tR\x05sweep\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x121\n" +
@@ -1528,7 +1569,13 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"resultJson\x12\x16\n" +
 	"\x06reason\x18\a \x01(\tR\x06reason\x12\x16\n" +
 	"\x06worker\x18\b \x01(\tR\x06worker\x12\x15\n" +
-	"\x06rel_l2\x18\t \x01(\x01R\x05relL2\"Z\n" +
+	"\x06rel_l2\x18\t \x01(\x01R\x05relL2\x12\x1d\n" +
+	"\n" +
+	"point_json\x18\n" +
+	" \x01(\tR\tpointJson\x12\x14\n" +
+	"\x05index\x18\v \x01(\x03R\x05index\x12\x1c\n" +
+	"\n" +
+	"has_rel_l2\x18\f \x01(\bR\bhasRelL2\"Z\n" +
 	"\fLeaseRequest\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x14\n" +
 	"\x05slots\x18\x02 \x01(\x05R\x05slots\x12\x17\n" +
