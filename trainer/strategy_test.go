@@ -1,0 +1,229 @@
+package trainer
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestCurriculumSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		start   float64
+		target  float64
+		stages  int
+		spacing string
+		want    []float64
+	}{
+		{"linear auto steps of 5", 0, 30, 0, "linear", []float64{0, 5, 10, 15, 20, 25, 30}},
+		{"linear 4 stages", 10, 40, 4, "linear", []float64{10, 20, 30, 40}},
+		{"geometric 3 stages", 1, 100, 3, "geometric", []float64{1, 10, 100}},
+		{"geometric auto doubles", 5, 40, 0, "geometric", []float64{5, 10, 20, 40}},
+		{"start above target", 50, 30, 0, "linear", []float64{30}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			c.Beta, c.CurriculumStart, c.CurriculumStages, c.CurriculumSpacing = tc.target, tc.start, tc.stages, tc.spacing
+			got := c.CurriculumSchedule()
+			if len(got) != len(tc.want) {
+				t.Fatalf("schedule %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if math.Abs(got[i]-tc.want[i]) > 1e-9*math.Max(1, tc.want[i]) {
+					t.Fatalf("schedule %v, want %v", got, tc.want)
+				}
+			}
+			if got[len(got)-1] != tc.target {
+				t.Errorf("last stage %v is not exactly the target", got[len(got)-1])
+			}
+		})
+	}
+}
+
+func TestCurriculumRunsEveryStageAndEndsAtTarget(t *testing.T) {
+	c := smallConfig()
+	c.Strategy, c.Beta, c.CurriculumStart, c.CurriculumStages, c.CurriculumIters, c.MaxIters = StrategyCurriculum, 12, 2, 3, 10, 15
+	res, err := Train(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Schedule, []float64{2, 7, 12}) {
+		t.Errorf("schedule %v", res.Schedule)
+	}
+	// Two capped stages and the final one: 10 + 10 + at most 15 iterations.
+	if res.Iterations < 21 || res.Iterations > 35 {
+		t.Errorf("iterations %d, want 21..35", res.Iterations)
+	}
+	if res.Config.Beta != 12 {
+		t.Errorf("result config β = %v, want the target", res.Config.Beta)
+	}
+}
+
+func TestSeq2SeqWindowsAndStitching(t *testing.T) {
+	c := DefaultConfig()
+	c.Seq2SeqDt = 0.3
+	w := c.Seq2SeqWindows()
+	want := [][2]float64{{0, 0.3}, {0.3, 0.6}, {0.6, 0.9}, {0.9, 1}}
+	if len(w) != len(want) {
+		t.Fatalf("windows %v", w)
+	}
+	for i := range w {
+		if math.Abs(w[i][0]-want[i][0]) > 1e-12 || math.Abs(w[i][1]-want[i][1]) > 1e-12 {
+			t.Fatalf("windows %v, want %v", w, want)
+		}
+	}
+	st := &stitched{windows: w, models: make([]*model, len(w))}
+	for _, tc := range []struct {
+		t   float64
+		seg int
+	}{{0, 0}, {0.1, 0}, {0.3, 0}, {0.31, 1}, {0.6, 1}, {0.95, 3}, {1, 3}} {
+		if got := st.segmentOf(tc.t); got != tc.seg {
+			t.Errorf("segmentOf(%v) = %d, want %d", tc.t, got, tc.seg)
+		}
+	}
+	idx, _, ts := st.split([]float64{1, 2, 3}, []float64{0.1, 0.45, 1})
+	if len(idx[0]) != 1 || len(idx[1]) != 1 || len(idx[3]) != 1 || math.Abs(ts[1][0]-0.15) > 1e-12 || math.Abs(ts[3][0]-0.1) > 1e-12 {
+		t.Errorf("split: idx %v local times %v", idx, ts)
+	}
+}
+
+func TestSeq2SeqSplitsCollocationAndHandsOver(t *testing.T) {
+	for _, warm := range []bool{true, false} {
+		c := smallConfig()
+		c.Strategy, c.PDE, c.IC, c.Rho, c.Nu = StrategySeq2Seq, ReactionDiffusion, "gauss", 2, 0.5
+		c.Seq2SeqDt, c.Seq2SeqWarm, c.MaxIters, c.NF = 0.25, warm, 40, 203
+		res, fields, err := TrainFields(context.Background(), c, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != StatusDone || res.RelL2 > 0.5 {
+			t.Errorf("warm=%v: status %s rel_l2 %.3g", warm, res.Status, res.RelL2)
+		}
+		// The stitched field is continuous across segment boundaries: the
+		// grid row just after t = 0.25 is close to the row just before.
+		i := int(0.25*float64(c.NT-1)) + 1
+		jump := 0.0
+		for j := 0; j < c.NX; j++ {
+			jump = math.Max(jump, math.Abs(fields.Pred[i*c.NX+j]-fields.Pred[(i-1)*c.NX+j]))
+		}
+		if jump > 0.2 {
+			t.Errorf("warm=%v: stitched field jumps by %.3g across a segment boundary", warm, jump)
+		}
+	}
+}
+
+func TestUniformFraction(t *testing.T) {
+	for _, tc := range []struct {
+		k, T int
+		want float64
+	}{{0, 100, 1}, {50, 100, 0.5}, {100, 100, 1}, {99, 100, 0.5 * (1 + math.Cos(math.Pi*0.99))}} {
+		if got := uniformFraction(tc.k, tc.T); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("uniformFraction(%d, %d) = %v, want %v", tc.k, tc.T, got, tc.want)
+		}
+	}
+}
+
+func TestStallMonitor(t *testing.T) {
+	m := &stallMonitor{patience: 3, delta: 1e-7}
+	m.reset()
+	seq := []float64{1, 0.5, 0.5 - 5e-8, 0.5, 0.49999995}
+	var stalls []bool
+	for _, f := range seq {
+		stalls = append(stalls, m.observe(f))
+	}
+	// Improvements of less than delta do not count: epochs 3, 4, 5 stall.
+	if !slices.Equal(stalls, []bool{false, false, false, false, true}) {
+		t.Errorf("stalls %v", stalls)
+	}
+}
+
+func TestSamplerCounts(t *testing.T) {
+	c := DefaultConfig()
+	px, pt := interiorPoints(&c)
+	sp := &sampler{poolX: px, poolT: pt, dx: 2 * math.Pi / 256, dt: 1.0 / 99, rng: rand.New(rand.NewPCG(1, 1))}
+	w := make([]float64, len(px))
+	for i := range w {
+		if pt[i] < 0.1 {
+			w[i] = 1 // all residual weight early in time
+		}
+	}
+	for _, s := range []float64{1, 0.5, 0} {
+		x, tt := sp.draw(1000, s, w)
+		if len(x) > 1000 || len(x) < 900 || len(x) != len(tt) {
+			t.Fatalf("s=%v: %d points", s, len(x))
+		}
+		early := 0
+		for i := range x {
+			if x[i] <= 0 || x[i] >= 2*math.Pi+0.02 || tt[i] <= 0 || tt[i] > 1 {
+				t.Fatalf("point (%g, %g) outside the domain", x[i], tt[i])
+			}
+			if tt[i] < 0.1+1.0/99 {
+				early++
+			}
+		}
+		// Uniform draws put ~10% of points early; residual draws all.
+		wantMin := int(float64(len(x)) * (1 - s) * 0.95)
+		if early < wantMin {
+			t.Errorf("s=%v: %d early points, want ≥ %d", s, early, wantMin)
+		}
+	}
+}
+
+func TestAdaptiveResampleSchedule(t *testing.T) {
+	for _, strat := range []string{StrategyAdaptive, StrategyResample} {
+		c := smallConfig()
+		c.Strategy, c.NF, c.ResampleEvery, c.MaxIters, c.StallPatience = strat, 100, 5, 30, 1000
+		res, err := Train(context.Background(), c, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := res.Adaptive
+		if a == nil || a.Epochs != 30 || a.Resamples != 6 || a.Restarts != 0 || a.Points > 100 || a.Points < 90 {
+			t.Errorf("%s: stats %+v", strat, a)
+		}
+	}
+	// A patience of 1 makes nearly every epoch without improvement a restart.
+	c := smallConfig()
+	c.Strategy, c.NF, c.ResampleEvery, c.MaxIters, c.StallPatience, c.StallDelta = StrategyAdaptive, 100, 1000, 20, 1, 10
+	res, err := Train(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Adaptive.Restarts == 0 {
+		t.Errorf("no restart with stall_delta 10: %+v", res.Adaptive)
+	}
+}
+
+func TestStrategyValidation(t *testing.T) {
+	for _, tc := range []struct {
+		mod  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Strategy = "magic" }, "magic"},
+		{func(c *Config) { c.Strategy = StrategySeq2Seq; c.Seq2SeqDt = 0 }, "seq2seq_dt"},
+		{func(c *Config) { c.Strategy = StrategyCurriculum; c.CurriculumSpacing = "cubic" }, "curriculum_spacing"},
+		{func(c *Config) { c.Strategy = StrategyAdaptive; c.ResampleEvery = 0 }, "resample_every"},
+		{func(c *Config) { c.PeriodicX = -1 }, "periodic_x"},
+	} {
+		c := DefaultConfig()
+		tc.mod(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate() = %v, want an error naming %q", err, tc.want)
+		}
+	}
+}
+
+func TestPeriodicEmbeddingDropsBC(t *testing.T) {
+	c := smallConfig()
+	c.PeriodicX, c.MaxIters = 2, 30
+	res, err := Train(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.LossBC != 0 || res.PeriodicUx {
+		t.Errorf("BC loss %g with an exactly periodic network", res.LossBC)
+	}
+}
