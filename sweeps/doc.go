@@ -1,0 +1,116 @@
+// Package sweeps reads sweep specifications and expands them into trials.
+//
+// A sweep trains a physics-informed neural network once for every point of
+// a grid of PDE coefficients, training strategies and other trainer
+// settings, times a number of replicate seeds. A spec is a YAML file that
+// names the settings shared by every trial, the ordered axes of the grid
+// and the replicates; Parse checks it and Spec.Expand turns it into a
+// deterministic list of Trials, each identified by a stable Key computed
+// from its settings.
+//
+// The package knows nothing of the trainer: settings are opaque key/value
+// pairs, checked by the Options.Validate function the caller provides.
+//
+// # Spec format
+//
+// A spec is one YAML mapping with these keys:
+//
+//	name: convection-beta        # required: 1-64 characters from A-Z a-z 0-9 . _ -
+//	fixed:                       # settings applied to every trial
+//	  pde: convection
+//	  ic: sin
+//	  nf: 1000
+//	  layers: [50, 50, 50, 50]   # a setting value may be a list of scalars
+//	axes:                        # ordered: the grid varies the last axis fastest
+//	  beta: [1, 5, 10, 20, 30, 40]
+//	  lambda: {logspace: [-1, 1, 3]}       # 0.1, 1, 10
+//	  strategy:
+//	    - regular                          # a plain value: strategy=regular
+//	    - label: curriculum-5              # a bundle of several settings
+//	      strategy: curriculum
+//	      curriculum_start: 1
+//	replicates: 3                # seeds 0, 1, 2 (or a list: [0, 7, 42]); default 1
+//	budget:
+//	  iterations: 5000           # the trainer setting max_iters
+//	  evaluations: 6000          # the trainer setting max_evals
+//	  seconds: 600               # wall time, enforced by the worker
+//	retries: 2                   # a failed trial is attempted at most 1+retries times; default 2
+//	max_trials: 10000            # grid-size limit; default Options.MaxTrials
+//	refine:                      # reserved: parsed and checked, no effect yet
+//	  - {axis: beta, tolerance: 0.05, max_depth: 2}
+//
+// Decoding is strict. An unknown or duplicate key, a value of the wrong
+// type, a setting rejected by Options.Validate or given twice, are errors
+// that name the file, line and key:
+//
+//	spec.yaml:3: unknown key "replicate" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine)
+//	quick.yaml:7: axes.beta[1]: want a value or a bundle mapping, got null
+//
+// Plain scalars follow the YAML 1.2 core schema: 1e-3 is a number, while
+// yes, on and 1_000 are strings. Anchors, aliases, tags and several
+// documents in one file are not accepted.
+//
+// # Axes
+//
+// An axis maps a name to its values, in one of these forms:
+//
+//   - a list of plain values (numbers, strings, bools, or lists of scalars
+//     such as [20, 20] for layers), each assigned to the setting named by
+//     the axis;
+//   - a single plain value, an axis of length one;
+//   - a range {linspace: [start, stop, n]} or {logspace: [start_exp,
+//     stop_exp, n]} (base 10); see Range for the exact values;
+//   - a list whose items may be bundles: mappings of several settings,
+//     such as a strategy with its parameters. A bundle's label, which
+//     reports show for the axis, is its label key, else the value of its
+//     strategy key, else its settings written k=v,k=v in key order.
+//
+// Options.Validate is called for every fixed setting, every plain axis
+// value (with the axis name as key), every range value and every bundle
+// setting. An axis value must not repeat another one of the same axis
+// (by value or label, or by the settings it sets), and no setting may be
+// set both by fixed and by an axis, or by two axes. The settings "seed",
+// "max_iters" and "max_evals" come from replicates and budget and cannot be
+// given otherwise when those set them.
+//
+// # Expansion
+//
+// Spec.Expand enumerates the grid with the axes in file order, the last
+// axis varying fastest, and the replicate seeds innermost. Each Trial
+// carries its flattened trainer settings (Params: fixed settings, axis
+// settings, budget-derived settings and the seed) and its coordinates
+// (Point: each axis's value or bundle label, then the seed), which reports
+// show as the trial's params.
+//
+// The grid size, the product of the axis lengths and the number of seeds,
+// is checked against the trial limit before anything proportional to it
+// is allocated (see Spec.Size); a larger grid fails with
+// ErrTooManyTrials. The limit is the spec's max_trials, which may not
+// exceed Options.MaxTrials (default DefaultMaxTrials, one million).
+//
+// A set of params is never generated twice: explicit duplicate axis values
+// are errors, range values that coincide after rounding are dropped, and
+// Expand drops any remaining repeat.
+//
+// # Keys
+//
+// A trial's key is the first 16 hex digits of the SHA-256 digest of the
+// canonical JSON encoding of its params (see CanonicalJSON and Key): keys
+// sorted, no whitespace, numbers in one canonical form, so 1 and 1.0, or
+// two maps in different orders, give the same key in any process. Keys
+// are what a coordinator stores results under.
+//
+// # Growth
+//
+// A sweep grows by resubmitting its spec with more axis values or seeds.
+// Spec.Compatible checks that the new spec changes nothing else and says
+// exactly what changed if it does; the trials to run are then those of the
+// new expansion whose keys are not already known.
+//
+// # Errors
+//
+// Errors wrap one of the sentinel errors declared in errors.go (ErrSyntax,
+// ErrUnknownKey, ErrType, ...) for use with errors.Is. Parse reports each
+// problem as an *Error with the file, line and key path, joining several
+// with errors.Join.
+package sweeps

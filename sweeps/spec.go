@@ -1,0 +1,113 @@
+package sweeps
+
+// Spec is a parsed sweep specification: the trainer settings shared by all
+// trials, the ordered axes whose Cartesian product, times the replicate
+// seeds, forms the grid, and the sweep's execution policy.
+//
+// A Spec returned by Parse is valid and its grid is within its trial limit.
+// Specs are plain values: code that builds or modifies one by hand gets the
+// documented behaviour of Size, Expand and Compatible but none of the
+// checks of Parse. Those methods do not modify the Spec and may be called
+// concurrently.
+type Spec struct {
+	// Name identifies the sweep: 1 to MaxNameLen characters from
+	// [A-Za-z0-9._-], not "." or "..".
+	Name string
+
+	// Fixed holds the settings applied to every trial, in file order.
+	Fixed []Setting
+
+	// Axes are the swept dimensions, in file order. The grid enumerates
+	// them with the last axis varying fastest.
+	Axes []Axis
+
+	// Seeds are the replicate seeds, in file order (0..n-1 for
+	// "replicates: n"). Each grid point is run once per seed; the seed is
+	// stored in the trial's params under SeedKey. A nil Seeds means the
+	// single seed 0.
+	Seeds []int64
+
+	// Budget bounds each trial's work.
+	Budget Budget
+
+	// Retries is how many times a failed trial may be retried: a trial is
+	// attempted at most 1 + Retries times (see MaxAttempts).
+	Retries int
+
+	// MaxTrials is the grid-size limit this spec was checked against;
+	// zero means DefaultMaxTrials.
+	MaxTrials int
+
+	// Refine is reserved for adaptive refinement of numeric axes. It is
+	// parsed and validated but has no effect on expansion yet.
+	Refine []Refine
+
+	// File is the file name the spec was parsed from, as given to Parse.
+	File string
+
+	// Source is a copy of the text the spec was parsed from, kept for
+	// provenance.
+	Source []byte
+}
+
+// Setting is one trainer setting: a key and a decoded value.
+type Setting struct {
+	// Key is the setting name, such as "nf".
+	Key string
+	// Value is an int64, float64, string, bool, or a []any of those.
+	Value any
+	// Line is the 1-based line of the setting in the spec, or 0.
+	Line int
+}
+
+// Budget bounds the work of each trial. A zero field is unset.
+type Budget struct {
+	// Iterations caps optimizer iterations; when set it is passed to the
+	// trainer as the MaxItersKey setting.
+	Iterations int
+	// Evaluations caps loss and gradient evaluations; when set it is
+	// passed to the trainer as the MaxEvalsKey setting.
+	Evaluations int
+	// Seconds is a wall-time budget in seconds that the worker running a
+	// trial enforces. It is not a trainer setting and not part of the
+	// trial params or key.
+	Seconds float64
+}
+
+// Refine is one adaptive-refinement rule (reserved; no behaviour yet): the
+// named numeric axis may be refined between neighbouring values whose
+// results differ by more than Tolerance, at most MaxDepth times.
+type Refine struct {
+	// Axis names an axis of the spec whose values are all numbers.
+	Axis string
+	// Tolerance is a positive, finite number.
+	Tolerance float64
+	// MaxDepth is the maximum number of refinement rounds, from 1 to 100.
+	MaxDepth int
+	// Line is the 1-based line of the rule in the spec, or 0.
+	Line int
+}
+
+// MaxAttempts returns the maximum number of times a trial of s is
+// attempted: 1 + s.Retries.
+func (s *Spec) MaxAttempts() int {
+	return 1 + s.Retries
+}
+
+// seeds returns s.Seeds, or the default single seed 0.
+func (s *Spec) seeds() []int64 {
+	if s.Seeds == nil {
+		return defaultSeeds
+	}
+	return s.Seeds
+}
+
+var defaultSeeds = []int64{0}
+
+// limit returns the effective grid-size limit of s.
+func (s *Spec) limit() int {
+	if s.MaxTrials > 0 {
+		return s.MaxTrials
+	}
+	return DefaultMaxTrials
+}
