@@ -20,10 +20,12 @@ func benchInput() []float64 {
 	return src
 }
 
+// reportPerElement reports the time per element as the "ns/elem" metric.
 func reportPerElement(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchN, "ns/elem")
 }
 
+// BenchmarkTanhMath is the baseline: a loop over math.Tanh.
 func BenchmarkTanhMath(b *testing.B) {
 	src := benchInput()
 	dst := make([]float64, benchN)
@@ -35,6 +37,8 @@ func BenchmarkTanhMath(b *testing.B) {
 	reportPerElement(b)
 }
 
+// BenchmarkTanhFast measures Tanh with the kernel this build selects
+// (see Implementation).
 func BenchmarkTanhFast(b *testing.B) {
 	src := benchInput()
 	dst := make([]float64, benchN)
@@ -44,6 +48,7 @@ func BenchmarkTanhFast(b *testing.B) {
 	reportPerElement(b)
 }
 
+// BenchmarkTanhGeneric measures the portable kernel in every build.
 func BenchmarkTanhGeneric(b *testing.B) {
 	src := benchInput()
 	dst := make([]float64, benchN)
@@ -53,6 +58,23 @@ func BenchmarkTanhGeneric(b *testing.B) {
 	reportPerElement(b)
 }
 
+// BenchmarkTanhDerivMath is the baseline for BenchmarkTanhDeriv:
+// math.Tanh followed by s = 1 − h².
+func BenchmarkTanhDerivMath(b *testing.B) {
+	src := benchInput()
+	h := make([]float64, benchN)
+	s := make([]float64, benchN)
+	for b.Loop() {
+		for i, x := range src {
+			t := math.Tanh(x)
+			h[i] = t
+			s[i] = 1 - t*t
+		}
+	}
+	reportPerElement(b)
+}
+
+// BenchmarkTanhDeriv measures the fused TanhDeriv.
 func BenchmarkTanhDeriv(b *testing.B) {
 	src := benchInput()
 	h := make([]float64, benchN)

@@ -8,7 +8,7 @@ import (
 )
 
 // useAVX2 selects the archsimd kernels; they need AVX2 (VPSLLQ on 256-bit
-// vectors, VBLENDVPD). FMA is deliberately not used (see tanh4).
+// vectors, VBLENDVPD). FMA is deliberately not used (see blocksAVX2).
 var useAVX2 = archsimd.X86.AVX2()
 
 func implementationName() string {

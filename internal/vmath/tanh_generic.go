@@ -61,10 +61,7 @@ func tanhGeneric(dst, src []float64) {
 	dst = dst[:len(src)]
 	for i, x := range src {
 		b := math.Float64bits(x)
-		a := math.Float64frombits(b &^ signBit)
-		if a > clampAbs {
-			a = clampAbs
-		}
+		a := min(math.Float64frombits(b&^signBit), clampAbs) // NaN stays NaN
 		t := a + a
 		sh := float64(t*log2e) + roundMagic // k + 1023 in the low bits
 		kf := sh - roundMagic
