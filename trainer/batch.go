@@ -161,14 +161,20 @@ func (b *batch) forward(p []float64) {
 // backward accumulates into grad the gradient of Σ gout·out with respect to
 // the parameters, using the activations of the last forward call.
 func (b *batch) backward(p, grad []float64) {
+	b.backwardFrom(p, grad, b.gout, b.nt.layers()-1)
+}
+
+// backwardFrom runs the reverse pass from affine layer top down: G is the
+// adjoint of a[L] when top = L−1 (the output), else the adjoint of the
+// hidden activations h[top+1] (all streams). G must not be b.g0 or b.g1.
+func (b *batch) backwardFrom(p, grad, G []float64, top int) {
 	nt := b.nt
 	L := nt.layers()
 	n, cols := b.n, b.cols
 	nd := len(b.st.dirs)
-	G := b.gout // adjoint of a[L]
 	spare := b.g0
 	other := b.g1
-	for l := L - 1; l >= 0; l-- {
+	for l := top; l >= 0; l-- {
 		in, out := nt.sizes[l], nt.sizes[l+1]
 		if l < L-1 {
 			// G holds the adjoint of h[l+1]; turn it into the adjoint of a[l+1] in place.

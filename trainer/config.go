@@ -127,6 +127,13 @@ type Config struct {
 	// t with b ~ N(0, FourierSigma²), drawn from Seed.
 	FourierT     int     `json:"fourier_t"`
 	FourierSigma float64 `json:"fourier_sigma"`
+
+	// HardLayer makes the output layer the hard-constraint PDE layer: its
+	// weights are solved from the loss's rows at every evaluation (linear
+	// PDEs only; one shard). Strategy "hard" is regular with HardLayer.
+	HardLayer bool `json:"hard_layer"`
+	// HardRidge is the ridge weight of the hard layer's least-squares solve.
+	HardRidge float64 `json:"hard_ridge"`
 }
 
 // DefaultConfig returns the paper protocol for convection at β = 1.
@@ -167,6 +174,7 @@ func DefaultConfig() Config {
 		StallPatience:     10,
 		StallDelta:        1e-7,
 		FourierSigma:      1,
+		HardRidge:         1e-6,
 	}
 }
 

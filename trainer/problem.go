@@ -82,7 +82,8 @@ type problem struct {
 	nRes       int
 	shards     []*shard
 	terms      [numTerms]float64 // the unweighted MSE terms of the last eval
-	fbuf       []float64
+	// hard, if set, solves the output layer (the hard-constraint layer).
+	hard *hardSolver
 }
 
 type shard struct {
@@ -143,6 +144,9 @@ func split(n, k, s int) (int, int) {
 // eval returns the weighted loss at p and writes its gradient into grad.
 // The unweighted terms are left in pr.terms.
 func (pr *problem) eval(p, grad []float64) float64 {
+	if pr.hard != nil {
+		return pr.evalHard(p, grad)
+	}
 	if len(pr.shards) == 1 {
 		pr.shards[0].eval(pr, p)
 	} else {

@@ -24,17 +24,20 @@ const (
 	// StrategyResample is adaptive's schedule with uniform draws only: the
 	// control that tells whether the residual weighting helps.
 	StrategyResample = "resample"
+	// StrategyHard is the regular PINN with the hard-constraint layer
+	// (Négiar et al. 2023); HardLayer combines the layer with any strategy.
+	StrategyHard = "hard"
 )
 
 // Strategies lists the strategy names.
 func Strategies() []string {
-	return []string{StrategyRegular, StrategyCurriculum, StrategySeq2Seq, StrategyAdaptive, StrategyResample}
+	return []string{StrategyRegular, StrategyCurriculum, StrategySeq2Seq, StrategyAdaptive, StrategyResample, StrategyHard}
 }
 
 // validateStrategy checks the strategy and its parameters.
 func (c *Config) validateStrategy() error {
 	switch c.Strategy {
-	case StrategyRegular, "":
+	case StrategyRegular, "", StrategyHard:
 	case StrategyCurriculum:
 		target := c.curriculumTarget()
 		switch {
@@ -77,6 +80,14 @@ func (c *Config) validateStrategy() error {
 		return fmt.Errorf("fourier_t = %d: must be in [0, 1024]", c.FourierT)
 	case math.IsNaN(c.FourierSigma) || math.IsInf(c.FourierSigma, 0) || c.FourierSigma < 0:
 		return fmt.Errorf("fourier_sigma = %v: must be finite and ≥ 0", c.FourierSigma)
+	case !(c.HardRidge >= 0) || math.IsInf(c.HardRidge, 0):
+		return fmt.Errorf("hard_ridge = %v: must be finite and ≥ 0", c.HardRidge)
+	}
+	if c.useHard() {
+		op, _ := operatorFor(c)
+		if err := hardCompatible(op); err != nil {
+			return fmt.Errorf("strategy %s: %w", c.Strategy, err)
+		}
 	}
 	return nil
 }
@@ -200,8 +211,16 @@ func (s *session) newProblem(cfg *Config, m *model, pts pointSet) *problem {
 		w.bc = 0
 		pts.bcT = nil
 	}
+	if cfg.useHard() {
+		pr := newProblem(m.nt, m.emb, op, cfg.UsePeriodicUx(), w, pts, 1)
+		pr.hard = &hardSolver{ridge: cfg.HardRidge}
+		return pr
+	}
 	return newProblem(m.nt, m.emb, op, cfg.UsePeriodicUx(), w, pts, max(1, cfg.Threads))
 }
+
+// useHard reports whether the output layer is the hard-constraint layer.
+func (c *Config) useHard() bool { return c.HardLayer || c.Strategy == StrategyHard }
 
 // stitched is the seq2seq solution: segment k's model covers [t0_k, t1_k]
 // in local time τ = t − t0_k; a point belongs to the last segment whose
@@ -351,6 +370,7 @@ func (s *session) runSeq2Seq(ctx context.Context, h func(float64) float64) (*sti
 func (s *session) segLoss(pr *problem, m *model) {
 	grad := make([]float64, len(m.p))
 	f := pr.eval(m.p, grad)
+	pr.setOutput(m.p)
 	s.res.Loss += f
 	s.res.LossIC += pr.terms[termIC]
 	s.res.LossBC += pr.terms[termBC]

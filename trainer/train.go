@@ -183,6 +183,7 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		}
 		grad := make([]float64, len(m.p))
 		s.res.Loss = pr.eval(m.p, grad)
+		pr.setOutput(m.p)
 		s.res.LossIC, s.res.LossBC, s.res.LossRes = pr.terms[termIC], pr.terms[termBC], pr.terms[termRes]
 	}
 	res := s.res

@@ -67,7 +67,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"nx", "nx", "evaluation grid points in x"},
 	{"nt", "nt", "evaluation grid points in t"},
 	{"history-every", "history_every", "record the loss every k evaluations"},
-	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample"},
+	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample, hard"},
 	{"curriculum-start", "curriculum_start", "curriculum: first coefficient (β, ρ or ν)"},
 	{"curriculum-stages", "curriculum_stages", "curriculum: coefficients in the schedule (0: steps of about 5)"},
 	{"curriculum-spacing", "curriculum_spacing", "curriculum: linear or geometric"},
@@ -81,6 +81,8 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"periodic-x", "periodic_x", "exact periodic embedding in x with M harmonics (0: off)"},
 	{"fourier-t", "fourier_t", "random Fourier features of t (count)"},
 	{"fourier-sigma", "fourier_sigma", "standard deviation of the Fourier frequencies"},
+	{"hard-layer", "hard_layer", "solve the output layer as the hard-constraint PDE layer (linear PDEs)"},
+	{"hard-ridge", "hard_ridge", "ridge weight of the hard layer's solve"},
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
