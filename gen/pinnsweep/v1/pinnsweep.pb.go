@@ -1063,7 +1063,8 @@ func (x *LeaseRequest) GetWaitMs() int64 {
 type LeaseResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Unset when no work became available within the wait.
-	Trial   *Trial `protobuf:"bytes,1,opt,name=trial,proto3" json:"trial,omitempty"`
+	Trial *Trial `protobuf:"bytes,1,opt,name=trial,proto3" json:"trial,omitempty"`
+	// Identifies the lease in Heartbeat, Complete and Release (opaque).
 	LeaseId string `protobuf:"bytes,2,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
 	// Fencing token: strictly increasing per trial; Complete must carry it.
 	Token uint64 `protobuf:"varint,3,opt,name=token,proto3" json:"token,omitempty"`
@@ -1141,12 +1142,14 @@ func (x *LeaseResponse) GetBudgetSeconds() float64 {
 }
 
 type HeartbeatRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	LeaseId       string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
-	Token         uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
-	WorkerId      string                 `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
-	Evals         int64                  `protobuf:"varint,4,opt,name=evals,proto3" json:"evals,omitempty"`
-	Loss          float64                `protobuf:"fixed64,5,opt,name=loss,proto3" json:"loss,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	LeaseId  string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Token    uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
+	WorkerId string                 `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	// Loss evaluations so far (not negative).
+	Evals int64 `protobuf:"varint,4,opt,name=evals,proto3" json:"evals,omitempty"`
+	// Latest loss; must be finite (send 0 when it is NaN or Inf).
+	Loss          float64 `protobuf:"fixed64,5,opt,name=loss,proto3" json:"loss,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1283,7 +1286,10 @@ type CompleteRequest struct {
 	LeaseId  string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
 	Token    uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
 	WorkerId string                 `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
-	// Final status: DONE, DIVERGED, TIMEOUT, FAILED or CANCELLED.
+	// Final status: DONE, DIVERGED, TIMEOUT, FAILED or CANCELLED. DONE,
+	// DIVERGED and TIMEOUT are final; FAILED is retried while attempts remain.
+	// CANCELLED is final after a heartbeat said stop because the sweep was
+	// cancelled; otherwise it gives the trial back like Release.
 	Status TrialStatus `protobuf:"varint,4,opt,name=status,proto3,enum=pinnsweep.v1.TrialStatus" json:"status,omitempty"`
 	// The trainer's result JSON (for DONE and DIVERGED; optional otherwise).
 	ResultJson string `protobuf:"bytes,5,opt,name=result_json,json=resultJson,proto3" json:"result_json,omitempty"`

@@ -356,14 +356,22 @@ const (
 type WorkerServiceClient interface {
 	// Lease long-polls for a trial until one is available or the request's
 	// deadline (wait_ms) passes; an empty response (no trial) means "ask again".
+	// The server caps the wait (30s by default) and ends it a little before
+	// the call's own deadline; during shutdown it answers empty at once.
 	Lease(ctx context.Context, in *LeaseRequest, opts ...grpc.CallOption) (*LeaseResponse, error)
 	// Heartbeat extends a lease and reports progress; the answer may say stop.
+	// A lease that is no longer valid (superseded, expired, released,
+	// completed) gets stop with a reason, not an error; a lease id that names
+	// no trial gets NOT_FOUND.
 	Heartbeat(ctx context.Context, in *HeartbeatRequest, opts ...grpc.CallOption) (*HeartbeatResponse, error)
 	// Complete delivers a trial's result or failure. It is idempotent for the
-	// same lease and rejected (FailedPrecondition) for a stale fencing token.
+	// same lease and rejected (FailedPrecondition) for a stale fencing token,
+	// or for a lease that expired or was released before the result arrived:
+	// the result is then not wanted and must be dropped.
 	Complete(ctx context.Context, in *CompleteRequest, opts ...grpc.CallOption) (*CompleteResponse, error)
 	// Release hands a lease back without a result (e.g. worker shutdown); the
-	// trial is requeued at once without counting an attempt.
+	// trial is requeued at once without counting an attempt. Releasing a lease
+	// that already ended is a no-op; a stale token gets FAILED_PRECONDITION.
 	Release(ctx context.Context, in *ReleaseRequest, opts ...grpc.CallOption) (*ReleaseResponse, error)
 }
 
@@ -423,14 +431,22 @@ func (c *workerServiceClient) Release(ctx context.Context, in *ReleaseRequest, o
 type WorkerServiceServer interface {
 	// Lease long-polls for a trial until one is available or the request's
 	// deadline (wait_ms) passes; an empty response (no trial) means "ask again".
+	// The server caps the wait (30s by default) and ends it a little before
+	// the call's own deadline; during shutdown it answers empty at once.
 	Lease(context.Context, *LeaseRequest) (*LeaseResponse, error)
 	// Heartbeat extends a lease and reports progress; the answer may say stop.
+	// A lease that is no longer valid (superseded, expired, released,
+	// completed) gets stop with a reason, not an error; a lease id that names
+	// no trial gets NOT_FOUND.
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error)
 	// Complete delivers a trial's result or failure. It is idempotent for the
-	// same lease and rejected (FailedPrecondition) for a stale fencing token.
+	// same lease and rejected (FailedPrecondition) for a stale fencing token,
+	// or for a lease that expired or was released before the result arrived:
+	// the result is then not wanted and must be dropped.
 	Complete(context.Context, *CompleteRequest) (*CompleteResponse, error)
 	// Release hands a lease back without a result (e.g. worker shutdown); the
-	// trial is requeued at once without counting an attempt.
+	// trial is requeued at once without counting an attempt. Releasing a lease
+	// that already ended is a no-op; a stale token gets FAILED_PRECONDITION.
 	Release(context.Context, *ReleaseRequest) (*ReleaseResponse, error)
 	mustEmbedUnimplementedWorkerServiceServer()
 }

@@ -1,0 +1,530 @@
+package coordinator
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the database layout version this build reads and
+// writes (see "Bucket layout" in the package documentation).
+const SchemaVersion = 1
+
+// Bucket and meta key names of the bbolt layout.
+var (
+	bucketMeta    = []byte("meta")
+	bucketSweeps  = []byte("sweeps")
+	bucketTrials  = []byte("trials")
+	bucketResults = []byte("results")
+
+	keySchemaVersion = []byte("schema_version")
+	keyNextToken     = []byte("next_token")
+	keyApplication   = []byte("application")
+	keyCreated       = []byte("created")
+
+	applicationName = []byte("pinnsweep")
+)
+
+// DefaultLockTimeout is how long OpenBoltStore waits for the database
+// file's lock when BoltOptions.LockTimeout is zero.
+const DefaultLockTimeout = time.Second
+
+// BoltOptions configures OpenBoltStore. The zero value opens the file
+// read-write, creating it if needed, waits DefaultLockTimeout for the file
+// lock and logs nothing.
+type BoltOptions struct {
+	// ReadOnly opens an existing database without writing to it (a shared
+	// lock: it fails with ErrLocked while a coordinator holds the file).
+	// Commit then fails.
+	ReadOnly bool
+	// LockTimeout bounds the wait for the file lock; zero means
+	// DefaultLockTimeout. A timeout gives ErrLocked.
+	LockTimeout time.Duration
+	// Logger receives the store's log lines; nil discards them.
+	Logger hclog.Logger
+}
+
+// BoltStore is the bbolt implementation of Store. Every Commit is one
+// read-write transaction, synced to disk (fsync) before Commit returns.
+type BoltStore struct {
+	db  *bolt.DB
+	log hclog.Logger
+}
+
+var _ Store = (*BoltStore)(nil)
+
+// OpenBoltStore opens (read-write: creates) the pinnsweep database at path.
+// It validates the file: a locked file gives ErrLocked, a truncated or
+// non-bbolt file ErrCorrupt, a bbolt file of another application
+// ErrForeignDatabase and an unknown schema version ErrSchemaVersion, each
+// wrapped with the path.
+func OpenBoltStore(path string, opts BoltOptions) (st *BoltStore, err error) {
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	if opts.ReadOnly {
+		// bbolt would report a missing file with a less helpful error.
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+	}
+	if err := checkFile(path); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+	}
+	// bbolt panics (or faults, for pages beyond the end of the file) on
+	// some damaged files; turn both into ErrCorrupt, closing the file so
+	// its lock is released.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	var db *bolt.DB
+	var file *os.File
+	defer func() {
+		if r := recover(); r != nil {
+			st, err = nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
+		}
+		if err != nil {
+			closeAfterFailure(db, file)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      timeout,
+		ReadOnly:     opts.ReadOnly,
+		FreelistType: bolt.FreelistMapType,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
+	})
+	if err != nil {
+		return nil, classifyOpenError(path, err)
+	}
+	if opts.ReadOnly {
+		err = db.View(func(tx *bolt.Tx) error { return checkSchema(tx) })
+	} else {
+		err = db.Update(func(tx *bolt.Tx) error { return initSchema(tx, log) })
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	log.Debug("opened database", "path", path, "read_only", opts.ReadOnly, "schema_version", SchemaVersion)
+	return &BoltStore{db: db, log: log}, nil
+}
+
+// closeAfterFailure releases a database whose opening failed, possibly
+// half-way through bolt.Open; the file is closed at least, which releases
+// its lock.
+func closeAfterFailure(db *bolt.DB, file *os.File) {
+	defer func() {
+		if recover() != nil && file != nil {
+			_ = file.Close()
+		}
+	}()
+	if db != nil {
+		_ = db.Close()
+	} else if file != nil {
+		_ = file.Close()
+	}
+}
+
+// classifyOpenError maps bolt.Open's errors to the package's sentinels.
+func classifyOpenError(path string, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return fmt.Errorf("%w: %s", ErrLocked, path)
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("open database: %w", err)
+	default:
+		return fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+	}
+}
+
+// checkFile inspects an existing, non-empty database file before bbolt
+// maps it: a file whose valid meta page describes more pages than the file
+// holds was truncated, and bbolt would read beyond its end. It leaves
+// other damage (bad magic, checksums) to bbolt, which reports it.
+func checkFile(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	size := fi.Size()
+	if size == 0 {
+		return nil // bbolt initialises an empty file
+	}
+	if size < metaPrefixLen {
+		return fmt.Errorf("not a bbolt database (only %d bytes)", size)
+	}
+	m0, err := readMeta(f, 0)
+	if err != nil {
+		return err
+	}
+	if m0.magic != boltMagic {
+		return errors.New("not a bbolt database (bad magic number)")
+	}
+	ps := int64(m0.pageSize)
+	if ps < 512 || ps > 1<<20 || ps&(ps-1) != 0 {
+		return fmt.Errorf("implausible page size %d", ps)
+	}
+	best := m0
+	if m1, err := readMeta(f, ps); err == nil && m1.valid && (!best.valid || m1.txid > best.txid) {
+		best = m1
+	}
+	if !best.valid {
+		return errors.New("both meta pages are damaged")
+	}
+	if need := int64(best.pgid) * ps; size < need {
+		return fmt.Errorf("truncated: the file has %d bytes, the database needs %d", size, need)
+	}
+	if best.root >= best.pgid || best.freelist != ^uint64(0) && best.freelist >= best.pgid {
+		return errors.New("meta page points beyond the end of the database")
+	}
+	return nil
+}
+
+// metaPrefixLen is the length of a page header and a meta: 16 + 64 bytes,
+// the checksum at offset 56 of the meta.
+const metaPrefixLen = 16 + 64
+
+// boltMagic is bbolt's file magic number.
+const boltMagic = 0xED0CDAED
+
+// boltMeta is the part of a bbolt meta page checkFile needs.
+type boltMeta struct {
+	magic, version, pageSize uint32
+	root, freelist, pgid     uint64
+	txid                     uint64
+	valid                    bool // magic, version 2 and checksum are right
+}
+
+// readMeta decodes the meta page at offset off. The layout (bbolt's
+// internal/common.Meta after a 16-byte page header, native byte order) has
+// been stable since bbolt's file format version 2.
+func readMeta(f *os.File, off int64) (boltMeta, error) {
+	const header = 16
+	var buf [metaPrefixLen]byte
+	if _, err := f.ReadAt(buf[:], off); err != nil {
+		return boltMeta{}, fmt.Errorf("reading the meta page at %d: %w", off, err)
+	}
+	b := buf[header:]
+	e := binary.NativeEndian
+	m := boltMeta{
+		magic:    e.Uint32(b[0:]),
+		version:  e.Uint32(b[4:]),
+		pageSize: e.Uint32(b[8:]),
+		root:     e.Uint64(b[16:]),
+		freelist: e.Uint64(b[32:]),
+		pgid:     e.Uint64(b[40:]),
+		txid:     e.Uint64(b[48:]),
+	}
+	h := fnv.New64a()
+	h.Write(b[:56])
+	m.valid = m.magic == boltMagic && m.version == 2 && h.Sum64() == e.Uint64(b[56:])
+	return m, nil
+}
+
+// initSchema creates the buckets of a new database, or checks those of an
+// existing one.
+func initSchema(tx *bolt.Tx, log hclog.Logger) error {
+	if tx.Bucket(bucketMeta) != nil {
+		return checkSchema(tx)
+	}
+	empty := true
+	_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+	if !empty {
+		return fmt.Errorf("%w: it has buckets but no %q bucket", ErrForeignDatabase, bucketMeta)
+	}
+	meta, err := tx.CreateBucket(bucketMeta)
+	if err != nil {
+		return err
+	}
+	for _, b := range [][]byte{bucketSweeps, bucketTrials, bucketResults} {
+		if _, err := tx.CreateBucket(b); err != nil {
+			return err
+		}
+	}
+	for k, v := range map[string][]byte{
+		string(keyApplication):   applicationName,
+		string(keySchemaVersion): u64(SchemaVersion),
+		string(keyNextToken):     u64(1),
+		string(keyCreated):       []byte(time.Now().UTC().Format(time.RFC3339)),
+	} {
+		if err := meta.Put([]byte(k), v); err != nil {
+			return err
+		}
+	}
+	log.Info("initialised new database", "schema_version", SchemaVersion)
+	return nil
+}
+
+// checkSchema validates the meta bucket and the presence of every bucket.
+func checkSchema(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return fmt.Errorf("%w: no %q bucket", ErrForeignDatabase, bucketMeta)
+	}
+	if app := meta.Get(keyApplication); !bytes.Equal(app, applicationName) {
+		return fmt.Errorf("%w: meta application is %q", ErrForeignDatabase, app)
+	}
+	v, ok := getU64(meta.Get(keySchemaVersion))
+	if !ok {
+		return fmt.Errorf("%w: missing or malformed schema_version", ErrCorrupt)
+	}
+	if v != SchemaVersion {
+		return fmt.Errorf("%w: the file has schema version %d, this pinnsweep supports %d", ErrSchemaVersion, v, SchemaVersion)
+	}
+	if _, ok := getU64(meta.Get(keyNextToken)); !ok {
+		return fmt.Errorf("%w: missing or malformed next_token", ErrCorrupt)
+	}
+	for _, b := range [][]byte{bucketSweeps, bucketTrials, bucketResults} {
+		if tx.Bucket(b) == nil {
+			return fmt.Errorf("%w: missing bucket %q", ErrCorrupt, b)
+		}
+	}
+	return nil
+}
+
+// Load implements Store.
+func (s *BoltStore) Load(ctx context.Context) (st *State, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer recoverCorrupt(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	st = &State{}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if err := checkSchema(tx); err != nil {
+			return err
+		}
+		st.NextToken, _ = getU64(tx.Bucket(bucketMeta).Get(keyNextToken))
+		if err := tx.Bucket(bucketSweeps).ForEach(func(k, v []byte) error {
+			var rec SweepRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("%w: sweep %q: %w", ErrCorrupt, k, err)
+			}
+			st.Sweeps = append(st.Sweeps, rec)
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketTrials).ForEachBucket(func(sweep []byte) error {
+			return tx.Bucket(bucketTrials).Bucket(sweep).ForEach(func(k, v []byte) error {
+				rec, err := decodeTrial(sweep, k, v)
+				if err != nil {
+					return err
+				}
+				st.Trials = append(st.Trials, rec)
+				return nil
+			})
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load database: %w", err)
+	}
+	st.NextToken = max(st.NextToken, 1)
+	return st, nil
+}
+
+// Trials implements Store.
+func (s *BoltStore) Trials(ctx context.Context, sweep string) (out []TrialRecord, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	defer recoverCorrupt(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketSweeps).Get([]byte(sweep)) == nil {
+			return fmt.Errorf("%w: %q", ErrNotFound, sweep)
+		}
+		tb := tx.Bucket(bucketTrials).Bucket([]byte(sweep))
+		if tb == nil {
+			return nil
+		}
+		rb := tx.Bucket(bucketResults).Bucket([]byte(sweep))
+		return tb.ForEach(func(k, v []byte) error {
+			rec, err := decodeTrial([]byte(sweep), k, v)
+			if err != nil {
+				return err
+			}
+			if rb != nil {
+				if r := rb.Get(k); r != nil {
+					rec.Result = bytes.Clone(r)
+				}
+			}
+			out = append(out, rec)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read trials of %q: %w", sweep, err)
+	}
+	sortTrials(out)
+	return out, nil
+}
+
+// Commit implements Store: one read-write transaction, fsynced.
+func (s *BoltStore) Commit(ctx context.Context, ch *Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ch.Empty() {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if ch.NextToken != 0 {
+			if err := tx.Bucket(bucketMeta).Put(keyNextToken, u64(ch.NextToken)); err != nil {
+				return err
+			}
+		}
+		sb := tx.Bucket(bucketSweeps)
+		for i := range ch.Sweeps {
+			v, err := json.Marshal(&ch.Sweeps[i])
+			if err != nil {
+				return err
+			}
+			if err := sb.Put([]byte(ch.Sweeps[i].Name), v); err != nil {
+				return fmt.Errorf("sweep %q: %w", ch.Sweeps[i].Name, err)
+			}
+		}
+		// Put in key order: bbolt inserts into an unsplit node in memory,
+		// so a large transaction of keys in random (hash) order costs
+		// quadratic copying, and one in order costs none.
+		order := make([]int, len(ch.Trials))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int {
+			x, y := &ch.Trials[a], &ch.Trials[b]
+			return cmp.Or(cmp.Compare(x.Sweep, y.Sweep), cmp.Compare(x.Key, y.Key))
+		})
+		var cur []byte
+		var tb *bolt.Bucket
+		for _, i := range order {
+			t := &ch.Trials[i]
+			if tb == nil || string(cur) != t.Sweep {
+				b, err := tx.Bucket(bucketTrials).CreateBucketIfNotExists([]byte(t.Sweep))
+				if err != nil {
+					return fmt.Errorf("trials bucket of %q: %w", t.Sweep, err)
+				}
+				tb, cur = b, []byte(t.Sweep)
+			}
+			v, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			if err := tb.Put([]byte(t.Key), v); err != nil {
+				return fmt.Errorf("trial %s: %w", t.ID(), err)
+			}
+		}
+		results := slices.Clone(ch.Results)
+		slices.SortStableFunc(results, func(x, y ResultPut) int {
+			return cmp.Or(cmp.Compare(x.Sweep, y.Sweep), cmp.Compare(x.Key, y.Key))
+		})
+		for _, r := range results {
+			if r.JSON == nil {
+				if b := tx.Bucket(bucketResults).Bucket([]byte(r.Sweep)); b != nil {
+					if err := b.Delete([]byte(r.Key)); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			b, err := tx.Bucket(bucketResults).CreateBucketIfNotExists([]byte(r.Sweep))
+			if err != nil {
+				return fmt.Errorf("results bucket of %q: %w", r.Sweep, err)
+			}
+			if err := b.Put([]byte(r.Key), r.JSON); err != nil {
+				return fmt.Errorf("result %s/%s: %w", r.Sweep, r.Key, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store.
+func (s *BoltStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// Path returns the database file's path.
+func (s *BoltStore) Path() string { return s.db.Path() }
+
+func decodeTrial(sweep, key, v []byte) (TrialRecord, error) {
+	var rec TrialRecord
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return rec, fmt.Errorf("%w: trial %s/%s: %w", ErrCorrupt, sweep, key, err)
+	}
+	if rec.Sweep != string(sweep) || rec.Key != string(key) || !rec.Status.Valid() {
+		return rec, fmt.Errorf("%w: trial %s/%s: inconsistent record", ErrCorrupt, sweep, key)
+	}
+	return rec, nil
+}
+
+// recoverCorrupt turns a bbolt panic on a damaged page into ErrCorrupt.
+func recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+	}
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func getU64(b []byte) (uint64, bool) {
+	if len(b) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(b), true
+}
+
+// Sweep returns one sweep's record; ErrNotFound if there is none.
+func (s *BoltStore) Sweep(ctx context.Context, name string) (rec SweepRecord, err error) {
+	if err := ctx.Err(); err != nil {
+		return rec, err
+	}
+	defer recoverCorrupt(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSweeps).Get([]byte(name))
+		if v == nil {
+			return fmt.Errorf("%w: %q", ErrNotFound, name)
+		}
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("%w: sweep %q: %w", ErrCorrupt, name, err)
+		}
+		return nil
+	})
+	return rec, err
+}

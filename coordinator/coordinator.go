@@ -1,0 +1,536 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pinnsweep/pinnsweep/sweeps"
+)
+
+// Defaults of Options.
+const (
+	// DefaultLeaseTTL is a lease's time to live without a heartbeat.
+	DefaultLeaseTTL = 30 * time.Second
+	// DefaultMaxLeaseWait caps how long a Lease call waits for work.
+	DefaultMaxLeaseWait = 30 * time.Second
+	// DefaultShutdownTimeout bounds Serve's graceful stop.
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Options configures Open. Only Path (or Store) is required; every other
+// zero value selects the documented default.
+type Options struct {
+	// Path is the bbolt database file, created if missing. It is ignored
+	// when Store is set and required otherwise.
+	Path string
+	// LeaseTTL is how long a lease lives without a heartbeat; zero means
+	// DefaultLeaseTTL (30s). Workers are told it and should heartbeat
+	// about three times per TTL.
+	LeaseTTL time.Duration
+	// MaxLeaseWait caps the long-poll wait of Lease; zero means
+	// DefaultMaxLeaseWait (30s).
+	MaxLeaseWait time.Duration
+	// Logger is the root logger; the coordinator logs through its
+	// Named("scheduler"), Named("store") and Named("grpc") children. Nil
+	// discards log output.
+	Logger hclog.Logger
+	// SpecOptions are passed to sweeps.Parse for every submitted spec
+	// (typically Validate wired to the trainer's settings). The zero value
+	// accepts every setting.
+	SpecOptions sweeps.Options
+	// Now is the clock; nil means time.Now. Lease expiries are wall-clock
+	// times, so a fake clock must return plausible wall times.
+	Now func() time.Time
+	// Store, if not nil, is used instead of opening Path: an in-memory
+	// store (NewMemoryStore) for tests or for runs that need no
+	// durability. The coordinator owns it and closes it in Close.
+	Store Store
+	// LockTimeout bounds the wait for the database file's lock; zero means
+	// DefaultLockTimeout (1s). A file held by another coordinator gives
+	// ErrLocked.
+	LockTimeout time.Duration
+	// ShutdownTimeout bounds Serve's graceful stop after its context is
+	// done, after which remaining RPCs are cut; zero means
+	// DefaultShutdownTimeout (10s).
+	ShutdownTimeout time.Duration
+}
+
+// Coordinator owns a sweep database and schedules its trials. It serves
+// the gRPC API (Serve) and offers the same operations in-process. All
+// methods are safe for concurrent use.
+//
+// Every state change is computed by the deterministic scheduler, committed
+// to the store in one transaction, and only then applied in memory and
+// acknowledged; a failed commit changes nothing.
+type Coordinator struct {
+	opts     Options
+	log      hclog.Logger // scheduler events
+	rpcLog   hclog.Logger
+	store    Store
+	specOpts sweeps.Options
+
+	mu      sync.Mutex
+	sched   *scheduler
+	changed chan struct{} // closed (and replaced) whenever a change is applied
+	work    chan struct{} // closed (and replaced) when a change makes trials pending
+	closed  bool
+	done    chan struct{} // closed by Close
+	reaper  sync.WaitGroup
+	serving bool
+}
+
+// Open opens the database (or opts.Store), restores every sweep, trial
+// and lease from it, and starts the lease reaper. Leases that were active
+// when the coordinator stopped are honoured until their stored expiry;
+// those whose expiry passed while it was down get one more TTL from now,
+// so that their workers can heartbeat back in.
+func Open(opts Options) (*Coordinator, error) {
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = DefaultLeaseTTL
+	}
+	if opts.MaxLeaseWait <= 0 {
+		opts.MaxLeaseWait = DefaultMaxLeaseWait
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	store := opts.Store
+	if store == nil {
+		if opts.Path == "" {
+			return nil, errors.New("coordinator: Options.Path is required")
+		}
+		bs, err := OpenBoltStore(opts.Path, BoltOptions{
+			LockTimeout: opts.LockTimeout,
+			Logger:      opts.Logger.Named("store"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		store = bs
+	}
+	c := &Coordinator{
+		opts:     opts,
+		log:      opts.Logger.Named("scheduler"),
+		rpcLog:   opts.Logger.Named("grpc"),
+		store:    store,
+		specOpts: opts.SpecOptions,
+		changed:  make(chan struct{}),
+		work:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	if err := c.restore(); err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	c.reaper.Add(1)
+	go c.reap()
+	return c, nil
+}
+
+func (c *Coordinator) restore() error {
+	ctx := context.Background()
+	st, err := c.store.Load(ctx)
+	if err != nil {
+		return err
+	}
+	sched, err := newScheduler(c.opts.LeaseTTL, st)
+	if err != nil {
+		return err
+	}
+	c.sched = sched
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.commitLocked(ctx, sched.restoreGrace(c.now())); err != nil {
+		return fmt.Errorf("restore leases: %w", err)
+	}
+	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", len(st.Trials),
+		"active_leases", len(sched.running), "next_token", sched.nextToken)
+	return nil
+}
+
+func (c *Coordinator) now() time.Time { return c.opts.Now().UTC() }
+
+// Close stops the coordinator and closes its database. Pending Lease and
+// Watch calls return ErrClosed. Call it after Serve has returned.
+func (c *Coordinator) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	close(c.done)
+	c.mu.Unlock()
+	c.reaper.Wait()
+	return c.store.Close()
+}
+
+// commitLocked commits ch, applies it and wakes the waiters. c.mu is held.
+func (c *Coordinator) commitLocked(ctx context.Context, ch *Change) error {
+	if ch.Empty() {
+		return nil
+	}
+	if err := c.store.Commit(ctx, ch); err != nil {
+		return err
+	}
+	c.sched.apply(ch)
+	close(c.changed)
+	c.changed = make(chan struct{})
+	for i := range ch.Trials {
+		if ch.Trials[i].Status == StatusPending {
+			close(c.work) // wake the long-polling Lease calls
+			c.work = make(chan struct{})
+			break
+		}
+	}
+	return nil
+}
+
+// mutate runs one operation: it first expires overdue leases (their own
+// transaction), then commits and applies the change f computes. f runs
+// with c.mu held.
+func (c *Coordinator) mutate(ctx context.Context, f func(now time.Time) (*Change, error)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	now := c.now()
+	if err := c.expireLocked(ctx, now); err != nil {
+		return err
+	}
+	ch, err := f(now)
+	if err != nil {
+		return err
+	}
+	return c.commitLocked(ctx, ch)
+}
+
+func (c *Coordinator) expireLocked(ctx context.Context, now time.Time) error {
+	ch := c.sched.expire(now)
+	if ch == nil {
+		return nil
+	}
+	if err := c.commitLocked(ctx, ch); err != nil {
+		return fmt.Errorf("expire leases: %w", err)
+	}
+	for _, t := range ch.Trials {
+		c.log.Warn("lease expired", "trial", t.ID(), "worker", t.Worker, "token", t.Token,
+			"attempts", t.Attempts, "status", t.Status, "reason", t.Reason)
+	}
+	return nil
+}
+
+// reap expires leases on time even when no request arrives.
+func (c *Coordinator) reap() {
+	defer c.reaper.Done()
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return
+		}
+		next, ok := c.sched.nextExpiry()
+		changed := c.changed
+		wait := time.Minute
+		if ok {
+			wait = min(wait, max(next.Sub(c.now()), 0)+time.Millisecond)
+		}
+		c.mu.Unlock()
+		timer := time.NewTimer(wait)
+		select {
+		case <-c.done:
+			timer.Stop()
+			return
+		case <-changed:
+			timer.Stop()
+		case <-timer.C:
+			err := c.mutate(context.Background(), func(time.Time) (*Change, error) { return nil, nil })
+			if err != nil && !errors.Is(err, ErrClosed) {
+				c.log.Error("expiring leases failed", "error", err)
+				select {
+				case <-c.done:
+					return
+				case <-time.After(time.Second):
+				}
+			}
+		}
+	}
+}
+
+// Submit parses a spec source (with Options.SpecOptions), expands it and
+// stores it: a new name creates the sweep with all trials pending; an
+// existing name must pass the stored spec's compatibility check
+// (ErrIncompatible otherwise, saying what changed) and adds only the
+// trials whose keys are new. An invalid spec gives ErrInvalidSpec.
+func (c *Coordinator) Submit(ctx context.Context, filename string, source []byte) (SubmitResult, error) {
+	return c.submit(ctx, filename, source, "")
+}
+
+// submit implements Submit; a non-empty name must be the spec's name.
+func (c *Coordinator) submit(ctx context.Context, filename string, source []byte, name string) (SubmitResult, error) {
+	spec, err := parseSpec(filename, source, c.specOpts)
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	if name != "" && name != spec.rec.Name {
+		return SubmitResult{}, fmt.Errorf("%w: request names sweep %q but the spec is named %q", ErrInvalidArgument, name, spec.rec.Name)
+	}
+	var res SubmitResult
+	err = c.mutate(ctx, func(now time.Time) (*Change, error) {
+		if old, ok := c.sched.sweep(spec.rec.Name); ok {
+			if err := checkGrowth(old, spec, c.specOpts); err != nil {
+				return nil, err
+			}
+		}
+		var ch *Change
+		ch, res = c.sched.submit(now, spec.rec, spec.trials)
+		return ch, nil
+	})
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	c.log.Info("sweep submitted", "sweep", res.Sweep, "created", res.Created, "total", res.Total, "added", res.Added)
+	return res, nil
+}
+
+// Lease returns the next trial for worker, waiting up to min(wait,
+// Options.MaxLeaseWait) for one to become pending. It returns nil (and no
+// error) when none did. Sweeps with pending work are served round-robin.
+// A lease granted after ctx was cancelled is released again, so a worker
+// that went away does not cost the trial an attempt.
+func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Duration) (*Grant, error) {
+	if worker == "" {
+		return nil, fmt.Errorf("%w: empty worker id", ErrInvalidArgument)
+	}
+	wait = min(max(wait, 0), c.opts.MaxLeaseWait)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for {
+		var g *Grant
+		var work chan struct{}
+		err := c.mutate(ctx, func(now time.Time) (*Change, error) {
+			var ch *Change
+			ch, g = c.sched.lease(now, worker)
+			work = c.work
+			return ch, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if g != nil {
+			if ctx.Err() != nil {
+				rerr := c.Release(context.WithoutCancel(ctx), g.LeaseID, g.Token)
+				c.log.Debug("released lease of a departed worker", "trial", g.Trial.ID(), "error", rerr)
+				return nil, ctx.Err()
+			}
+			c.log.Debug("leased", "trial", g.Trial.ID(), "worker", worker, "token", g.Token, "attempt", g.Trial.Attempts)
+			return g, nil
+		}
+		select {
+		case <-work:
+		case <-timer.C:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.done:
+			return nil, ErrClosed
+		}
+	}
+}
+
+// Heartbeat extends a lease by the TTL. It reports Stop (without an error)
+// when the lease is no longer valid or the sweep was cancelled; an unknown
+// lease gives ErrLeaseNotFound.
+func (c *Coordinator) Heartbeat(ctx context.Context, leaseID string, token uint64) (Beat, error) {
+	var beat Beat
+	err := c.mutate(ctx, func(now time.Time) (*Change, error) {
+		var ch *Change
+		var err error
+		ch, beat, err = c.sched.heartbeat(now, leaseID, token)
+		return ch, err
+	})
+	if err != nil {
+		return Beat{}, err
+	}
+	return beat, nil
+}
+
+// Complete records a lease's outcome (see the package documentation for
+// the rules). It returns duplicate = true for a repeat of the Complete that
+// ended the lease; a stale token gives ErrStaleToken, an expired or
+// released lease ErrLeaseExpired or ErrLeaseReleased, and none changes
+// anything.
+func (c *Coordinator) Complete(ctx context.Context, comp Completion) (duplicate bool, err error) {
+	var after TrialRecord
+	err = c.mutate(ctx, func(now time.Time) (*Change, error) {
+		ch, dup, err := c.sched.complete(now, comp)
+		duplicate = dup
+		if ch != nil {
+			after = ch.Trials[0]
+		}
+		return ch, err
+	})
+	if err != nil {
+		c.log.Info("completion refused", "lease", comp.LeaseID, "token", comp.Token, "worker", comp.Worker, "error", err)
+		return false, err
+	}
+	if duplicate {
+		c.log.Debug("duplicate completion", "lease", comp.LeaseID, "worker", comp.Worker)
+	} else {
+		c.log.Info("trial completed", "trial", after.ID(), "reported", comp.Status, "status", after.Status,
+			"worker", comp.Worker, "attempt", after.Attempts, "reason", after.Reason)
+	}
+	return duplicate, nil
+}
+
+// Release hands a lease back without a result: the trial is requeued at
+// once without counting the attempt. Releasing a lease that already ended
+// is a no-op; a stale token gives ErrStaleToken.
+func (c *Coordinator) Release(ctx context.Context, leaseID string, token uint64) error {
+	err := c.mutate(ctx, func(now time.Time) (*Change, error) {
+		return c.sched.release(now, leaseID, token)
+	})
+	if err == nil {
+		c.log.Debug("lease released", "lease", leaseID)
+	}
+	return err
+}
+
+// Cancel cancels a sweep: its pending trials become cancelled at once and
+// its running trials are told to stop at their next heartbeat. It returns
+// the number of trials affected; ErrNotFound for an unknown sweep.
+func (c *Coordinator) Cancel(ctx context.Context, sweep string) (int, error) {
+	var n int
+	err := c.mutate(ctx, func(now time.Time) (*Change, error) {
+		ch, k, err := c.sched.cancel(now, sweep)
+		n = k
+		return ch, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	c.log.Info("sweep cancelled", "sweep", sweep, "trials", n)
+	return n, nil
+}
+
+// RequeueFailed puts a sweep's failed, timed-out and cancelled trials back
+// into the queue with a fresh attempt budget and returns their number.
+func (c *Coordinator) RequeueFailed(ctx context.Context, sweep string) (int, error) {
+	var n int
+	err := c.mutate(ctx, func(now time.Time) (*Change, error) {
+		ch, k, err := c.sched.requeueFailed(now, sweep)
+		n = k
+		return ch, err
+	})
+	if err != nil {
+		return 0, err
+	}
+	c.log.Info("failed trials requeued", "sweep", sweep, "trials", n)
+	return n, nil
+}
+
+// Progress returns a sweep's trial counts; ErrNotFound for an unknown
+// sweep.
+func (c *Coordinator) Progress(ctx context.Context, sweep string) (Progress, error) {
+	if err := ctx.Err(); err != nil {
+		return Progress{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return Progress{}, ErrClosed
+	}
+	return c.sched.progress(sweep)
+}
+
+// Sweeps returns every sweep's progress, in creation order.
+func (c *Coordinator) Sweeps(ctx context.Context) ([]Progress, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	return c.sched.list(), nil
+}
+
+// Sweep returns a sweep's stored record (spec source, axes, policy).
+func (c *Coordinator) Sweep(ctx context.Context, sweep string) (SweepRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return SweepRecord{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return SweepRecord{}, ErrClosed
+	}
+	rec, ok := c.sched.sweep(sweep)
+	if !ok {
+		return SweepRecord{}, fmt.Errorf("%w: %q", ErrNotFound, sweep)
+	}
+	return rec, nil
+}
+
+// Trials returns a sweep's trials with their results, in index order, read
+// from the store in one snapshot.
+func (c *Coordinator) Trials(ctx context.Context, sweep string) ([]TrialRecord, error) {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	return c.store.Trials(ctx, sweep)
+}
+
+// Watch calls fn with a sweep's progress now and after every change of it,
+// until the sweep is finished (it returns nil after reporting that), ctx is
+// done (ctx.Err()), the coordinator closes (ErrClosed) or fn fails (its
+// error).
+func (c *Coordinator) Watch(ctx context.Context, sweep string, fn func(Progress) error) error {
+	var last Progress
+	sent := false
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return ErrClosed
+		}
+		p, err := c.sched.progress(sweep)
+		changed := c.changed
+		c.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if !sent || p != last {
+			if err := fn(p); err != nil {
+				return err
+			}
+			last, sent = p, true
+		}
+		if p.Finished {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.done:
+			return ErrClosed
+		}
+	}
+}

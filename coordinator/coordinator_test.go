@@ -1,0 +1,475 @@
+package coordinator_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pinnsweep/pinnsweep/coordinator"
+)
+
+func TestRestartRestoresEverything(t *testing.T) {
+	clock := newFakeClock()
+	path := filepath.Join(t.TempDir(), "sweeps.db")
+	c := open(t, path, clock)
+	res := mustSubmit(t, c, specYAML("restart", []int{1, 5}, 2, 1, 100))
+	if !res.Created || res.Total != 4 || res.Added != 4 {
+		t.Fatalf("Submit = %+v", res)
+	}
+	done := mustLease(t, c, "w1")
+	mustComplete(t, c, done, coordinator.StatusDone, resultJSON(0.1))
+	held := mustLease(t, c, "w2") // expires at +30s
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	clock.Advance(10 * time.Second)
+	c = open(t, path, clock)
+	p := mustProgress(t, c, "restart")
+	if p.Done != 1 || p.Running != 1 || p.Pending != 2 || p.Total != 4 {
+		t.Fatalf("progress after restart: %+v", p)
+	}
+	// The held lease is honoured: w2 may heartbeat and complete.
+	beat, err := c.Heartbeat(context.Background(), held.LeaseID, held.Token)
+	if err != nil || beat.Stop {
+		t.Fatalf("heartbeat of the restored lease = %+v, %v", beat, err)
+	}
+	mustComplete(t, c, held, coordinator.StatusDone, resultJSON(0.2))
+	next := mustLease(t, c, "w3")
+	if next.Token <= held.Token {
+		t.Fatalf("token after restart %d not above %d", next.Token, held.Token)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	c = open(t, path, clock)
+	defer c.Close()
+	leased := map[string]bool{}
+	for {
+		g, err := c.Lease(context.Background(), "w4", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g == nil {
+			break
+		}
+		leased[g.Trial.Key] = true
+		mustComplete(t, c, g, coordinator.StatusDone, resultJSON(0.3))
+	}
+	if leased[done.Trial.Key] || leased[held.Trial.Key] || leased[next.Trial.Key] {
+		t.Fatalf("a finished or held trial was leased again: %v", leased)
+	}
+	if len(leased) != 1 {
+		t.Fatalf("leased %d trials after the restarts, want the 1 never leased", len(leased))
+	}
+	trials, err := c.Trials(context.Background(), "restart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range trials {
+		if tr.Key == done.Trial.Key && (tr.Status != coordinator.StatusDone || tr.Attempts != 1 || *tr.RelL2 != 0.1) {
+			t.Fatalf("first done trial changed: %+v", tr)
+		}
+	}
+}
+
+func TestRestartHonoursLeaseUntilExpiry(t *testing.T) {
+	clock := newFakeClock()
+	path := filepath.Join(t.TempDir(), "sweeps.db")
+	c := open(t, path, clock)
+	mustSubmit(t, c, specYAML("one", []int{1}, 1, 2, 100))
+	g := mustLease(t, c, "w1")
+	c.Close()
+
+	clock.Advance(20 * time.Second)
+	c = open(t, path, clock)
+	defer c.Close()
+	clock.Advance(9 * time.Second) // 29s: still held
+	if g2, err := c.Lease(context.Background(), "w2", 0); err != nil || g2 != nil {
+		t.Fatalf("Lease before expiry = %+v, %v; want nothing", g2, err)
+	}
+	clock.Advance(time.Second) // 30s: expired, requeued as attempt 2
+	g2 := mustLease(t, c, "w2")
+	if g2.Trial.Key != g.Trial.Key || g2.Trial.Attempts != 2 || g2.Token <= g.Token {
+		t.Fatalf("after expiry: %+v", g2)
+	}
+	_, err := c.Complete(context.Background(), coordinator.Completion{LeaseID: g.LeaseID, Token: g.Token, Status: coordinator.StatusDone, Result: []byte(`{}`)})
+	if !errors.Is(err, coordinator.ErrStaleToken) {
+		t.Fatalf("late completion of the restored lease = %v, want ErrStaleToken", err)
+	}
+}
+
+func TestRestartGraceForLeaseExpiredWhileDown(t *testing.T) {
+	clock := newFakeClock()
+	path := filepath.Join(t.TempDir(), "sweeps.db")
+	c := open(t, path, clock)
+	mustSubmit(t, c, specYAML("one", []int{1}, 1, 2, 100))
+	g := mustLease(t, c, "w1")
+	c.Close()
+
+	clock.Advance(5 * time.Minute) // the lease expired while the coordinator was down
+	c = open(t, path, clock)
+	defer c.Close()
+	beat, err := c.Heartbeat(context.Background(), g.LeaseID, g.Token)
+	if err != nil || beat.Stop {
+		t.Fatalf("worker could not reattach after the restart: %+v, %v", beat, err)
+	}
+	mustComplete(t, c, g, coordinator.StatusDone, resultJSON(0.5))
+	if p := mustProgress(t, c, "one"); p.Done != 1 || !p.Finished {
+		t.Fatalf("progress %+v", p)
+	}
+}
+
+func TestSubmitGrows(t *testing.T) {
+	c := open(t, "", nil)
+	defer c.Close()
+	mustSubmit(t, c, specYAML("grow", []int{1, 5}, 2, 2, 100))
+	g := mustLease(t, c, "w")
+	mustComplete(t, c, g, coordinator.StatusDone, resultJSON(0.1))
+
+	tests := []struct {
+		name         string
+		src          string
+		total, added int
+	}{
+		{"unchanged", specYAML("grow", []int{1, 5}, 2, 2, 100), 4, 0},
+		{"more betas", specYAML("grow", []int{1, 5, 10}, 2, 2, 100), 6, 2},
+		{"more seeds", specYAML("grow", []int{1, 5, 10}, 3, 2, 100), 9, 3},
+		{"again", specYAML("grow", []int{1, 5, 10}, 3, 2, 100), 9, 0},
+	}
+	for _, tt := range tests {
+		res := mustSubmit(t, c, tt.src)
+		if res.Created || res.Total != tt.total || res.Added != tt.added {
+			t.Fatalf("%s: Submit = %+v, want total %d added %d", tt.name, res, tt.total, tt.added)
+		}
+	}
+	trials, err := c.Trials(context.Background(), "grow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for i, tr := range trials {
+		if tr.Index != i {
+			t.Fatalf("trial %d has index %d", i, tr.Index)
+		}
+		if keys[tr.Key] {
+			t.Fatalf("duplicate key %s", tr.Key)
+		}
+		keys[tr.Key] = true
+		if tr.Key == g.Trial.Key && tr.Status != coordinator.StatusDone {
+			t.Fatalf("done trial changed by growth: %+v", tr)
+		}
+	}
+	rec, err := c.Sweep(context.Background(), "grow")
+	if err != nil || !strings.Contains(rec.Source, "replicates: 3") || rec.Submissions != 5 {
+		t.Fatalf("stored sweep = %+v, %v; want the latest source", rec, err)
+	}
+	if p := mustProgress(t, c, "grow"); p.Pending != 8 || p.Done != 1 {
+		t.Fatalf("progress %+v", p)
+	}
+}
+
+func TestSubmitRefusesIncompatibleChange(t *testing.T) {
+	c := open(t, "", nil)
+	defer c.Close()
+	mustSubmit(t, c, specYAML("fixed", []int{1, 5}, 1, 2, 100))
+	tests := []struct {
+		name, src, mention string
+	}{
+		{"fixed setting", specYAML("fixed", []int{1, 5}, 1, 2, 200), `"nf"`},
+		{"axis value removed", specYAML("fixed", []int{1}, 1, 2, 100), "beta"},
+		{"retries", specYAML("fixed", []int{1, 5}, 1, 3, 100), "retries"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.Submit(context.Background(), "spec.yaml", []byte(tt.src))
+			if !errors.Is(err, coordinator.ErrIncompatible) || !strings.Contains(err.Error(), tt.mention) {
+				t.Fatalf("Submit = %v, want ErrIncompatible mentioning %s", err, tt.mention)
+			}
+		})
+	}
+	if p := mustProgress(t, c, "fixed"); p.Total != 2 {
+		t.Fatalf("refused submissions changed the sweep: %+v", p)
+	}
+}
+
+func TestSubmitInvalidSpec(t *testing.T) {
+	c := open(t, "", nil)
+	defer c.Close()
+	for _, src := range []string{"", "name: x\nbogus: 1\n", "not: [valid", "name: x\naxes:\n  beta: []\n"} {
+		if _, err := c.Submit(context.Background(), "bad.yaml", []byte(src)); !errors.Is(err, coordinator.ErrInvalidSpec) {
+			t.Errorf("Submit(%q) = %v, want ErrInvalidSpec", src, err)
+		}
+	}
+	if l, _ := c.Sweeps(context.Background()); len(l) != 0 {
+		t.Fatalf("invalid specs created sweeps: %+v", l)
+	}
+}
+
+func TestSpecOptionsValidate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sweeps.db")
+	opts := coordinator.Options{Path: path}
+	opts.SpecOptions.Validate = func(key string, v any) error {
+		if key == "nf" {
+			return errors.New("nf is not allowed here")
+		}
+		return nil
+	}
+	c, err := coordinator.Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Submit(context.Background(), "spec.yaml", []byte(specYAML("v", []int{1}, 1, 1, 100)))
+	if !errors.Is(err, coordinator.ErrInvalidSpec) || !strings.Contains(err.Error(), "nf is not allowed") {
+		t.Fatalf("Submit = %v, want the validator's error", err)
+	}
+}
+
+func TestOpenRejectsBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// A real database to truncate.
+	good := filepath.Join(dir, "good.db")
+	c := open(t, good, nil)
+	mustSubmit(t, c, specYAML("big", []int{1, 2, 3, 4, 5, 6, 7, 8}, 20, 1, 100))
+	c.Close()
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := filepath.Join(dir, "foreign.db")
+	db, err := bolt.Open(foreign, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("users")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	future := filepath.Join(dir, "future.db")
+	if err := os.WriteFile(future, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = bolt.Open(future, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 9})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	tests := []struct {
+		name string
+		path string
+		want error
+	}{
+		{"text file", write("text.db", []byte(strings.Repeat("this is not a database\n", 400))), coordinator.ErrCorrupt},
+		{"short garbage", write("short.db", []byte("xx")), coordinator.ErrCorrupt},
+		{"truncated", write("truncated.db", data[:len(data)/2]), coordinator.ErrCorrupt},
+		{"header only", write("header.db", data[:4096]), coordinator.ErrCorrupt},
+		{"foreign bbolt", foreign, coordinator.ErrForeignDatabase},
+		{"newer schema", future, coordinator.ErrSchemaVersion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := coordinator.Open(coordinator.Options{Path: tt.path})
+			if err == nil {
+				c.Close()
+				t.Fatal("Open succeeded")
+			}
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("Open = %v, want %v naming the file", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenLockedDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sweeps.db")
+	c := open(t, path, nil)
+	defer c.Close()
+	_, err := coordinator.Open(coordinator.Options{Path: path, LockTimeout: 50 * time.Millisecond})
+	if !errors.Is(err, coordinator.ErrLocked) {
+		t.Fatalf("second Open = %v, want ErrLocked", err)
+	}
+	err = coordinator.ExportDatabase(context.Background(), path, "x", coordinator.FormatCSV, &strings.Builder{})
+	if !errors.Is(err, coordinator.ErrLocked) {
+		t.Fatalf("ExportDatabase of a held file = %v, want ErrLocked", err)
+	}
+}
+
+func TestLeaseLongPoll(t *testing.T) {
+	c, err := coordinator.Open(coordinator.Options{Store: coordinator.NewMemoryStore(), MaxLeaseWait: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	start := time.Now()
+	if g, err := c.Lease(ctx, "w", 50*time.Millisecond); g != nil || err != nil {
+		t.Fatalf("Lease on an empty queue = %v, %v", g, err)
+	}
+	if d := time.Since(start); d < 50*time.Millisecond || d > 2*time.Second {
+		t.Fatalf("empty Lease took %v, want about 50ms", d)
+	}
+
+	got := make(chan *coordinator.Grant, 1)
+	go func() {
+		g, err := c.Lease(ctx, "w", time.Minute) // capped at MaxLeaseWait
+		if err != nil {
+			t.Error(err)
+		}
+		got <- g
+	}()
+	time.Sleep(50 * time.Millisecond)
+	mustSubmit(t, c, specYAML("poll", []int{1}, 1, 0, 100))
+	select {
+	case g := <-got:
+		if g == nil {
+			t.Fatal("long-poll returned nothing")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("long-poll was not woken by the submission")
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	if _, err := c.Lease(cctx, "w", time.Minute); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Lease with a cancelled context = %v", err)
+	}
+}
+
+func TestWatch(t *testing.T) {
+	c, err := coordinator.Open(coordinator.Options{Store: coordinator.NewMemoryStore()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mustSubmit(t, c, specYAML("watch", []int{1, 2}, 1, 0, 100))
+	var mu sync.Mutex
+	var seen []coordinator.Progress
+	done := make(chan error, 1)
+	go func() {
+		done <- c.Watch(context.Background(), "watch", func(p coordinator.Progress) error {
+			mu.Lock()
+			seen = append(seen, p)
+			mu.Unlock()
+			return nil
+		})
+	}()
+	for range 2 {
+		g := mustLease(t, c, "w")
+		mustComplete(t, c, g, coordinator.StatusDone, resultJSON(0.1))
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Watch did not end when the sweep finished")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	last := seen[len(seen)-1]
+	if !last.Finished || last.Done != 2 {
+		t.Fatalf("last progress %+v", last)
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i] == seen[i-1] {
+			t.Fatalf("Watch repeated an unchanged progress: %+v", seen[i])
+		}
+	}
+	if err := c.Watch(context.Background(), "nosuch", func(coordinator.Progress) error { return nil }); !errors.Is(err, coordinator.ErrNotFound) {
+		t.Fatalf("Watch(nosuch) = %v", err)
+	}
+}
+
+// flakyStore fails commits while broken.
+type flakyStore struct {
+	coordinator.Store
+	mu     sync.Mutex
+	broken bool
+}
+
+func (s *flakyStore) Commit(ctx context.Context, ch *coordinator.Change) error {
+	s.mu.Lock()
+	broken := s.broken
+	s.mu.Unlock()
+	if broken {
+		return errors.New("disk full")
+	}
+	return s.Store.Commit(ctx, ch)
+}
+
+func (s *flakyStore) setBroken(b bool) {
+	s.mu.Lock()
+	s.broken = b
+	s.mu.Unlock()
+}
+
+func TestFailedCommitChangesNothing(t *testing.T) {
+	store := &flakyStore{Store: coordinator.NewMemoryStore()}
+	c, err := coordinator.Open(coordinator.Options{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mustSubmit(t, c, specYAML("flaky", []int{1}, 1, 0, 100))
+	store.setBroken(true)
+	if g, err := c.Lease(context.Background(), "w", 0); err == nil || g != nil {
+		t.Fatalf("Lease with a failing store = %v, %v; want an error", g, err)
+	}
+	if _, err := c.Submit(context.Background(), "s.yaml", []byte(specYAML("other", []int{1}, 1, 0, 100))); err == nil {
+		t.Fatal("Submit with a failing store succeeded")
+	}
+	if p := mustProgress(t, c, "flaky"); p.Pending != 1 || p.Running != 0 {
+		t.Fatalf("a failed commit changed memory: %+v", p)
+	}
+	if _, err := c.Progress(context.Background(), "other"); !errors.Is(err, coordinator.ErrNotFound) {
+		t.Fatalf("a failed submission is visible: %v", err)
+	}
+	store.setBroken(false)
+	g := mustLease(t, c, "w")
+	if g.Trial.Attempts != 1 || g.Token != 1 {
+		t.Fatalf("lease after the failure: attempts %d token %d, want 1 and 1", g.Trial.Attempts, g.Token)
+	}
+}
+
+func TestClosedCoordinator(t *testing.T) {
+	c, err := coordinator.Open(coordinator.Options{Store: coordinator.NewMemoryStore()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("second Close = %v", err)
+	}
+	if _, err := c.Lease(context.Background(), "w", time.Second); !errors.Is(err, coordinator.ErrClosed) {
+		t.Fatalf("Lease after Close = %v", err)
+	}
+	if _, err := c.Progress(context.Background(), "x"); !errors.Is(err, coordinator.ErrClosed) {
+		t.Fatalf("Progress after Close = %v", err)
+	}
+}

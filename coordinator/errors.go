@@ -1,0 +1,64 @@
+package coordinator
+
+import "errors"
+
+// Sentinel errors. Every error the coordinator returns for a refused request
+// wraps exactly one of them, so callers (and the gRPC layer, which alone maps
+// them to status codes) can classify it with errors.Is. The gRPC code each
+// one maps to is given in brackets.
+var (
+	// ErrNotFound reports a sweep name that the coordinator does not know.
+	// [NotFound]
+	ErrNotFound = errors.New("coordinator: sweep not found")
+
+	// ErrLeaseNotFound reports a lease id that is malformed or names no
+	// trial. [NotFound]
+	ErrLeaseNotFound = errors.New("coordinator: lease not found")
+
+	// ErrStaleToken reports a Heartbeat, Complete or Release whose fencing
+	// token is not the trial's current one: the lease was superseded by a
+	// newer lease of the same trial (typically after it expired), so the
+	// request is refused and changes nothing. [FailedPrecondition]
+	ErrStaleToken = errors.New("coordinator: stale fencing token")
+
+	// ErrLeaseExpired reports a Complete for a lease that expired before the
+	// result arrived; the trial was requeued or failed. [FailedPrecondition]
+	ErrLeaseExpired = errors.New("coordinator: lease expired")
+
+	// ErrLeaseReleased reports a Complete for a lease that its worker had
+	// released. [FailedPrecondition]
+	ErrLeaseReleased = errors.New("coordinator: lease released")
+
+	// ErrInvalidSpec reports a sweep spec that does not parse or expand;
+	// the sweeps package's error is wrapped too. [InvalidArgument]
+	ErrInvalidSpec = errors.New("coordinator: invalid sweep spec")
+
+	// ErrIncompatible reports a resubmitted spec that is not a growth of
+	// the stored one (a fixed setting changed, an axis value was removed,
+	// ...); the message says what changed. [InvalidArgument]
+	ErrIncompatible = errors.New("coordinator: spec incompatible with the stored sweep")
+
+	// ErrInvalidArgument reports a malformed request: an unknown or
+	// non-final completion status, a result that is not a JSON object, a
+	// negative count, a non-finite number. [InvalidArgument]
+	ErrInvalidArgument = errors.New("coordinator: invalid argument")
+
+	// ErrClosed reports a call on a closed coordinator. [Unavailable]
+	ErrClosed = errors.New("coordinator: closed")
+
+	// ErrLocked reports a database file locked by another process,
+	// normally a running coordinator.
+	ErrLocked = errors.New("coordinator: database is locked by a running coordinator")
+
+	// ErrCorrupt reports a database file that is not a readable bbolt
+	// database: truncated, damaged, or some other kind of file.
+	ErrCorrupt = errors.New("coordinator: database file is corrupt or not a bbolt database")
+
+	// ErrForeignDatabase reports a bbolt database that was not written by
+	// pinnsweep (it has buckets but no pinnsweep meta bucket).
+	ErrForeignDatabase = errors.New("coordinator: not a pinnsweep database")
+
+	// ErrSchemaVersion reports a pinnsweep database whose schema version
+	// this build does not support.
+	ErrSchemaVersion = errors.New("coordinator: unsupported database schema version")
+)

@@ -1,0 +1,365 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+)
+
+// Request limits enforced by the gRPC handlers (InvalidArgument beyond
+// them). The server's receive limit is MaxRecvMsgSize.
+const (
+	maxWorkerIDLen = 256
+	maxLeaseIDLen  = 512
+	maxSweepLen    = 256
+	maxFilenameLen = 1024
+	maxReasonLen   = 16 << 10
+	maxSlots       = 1 << 16
+	// MaxSpecSize is the largest spec source SubmitSweep accepts.
+	MaxSpecSize = 1 << 20
+	// MaxResultSize is the largest result_json Complete accepts.
+	MaxResultSize = 8 << 20
+)
+
+// errShuttingDown is the cancellation cause of RPCs cut by Serve's
+// shutdown.
+var errShuttingDown = errors.New("coordinator shutting down")
+
+// base holds what both services share.
+type base struct {
+	c    *Coordinator
+	log  hclog.Logger
+	stop <-chan struct{} // closed when Serve begins shutting down
+}
+
+// withStop derives a context that is also cancelled (with cause
+// errShuttingDown) when the server shuts down, so long-polls and watch
+// streams do not hold GracefulStop up.
+func (b *base) withStop(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		select {
+		case <-b.stop:
+			cancel(errShuttingDown)
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { cancel(nil) }
+}
+
+// toStatus maps an engine error to a gRPC status. This is the only place
+// sentinel errors become status codes.
+func (b *base) toStatus(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var code codes.Code
+	switch {
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrLeaseNotFound):
+		code = codes.NotFound
+	case errors.Is(err, ErrStaleToken), errors.Is(err, ErrLeaseExpired), errors.Is(err, ErrLeaseReleased):
+		code = codes.FailedPrecondition
+	case errors.Is(err, ErrInvalidSpec), errors.Is(err, ErrIncompatible), errors.Is(err, ErrInvalidArgument):
+		code = codes.InvalidArgument
+	case errors.Is(err, ErrClosed), errors.Is(err, errShuttingDown):
+		code = codes.Unavailable
+	case errors.Is(err, context.Canceled):
+		code = codes.Canceled
+	case errors.Is(err, context.DeadlineExceeded):
+		code = codes.DeadlineExceeded
+	default:
+		b.log.Error("request failed", "method", method, "error", err)
+		code = codes.Internal
+	}
+	return status.Error(code, err.Error())
+}
+
+// invalid returns an InvalidArgument status.
+func invalid(format string, args ...any) error {
+	return status.Errorf(codes.InvalidArgument, format, args...)
+}
+
+// checkString validates a required or optional identifier-like string.
+func checkString(field, s string, maxLen int, required bool) error {
+	if s == "" {
+		if required {
+			return invalid("%s is required", field)
+		}
+		return nil
+	}
+	if len(s) > maxLen {
+		return invalid("%s is %d bytes long; the limit is %d", field, len(s), maxLen)
+	}
+	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return invalid("%s contains control characters", field)
+	}
+	return nil
+}
+
+// sweepService implements pb.SweepServiceServer over the Coordinator.
+type sweepService struct {
+	pb.UnimplementedSweepServiceServer
+	base
+}
+
+var _ pb.SweepServiceServer = (*sweepService)(nil)
+
+// SubmitSweep implements pb.SweepServiceServer.
+func (s *sweepService) SubmitSweep(ctx context.Context, req *pb.SubmitSweepRequest) (*pb.SubmitSweepResponse, error) {
+	spec := req.GetSpec()
+	if spec == nil {
+		return nil, invalid("spec is required")
+	}
+	if spec.GetSource() == "" {
+		return nil, invalid("spec.source is required")
+	}
+	if len(spec.GetSource()) > MaxSpecSize {
+		return nil, invalid("spec.source is %d bytes long; the limit is %d", len(spec.GetSource()), MaxSpecSize)
+	}
+	if err := checkString("spec.filename", spec.GetFilename(), maxFilenameLen, false); err != nil {
+		return nil, err
+	}
+	if err := checkString("spec.name", spec.GetName(), maxSweepLen, false); err != nil {
+		return nil, err
+	}
+	filename := spec.GetFilename()
+	if filename == "" {
+		filename = "spec"
+	}
+	res, err := s.c.submit(ctx, filename, []byte(spec.GetSource()), spec.GetName())
+	if err != nil {
+		return nil, s.toStatus("SubmitSweep", err)
+	}
+	return &pb.SubmitSweepResponse{Sweep: res.Sweep, Total: int64(res.Total), Added: int64(res.Added)}, nil
+}
+
+// GetSweep implements pb.SweepServiceServer.
+func (s *sweepService) GetSweep(ctx context.Context, req *pb.GetSweepRequest) (*pb.GetSweepResponse, error) {
+	if err := checkString("sweep", req.GetSweep(), maxSweepLen, true); err != nil {
+		return nil, err
+	}
+	rec, err := s.c.Sweep(ctx, req.GetSweep())
+	if err != nil {
+		return nil, s.toStatus("GetSweep", err)
+	}
+	prog, err := s.c.Progress(ctx, req.GetSweep())
+	if err != nil {
+		return nil, s.toStatus("GetSweep", err)
+	}
+	resp := &pb.GetSweepResponse{
+		Progress:   ProgressToProto(prog),
+		SpecSource: rec.Source,
+		Axes:       rec.Axes,
+	}
+	if req.GetIncludeTrials() {
+		trials, err := s.c.Trials(ctx, req.GetSweep())
+		if err != nil {
+			return nil, s.toStatus("GetSweep", err)
+		}
+		resp.Trials = make([]*pb.Trial, len(trials))
+		for i := range trials {
+			resp.Trials[i] = TrialToProto(&trials[i])
+		}
+	}
+	return resp, nil
+}
+
+// ListSweeps implements pb.SweepServiceServer.
+func (s *sweepService) ListSweeps(ctx context.Context, _ *pb.ListSweepsRequest) (*pb.ListSweepsResponse, error) {
+	list, err := s.c.Sweeps(ctx)
+	if err != nil {
+		return nil, s.toStatus("ListSweeps", err)
+	}
+	resp := &pb.ListSweepsResponse{Sweeps: make([]*pb.SweepProgress, len(list))}
+	for i, p := range list {
+		resp.Sweeps[i] = ProgressToProto(p)
+	}
+	return resp, nil
+}
+
+// WatchSweep implements pb.SweepServiceServer: it sends the progress now
+// and after every change until the sweep is finished. Shutdown ends the
+// stream with Unavailable.
+func (s *sweepService) WatchSweep(req *pb.WatchSweepRequest, stream pb.SweepService_WatchSweepServer) error {
+	if err := checkString("sweep", req.GetSweep(), maxSweepLen, true); err != nil {
+		return err
+	}
+	ctx, cancel := s.withStop(stream.Context())
+	defer cancel()
+	var sendErr error
+	err := s.c.Watch(ctx, req.GetSweep(), func(p Progress) error {
+		sendErr = stream.Send(&pb.WatchSweepResponse{Progress: ProgressToProto(p)})
+		return sendErr
+	})
+	switch {
+	case err == nil:
+		return nil
+	case sendErr != nil:
+		return sendErr // already a status
+	case errors.Is(context.Cause(ctx), errShuttingDown):
+		return s.toStatus("WatchSweep", errShuttingDown)
+	}
+	return s.toStatus("WatchSweep", err)
+}
+
+// CancelSweep implements pb.SweepServiceServer.
+func (s *sweepService) CancelSweep(ctx context.Context, req *pb.CancelSweepRequest) (*pb.CancelSweepResponse, error) {
+	if err := checkString("sweep", req.GetSweep(), maxSweepLen, true); err != nil {
+		return nil, err
+	}
+	n, err := s.c.Cancel(ctx, req.GetSweep())
+	if err != nil {
+		return nil, s.toStatus("CancelSweep", err)
+	}
+	return &pb.CancelSweepResponse{Cancelled: int64(n)}, nil
+}
+
+// RequeueFailed implements pb.SweepServiceServer.
+func (s *sweepService) RequeueFailed(ctx context.Context, req *pb.RequeueFailedRequest) (*pb.RequeueFailedResponse, error) {
+	if err := checkString("sweep", req.GetSweep(), maxSweepLen, true); err != nil {
+		return nil, err
+	}
+	n, err := s.c.RequeueFailed(ctx, req.GetSweep())
+	if err != nil {
+		return nil, s.toStatus("RequeueFailed", err)
+	}
+	return &pb.RequeueFailedResponse{Requeued: int64(n)}, nil
+}
+
+// workerService implements pb.WorkerServiceServer over the Coordinator.
+type workerService struct {
+	pb.UnimplementedWorkerServiceServer
+	base
+}
+
+var _ pb.WorkerServiceServer = (*workerService)(nil)
+
+// leaseDeadlineMargin is kept between a Lease's wait and the caller's
+// deadline, so an empty answer arrives before DeadlineExceeded would.
+const leaseDeadlineMargin = 250 * time.Millisecond
+
+// Lease implements pb.WorkerServiceServer.
+func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
+	if err := checkString("worker_id", req.GetWorkerId(), maxWorkerIDLen, true); err != nil {
+		return nil, err
+	}
+	if req.GetSlots() < 0 || req.GetSlots() > maxSlots {
+		return nil, invalid("slots must be between 0 and %d, got %d", maxSlots, req.GetSlots())
+	}
+	if req.GetWaitMs() < 0 {
+		return nil, invalid("wait_ms must not be negative, got %d", req.GetWaitMs())
+	}
+	wait := time.Duration(min(req.GetWaitMs(), math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
+	if dl, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(dl)-leaseDeadlineMargin)
+	}
+	ctx, cancel := s.withStop(ctx)
+	defer cancel()
+	g, err := s.c.Lease(ctx, req.GetWorkerId(), wait)
+	if err != nil {
+		if errors.Is(context.Cause(ctx), errShuttingDown) {
+			return &pb.LeaseResponse{}, nil // "ask again"; the next call finds the server gone
+		}
+		return nil, s.toStatus("Lease", err)
+	}
+	if g == nil {
+		return &pb.LeaseResponse{}, nil
+	}
+	return &pb.LeaseResponse{
+		Trial:         TrialToProto(&g.Trial),
+		LeaseId:       g.LeaseID,
+		Token:         g.Token,
+		TtlMs:         g.TTL.Milliseconds(),
+		BudgetSeconds: g.BudgetSeconds,
+	}, nil
+}
+
+// checkLease validates a lease reference.
+func checkLease(leaseID string, token uint64, worker string) error {
+	if err := checkString("lease_id", leaseID, maxLeaseIDLen, true); err != nil {
+		return err
+	}
+	if token == 0 {
+		return invalid("token is required")
+	}
+	return checkString("worker_id", worker, maxWorkerIDLen, false)
+}
+
+// Heartbeat implements pb.WorkerServiceServer.
+func (s *workerService) Heartbeat(ctx context.Context, req *pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
+	if err := checkLease(req.GetLeaseId(), req.GetToken(), req.GetWorkerId()); err != nil {
+		return nil, err
+	}
+	if req.GetEvals() < 0 {
+		return nil, invalid("evals must not be negative, got %d", req.GetEvals())
+	}
+	if l := req.GetLoss(); math.IsNaN(l) || math.IsInf(l, 0) {
+		return nil, invalid("loss must be finite, got %v", l)
+	}
+	beat, err := s.c.Heartbeat(ctx, req.GetLeaseId(), req.GetToken())
+	if err != nil {
+		return nil, s.toStatus("Heartbeat", err)
+	}
+	if beat.Stop {
+		s.log.Debug("heartbeat says stop", "lease", req.GetLeaseId(), "worker", req.GetWorkerId(), "reason", beat.Reason)
+	}
+	return &pb.HeartbeatResponse{Stop: beat.Stop, Reason: beat.Reason, TtlMs: beat.TTL.Milliseconds()}, nil
+}
+
+// Complete implements pb.WorkerServiceServer.
+func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (*pb.CompleteResponse, error) {
+	if err := checkLease(req.GetLeaseId(), req.GetToken(), req.GetWorkerId()); err != nil {
+		return nil, err
+	}
+	st := StatusFromProto(req.GetStatus())
+	if !st.Final() {
+		name, ok := pb.TrialStatus_name[int32(req.GetStatus())]
+		if !ok {
+			name = fmt.Sprintf("unknown value %d", int32(req.GetStatus()))
+		}
+		return nil, invalid("status must be DONE, DIVERGED, TIMEOUT, FAILED or CANCELLED, got %s", name)
+	}
+	if len(req.GetResultJson()) > MaxResultSize {
+		return nil, invalid("result_json is %d bytes long; the limit is %d", len(req.GetResultJson()), MaxResultSize)
+	}
+	if len(req.GetReason()) > maxReasonLen {
+		return nil, invalid("reason is %d bytes long; the limit is %d", len(req.GetReason()), maxReasonLen)
+	}
+	var result []byte
+	if r := req.GetResultJson(); r != "" {
+		result = []byte(r)
+	}
+	dup, err := s.c.Complete(ctx, Completion{
+		LeaseID: req.GetLeaseId(),
+		Token:   req.GetToken(),
+		Worker:  req.GetWorkerId(),
+		Status:  st,
+		Result:  result,
+		Reason:  req.GetReason(),
+	})
+	if err != nil {
+		return nil, s.toStatus("Complete", err)
+	}
+	return &pb.CompleteResponse{Duplicate: dup}, nil
+}
+
+// Release implements pb.WorkerServiceServer.
+func (s *workerService) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
+	if err := checkLease(req.GetLeaseId(), req.GetToken(), req.GetWorkerId()); err != nil {
+		return nil, err
+	}
+	if err := s.c.Release(ctx, req.GetLeaseId(), req.GetToken()); err != nil {
+		return nil, s.toStatus("Release", err)
+	}
+	return &pb.ReleaseResponse{}, nil
+}
