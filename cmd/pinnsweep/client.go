@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/pinnsweep/pinnsweep/coordinator"
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+)
+
+// rpcTimeout bounds one administrative call (submit, status, cancel,
+// export) to a coordinator.
+const rpcTimeout = 2 * time.Minute
+
+// coordinatorClient is a connection to a coordinator's SweepService.
+type coordinatorClient struct {
+	conn   *grpc.ClientConn
+	sweeps pb.SweepServiceClient
+}
+
+// dialCoordinator returns a client for the coordinator at addr
+// (host:port or any gRPC target). Like grpc.NewClient it does not connect
+// until the first call. Its receive limit matches the server's send limit,
+// so whole sweeps can be fetched.
+func dialCoordinator(addr string) (*coordinatorClient, error) {
+	conn, err := grpc.NewClient(addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(coordinator.MaxSendMsgSize)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("coordinator address %q: %w", addr, err)
+	}
+	return &coordinatorClient{conn: conn, sweeps: pb.NewSweepServiceClient(conn)}, nil
+}
+
+// Close closes the connection.
+func (c *coordinatorClient) Close() error { return c.conn.Close() }
+
+// signalContext returns a context cancelled by SIGINT or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// callContext returns the context of one CLI command: cancelled by SIGINT
+// or SIGTERM and bounded by rpcTimeout.
+func callContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signalContext()
+	ctx, cancel := context.WithTimeout(ctx, rpcTimeout)
+	return ctx, func() { cancel(); stop() }
+}
+
+// rpcError turns a gRPC error into a one-line message without the
+// "rpc error: code = ... desc =" wrapping, naming the coordinator when it
+// cannot be reached.
+func rpcError(addr string, err error) string {
+	st, ok := status.FromError(err)
+	if !ok {
+		return oneLine(err)
+	}
+	switch st.Code() {
+	case codes.Unavailable:
+		return fmt.Sprintf("coordinator %s unavailable: %s", addr, oneLine(errors.New(st.Message())))
+	case codes.DeadlineExceeded:
+		return fmt.Sprintf("coordinator %s did not answer in time", addr)
+	case codes.NotFound, codes.InvalidArgument, codes.FailedPrecondition:
+		return oneLine(errors.New(st.Message()))
+	}
+	return fmt.Sprintf("%s: %s", st.Code(), oneLine(errors.New(st.Message())))
+}

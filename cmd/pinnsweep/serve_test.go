@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+)
+
+// clusterSpec is a sweep of 2 β values × 2 seeds; its trials are driven by
+// the test itself, so the trainer never runs.
+const clusterSpec = `name: cluster
+fixed:
+  pde: convection
+  nf: 100
+axes:
+  beta: [1, 5]
+replicates: 2
+budget:
+  iterations: 5
+  seconds: 60
+retries: 1
+`
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// cli runs one pinnsweep command line.
+func cli(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = dispatch(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// startServe runs `pinnsweep serve` in the background and returns its
+// address and a function that stops it (as SIGTERM would) and returns its
+// exit code.
+func startServe(t *testing.T, db string) (addr string, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	old := serveContext
+	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	t.Cleanup(func() { serveContext = old })
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runServe([]string{"--listen", "127.0.0.1:0", "--db", db, "--lease-ttl", "30s", "--log-level", "warn"}, &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if line, _, ok := strings.Cut(stdout.String(), "\n"); ok {
+			addr, ok = strings.CutPrefix(line, "listening on ")
+			if !ok {
+				t.Fatalf("first line %q", line)
+			}
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve did not print its address")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopped := false
+	stop = func() int {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Logf("serve stderr: %s", stderr.String())
+			}
+			return code
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not stop")
+			return -1
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stop
+}
+
+func TestServeSubmitStatusExportCancel(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sweeps.db")
+	spec := filepath.Join(dir, "cluster.yaml")
+	if err := os.WriteFile(spec, []byte(clusterSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, stop := startServe(t, db)
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Fatalf("address %q", addr)
+	}
+
+	code, out, errOut := cli("submit", spec, "--coordinator", addr)
+	if code != 0 || out != "sweep cluster: 4 trials\n" {
+		t.Fatalf("submit: %d %q %q", code, out, errOut)
+	}
+	code, out, _ = cli("submit", "--coordinator", addr, spec)
+	if code != 0 || out != "sweep cluster: 4 trials (0 added)\n" {
+		t.Fatalf("resubmit: %d %q", code, out)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(strings.Replace(clusterSpec, "nf: 100", "nf: 200", 1)), 0o644)
+	if code, _, errOut := cli("submit", bad, "--coordinator", addr); code != 1 || !strings.Contains(errOut, `"nf"`) || strings.Contains(errOut, "rpc error") {
+		t.Fatalf("incompatible submit: %d %q", code, errOut)
+	}
+	typo := filepath.Join(dir, "typo.yaml")
+	os.WriteFile(typo, []byte(strings.Replace(clusterSpec, "nf: 100", "nff: 100", 1)), 0o644)
+	if code, _, errOut := cli("submit", typo, "--coordinator", addr); code != 1 || !strings.Contains(errOut, "nff") {
+		t.Fatalf("submit with an unknown trainer setting: %d %q", code, errOut)
+	}
+
+	// A worker's part, over gRPC: complete one trial, hold another.
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	w := pb.NewWorkerServiceClient(conn)
+	ctx := context.Background()
+	l1, err := w.Lease(ctx, &pb.LeaseRequest{WorkerId: "w1", WaitMs: 1000})
+	if err != nil || l1.GetTrial() == nil {
+		t.Fatalf("Lease: %v %v", l1, err)
+	}
+	if _, err := w.Complete(ctx, &pb.CompleteRequest{LeaseId: l1.GetLeaseId(), Token: l1.GetToken(), WorkerId: "w1",
+		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: `{"rel_l2":0.0625,"abs_err":0.01,"iterations":5,"seconds":0.5}`}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Lease(ctx, &pb.LeaseRequest{WorkerId: "w2", WaitMs: 1000}); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, _ = cli("status", "--coordinator", addr)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != "SWEEP TOTAL PENDING RUNNING DONE FAILED TIMEOUT DIVERGED CANCELLED" ||
+		strings.Join(strings.Fields(lines[1]), " ") != "cluster 4 2 1 1 0 0 0 0" {
+		t.Fatalf("status:\n%s", out)
+	}
+	code, out, _ = cli("status", "cluster", "--coordinator", addr)
+	if code != 0 || !strings.Contains(out, "cluster") {
+		t.Fatalf("status cluster: %d %q", code, out)
+	}
+	if code, _, errOut := cli("status", "nosuch", "--coordinator", addr); code != 1 || !strings.Contains(errOut, "not found") {
+		t.Fatalf("status nosuch: %d %q", code, errOut)
+	}
+
+	csvPath := filepath.Join(dir, "out.csv")
+	if code, _, errOut := cli("export", "cluster", "--coordinator", addr, "--format", "csv", "--out", csvPath); code != 0 {
+		t.Fatalf("export csv: %s", errOut)
+	}
+	data, _ := os.ReadFile(csvPath)
+	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil || len(rows) != 5 || strings.Join(rows[0][:5], ",") != "key,status,attempts,beta,seed" || rows[1][1] != "done" || rows[1][5] != "0.0625" {
+		t.Fatalf("csv export (%v):\n%s", err, data)
+	}
+	code, out, errOut = cli("export", "cluster", "--coordinator", addr, "--format", "json")
+	var objs []map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &objs) != nil || len(objs) != 4 || objs[0]["rel_l2"] != 0.0625 || objs[0]["worker"] != "w1" {
+		t.Fatalf("json export: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := cli("export", "cluster", "--db", db); code != 1 || !strings.Contains(errOut, "database "+db+" is locked by a running coordinator; use --coordinator") {
+		t.Fatalf("export --db of a served database: %d %q", code, errOut)
+	}
+
+	code, out, _ = cli("cancel", "cluster", "--coordinator", addr)
+	if code != 0 || !strings.Contains(out, "cancelled 3 trials") {
+		t.Fatalf("cancel: %d %q", code, out)
+	}
+	code, out, _ = cli("submit", spec, "--coordinator", addr, "--rerun-failed")
+	if code != 0 || !strings.Contains(out, "requeued 2 failed trials") {
+		t.Fatalf("submit --rerun-failed: %d %q", code, out)
+	}
+
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited with %d", code)
+	}
+	// Stopped: the file is free, and the done trial kept its result.
+	code, out, errOut = cli("export", "cluster", "--db", db, "--format", "json")
+	if code != 0 || json.Unmarshal([]byte(out), &objs) != nil || objs[0]["status"] != "done" || objs[0]["rel_l2"] != 0.0625 {
+		t.Fatalf("export --db after stop: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := cli("status", "--coordinator", addr); code != 1 || !strings.Contains(errOut, "unavailable") {
+		t.Fatalf("status of a stopped coordinator: %d %q", code, errOut)
+	}
+}
+
+func TestClusterUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve"}, "--db is required"},
+		{[]string{"serve", "--db", "x.db", "extra"}, `unexpected argument "extra"`},
+		{[]string{"serve", "--db", "x.db", "--lease-ttl", "10ms"}, "--lease-ttl"},
+		{[]string{"serve", "--bogus"}, "flag provided but not defined"},
+		{[]string{"submit", "--coordinator", "x:1"}, "missing SPEC"},
+		{[]string{"submit", "a.yaml"}, "--coordinator is required"},
+		{[]string{"submit", "a.yaml", "b.yaml", "--coordinator", "x:1"}, `unexpected argument "b.yaml"`},
+		{[]string{"status"}, "--coordinator is required"},
+		{[]string{"status", "a", "b", "--coordinator", "x:1"}, `unexpected argument "b"`},
+		{[]string{"status", "--watch", "--coordinator", "x:1"}, "--watch needs a SWEEP"},
+		{[]string{"cancel", "--coordinator", "x:1"}, "missing SWEEP"},
+		{[]string{"cancel", "s"}, "--coordinator is required"},
+		{[]string{"export", "s"}, "exactly one of --db and --coordinator"},
+		{[]string{"export", "s", "--db", "a", "--coordinator", "x:1"}, "exactly one of --db and --coordinator"},
+		{[]string{"export", "s", "--db", "a", "--format", "xml"}, `--format "xml"`},
+		{[]string{"export", "--db", "a"}, "missing SWEEP"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := cli(tt.args...)
+			if code != 2 || !strings.Contains(stderr, tt.want) || strings.Count(stderr, "\n") != 1 {
+				t.Fatalf("exit %d, stderr %q; want 2 and one line with %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestServeRefusesHeldDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sweeps.db")
+	startServe(t, db)
+	code, _, stderr := cli("serve", "--db", db, "--listen", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(stderr, "locked by a running coordinator") {
+		t.Fatalf("second serve: %d %q", code, stderr)
+	}
+}
+
+func TestServeRefusesForeignFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(path, []byte(strings.Repeat("not a database\n", 1000)), 0o644)
+	code, _, stderr := cli("serve", "--db", path, "--listen", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(stderr, "not a bbolt database") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("serve on a text file: %d %q", code, stderr)
+	}
+	code, _, stderr = cli("export", "x", "--db", path)
+	if code != 1 || !strings.Contains(stderr, "not a bbolt database") {
+		t.Fatalf("export of a text file: %d %q", code, stderr)
+	}
+}

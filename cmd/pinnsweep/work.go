@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/pinnsweep/pinnsweep/worker"
+)
+
+func init() {
+	register("work", command{
+		summary: "run trials for a coordinator (a worker process)",
+		run:     runWork,
+	})
+}
+
+// runWork implements `pinnsweep work`: a worker that leases trials from a
+// coordinator and trains them until SIGINT or SIGTERM, when it releases
+// its running trials so that the coordinator requeues them at once.
+func runWork(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("work", flag.ContinueOnError)
+	coord := fs.String("coordinator", "", "coordinator address `host:port` (required)")
+	slots := fs.Int("slots", 1, "trials run at once, one thread each")
+	id := fs.String("id", "", "worker id (default <hostname>-<pid>)")
+	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
+	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: pinnsweep work --coordinator ADDR [--slots N] [--id ID] [--log-json]")
+		fmt.Fprintln(fs.Output(), "\nLeases trials from a coordinator and trains them until SIGINT or SIGTERM.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
+	}
+	switch {
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "pinnsweep work: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	case *coord == "":
+		fmt.Fprintln(stderr, "pinnsweep work: --coordinator is required")
+		return 2
+	case *slots < 1:
+		fmt.Fprintf(stderr, "pinnsweep work: --slots %d: must be at least 1\n", *slots)
+		return 2
+	}
+	log := newRootLogger(stderr, *logLevel, *logJSON)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := worker.Run(ctx, worker.Options{
+		Coordinator: *coord,
+		ID:          *id,
+		Slots:       *slots,
+		Runner:      worker.TrainerRunner{Threads: 1},
+		Logger:      log,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "pinnsweep work: %v\n", oneLine(err))
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,123 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+)
+
+// Status is the final state of one trial run, as reported to the
+// coordinator in Complete.
+type Status string
+
+// Trial statuses an Outcome can carry.
+const (
+	// StatusDone: the trial ran to an end and has a result.
+	StatusDone Status = "done"
+	// StatusDiverged: the loss or gradient became NaN or Inf; the result
+	// records where.
+	StatusDiverged Status = "diverged"
+	// StatusTimeout: the lease's wall-time budget ran out.
+	StatusTimeout Status = "timeout"
+	// StatusFailed: the trial could not run (invalid settings, an error or
+	// a panic in the runner).
+	StatusFailed Status = "failed"
+	// StatusCancelled: the coordinator told the worker to stop the trial.
+	StatusCancelled Status = "cancelled"
+)
+
+// proto maps s to the wire enum; an unknown status maps to FAILED.
+func (s Status) proto() pb.TrialStatus {
+	switch s {
+	case StatusDone:
+		return pb.TrialStatus_TRIAL_STATUS_DONE
+	case StatusDiverged:
+		return pb.TrialStatus_TRIAL_STATUS_DIVERGED
+	case StatusTimeout:
+		return pb.TrialStatus_TRIAL_STATUS_TIMEOUT
+	case StatusCancelled:
+		return pb.TrialStatus_TRIAL_STATUS_CANCELLED
+	default:
+		return pb.TrialStatus_TRIAL_STATUS_FAILED
+	}
+}
+
+// finished reports whether s is the status of a run that reached its own
+// end (done or diverged) rather than being interrupted or failing.
+func (s Status) finished() bool {
+	return s == StatusDone || s == StatusDiverged
+}
+
+// Outcome is what a Runner reports for one trial.
+type Outcome struct {
+	// Status is the trial's final status.
+	Status Status
+	// ResultJSON is the result document (for done and diverged; optional
+	// for the other statuses).
+	ResultJSON string
+	// Reason explains a status other than done.
+	Reason string
+}
+
+// Runner runs one trial. It is defined here, by its consumer; TrainerRunner
+// and NoopRunner implement it.
+//
+// Run must return soon after ctx is done. The worker cancels ctx when the
+// coordinator says stop, when the lease is lost, when the worker shuts down,
+// and when the lease's wall-time budget runs out; in the last case
+// context.Cause(ctx) is ErrBudgetExceeded. Whatever Run reports for an
+// interrupted trial, the worker decides the final status from the cause:
+// timeout for the budget, cancelled for a stop, and for a shutdown it
+// releases the lease instead of completing it. A run that finished anyway
+// (done or diverged) is always delivered.
+//
+// progress may be called at any rate from any goroutine; the worker sends
+// the latest values with the next heartbeat. A non-nil error is reported as
+// StatusFailed with the error as reason.
+type Runner interface {
+	Run(ctx context.Context, paramsJSON string, progress func(evals int64, loss float64)) (Outcome, error)
+}
+
+// NoopRunner is a Runner that does no work: it reports every trial done
+// after Delay, with a small result document. It measures the dispatch
+// overhead of the coordinator and worker (see BenchmarkDispatch).
+type NoopRunner struct {
+	// Delay is how long each trial takes; zero returns at once.
+	Delay time.Duration
+}
+
+var _ Runner = NoopRunner{}
+
+// noopResult is the result document of NoopRunner.
+type noopResult struct {
+	Status string          `json:"status"`
+	RelL2  float64         `json:"rel_l2"`
+	Evals  int             `json:"evals"`
+	Params json.RawMessage `json:"params,omitempty"`
+}
+
+// Run implements Runner. The result echoes paramsJSON under "params" when
+// it is valid JSON, so a test can check that a result belongs to its trial.
+func (r NoopRunner) Run(ctx context.Context, paramsJSON string, progress func(evals int64, loss float64)) (Outcome, error) {
+	if r.Delay > 0 {
+		t := time.NewTimer(r.Delay)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return Outcome{Status: StatusCancelled, Reason: context.Cause(ctx).Error()}, nil
+		case <-t.C:
+		}
+	}
+	progress(1, 0)
+	res := noopResult{Status: string(StatusDone), Evals: 1}
+	if json.Valid([]byte(paramsJSON)) {
+		res.Params = json.RawMessage(paramsJSON)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Status: StatusDone, ResultJSON: string(b)}, nil
+}

@@ -1,0 +1,232 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/pinnsweep/pinnsweep/trainer"
+)
+
+// TrainerRunner is the Runner that trains a PINN with trainer.Train.
+//
+// It decodes a trial's params (a JSON object of trainer settings) onto
+// trainer.DefaultConfig with Config.Set for every key; an unknown key or a
+// bad value fails the trial with the reason. Each trial runs with Threads
+// goroutines unless its params set "threads". Train's statuses map as done
+// → done, diverged → diverged, and cancelled → timeout when the lease's
+// wall-time budget ran out (the stored result then says status "timeout"
+// and stop_reason "budget_seconds"), cancelled otherwise. An error or a
+// panic in Train fails the trial.
+//
+// The zero value is ready to use.
+type TrainerRunner struct {
+	// Threads is the number of goroutines one trial uses when its params
+	// do not set "threads". Zero means 1: a worker runs one trial per slot
+	// and one slot per core.
+	Threads int
+
+	// Train replaces trainer.Train when not nil (a test hook).
+	Train func(ctx context.Context, cfg trainer.Config, opts trainer.Options) (*trainer.Result, error)
+}
+
+var _ Runner = TrainerRunner{}
+
+// DecodeParams returns trainer.DefaultConfig with every setting of
+// paramsJSON (a JSON object of trainer setting names to values) assigned
+// through Config.Set, in sorted key order. It reports malformed JSON, an
+// unknown setting or a value of the wrong type; it does not check ranges
+// (trainer.Train does).
+func DecodeParams(paramsJSON string) (trainer.Config, error) {
+	cfg := trainer.DefaultConfig()
+	var params map[string]any
+	dec := json.NewDecoder(strings.NewReader(paramsJSON))
+	dec.UseNumber()
+	if err := dec.Decode(&params); err != nil {
+		return cfg, fmt.Errorf("decoding params: %w", err)
+	}
+	if dec.More() {
+		return cfg, errors.New("decoding params: trailing data after the JSON object")
+	}
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var errs []error
+	for _, k := range keys {
+		if err := cfg.Set(k, params[k]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// Run implements Runner.
+func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func(evals int64, loss float64)) (out Outcome, err error) {
+	cfg, err := DecodeParams(paramsJSON)
+	if err != nil {
+		return Outcome{Status: StatusFailed, Reason: err.Error()}, nil
+	}
+	if !hasKey(paramsJSON, "threads") {
+		cfg.Threads = max(1, r.Threads)
+	}
+	train := r.Train
+	if train == nil {
+		train = trainer.Train
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("trainer panic: %v", p)}, nil
+		}
+	}()
+	res, trainErr := train(ctx, cfg, trainer.Options{Progress: func(p trainer.Progress) {
+		progress(int64(p.Evals), p.Loss)
+	}})
+	if res == nil {
+		if trainErr == nil {
+			trainErr = errors.New("trainer returned no result")
+		}
+		if ctx.Err() != nil {
+			return Outcome{Status: StatusCancelled, Reason: context.Cause(ctx).Error()}, nil
+		}
+		return Outcome{Status: StatusFailed, Reason: trainErr.Error()}, nil
+	}
+	out.Status = StatusFailed
+	switch res.Status {
+	case trainer.StatusDone:
+		out.Status = StatusDone
+	case trainer.StatusDiverged:
+		out.Status = StatusDiverged
+	case trainer.StatusCancelled:
+		out.Status = StatusCancelled
+		out.Reason = "cancelled"
+		if cause := context.Cause(ctx); cause != nil {
+			out.Reason = cause.Error()
+		}
+		if errors.Is(context.Cause(ctx), ErrBudgetExceeded) {
+			out.Status = StatusTimeout
+			res.Status = string(StatusTimeout)
+			res.StopReason = "budget_seconds"
+		}
+	default:
+		out.Reason = fmt.Sprintf("trainer reported unknown status %q", res.Status)
+	}
+	b, err := marshalResult(res)
+	if err != nil {
+		return Outcome{Status: StatusFailed, Reason: fmt.Sprintf("encoding result: %v", err)}, nil
+	}
+	out.ResultJSON = string(b)
+	return out, nil
+}
+
+// hasKey reports whether the JSON object paramsJSON has the top-level key.
+func hasKey(paramsJSON, key string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(paramsJSON), &m) != nil {
+		return false
+	}
+	_, ok := m[key]
+	return ok
+}
+
+// marshalResult encodes v as JSON. encoding/json refuses NaN and ±Inf,
+// which a diverged trial's loss is; in that case v is re-encoded with every
+// non-finite float written as null (map keys then come out sorted).
+func marshalResult(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	var unsupported *json.UnsupportedValueError
+	if err == nil || !errors.As(err, &unsupported) {
+		return b, err
+	}
+	return json.Marshal(finiteJSON(reflect.ValueOf(v)))
+}
+
+// finiteJSON converts v into plain maps, slices and scalars that
+// encoding/json encodes as it would encode v, except that non-finite floats
+// become nil. It honours json tag names, "-" and omitempty; types with their
+// own MarshalJSON are passed through.
+func finiteJSON(v reflect.Value) any {
+	if !v.IsValid() {
+		return nil
+	}
+	if v.Kind() != reflect.Pointer && v.Kind() != reflect.Interface && v.Type().Implements(marshalerType) {
+		return v.Interface()
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return finiteJSON(v.Elem())
+	case reflect.Float32, reflect.Float64:
+		f := v.Float()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil
+		}
+		return f
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			return nil
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = finiteJSON(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return nil
+		}
+		out := make(map[string]any, v.Len())
+		it := v.MapRange()
+		for it.Next() {
+			out[fmt.Sprint(it.Key().Interface())] = finiteJSON(it.Value())
+		}
+		return out
+	case reflect.Struct:
+		out := make(map[string]any, v.NumField())
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" && opts == "" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			fv := v.Field(i)
+			if strings.Contains(","+opts+",", ",omitempty,") && isEmptyValue(fv) {
+				continue
+			}
+			out[name] = finiteJSON(fv)
+		}
+		return out
+	default:
+		return v.Interface()
+	}
+}
+
+var marshalerType = reflect.TypeFor[json.Marshaler]()
+
+// isEmptyValue is encoding/json's omitempty rule.
+func isEmptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}

@@ -1,0 +1,467 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+)
+
+// fakeCoordinator is an in-memory WorkerService: a queue of trials and a
+// record of every call. Hooks, when set, answer instead of the defaults.
+type fakeCoordinator struct {
+	pb.UnimplementedWorkerServiceServer
+
+	mu        sync.Mutex
+	queue     []*pb.Trial
+	next      uint64
+	ttlMs     int64
+	budget    float64
+	leases    map[string]*pb.Trial // lease id → trial
+	completes []*pb.CompleteRequest
+	releases  []*pb.ReleaseRequest
+	beats     []*pb.HeartbeatRequest
+	leaseReqs []*pb.LeaseRequest
+
+	onComplete  func(n int, req *pb.CompleteRequest) error // n counts calls from 1
+	onHeartbeat func(req *pb.HeartbeatRequest) (*pb.HeartbeatResponse, error)
+}
+
+func newFake(n int) *fakeCoordinator {
+	f := &fakeCoordinator{ttlMs: 3000, leases: map[string]*pb.Trial{}}
+	for i := range n {
+		f.queue = append(f.queue, &pb.Trial{Sweep: "s", Key: fmt.Sprintf("k%02d", i), ParamsJson: fmt.Sprintf(`{"seed":%d}`, i)})
+	}
+	return f
+}
+
+func (f *fakeCoordinator) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
+	f.mu.Lock()
+	f.leaseReqs = append(f.leaseReqs, req)
+	if len(f.queue) > 0 {
+		t := f.queue[0]
+		f.queue = f.queue[1:]
+		f.next++
+		id := fmt.Sprintf("L%d", f.next)
+		f.leases[id] = t
+		resp := &pb.LeaseResponse{Trial: t, LeaseId: id, Token: f.next, TtlMs: f.ttlMs, BudgetSeconds: f.budget}
+		f.mu.Unlock()
+		return resp, nil
+	}
+	f.mu.Unlock()
+	wait := min(time.Duration(req.GetWaitMs())*time.Millisecond, 50*time.Millisecond)
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(wait):
+	}
+	return &pb.LeaseResponse{}, nil
+}
+
+func (f *fakeCoordinator) Heartbeat(_ context.Context, req *pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
+	f.mu.Lock()
+	f.beats = append(f.beats, req)
+	hook := f.onHeartbeat
+	f.mu.Unlock()
+	if hook != nil {
+		return hook(req)
+	}
+	return &pb.HeartbeatResponse{TtlMs: f.ttlMs}, nil
+}
+
+func (f *fakeCoordinator) Complete(_ context.Context, req *pb.CompleteRequest) (*pb.CompleteResponse, error) {
+	f.mu.Lock()
+	f.completes = append(f.completes, req)
+	n := len(f.completes)
+	hook := f.onComplete
+	f.mu.Unlock()
+	if hook != nil {
+		if err := hook(n, req); err != nil {
+			return nil, err
+		}
+	}
+	return &pb.CompleteResponse{}, nil
+}
+
+func (f *fakeCoordinator) Release(_ context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.releases = append(f.releases, req)
+	return &pb.ReleaseResponse{}, nil
+}
+
+// snapshot returns copies of the recorded calls.
+func (f *fakeCoordinator) snapshot() (completes []*pb.CompleteRequest, releases []*pb.ReleaseRequest, beats []*pb.HeartbeatRequest) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*pb.CompleteRequest(nil), f.completes...),
+		append([]*pb.ReleaseRequest(nil), f.releases...),
+		append([]*pb.HeartbeatRequest(nil), f.beats...)
+}
+
+// serve starts f on a bufconn listener and returns a client connection.
+func serve(t *testing.T, f *fakeCoordinator) *grpc.ClientConn {
+	t.Helper()
+	lis := bufconn.Listen(1 << 20)
+	s := grpc.NewServer()
+	pb.RegisterWorkerServiceServer(s, f)
+	go s.Serve(lis)
+	t.Cleanup(s.Stop)
+	cc, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+// testLogger routes worker logs to t.Log.
+func testLogger(t *testing.T) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: "test", Level: hclog.Debug, Output: tWriter{t}})
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// funcRunner adapts a function to Runner.
+type funcRunner func(ctx context.Context, params string, progress func(int64, float64)) (Outcome, error)
+
+func (f funcRunner) Run(ctx context.Context, params string, progress func(int64, float64)) (Outcome, error) {
+	return f(ctx, params, progress)
+}
+
+// blockRunner reports progress and waits for ctx.
+var blockRunner = funcRunner(func(ctx context.Context, _ string, progress func(int64, float64)) (Outcome, error) {
+	progress(7, 0.5)
+	<-ctx.Done()
+	return Outcome{Status: StatusCancelled, Reason: "interrupted"}, nil
+})
+
+// startWorker runs a worker in the background; the returned function stops
+// it and waits for Run to return.
+func startWorker(t *testing.T, opts Options) (stop func()) {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = testLogger(t)
+	}
+	opts.ID = "w1"
+	opts.LeaseWait = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- Run(ctx, opts) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-errc:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("Run did not return after cancel")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// waitFor polls cond until it holds or 10 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestRunCompletesEveryTrialOnce(t *testing.T) {
+	f := newFake(20)
+	cc := serve(t, f)
+	stop := startWorker(t, Options{Conn: cc, Slots: 3, Runner: NoopRunner{Delay: time.Millisecond}})
+	waitFor(t, "20 completions", func() bool { c, _, _ := f.snapshot(); return len(c) >= 20 })
+	stop()
+	completes, releases, _ := f.snapshot()
+	if len(completes) != 20 || len(releases) != 0 {
+		t.Fatalf("completes=%d releases=%d, want 20 and 0", len(completes), len(releases))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seen := map[string]bool{}
+	for _, c := range completes {
+		tr := f.leases[c.GetLeaseId()]
+		if tr == nil || seen[c.GetLeaseId()] {
+			t.Fatalf("bad or repeated lease %q", c.GetLeaseId())
+		}
+		seen[c.GetLeaseId()] = true
+		if c.GetStatus() != pb.TrialStatus_TRIAL_STATUS_DONE || c.GetWorkerId() != "w1" {
+			t.Errorf("complete %v", c)
+		}
+		if !strings.Contains(c.GetResultJson(), tr.GetParamsJson()) {
+			t.Errorf("result %s does not echo params %s", c.GetResultJson(), tr.GetParamsJson())
+		}
+		if want := "L" + fmt.Sprint(c.GetToken()); c.GetLeaseId() != want {
+			t.Errorf("lease %s carries token %d", c.GetLeaseId(), c.GetToken())
+		}
+	}
+	for _, r := range f.leaseReqs {
+		if r.GetWorkerId() != "w1" || r.GetSlots() < 1 || r.GetSlots() > 3 || r.GetWaitMs() != 50 {
+			t.Fatalf("lease request %v", r)
+		}
+	}
+}
+
+func TestHeartbeatCarriesProgressAndStopCancels(t *testing.T) {
+	f := newFake(1)
+	f.onHeartbeat = func(req *pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
+		return &pb.HeartbeatResponse{Stop: true, Reason: "sweep cancelled"}, nil
+	}
+	cc := serve(t, f)
+	startWorker(t, Options{Conn: cc, Runner: blockRunner, HeartbeatEvery: 10 * time.Millisecond})
+	waitFor(t, "a completion", func() bool { c, _, _ := f.snapshot(); return len(c) == 1 })
+	c, r, beats := f.snapshot()
+	if len(beats) != 1 || beats[0].GetEvals() != 7 || beats[0].GetLoss() != 0.5 || beats[0].GetToken() != 1 {
+		t.Fatalf("heartbeats %v", beats)
+	}
+	if c[0].GetStatus() != pb.TrialStatus_TRIAL_STATUS_CANCELLED || !strings.Contains(c[0].GetReason(), "sweep cancelled") || len(r) != 0 {
+		t.Fatalf("complete %v, releases %d", c[0], len(r))
+	}
+}
+
+func TestBudgetGivesTimeout(t *testing.T) {
+	f := newFake(1)
+	f.budget = 0.05
+	cc := serve(t, f)
+	startWorker(t, Options{Conn: cc, Runner: blockRunner})
+	waitFor(t, "a completion", func() bool { c, _, _ := f.snapshot(); return len(c) == 1 })
+	c, _, _ := f.snapshot()
+	if c[0].GetStatus() != pb.TrialStatus_TRIAL_STATUS_TIMEOUT || !strings.Contains(c[0].GetReason(), "budget of 0.05s") {
+		t.Fatalf("complete %v", c[0])
+	}
+}
+
+func TestResultIsKeptThroughOutage(t *testing.T) {
+	f := newFake(1)
+	f.onComplete = func(n int, _ *pb.CompleteRequest) error {
+		if n <= 3 {
+			return status.Error(codes.Unavailable, "coordinator away")
+		}
+		return nil
+	}
+	cc := serve(t, f)
+	startWorker(t, Options{Conn: cc, Runner: NoopRunner{}, Backoff: Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond}})
+	waitFor(t, "4 completion attempts", func() bool { c, _, _ := f.snapshot(); return len(c) == 4 })
+	time.Sleep(50 * time.Millisecond)
+	c, _, _ := f.snapshot()
+	if len(c) != 4 {
+		t.Fatalf("%d completion attempts, want 4 (3 failed, 1 accepted)", len(c))
+	}
+	for _, r := range c {
+		if r.GetToken() != 1 || r.GetResultJson() != c[0].GetResultJson() {
+			t.Fatalf("retry changed the request: %v", r)
+		}
+	}
+}
+
+func TestStaleResultIsDropped(t *testing.T) {
+	f := newFake(2)
+	f.onComplete = func(n int, _ *pb.CompleteRequest) error {
+		if n == 1 {
+			return status.Error(codes.FailedPrecondition, "stale fencing token")
+		}
+		return nil
+	}
+	cc := serve(t, f)
+	startWorker(t, Options{Conn: cc, Runner: NoopRunner{}})
+	waitFor(t, "2 completions", func() bool { c, _, _ := f.snapshot(); return len(c) == 2 })
+	time.Sleep(30 * time.Millisecond)
+	c, _, _ := f.snapshot()
+	if len(c) != 2 || c[0].GetToken() != 1 || c[1].GetToken() != 2 {
+		t.Fatalf("completions %v: the stale one must not be retried", c)
+	}
+}
+
+func TestRejectedResultIsReportedFailed(t *testing.T) {
+	f := newFake(1)
+	f.onComplete = func(n int, req *pb.CompleteRequest) error {
+		if req.GetStatus() == pb.TrialStatus_TRIAL_STATUS_DONE {
+			return status.Error(codes.InvalidArgument, "result is not a JSON object")
+		}
+		return nil
+	}
+	cc := serve(t, f)
+	startWorker(t, Options{Conn: cc, Runner: funcRunner(func(context.Context, string, func(int64, float64)) (Outcome, error) {
+		return Outcome{Status: StatusDone, ResultJSON: "[]"}, nil
+	})})
+	waitFor(t, "2 completions", func() bool { c, _, _ := f.snapshot(); return len(c) == 2 })
+	c, _, _ := f.snapshot()
+	if c[1].GetStatus() != pb.TrialStatus_TRIAL_STATUS_FAILED || !strings.Contains(c[1].GetReason(), "not a JSON object") {
+		t.Fatalf("second completion %v", c[1])
+	}
+}
+
+func TestShutdownReleasesRunningTrials(t *testing.T) {
+	f := newFake(2)
+	cc := serve(t, f)
+	var started atomic.Int32
+	runner := funcRunner(func(ctx context.Context, params string, progress func(int64, float64)) (Outcome, error) {
+		started.Add(1)
+		return blockRunner.Run(ctx, params, progress)
+	})
+	stop := startWorker(t, Options{Conn: cc, Slots: 2, Runner: runner})
+	// Both trials must be running on the worker (a lease whose answer the
+	// worker never read is the TTL's to recover, not the worker's).
+	waitFor(t, "2 running trials", func() bool { return started.Load() == 2 })
+	start := time.Now()
+	stop()
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("shutdown took %v", el)
+	}
+	c, r, _ := f.snapshot()
+	if len(c) != 0 || len(r) != 2 {
+		t.Fatalf("completes=%d releases=%d, want 0 and 2", len(c), len(r))
+	}
+	tokens := map[uint64]bool{r[0].GetToken(): true, r[1].GetToken(): true}
+	if !tokens[1] || !tokens[2] || r[0].GetWorkerId() != "w1" {
+		t.Fatalf("releases %v", r)
+	}
+}
+
+func TestLostLeaseAbandonsTrial(t *testing.T) {
+	f := newFake(1)
+	f.onHeartbeat = func(*pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
+		return nil, status.Error(codes.FailedPrecondition, "stale fencing token")
+	}
+	cancelled := make(chan error, 1)
+	cc := serve(t, f)
+	startWorker(t, Options{Conn: cc, HeartbeatEvery: 10 * time.Millisecond,
+		Runner: funcRunner(func(ctx context.Context, _ string, _ func(int64, float64)) (Outcome, error) {
+			<-ctx.Done()
+			cancelled <- context.Cause(ctx)
+			return Outcome{Status: StatusCancelled}, nil
+		})})
+	select {
+	case err := <-cancelled:
+		if !errors.Is(err, ErrLeaseLost) {
+			t.Fatalf("cause %v, want ErrLeaseLost", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run not cancelled")
+	}
+	time.Sleep(30 * time.Millisecond)
+	if c, r, _ := f.snapshot(); len(c) != 0 || len(r) != 0 {
+		t.Fatalf("completes=%d releases=%d, want none", len(c), len(r))
+	}
+}
+
+func TestHeartbeatOutageKeepsRunning(t *testing.T) {
+	f := newFake(1)
+	f.onHeartbeat = func(*pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
+		return nil, status.Error(codes.Unavailable, "away")
+	}
+	cc := serve(t, f)
+	startWorker(t, Options{Conn: cc, HeartbeatEvery: 5 * time.Millisecond,
+		Runner: funcRunner(func(ctx context.Context, _ string, _ func(int64, float64)) (Outcome, error) {
+			select {
+			case <-ctx.Done():
+				return Outcome{Status: StatusCancelled}, nil
+			case <-time.After(100 * time.Millisecond):
+				return Outcome{Status: StatusDone, ResultJSON: "{}"}, nil
+			}
+		})})
+	waitFor(t, "a completion", func() bool { c, _, _ := f.snapshot(); return len(c) == 1 })
+	c, _, beats := f.snapshot()
+	if c[0].GetStatus() != pb.TrialStatus_TRIAL_STATUS_DONE || len(beats) < 3 {
+		t.Fatalf("complete %v after %d failed heartbeats", c[0], len(beats))
+	}
+}
+
+func TestRunnerPanicFailsTrial(t *testing.T) {
+	f := newFake(1)
+	cc := serve(t, f)
+	startWorker(t, Options{Conn: cc, Runner: funcRunner(func(context.Context, string, func(int64, float64)) (Outcome, error) {
+		panic("boom")
+	})})
+	waitFor(t, "a completion", func() bool { c, _, _ := f.snapshot(); return len(c) == 1 })
+	c, _, _ := f.snapshot()
+	if c[0].GetStatus() != pb.TrialStatus_TRIAL_STATUS_FAILED || !strings.Contains(c[0].GetReason(), "boom") {
+		t.Fatalf("complete %v", c[0])
+	}
+}
+
+func TestOverrunningRunnerIsReportedAfterGrace(t *testing.T) {
+	f := newFake(1)
+	f.budget = 0.02
+	release := make(chan struct{})
+	cc := serve(t, f)
+	stop := startWorker(t, Options{Conn: cc, StopGrace: 20 * time.Millisecond,
+		Runner: funcRunner(func(ctx context.Context, _ string, _ func(int64, float64)) (Outcome, error) {
+			<-release // ignores ctx
+			return Outcome{Status: StatusDone, ResultJSON: "{}"}, nil
+		})})
+	waitFor(t, "a completion", func() bool { c, _, _ := f.snapshot(); return len(c) == 1 })
+	c, _, _ := f.snapshot()
+	if c[0].GetStatus() != pb.TrialStatus_TRIAL_STATUS_TIMEOUT {
+		t.Fatalf("complete %v", c[0])
+	}
+	close(release)
+	stop()
+}
+
+func TestOptionsValidation(t *testing.T) {
+	for _, o := range []Options{
+		{Coordinator: "x:1"},
+		{Runner: NoopRunner{}},
+		{Coordinator: "x:1", Runner: NoopRunner{}, Slots: -1},
+	} {
+		if err := Run(context.Background(), o); err == nil {
+			t.Errorf("Run(%+v) = nil, want an error", o)
+		}
+	}
+}
+
+func TestReconnectsWhenCoordinatorStartsLate(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	lis.Close() // nobody listens yet
+	f := newFake(1)
+	stop := startWorker(t, Options{Coordinator: addr, Runner: NoopRunner{}})
+	time.Sleep(200 * time.Millisecond)
+	lis, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("port %s taken meanwhile: %v", addr, err)
+	}
+	s := grpc.NewServer()
+	pb.RegisterWorkerServiceServer(s, f)
+	go s.Serve(lis)
+	defer s.Stop()
+	waitFor(t, "a completion", func() bool { c, _, _ := f.snapshot(); return len(c) == 1 })
+	stop()
+}
