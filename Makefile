@@ -8,6 +8,9 @@ SPEC ?= sweeps/examples/convection-beta.yaml
 OPENBLAS_DIR ?= /usr/lib/x86_64-linux-gnu/openblas-serial
 OPENBLAS_ENV := CGO_ENABLED=1 CGO_LDFLAGS="-L$(OPENBLAS_DIR) -lopenblas -Wl,-rpath,$(OPENBLAS_DIR)"
 BUF := $(GO) tool -modfile=tools/go.mod buf
+# Release builds use the archsimd AVX2 tanh kernel (pure Go, no cgo; falls
+# back to portable code on CPUs without AVX2). Plain `go build` works too.
+SIMD := GOEXPERIMENT=simd
 
 # Packages with concurrency run under the race detector.
 RACE_PKGS := ./sweeps/... ./coordinator/... ./worker/... ./cmd/... ./internal/...
@@ -19,10 +22,10 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 build: ## build bin/pinnsweep (pure Go, no cgo)
-	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/pinnsweep
+	$(SIMD) CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/pinnsweep
 
 build-openblas: ## build bin/pinnsweep-openblas (OpenBLAS GEMMs; needs libopenblas-serial-dev)
-	$(OPENBLAS_ENV) $(GO) build -tags openblas -o $(BIN)-openblas ./cmd/pinnsweep
+	$(SIMD) $(OPENBLAS_ENV) $(GO) build -tags openblas -o $(BIN)-openblas ./cmd/pinnsweep
 
 run: build-openblas ## run the shipped convection sweep end to end (embedded coordinator + local workers)
 	$(BIN)-openblas run $(SPEC)
@@ -65,6 +68,7 @@ bench: ## trainer benchmarks (both BLAS builds, one thread) and the PyTorch anch
 
 repro: build-openblas ## reproduce the paper's failure modes and write docs/repro.md
 	./scripts/repro.sh
+	./scripts/repro-strategies.sh
 
 clean: ## remove build outputs
 	rm -rf bin

@@ -34,6 +34,15 @@ type settingFlag struct {
 type setting struct{ key, value string }
 
 func (f settingFlag) String() string { return "" }
+
+// boolSettingFlag is a settingFlag that may be given without a value.
+type boolSettingFlag struct{ settingFlag }
+
+func (boolSettingFlag) IsBoolFlag() bool { return true }
+
+// boolSettings are the trainer settings whose flags may omit "=true".
+var boolSettings = map[string]bool{"seq2seq_warm": true, "hard_layer": true}
+
 func (f settingFlag) Set(v string) error {
 	c := trainer.DefaultConfig()
 	if err := c.Set(f.key, v); err != nil {
@@ -63,6 +72,8 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"sample-seed", "sample_seed", "collocation-sampling seed"},
 	{"periodic-ux", "periodic_ux", "u_x periodicity term in the BC loss: auto (on when ν > 0), true, false"},
 	{"history", "history", "L-BFGS history size"},
+	{"tol-grad", "tol_grad", "L-BFGS: stop when max|g| ≤ this (0: off)"},
+	{"tol-change", "tol_change", "L-BFGS: stop when the loss or step changes less than this (0: off)"},
 	{"threads", "threads", "goroutines the points are sharded over"},
 	{"nx", "nx", "evaluation grid points in x"},
 	{"nt", "nt", "evaluation grid points in t"},
@@ -89,7 +100,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	var sets []setting
 	for _, f := range trainFlags {
-		fs.Var(settingFlag{key: f.key, list: &sets}, f.flag, f.usage)
+		sf := settingFlag{key: f.key, list: &sets}
+		if boolSettings[f.key] {
+			fs.Var(boolSettingFlag{sf}, f.flag, f.usage)
+		} else {
+			fs.Var(sf, f.flag, f.usage)
+		}
 	}
 	asJSON := fs.Bool("json", false, "print one JSON object with the result on stdout")
 	outDir := fs.String("out", "", "directory to write the exact and predicted fields to")
