@@ -93,7 +93,7 @@ type Config struct {
 	// (β for convection, ρ for reaction and rd, ν for diffusion).
 	CurriculumStart float64 `json:"curriculum_start"`
 	// CurriculumStages is the number of coefficients in the schedule,
-	// start and target included; 0 picks steps of about 5 (linear).
+	// start and target included; 0 picks steps of about 2.5 (linear).
 	CurriculumStages int `json:"curriculum_stages"`
 	// CurriculumSpacing is linear or geometric.
 	CurriculumSpacing string `json:"curriculum_spacing"`

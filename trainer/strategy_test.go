@@ -18,7 +18,7 @@ func TestCurriculumSchedule(t *testing.T) {
 		spacing string
 		want    []float64
 	}{
-		{"linear auto steps of 5", 0, 30, 0, "linear", []float64{0, 5, 10, 15, 20, 25, 30}},
+		{"linear auto steps of 2.5", 0, 10, 0, "linear", []float64{0, 2.5, 5, 7.5, 10}},
 		{"linear 4 stages", 10, 40, 4, "linear", []float64{10, 20, 30, 40}},
 		{"geometric 3 stages", 1, 100, 3, "geometric", []float64{1, 10, 100}},
 		{"geometric auto doubles", 5, 40, 0, "geometric", []float64{5, 10, 20, 40}},
