@@ -161,6 +161,7 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 	set := s.settings(1)
 	var opt interface {
 		Minimize(context.Context, optim.Func, []float64) (optim.Result, error)
+		Reset()
 	}
 	if c.Optimizer == "adam" {
 		opt = optim.NewAdam(len(m.p), set)
@@ -170,6 +171,21 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 	mon := &stallMonitor{patience: c.StallPatience, delta: c.StallDelta}
 	mon.reset()
 	k := 0
+	redrawing := c.Strategy == StrategyAdaptive || c.Strategy == StrategyResample
+	rw := newReweighter(c)
+	reweight := func() {
+		if rw == nil {
+			return
+		}
+		pts.resW = rw.causalWeights(m, op, pts)
+		rw.balance(s, c, m, pts)
+		pr = s.newProblem(c, m, pts)
+		if c.Optimizer != "adam" {
+			// The objective changed: L-BFGS's curvature pairs no longer
+			// describe it (Adam's moments are kept).
+			opt.Reset()
+		}
+	}
 	redraw := func(frac float64) {
 		var w []float64
 		if c.Strategy == StrategyAdaptive && frac < 1 {
@@ -183,7 +199,12 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		stats.Points = len(pts.resX)
 		pr = s.newProblem(c, m, pts)
 		mon.reset()
+		if rw != nil {
+			pts.resW = rw.causalWeights(m, op, pts)
+			pr = s.newProblem(c, m, pts)
+		}
 	}
+	reweight()
 	for c.MaxIters == 0 || stats.Epochs < c.MaxIters {
 		r, err := opt.Minimize(bctx, s.objective(pr), m.p)
 		s.iters += r.Iters
@@ -200,6 +221,12 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 			return pr, pts, r.Reason, err
 		}
 		k++
+		if rw != nil && stats.Epochs%c.ReweightEvery == 0 {
+			reweight()
+		}
+		if !redrawing {
+			continue
+		}
 		if mon.observe(r.F) {
 			stats.Restarts++
 			k = 0
@@ -212,4 +239,106 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		}
 	}
 	return pr, pts, "max_iters", nil
+}
+
+// reweighter holds the state of causal weighting (Wang et al. 2022) and
+// gradient-norm loss balancing between reweighting rounds.
+type reweighter struct {
+	chunks   int
+	eps      float64
+	epsMax   float64
+	minW     float64 // the smallest causal weight of the last round
+	balanced bool
+	lam      [numTerms]float64 // the balancing weights, smoothed
+}
+
+func newReweighter(c *Config) *reweighter {
+	if c.CausalChunks == 0 && !c.GradBalance {
+		return nil
+	}
+	return &reweighter{chunks: c.CausalChunks, eps: c.CausalEps, epsMax: c.CausalEpsMax, balanced: c.GradBalance}
+}
+
+// causalWeights returns per-point residual weights: the points are ordered
+// by t into `chunks` chunks of (nearly) equal count, chunk i with mean
+// squared residual L_i gets w_i = exp(−ε·Σ_{k<i} L_k), and a point's weight
+// is w_i·N/(chunks·n_i), so the residual term is (1/chunks)·Σ_i w_i·L_i.
+// Once every w_i exceeds 0.99 the next round uses ε·10 (up to the maximum).
+func (rw *reweighter) causalWeights(m *model, op operator, pts pointSet) []float64 {
+	if rw.chunks == 0 {
+		return nil
+	}
+	n := len(pts.resX)
+	f := residualMagnitude(m, op, pts.resX, pts.resT)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return pts.resT[order[a]] < pts.resT[order[b]] })
+	C := min(rw.chunks, n)
+	w := make([]float64, n)
+	cum := 0.0
+	rw.minW = 1
+	for ci := 0; ci < C; ci++ {
+		lo, hi := split(n, C, ci)
+		L := 0.0
+		for _, i := range order[lo:hi] {
+			L += f[i] * f[i]
+		}
+		L /= float64(hi - lo)
+		wi := math.Exp(-rw.eps * cum)
+		rw.minW = math.Min(rw.minW, wi)
+		for _, i := range order[lo:hi] {
+			w[i] = wi * float64(n) / float64(C*(hi-lo))
+		}
+		cum += L
+	}
+	if rw.minW > 0.99 && rw.eps < rw.epsMax {
+		rw.eps = math.Min(rw.epsMax, rw.eps*10)
+	}
+	return w
+}
+
+// balance updates the loss-term weights by gradient norms (the expert's
+// guide, Algorithm 1): λ_j = Σ_k ‖∇L_k‖ / ‖∇L_j‖ over the active terms,
+// smoothed as λ ← 0.9·λ + 0.1·λ_new.
+func (rw *reweighter) balance(s *session, c *Config, m *model, pts pointSet) {
+	if !rw.balanced {
+		return
+	}
+	base := s.baseWeights(c)
+	var norms [numTerms]float64
+	grad := make([]float64, len(m.p))
+	total := 0.0
+	for j := 0; j < numTerms; j++ {
+		w := [numTerms]float64{}
+		w[j] = [numTerms]float64{base.ic, base.bc, base.res}[j]
+		if w[j] == 0 {
+			continue
+		}
+		pr := newProblem(m.nt, m.emb, s.op(c), c.UsePeriodicUx(), termWeights{w[0], w[1], w[2]}, pts, max(1, c.Threads))
+		pr.eval(m.p, grad)
+		norms[j] = math.Sqrt(dotSelf(grad))
+		total += norms[j]
+	}
+	for j := range norms {
+		if norms[j] == 0 {
+			continue
+		}
+		l := total / norms[j]
+		if rw.lam[j] == 0 {
+			rw.lam[j] = l
+		} else {
+			rw.lam[j] = 0.9*rw.lam[j] + 0.1*l
+		}
+	}
+	s.balanceW = rw.lam
+}
+
+func dotSelf(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x * x
+	}
+	return s
 }

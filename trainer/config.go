@@ -134,6 +134,21 @@ type Config struct {
 	HardLayer bool `json:"hard_layer"`
 	// HardRidge is the ridge weight of the hard layer's least-squares solve.
 	HardRidge float64 `json:"hard_ridge"`
+
+	// CausalChunks > 0 turns on causal weighting (Wang et al. 2022): the
+	// collocation points, ordered by t, form that many chunks, and chunk i's
+	// residual is weighted by exp(−ε·Σ_{k<i} L_k), held fixed between
+	// reweighting rounds. ε starts at CausalEps and grows ×10 up to
+	// CausalEpsMax once every weight exceeds 0.99.
+	CausalChunks int     `json:"causal_chunks"`
+	CausalEps    float64 `json:"causal_eps"`
+	CausalEpsMax float64 `json:"causal_eps_max"`
+	// GradBalance weights the loss terms by their gradient norms,
+	// λ_j = Σ_k‖∇L_k‖/‖∇L_j‖, smoothed 0.9/0.1 between rounds.
+	GradBalance bool `json:"grad_balance"`
+	// ReweightEvery is the number of iterations per reweighting round
+	// (causal weights and balancing); L-BFGS restarts every round.
+	ReweightEvery int `json:"reweight_every"`
 }
 
 // DefaultConfig returns the paper protocol for convection at β = 1.
@@ -175,6 +190,9 @@ func DefaultConfig() Config {
 		StallDelta:        1e-7,
 		FourierSigma:      1,
 		HardRidge:         1e-6,
+		CausalEps:         1,
+		CausalEpsMax:      100,
+		ReweightEvery:     100,
 	}
 }
 

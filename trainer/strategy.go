@@ -61,6 +61,8 @@ func (c *Config) validateStrategy() error {
 		}
 	case StrategyAdaptive, StrategyResample:
 		switch {
+		case c.NF < 1:
+			return fmt.Errorf("nf = %d: must be ≥ 1", c.NF)
 		case c.ResampleEvery < 1:
 			return fmt.Errorf("resample_every = %d: must be ≥ 1", c.ResampleEvery)
 		case c.AdaptivePeriod < 1:
@@ -82,6 +84,14 @@ func (c *Config) validateStrategy() error {
 		return fmt.Errorf("fourier_sigma = %v: must be finite and ≥ 0", c.FourierSigma)
 	case !(c.HardRidge >= 0) || math.IsInf(c.HardRidge, 0):
 		return fmt.Errorf("hard_ridge = %v: must be finite and ≥ 0", c.HardRidge)
+	case c.CausalChunks < 0 || c.CausalChunks > 4096:
+		return fmt.Errorf("causal_chunks = %d: must be in [0, 4096]", c.CausalChunks)
+	case !(c.CausalEps > 0) || math.IsInf(c.CausalEps, 0) || !(c.CausalEpsMax >= c.CausalEps) || math.IsInf(c.CausalEpsMax, 0):
+		return fmt.Errorf("causal_eps = %v, causal_eps_max = %v: need 0 < causal_eps ≤ causal_eps_max, finite", c.CausalEps, c.CausalEpsMax)
+	case c.ReweightEvery < 1:
+		return fmt.Errorf("reweight_every = %d: must be ≥ 1", c.ReweightEvery)
+	case (c.CausalChunks > 0 || c.GradBalance) && (c.Strategy == StrategyCurriculum || c.Strategy == StrategySeq2Seq):
+		return fmt.Errorf("causal_chunks and grad_balance work with regular, hard, adaptive and resample, not %s", c.Strategy)
 	}
 	if c.useHard() {
 		op, _ := operatorFor(c)
@@ -203,14 +213,32 @@ func (s *session) runCurriculum(ctx context.Context, m *model, pts pointSet) (*p
 // whole budget is spent.
 func budgetReason(r string) bool { return r == "max_evals" || r == "max_seconds" }
 
-// newProblem builds the loss of cfg (its PDE coefficients) on the model and points.
-func (s *session) newProblem(cfg *Config, m *model, pts pointSet) *problem {
-	op, _ := operatorFor(cfg)
+// baseWeights are the loss-term weights of cfg before balancing.
+func (s *session) baseWeights(cfg *Config) termWeights {
 	w := termWeights{ic: 1, bc: 1, res: cfg.Lambda}
 	if cfg.PeriodicX > 0 {
-		// u is exactly periodic: the BC loss is identically zero.
 		w.bc = 0
+	}
+	return w
+}
+
+func (s *session) op(cfg *Config) operator {
+	op, _ := operatorFor(cfg)
+	return op
+}
+
+// newProblem builds the loss of cfg (its PDE coefficients) on the model and points.
+func (s *session) newProblem(cfg *Config, m *model, pts pointSet) *problem {
+	op := s.op(cfg)
+	w := s.baseWeights(cfg)
+	if cfg.PeriodicX > 0 {
+		// u is exactly periodic: the BC loss is identically zero.
 		pts.bcT = nil
+	}
+	if b := s.balanceW; b != [numTerms]float64{} {
+		w.ic *= b[termIC]
+		w.bc *= b[termBC]
+		w.res *= b[termRes]
 	}
 	if cfg.useHard() {
 		pr := newProblem(m.nt, m.emb, op, cfg.UsePeriodicUx(), w, pts, 1)

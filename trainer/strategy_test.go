@@ -227,3 +227,64 @@ func TestPeriodicEmbeddingDropsBC(t *testing.T) {
 		t.Errorf("BC loss %g with an exactly periodic network", res.LossBC)
 	}
 }
+
+func TestCausalWeights(t *testing.T) {
+	c := smallConfig()
+	m, err := newModel(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, _ := operatorFor(&c)
+	pts := paperPoints(&c, math.Sin)
+	rw := &reweighter{chunks: 8, eps: 1e6, epsMax: 1e6}
+	w := rw.causalWeights(m, op, pts)
+	// Weights never increase with t, and the earliest chunk has weight 1
+	// (times its share N/(C·n_i)).
+	type tw struct{ t, w float64 }
+	var all []tw
+	for i := range w {
+		all = append(all, tw{pts.resT[i], w[i]})
+	}
+	slices.SortFunc(all, func(a, b tw) int {
+		if a.t < b.t {
+			return -1
+		}
+		if a.t > b.t {
+			return 1
+		}
+		return 0
+	})
+	for i := 1; i < len(all); i++ {
+		if all[i].w > all[i-1].w+1e-12 && all[i].t > all[i-1].t {
+			t.Fatalf("weight rises with t at %v: %v > %v", all[i].t, all[i].w, all[i-1].w)
+		}
+	}
+	if math.Abs(all[0].w-1) > 0.01 {
+		t.Errorf("first chunk weight %v, want 1", all[0].w)
+	}
+	if all[len(all)-1].w > 1e-3 {
+		t.Errorf("with ε = 1e6 an untrained network's last chunk must be nearly off, got %v", all[len(all)-1].w)
+	}
+	// A tiny ε releases every chunk and escalates ε by 10.
+	rw = &reweighter{chunks: 8, eps: 1e-9, epsMax: 1}
+	rw.causalWeights(m, op, pts)
+	if rw.eps != 1e-8 {
+		t.Errorf("ε = %v after a round with every weight > 0.99, want 1e-8", rw.eps)
+	}
+}
+
+func TestCausalAndBalanceRun(t *testing.T) {
+	c := smallConfig()
+	c.CausalChunks, c.GradBalance, c.ReweightEvery, c.MaxIters = 4, true, 10, 30
+	res, err := Train(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != StatusDone || res.Adaptive == nil || res.Adaptive.Epochs != 30 {
+		t.Errorf("status %s, stats %+v", res.Status, res.Adaptive)
+	}
+	c.Strategy = StrategyCurriculum
+	if err := c.Validate(); err == nil {
+		t.Error("causal weighting accepted with curriculum")
+	}
+}

@@ -25,6 +25,9 @@ type session struct {
 	nextLog int
 	// evalCap, if set, runs after every evaluation (adaptive's budget).
 	evalCap func()
+	// balanceW multiplies the loss-term weights (gradient-norm balancing);
+	// zero means off.
+	balanceW [numTerms]float64
 }
 
 // objective wraps pr.eval with evaluation counting, history and progress.
@@ -177,6 +180,14 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 			pr, reason, trainErr = s.runCurriculum(ctx, m, train)
 		case StrategyAdaptive, StrategyResample:
 			pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
+		case StrategyRegular, StrategyHard:
+			if cfg.CausalChunks > 0 || cfg.GradBalance {
+				// Reweighting rounds need the persistent epoch loop.
+				pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
+				break
+			}
+			pr = s.newProblem(&cfg, m, train)
+			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)
 		default:
 			pr = s.newProblem(&cfg, m, train)
 			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)

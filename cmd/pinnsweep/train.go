@@ -41,7 +41,7 @@ type boolSettingFlag struct{ settingFlag }
 func (boolSettingFlag) IsBoolFlag() bool { return true }
 
 // boolSettings are the trainer settings whose flags may omit "=true".
-var boolSettings = map[string]bool{"seq2seq_warm": true, "hard_layer": true}
+var boolSettings = map[string]bool{"seq2seq_warm": true, "hard_layer": true, "grad_balance": true}
 
 func (f settingFlag) Set(v string) error {
 	c := trainer.DefaultConfig()
@@ -94,6 +94,11 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"fourier-sigma", "fourier_sigma", "standard deviation of the Fourier frequencies"},
 	{"hard-layer", "hard_layer", "solve the output layer as the hard-constraint PDE layer (linear PDEs)"},
 	{"hard-ridge", "hard_ridge", "ridge weight of the hard layer's solve"},
+	{"causal-chunks", "causal_chunks", "causal weighting over this many time chunks (0: off)"},
+	{"causal-eps", "causal_eps", "causal weighting: first ε"},
+	{"causal-eps-max", "causal_eps_max", "causal weighting: largest ε (×10 per release)"},
+	{"grad-balance", "grad_balance", "balance the loss terms by their gradient norms"},
+	{"reweight-every", "reweight_every", "iterations per causal/balancing round"},
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
