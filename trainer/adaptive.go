@@ -199,6 +199,9 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		stats.Points = len(pts.resX)
 		pr = s.newProblem(c, m, pts)
 		mon.reset()
+		if c.ResampleReset {
+			opt.Reset()
+		}
 		if rw != nil {
 			pts.resW = rw.causalWeights(m, op, pts)
 			pr = s.newProblem(c, m, pts)

@@ -118,6 +118,10 @@ type Config struct {
 	// uniform resample (a restart).
 	StallPatience int     `json:"stall_patience"`
 	StallDelta    float64 `json:"stall_delta"`
+	// ResampleReset resets the optimizer's memory at every redraw (the
+	// default). The reference code keeps L-BFGS's curvature pairs across
+	// redraws (false), which diverged on 2 of 3 seeds at β = 10, N_f = 100.
+	ResampleReset bool `json:"resample_reset"`
 
 	// PeriodicX is M: the input x is replaced by (cos kx, sin kx), k = 1..M,
 	// which makes u exactly 2π-periodic; the BC loss is then dropped.
@@ -188,6 +192,7 @@ func DefaultConfig() Config {
 		AdaptivePeriod:    500,
 		StallPatience:     10,
 		StallDelta:        1e-7,
+		ResampleReset:     true,
 		FourierSigma:      1,
 		HardRidge:         1e-6,
 		CausalEps:         1,

@@ -41,7 +41,7 @@ type boolSettingFlag struct{ settingFlag }
 func (boolSettingFlag) IsBoolFlag() bool { return true }
 
 // boolSettings are the trainer settings whose flags may omit "=true".
-var boolSettings = map[string]bool{"seq2seq_warm": true, "hard_layer": true, "grad_balance": true}
+var boolSettings = map[string]bool{"seq2seq_warm": true, "hard_layer": true, "grad_balance": true, "resample_reset": true}
 
 func (f settingFlag) Set(v string) error {
 	c := trainer.DefaultConfig()
@@ -89,6 +89,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"adaptive-period", "adaptive_period", "adaptive: period T of the cosine uniform/residual mix"},
 	{"stall-patience", "stall_patience", "adaptive/resample: epochs without improvement that make a stall"},
 	{"stall-delta", "stall_delta", "adaptive/resample: improvement that resets the stall counter"},
+	{"resample-reset", "resample_reset", "adaptive/resample: reset the optimizer's memory at every redraw"},
 	{"periodic-x", "periodic_x", "exact periodic embedding in x with M harmonics (0: off)"},
 	{"fourier-t", "fourier_t", "random Fourier features of t (count)"},
 	{"fourier-sigma", "fourier_sigma", "standard deviation of the Fourier frequencies"},
