@@ -41,8 +41,8 @@ test-trainer: ## trainer tests, pure-Go BLAS
 test-openblas: ## trainer tests on OpenBLAS
 	$(OPENBLAS_ENV) $(GO) test -tags openblas -count=1 -timeout 20m $(NUM_PKGS)
 
-test-simd: ## kernels and trainer with GOEXPERIMENT=simd (archsimd tanh)
-	GOEXPERIMENT=simd $(GO) test -count=1 -timeout 20m ./internal/vmath/ ./trainer/
+test-simd: ## kernels and trainer with GOEXPERIMENT=simd (archsimd tanh and GEMM)
+	GOEXPERIMENT=simd $(GO) test -count=1 -timeout 20m ./internal/vmath/ ./internal/simdblas/ ./trainer/...
 
 fuzz: ## short fuzzing of spec parsing and grid expansion
 	@for f in $$($(GO) test -list '^Fuzz' ./sweeps/ | grep '^Fuzz'); do \

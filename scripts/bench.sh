@@ -16,7 +16,7 @@ go test -run '^$' -bench 'LossGrad/.*/nf=1000/shards=1$' -cpu 1 -count "$COUNT" 
 echo "== OpenBLAS (serial, -tags openblas)" >&2
 CGO_ENABLED=1 CGO_LDFLAGS="-L$OPENBLAS_DIR -lopenblas -Wl,-rpath,$OPENBLAS_DIR" \
   go test -tags openblas -run '^$' -bench 'LossGrad/.*/nf=1000/shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/openblas.txt" >&2
-echo "== GOEXPERIMENT=simd (archsimd tanh, gonum BLAS)" >&2
+echo "== GOEXPERIMENT=simd (archsimd tanh and GEMM kernels, pure Go)" >&2
 GOEXPERIMENT=simd go test -run '^$' -bench 'LossGrad/.*/nf=1000/shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/simd.txt" >&2
 torch64=NA; torch32=NA
 if [ -f "$ANCHOR" ] && "$PY" -c 'import torch' 2>/dev/null; then
@@ -35,5 +35,5 @@ ratio() { if [ "$torch64" = NA ]; then echo NA; else awk -v t="$torch64" -v x="$
 echo "| PyTorch float64 (anchor) | $torch64 | | 1.00× |"
 echo "| PyTorch float32 (anchor) | $torch32 | | $(ratio "$torch32") |"
 echo "| pinnsweep, gonum BLAS (default build) | $g | $(gf "$tmp/gonum.txt") | $(ratio "$g") |"
-echo "| pinnsweep, gonum BLAS + archsimd tanh (GOEXPERIMENT=simd) | $s | $(gf "$tmp/simd.txt") | $(ratio "$s") |"
+echo "| pinnsweep, pure Go with archsimd GEMM + tanh (GOEXPERIMENT=simd, `make build`) | $s | $(gf "$tmp/simd.txt") | $(ratio "$s") |"
 echo "| pinnsweep, OpenBLAS serial (-tags openblas) | $o | $(gf "$tmp/openblas.txt") | $(ratio "$o") |"

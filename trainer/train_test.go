@@ -70,8 +70,8 @@ func TestTrainLimits(t *testing.T) {
 		check  func(*Result) bool
 	}{
 		{"max_iters", func(c *Config) { c.MaxIters = 5 }, "max_iters", func(r *Result) bool { return r.Iterations == 5 }},
-		{"max_evals", func(c *Config) { c.MaxIters = 0; c.MaxEvals = 17 }, "max_evals", func(r *Result) bool { return r.Evals == 17 }},
-		{"max_seconds", func(c *Config) { c.MaxIters = 0; c.MaxSeconds = 0.3 }, "max_seconds", func(r *Result) bool { return r.Seconds < 5 }},
+		{"max_evals", func(c *Config) { c.MaxIters = 0; c.MaxEvals = 17; c.TolChange = 0; c.TolGrad = 0 }, "max_evals", func(r *Result) bool { return r.Evals == 17 }},
+		{"max_seconds", func(c *Config) { c.MaxIters = 0; c.MaxSeconds = 0.3; c.TolChange = 0; c.TolGrad = 0 }, "max_seconds", func(r *Result) bool { return r.Seconds < 5 }},
 		{"adam", func(c *Config) { c.Optimizer = "adam"; c.LR = 1e-3; c.MaxIters = 30 }, "max_iters", func(r *Result) bool { return r.Iterations == 30 && r.Evals == 30 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -60,6 +60,9 @@ func splat(c float64) [4]float64 { return [4]float64{c, c, c, c} }
 // tanhLoopAVX2 sets h[i] = tanh(src[i]) and, if s != nil, s[i] = 1 − h[i]².
 // The tail of fewer than four elements goes through a padded buffer.
 func tanhLoopAVX2(h, s, src []float64) {
+	// Go's scalar float64 code uses SSE; leaving the upper halves of the
+	// YMM registers dirty makes it many times slower afterwards.
+	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
 	n4 := n &^ 3
 	blocksAVX2(h[:n4], s, src[:n4])
