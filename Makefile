@@ -8,7 +8,7 @@ SPEC ?= sweeps/examples/convection-beta.yaml
 OPENBLAS_DIR ?= /usr/lib/x86_64-linux-gnu/openblas-serial
 OPENBLAS_ENV := CGO_ENABLED=1 CGO_LDFLAGS="-L$(OPENBLAS_DIR) -lopenblas -Wl,-rpath,$(OPENBLAS_DIR)"
 BUF := $(GO) tool -modfile=tools/go.mod buf
-# Release builds use the archsimd AVX2 tanh kernel (pure Go, no cgo; falls
+# Release builds use the archsimd AVX2 tanh and GEMM kernels (pure Go, no cgo; fall
 # back to portable code on CPUs without AVX2). Plain `go build` works too.
 SIMD := GOEXPERIMENT=simd
 
@@ -52,6 +52,7 @@ lint: ## gofmt check and go vet (both builds)
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(OPENBLAS_ENV) $(GO) vet -tags openblas ./trainer/...
+	$(SIMD) $(GO) vet ./internal/... ./trainer/...
 
 proto: ## regenerate gen/ from proto/ with buf and the pinned local plugins
 	$(BUF) lint

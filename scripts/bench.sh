@@ -35,5 +35,5 @@ ratio() { if [ "$torch64" = NA ]; then echo NA; else awk -v t="$torch64" -v x="$
 echo "| PyTorch float64 (anchor) | $torch64 | | 1.00× |"
 echo "| PyTorch float32 (anchor) | $torch32 | | $(ratio "$torch32") |"
 echo "| pinnsweep, gonum BLAS (default build) | $g | $(gf "$tmp/gonum.txt") | $(ratio "$g") |"
-echo "| pinnsweep, pure Go with archsimd GEMM + tanh (GOEXPERIMENT=simd, `make build`) | $s | $(gf "$tmp/simd.txt") | $(ratio "$s") |"
+echo "| pinnsweep, pure Go with archsimd GEMM + tanh (GOEXPERIMENT=simd, make build) | $s | $(gf "$tmp/simd.txt") | $(ratio "$s") |"
 echo "| pinnsweep, OpenBLAS serial (-tags openblas) | $o | $(gf "$tmp/openblas.txt") | $(ratio "$o") |"
