@@ -33,7 +33,7 @@ var trainerSettings = map[string]settingType{
 
 // strategySettings are the settings the strategies issue will add.
 var strategySettings = map[string]settingType{
-	"strategy": stringSetting, "curriculum_start": floatSetting, "seq2seq_dt": floatSetting,
+	"strategy": stringSetting, "curriculum_start": floatSetting, "curriculum_step": floatSetting, "seq2seq_dt": floatSetting,
 }
 
 // trainerValidator accepts the trainer's settings only.

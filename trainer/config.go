@@ -93,8 +93,12 @@ type Config struct {
 	// (β for convection, ρ for reaction and rd, ν for diffusion).
 	CurriculumStart float64 `json:"curriculum_start"`
 	// CurriculumStages is the number of coefficients in the schedule,
-	// start and target included; 0 picks steps of about 2.5 (linear).
+	// start and target included; 0 picks steps of about CurriculumStep
+	// (linear).
 	CurriculumStages int `json:"curriculum_stages"`
+	// CurriculumStep is the linear schedule's step when CurriculumStages is
+	// 0 (default 2.5; β = 40 needed about 1.6, see docs/repro.md).
+	CurriculumStep float64 `json:"curriculum_step"`
 	// CurriculumSpacing is linear or geometric.
 	CurriculumSpacing string `json:"curriculum_spacing"`
 	// CurriculumIters caps the iterations of every stage but the last
@@ -185,6 +189,7 @@ func DefaultConfig() Config {
 		Strategy:          "regular",
 		CurriculumStart:   1,
 		CurriculumSpacing: "linear",
+		CurriculumStep:    2.5,
 		CurriculumIters:   1000,
 		Seq2SeqDt:         0.1,
 		Seq2SeqWarm:       true,

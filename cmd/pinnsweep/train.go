@@ -82,6 +82,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"curriculum-start", "curriculum_start", "curriculum: first coefficient (β, ρ or ν)"},
 	{"curriculum-stages", "curriculum_stages", "curriculum: coefficients in the schedule (0: steps of about 5)"},
 	{"curriculum-spacing", "curriculum_spacing", "curriculum: linear or geometric"},
+	{"curriculum-step", "curriculum_step", "curriculum: linear step when --curriculum-stages is 0"},
 	{"curriculum-iters", "curriculum_iters", "curriculum: iterations of every stage but the last"},
 	{"seq2seq-dt", "seq2seq_dt", "seq2seq: segment length Δt"},
 	{"seq2seq-warm", "seq2seq_warm", "seq2seq: warm-start each segment from the previous (true) or a fresh network (false)"},
