@@ -20,6 +20,7 @@ cases=(
   "convection β=30, curriculum|≤ 5e-2 (paper 2.02e-2)|--pde convection --beta 30 --strategy curriculum --curriculum-iters 1000 --tol-change 1e-10"
   "convection β=40, regular|≥ 0.5|--pde convection --beta 40"
   "convection β=40, curriculum|≤ 1e-1 (paper 5.33e-2)|--pde convection --beta 40 --strategy curriculum --curriculum-iters 1000 --tol-change 1e-10"
+  "convection β=40, curriculum, 25 stages|≤ 1e-1 (paper 5.33e-2)|--pde convection --beta 40 --strategy curriculum --curriculum-stages 25 --curriculum-iters 1000 --tol-change 1e-10"
   "rd ν=3 ρ=5, regular|≥ 0.5|--pde rd --nu 3 --rho 5 --ic gauss"
   "rd ν=3 ρ=5, seq2seq Δt=0.1|≤ 5e-2 (paper 1.56e-2)|--pde rd --nu 3 --rho 5 --ic gauss --strategy seq2seq --seq2seq-dt 0.1"
   "rd ν=5 ρ=5, regular|≥ 0.5|--pde rd --nu 5 --rho 5 --ic gauss"
