@@ -12,12 +12,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "== gonum (pure Go)" >&2
-go test -run '^$' -bench 'LossGrad/.*/nf=1000/shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/gonum.txt" >&2
+go test -run '^$' -bench '^BenchmarkLossGrad$/^.*$/^nf=1000$/^shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/gonum.txt" >&2
 echo "== OpenBLAS (serial, -tags openblas)" >&2
-CGO_ENABLED=1 CGO_LDFLAGS="-L$OPENBLAS_DIR -lopenblas -Wl,-rpath,$OPENBLAS_DIR" \
-  go test -tags openblas -run '^$' -bench 'LossGrad/.*/nf=1000/shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/openblas.txt" >&2
+GOEXPERIMENT=simd CGO_ENABLED=1 CGO_LDFLAGS="-L$OPENBLAS_DIR -lopenblas -Wl,-rpath,$OPENBLAS_DIR" \
+  go test -tags openblas -run '^$' -bench '^BenchmarkLossGrad$/^.*$/^nf=1000$/^shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/openblas.txt" >&2
 echo "== GOEXPERIMENT=simd (archsimd tanh and GEMM kernels, pure Go)" >&2
-GOEXPERIMENT=simd go test -run '^$' -bench 'LossGrad/.*/nf=1000/shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/simd.txt" >&2
+GOEXPERIMENT=simd go test -run '^$' -bench '^BenchmarkLossGrad$/^.*$/^nf=1000$/^shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/simd.txt" >&2
 torch64=NA; torch32=NA
 if [ -f "$ANCHOR" ] && "$PY" -c 'import torch' 2>/dev/null; then
   echo "== PyTorch anchor" >&2
