@@ -56,10 +56,18 @@ type BoltOptions struct {
 	LockTimeout time.Duration
 	// Logger receives the store's log lines; nil discards them.
 	Logger hclog.Logger
+	// SyncFreelist writes bbolt's freelist in every commit. By default it
+	// is not written (bbolt's NoFreelistSync, as in etcd): that makes
+	// commits cheaper (fewer pages to write and sync), and opening the
+	// file read-write rebuilds the freelist by scanning it, which takes
+	// time proportional to the file's size. A file written either way
+	// opens either way.
+	SyncFreelist bool
 }
 
 // BoltStore is the bbolt implementation of Store. Every Commit is one
-// read-write transaction, synced to disk (fsync) before Commit returns.
+// read-write transaction, synced to disk (fdatasync, twice: the data pages,
+// then the meta page) before Commit returns.
 type BoltStore struct {
 	db  *bolt.DB
 	log hclog.Logger
@@ -108,6 +116,10 @@ func OpenBoltStore(path string, opts BoltOptions) (st *BoltStore, err error) {
 		Timeout:      timeout,
 		ReadOnly:     opts.ReadOnly,
 		FreelistType: bolt.FreelistMapType,
+		// Not writing the freelist saves pages, and time, in every commit;
+		// bbolt rebuilds it by scanning the file when it opens it
+		// read-write (as etcd does). Both kinds of file open either way.
+		NoFreelistSync: !opts.SyncFreelist,
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, perm)
 			file = f

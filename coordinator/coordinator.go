@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -58,15 +59,23 @@ type Options struct {
 	// done, after which remaining RPCs are cut; zero means
 	// DefaultShutdownTimeout (10s).
 	ShutdownTimeout time.Duration
+	// MaxBatch caps the number of operations committed in one
+	// transaction. Operations that arrive while a transaction commits are
+	// committed together in the next one, with one fsync (group commit);
+	// each is answered only after that commit succeeded. Zero means
+	// DefaultMaxBatch (256); 1 commits every operation in a transaction
+	// of its own.
+	MaxBatch int
 }
 
 // Coordinator owns a sweep database and schedules its trials. It serves
 // the gRPC API (Serve) and offers the same operations in-process. All
 // methods are safe for concurrent use.
 //
-// Every state change is computed by the deterministic scheduler, committed
-// to the store in one transaction, and only then applied in memory and
-// acknowledged; a failed commit changes nothing.
+// Every state change is computed by the deterministic scheduler and
+// committed to the store, together with the changes that arrived with it,
+// in one transaction; it is acknowledged, and visible to queries, only
+// after that commit succeeded. A failed commit changes nothing.
 type Coordinator struct {
 	opts     Options
 	log      hclog.Logger // scheduler events
@@ -74,14 +83,27 @@ type Coordinator struct {
 	store    Store
 	specOpts sweeps.Options
 
+	// mu guards the scheduler and what follows. The commit loop holds it
+	// while it stages, commits and (on failure) rolls back a batch, so
+	// queries never see uncommitted changes.
 	mu      sync.Mutex
 	sched   *scheduler
-	changed chan struct{} // closed (and replaced) whenever a change is applied
+	changed chan struct{} // closed (and replaced) whenever a change is committed
 	work    chan struct{} // closed (and replaced) when a change makes trials pending
 	closed  bool
 	done    chan struct{} // closed by Close
 	reaper  sync.WaitGroup
 	serving bool
+
+	// qmu guards the queue of operations waiting for the commit loop.
+	qmu      sync.Mutex
+	queue    []*op
+	qclosed  bool
+	kick     chan struct{} // (buffer 1) wakes the commit loop
+	loopDone chan struct{} // closed when the commit loop has ended
+
+	commits, committedOps atomic.Uint64
+	commitNanos           atomic.Int64
 }
 
 // Open opens the database (or opts.Store), restores every sweep, trial
@@ -98,6 +120,9 @@ func Open(opts Options) (*Coordinator, error) {
 	}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = DefaultMaxBatch
 	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
@@ -128,11 +153,14 @@ func Open(opts Options) (*Coordinator, error) {
 		changed:  make(chan struct{}),
 		work:     make(chan struct{}),
 		done:     make(chan struct{}),
+		kick:     make(chan struct{}, 1),
+		loopDone: make(chan struct{}),
 	}
 	if err := c.restore(); err != nil {
 		_ = store.Close()
 		return nil, err
 	}
+	go c.commitLoop()
 	c.reaper.Add(1)
 	go c.reap()
 	return c, nil
@@ -148,12 +176,13 @@ func (c *Coordinator) restore() error {
 	if err != nil {
 		return err
 	}
-	c.sched = sched
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.commitLocked(ctx, sched.restoreGrace(c.now())); err != nil {
-		return fmt.Errorf("restore leases: %w", err)
+	if ch := sched.restoreGrace(c.now()); ch != nil {
+		if err := c.store.Commit(ctx, ch); err != nil {
+			return fmt.Errorf("restore leases: %w", err)
+		}
+		sched.apply(ch)
 	}
+	c.sched = sched
 	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", len(st.Trials),
 		"active_leases", len(sched.running), "next_token", sched.nextToken)
 	return nil
@@ -172,64 +201,9 @@ func (c *Coordinator) Close() error {
 	c.closed = true
 	close(c.done)
 	c.mu.Unlock()
+	<-c.loopDone
 	c.reaper.Wait()
 	return c.store.Close()
-}
-
-// commitLocked commits ch, applies it and wakes the waiters. c.mu is held.
-func (c *Coordinator) commitLocked(ctx context.Context, ch *Change) error {
-	if ch.Empty() {
-		return nil
-	}
-	if err := c.store.Commit(ctx, ch); err != nil {
-		return err
-	}
-	c.sched.apply(ch)
-	close(c.changed)
-	c.changed = make(chan struct{})
-	for i := range ch.Trials {
-		if ch.Trials[i].Status == StatusPending {
-			close(c.work) // wake the long-polling Lease calls
-			c.work = make(chan struct{})
-			break
-		}
-	}
-	return nil
-}
-
-// mutate runs one operation: it first expires overdue leases (their own
-// transaction), then commits and applies the change f computes. f runs
-// with c.mu held.
-func (c *Coordinator) mutate(ctx context.Context, f func(now time.Time) (*Change, error)) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
-		return ErrClosed
-	}
-	now := c.now()
-	if err := c.expireLocked(ctx, now); err != nil {
-		return err
-	}
-	ch, err := f(now)
-	if err != nil {
-		return err
-	}
-	return c.commitLocked(ctx, ch)
-}
-
-func (c *Coordinator) expireLocked(ctx context.Context, now time.Time) error {
-	ch := c.sched.expire(now)
-	if ch == nil {
-		return nil
-	}
-	if err := c.commitLocked(ctx, ch); err != nil {
-		return fmt.Errorf("expire leases: %w", err)
-	}
-	for _, t := range ch.Trials {
-		c.log.Warn("lease expired", "trial", t.ID(), "worker", t.Worker, "token", t.Token,
-			"attempts", t.Attempts, "status", t.Status, "reason", t.Reason)
-	}
-	return nil
 }
 
 // reap expires leases on time even when no request arrives.
@@ -307,10 +281,12 @@ func (c *Coordinator) submit(ctx context.Context, filename string, source []byte
 
 // Lease returns the next trial for worker, waiting up to min(wait,
 // Options.MaxLeaseWait) for one to become pending. It returns nil (and no
-// error) when none did. Sweeps with pending work are served round-robin.
-// A lease granted after ctx was cancelled is released again, so a worker
-// that went away does not cost the trial an attempt.
-func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Duration) (*Grant, error) {
+// error) when none did. Sweeps with pending work are served round-robin;
+// if sweeps are given, only trials of those sweeps are leased (an unknown
+// name matches nothing). A lease granted after ctx was cancelled is
+// released again, so a worker that went away does not cost the trial an
+// attempt.
+func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Duration, sweeps ...string) (*Grant, error) {
 	if worker == "" {
 		return nil, fmt.Errorf("%w: empty worker id", ErrInvalidArgument)
 	}
@@ -322,7 +298,7 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 		var work chan struct{}
 		err := c.mutate(ctx, func(now time.Time) (*Change, error) {
 			var ch *Change
-			ch, g = c.sched.lease(now, worker)
+			ch, g = c.sched.lease(now, worker, sweeps)
 			work = c.work
 			return ch, nil
 		})
@@ -331,8 +307,7 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 		}
 		if g != nil {
 			if ctx.Err() != nil {
-				rerr := c.Release(context.WithoutCancel(ctx), g.LeaseID, g.Token)
-				c.log.Debug("released lease of a departed worker", "trial", g.Trial.ID(), "error", rerr)
+				c.releaseDeparted(ctx, g)
 				return nil, ctx.Err()
 			}
 			c.log.Debug("leased", "trial", g.Trial.ID(), "worker", worker, "token", g.Token, "attempt", g.Trial.Attempts)
@@ -348,6 +323,13 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 			return nil, ErrClosed
 		}
 	}
+}
+
+// releaseDeparted releases a lease granted to a caller whose ctx ended
+// while the grant was being committed.
+func (c *Coordinator) releaseDeparted(ctx context.Context, g *Grant) {
+	err := c.Release(context.WithoutCancel(ctx), g.LeaseID, g.Token)
+	c.log.Debug("released lease of a departed worker", "trial", g.Trial.ID(), "error", err)
 }
 
 // Heartbeat extends a lease by the TTL. It reports Stop (without an error)
@@ -373,18 +355,59 @@ func (c *Coordinator) Heartbeat(ctx context.Context, leaseID string, token uint6
 // released lease ErrLeaseExpired or ErrLeaseReleased, and none changes
 // anything.
 func (c *Coordinator) Complete(ctx context.Context, comp Completion) (duplicate bool, err error) {
+	duplicate, _, err = c.complete(ctx, comp, false, nil)
+	return duplicate, err
+}
+
+// CompleteAndLease records comp like Complete and, if a trial is pending
+// (of one of sweeps, if given), leases it to comp.Worker in the same
+// transaction, saving the worker a Lease call and the coordinator a
+// commit. It does not wait for work: a nil grant means none was pending,
+// and the worker should call Lease. The grant is made even for a duplicate
+// completion (the worker is free either way); a refused completion leases
+// nothing. A grant made after ctx was cancelled is released again and not
+// returned.
+func (c *Coordinator) CompleteAndLease(ctx context.Context, comp Completion, sweeps ...string) (duplicate bool, next *Grant, err error) {
+	if comp.Worker == "" {
+		return false, nil, fmt.Errorf("%w: empty worker id", ErrInvalidArgument)
+	}
+	duplicate, next, err = c.complete(ctx, comp, true, sweeps)
+	if err != nil {
+		return false, nil, err
+	}
+	if next != nil && ctx.Err() != nil {
+		c.releaseDeparted(ctx, next)
+		next = nil
+	}
+	if next != nil {
+		c.log.Debug("leased", "trial", next.Trial.ID(), "worker", comp.Worker, "token", next.Token, "attempt", next.Trial.Attempts)
+	}
+	return duplicate, next, nil
+}
+
+// complete implements Complete and CompleteAndLease.
+func (c *Coordinator) complete(ctx context.Context, comp Completion, leaseNext bool, sweeps []string) (duplicate bool, next *Grant, err error) {
 	var after TrialRecord
-	err = c.mutate(ctx, func(now time.Time) (*Change, error) {
+	err = c.do(ctx, func(b *batch, now time.Time) error {
 		ch, dup, err := c.sched.complete(now, comp)
+		if err != nil {
+			return err
+		}
 		duplicate = dup
 		if ch != nil {
 			after = ch.Trials[0]
 		}
-		return ch, err
+		b.stage(ch)
+		if leaseNext {
+			var lch *Change
+			lch, next = c.sched.lease(now, comp.Worker, sweeps)
+			b.stage(lch)
+		}
+		return nil
 	})
 	if err != nil {
 		c.log.Info("completion refused", "lease", comp.LeaseID, "token", comp.Token, "worker", comp.Worker, "error", err)
-		return false, err
+		return false, nil, err
 	}
 	if duplicate {
 		c.log.Debug("duplicate completion", "lease", comp.LeaseID, "worker", comp.Worker)
@@ -392,7 +415,7 @@ func (c *Coordinator) Complete(ctx context.Context, comp Completion) (duplicate 
 		c.log.Info("trial completed", "trial", after.ID(), "reported", comp.Status, "status", after.Status,
 			"worker", comp.Worker, "attempt", after.Attempts, "reason", after.Reason)
 	}
-	return duplicate, nil
+	return duplicate, next, nil
 }
 
 // Release hands a lease back without a result: the trial is requeued at

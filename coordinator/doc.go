@@ -15,11 +15,13 @@
 //
 //   - the scheduler (scheduler.go) is a deterministic state machine with
 //     no I/O and no clock: events and the current time go in, a Change
-//     (records to write) comes out;
-//   - the engine (Coordinator, coordinator.go) serialises events, commits
-//     each Change to a Store in one transaction, and only after the commit
-//     applies it in memory, wakes long-polls and watchers, and answers the
-//     caller;
+//     (records to write) comes out, and applying a change yields an undo
+//     record that takes it back;
+//   - the engine (Coordinator, coordinator.go and commit.go) serialises
+//     events through one commit loop, which commits the changes of the
+//     events that arrived together to a Store in one transaction (group
+//     commit, see "Durability guarantee"), and only after the commit wakes
+//     long-polls and watchers and answers the callers;
 //   - the gRPC handlers (service.go) validate requests, call the engine,
 //     and map sentinel errors (errors.go) to status codes.
 //
@@ -71,13 +73,71 @@
 // A lease id has the form "sweep/key/token" but workers should treat it as
 // opaque.
 //
+// A Lease may name the sweeps it accepts trials from (LeaseRequest.sweeps;
+// empty: any), so that `pinnsweep run` runs only its own sweep when the
+// database holds others. Complete may ask for the worker's next trial
+// (CompleteRequest.next, CompleteAndLease): if a trial is pending, it is
+// leased in the same transaction as the completion, which saves the worker
+// a round trip and the coordinator a commit per trial; a refused completion
+// leases nothing, and an invalid next never refuses a completion (it is
+// answered without a trial).
+//
 // # Durability guarantee
 //
 // Every state change (submission, lease, heartbeat, completion, release,
-// expiry, cancellation, requeue) is one bbolt read-write transaction,
-// fsynced before the change is applied in memory and acknowledged. If the
-// commit fails, nothing changes. No transaction is held across an RPC wait:
+// expiry, cancellation, requeue) is committed in a bbolt read-write
+// transaction, fsynced, before it is acknowledged or visible to any query.
+// If the commit fails, the change is not applied, in memory or in the file,
+// and its caller gets the error. No transaction is held across an RPC wait:
 // a long-poll holds no transaction while it waits.
+//
+// Changes are committed in groups. Operations queue for a single commit
+// loop, which takes all that are queued (up to Options.MaxBatch) as one
+// batch and:
+//
+//  1. stages them in arrival order: the scheduler computes each one's
+//     change against the state left by the previous ones and the change is
+//     applied in memory at once, provisionally, keeping an undo record.
+//     So dependent operations of one batch see each other (two Leases get
+//     different trials and tokens; a Lease after a Submit may lease the
+//     new trials; a completion and the lease of the worker's next trial
+//     form one operation). An operation the scheduler refuses (a stale
+//     token, say) takes back only its own changes;
+//  2. commits the batch's changes, merged into one Change that puts each
+//     record once, as the batch left it, in ONE transaction: one commit,
+//     one fsync (bbolt syncs twice: data pages, then the meta page), shared
+//     by every operation of the batch;
+//  3. on success, answers every operation of the batch; on failure, rolls
+//     the batch back, newest change first, which restores the scheduler
+//     exactly (undo records hold the overwritten records by pointer, since
+//     apply never modifies a record in place, and the token counter and
+//     round-robin position), and answers every operation of the batch with
+//     the commit's error, including those that changed nothing or were
+//     refused, since their answers may rest on an earlier operation of the
+//     batch. A caller may retry.
+//
+// Operations that arrive while a batch commits form the next batch, so
+// batches grow with the load and an fsync is paid per batch, not per
+// operation. The loop holds the engine's lock from the first step to the
+// last, so queries see the state before or after a committed batch, never
+// a provisional one, and a worker never sees a lease or an
+// acknowledgement before it is durable, so it can never send a request
+// that depends on an uncommitted change. A caller whose context ends while
+// its operation is in a batch still waits for the batch's outcome. Each
+// batch first expires the overdue leases, as its first change.
+// Options.MaxBatch = 1 commits each operation alone (with that expiry).
+//
+// As with any fsync-based store, when the final fsync of a commit fails it
+// is unknown whether the transaction reached the disk: the coordinator
+// reports the failure, and the file may nevertheless hold the change
+// after a restart. Each change is a consistent state of its own, and
+// workers retry a refused Complete or Lease, so this costs at most a lease
+// that no worker holds, which expires (counting an attempt).
+//
+// By default the bbolt store does not write bbolt's freelist in each
+// commit (bbolt's NoFreelistSync, as etcd does; BoltOptions.SyncFreelist
+// restores it): commits write fewer pages, and opening the file read-write
+// rebuilds the freelist by scanning it. This does not affect durability.
 //
 // On restart the coordinator restores every sweep, trial and lease from the
 // file. Lease expiries are stored as wall-clock times: an active lease is

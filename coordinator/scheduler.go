@@ -12,9 +12,10 @@ import (
 // scheduler is the coordinator's deterministic core, in the style of
 // etcd-raft: it does no I/O and reads no clock. Every event method takes
 // the current time and returns the Change it implies without touching the
-// scheduler's state; the engine commits the change to the store and only
-// then calls apply, so memory never runs ahead of the database. Queries
-// read the applied state.
+// scheduler's state; the engine applies it (apply) so that the next event
+// of the same batch sees it, commits the batch to the store, and takes the
+// batch back (revert) if the commit fails. Queries run only between
+// batches, so they read committed state.
 //
 // The scheduler is not safe for concurrent use; the engine serialises all
 // calls.
@@ -78,19 +79,30 @@ func (s *scheduler) sweepIn(sweeps []SweepRecord, name string) (SweepRecord, boo
 	return SweepRecord{}, false
 }
 
-// apply installs a committed change.
-func (s *scheduler) apply(ch *Change) {
+// apply installs a change and returns its undo record, which revert uses
+// to take the change back. The engine applies a change provisionally while
+// the batch of changes it belongs to is being committed, and reverts the
+// whole batch, newest change first, when the commit fails (see "Durability
+// guarantee" in the package documentation); restoring and tests apply
+// committed changes and drop the undo record.
+//
+// apply never modifies a TrialRecord in place: it installs a new one, so
+// that the undo record can keep the old one by pointer.
+func (s *scheduler) apply(ch *Change) undo {
+	u := undo{nextToken: s.nextToken, rr: s.rr, order: len(s.order)}
 	if ch == nil {
-		return
+		return u
 	}
 	if ch.NextToken != 0 {
 		s.nextToken = ch.NextToken
 	}
 	for _, rec := range ch.Sweeps {
 		if sw := s.sweeps[rec.Name]; sw != nil {
+			u.sweeps = append(u.sweeps, sweepPre{name: rec.Name, old: sw.rec, existed: true})
 			sw.rec = cloneSweep(rec)
 			continue
 		}
+		u.sweeps = append(u.sweeps, sweepPre{name: rec.Name})
 		s.sweeps[rec.Name] = &sweepState{
 			rec:     cloneSweep(rec),
 			trials:  map[string]*TrialRecord{},
@@ -106,30 +118,100 @@ func (s *scheduler) apply(ch *Change) {
 		if sw == nil {
 			panic(fmt.Sprintf("coordinator: change puts trial %s of an unknown sweep", t.ID()))
 		}
-		ref := trialRef{t.Sweep, t.Key}
 		old := sw.trials[t.Key]
-		if old != nil {
-			*sw.counts.count(old.Status)--
-			if old.Status == StatusPending && t.Status != StatusPending {
-				sw.pending.remove(t.Key)
-			}
-			if old.Status == StatusPending && t.Status == StatusRunning {
-				s.rr = slices.Index(s.order, t.Sweep) + 1 // round-robin: next sweep's turn
-			}
-		} else {
-			sw.counts.Total++
-		}
-		*sw.counts.count(t.Status)++
-		if t.Status == StatusPending {
-			sw.pending.add(t.Index, t.Key)
-		}
-		if t.LeaseState == LeaseActive {
-			s.running[ref] = true
-		} else {
-			delete(s.running, ref)
-		}
-		sw.trials[t.Key] = &t
+		u.trials = append(u.trials, trialPre{sweep: t.Sweep, key: t.Key, old: old})
+		s.putTrial(sw, &t, old)
 	}
+	return u
+}
+
+// undo is the pre-image of one applied change: everything apply
+// overwrote, in the order it did so.
+type undo struct {
+	nextToken uint64
+	rr        int
+	order     int // len(s.order) before the change
+	sweeps    []sweepPre
+	trials    []trialPre
+}
+
+// sweepPre is a sweep record as it was before a change put it.
+type sweepPre struct {
+	name    string
+	old     SweepRecord
+	existed bool // false: the change created the sweep
+}
+
+// trialPre is a trial as it was before a change put it.
+type trialPre struct {
+	sweep, key string
+	old        *TrialRecord // nil: the change created the trial
+}
+
+// revert takes back the change whose undo record u is. The changes applied
+// after it must have been reverted already (newest first). Afterwards the
+// scheduler's records, counters, queues and round-robin position are those
+// before the change; only the internal layout of a pending queue (a heap)
+// may differ, not its order.
+func (s *scheduler) revert(u undo) {
+	for i := len(u.trials) - 1; i >= 0; i-- {
+		p := u.trials[i]
+		sw := s.sweeps[p.sweep]
+		cur := sw.trials[p.key]
+		if p.old == nil {
+			s.dropTrial(sw, cur)
+		} else {
+			s.putTrial(sw, p.old, cur)
+		}
+	}
+	for i := len(u.sweeps) - 1; i >= 0; i-- {
+		p := u.sweeps[i]
+		if p.existed {
+			s.sweeps[p.name].rec = p.old
+		} else {
+			delete(s.sweeps, p.name)
+		}
+	}
+	s.order = s.order[:u.order]
+	s.nextToken = u.nextToken
+	s.rr = u.rr
+}
+
+// putTrial installs t (not copied: the caller gives up t) in place of old
+// (nil if the trial is new), updating the counters, the pending queue, the
+// running set and the round-robin position.
+func (s *scheduler) putTrial(sw *sweepState, t, old *TrialRecord) {
+	ref := trialRef{t.Sweep, t.Key}
+	if old != nil {
+		*sw.counts.count(old.Status)--
+		if old.Status == StatusPending && t.Status != StatusPending {
+			sw.pending.remove(t.Key)
+		}
+		if old.Status == StatusPending && t.Status == StatusRunning {
+			s.rr = slices.Index(s.order, t.Sweep) + 1 // round-robin: next sweep's turn
+		}
+	} else {
+		sw.counts.Total++
+	}
+	*sw.counts.count(t.Status)++
+	if t.Status == StatusPending {
+		sw.pending.add(t.Index, t.Key)
+	}
+	if t.LeaseState == LeaseActive {
+		s.running[ref] = true
+	} else {
+		delete(s.running, ref)
+	}
+	sw.trials[t.Key] = t
+}
+
+// dropTrial removes t, which putTrial installed as a new trial.
+func (s *scheduler) dropTrial(sw *sweepState, t *TrialRecord) {
+	sw.counts.Total--
+	*sw.counts.count(t.Status)--
+	sw.pending.remove(t.Key)
+	delete(s.running, trialRef{t.Sweep, t.Key})
+	delete(sw.trials, t.Key)
 }
 
 // submit adds a sweep, or grows an existing one by the trials whose keys
@@ -173,12 +255,17 @@ func (s *scheduler) submit(now time.Time, rec SweepRecord, trials []TrialRecord)
 }
 
 // lease hands the next pending trial to worker: the first pending trial,
-// in index order, of the next sweep in round-robin order that has one. It
-// returns nil when no trial is pending.
-func (s *scheduler) lease(now time.Time, worker string) (*Change, *Grant) {
+// in index order, of the next sweep in round-robin order that has one and,
+// if sweeps is not empty, is one of sweeps. It returns nil when no such
+// trial is pending.
+func (s *scheduler) lease(now time.Time, worker string, sweeps []string) (*Change, *Grant) {
 	now = now.UTC()
 	for i := range s.order {
-		sw := s.sweeps[s.order[(s.rr+i)%len(s.order)]]
+		name := s.order[(s.rr+i)%len(s.order)]
+		if len(sweeps) > 0 && !slices.Contains(sweeps, name) {
+			continue
+		}
+		sw := s.sweeps[name]
 		key, ok := sw.pending.peek()
 		if !ok {
 			continue

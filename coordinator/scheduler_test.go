@@ -57,7 +57,7 @@ func (h *harness) addSweep(name string, n, maxAttempts int) {
 
 func (h *harness) lease(worker string) *Grant {
 	h.t.Helper()
-	ch, g := h.s.lease(h.now, worker)
+	ch, g := h.s.lease(h.now, worker, nil)
 	h.apply(ch)
 	return g
 }

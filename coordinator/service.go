@@ -25,6 +25,7 @@ const (
 	maxFilenameLen = 1024
 	maxReasonLen   = 16 << 10
 	maxSlots       = 1 << 16
+	maxSweepFilter = 1024
 	// MaxSpecSize is the largest spec source SubmitSweep accepts.
 	MaxSpecSize = 1 << 20
 	// MaxResultSize is the largest result_json Complete accepts.
@@ -248,32 +249,71 @@ var _ pb.WorkerServiceServer = (*workerService)(nil)
 // deadline, so an empty answer arrives before DeadlineExceeded would.
 const leaseDeadlineMargin = 250 * time.Millisecond
 
-// Lease implements pb.WorkerServiceServer.
-func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
-	if err := checkString("worker_id", req.GetWorkerId(), maxWorkerIDLen, true); err != nil {
-		return nil, err
+// checkLeaseRequest validates a LeaseRequest (the fields named with
+// prefix) and returns its worker id, defaulting to worker, and its wait,
+// capped to end leaseDeadlineMargin before ctx's deadline.
+func checkLeaseRequest(ctx context.Context, prefix string, req *pb.LeaseRequest, worker string) (string, time.Duration, error) {
+	if id := req.GetWorkerId(); id != "" {
+		if worker != "" && id != worker {
+			return "", 0, invalid("%sworker_id %q differs from worker_id %q", prefix, id, worker)
+		}
+		worker = id
+	}
+	if err := checkString(prefix+"worker_id", worker, maxWorkerIDLen, true); err != nil {
+		return "", 0, err
 	}
 	if req.GetSlots() < 0 || req.GetSlots() > maxSlots {
-		return nil, invalid("slots must be between 0 and %d, got %d", maxSlots, req.GetSlots())
+		return "", 0, invalid("%sslots must be between 0 and %d, got %d", prefix, maxSlots, req.GetSlots())
 	}
 	if req.GetWaitMs() < 0 {
-		return nil, invalid("wait_ms must not be negative, got %d", req.GetWaitMs())
+		return "", 0, invalid("%swait_ms must not be negative, got %d", prefix, req.GetWaitMs())
+	}
+	if n := len(req.GetSweeps()); n > maxSweepFilter {
+		return "", 0, invalid("%ssweeps has %d names; the limit is %d", prefix, n, maxSweepFilter)
+	}
+	for i, name := range req.GetSweeps() {
+		if err := checkString(fmt.Sprintf("%ssweeps[%d]", prefix, i), name, maxSweepLen, true); err != nil {
+			return "", 0, err
+		}
 	}
 	wait := time.Duration(min(req.GetWaitMs(), math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
 	if dl, ok := ctx.Deadline(); ok {
 		wait = min(wait, time.Until(dl)-leaseDeadlineMargin)
 	}
+	return worker, wait, nil
+}
+
+// Lease implements pb.WorkerServiceServer.
+func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
+	worker, wait, err := checkLeaseRequest(ctx, "", req, "")
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.lease(ctx, worker, wait, req.GetSweeps())
+	if err != nil {
+		return nil, s.toStatus("Lease", err)
+	}
+	return resp, nil
+}
+
+// lease long-polls for a trial; shutdown gives an empty answer.
+func (s *workerService) lease(ctx context.Context, worker string, wait time.Duration, sweeps []string) (*pb.LeaseResponse, error) {
 	ctx, cancel := s.withStop(ctx)
 	defer cancel()
-	g, err := s.c.Lease(ctx, req.GetWorkerId(), wait)
+	g, err := s.c.Lease(ctx, worker, wait, sweeps...)
 	if err != nil {
 		if errors.Is(context.Cause(ctx), errShuttingDown) {
 			return &pb.LeaseResponse{}, nil // "ask again"; the next call finds the server gone
 		}
-		return nil, s.toStatus("Lease", err)
+		return nil, err
 	}
+	return grantToProto(g), nil
+}
+
+// grantToProto converts a grant, or nil (an empty answer).
+func grantToProto(g *Grant) *pb.LeaseResponse {
 	if g == nil {
-		return &pb.LeaseResponse{}, nil
+		return &pb.LeaseResponse{}
 	}
 	return &pb.LeaseResponse{
 		Trial:         TrialToProto(&g.Trial),
@@ -281,7 +321,7 @@ func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.Le
 		Token:         g.Token,
 		TtlMs:         g.TTL.Milliseconds(),
 		BudgetSeconds: g.BudgetSeconds,
-	}, nil
+	}
 }
 
 // checkLease validates a lease reference.
@@ -335,22 +375,59 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 	if len(req.GetReason()) > maxReasonLen {
 		return nil, invalid("reason is %d bytes long; the limit is %d", len(req.GetReason()), maxReasonLen)
 	}
+	// An invalid next does not refuse the completion (a worker must never
+	// lose a result to it): next is answered without a trial, and the
+	// worker's Lease call then reports the problem.
+	next := req.GetNext()
+	worker, wait := req.GetWorkerId(), time.Duration(0)
+	var nextErr error
+	if next != nil {
+		var w string
+		if w, wait, nextErr = checkLeaseRequest(ctx, "next.", next, worker); nextErr == nil {
+			worker = w
+		} else {
+			s.log.Warn("ignoring an invalid next in Complete", "lease", req.GetLeaseId(), "error", nextErr)
+		}
+	}
 	var result []byte
 	if r := req.GetResultJson(); r != "" {
 		result = []byte(r)
 	}
-	dup, err := s.c.Complete(ctx, Completion{
+	comp := Completion{
 		LeaseID: req.GetLeaseId(),
 		Token:   req.GetToken(),
-		Worker:  req.GetWorkerId(),
+		Worker:  worker,
 		Status:  st,
 		Result:  result,
 		Reason:  req.GetReason(),
-	})
+	}
+	if next == nil || nextErr != nil {
+		dup, err := s.c.Complete(ctx, comp)
+		if err != nil {
+			return nil, s.toStatus("Complete", err)
+		}
+		resp := &pb.CompleteResponse{Duplicate: dup}
+		if next != nil {
+			resp.Next = &pb.LeaseResponse{}
+		}
+		return resp, nil
+	}
+	dup, g, err := s.c.CompleteAndLease(ctx, comp, next.GetSweeps()...)
 	if err != nil {
 		return nil, s.toStatus("Complete", err)
 	}
-	return &pb.CompleteResponse{Duplicate: dup}, nil
+	resp := &pb.CompleteResponse{Duplicate: dup, Next: grantToProto(g)}
+	if g == nil && wait > 0 {
+		// Nothing was pending: long-poll as Lease would. The completion is
+		// committed, so a failure here only costs the worker a Lease call.
+		lr, err := s.lease(ctx, worker, wait, next.GetSweeps())
+		if err != nil {
+			s.log.Debug("lease after completion failed", "worker", worker, "error", err)
+		} else {
+			resp.Next = lr
+		}
+	}
+	return resp, nil
 }
 
 // Release implements pb.WorkerServiceServer.

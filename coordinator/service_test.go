@@ -364,3 +364,75 @@ func TestGRPCShutdownEndsLongPollsAndStreams(t *testing.T) {
 		t.Fatalf("watch stream after shutdown: %v, want Unavailable", err)
 	}
 }
+
+func TestGRPCLeaseNextAndSweepFilter(t *testing.T) {
+	s := startServer(t, nil)
+	ctx := context.Background()
+	for _, src := range []string{specYAML("one", []int{1, 2, 3}, 1, 0, 100), specYAML("two", []int{1}, 1, 0, 100)} {
+		if _, err := s.sweeps.SubmitSweep(ctx, &pb.SubmitSweepRequest{Spec: &pb.Spec{Source: src}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	only := []string{"one"}
+	l, err := s.worker.Lease(ctx, &pb.LeaseRequest{WorkerId: "A", Slots: 1, Sweeps: only})
+	if err != nil || l.GetTrial().GetSweep() != "one" {
+		t.Fatalf("Lease from one = %v, %v", l, err)
+	}
+	complete := func(l *pb.LeaseResponse, next *pb.LeaseRequest) *pb.CompleteResponse {
+		t.Helper()
+		resp, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "A",
+			Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: resultJSON(0.1), Next: next})
+		if err != nil {
+			t.Fatalf("Complete: %v", err)
+		}
+		return resp
+	}
+	// The next trial comes with the completion, from the allowed sweep, to
+	// the request's worker.
+	for range 2 {
+		resp := complete(l, &pb.LeaseRequest{Sweeps: only})
+		next := resp.GetNext()
+		if next.GetTrial().GetSweep() != "one" || next.GetTrial().GetWorker() != "A" || next.GetToken() <= l.GetToken() || next.GetTtlMs() != 30000 {
+			t.Fatalf("next lease %v", next)
+		}
+		l = next
+	}
+	// None left in one: the call waits next.wait_ms, then answers empty.
+	start := time.Now()
+	resp := complete(l, &pb.LeaseRequest{Sweeps: only, WaitMs: 300})
+	if resp.GetNext() == nil || resp.GetNext().GetTrial() != nil || time.Since(start) < 250*time.Millisecond {
+		t.Fatalf("next from an exhausted sweep = %v after %v; want an empty answer after ~300ms", resp.GetNext(), time.Since(start))
+	}
+	got, err := s.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: "two"})
+	if err != nil || got.GetProgress().GetPending() != 1 {
+		t.Fatalf("sweep two was touched: %v, %v", got, err)
+	}
+	if p, _ := s.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: "one"}); p.GetProgress().GetDone() != 3 {
+		t.Fatalf("sweep one: %v", p.GetProgress())
+	}
+
+	// Without next, no next; an invalid next does not refuse the result.
+	l, err = s.worker.Lease(ctx, &pb.LeaseRequest{WorkerId: "B"})
+	if err != nil || l.GetTrial().GetSweep() != "two" {
+		t.Fatalf("Lease = %v, %v", l, err)
+	}
+	resp, err = s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "B",
+		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: resultJSON(0.1), Next: &pb.LeaseRequest{WorkerId: "C"}})
+	if err != nil || resp.GetNext() == nil || resp.GetNext().GetTrial() != nil {
+		t.Fatalf("Complete with a next for another worker = %v, %v; want the completion and an empty next", resp, err)
+	}
+	resp, err = s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "B",
+		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: resultJSON(0.1)})
+	if err != nil || !resp.GetDuplicate() || resp.GetNext() != nil {
+		t.Fatalf("Complete without next = %v, %v", resp, err)
+	}
+
+	for _, req := range []*pb.LeaseRequest{
+		{WorkerId: "A", Sweeps: []string{""}},
+		{WorkerId: "A", Sweeps: []string{"a\nb"}},
+		{WorkerId: "A", Sweeps: make([]string, 1025)},
+	} {
+		_, err := s.worker.Lease(ctx, req)
+		wantCode(t, err, codes.InvalidArgument)
+	}
+}

@@ -14,11 +14,13 @@ import (
 // an in-memory one (NewMemoryStore); both pass the same conformance suite
 // (package coordinator/storetest).
 //
-// The engine calls Commit with the change the scheduler computed and
-// applies the change to its memory only after Commit returned nil, so a
-// store must make a change durable and visible before returning. A Store
-// must be safe for concurrent use (the engine serialises Commit calls, but
-// Trials may run concurrently with Commit).
+// The engine calls Commit with the changes of a batch of operations,
+// merged into one Change, and acknowledges them (or lets queries see them)
+// only after Commit returned nil, so a store must make a change durable and
+// visible before returning; after an error the engine assumes the store is
+// unchanged and takes the batch back. A Store must be safe for concurrent
+// use (the engine serialises Commit calls, but Trials may run concurrently
+// with Commit).
 type Store interface {
 	// Load returns the whole persisted state, trial results excluded.
 	Load(ctx context.Context) (*State, error)

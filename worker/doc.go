@@ -15,16 +15,23 @@
 // Each slot loops over the lease protocol of pinnsweep.v1:
 //
 //  1. Lease: a unary long-poll (Options.LeaseWait, 30 s by default) that
-//     carries the worker id and its free slots, and returns a trial with a
-//     lease id, a fencing token, the lease TTL and a wall-time budget, or
-//     nothing ("ask again").
+//     carries the worker id, its free slots and the sweeps it accepts
+//     (Options.Sweeps; empty: any), and returns a trial with a lease id, a
+//     fencing token, the lease TTL and a wall-time budget, or nothing ("ask
+//     again").
 //  2. Run the trial with a context that is cancelled when the budget runs
 //     out, the coordinator says stop, the lease is lost or the worker stops.
 //  3. Heartbeat every Options.HeartbeatEvery (by default a third of the
 //     TTL, at most 5 s) with the latest evaluation count and loss; an answer
 //     with stop set cancels the trial, and a FailedPrecondition or NotFound
 //     error (a stale lease) abandons it.
-//  4. Complete with the fencing token and the outcome.
+//  4. Complete with the fencing token and the outcome, asking for the
+//     slot's next trial in the same call (CompleteRequest.next, without
+//     waiting): the coordinator leases it in the same transaction as the
+//     completion. The slot runs it at once (step 2) and goes back to step
+//     1 only when none came, so a busy slot makes one call per trial.
+//     Options.NoLeaseNext turns this off; a coordinator that predates
+//     next ignores it, and the slot then calls Lease.
 //
 // # Failures
 //
@@ -40,7 +47,9 @@
 // When the worker's context is done (SIGTERM in `pinnsweep work`), running
 // trials are cancelled and their leases released at once, so the
 // coordinator requeues them without waiting for the TTL; a trial that
-// finished meanwhile is completed instead.
+// finished meanwhile is completed instead (without asking for a next
+// trial), and a trial that a Complete brought as the worker stopped is
+// released without being run.
 //
 // # Runners
 //

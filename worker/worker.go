@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -82,6 +83,15 @@ type Options struct {
 	ID string
 	// Slots is the number of trials run at once; zero means 1.
 	Slots int
+	// Sweeps, if not empty, restricts the worker to trials of these
+	// sweeps (by name); empty means any sweep.
+	Sweeps []string
+	// NoLeaseNext makes each slot lease every trial with a Lease call of
+	// its own. By default a slot asks for its next trial in the Complete
+	// call of the previous one (CompleteRequest.next), which saves a round
+	// trip, and a commit on the coordinator, per trial; it falls back to
+	// Lease when that brings no trial. For comparisons.
+	NoLeaseNext bool
 	// Runner runs the trials.
 	Runner Runner
 	// Logger receives the worker's logs, under the name "worker" with a
@@ -126,6 +136,12 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Slots == 0 {
 		o.Slots = 1
 	}
+	for _, name := range o.Sweeps {
+		if name == "" {
+			return o, errors.New("worker: empty sweep name in Sweeps")
+		}
+	}
+	o.Sweeps = slices.Clone(o.Sweeps)
 	if o.ID == "" {
 		o.ID = DefaultID()
 	}
@@ -197,7 +213,9 @@ func dial(target string, b Backoff, opts []grpc.DialOption) (*grpc.ClientConn, e
 
 // Run runs trials from the coordinator until ctx is done. Each of the
 // Slots slots loops: Lease (a long-poll) → run the trial while
-// heartbeating → Complete with the lease's fencing token.
+// heartbeating → Complete with the lease's fencing token, which also asks
+// for the next trial (unless NoLeaseNext); the slot calls Lease again only
+// when Complete brought none.
 //
 // While the coordinator is unreachable, every call is retried with
 // exponential backoff; a result computed meanwhile is kept and delivered
@@ -250,27 +268,51 @@ type worker struct {
 func (w *worker) slot(ctx context.Context, n int) {
 	log := w.log.With("slot", n)
 	r := retrier{b: w.opts.Backoff}
+	var next *pb.LeaseResponse // leased by the last Complete
 	for ctx.Err() == nil {
-		start := time.Now()
-		resp, err := w.lease(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
+		resp := next
+		next = nil
+		if resp == nil {
+			start := time.Now()
+			var err error
+			resp, err = w.lease(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				d := r.next()
+				w.callFailed(log, "lease", err, d)
+				sleep(ctx, d)
+				continue
 			}
-			d := r.next()
-			w.callFailed(log, "lease", err, d)
-			sleep(ctx, d)
-			continue
-		}
-		w.callOK()
-		r.reset()
-		if resp.GetTrial() == nil {
-			sleep(ctx, minPollGap-time.Since(start))
-			continue
+			w.callOK()
+			r.reset()
+			if resp.GetTrial() == nil {
+				sleep(ctx, minPollGap-time.Since(start))
+				continue
+			}
 		}
 		w.free.Add(-1)
-		w.runTrial(ctx, log, resp)
+		next = w.runTrial(ctx, log, resp)
 		w.free.Add(1)
+	}
+	if next != nil {
+		// The worker stopped as Complete brought the next trial: hand it
+		// back at once.
+		t := next.GetTrial()
+		l := &lease{id: next.GetLeaseId(), worker: w.opts.ID, token: next.GetToken()}
+		w.release(ctx, log.With("sweep", t.GetSweep(), "trial", t.GetKey(), "token", l.token), l)
+	}
+}
+
+// leaseRequest returns the parameters of a Lease call: a long-poll of
+// wait.
+func (w *worker) leaseRequest(wait time.Duration) *pb.LeaseRequest {
+	return &pb.LeaseRequest{
+		WorkerId: w.opts.ID,
+		Slots:    max(1, w.free.Load()),
+		WaitMs:   wait.Milliseconds(),
+		Sweeps:   w.opts.Sweeps,
 	}
 }
 
@@ -278,11 +320,7 @@ func (w *worker) slot(ctx context.Context, n int) {
 func (w *worker) lease(ctx context.Context) (*pb.LeaseResponse, error) {
 	cctx, cancel := context.WithTimeout(ctx, w.opts.LeaseWait+leaseMargin)
 	defer cancel()
-	resp, err := w.client.Lease(cctx, &pb.LeaseRequest{
-		WorkerId: w.opts.ID,
-		Slots:    max(1, w.free.Load()),
-		WaitMs:   w.opts.LeaseWait.Milliseconds(),
-	})
+	resp, err := w.client.Lease(cctx, w.leaseRequest(w.opts.LeaseWait))
 	if err != nil {
 		return nil, fmt.Errorf("lease: %w", err)
 	}
@@ -325,8 +363,9 @@ func (p *progress) load() (int64, float64) {
 	return p.evals.Load(), math.Float64frombits(p.loss.Load())
 }
 
-// runTrial runs one leased trial to its report.
-func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse) {
+// runTrial runs one leased trial to its report. It returns the next
+// trial if the coordinator leased one with the completion, else nil.
+func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse) *pb.LeaseResponse {
 	t := resp.GetTrial()
 	l := &lease{id: resp.GetLeaseId(), worker: w.opts.ID, token: resp.GetToken(), budget: resp.GetBudgetSeconds()}
 	l.ttlMs.Store(resp.GetTtlMs())
@@ -388,13 +427,15 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 			out.Reason = cause.Error()
 		case errors.Is(cause, ErrLeaseLost):
 			log.Warn("trial abandoned: its lease was lost", "error", cause)
-			return
+			return nil
 		case ctx.Err() != nil:
 			w.release(ctx, log, l)
-			return
+			return nil
 		}
 	}
-	w.complete(ctx, log, l, out)
+	// A slot whose runner overran stays busy (above), so it must not be
+	// given a next trial whose lease it could not heartbeat.
+	return w.complete(ctx, log, l, out, returned)
 }
 
 // execute calls the runner, turning an error or a panic into a failed
@@ -461,11 +502,18 @@ func (w *worker) heartbeat(ctx context.Context, log hclog.Logger, l *lease, p *p
 
 // complete delivers out for l, retrying with backoff until the coordinator
 // accepts it, rejects it as stale, or ctx is done (then one last attempt is
-// made within ShutdownTimeout).
-func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out Outcome) {
+// made within ShutdownTimeout). If askNext is set, unless NoLeaseNext is
+// set or ctx is done, it asks for the next trial too (without waiting for
+// one), and returns it if the coordinator leased one.
+func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out Outcome, askNext bool) *pb.LeaseResponse {
 	req := &pb.CompleteRequest{
 		LeaseId: l.id, Token: l.token, WorkerId: l.worker,
 		Status: out.Status.proto(), ResultJson: out.ResultJSON, Reason: out.Reason,
+	}
+	if askNext && !w.opts.NoLeaseNext && ctx.Err() == nil {
+		req.Next = w.leaseRequest(0)
+		req.Next.WorkerId = "" // defaults to the request's
+		req.Next.Slots = 1
 	}
 	r := retrier{b: w.opts.Backoff}
 	// Retry at least as often as a heartbeat would come, so the result
@@ -476,6 +524,7 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		var cctx context.Context
 		var cancel context.CancelFunc
 		if shutdown {
+			req.Next = nil // the slot could not run it
 			cctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), w.opts.ShutdownTimeout)
 		} else {
 			cctx, cancel = context.WithTimeout(ctx, w.opts.CallTimeout)
@@ -485,12 +534,15 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		if err == nil {
 			w.callOK()
 			log.Info("trial completed", "status", out.Status, "duplicate", resp.GetDuplicate(), "reason", req.GetReason())
-			return
+			if next := resp.GetNext(); next.GetTrial() != nil {
+				return next
+			}
+			return nil
 		}
 		switch {
 		case staleLease(err):
 			log.Warn("result rejected as stale; dropped", "status", out.Status, "error", err)
-			return
+			return nil
 		case status.Code(err) == codes.InvalidArgument && req.Status != pb.TrialStatus_TRIAL_STATUS_FAILED:
 			log.Error("coordinator rejected the result; reporting the trial failed", "status", out.Status, "error", err)
 			req.Status, req.ResultJson = pb.TrialStatus_TRIAL_STATUS_FAILED, ""
@@ -499,13 +551,13 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 			continue
 		case status.Code(err) == codes.InvalidArgument:
 			log.Error("coordinator rejected the completion; dropped", "error", err)
-			return
+			return nil
 		case !shutdown && ctx.Err() != nil && shutdownRetry(err):
 			continue // the worker is stopping: make the one last attempt now
 		case shutdown || ctx.Err() != nil:
 			log.Error("shutting down with an undelivered result; the trial reruns when its lease expires",
 				"status", out.Status, "error", err)
-			return
+			return nil
 		}
 		d := r.next()
 		w.callFailed(log, "complete", err, d)

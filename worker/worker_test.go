@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,11 @@ type fakeCoordinator struct {
 
 	onComplete  func(n int, req *pb.CompleteRequest) error // n counts calls from 1
 	onHeartbeat func(req *pb.HeartbeatRequest) (*pb.HeartbeatResponse, error)
+
+	// leaseNext makes Complete honour CompleteRequest.next (from the
+	// queue, without waiting); otherwise it ignores it, as a coordinator
+	// that predates it does.
+	leaseNext bool
 }
 
 func newFake(n int) *fakeCoordinator {
@@ -49,16 +55,24 @@ func newFake(n int) *fakeCoordinator {
 	return f
 }
 
+// pop leases the first queued trial, or returns an empty answer. f.mu is
+// held.
+func (f *fakeCoordinator) pop() *pb.LeaseResponse {
+	if len(f.queue) == 0 {
+		return &pb.LeaseResponse{}
+	}
+	t := f.queue[0]
+	f.queue = f.queue[1:]
+	f.next++
+	id := fmt.Sprintf("L%d", f.next)
+	f.leases[id] = t
+	return &pb.LeaseResponse{Trial: t, LeaseId: id, Token: f.next, TtlMs: f.ttlMs, BudgetSeconds: f.budget}
+}
+
 func (f *fakeCoordinator) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
 	f.mu.Lock()
 	f.leaseReqs = append(f.leaseReqs, req)
-	if len(f.queue) > 0 {
-		t := f.queue[0]
-		f.queue = f.queue[1:]
-		f.next++
-		id := fmt.Sprintf("L%d", f.next)
-		f.leases[id] = t
-		resp := &pb.LeaseResponse{Trial: t, LeaseId: id, Token: f.next, TtlMs: f.ttlMs, BudgetSeconds: f.budget}
+	if resp := f.pop(); resp.GetTrial() != nil {
 		f.mu.Unlock()
 		return resp, nil
 	}
@@ -93,6 +107,11 @@ func (f *fakeCoordinator) Complete(_ context.Context, req *pb.CompleteRequest) (
 		if err := hook(n, req); err != nil {
 			return nil, err
 		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.leaseNext && req.GetNext() != nil {
+		return &pb.CompleteResponse{Next: f.pop()}, nil
 	}
 	return &pb.CompleteResponse{}, nil
 }
@@ -415,6 +434,7 @@ func TestRunnerPanicFailsTrial(t *testing.T) {
 
 func TestOverrunningRunnerIsReportedAfterGrace(t *testing.T) {
 	f := newFake(1)
+	f.leaseNext = true
 	f.budget = 0.02
 	release := make(chan struct{})
 	cc := serve(t, f)
@@ -427,6 +447,9 @@ func TestOverrunningRunnerIsReportedAfterGrace(t *testing.T) {
 	c, _, _ := f.snapshot()
 	if c[0].GetStatus() != pb.TrialStatus_TRIAL_STATUS_TIMEOUT {
 		t.Fatalf("complete %v", c[0])
+	}
+	if c[0].GetNext() != nil {
+		t.Fatalf("the busy slot asked for its next trial: %v", c[0])
 	}
 	close(release)
 	stop()
@@ -464,4 +487,155 @@ func TestReconnectsWhenCoordinatorStartsLate(t *testing.T) {
 	defer s.Stop()
 	waitFor(t, "a completion", func() bool { c, _, _ := f.snapshot(); return len(c) == 1 })
 	stop()
+}
+
+func TestCompleteLeasesNext(t *testing.T) {
+	for _, noNext := range []bool{false, true} {
+		t.Run(fmt.Sprintf("NoLeaseNext=%v", noNext), func(t *testing.T) {
+			f := newFake(10)
+			f.leaseNext = true
+			cc := serve(t, f)
+			sweeps := []string{"s", "t"}
+			stop := startWorker(t, Options{Conn: cc, Slots: 2, Runner: NoopRunner{}, Sweeps: sweeps, NoLeaseNext: noNext})
+			distinct := func() int {
+				c, _, _ := f.snapshot()
+				seen := map[string]bool{}
+				for _, r := range c {
+					seen[r.GetLeaseId()] = true
+				}
+				return len(seen)
+			}
+			waitFor(t, "10 completions", func() bool { return distinct() >= 10 })
+			stop()
+			// A Complete in flight at stop is retried: count leases.
+			completes, releases, _ := f.snapshot()
+			if distinct() != 10 || len(releases) != 0 {
+				t.Fatalf("%d leases completed, %d released; want 10 and 0", distinct(), len(releases))
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for _, c := range completes {
+				if f.leases[c.GetLeaseId()] == nil {
+					t.Fatalf("bad lease %q", c.GetLeaseId())
+				}
+				next := c.GetNext()
+				switch {
+				case noNext && next != nil:
+					t.Fatalf("NoLeaseNext, but Complete asked for the next trial: %v", c)
+				case !noNext && next != nil && (next.GetWaitMs() != 0 || !slices.Equal(next.GetSweeps(), sweeps) || next.GetWorkerId() != ""):
+					t.Fatalf("Complete's next = %v; want no wait, sweeps %v, the request's worker", next, sweeps)
+				}
+			}
+			for _, r := range f.leaseReqs {
+				if !slices.Equal(r.GetSweeps(), sweeps) {
+					t.Fatalf("lease request %v lacks the sweeps %v", r, sweeps)
+				}
+			}
+			leaseCalls := len(f.leaseReqs)
+			if noNext && leaseCalls < 10 {
+				t.Fatalf("%d Lease calls for 10 trials without lease-next", leaseCalls)
+			}
+			if !noNext && leaseCalls >= 10 {
+				t.Fatalf("%d Lease calls for 10 trials: the trials leased by Complete were not used", leaseCalls)
+			}
+			if len(f.leases) != 10 {
+				t.Fatalf("%d leases granted, want 10", len(f.leases))
+			}
+		})
+	}
+}
+
+// nextClient is a WorkerServiceClient whose Complete leases the next trial
+// and, as it answers, runs onComplete (which may end the worker's context).
+type nextClient struct {
+	pb.WorkerServiceClient
+	mu         sync.Mutex
+	leased     int
+	completes  []*pb.CompleteRequest
+	releases   []*pb.ReleaseRequest
+	onComplete func()
+}
+
+func (c *nextClient) grant() *pb.LeaseResponse {
+	c.leased++
+	return &pb.LeaseResponse{Trial: &pb.Trial{Sweep: "s", Key: fmt.Sprintf("k%d", c.leased), ParamsJson: "{}"},
+		LeaseId: fmt.Sprintf("L%d", c.leased), Token: uint64(c.leased), TtlMs: 3000}
+}
+
+func (c *nextClient) Lease(context.Context, *pb.LeaseRequest, ...grpc.CallOption) (*pb.LeaseResponse, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.grant(), nil
+}
+
+func (c *nextClient) Complete(_ context.Context, req *pb.CompleteRequest, _ ...grpc.CallOption) (*pb.CompleteResponse, error) {
+	c.mu.Lock()
+	c.completes = append(c.completes, req)
+	resp := &pb.CompleteResponse{}
+	if req.GetNext() != nil {
+		resp.Next = c.grant()
+	}
+	hook := c.onComplete
+	c.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	return resp, nil
+}
+
+func (c *nextClient) Release(_ context.Context, req *pb.ReleaseRequest, _ ...grpc.CallOption) (*pb.ReleaseResponse, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.releases = append(c.releases, req)
+	return &pb.ReleaseResponse{}, nil
+}
+
+// TestStopReleasesTrialLeasedByComplete stops a slot just as Complete
+// brings the next trial: the slot must not run it, and must release it.
+func TestStopReleasesTrialLeasedByComplete(t *testing.T) {
+	o, err := Options{Conn: &grpc.ClientConn{}, Runner: NoopRunner{}, Logger: testLogger(t), ID: "w1"}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	client := &nextClient{onComplete: cancel}
+	w := &worker{opts: o, client: client, log: o.Logger}
+	w.free.Store(1)
+	done := make(chan struct{})
+	go func() { defer close(done); w.slot(ctx, 0) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("slot did not return")
+	}
+	client.mu.Lock()
+	defer client.mu.Unlock()
+	if len(client.completes) != 1 || client.completes[0].GetNext() == nil {
+		t.Fatalf("completes %v; want one, asking for the next trial", client.completes)
+	}
+	if len(client.releases) != 1 || client.releases[0].GetLeaseId() != "L2" || client.releases[0].GetToken() != 2 || client.releases[0].GetWorkerId() != "w1" {
+		t.Fatalf("releases %v; want the next trial's lease L2 released", client.releases)
+	}
+}
+
+// TestShutdownCompleteAsksNoNext stops the worker while a trial finishes:
+// its Complete must not ask for a trial the worker could not run.
+func TestShutdownCompleteAsksNoNext(t *testing.T) {
+	f := newFake(3)
+	f.leaseNext = true
+	cc := serve(t, f)
+	ran := make(chan struct{})
+	var once sync.Once
+	runner := funcRunner(func(ctx context.Context, _ string, _ func(int64, float64)) (Outcome, error) {
+		once.Do(func() { close(ran) })
+		<-ctx.Done()
+		return Outcome{Status: StatusDone, ResultJSON: `{"rel_l2":0.5}`}, nil // finished anyway
+	})
+	stop := startWorker(t, Options{Conn: cc, Runner: runner})
+	<-ran
+	stop()
+	c, r, _ := f.snapshot()
+	if len(c) != 1 || c[0].GetNext() != nil || len(r) != 0 {
+		t.Fatalf("completes %v, releases %v; want one completion without next and no release", c, r)
+	}
 }

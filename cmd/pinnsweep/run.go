@@ -230,8 +230,11 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, slo
 			Coordinator: lis.Addr().String(),
 			ID:          "local-" + worker.DefaultID(),
 			Slots:       slots,
-			Runner:      worker.TrainerRunner{Threads: 1},
-			Logger:      log,
+			// Only this sweep: the database may hold other unfinished
+			// sweeps, which this command must not run.
+			Sweeps: []string{sweep},
+			Runner: worker.TrainerRunner{Threads: 1},
+			Logger: log,
 		})
 	}()
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -62,6 +63,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"work"}, 2, "--coordinator is required"},
 		{[]string{"work", "--coordinator", "x:1", "--slots", "0"}, 2, "--slots 0"},
 		{[]string{"work", "--coordinator", "x:1", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"work", "--coordinator", "x:1", "--sweep", ""}, 2, "empty sweep name"},
 	} {
 		code, _, stderr := runCmd(tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.msg) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
@@ -118,6 +120,48 @@ func TestRunResumesAndRerunsFailed(t *testing.T) {
 	}
 	if n := strings.Count(stderr, `"@message":"trial leased"`); n != 1 {
 		t.Errorf("rerun leased %d trials, want 1", n)
+	}
+}
+
+// TestRunOnlyRunsItsSweep checks that `run` leaves the other unfinished
+// sweeps of its database alone.
+func TestRunOnlyRunsItsSweep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sweeps.db")
+	c, err := coordinator.Open(coordinator.Options{Path: db, SpecOptions: specOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Replace(tinySpec, "name: tiny", "name: other", 1)
+	if _, err := c.Submit(context.Background(), "other.yaml", []byte(other)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	spec := writeSpec(t, tinySpec)
+	code, stdout, stderr := runCmd("run", spec, "--db", db, "--slots", "2", "--out", filepath.Join(dir, "out"), "--log-level", "info", "--log-json")
+	if code != 0 {
+		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	if n := strings.Count(stderr, `"@message":"trial leased"`); n != 3 {
+		t.Errorf("run leased %d trials, want the 3 of its sweep", n)
+	}
+	c, err = coordinator.Open(coordinator.Options{Path: db, SpecOptions: specOptions()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p, err := c.Progress(context.Background(), "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Pending != 3 || p.Total != 3 {
+		t.Fatalf("the other sweep was touched: %+v", p)
 	}
 }
 

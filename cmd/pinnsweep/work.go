@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/pinnsweep/pinnsweep/worker"
@@ -27,10 +29,12 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 	coord := fs.String("coordinator", "", "coordinator address `host:port` (required)")
 	slots := fs.Int("slots", 1, "trials run at once, one thread each")
 	id := fs.String("id", "", "worker id (default <hostname>-<pid>)")
+	var sweepNames sweepList
+	fs.Var(&sweepNames, "sweep", "run only trials of sweep `NAME` (repeat for several; default: any sweep)")
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep work --coordinator ADDR [--slots N] [--id ID] [--log-json]")
+		fmt.Fprintln(fs.Output(), "Usage: pinnsweep work --coordinator ADDR [--slots N] [--sweep NAME]... [--id ID] [--log-json]")
 		fmt.Fprintln(fs.Output(), "\nLeases trials from a coordinator and trains them until SIGINT or SIGTERM.\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -56,6 +60,7 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 		Coordinator: *coord,
 		ID:          *id,
 		Slots:       *slots,
+		Sweeps:      sweepNames,
 		Runner:      worker.TrainerRunner{Threads: 1},
 		Logger:      log,
 	})
@@ -64,4 +69,17 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// sweepList collects the values of a repeated --sweep flag.
+type sweepList []string
+
+func (l *sweepList) String() string { return strings.Join(*l, ",") }
+
+func (l *sweepList) Set(name string) error {
+	if name == "" {
+		return errors.New("empty sweep name")
+	}
+	*l = append(*l, name)
+	return nil
 }

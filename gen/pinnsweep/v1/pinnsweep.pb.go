@@ -1004,7 +1004,12 @@ type LeaseRequest struct {
 	// Free slots on the worker (at least 1).
 	Slots int32 `protobuf:"varint,2,opt,name=slots,proto3" json:"slots,omitempty"`
 	// How long to wait for work, in milliseconds (the server caps it).
-	WaitMs        int64 `protobuf:"varint,3,opt,name=wait_ms,json=waitMs,proto3" json:"wait_ms,omitempty"`
+	WaitMs int64 `protobuf:"varint,3,opt,name=wait_ms,json=waitMs,proto3" json:"wait_ms,omitempty"`
+	// Sweeps restricts the lease to trials of these sweeps (names; a name
+	// that matches no sweep matches nothing). Empty means any sweep.
+	// Coordinators that predate this field ignore it and lease from any
+	// sweep.
+	Sweeps        []string `protobuf:"bytes,4,rep,name=sweeps,proto3" json:"sweeps,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1058,6 +1063,13 @@ func (x *LeaseRequest) GetWaitMs() int64 {
 		return x.WaitMs
 	}
 	return 0
+}
+
+func (x *LeaseRequest) GetSweeps() []string {
+	if x != nil {
+		return x.Sweeps
+	}
+	return nil
 }
 
 type LeaseResponse struct {
@@ -1294,7 +1306,18 @@ type CompleteRequest struct {
 	// The trainer's result JSON (for DONE and DIVERGED; optional otherwise).
 	ResultJson string `protobuf:"bytes,5,opt,name=result_json,json=resultJson,proto3" json:"result_json,omitempty"`
 	// Reason for a non-DONE status.
-	Reason        string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Next, if set, asks for the worker's next trial: if the completion is
+	// accepted (also as a duplicate), a trial is leased as by Lease with these
+	// parameters and returned in CompleteResponse.next. A trial pending at
+	// once is leased in the same transaction as the completion; otherwise the
+	// call waits up to next.wait_ms for one, like Lease (0: not at all).
+	// next.worker_id defaults to worker_id (one of them is required, and they
+	// must not differ). A refused completion leases nothing. An invalid next
+	// does not refuse the completion: it is answered without a trial, and the
+	// Lease call the worker makes then reports the problem. Coordinators that
+	// predate this field ignore it and answer without next: call Lease then.
+	Next          *LeaseRequest `protobuf:"bytes,7,opt,name=next,proto3" json:"next,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1371,10 +1394,21 @@ func (x *CompleteRequest) GetReason() string {
 	return ""
 }
 
+func (x *CompleteRequest) GetNext() *LeaseRequest {
+	if x != nil {
+		return x.Next
+	}
+	return nil
+}
+
 type CompleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Duplicate is true when this lease had already completed (idempotent replay).
-	Duplicate     bool `protobuf:"varint,1,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	Duplicate bool `protobuf:"varint,1,opt,name=duplicate,proto3" json:"duplicate,omitempty"`
+	// Next answers CompleteRequest.next, as Lease would: without a trial when
+	// none became available in time (or leasing failed): call Lease then.
+	// Unset when next was not asked for.
+	Next          *LeaseResponse `protobuf:"bytes,2,opt,name=next,proto3" json:"next,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1414,6 +1448,13 @@ func (x *CompleteResponse) GetDuplicate() bool {
 		return x.Duplicate
 	}
 	return false
+}
+
+func (x *CompleteResponse) GetNext() *LeaseResponse {
+	if x != nil {
+		return x.Next
+	}
+	return nil
 }
 
 type ReleaseRequest struct {
@@ -1581,11 +1622,12 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	" \x01(\tR\tpointJson\x12\x14\n" +
 	"\x05index\x18\v \x01(\x03R\x05index\x12\x1c\n" +
 	"\n" +
-	"has_rel_l2\x18\f \x01(\bR\bhasRelL2\"Z\n" +
+	"has_rel_l2\x18\f \x01(\bR\bhasRelL2\"r\n" +
 	"\fLeaseRequest\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x14\n" +
 	"\x05slots\x18\x02 \x01(\x05R\x05slots\x12\x17\n" +
-	"\await_ms\x18\x03 \x01(\x03R\x06waitMs\"\xa9\x01\n" +
+	"\await_ms\x18\x03 \x01(\x03R\x06waitMs\x12\x16\n" +
+	"\x06sweeps\x18\x04 \x03(\tR\x06sweeps\"\xa9\x01\n" +
 	"\rLeaseResponse\x12)\n" +
 	"\x05trial\x18\x01 \x01(\v2\x13.pinnsweep.v1.TrialR\x05trial\x12\x19\n" +
 	"\blease_id\x18\x02 \x01(\tR\aleaseId\x12\x14\n" +
@@ -1601,7 +1643,7 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x11HeartbeatResponse\x12\x12\n" +
 	"\x04stop\x18\x01 \x01(\bR\x04stop\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x15\n" +
-	"\x06ttl_ms\x18\x03 \x01(\x03R\x05ttlMs\"\xcb\x01\n" +
+	"\x06ttl_ms\x18\x03 \x01(\x03R\x05ttlMs\"\xfb\x01\n" +
 	"\x0fCompleteRequest\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\x04R\x05token\x12\x1b\n" +
@@ -1609,9 +1651,11 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x06status\x18\x04 \x01(\x0e2\x19.pinnsweep.v1.TrialStatusR\x06status\x12\x1f\n" +
 	"\vresult_json\x18\x05 \x01(\tR\n" +
 	"resultJson\x12\x16\n" +
-	"\x06reason\x18\x06 \x01(\tR\x06reason\"0\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12.\n" +
+	"\x04next\x18\a \x01(\v2\x1a.pinnsweep.v1.LeaseRequestR\x04next\"a\n" +
 	"\x10CompleteResponse\x12\x1c\n" +
-	"\tduplicate\x18\x01 \x01(\bR\tduplicate\"^\n" +
+	"\tduplicate\x18\x01 \x01(\bR\tduplicate\x12/\n" +
+	"\x04next\x18\x02 \x01(\v2\x1b.pinnsweep.v1.LeaseResponseR\x04next\"^\n" +
 	"\x0eReleaseRequest\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\x04R\x05token\x12\x1b\n" +
@@ -1690,31 +1734,33 @@ var file_pinnsweep_v1_pinnsweep_proto_depIdxs = []int32{
 	0,  // 5: pinnsweep.v1.Trial.status:type_name -> pinnsweep.v1.TrialStatus
 	15, // 6: pinnsweep.v1.LeaseResponse.trial:type_name -> pinnsweep.v1.Trial
 	0,  // 7: pinnsweep.v1.CompleteRequest.status:type_name -> pinnsweep.v1.TrialStatus
-	2,  // 8: pinnsweep.v1.SweepService.SubmitSweep:input_type -> pinnsweep.v1.SubmitSweepRequest
-	4,  // 9: pinnsweep.v1.SweepService.GetSweep:input_type -> pinnsweep.v1.GetSweepRequest
-	6,  // 10: pinnsweep.v1.SweepService.ListSweeps:input_type -> pinnsweep.v1.ListSweepsRequest
-	8,  // 11: pinnsweep.v1.SweepService.WatchSweep:input_type -> pinnsweep.v1.WatchSweepRequest
-	10, // 12: pinnsweep.v1.SweepService.CancelSweep:input_type -> pinnsweep.v1.CancelSweepRequest
-	12, // 13: pinnsweep.v1.SweepService.RequeueFailed:input_type -> pinnsweep.v1.RequeueFailedRequest
-	16, // 14: pinnsweep.v1.WorkerService.Lease:input_type -> pinnsweep.v1.LeaseRequest
-	18, // 15: pinnsweep.v1.WorkerService.Heartbeat:input_type -> pinnsweep.v1.HeartbeatRequest
-	20, // 16: pinnsweep.v1.WorkerService.Complete:input_type -> pinnsweep.v1.CompleteRequest
-	22, // 17: pinnsweep.v1.WorkerService.Release:input_type -> pinnsweep.v1.ReleaseRequest
-	3,  // 18: pinnsweep.v1.SweepService.SubmitSweep:output_type -> pinnsweep.v1.SubmitSweepResponse
-	5,  // 19: pinnsweep.v1.SweepService.GetSweep:output_type -> pinnsweep.v1.GetSweepResponse
-	7,  // 20: pinnsweep.v1.SweepService.ListSweeps:output_type -> pinnsweep.v1.ListSweepsResponse
-	9,  // 21: pinnsweep.v1.SweepService.WatchSweep:output_type -> pinnsweep.v1.WatchSweepResponse
-	11, // 22: pinnsweep.v1.SweepService.CancelSweep:output_type -> pinnsweep.v1.CancelSweepResponse
-	13, // 23: pinnsweep.v1.SweepService.RequeueFailed:output_type -> pinnsweep.v1.RequeueFailedResponse
-	17, // 24: pinnsweep.v1.WorkerService.Lease:output_type -> pinnsweep.v1.LeaseResponse
-	19, // 25: pinnsweep.v1.WorkerService.Heartbeat:output_type -> pinnsweep.v1.HeartbeatResponse
-	21, // 26: pinnsweep.v1.WorkerService.Complete:output_type -> pinnsweep.v1.CompleteResponse
-	23, // 27: pinnsweep.v1.WorkerService.Release:output_type -> pinnsweep.v1.ReleaseResponse
-	18, // [18:28] is the sub-list for method output_type
-	8,  // [8:18] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	16, // 8: pinnsweep.v1.CompleteRequest.next:type_name -> pinnsweep.v1.LeaseRequest
+	17, // 9: pinnsweep.v1.CompleteResponse.next:type_name -> pinnsweep.v1.LeaseResponse
+	2,  // 10: pinnsweep.v1.SweepService.SubmitSweep:input_type -> pinnsweep.v1.SubmitSweepRequest
+	4,  // 11: pinnsweep.v1.SweepService.GetSweep:input_type -> pinnsweep.v1.GetSweepRequest
+	6,  // 12: pinnsweep.v1.SweepService.ListSweeps:input_type -> pinnsweep.v1.ListSweepsRequest
+	8,  // 13: pinnsweep.v1.SweepService.WatchSweep:input_type -> pinnsweep.v1.WatchSweepRequest
+	10, // 14: pinnsweep.v1.SweepService.CancelSweep:input_type -> pinnsweep.v1.CancelSweepRequest
+	12, // 15: pinnsweep.v1.SweepService.RequeueFailed:input_type -> pinnsweep.v1.RequeueFailedRequest
+	16, // 16: pinnsweep.v1.WorkerService.Lease:input_type -> pinnsweep.v1.LeaseRequest
+	18, // 17: pinnsweep.v1.WorkerService.Heartbeat:input_type -> pinnsweep.v1.HeartbeatRequest
+	20, // 18: pinnsweep.v1.WorkerService.Complete:input_type -> pinnsweep.v1.CompleteRequest
+	22, // 19: pinnsweep.v1.WorkerService.Release:input_type -> pinnsweep.v1.ReleaseRequest
+	3,  // 20: pinnsweep.v1.SweepService.SubmitSweep:output_type -> pinnsweep.v1.SubmitSweepResponse
+	5,  // 21: pinnsweep.v1.SweepService.GetSweep:output_type -> pinnsweep.v1.GetSweepResponse
+	7,  // 22: pinnsweep.v1.SweepService.ListSweeps:output_type -> pinnsweep.v1.ListSweepsResponse
+	9,  // 23: pinnsweep.v1.SweepService.WatchSweep:output_type -> pinnsweep.v1.WatchSweepResponse
+	11, // 24: pinnsweep.v1.SweepService.CancelSweep:output_type -> pinnsweep.v1.CancelSweepResponse
+	13, // 25: pinnsweep.v1.SweepService.RequeueFailed:output_type -> pinnsweep.v1.RequeueFailedResponse
+	17, // 26: pinnsweep.v1.WorkerService.Lease:output_type -> pinnsweep.v1.LeaseResponse
+	19, // 27: pinnsweep.v1.WorkerService.Heartbeat:output_type -> pinnsweep.v1.HeartbeatResponse
+	21, // 28: pinnsweep.v1.WorkerService.Complete:output_type -> pinnsweep.v1.CompleteResponse
+	23, // 29: pinnsweep.v1.WorkerService.Release:output_type -> pinnsweep.v1.ReleaseResponse
+	20, // [20:30] is the sub-list for method output_type
+	10, // [10:20] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_pinnsweep_v1_pinnsweep_proto_init() }

@@ -367,7 +367,8 @@ type WorkerServiceClient interface {
 	// Complete delivers a trial's result or failure. It is idempotent for the
 	// same lease and rejected (FailedPrecondition) for a stale fencing token,
 	// or for a lease that expired or was released before the result arrived:
-	// the result is then not wanted and must be dropped.
+	// the result is then not wanted and must be dropped. With next set, it
+	// also leases the worker's next trial, saving a Lease call.
 	Complete(ctx context.Context, in *CompleteRequest, opts ...grpc.CallOption) (*CompleteResponse, error)
 	// Release hands a lease back without a result (e.g. worker shutdown); the
 	// trial is requeued at once without counting an attempt. Releasing a lease
@@ -442,7 +443,8 @@ type WorkerServiceServer interface {
 	// Complete delivers a trial's result or failure. It is idempotent for the
 	// same lease and rejected (FailedPrecondition) for a stale fencing token,
 	// or for a lease that expired or was released before the result arrived:
-	// the result is then not wanted and must be dropped.
+	// the result is then not wanted and must be dropped. With next set, it
+	// also leases the worker's next trial, saving a Lease call.
 	Complete(context.Context, *CompleteRequest) (*CompleteResponse, error)
 	// Release hands a lease back without a result (e.g. worker shutdown); the
 	// trial is requeued at once without counting an attempt. Releasing a lease
