@@ -205,7 +205,8 @@ func TestSizeDoesNotAllocate(t *testing.T) {
 	small, large := bigSpec(3), bigSpec(3)
 	small.Seeds = make([]int64, 10)        // 10^7 trials
 	large.Seeds = make([]int64, 1_000_000) // 10^15 trials
-	if a, b := allocs(small), allocs(large); a > 50 || b > 50 {
+	// The count must not grow with the grid (the race detector adds a few).
+	if a, b := allocs(small), allocs(large); a > 100 || b > 100 || b > a+16 {
 		t.Errorf("rejecting 10^7 trials took %v allocations, 10^15 took %v", a, b)
 	}
 }
