@@ -27,8 +27,8 @@ build: ## build bin/pinnsweep (pure Go, no cgo)
 build-openblas: ## build bin/pinnsweep-openblas (OpenBLAS GEMMs; needs libopenblas-serial-dev)
 	$(SIMD) $(OPENBLAS_ENV) $(GO) build -tags openblas -o $(BIN)-openblas ./cmd/pinnsweep
 
-run: build-openblas ## run the shipped convection sweep end to end (embedded coordinator + local workers)
-	$(BIN)-openblas run $(SPEC)
+run: build ## run the shipped convection sweep end to end (embedded coordinator + local workers)
+	$(BIN) run $(SPEC)
 
 test: lint proto-check test-race test-trainer test-openblas test-simd fuzz ## every test: lint, proto check, race tests, both BLAS builds, SIMD build, short fuzzing
 
@@ -67,7 +67,7 @@ proto-check: ## fail when the checked-in generated code is stale
 bench: ## trainer benchmarks (both BLAS builds, one thread) and the PyTorch anchor in the same run
 	./scripts/bench.sh
 
-repro: build-openblas ## reproduce the paper's failure modes and write docs/repro.md
+repro: build ## reproduce the paper's failure modes and the strategies table in docs/repro.md
 	./scripts/repro.sh
 	./scripts/repro-strategies.sh
 

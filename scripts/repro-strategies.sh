@@ -4,7 +4,7 @@
 # the median relative L2 per case. Appends to docs/repro.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-bin/pinnsweep-openblas}
+BIN=${BIN:-bin/pinnsweep}
 JOBS=${JOBS:-$(nproc)}
 SEEDS=${SEEDS:-"0 1 2"}
 MAX_SECONDS=${MAX_SECONDS:-900}

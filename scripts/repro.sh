@@ -4,7 +4,7 @@
 # Each case is one `pinnsweep train --json` run; MAX_SECONDS caps each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-bin/pinnsweep-openblas}
+BIN=${BIN:-bin/pinnsweep}
 MAX_SECONDS=${MAX_SECONDS:-600}
 MAX_ITERS=${MAX_ITERS:-20000}
 out=$(mktemp -d)

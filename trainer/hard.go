@@ -6,7 +6,6 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/mat"
 )
 
 func blas64Impl() blas.Float64 { return blas64.Implementation() }
@@ -138,15 +137,11 @@ func (pr *problem) evalHard(p, grad []float64) float64 {
 	}
 	hs.atb = grow(hs.atb, P)
 	impl.Dgemv(blas.Trans, rows, P, 1, hs.A, P, hs.b, 1, 0, hs.atb, 1)
-	var chol mat.Cholesky
-	if !chol.Factorize(mat.NewSymDense(P, append([]float64(nil), hs.m...))) {
+	if !choleskyInPlace(hs.m, P) {
 		return math.NaN()
 	}
 	hs.w = grow(hs.w, P)
-	wv := mat.NewVecDense(P, hs.w)
-	if err := chol.SolveVecTo(wv, mat.NewVecDense(P, hs.atb)); err != nil {
-		return math.NaN()
-	}
+	choleskySolve(hs.m, P, hs.w, hs.atb)
 	// r = A w − b and the loss terms.
 	hs.r = grow(hs.r, rows)
 	copy(hs.r, hs.b)
@@ -174,9 +169,7 @@ func (pr *problem) evalHard(p, grad []float64) float64 {
 	hs.g = grow(hs.g, P)
 	impl.Dgemv(blas.Trans, rows, P, 2, hs.A, P, hs.r, 1, 0, hs.g, 1)
 	hs.v = grow(hs.v, P)
-	if err := chol.SolveVecTo(mat.NewVecDense(P, hs.v), mat.NewVecDense(P, hs.g)); err != nil {
-		return math.NaN()
-	}
+	choleskySolve(hs.m, P, hs.v, hs.g)
 	hs.av = grow(hs.av, rows)
 	impl.Dgemv(blas.NoTrans, rows, P, 1, hs.A, P, hs.v, 1, 0, hs.av, 1)
 	// dA = 2 r wᵀ − r vᵀ − (A v) wᵀ, then seed the last hidden layer.
@@ -253,4 +246,50 @@ func grow(s []float64, n int) []float64 {
 		return make([]float64, n)
 	}
 	return s[:n]
+}
+
+// choleskyInPlace overwrites the lower triangle of the symmetric positive
+// definite n × n matrix a (row major) with its Cholesky factor L (a = LLᵀ)
+// and reports false if a is not positive definite. The system is tiny
+// (the basis size + 1), so a plain loop beats a library call, and it keeps
+// the hard layer off the (possibly non-thread-safe) global BLAS.
+func choleskyInPlace(a []float64, n int) bool {
+	for j := 0; j < n; j++ {
+		d := a[j*n+j]
+		for k := 0; k < j; k++ {
+			d -= a[j*n+k] * a[j*n+k]
+		}
+		if !(d > 0) {
+			return false
+		}
+		d = math.Sqrt(d)
+		a[j*n+j] = d
+		for i := j + 1; i < n; i++ {
+			s := a[i*n+j]
+			for k := 0; k < j; k++ {
+				s -= a[i*n+k] * a[j*n+k]
+			}
+			a[i*n+j] = s / d
+		}
+	}
+	return true
+}
+
+// choleskySolve solves LLᵀx = b with the factor of choleskyInPlace.
+func choleskySolve(l []float64, n int, x, b []float64) {
+	copy(x, b)
+	for i := 0; i < n; i++ {
+		s := x[i]
+		for k := 0; k < i; k++ {
+			s -= l[i*n+k] * x[k]
+		}
+		x[i] = s / l[i*n+i]
+	}
+	for i := n - 1; i >= 0; i-- {
+		s := x[i]
+		for k := i + 1; k < n; k++ {
+			s -= l[k*n+i] * x[k]
+		}
+		x[i] = s / l[i*n+i]
+	}
 }
