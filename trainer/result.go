@@ -60,6 +60,10 @@ type Result struct {
 	Adaptive *AdaptiveStats `json:"adaptive,omitempty"`
 	// Version is the pinnsweep trainer version that produced the result.
 	Version string `json:"version"`
+	// BLAS names the GEMM implementation (gonum, gonum+simd, openblas).
+	// Builds differ in rounding, which changes L-BFGS trajectories, so a
+	// trial is reproducible bit for bit only on the same BLAS.
+	BLAS string `json:"blas"`
 }
 
 // Progress is reported to Options.Progress during training.

@@ -151,7 +151,7 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		return nil, nil, fmt.Errorf("reference solution: %w", err)
 	}
 	s := &session{cfg: cfg, opts: opts, start: time.Now(),
-		res: &Result{Config: cfg, Version: Version, PeriodicUx: cfg.UsePeriodicUx() && cfg.PeriodicX == 0}}
+		res: &Result{Config: cfg, Version: Version, BLAS: BLASEngine, PeriodicUx: cfg.UsePeriodicUx() && cfg.PeriodicX == 0}}
 	s.every = cfg.HistoryEvery
 	if s.every <= 0 {
 		s.every = 10
