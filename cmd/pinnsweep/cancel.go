@@ -25,18 +25,11 @@ func runCancel(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(fs.Output(), "heartbeat. 'pinnsweep submit --rerun-failed' queues them again.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	pos, code, ok := parseInterspersed(fs, args, stderr)
+	sweep, code, ok := parseOneArg(fs, args, stderr, "SWEEP (usage: pinnsweep cancel SWEEP --coordinator ADDR)")
 	if !ok {
 		return code
 	}
-	switch {
-	case len(pos) == 0:
-		fmt.Fprintln(stderr, "pinnsweep cancel: missing SWEEP (usage: pinnsweep cancel SWEEP --coordinator ADDR)")
-		return 2
-	case len(pos) > 1:
-		fmt.Fprintf(stderr, "pinnsweep cancel: unexpected argument %q\n", pos[1])
-		return 2
-	case *addr == "":
+	if *addr == "" {
 		fmt.Fprintln(stderr, "pinnsweep cancel: --coordinator is required")
 		return 2
 	}
@@ -48,11 +41,11 @@ func runCancel(args []string, stdout, stderr io.Writer) int {
 	defer client.Close()
 	ctx, cancel := callContext()
 	defer cancel()
-	resp, err := client.sweeps.CancelSweep(ctx, &pb.CancelSweepRequest{Sweep: pos[0]})
+	resp, err := client.sweeps.CancelSweep(ctx, &pb.CancelSweepRequest{Sweep: sweep})
 	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep cancel: %s\n", rpcError(*addr, err))
 		return 1
 	}
-	fmt.Fprintf(stdout, "sweep %s: cancelled %d trials (running ones stop at their next heartbeat)\n", pos[0], resp.GetCancelled())
+	fmt.Fprintf(stdout, "sweep %s: cancelled %d trials (running ones stop at their next heartbeat)\n", sweep, resp.GetCancelled())
 	return 0
 }

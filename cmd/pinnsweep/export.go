@@ -31,17 +31,11 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(fs.Output(), "and seed, metrics, worker and reason; the JSON also holds each full result.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	pos, code, ok := parseInterspersed(fs, args, stderr)
+	sweep, code, ok := parseOneArg(fs, args, stderr, "SWEEP (usage: pinnsweep export SWEEP (--db FILE | --coordinator ADDR))")
 	if !ok {
 		return code
 	}
 	switch {
-	case len(pos) == 0:
-		fmt.Fprintln(stderr, "pinnsweep export: missing SWEEP (usage: pinnsweep export SWEEP (--db FILE | --coordinator ADDR))")
-		return 2
-	case len(pos) > 1:
-		fmt.Fprintf(stderr, "pinnsweep export: unexpected argument %q\n", pos[1])
-		return 2
 	case (*db == "") == (*addr == ""):
 		fmt.Fprintln(stderr, "pinnsweep export: give exactly one of --db and --coordinator")
 		return 2
@@ -49,7 +43,6 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pinnsweep export: --format %q: want csv or json\n", *format)
 		return 2
 	}
-	sweep := pos[0]
 
 	ctx, cancel := callContext()
 	defer cancel()

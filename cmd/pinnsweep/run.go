@@ -62,17 +62,11 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(fs.Output(), "finished trials.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	pos, code, ok := parseInterspersed(fs, args, stderr)
+	spec, code, ok := parseOneArg(fs, args, stderr, "SPEC file (usage: pinnsweep run SPEC [flags])")
 	if !ok {
 		return code
 	}
 	switch {
-	case len(pos) == 0:
-		fmt.Fprintln(stderr, "pinnsweep run: missing SPEC file (usage: pinnsweep run SPEC [flags])")
-		return 2
-	case len(pos) > 1:
-		fmt.Fprintf(stderr, "pinnsweep run: unexpected argument %q\n", pos[1])
-		return 2
 	case f.slots < 1:
 		fmt.Fprintf(stderr, "pinnsweep run: --slots %d: must be at least 1\n", f.slots)
 		return 2
@@ -80,7 +74,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pinnsweep run: --db must not be empty")
 		return 2
 	}
-	f.spec = pos[0]
+	f.spec = spec
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -326,6 +320,24 @@ func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// parseOneArg is parseInterspersed for commands that take exactly one
+// positional argument; missing describes it for the error message (e.g.
+// "SPEC file (usage: pinnsweep run SPEC [flags])").
+func parseOneArg(fs *flag.FlagSet, args []string, stderr io.Writer, missing string) (string, int, bool) {
+	pos, code, ok := parseInterspersed(fs, args, stderr)
+	switch {
+	case !ok:
+		return "", code, false
+	case len(pos) == 0:
+		fmt.Fprintf(stderr, "pinnsweep %s: missing %s\n", fs.Name(), missing)
+		return "", 2, false
+	case len(pos) > 1:
+		fmt.Fprintf(stderr, "pinnsweep %s: unexpected argument %q\n", fs.Name(), pos[1])
+		return "", 2, false
+	}
+	return pos[0], 0, true
 }
 
 // parseInterspersed parses args with fs, allowing flags after positional

@@ -30,22 +30,15 @@ func runSubmit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(fs.Output(), "adds only the new trials; any other change is refused.\n\nFlags:")
 		fs.PrintDefaults()
 	}
-	pos, code, ok := parseInterspersed(fs, args, stderr)
+	spec, code, ok := parseOneArg(fs, args, stderr, "SPEC file (usage: pinnsweep submit SPEC --coordinator ADDR)")
 	if !ok {
 		return code
 	}
-	switch {
-	case len(pos) == 0:
-		fmt.Fprintln(stderr, "pinnsweep submit: missing SPEC file (usage: pinnsweep submit SPEC --coordinator ADDR)")
-		return 2
-	case len(pos) > 1:
-		fmt.Fprintf(stderr, "pinnsweep submit: unexpected argument %q\n", pos[1])
-		return 2
-	case *addr == "":
+	if *addr == "" {
 		fmt.Fprintln(stderr, "pinnsweep submit: --coordinator is required")
 		return 2
 	}
-	source, err := os.ReadFile(pos[0])
+	source, err := os.ReadFile(spec)
 	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep submit: %v\n", oneLine(err))
 		return 1
@@ -59,7 +52,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := callContext()
 	defer cancel()
 	resp, err := client.sweeps.SubmitSweep(ctx, &pb.SubmitSweepRequest{Spec: &pb.Spec{
-		Filename: filepath.Base(pos[0]),
+		Filename: filepath.Base(spec),
 		Source:   string(source),
 	}})
 	if err != nil {
