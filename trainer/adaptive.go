@@ -319,7 +319,8 @@ func (rw *reweighter) balance(s *session, c *Config, m *model, pts pointSet) {
 		if w[j] == 0 {
 			continue
 		}
-		pr := newProblem(m.nt, m.emb, s.op(c), c.UsePeriodicUx(), termWeights{w[0], w[1], w[2]}, pts, max(1, c.Threads))
+		op, _ := operatorFor(c)
+		pr := newProblem(m.nt, m.emb, op, c.UsePeriodicUx(), termWeights{w[0], w[1], w[2]}, pts, max(1, c.Threads))
 		pr.eval(m.p, grad)
 		norms[j] = math.Sqrt(dotSelf(grad))
 		total += norms[j]

@@ -8,8 +8,6 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-func blas64Impl() blas.Float64 { return blas64.Implementation() }
-
 // hardSolver turns the network into the hard-constraint PDE layer of
 // Négiar et al. (2023): the last hidden layer's N units φ_j (plus a
 // constant) are a learned basis, and the output weights are not trained
@@ -128,7 +126,7 @@ func (pr *problem) evalHard(p, grad []float64) float64 {
 			hs.A[(row+i)*P+N] = sRes * pr.op.lin[0]
 		}
 	}
-	impl := blas64Impl()
+	impl := blas64.Implementation()
 	// M = AᵀA + ridge·I; w = M⁻¹ Aᵀb.
 	hs.m = grow(hs.m, P*P)
 	impl.Dgemm(blas.Trans, blas.NoTrans, P, P, rows, 1, hs.A, P, hs.A, P, 0, hs.m, P)

@@ -92,19 +92,10 @@ func (c *Config) refProblem() refsol.Problem {
 // collocation points drawn without replacement from the (NX−1)(NT−1)
 // interior grid points (t > 0, x > 0) by PCG(SampleSeed).
 func paperPoints(c *Config, h func(float64) float64) pointSet {
-	ps := pointSet{xl: 0, xr: 2 * math.Pi}
-	for j := 0; j < c.NU; j++ {
-		x := 2 * math.Pi * float64(j) / float64(c.NU)
-		ps.icX = append(ps.icX, x)
-		ps.icT = append(ps.icT, 0)
+	ps := pointSet{xl: 0, xr: 2 * math.Pi, bcT: bcTimes(c)}
+	ps.icX, ps.icT = icPoints(c)
+	for _, x := range ps.icX {
 		ps.icU = append(ps.icU, h(x))
-	}
-	for i := 0; i < c.NB; i++ {
-		t := 0.0
-		if c.NB > 1 {
-			t = float64(i) / float64(c.NB-1)
-		}
-		ps.bcT = append(ps.bcT, t)
 	}
 	idx := sampleInterior(c.NX, c.NT, c.NF, c.SampleSeed)
 	g := c.grid()
@@ -114,6 +105,26 @@ func paperPoints(c *Config, h func(float64) float64) pointSet {
 		ps.resT = append(ps.resT, g.T(i))
 	}
 	return ps
+}
+
+// icPoints returns the NU initial-condition points x_j = 2πj/NU, t = 0.
+func icPoints(c *Config) (x, t []float64) {
+	for j := 0; j < c.NU; j++ {
+		x = append(x, 2*math.Pi*float64(j)/float64(c.NU))
+		t = append(t, 0)
+	}
+	return x, t
+}
+
+// bcTimes returns the NB boundary times t_i = i/(NB−1).
+func bcTimes(c *Config) []float64 {
+	ts := make([]float64, c.NB)
+	for i := range ts {
+		if c.NB > 1 {
+			ts[i] = float64(i) / float64(c.NB-1)
+		}
+	}
+	return ts
 }
 
 // sampleInterior draws n distinct indices of the (nx−1)(nt−1) interior

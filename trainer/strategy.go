@@ -224,14 +224,9 @@ func (s *session) baseWeights(cfg *Config) termWeights {
 	return w
 }
 
-func (s *session) op(cfg *Config) operator {
-	op, _ := operatorFor(cfg)
-	return op
-}
-
 // newProblem builds the loss of cfg (its PDE coefficients) on the model and points.
 func (s *session) newProblem(cfg *Config, m *model, pts pointSet) *problem {
-	op := s.op(cfg)
+	op, _ := operatorFor(cfg) // cfg was validated
 	w := s.baseWeights(cfg)
 	if cfg.PeriodicX > 0 {
 		// u is exactly periodic: the BC loss is identically zero.
@@ -343,10 +338,7 @@ func (s *session) runSeq2Seq(ctx context.Context, h func(float64) float64) (*sti
 			}
 		}
 		ps := pointSet{xl: 0, xr: 2 * math.Pi}
-		for j := 0; j < c.NU; j++ {
-			ps.icX = append(ps.icX, 2*math.Pi*float64(j)/float64(c.NU))
-			ps.icT = append(ps.icT, 0)
-		}
+		ps.icX, ps.icT = icPoints(c)
 		if prev == nil {
 			for _, x := range ps.icX {
 				ps.icU = append(ps.icU, h(x))
@@ -358,8 +350,7 @@ func (s *session) runSeq2Seq(ctx context.Context, h func(float64) float64) (*sti
 			}
 			ps.icU = predict(prev.nt, prev.emb, prev.p, ps.icX, ts)
 		}
-		for i := 0; i < c.NB; i++ {
-			t := float64(i) / float64(max(1, c.NB-1))
+		for _, t := range bcTimes(c) {
 			if t >= w[0]-1e-12 && t <= w[1]+1e-12 {
 				ps.bcT = append(ps.bcT, t-w[0])
 			}
