@@ -196,15 +196,14 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		}
 		pts.resX, pts.resT = sp.draw(c.NF, frac, w)
 		pts.resW = nil
+		if rw != nil {
+			pts.resW = rw.causalWeights(m, op, pts)
+		}
 		stats.Points = len(pts.resX)
 		pr = s.newProblem(c, m, pts)
 		mon.reset()
 		if c.ResampleReset {
 			opt.Reset()
-		}
-		if rw != nil {
-			pts.resW = rw.causalWeights(m, op, pts)
-			pr = s.newProblem(c, m, pts)
 		}
 	}
 	reweight()
