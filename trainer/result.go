@@ -58,6 +58,9 @@ type Result struct {
 	Schedule []float64 `json:"schedule,omitempty"`
 	// Adaptive records the redraws of adaptive and resample.
 	Adaptive *AdaptiveStats `json:"adaptive,omitempty"`
+	// Solution is the prediction on a sub-grid of the evaluation grid, for
+	// figures (the exact solution comes from Exact).
+	Solution *Snapshot `json:"solution,omitempty"`
 	// Version is the pinnsweep trainer version that produced the result.
 	Version string `json:"version"`
 	// BLAS names the GEMM implementation (gonum, gonum+simd, openblas).

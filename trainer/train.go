@@ -146,9 +146,9 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 	if err != nil {
 		return nil, nil, err
 	}
-	exact, err := refsol.Solve(cfg.refProblem(), cfg.grid())
+	exact, err := Exact(cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reference solution: %w", err)
+		return nil, nil, err
 	}
 	s := &session{cfg: cfg, opts: opts, start: time.Now(),
 		res: &Result{Config: cfg, Version: Version, BLAS: BLASEngine, PeriodicUx: cfg.UsePeriodicUx() && cfg.PeriodicX == 0}}
@@ -236,6 +236,7 @@ func (s *session) finish(sol solution, op operator, train pointSet, exact []floa
 	res.ResidualTrain = sol.meanSquaredResidual(op, train.resX, train.resT)
 	res.Evals, res.Iterations = s.evals, s.iters
 	res.Seconds = time.Since(s.start).Seconds()
+	res.Solution = newSnapshot(c.NX, c.NT, pred)
 	return &Fields{NX: c.NX, NT: c.NT, X: xs, T: ts, Exact: exact, Pred: pred}
 }
 
