@@ -33,23 +33,18 @@ type Snapshot struct {
 }
 
 // X returns the x coordinates of the sub-grid's columns.
-func (s *Snapshot) X() []float64 {
-	g := refsol.Grid{NX: s.GridNX, NT: s.GridNT}
-	xs := make([]float64, len(s.XI))
-	for j, i := range s.XI {
-		xs[j] = g.X(i)
-	}
-	return xs
-}
+func (s *Snapshot) X() []float64 { return s.coords(s.XI, refsol.Grid.X) }
 
 // T returns the t coordinates of the sub-grid's rows.
-func (s *Snapshot) T() []float64 {
+func (s *Snapshot) T() []float64 { return s.coords(s.TI, refsol.Grid.T) }
+
+func (s *Snapshot) coords(idx []int, at func(refsol.Grid, int) float64) []float64 {
 	g := refsol.Grid{NX: s.GridNX, NT: s.GridNT}
-	ts := make([]float64, len(s.TI))
-	for k, i := range s.TI {
-		ts[k] = g.T(i)
+	out := make([]float64, len(idx))
+	for k, i := range idx {
+		out[k] = at(g, i)
 	}
-	return ts
+	return out
 }
 
 // Validate checks the snapshot's shape and indices.
