@@ -56,7 +56,7 @@ func TestExamples(t *testing.T) {
 		trials   int
 		seconds  float64
 	}{
-		{"convection-beta.yaml", strategyValidator, 36, 900},
+		{"convection-beta.yaml", strategyValidator, 36, 2400},
 		{"reaction-diffusion.yaml", strategyValidator, 36, 600},
 		// quick.yaml is run end to end against the real trainer, so it
 		// must use current trainer settings only.
