@@ -21,6 +21,9 @@ type AdaptiveStats struct {
 	// Points is the collocation count after the last redraw (at most NF:
 	// duplicates between the uniform and residual draws are merged).
 	Points int `json:"points"`
+	// Switched is the epoch at which adam_lbfgs turned to L-BFGS (0 if it
+	// did not, or with another optimizer).
+	Switched int `json:"switched,omitempty"`
 }
 
 // uniformFraction is the cosine mix s = ½(1 + cos(π·(k mod T)/T)) of
@@ -125,14 +128,18 @@ func residualMagnitude(m *model, op operator, x, t []float64) []float64 {
 	return out
 }
 
-// runAdaptive trains with periodic redraws of the collocation points. One
-// epoch is one L-BFGS iteration (or Adam step) and the optimizer's memory is
-// kept across redraws, as in the reference code. Every ResampleEvery
-// epochs the points are redrawn with uniform fraction
-// uniformFraction(k, AdaptivePeriod), k counting epochs since the last
-// restart (resample: always uniform); a stall (StallPatience epochs without
-// improving by StallDelta) resets k and redraws uniformly at once. The
-// stall monitor restarts after every redraw. MaxIters caps the epochs.
+// runAdaptive trains in epochs: one epoch is one L-BFGS iteration or Adam
+// step of an optimizer that lives across epochs. Every ResampleEvery
+// epochs adaptive and resample redraw the collocation points with uniform
+// fraction uniformFraction(k, AdaptivePeriod), k counting epochs since the
+// last restart (resample: always uniform); a stall (StallPatience epochs
+// without improving by StallDelta) resets k and redraws uniformly at once.
+// The stall monitor restarts after every redraw, and with ResampleReset so
+// does L-BFGS's curvature memory (Adam's moments are kept). With causal
+// weights or gradient balancing the weights are recomputed every
+// ReweightEvery epochs. adam_lbfgs runs AdamIters epochs of Adam, then
+// L-BFGS on freshly drawn points, redrawing every LBFGSResampleEvery
+// iterations. MaxIters caps the epochs.
 func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*problem, pointSet, string, error) {
 	c := &s.cfg
 	op, _ := operatorFor(c)
@@ -158,16 +165,29 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		}
 	}
 	defer func() { s.evalCap = nil }()
-	set := s.settings(1)
-	var opt interface {
+	type optimizer interface {
 		Minimize(context.Context, optim.Func, []float64) (optim.Result, error)
 		Reset()
 	}
-	if c.Optimizer == "adam" {
-		opt = optim.NewAdam(len(m.p), set)
-	} else {
-		opt = optim.NewLBFGS(len(m.p), set)
+	lbfgs := func() optimizer { return optim.NewLBFGS(len(m.p), s.settings(1)) }
+	var opt optimizer
+	adam := false // whether opt is Adam
+	every := c.ResampleEvery
+	switch c.Optimizer {
+	case OptimizerAdam:
+		opt, adam = optim.NewAdam(len(m.p), s.settings(1)), true
+	case OptimizerAdamLBFGS:
+		set := s.settings(1)
+		set.LR = c.AdamLR
+		opt, adam = optim.NewAdam(len(m.p), set), true
+	default:
+		opt = lbfgs()
 	}
+	switchAt := -1 // the epoch at which adam_lbfgs turns to L-BFGS
+	if c.Optimizer == OptimizerAdamLBFGS {
+		switchAt = c.AdamIters
+	}
+	phaseStart := 0 // the epoch the current optimizer started at
 	mon := &stallMonitor{patience: c.StallPatience, delta: c.StallDelta}
 	mon.reset()
 	k := 0
@@ -180,7 +200,7 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		pts.resW = rw.causalWeights(m, op, pts)
 		rw.balance(s, c, m, pts)
 		pr = s.newProblem(c, m, pts)
-		if c.Optimizer != "adam" {
+		if !adam {
 			// The objective changed: L-BFGS's curvature pairs no longer
 			// describe it (Adam's moments are kept).
 			opt.Reset()
@@ -202,12 +222,27 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		stats.Points = len(pts.resX)
 		pr = s.newProblem(c, m, pts)
 		mon.reset()
-		if c.ResampleReset {
+		if c.ResampleReset && !adam {
+			// Adam's moments are averages over draws and stay.
 			opt.Reset()
+		}
+	}
+	switchPhase := func() {
+		opt, adam, phaseStart = lbfgs(), false, stats.Epochs
+		if c.LBFGSResampleEvery > 0 {
+			every = c.LBFGSResampleEvery
+		}
+		stats.Switched = stats.Epochs
+		if redrawing {
+			stats.Resamples++
+			redraw(1)
 		}
 	}
 	reweight()
 	for c.MaxIters == 0 || stats.Epochs < c.MaxIters {
+		if stats.Epochs == switchAt {
+			switchPhase()
+		}
 		r, err := opt.Minimize(bctx, s.objective(pr), m.p)
 		s.iters += r.Iters
 		stats.Epochs++
@@ -235,7 +270,7 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 			redraw(1)
 			continue
 		}
-		if stats.Epochs%c.ResampleEvery == 0 {
+		if (stats.Epochs-phaseStart)%every == 0 {
 			stats.Resamples++
 			redraw(uniformFraction(k, c.AdaptivePeriod))
 		}

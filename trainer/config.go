@@ -18,6 +18,13 @@ const (
 	Diffusion         = "diffusion"
 )
 
+// Optimizer names (Config.Optimizer).
+const (
+	OptimizerLBFGS     = "lbfgs"
+	OptimizerAdam      = "adam"
+	OptimizerAdamLBFGS = "adam_lbfgs"
+)
+
 // Config is everything that defines one training trial. Its zero value is not
 // usable; start from DefaultConfig, which is the paper protocol of
 // Krishnapriyan et al. (2021): convection β=1, sin IC, 2-50-50-50-50-1 tanh,
@@ -63,10 +70,21 @@ type Config struct {
 	// public code's rule: on when ν > 0), "on" or "off".
 	PeriodicUx string `json:"periodic_ux"`
 
-	// Optimizer is lbfgs or adam.
+	// Optimizer is lbfgs, adam, or adam_lbfgs: AdamIters epochs of Adam
+	// (step size AdamLR), then L-BFGS (step scale LR) whose curvature
+	// memory restarts at every redraw. adam_lbfgs runs the epoch loop of
+	// adaptive and resample, so it works with those and with regular and hard.
 	Optimizer string `json:"optimizer"`
 	// LR is the learning rate (L-BFGS: step scale, PyTorch's lr; Adam: step size).
 	LR float64 `json:"lr"`
+	// AdamIters is the number of Adam epochs before adam_lbfgs switches to L-BFGS.
+	AdamIters int `json:"adam_iters"`
+	// AdamLR is Adam's step size in adam_lbfgs.
+	AdamLR float64 `json:"adam_lr"`
+	// LBFGSResampleEvery is the redraw interval, in L-BFGS iterations, of
+	// adam_lbfgs's L-BFGS phase (0: every ResampleEvery epochs, as in the
+	// Adam phase).
+	LBFGSResampleEvery int `json:"lbfgs_resample_every"`
 	// MaxIters caps optimizer iterations (0 = no cap).
 	MaxIters int `json:"max_iters"`
 	// MaxEvals caps loss+gradient evaluations (0 = no cap).
@@ -178,6 +196,8 @@ func DefaultConfig() Config {
 		PeriodicUx:   "auto",
 		Optimizer:    "lbfgs",
 		LR:           1,
+		AdamIters:    5000,
+		AdamLR:       1e-3,
 		MaxIters:     100000,
 		MaxEvals:     125000,
 		History:      50,

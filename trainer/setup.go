@@ -62,9 +62,20 @@ func (c *Config) Validate() error {
 		return err
 	}
 	switch c.Optimizer {
-	case "lbfgs", "adam":
+	case OptimizerLBFGS, OptimizerAdam:
+	case OptimizerAdamLBFGS:
+		switch {
+		case c.AdamIters < 0:
+			return fmt.Errorf("adam_iters = %d: must be ≥ 0", c.AdamIters)
+		case !(c.AdamLR > 0) || math.IsInf(c.AdamLR, 0):
+			return fmt.Errorf("adam_lr = %v: must be finite and > 0", c.AdamLR)
+		case c.LBFGSResampleEvery < 0:
+			return fmt.Errorf("lbfgs_resample_every = %d: must be ≥ 0", c.LBFGSResampleEvery)
+		case c.Strategy == StrategyCurriculum || c.Strategy == StrategySeq2Seq:
+			return fmt.Errorf("optimizer adam_lbfgs works with regular, hard, adaptive and resample, not %s", c.Strategy)
+		}
 	default:
-		return fmt.Errorf("optimizer = %q: known: lbfgs, adam", c.Optimizer)
+		return fmt.Errorf("optimizer = %q: known: %s, %s, %s", c.Optimizer, OptimizerLBFGS, OptimizerAdam, OptimizerAdamLBFGS)
 	}
 	switch c.PeriodicUx {
 	case "auto", "on", "off", "true", "false", "":

@@ -197,6 +197,41 @@ func TestAdaptiveResampleSchedule(t *testing.T) {
 	}
 }
 
+func TestAdamLBFGSPhases(t *testing.T) {
+	// Adam for 6 epochs redrawing every 2 (3 redraws), a fresh draw at the
+	// switch, then L-BFGS redrawing every 5 iterations over 10 epochs (2).
+	c := smallConfig()
+	c.Strategy, c.NF, c.ResampleEvery, c.StallPatience = StrategyResample, 100, 2, 1000
+	c.Optimizer, c.AdamIters, c.AdamLR, c.LBFGSResampleEvery, c.MaxIters = OptimizerAdamLBFGS, 6, 1e-3, 5, 16
+	c.TolChange, c.TolGrad = 0, 0
+	res, err := Train(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Adaptive
+	if a == nil || a.Epochs != 16 || a.Switched != 6 || a.Resamples != 6 || a.Restarts != 0 {
+		t.Fatalf("stats %+v, want 16 epochs, switch at 6, 6 redraws", a)
+	}
+	// Adam takes one evaluation a step; L-BFGS at least one an iteration.
+	if res.Evals < 16 || res.Iterations != 16 {
+		t.Errorf("%d evaluations, %d iterations", res.Evals, res.Iterations)
+	}
+
+	// Regular training with adam_lbfgs: the same loop without redraws.
+	c = smallConfig()
+	c.Optimizer, c.AdamIters, c.MaxIters = OptimizerAdamLBFGS, 10, 20
+	res, err = Train(context.Background(), c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Adaptive; a == nil || a.Switched != 10 || a.Resamples != 0 {
+		t.Errorf("regular adam_lbfgs: stats %+v", a)
+	}
+	if res.Iterations != 20 {
+		t.Errorf("regular adam_lbfgs: %d iterations, want 20", res.Iterations)
+	}
+}
+
 func TestStrategyValidation(t *testing.T) {
 	for _, tc := range []struct {
 		mod  func(*Config)
@@ -207,6 +242,11 @@ func TestStrategyValidation(t *testing.T) {
 		{func(c *Config) { c.Strategy = StrategyCurriculum; c.CurriculumSpacing = "cubic" }, "curriculum_spacing"},
 		{func(c *Config) { c.Strategy = StrategyAdaptive; c.ResampleEvery = 0 }, "resample_every"},
 		{func(c *Config) { c.PeriodicX = -1 }, "periodic_x"},
+		{func(c *Config) { c.Optimizer = "sgd" }, "adam_lbfgs"},
+		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.AdamLR = 0 }, "adam_lr"},
+		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.AdamIters = -1 }, "adam_iters"},
+		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.LBFGSResampleEvery = -2 }, "lbfgs_resample_every"},
+		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.Strategy = StrategySeq2Seq }, "adam_lbfgs"},
 	} {
 		c := DefaultConfig()
 		tc.mod(&c)

@@ -92,7 +92,7 @@ func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIte
 	set.Callback = func(p optim.Progress) { s.iters = iters0 + p.Iter }
 	var r optim.Result
 	var err error
-	if s.cfg.Optimizer == "adam" {
+	if s.cfg.Optimizer == OptimizerAdam {
 		r, err = optim.NewAdam(len(x), set).Minimize(ctx, s.objective(pr), x)
 	} else {
 		r, err = optim.NewLBFGS(len(x), set).Minimize(ctx, s.objective(pr), x)
@@ -181,8 +181,8 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		case StrategyAdaptive, StrategyResample:
 			pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
 		case StrategyRegular, StrategyHard:
-			if cfg.CausalChunks > 0 || cfg.GradBalance {
-				// Reweighting rounds need the persistent epoch loop.
+			if cfg.CausalChunks > 0 || cfg.GradBalance || cfg.Optimizer == OptimizerAdamLBFGS {
+				// Reweighting rounds and optimizer phases need the persistent epoch loop.
 				pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
 				break
 			}
