@@ -69,8 +69,8 @@ bench: ## trainer benchmarks (both BLAS builds, one thread) and the PyTorch anch
 
 # The long chaos run of RELIABILITY.md (make test runs a short one inside
 # test-race): 200 trials, 4 workers, 24 worker SIGKILLs, 4 coordinator
-# SIGKILLs, 2 SIGSTOPs past the lease TTL. CHAOS_SEED=N replays a schedule.
-CHAOS_SEED ?= 0
+# SIGKILLs, 2 SIGSTOPs past the lease TTL. CHAOS_SEED picks the fault schedule (0: from the clock).
+CHAOS_SEED ?= 20261125
 chaos: ## long chaos test: ≥200 trials, 4 workers, ≥20 worker and ≥3 coordinator SIGKILLs, SIGSTOP past the TTL
 	$(GO) test -count=1 -v -timeout 20m -run '^TestChaos$$' ./internal/e2e/ -args \
 	  -chaos.trials 200 -chaos.workers 4 -chaos.worker-kills 24 -chaos.coord-kills 4 -chaos.stops 2 \

@@ -229,7 +229,7 @@ func TestChaos(t *testing.T) {
 	t.Logf("chaos: %d trials, %d workers, seed %d, sweep under faults %.1fs", n, *chaosWorkers, seed, sweepTime.Seconds())
 	t.Logf("chaos: kills: %d workers SIGKILLed, %d coordinator SIGKILLs; %d workers SIGSTOPped past the %v TTL; restarts %d (%d workers, %d coordinators)",
 		r.workerKills, r.coordKills, r.stops, r.ttl, restarts, len(r.workers)-*chaosWorkers, len(r.coords)-1)
-	t.Logf("chaos: leases %d (%d trials run more than once), leases expired %d (%d of them held by a SIGSTOPped worker), stale reports dropped %d, idempotent duplicate acks %d",
+	t.Logf("chaos: leases %d (%d trials run more than once), leases expired %d (%d of them held by the workers that were SIGSTOPped), stale reports dropped %d, idempotent duplicate acks %d",
 		leases, rerun, expired, frozenExpired, stale, dupAcks)
 	t.Logf("chaos: results %d, duplicates %d, lost %d, acknowledged completions checked %d", rep.Results, duplicates, lost, len(acked))
 	if t.Failed() {
