@@ -85,10 +85,33 @@ func (r *chaosRun) pause(lo, hi time.Duration) {
 	time.Sleep(lo + time.Duration(r.rng.Int64N(int64(hi-lo))))
 }
 
+// leaseHolder returns a random live worker whose log says it holds a
+// lease (its last trial event is "trial leased"), or any live worker if
+// none does.
+func (r *chaosRun) leaseHolder() *proc {
+	var holders []*proc
+	for _, w := range r.slots {
+		last := ""
+		for _, l := range w.logs() {
+			switch m := l.msg(); m {
+			case "trial leased", "trial completed", "trial released", "result rejected as stale; dropped", "trial abandoned: its lease was lost":
+				last = m
+			}
+		}
+		if last == "trial leased" {
+			holders = append(holders, w)
+		}
+	}
+	if len(holders) == 0 {
+		holders = r.slots
+	}
+	return holders[r.rng.IntN(len(holders))]
+}
+
 // fault runs one fault: 'w' SIGKILLs a random worker and starts a new one
 // in its slot, 'c' SIGKILLs the coordinator and restarts it on the same
-// address and database, 's' SIGSTOPs a random worker past the lease TTL
-// and SIGCONTs it.
+// address and database, 's' SIGSTOPs a random worker that holds a lease
+// past the lease TTL and SIGCONTs it.
 func (r *chaosRun) fault(kind byte) {
 	switch kind {
 	case 'w':
@@ -104,7 +127,7 @@ func (r *chaosRun) fault(kind byte) {
 		r.pause(200*time.Millisecond, time.Second)
 		r.startCoordinator()
 	case 's':
-		w := r.slots[r.rng.IntN(len(r.slots))]
+		w := r.leaseHolder()
 		r.frozen[w.name] = true
 		w.signal(syscall.SIGSTOP)
 		r.stops++
@@ -236,6 +259,9 @@ func TestChaos(t *testing.T) {
 		t.Logf("chaos: consistency check FAILED or exactly-once violated (seed %d)", seed)
 	} else {
 		t.Logf("chaos: consistency check passed (pinnsweep check: %d sweeps, %d trials, %d results, next token %d)", rep.Sweeps, rep.Trials, rep.Results, rep.NextToken)
+	}
+	if r.stops > 0 && frozenExpired == 0 {
+		t.Error("no lease of a SIGSTOPped worker expired")
 	}
 	if r.workerKills != *chaosWorkerKills || r.coordKills != *chaosCoordKills || r.stops != *chaosStops {
 		t.Errorf("faults injected: %d, %d, %d; want %d, %d, %d", r.workerKills, r.coordKills, r.stops, *chaosWorkerKills, *chaosCoordKills, *chaosStops)
