@@ -60,6 +60,9 @@ func newNetPair(t *testing.T) *netPair {
 			}
 		})
 	}
+	if out, err := exec.Command("ip", "netns", "exec", p.coordNS, "true").CombinedOutput(); err != nil {
+		t.Skipf("cannot run a program in a network namespace here; skipping the partition test: %v: %s", err, out)
+	}
 	if err := ipCmd("link", "add", coordDev, "type", "veth", "peer", "name", p.workerDev); err != nil {
 		t.Skipf("cannot create a veth pair here; skipping the partition test: %v", err)
 	}
