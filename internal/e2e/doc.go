@@ -42,6 +42,6 @@
 //
 //	go test -race ./internal/e2e/
 //
-// The package takes about a minute on two cores (building the binary,
+// The package takes 70–90 s on two cores (building the binary,
 // training, and the short chaos run); -short skips it.
 package e2e
