@@ -16,7 +16,7 @@ SIMD := GOEXPERIMENT=simd
 RACE_PKGS := ./sweeps/... ./coordinator/... ./worker/... ./cmd/... ./internal/...
 NUM_PKGS := ./trainer/...
 
-.PHONY: help build build-openblas test test-race test-trainer test-openblas test-simd fuzz lint proto proto-check bench run repro clean
+.PHONY: help build build-openblas test test-race test-trainer test-openblas test-simd fuzz lint proto proto-check bench run repro chaos clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -66,6 +66,15 @@ proto-check: ## fail when the checked-in generated code is stale
 
 bench: ## trainer benchmarks (both BLAS builds, one thread) and the PyTorch anchor in the same run
 	./scripts/bench.sh
+
+# The long chaos run of RELIABILITY.md (make test runs a short one inside
+# test-race): 200 trials, 4 workers, 24 worker SIGKILLs, 4 coordinator
+# SIGKILLs, 2 SIGSTOPs past the lease TTL. CHAOS_SEED picks the fault schedule (0: from the clock).
+CHAOS_SEED ?= 20261125
+chaos: ## long chaos test: ≥200 trials, 4 workers, ≥20 worker and ≥3 coordinator SIGKILLs, SIGSTOP past the TTL
+	$(GO) test -count=1 -v -timeout 20m -run '^TestChaos$$' ./internal/e2e/ -args \
+	  -chaos.trials 200 -chaos.workers 4 -chaos.worker-kills 24 -chaos.coord-kills 4 -chaos.stops 2 \
+	  -chaos.seed $(CHAOS_SEED)
 
 repro: build ## reproduce the paper's failure modes and the strategies table in docs/repro.md
 	./scripts/repro.sh

@@ -58,6 +58,11 @@ var (
 	// pinnsweep (it has buckets but no pinnsweep meta bucket).
 	ErrForeignDatabase = errors.New("coordinator: not a pinnsweep database")
 
+	// ErrInconsistent reports a database that fails the consistency check
+	// (CheckDatabase): bbolt's page check or one of the store's
+	// invariants.
+	ErrInconsistent = errors.New("coordinator: database is inconsistent")
+
 	// ErrSchemaVersion reports a pinnsweep database whose schema version
 	// this build does not support.
 	ErrSchemaVersion = errors.New("coordinator: unsupported database schema version")

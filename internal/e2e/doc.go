@@ -23,10 +23,25 @@
 // may legitimately run again; a trial that was done must not: its result
 // must be byte-identical after the restart and it must not be leased again.
 //
+// # Faults
+//
+// Beyond the single-fault tests (e2e_test.go), chaos_test.go's TestChaos
+// drives a sweep through many faults at once: workers SIGKILLed and
+// replaced, the coordinator SIGKILLed and restarted, workers SIGSTOPped
+// past the lease TTL, in an order drawn from a seeded RNG (flags
+// -chaos.*; `make chaos` runs the long variant of RELIABILITY.md).
+// netns_test.go cuts the network between a coordinator and its workers in
+// separate network namespaces (root only; it skips, saying why,
+// elsewhere). shutdown_test.go covers SIGTERM on a worker and on the
+// coordinator, and wall-time budgets and divergence. After each, `pinnsweep
+// check` must pass on the database (bbolt's check and the store's
+// invariants), and every completion acknowledged to a worker must be the
+// stored one: same worker, same fencing token.
+//
 // # Running
 //
 //	go test -race ./internal/e2e/
 //
-// The package takes about 20–30 s on two cores (most of it building the
-// binary and training); -short skips it.
+// The package takes 70–90 s on two cores (building the binary,
+// training, and the short chaos run); -short skips it.
 package e2e

@@ -108,17 +108,7 @@ func TestClusterExactlyOnce(t *testing.T) {
 // exactly once (workers' logs) with attempts = 1, and no trial has more
 // than one accepted completion (workers' and both coordinators' logs).
 func TestCoordinatorKillResume(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "sweeps.db")
-	coord, addr := serve(t, dir, db, "127.0.0.1:0", "--lease-ttl", "3s")
-	mustCLI(t, dir, "submit", testdata(t, "resume.yaml"), "--coordinator", addr)
-	workers := []*proc{worker(t, dir, addr, "worker-a"), worker(t, dir, addr, "worker-b")}
-	c := dial(t, addr)
-
-	eventually(t, 60*time.Second, "2 trials done", func() bool {
-		p := c.progress("resume")
-		return p != nil && p.GetDone() >= 2
-	})
+	dir, db, coord, addr, workers, c := resumeCluster(t, 2)
 	before := map[string]*pb.Trial{}
 	for _, tr := range c.trials(t, "resume") {
 		if tr.GetStatus() == pb.TrialStatus_TRIAL_STATUS_DONE {

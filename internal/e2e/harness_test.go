@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/pinnsweep/pinnsweep/coordinator"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
@@ -94,11 +96,20 @@ type proc struct {
 // ends, and its output is logged if the test failed.
 func start(t *testing.T, dir, name string, args ...string) *proc {
 	t.Helper()
+	return startWrapped(t, dir, name, nil, args...)
+}
+
+// startWrapped is start with bin run through the command wrap (e.g. "ip
+// netns exec NS"), which must exec bin in its place so that signals reach
+// it.
+func startWrapped(t *testing.T, dir, name string, wrap []string, args ...string) *proc {
+	t.Helper()
 	if bin == "" {
 		t.Skip("end-to-end tests are skipped in -short mode")
 	}
 	p := &proc{t: t, name: name, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
+	argv := append(append(append([]string{}, wrap...), bin), args...)
+	p.cmd = exec.Command(argv[0], argv[1:]...)
 	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -263,8 +274,14 @@ var listeningRE = regexp.MustCompile(`listening on (\S+)`)
 // returns the process and its address.
 func serve(t *testing.T, dir, db, listen string, extra ...string) (*proc, string) {
 	t.Helper()
+	return serveWrapped(t, dir, nil, db, listen, extra...)
+}
+
+// serveWrapped is serve through the command wrap (see startWrapped).
+func serveWrapped(t *testing.T, dir string, wrap []string, db, listen string, extra ...string) (*proc, string) {
+	t.Helper()
 	args := append([]string{"serve", "--listen", listen, "--db", db, "--log-json"}, extra...)
-	p := start(t, dir, "serve", args...)
+	p := startWrapped(t, dir, "serve", wrap, args...)
 	var addr string
 	eventually(t, 20*time.Second, "the coordinator to listen", func() bool {
 		if m := listeningRE.FindStringSubmatch(p.stdout.String()); m != nil {
@@ -385,4 +402,104 @@ func testdata(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// checkDB runs `pinnsweep check --db FILE --json` on a database no
+// coordinator holds; the check must pass.
+func checkDB(t *testing.T, dir, db string) coordinator.Report {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, dir, "check", "--db", db, "--json")
+	var rep coordinator.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 0 {
+		t.Fatalf("pinnsweep check --db %s: exit %d, %v\n%s\n%s", db, code, err, stdout, stderr)
+	}
+	return rep
+}
+
+// ack is a completion a worker saw acknowledged ("trial completed").
+type ack struct {
+	worker, trial, token, status string
+	duplicate                    bool
+}
+
+// acks returns the completions acknowledged to the workers procs, from
+// their logs.
+func acks(procs []*proc) []ack {
+	var out []ack
+	for _, p := range procs {
+		for _, l := range p.logs() {
+			if l.msg() != "trial completed" {
+				continue
+			}
+			out = append(out, ack{worker: l.str("worker_id"), trial: l.str("trial"), token: l.num("token"),
+				status: l.str("status"), duplicate: l.str("duplicate") == "true"})
+		}
+	}
+	return out
+}
+
+// num returns a numeric field as an integer string ("" if absent).
+func (l logLine) num(k string) string {
+	if v, ok := l[k].(float64); ok {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return l.str(k)
+}
+
+// storedTrials reads a sweep's trials, with tokens and results, from a
+// database file no coordinator holds.
+func storedTrials(t *testing.T, db, sweep string) map[string]coordinator.TrialRecord {
+	t.Helper()
+	st, err := coordinator.OpenBoltStore(db, coordinator.BoltOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	trials, err := st.Trials(context.Background(), sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]coordinator.TrialRecord{}
+	for _, tr := range trials {
+		out[tr.Key] = tr
+	}
+	return out
+}
+
+// checkAcked checks that every acknowledged completion is in the
+// database: the trial has the acknowledged status, was last leased with
+// the acknowledged token, and names the acknowledging worker. It returns
+// the number of acknowledgements checked.
+func checkAcked(t *testing.T, stored map[string]coordinator.TrialRecord, acked []ack) int {
+	t.Helper()
+	for _, a := range acked {
+		tr, ok := stored[a.trial]
+		switch {
+		case !ok:
+			t.Errorf("acknowledged trial %s is not in the database", a.trial)
+		case string(tr.Status) != a.status || strconv.FormatUint(tr.Token, 10) != a.token || tr.Worker != a.worker:
+			t.Errorf("trial %s: acknowledged %s to %s with token %s, stored %s by %s with token %d",
+				a.trial, a.status, a.worker, a.token, tr.Status, tr.Worker, tr.Token)
+		}
+	}
+	return len(acked)
+}
+
+// resumeCluster starts a coordinator (lease TTL 3 s) with
+// testdata/resume.yaml submitted and two workers, worker-a and worker-b,
+// and waits until done trials are done. It returns the test directory,
+// the database, the coordinator, its address, the workers and a client.
+func resumeCluster(t *testing.T, done int) (dir, db string, coord *proc, addr string, workers []*proc, c *client) {
+	t.Helper()
+	dir = t.TempDir()
+	db = filepath.Join(dir, "sweeps.db")
+	coord, addr = serve(t, dir, db, "127.0.0.1:0", "--lease-ttl", "3s")
+	mustCLI(t, dir, "submit", testdata(t, "resume.yaml"), "--coordinator", addr)
+	workers = []*proc{worker(t, dir, addr, "worker-a"), worker(t, dir, addr, "worker-b")}
+	c = dial(t, addr)
+	eventually(t, 60*time.Second, fmt.Sprintf("%d trials done", done), func() bool {
+		p := c.progress("resume")
+		return p != nil && int(p.GetDone()) >= done
+	})
+	return dir, db, coord, addr, workers, c
 }

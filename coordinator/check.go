@@ -1,0 +1,292 @@
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// maxProblems bounds the problems a Report lists; the count goes on.
+const maxProblems = 100
+
+// Report is the outcome of a consistency check (CheckDatabase).
+type Report struct {
+	// Path is the checked file.
+	Path string `json:"path"`
+	// Sweeps, Trials and Results count the records found.
+	Sweeps  int `json:"sweeps"`
+	Trials  int `json:"trials"`
+	Results int `json:"results"`
+	// ByStatus counts the trials in each status.
+	ByStatus map[Status]int `json:"by_status"`
+	// NextToken is the stored token counter.
+	NextToken uint64 `json:"next_token"`
+	// Problems lists the violations found (at most 100; NProblems counts
+	// them all). Empty means the database is consistent.
+	Problems []string `json:"problems"`
+	// NProblems is the number of violations.
+	NProblems int `json:"n_problems"`
+}
+
+// OK reports whether the check found no violation.
+func (r *Report) OK() bool { return r.NProblems == 0 }
+
+func (r *Report) problem(format string, args ...any) {
+	r.NProblems++
+	if len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// CheckDatabase checks the pinnsweep database at path, which no
+// coordinator may hold (it opens it read-only: ErrLocked otherwise). It
+// runs bbolt's own check (every page reachable or free, none twice, keys
+// in order) and the store's invariants:
+//
+//   - the meta bucket holds pinnsweep's marker, schema version and token
+//     counter, and the sweeps, trials and results buckets exist; the top
+//     level holds nothing else;
+//   - every sweep record decodes, is stored under its own name and allows
+//     at least one attempt;
+//   - the trials bucket holds one nested bucket per stored sweep and
+//     nothing else; every trial record decodes, is stored under its own
+//     sweep and key, and is in exactly one valid status; the Index values
+//     of a sweep are 0..n-1, each once (the queue order);
+//   - leases: a trial is running if and only if its latest lease is
+//     active; an active lease has its id ("sweep/key/token"), a worker and
+//     an expiry; every token is below the counter and no two trials hold
+//     the same token (each lease takes a fresh one); done, diverged and
+//     timeout trials ended with a completed lease; attempts count at least
+//     the expiries, and a running or done trial made at least one;
+//   - results: every result belongs to a stored trial and is a JSON
+//     object; every done trial has one, and no pending or running trial
+//     has one.
+//
+// It returns the report and, when the check found violations, an error
+// wrapping ErrInconsistent; other errors (the file cannot be opened) come
+// without a report's findings.
+func CheckDatabase(ctx context.Context, path string) (Report, error) {
+	st, err := OpenBoltStore(path, BoltOptions{ReadOnly: true})
+	if err != nil {
+		return Report{Path: path}, err
+	}
+	defer st.Close()
+	return st.Check(ctx)
+}
+
+// Check runs CheckDatabase's checks on the store's file in one read
+// transaction.
+func (s *BoltStore) Check(ctx context.Context) (rep Report, err error) {
+	rep = Report{Path: s.Path(), ByStatus: map[Status]int{}}
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	defer recoverCorrupt(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	err = s.db.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			rep.problem("bbolt: %v", e)
+		}
+		checkLayout(tx, &rep)
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("check database %s: %w", rep.Path, err)
+	}
+	if !rep.OK() {
+		return rep, fmt.Errorf("%w: %s: %d problems, the first: %s", ErrInconsistent, rep.Path, rep.NProblems, rep.Problems[0])
+	}
+	return rep, nil
+}
+
+// checkLayout checks the buckets and records of a pinnsweep database.
+func checkLayout(tx *bolt.Tx, rep *Report) {
+	if err := checkSchema(tx); err != nil {
+		rep.problem("schema: %v", err)
+		return
+	}
+	rep.NextToken, _ = getU64(tx.Bucket(bucketMeta).Get(keyNextToken))
+	known := map[string]bool{string(bucketMeta): true, string(bucketSweeps): true, string(bucketTrials): true, string(bucketResults): true}
+	_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		if !known[string(name)] {
+			rep.problem("unexpected top-level bucket %q", name)
+		}
+		return nil
+	})
+
+	sweeps := checkSweeps(tx.Bucket(bucketSweeps), rep)
+	trials := checkTrials(tx.Bucket(bucketTrials), sweeps, rep)
+	checkResults(tx.Bucket(bucketResults), sweeps, trials, rep)
+}
+
+// checkSweeps checks the sweep records and returns their names.
+func checkSweeps(b *bolt.Bucket, rep *Report) map[string]bool {
+	names := map[string]bool{}
+	_ = b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			rep.problem("sweeps: unexpected nested bucket %q", k)
+			return nil
+		}
+		rep.Sweeps++
+		names[string(k)] = true
+		var rec SweepRecord
+		switch err := json.Unmarshal(v, &rec); {
+		case err != nil:
+			rep.problem("sweep %q: undecodable record: %v", k, err)
+		case rec.Name != string(k):
+			rep.problem("sweep %q: record names sweep %q", k, rec.Name)
+		case rec.MaxAttempts < 1:
+			rep.problem("sweep %q: max_attempts %d, want at least 1", k, rec.MaxAttempts)
+		}
+		return nil
+	})
+	return names
+}
+
+// checkTrials checks the trial records and the leases, and returns the
+// trials by sweep and key.
+func checkTrials(b *bolt.Bucket, sweeps map[string]bool, rep *Report) map[string]map[string]*TrialRecord {
+	all := map[string]map[string]*TrialRecord{}
+	tokens := map[uint64]string{}
+	_ = b.ForEach(func(sweep, v []byte) error {
+		if v != nil {
+			rep.problem("trials: unexpected key %q outside a sweep's bucket", sweep)
+			return nil
+		}
+		if !sweeps[string(sweep)] {
+			rep.problem("trials: bucket %q belongs to no stored sweep", sweep)
+		}
+		byKey := map[string]*TrialRecord{}
+		all[string(sweep)] = byKey
+		var indexes []int
+		_ = b.Bucket(sweep).ForEach(func(k, v []byte) error {
+			id := string(sweep) + "/" + string(k)
+			if v == nil {
+				rep.problem("trial %s: a nested bucket, not a record", id)
+				return nil
+			}
+			rep.Trials++
+			var t TrialRecord
+			if err := json.Unmarshal(v, &t); err != nil {
+				rep.problem("trial %s: undecodable record: %v", id, err)
+				return nil
+			}
+			byKey[string(k)] = &t
+			indexes = append(indexes, t.Index)
+			if t.Sweep != string(sweep) || t.Key != string(k) {
+				rep.problem("trial %s: record names trial %s", id, t.ID())
+			}
+			if !t.Status.Valid() {
+				rep.problem("trial %s: invalid status %q", id, t.Status)
+				return nil
+			}
+			rep.ByStatus[t.Status]++
+			checkTrialLease(id, &t, rep.NextToken, rep)
+			if t.Token != 0 {
+				if other, dup := tokens[t.Token]; dup {
+					rep.problem("trials %s and %s hold the same token %d", other, id, t.Token)
+				}
+				tokens[t.Token] = id
+			}
+			return nil
+		})
+		sort.Ints(indexes)
+		for i, idx := range indexes {
+			if idx != i {
+				rep.problem("sweep %q: trial indexes are not 0..%d, each once (sorted, position %d holds %d)", sweep, len(indexes)-1, i, idx)
+				break
+			}
+		}
+		return nil
+	})
+	return all
+}
+
+// checkTrialLease checks one trial's status against its lease fields.
+func checkTrialLease(id string, t *TrialRecord, nextToken uint64, rep *Report) {
+	active := t.LeaseState == LeaseActive
+	switch {
+	case t.Status == StatusRunning && !active:
+		rep.problem("trial %s: running with lease state %q", id, t.LeaseState)
+	case t.Status != StatusRunning && active:
+		rep.problem("trial %s: %s with an active lease", id, t.Status)
+	}
+	switch t.LeaseState {
+	case LeaseNone, LeaseActive, LeaseCompleted, LeaseReleased, LeaseExpired:
+	default:
+		rep.problem("trial %s: invalid lease state %q", id, t.LeaseState)
+	}
+	if active {
+		if want := formatLeaseID(t.Sweep, t.Key, t.Token); t.LeaseID != want {
+			rep.problem("trial %s: active lease id %q, want %q", id, t.LeaseID, want)
+		}
+		if t.Worker == "" || t.LeaseExpiry.IsZero() {
+			rep.problem("trial %s: active lease without a worker or an expiry", id)
+		}
+	}
+	if t.LeaseState != LeaseNone && t.Token == 0 {
+		rep.problem("trial %s: lease state %q without a token", id, t.LeaseState)
+	}
+	if t.Token >= nextToken {
+		rep.problem("trial %s: token %d, but the next token is %d", id, t.Token, nextToken)
+	}
+	switch t.Status {
+	case StatusDone, StatusDiverged, StatusTimeout:
+		if t.LeaseState != LeaseCompleted {
+			rep.problem("trial %s: %s without a completed lease (lease state %q)", id, t.Status, t.LeaseState)
+		}
+	}
+	if (t.Status == StatusRunning || t.Status == StatusDone) && t.Attempts < 1 {
+		rep.problem("trial %s: %s after %d attempts", id, t.Status, t.Attempts)
+	}
+	if t.Attempts < 0 || t.Expiries < 0 || t.Expiries > t.Attempts {
+		rep.problem("trial %s: %d attempts, %d expiries", id, t.Attempts, t.Expiries)
+	}
+}
+
+// checkResults checks the results against the trials.
+func checkResults(b *bolt.Bucket, sweeps map[string]bool, trials map[string]map[string]*TrialRecord, rep *Report) {
+	has := map[string]bool{}
+	_ = b.ForEach(func(sweep, v []byte) error {
+		if v != nil {
+			rep.problem("results: unexpected key %q outside a sweep's bucket", sweep)
+			return nil
+		}
+		if !sweeps[string(sweep)] {
+			rep.problem("results: bucket %q belongs to no stored sweep", sweep)
+		}
+		_ = b.Bucket(sweep).ForEach(func(k, v []byte) error {
+			id := string(sweep) + "/" + string(k)
+			if v == nil {
+				rep.problem("result %s: a nested bucket, not a result", id)
+				return nil
+			}
+			rep.Results++
+			has[id] = true
+			t := trials[string(sweep)][string(k)]
+			switch {
+			case t == nil:
+				rep.problem("result %s: no such trial", id)
+			case t.Status == StatusPending || t.Status == StatusRunning:
+				rep.problem("result %s: the trial is %s", id, t.Status)
+			}
+			if v = bytes.TrimSpace(v); len(v) == 0 || v[0] != '{' || !json.Valid(v) {
+				rep.problem("result %s: not a JSON object", id)
+			}
+			return nil
+		})
+		return nil
+	})
+	for sweep, byKey := range trials {
+		for key, t := range byKey {
+			if t.Status == StatusDone && !has[sweep+"/"+key] {
+				rep.problem("trial %s/%s: done without a result", sweep, key)
+			}
+		}
+	}
+}
