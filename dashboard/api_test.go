@@ -56,7 +56,7 @@ func TestAPI(t *testing.T) {
 		t.Skip("-short: trains a network")
 	}
 	cl := startCluster(t, browserSpec)
-	base := serveDashboard(t, cl)
+	base := serveDashboard(t, cl, dashboard.Options{})
 
 	var list []dashboard.Progress
 	getJSON(t, base+"api/sweeps", &list)

@@ -30,8 +30,8 @@ import (
 	"github.com/pinnsweep/pinnsweep/worker"
 )
 
-// browserSpec is 2 β values × 2 seeds = 4 trials in 2 cells; the test
-// trains one of them with a tiny budget.
+// browserSpec is 2 β values × 2 seeds = 4 trials in 2 cells; the tests
+// train one of them with a tiny budget. A failed trial is final.
 const browserSpec = `name: dash
 fixed:
   pde: convection
@@ -44,6 +44,7 @@ replicates: 2
 budget:
   iterations: 20
   seconds: 60
+retries: 0
 `
 
 // findChromium returns the Chromium binary ($PINNSWEEP_CHROMIUM, or
@@ -112,9 +113,9 @@ func startCluster(t *testing.T, spec string) *cluster {
 
 // serveDashboard serves a dashboard over the cluster's gRPC API on a
 // loopback port and returns its base URL.
-func serveDashboard(t *testing.T, cl *cluster) string {
+func serveDashboard(t *testing.T, cl *cluster, opts dashboard.Options) string {
 	t.Helper()
-	return httptestServer(t, dashboard.New(dashboard.GRPCSource{Client: cl.sweeps}, dashboard.Options{}))
+	return httptestServer(t, dashboard.New(dashboard.GRPCSource{Client: cl.sweeps}, opts))
 }
 
 // httptestServer serves h on a loopback port until the test ends and
@@ -135,13 +136,7 @@ func httptestServer(t *testing.T, h http.Handler) string {
 // the real trainer and completes it; it returns the trial's key and result.
 func trainOne(t *testing.T, ctx context.Context, cl *cluster) (string, *trainer.Result) {
 	t.Helper()
-	lease, err := cl.work.Lease(ctx, &pb.LeaseRequest{WorkerId: "browser-test", Slots: 1, WaitMs: 5000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if lease.GetTrial() == nil {
-		t.Fatal("no trial to lease")
-	}
+	lease := leaseOne(t, ctx, cl)
 	cfg, err := worker.DecodeParams(lease.GetTrial().GetParamsJson())
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +159,31 @@ func trainOne(t *testing.T, ctx context.Context, cl *cluster) (string, *trainer.
 		t.Fatal(err)
 	}
 	return lease.GetTrial().GetKey(), res
+}
+
+// leaseOne leases the next trial through the WorkerService.
+func leaseOne(t *testing.T, ctx context.Context, cl *cluster) *pb.LeaseResponse {
+	t.Helper()
+	lease, err := cl.work.Lease(ctx, &pb.LeaseRequest{WorkerId: "browser-test", Slots: 1, WaitMs: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lease.GetTrial() == nil {
+		t.Fatal("no trial to lease")
+	}
+	return lease
+}
+
+// failOne leases the next trial and completes it as failed.
+func failOne(t *testing.T, ctx context.Context, cl *cluster) {
+	t.Helper()
+	lease := leaseOne(t, ctx, cl)
+	if _, err := cl.work.Complete(ctx, &pb.CompleteRequest{
+		LeaseId: lease.GetLeaseId(), Token: lease.GetToken(), WorkerId: "browser-test",
+		Status: pb.TrialStatus_TRIAL_STATUS_FAILED, Reason: "failed by the test",
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // pageEvents records what the page did that the test forbids: requests
@@ -224,7 +244,10 @@ func TestBrowserLiveDiagram(t *testing.T) {
 		t.Skip("no chromium binary found (apt-get install chromium, or set PINNSWEEP_CHROMIUM): skipping the headless-browser test")
 	}
 	cl := startCluster(t, browserSpec)
-	base := serveDashboard(t, cl)
+	// A threshold far above any rel_l2 the tiny network reaches, so that
+	// the trained cell is below it whatever its value.
+	const threshold = 100
+	base := serveDashboard(t, cl, dashboard.Options{Threshold: threshold})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -277,6 +300,33 @@ func TestBrowserLiveDiagram(t *testing.T) {
 	}
 	if got != res.RelL2 || fmt.Sprint(cells) != fmt.Sprint(want) {
 		t.Errorf("after one trial: median %v, want %v; cells %v, want %v", got, res.RelL2, cells, want)
+	}
+
+	// β = 1's other trial starts running and both trials of β = 5 fail:
+	// that cell turns failed, which puts it above the threshold and draws
+	// the boundary between the two cells.
+	leaseOne(t, ctx, cl)
+	failOne(t, ctx, cl)
+	failOne(t, ctx, cl)
+	if err := chromedp.Do(bctx, chromedp.Poll[chromedp.Void](
+		`document.querySelector('#cell-1-0').getAttribute('data-state') === 'failed'`)); err != nil {
+		t.Fatalf("waiting for the failed cell: %v", err)
+	}
+	cells, err = chromedp.Run(bctx, chromedp.Evaluate[[]map[string]string](
+		`[...document.querySelectorAll('#diagram g.cell')].map(g => ({cell: g.dataset.cell, state: g.dataset.state, failed: g.dataset.failed, open: g.dataset.open}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []map[string]string{
+		{"cell": "0,0", "state": dashboard.CellPartial, "failed": "0", "open": "1"},
+		{"cell": "1,0", "state": dashboard.CellFailed, "failed": "2", "open": "0"},
+	}
+	if fmt.Sprint(cells) != fmt.Sprint(want) {
+		t.Errorf("after two failures: cells %v, want %v", cells, want)
+	}
+	boundary, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('#diagram g.boundary line').length`))
+	if err != nil || boundary != 1 {
+		t.Errorf("%d threshold boundary segments between the two cells, want 1 (%v)", boundary, err)
 	}
 
 	// Clicking the cell lists its two trials, the finished one done;

@@ -130,7 +130,7 @@
   function renderDiagram(d) {
     const CW = 96, CH = 60, TOP = 28;
     const nx = Math.max(d.x_values.length, 1), ny = Math.max(d.y_values.length, 1);
-    const rowLabelW = Math.max(40, 7.2 * Math.max(0, ...d.y_values.map((v) => v.length)) + 16);
+    const rowLabelW = Math.max(60, 7.2 * Math.max(0, ...d.y_values.map((v) => v.length)) + 16);
     const left = rowLabelW, gridW = nx * CW, gridH = ny * CH;
     const legendX = left + gridW + 36;
     const width = legendX + 150, height = Math.max(TOP + gridH + 56, TOP + 250);
@@ -140,9 +140,11 @@
       hatch('hatch-failed', '#fbe3e1', '#c62828')));
 
     if (d.y_axes.length) root.append(s('text', { x: 4, y: TOP - 10, 'font-size': 12, fill: '#5b6672' }, d.y_axes.join(' × ')));
+    // With one row axis, its name heads the rows and the labels are values.
+    const rowLabel = (v) => d.y_axes.length === 1 ? v.slice(d.y_axes[0].length + 1) : v;
     d.y_values.forEach((v, y) => root.append(s('text', {
       x: left - 8, y: TOP + y * CH + CH / 2 + 4, 'text-anchor': 'end', 'font-size': 12,
-    }, v)));
+    }, rowLabel(v))));
     d.x_values.forEach((v, x) => root.append(s('text', {
       x: left + x * CW + CW / 2, y: TOP + gridH + 16, 'text-anchor': 'middle', 'font-size': 12,
     }, v)));
@@ -186,7 +188,8 @@
     else lines.push([c.state === 'failed' ? 'failed' : '—', 13, 700]);
     lines.push([c.counts.done + '/' + c.counts.total + ' done', 11, 400]);
     const f = failures(c);
-    if (f > 0) lines.push([f + ' failed', 11, 400]);
+    const kinds = ['diverged', 'failed', 'timeout', 'cancelled'].filter((k) => c.counts[k] > 0);
+    if (f > 0) lines.push([f + ' ' + (kinds.length === 1 ? kinds[0] : 'failed'), 11, 400]);
     else if (c.counts.running > 0) lines.push([c.counts.running + ' running', 11, 400]);
     const y1 = y0 + hgt / 2 - (lines.length - 1) * 7 + 4;
     lines.forEach(([t, size, weight], i) => g.append(s('text', {
@@ -202,20 +205,25 @@
     return g;
   }
 
-  // boundary draws the failure threshold between neighbouring cells whose
-  // medians lie on either side of it.
+  // boundary draws the failure threshold between neighbouring cells on
+  // either side of it: a cell is above it when its median is, or when
+  // every one of its trials failed; cells without a median yet take no
+  // side.
   function boundary(d, left, top, w, hgt) {
     const g = s('g', { class: 'boundary' });
-    const med = new Map(d.cells.filter((c) => c.median !== undefined && c.median !== null).map((c) => [c.x + ',' + c.y, c.median]));
-    const bad = (v) => v > d.threshold;
-    for (const [key, m] of med) {
+    const side = new Map();
+    for (const c of d.cells) {
+      if (c.median !== undefined && c.median !== null) side.set(c.x + ',' + c.y, c.median > d.threshold);
+      else if (c.state === 'failed') side.set(c.x + ',' + c.y, true);
+    }
+    for (const [key, bad] of side) {
       const [x, y] = key.split(',').map(Number);
-      const right = med.get((x + 1) + ',' + y), below = med.get(x + ',' + (y + 1));
-      if (right !== undefined && bad(m) !== bad(right)) {
+      const right = side.get((x + 1) + ',' + y), below = side.get(x + ',' + (y + 1));
+      if (right !== undefined && bad !== right) {
         const X = left + (x + 1) * w;
         g.append(s('line', { x1: X, y1: top + y * hgt, x2: X, y2: top + (y + 1) * hgt, stroke: '#e0001b', 'stroke-width': 4 }));
       }
-      if (below !== undefined && bad(m) !== bad(below)) {
+      if (below !== undefined && bad !== below) {
         const Y = top + (y + 1) * hgt;
         g.append(s('line', { x1: left + x * w, y1: Y, x2: left + (x + 1) * w, y2: Y, stroke: '#e0001b', 'stroke-width': 4 }));
       }
