@@ -34,7 +34,8 @@
 // grey while trials are still to run, red when every trial ended without
 // a result. The failure threshold (Options.Threshold, rel_l2 = 0.1 by
 // default) is drawn as a boundary between neighbouring cells on either
-// side of it.
+// side of it; a cell whose trials all failed counts as above it, and a
+// cell without a median yet takes no side.
 //
 // # HTTP API
 //
@@ -46,7 +47,12 @@
 //
 // Answers are JSON; errors are {"error": "..."} with 404 for an unknown
 // sweep or trial and 502 when the coordinator cannot be reached. The page
-// polls the API every second; every response forbids caching, and the page
-// is served with a Content-Security-Policy that allows nothing but its own
-// origin.
+// polls the sweep list every second and fetches the diagram when the
+// selected sweep's counts changed (and every 10 s regardless); every
+// response forbids caching, and the page is served with a
+// Content-Security-Policy that allows nothing but its own origin.
+//
+// Refreshing a sweep's cache holds the Dashboard's lock for the GetSweep
+// call, so that concurrent page loads fetch a sweep once; each call to the
+// Source is bounded by Options.Timeout.
 package dashboard

@@ -4,6 +4,7 @@
 'use strict';
 (function () {
   const POLL_MS = 1000;
+  const DIAGRAM_MAX_AGE_MS = 10000;
   // Fixed colour scale of the phase diagram: log10(rel_l2) from 1e-4 to 10.
   const LOG_MIN = -4, LOG_MAX = 1;
   const SVGNS = 'http://www.w3.org/2000/svg';
@@ -19,6 +20,8 @@
     trialStamp: '',   // status/attempts of the shown trial detail
     diagram: null,    // last Diagram
     diagramText: '',  // its JSON, to skip redraws
+    diagramStamp: '', // the sweep's progress when it was fetched
+    diagramAt: 0,     // when it was fetched (ms)
     listText: '',
   };
 
@@ -111,6 +114,7 @@
     state.trial = null;
     state.diagram = null;
     state.diagramText = '';
+    state.diagramStamp = '';
     state.listText = '';
     history.replaceState(null, '', '#sweep=' + encodeURIComponent(name));
     $('cell-section').hidden = true;
@@ -429,9 +433,15 @@
       }
       renderSweeps(list);
       const sweep = state.sweep;
-      if (sweep && list.some((p) => p.sweep === sweep)) {
+      const entry = list.find((p) => p.sweep === sweep);
+      // The diagram changes only with the sweep's progress counts; fetch it
+      // when they changed, and every DIAGRAM_MAX_AGE_MS regardless.
+      const stamp = entry ? JSON.stringify(entry) : '';
+      if (entry && (stamp !== state.diagramStamp || Date.now() - state.diagramAt > DIAGRAM_MAX_AGE_MS)) {
         const d = await getJSON('api/sweeps/' + encodeURIComponent(sweep));
         if (state.sweep === sweep) {
+          state.diagramStamp = stamp;
+          state.diagramAt = Date.now();
           const text = JSON.stringify(d);
           if (text !== state.diagramText) {
             state.diagramText = text;
