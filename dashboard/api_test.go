@@ -72,8 +72,15 @@ func TestAPI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	key, res := trainOne(t, ctx, cl)
-	d = dashboard.Diagram{}
-	getJSON(t, base+"api/sweeps/dash", &d)
+	// The cache may hold the old state for a moment after a refresh (ten
+	// times the refresh's duration): poll until the trial shows.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		d = dashboard.Diagram{}
+		getJSON(t, base+"api/sweeps/dash", &d)
+		if d.Progress.Done == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if c := d.Cells[0]; c.Median == nil || *c.Median != res.RelL2 || c.State != dashboard.CellPartial || c.Counts.Done != 1 {
 		t.Fatalf("cell β=1 after its first trial: %+v, want median %v", c, res.RelL2)
 	}

@@ -31,6 +31,12 @@ const (
 // maxDetails bounds the number of cached trial details.
 const maxDetails = 64
 
+// refreshFactor throttles the refreshes of a sweep's cache: after a
+// GetSweep that took d, the next waits at least refreshFactor·d, so that
+// fetching a large sweep (every result comes with it) takes at most about
+// a tenth of the coordinator's time however fast trials finish.
+const refreshFactor = 10
+
 //go:embed static
 var static embed.FS
 
@@ -68,7 +74,16 @@ type Dashboard struct {
 type sweepCache struct {
 	resp    *pb.GetSweepResponse
 	fetched time.Time
-	diagram []byte // JSON of the Diagram
+	took    time.Duration // how long the GetSweep call took
+	diagram []byte        // JSON of the Diagram
+}
+
+// fresh reports whether c may be served for a sweep whose progress is now
+// p: its progress is the same and it is younger than maxAge, or it is too
+// young to refresh (see refreshFactor).
+func (c *sweepCache) fresh(p *pb.SweepProgress, maxAge time.Duration) bool {
+	age := time.Since(c.fetched)
+	return (proto.Equal(c.resp.GetProgress(), p) && age < maxAge) || age < refreshFactor*c.took
 }
 
 // New returns a Dashboard that reads sweeps from src.
@@ -199,7 +214,8 @@ func (d *Dashboard) detail(sweep string, axes []string, t *pb.Trial) ([]byte, er
 }
 
 // sweep returns the cached state of the named sweep, refreshed with
-// GetSweep when its progress changed or the cache is older than MaxAge.
+// GetSweep when its progress changed or the cache is older than MaxAge,
+// but not sooner than refreshFactor times the last GetSweep's duration.
 func (d *Dashboard) sweep(ctx context.Context, name string) (*sweepCache, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
 	defer cancel()
@@ -220,13 +236,15 @@ func (d *Dashboard) sweep(ctx context.Context, name string) (*sweepCache, error)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := d.sweeps[name]
-	if c != nil && proto.Equal(c.resp.GetProgress(), progress) && time.Since(c.fetched) < d.opts.MaxAge {
+	if c != nil && c.fresh(progress, d.opts.MaxAge) {
 		return c, nil
 	}
+	start := time.Now()
 	resp, err := d.src.GetSweep(ctx, name)
 	if err != nil {
 		return nil, err
 	}
+	took := time.Since(start)
 	diag, err := BuildDiagram(resp, d.opts.Threshold)
 	if err != nil {
 		return nil, fmt.Errorf("sweep %q: %w", name, err)
@@ -235,7 +253,7 @@ func (d *Dashboard) sweep(ctx context.Context, name string) (*sweepCache, error)
 	if err != nil {
 		return nil, fmt.Errorf("encoding sweep %q: %w", name, err)
 	}
-	c = &sweepCache{resp: resp, fetched: time.Now(), diagram: body}
+	c = &sweepCache{resp: resp, fetched: time.Now(), took: took, diagram: body}
 	d.sweeps[name] = c
 	return c, nil
 }
