@@ -39,6 +39,7 @@ type runFlags struct {
 	out         string
 	logJSON     bool
 	logLevel    string
+	http        string
 }
 
 // runRun implements `pinnsweep run SPEC`: the embedded mode. It opens the
@@ -55,8 +56,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.out, "out", "", "report `dir`ectory (default ./pinnsweep-out/<sweep>)")
 	fs.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: trace, debug, info, warn, error")
+	fs.StringVar(&f.http, "http", "", httpFlagUsage)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep run SPEC [--db FILE] [--slots N] [--rerun-failed] [--out DIR] [--log-json]")
+		fmt.Fprintln(fs.Output(), "Usage: pinnsweep run SPEC [--db FILE] [--slots N] [--rerun-failed] [--out DIR] [--http ADDR] [--log-json]")
 		fmt.Fprintln(fs.Output(), "\nRuns the sweep SPEC (YAML) on this machine and writes results.csv and results.json.")
 		fmt.Fprintln(fs.Output(), "Interrupt it at any time: rerunning the same command resumes without rerunning")
 		fmt.Fprintln(fs.Output(), "finished trials.\n\nFlags:")
@@ -73,6 +75,12 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	case f.db == "":
 		fmt.Fprintln(stderr, "pinnsweep run: --db must not be empty")
 		return 2
+	}
+	if f.http != "" {
+		if _, err := dashboardListenAddr(f.http); err != nil {
+			fmt.Fprintf(stderr, "pinnsweep run: %v\n", err)
+			return 2
+		}
 	}
 	f.spec = spec
 
@@ -150,9 +158,11 @@ func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logge
 	describeStart(stdout, res, p, released)
 
 	if !p.Finished {
-		if err := runLocal(ctx, c, sweep, f.slots, p, stdout, log); err != nil {
+		if err := runLocal(ctx, c, sweep, f, p, stdout, log); err != nil {
 			return err
 		}
+	} else if f.http != "" {
+		fmt.Fprintln(stdout, "the sweep has finished: no dashboard (use pinnsweep serve --http to browse it)")
 	}
 	return report(ctx, c, sweep, f.out, stdout)
 }
@@ -205,9 +215,10 @@ func describeStart(w io.Writer, res coordinator.SubmitResult, p coordinator.Prog
 	}
 }
 
-// runLocal serves c on a loopback port, runs slots local workers against
-// it and shows progress until the sweep has finished or ctx is done.
-func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, slots int,
+// runLocal serves c on a loopback port, runs f.slots local workers
+// against it (and the dashboard on f.http, if set) and shows progress
+// until the sweep has finished or ctx is done.
+func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f runFlags,
 	start coordinator.Progress, stdout io.Writer, log hclog.Logger) error {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -216,6 +227,14 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, slo
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- c.Serve(serveCtx, lis) }()
+	stopDashboard := func() {}
+	if f.http != "" {
+		if stopDashboard, err = startDashboard(f.http, lis.Addr(), stdout, log); err != nil {
+			stopServe()
+			<-serveErr
+			return err
+		}
+	}
 
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workErr := make(chan error, 1)
@@ -223,7 +242,7 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, slo
 		workErr <- worker.Run(workCtx, worker.Options{
 			Coordinator: lis.Addr().String(),
 			ID:          "local-" + worker.DefaultID(),
-			Slots:       slots,
+			Slots:       f.slots,
 			// Only this sweep: the database may hold other unfinished
 			// sweeps, which this command must not run.
 			Sweeps: []string{sweep},
@@ -240,9 +259,10 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, slo
 	view.close()
 
 	// Stop the workers first (they release running trials over gRPC),
-	// then the server.
+	// then the dashboard and the server.
 	stopWork()
 	werr := <-workErr
+	stopDashboard()
 	stopServe()
 	serr := <-serveErr
 	switch {

@@ -57,6 +57,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run"}, 2, "missing SPEC"},
 		{[]string{"run", spec, "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"run", spec, "--slots", "0"}, 2, "--slots 0"},
+		{[]string{"run", spec, "--http", "a:b:c"}, 2, `--http "a:b:c"`},
+		{[]string{"serve", "--db", "x.db", "--http", "localhost"}, 2, `--http "localhost"`},
 		{[]string{"run", "--bogus", spec}, 2, "flag provided but not defined"},
 		{[]string{"run", filepath.Join(t.TempDir(), "missing.yaml")}, 1, "reading spec"},
 		{[]string{"run", writeSpec(t, "name: bad\nfixed:\n  betta: 1\n"), "--db", filepath.Join(t.TempDir(), "db")}, 1, `unknown setting "betta"`},

@@ -29,9 +29,9 @@ var serveContext = func() (context.Context, context.CancelFunc) {
 }
 
 // runServe implements `pinnsweep serve`: it opens the database and serves
-// the coordinator's gRPC API until SIGINT or SIGTERM, then stops accepting
-// calls, lets in-flight ones (and their transactions) finish within a
-// bounded time, and closes the database.
+// the coordinator's gRPC API (and, with --http, the dashboard) until SIGINT
+// or SIGTERM, then stops accepting calls, lets in-flight ones (and their
+// transactions) finish within a bounded time, and closes the database.
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:7433", "`address` to serve gRPC on (e.g. :7433 to accept workers from other machines)")
@@ -39,8 +39,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	ttl := fs.Duration("lease-ttl", coordinator.DefaultLeaseTTL, "how long a lease lives without a heartbeat")
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
+	httpAddr := fs.String("http", "", httpFlagUsage)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
+		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--http ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
 		fmt.Fprintln(fs.Output(), "\nServes sweeps to workers (pinnsweep work) until SIGINT or SIGTERM. Restarting it on the")
 		fmt.Fprintln(fs.Output(), "same database resumes every sweep. The API is unauthenticated: listen on a trusted network.")
 		fmt.Fprintln(fs.Output(), "\nFlags:")
@@ -59,6 +60,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	case *ttl < time.Second:
 		fmt.Fprintf(stderr, "pinnsweep serve: --lease-ttl %v: must be at least 1s\n", *ttl)
 		return 2
+	}
+	if *httpAddr != "" {
+		if _, err := dashboardListenAddr(*httpAddr); err != nil {
+			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", err)
+			return 2
+		}
 	}
 	log := newRootLogger(stderr, *logLevel, *logJSON)
 
@@ -83,6 +90,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
+	stopDashboard := func() {}
+	if *httpAddr != "" {
+		if stopDashboard, err = startDashboard(*httpAddr, lis.Addr(), stdout, log); err != nil {
+			lis.Close()
+			c.Close()
+			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
+			return 1
+		}
+	}
 
 	ctx, stop := serveContext()
 	defer stop()
@@ -91,6 +107,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		stop() // a second signal kills at once
 	}()
 	serr := c.Serve(ctx, lis)
+	stopDashboard()
 	cerr := c.Close()
 	switch {
 	case serr != nil:

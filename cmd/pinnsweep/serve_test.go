@@ -63,14 +63,24 @@ func cli(args ...string) (code int, stdout, stderr string) {
 // exit code.
 func startServe(t *testing.T, db string) (addr string, stop func() int) {
 	t.Helper()
+	addr, _, stop = startServeArgs(t, db)
+	return addr, stop
+}
+
+// startServeArgs is startServe with extra flags; it also returns serve's
+// stdout.
+func startServeArgs(t *testing.T, db string, extra ...string) (addr string, stdout *syncBuffer, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	old := serveContext
 	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
 	t.Cleanup(func() { serveContext = old })
-	var stdout, stderr syncBuffer
+	stdout = &syncBuffer{}
+	var stderr syncBuffer
 	done := make(chan int, 1)
+	args := append([]string{"--listen", "127.0.0.1:0", "--db", db, "--lease-ttl", "30s", "--log-level", "warn"}, extra...)
 	go func() {
-		done <- runServe([]string{"--listen", "127.0.0.1:0", "--db", db, "--lease-ttl", "30s", "--log-level", "warn"}, &stdout, &stderr)
+		done <- runServe(args, stdout, &stderr)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -110,7 +120,7 @@ func startServe(t *testing.T, db string) (addr string, stop func() int) {
 		}
 	}
 	t.Cleanup(func() { stop() })
-	return addr, stop
+	return addr, stdout, stop
 }
 
 func TestServeSubmitStatusExportCancel(t *testing.T) {

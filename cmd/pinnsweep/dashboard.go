@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pinnsweep/pinnsweep/dashboard"
+)
+
+// httpFlagUsage documents --http for serve and run.
+const httpFlagUsage = "serve the live web dashboard on `addr`ess (e.g. :8080; an address without a host listens on 127.0.0.1 only, 0.0.0.0:8080 on every interface)"
+
+// dashboardShutdown bounds how long the dashboard's in-flight requests may
+// take once its command stops.
+const dashboardShutdown = 5 * time.Second
+
+// dashboardListenAddr returns the address to listen on for --http addr:
+// HOST:PORT as given, :PORT and PORT on the loopback interface.
+func dashboardListenAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		if n, aerr := strconv.Atoi(addr); aerr == nil && n >= 0 && n <= 65535 {
+			return net.JoinHostPort("127.0.0.1", addr), nil
+		}
+		return "", fmt.Errorf("--http %q: want HOST:PORT, :PORT or PORT", addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// dialAddr returns an address that reaches the listener at addr from this
+// machine: an unspecified host (0.0.0.0, ::) becomes the loopback.
+func dialAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+}
+
+// startDashboard serves the dashboard on httpAddr (see dashboardListenAddr),
+// reading sweeps over gRPC from the coordinator listening at coord, and
+// prints its URL to stdout. stop shuts it down: it waits up to
+// dashboardShutdown for requests in flight, then closes the connections.
+func startDashboard(httpAddr string, coord net.Addr, stdout io.Writer, log hclog.Logger) (stop func(), err error) {
+	addr, err := dashboardListenAddr(httpAddr)
+	if err != nil {
+		return nil, err
+	}
+	client, err := dialCoordinator(dialAddr(coord))
+	if err != nil {
+		return nil, err
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           dashboard.New(dashboard.GRPCSource{Client: client.sweeps}, dashboard.Options{Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	fmt.Fprintf(stdout, "dashboard on http://%s/\n", lis.Addr())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), dashboardShutdown)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("dashboard shutdown timed out; closing its connections", "error", err)
+			srv.Close()
+		}
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("dashboard stopped", "error", err)
+		}
+		client.Close()
+	}, nil
+}

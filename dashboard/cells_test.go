@@ -1,0 +1,156 @@
+package dashboard_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/pinnsweep/pinnsweep/dashboard"
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+)
+
+const (
+	pending  = pb.TrialStatus_TRIAL_STATUS_PENDING
+	running  = pb.TrialStatus_TRIAL_STATUS_RUNNING
+	done     = pb.TrialStatus_TRIAL_STATUS_DONE
+	failed   = pb.TrialStatus_TRIAL_STATUS_FAILED
+	timeout  = pb.TrialStatus_TRIAL_STATUS_TIMEOUT
+	diverged = pb.TrialStatus_TRIAL_STATUS_DIVERGED
+)
+
+// trial returns a trial at point (a JSON object) with status; relL2 < 0
+// means no rel_l2.
+func trial(index int64, point string, status pb.TrialStatus, relL2 float64) *pb.Trial {
+	t := &pb.Trial{Key: fmt.Sprintf("k%d", index), Index: index, PointJson: point, Status: status}
+	if relL2 >= 0 {
+		t.RelL2, t.HasRelL2 = relL2, true
+	}
+	return t
+}
+
+// cellSummary is the part of a Cell the table checks.
+type cellSummary struct {
+	X, Y     int
+	State    string
+	Median   any // float64 or nil
+	Min, Max any
+	Counts   dashboard.Counts
+}
+
+func summarize(d *dashboard.Diagram) []cellSummary {
+	val := func(p *float64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	var out []cellSummary
+	for _, c := range d.Cells {
+		out = append(out, cellSummary{c.X, c.Y, c.State, val(c.Median), val(c.Min), val(c.Max), c.Counts})
+	}
+	return out
+}
+
+func TestBuildDiagram(t *testing.T) {
+	tests := []struct {
+		name    string
+		axes    []string
+		trials  []*pb.Trial
+		xAxis   string
+		xValues []string
+		yValues []string
+		cells   []cellSummary
+	}{{
+		name: "median over done replicates only",
+		axes: []string{"beta", "seed"},
+		trials: []*pb.Trial{
+			trial(0, `{"beta":1,"seed":0}`, done, 0.3),
+			trial(1, `{"beta":1,"seed":1}`, done, 0.1),
+			trial(2, `{"beta":1,"seed":2}`, diverged, -1),
+			trial(3, `{"beta":1,"seed":3}`, done, 0.2),
+			trial(4, `{"beta":1,"seed":4}`, failed, -1),
+		},
+		xAxis: "beta", xValues: []string{"1"}, yValues: []string{""},
+		cells: []cellSummary{{0, 0, dashboard.CellDone, 0.2, 0.1, 0.3,
+			dashboard.Counts{Total: 5, Done: 3, Diverged: 1, Failed: 1}}},
+	}, {
+		name: "even count: mean of the middle two",
+		axes: []string{"beta", "seed"},
+		trials: []*pb.Trial{
+			trial(0, `{"beta":1,"seed":0}`, done, 0.4),
+			trial(1, `{"beta":1,"seed":1}`, done, 0.1),
+		},
+		xAxis: "beta", xValues: []string{"1"}, yValues: []string{""},
+		cells: []cellSummary{{0, 0, dashboard.CellDone, 0.25, 0.1, 0.4, dashboard.Counts{Total: 2, Done: 2}}},
+	}, {
+		name: "states: open, partial, failed; a done trial without rel_l2 counts as failed",
+		axes: []string{"beta", "strategy", "seed"},
+		trials: []*pb.Trial{
+			trial(0, `{"beta":1,"strategy":"regular","seed":0}`, pending, -1),
+			trial(1, `{"beta":1,"strategy":"regular","seed":1}`, running, -1),
+			trial(2, `{"beta":1,"strategy":"curriculum","seed":0}`, done, 0.01),
+			trial(3, `{"beta":1,"strategy":"curriculum","seed":1}`, running, -1),
+			trial(4, `{"beta":5,"strategy":"regular","seed":0}`, timeout, -1),
+			trial(5, `{"beta":5,"strategy":"regular","seed":1}`, done, -1),
+		},
+		xAxis: "beta", xValues: []string{"1", "5"}, yValues: []string{"strategy=regular", "strategy=curriculum"},
+		cells: []cellSummary{
+			{0, 0, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 2, Pending: 1, Running: 1}},
+			{0, 1, dashboard.CellPartial, 0.01, 0.01, 0.01, dashboard.Counts{Total: 2, Done: 1, Running: 1}},
+			{1, 0, dashboard.CellFailed, nil, nil, nil, dashboard.Counts{Total: 2, Timeout: 1, Failed: 1}},
+		},
+	}, {
+		name: "rows combine the axes after the first; trials in index order",
+		axes: []string{"nu", "rho", "strategy", "seed"},
+		trials: []*pb.Trial{
+			trial(1, `{"nu":1,"rho":5,"strategy":"seq2seq","seed":0}`, done, 0.05),
+			trial(0, `{"nu":1,"rho":5,"strategy":"regular","seed":0}`, done, 0.5),
+			trial(2, `{"nu":2.5,"rho":5,"strategy":"regular","seed":0}`, pending, -1),
+		},
+		xAxis: "nu", xValues: []string{"1", "2.5"}, yValues: []string{"rho=5 strategy=regular", "rho=5 strategy=seq2seq"},
+		cells: []cellSummary{
+			{0, 0, dashboard.CellDone, 0.5, 0.5, 0.5, dashboard.Counts{Total: 1, Done: 1}},
+			{0, 1, dashboard.CellDone, 0.05, 0.05, 0.05, dashboard.Counts{Total: 1, Done: 1}},
+			{1, 0, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 1, Pending: 1}},
+		},
+	}, {
+		name: "no axes: one cell",
+		axes: []string{"seed"},
+		trials: []*pb.Trial{
+			trial(0, `{"seed":0}`, done, 0.02),
+			trial(1, `{"seed":1}`, running, -1),
+		},
+		xAxis: "", xValues: []string{""}, yValues: []string{""},
+		cells: []cellSummary{{0, 0, dashboard.CellPartial, 0.02, 0.02, 0.02, dashboard.Counts{Total: 2, Done: 1, Running: 1}}},
+	}, {
+		name:  "empty sweep",
+		axes:  []string{"beta", "seed"},
+		xAxis: "beta", xValues: []string{}, yValues: []string{},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &pb.GetSweepResponse{Progress: &pb.SweepProgress{Sweep: "s"}, Axes: tt.axes, Trials: tt.trials}
+			d, err := dashboard.BuildDiagram(resp, 0.1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.XAxis != tt.xAxis || !reflect.DeepEqual(d.XValues, tt.xValues) || !reflect.DeepEqual(d.YValues, tt.yValues) {
+				t.Errorf("x %q %q, rows %q; want x %q %q, rows %q", d.XAxis, d.XValues, d.YValues, tt.xAxis, tt.xValues, tt.yValues)
+			}
+			if got := summarize(d); !reflect.DeepEqual(got, tt.cells) {
+				t.Errorf("cells\n got %+v\nwant %+v", got, tt.cells)
+			}
+			if _, err := json.Marshal(d); err != nil {
+				t.Errorf("encoding: %v", err)
+			}
+		})
+	}
+}
+
+func TestBuildDiagramBadPoint(t *testing.T) {
+	resp := &pb.GetSweepResponse{Axes: []string{"beta", "seed"}, Trials: []*pb.Trial{trial(0, `[1]`, pending, -1)}}
+	if _, err := dashboard.BuildDiagram(resp, 0.1); err == nil {
+		t.Fatal("a point that is not a JSON object was accepted")
+	}
+}
