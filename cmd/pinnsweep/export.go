@@ -23,6 +23,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	db := fs.String("db", "", "read the sweep database `file` directly (no coordinator may hold it)")
 	addr := fs.String("coordinator", "", "ask the coordinator at `host:port`")
+	creds := addClientAuthFlags(fs)
 	format := fs.String("format", coordinator.FormatCSV, "output format: csv or json")
 	out := fs.String("out", "", "write to `file` instead of standard output")
 	fs.Usage = func() {
@@ -51,7 +52,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	}
 	if *addr != "" {
 		// Fetch first, so that a failed call leaves no partial output.
-		client, err := dialCoordinator(*addr)
+		client, err := dialCoordinator(*addr, creds)
 		if err != nil {
 			fmt.Fprintf(stderr, "pinnsweep export: %v\n", oneLine(err))
 			return 1

@@ -27,6 +27,7 @@ func init() {
 func runWork(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("work", flag.ContinueOnError)
 	coord := fs.String("coordinator", "", "coordinator address `host:port` (required)")
+	creds := addClientAuthFlags(fs)
 	slots := fs.Int("slots", 1, "trials run at once, one thread each")
 	id := fs.String("id", "", "worker id (default <hostname>-<pid>)")
 	var sweepNames sweepList
@@ -52,12 +53,18 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pinnsweep work: --slots %d: must be at least 1\n", *slots)
 		return 2
 	}
+	dialOpts, err := creds.dialOptions()
+	if err != nil {
+		fmt.Fprintf(stderr, "pinnsweep work: %v\n", oneLine(err))
+		return 2
+	}
 	log := newRootLogger(stderr, *logLevel, *logJSON)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := worker.Run(ctx, worker.Options{
+	err = worker.Run(ctx, worker.Options{
 		Coordinator: *coord,
+		DialOptions: dialOpts,
 		ID:          *id,
 		Slots:       *slots,
 		Sweeps:      sweepNames,
