@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -72,7 +73,11 @@ func rpcError(addr string, err error) string {
 	}
 	switch st.Code() {
 	case codes.Unavailable:
-		return fmt.Sprintf("coordinator %s unavailable: %s", addr, oneLine(errors.New(st.Message())))
+		msg := fmt.Sprintf("coordinator %s unavailable: %s", addr, oneLine(errors.New(st.Message())))
+		if strings.Contains(msg, "tls:") || strings.Contains(msg, "x509:") || strings.Contains(msg, "server preface") {
+			msg += " (does the coordinator serve TLS? check --ca, --cert, --key and --server-name)"
+		}
+		return msg
 	case codes.DeadlineExceeded:
 		return fmt.Sprintf("coordinator %s did not answer in time", addr)
 	case codes.Unauthenticated, codes.PermissionDenied:

@@ -63,6 +63,12 @@ func cli(args ...string) (code int, stdout, stderr string) {
 // exit code.
 func startServe(t *testing.T, db string) (addr string, stop func() int) {
 	t.Helper()
+	return startServeArgs(t, "--listen", "127.0.0.1:0", "--db", db, "--lease-ttl", "30s", "--log-level", "warn")
+}
+
+// startServeArgs is startServe with the given command line.
+func startServeArgs(t *testing.T, args ...string) (addr string, stop func() int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	old := serveContext
 	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
@@ -70,7 +76,7 @@ func startServe(t *testing.T, db string) (addr string, stop func() int) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- runServe([]string{"--listen", "127.0.0.1:0", "--db", db, "--lease-ttl", "30s", "--log-level", "warn"}, &stdout, &stderr)
+		done <- runServe(args, &stdout, &stderr)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
