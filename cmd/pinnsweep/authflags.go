@@ -17,6 +17,9 @@ type clientAuthFlags struct {
 	tokenFile, ca, cert, key, serverName string
 }
 
+// clientAuthUsage is the usage line of the client credential flags.
+const clientAuthUsage = "         [--token-file FILE] [--ca FILE] [--cert FILE --key FILE] [--server-name NAME]"
+
 // addClientAuthFlags registers the credential flags on fs.
 func addClientAuthFlags(fs *flag.FlagSet) *clientAuthFlags {
 	f := &clientAuthFlags{}

@@ -22,6 +22,7 @@ func runCancel(args []string, stdout, stderr io.Writer) int {
 	creds := addClientAuthFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep cancel SWEEP --coordinator ADDR")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nCancels the sweep's pending trials at once; running trials stop at their next")
 		fmt.Fprintln(fs.Output(), "heartbeat. 'pinnsweep submit --rerun-failed' queues them again.\n\nFlags:")
 		fs.PrintDefaults()

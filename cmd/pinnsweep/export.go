@@ -28,6 +28,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write to `file` instead of standard output")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep export SWEEP (--db FILE | --coordinator ADDR) [--format csv|json] [--out FILE]")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nWrites one row (CSV) or object (JSON) per trial: its key, status, attempts, axis values")
 		fmt.Fprintln(fs.Output(), "and seed, metrics, worker and reason; the JSON also holds each full result.\n\nFlags:")
 		fs.PrintDefaults()

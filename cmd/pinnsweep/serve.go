@@ -53,8 +53,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(fs.Output(), "every call, the worker token only the lease protocol), by client certificate (--client-ca:")
 		fmt.Fprintln(fs.Output(), "mutual TLS, the certificate's OU admin or worker being the role), or both (a caller then")
 		fmt.Fprintln(fs.Output(), "needs both and gets the lesser role); --insecure overrides the refusal. Tokens are read")
-		fmt.Fprintf(fs.Output(), "from files or $%s and $%s, never from arguments. 'pinnsweep certs'\n", auth.EnvAdminToken, auth.EnvWorkerToken)
-		fmt.Fprintln(fs.Output(), "writes development certificates.")
+		fmt.Fprintf(fs.Output(), "from files or $%s and $%s, never from arguments.\n", auth.EnvAdminToken, auth.EnvWorkerToken)
+		fmt.Fprintln(fs.Output(), "'pinnsweep certs' writes development certificates.")
 		fmt.Fprintln(fs.Output(), "\nFlags:")
 		fs.PrintDefaults()
 	}

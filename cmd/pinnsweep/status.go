@@ -30,6 +30,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	watch := fs.Bool("watch", false, "print a row on every change of SWEEP until it has finished")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep status [SWEEP] --coordinator ADDR [--watch]")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nPrints the number of trials of each sweep (or of SWEEP) by status.\n\nFlags:")
 		fs.PrintDefaults()
 	}

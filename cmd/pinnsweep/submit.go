@@ -27,6 +27,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) int {
 	rerun := fs.Bool("rerun-failed", false, "also requeue the sweep's failed, timed-out and cancelled trials")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep submit SPEC --coordinator ADDR [--rerun-failed]")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nSubmits the sweep SPEC (YAML). Resubmitting a sweep with more axis values or seeds")
 		fmt.Fprintln(fs.Output(), "adds only the new trials; any other change is refused.\n\nFlags:")
 		fs.PrintDefaults()

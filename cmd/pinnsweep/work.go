@@ -36,6 +36,7 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep work --coordinator ADDR [--slots N] [--sweep NAME]... [--id ID] [--log-json]")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nLeases trials from a coordinator and trains them until SIGINT or SIGTERM.\n\nFlags:")
 		fs.PrintDefaults()
 	}
