@@ -98,6 +98,11 @@ func OpenBoltStore(path string, opts BoltOptions) (st *BoltStore, err error) {
 	if err := checkFile(path); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
 	}
+	if !opts.ReadOnly {
+		if err := verifyPages(path, timeout); err != nil {
+			return nil, err
+		}
+	}
 	// bbolt panics (or faults, for pages beyond the end of the file) on
 	// some damaged files; turn both into ErrCorrupt, closing the file so
 	// its lock is released.
@@ -155,6 +160,54 @@ func closeAfterFailure(db *bolt.DB, file *os.File) {
 	} else if file != nil {
 		_ = file.Close()
 	}
+}
+
+// verifyPages reads every page reachable from an existing database's
+// root, read-only and in this goroutine, where a damaged page's panic (or
+// fault) is recovered as ErrCorrupt. bbolt's read-write Open rebuilds the
+// freelist (which pinnsweep does not write) by the same walk in a
+// goroutine of its own, where a damaged page would crash the process. A
+// missing or empty file passes.
+func verifyPages(path string, timeout time.Duration) (err error) {
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		return nil // bolt.Open reports what is wrong, or initialises the file
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	var db *bolt.DB
+	var file *os.File
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %s: %v", ErrCorrupt, path, r)
+		}
+		closeAfterFailure(db, file)
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:  timeout,
+		ReadOnly: true,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
+	})
+	if err != nil {
+		return classifyOpenError(path, err)
+	}
+	return db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return walkBucket(b) })
+	})
+}
+
+// walkBucket visits every key of b and of its nested buckets.
+func walkBucket(b *bolt.Bucket) error {
+	return b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			if nested := b.Bucket(k); nested != nil {
+				return walkBucket(nested)
+			}
+		}
+		return nil
+	})
 }
 
 // classifyOpenError maps bolt.Open's errors to the package's sentinels.

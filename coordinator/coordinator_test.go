@@ -3,6 +3,8 @@ package coordinator_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -234,6 +236,21 @@ func TestSpecOptionsValidate(t *testing.T) {
 	}
 }
 
+// bigDatabase writes a database of 160 trials to dir/good.db and returns
+// its bytes.
+func bigDatabase(t *testing.T, dir string) []byte {
+	t.Helper()
+	good := filepath.Join(dir, "good.db")
+	c := open(t, good, nil)
+	mustSubmit(t, c, specYAML("big", []int{1, 2, 3, 4, 5, 6, 7, 8}, 20, 1, 100))
+	c.Close()
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 func TestOpenRejectsBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
@@ -243,15 +260,7 @@ func TestOpenRejectsBadFiles(t *testing.T) {
 		}
 		return p
 	}
-	// A real database to truncate.
-	good := filepath.Join(dir, "good.db")
-	c := open(t, good, nil)
-	mustSubmit(t, c, specYAML("big", []int{1, 2, 3, 4, 5, 6, 7, 8}, 20, 1, 100))
-	c.Close()
-	data, err := os.ReadFile(good)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := bigDatabase(t, dir) // a real database to truncate
 	foreign := filepath.Join(dir, "foreign.db")
 	db, err := bolt.Open(foreign, 0o600, nil)
 	if err != nil {
@@ -276,12 +285,40 @@ func TestOpenRejectsBadFiles(t *testing.T) {
 	}
 	db.Close()
 
+	// A pinnsweep database lacking a bucket, one whose meta names another
+	// application, and one whose data pages (past the two meta pages) are
+	// garbage.
+	edit := func(name string, fn func(tx *bolt.Tx) error) string {
+		p := write(name, data)
+		db, err := bolt.Open(p, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Update(fn); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		return p
+	}
+	noBucket := edit("nobucket.db", func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("results")) })
+	otherApp := edit("otherapp.db", func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("application"), []byte("someone-else"))
+	})
+	garbled := append([]byte(nil), data...)
+	for i := 2 * 4096; i < len(garbled); i++ {
+		garbled[i] = 0xa5
+	}
+
 	tests := []struct {
 		name string
 		path string
 		want error
 	}{
 		{"text file", write("text.db", []byte(strings.Repeat("this is not a database\n", 400))), coordinator.ErrCorrupt},
+		{"zeros", write("zeros.db", make([]byte, 64<<10)), coordinator.ErrCorrupt},
+		{"missing bucket", noBucket, coordinator.ErrCorrupt},
+		{"other application", otherApp, coordinator.ErrForeignDatabase},
+		{"garbage pages", write("garbled.db", garbled), coordinator.ErrCorrupt},
 		{"short garbage", write("short.db", []byte("xx")), coordinator.ErrCorrupt},
 		{"truncated", write("truncated.db", data[:len(data)/2]), coordinator.ErrCorrupt},
 		{"header only", write("header.db", data[:4096]), coordinator.ErrCorrupt},
@@ -298,7 +335,45 @@ func TestOpenRejectsBadFiles(t *testing.T) {
 			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.path) {
 				t.Fatalf("Open = %v, want %v naming the file", err, tt.want)
 			}
+			// Reading it (pinnsweep export --db) fails the same way.
+			err = coordinator.ExportDatabase(context.Background(), tt.path, "big", coordinator.FormatCSV, io.Discard)
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("ExportDatabase = %v, want %v naming the file", err, tt.want)
+			}
 		})
+	}
+}
+
+// TestOpenSurvivesAnyDamagedPage garbles each data page of a real
+// database in turn: Open either fails with ErrCorrupt or succeeds (a free
+// page), and never panics.
+func TestOpenSurvivesAnyDamagedPage(t *testing.T) {
+	dir := t.TempDir()
+	data := bigDatabase(t, dir)
+	const pageSize = 4096
+	failed := 0
+	for page := 2; page*pageSize < len(data); page++ {
+		damaged := append([]byte(nil), data...)
+		for i := page * pageSize; i < (page+1)*pageSize; i++ {
+			damaged[i] = byte(i*7 + page)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("page%d.db", page))
+		if err := os.WriteFile(p, damaged, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := coordinator.Open(coordinator.Options{Path: p})
+		if err != nil {
+			if !errors.Is(err, coordinator.ErrCorrupt) {
+				t.Errorf("page %d: %v, want ErrCorrupt", page, err)
+			}
+			failed++
+			continue
+		}
+		c.Close()
+	}
+	t.Logf("%d of %d damaged pages were noticed", failed, len(data)/pageSize-2)
+	if failed == 0 {
+		t.Error("no damaged page was noticed")
 	}
 }
 

@@ -167,9 +167,23 @@
 //
 // Results live apart from trial state so that the scheduler's in-memory
 // state stays small. Opening a file validates it: a locked file gives
-// ErrLocked, a truncated or non-bbolt file ErrCorrupt, a bbolt file
-// without pinnsweep's meta bucket ErrForeignDatabase, and another schema
-// version ErrSchemaVersion.
+// ErrLocked, a truncated or non-bbolt file, or one with a damaged page
+// (every page reachable from the root is read once, read-only, before the
+// read-write open, whose freelist scan would otherwise crash the process
+// on it), ErrCorrupt, a bbolt file without pinnsweep's meta bucket
+// ErrForeignDatabase, and another schema version ErrSchemaVersion.
+//
+// # Request validation
+//
+// The gRPC handlers check every request before the engine sees it —
+// lengths of names, ids, reasons, spec sources and results, ranges of
+// slots, wait_ms and evals, finite losses, known completion statuses,
+// required fields, no control characters in names and ids — and answer
+// InvalidArgument with a message naming the field and the offending
+// value or length. The limits are constants in service.go; MaxRecvMsgSize
+// bounds a whole request (ResourceExhausted). Authentication is not the
+// coordinator's concern: Serve takes the credentials and interceptors of
+// internal/auth as extra grpc.ServerOptions.
 //
 // # Submissions and growth
 //

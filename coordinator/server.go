@@ -43,7 +43,12 @@ var keepalivePolicy = keepalive.EnforcementPolicy{MinTime: 5 * time.Second, Perm
 // Options.ShutdownTimeout the remaining ones are cut. Serve closes lis. It
 // returns nil after a shutdown and the listener's error if serving fails.
 // Close the coordinator after Serve returns.
-func (c *Coordinator) Serve(ctx context.Context, lis net.Listener) error {
+//
+// opts are added to the server's own options (message size limits,
+// keepalive policy, and interceptors that log calls and turn a handler's
+// panic into Internal): transport credentials, and interceptors such as
+// authentication's, which run inside the server's own.
+func (c *Coordinator) Serve(ctx context.Context, lis net.Listener, opts ...grpc.ServerOption) error {
 	c.mu.Lock()
 	switch {
 	case c.closed:
@@ -65,13 +70,13 @@ func (c *Coordinator) Serve(ctx context.Context, lis net.Listener) error {
 
 	stop := make(chan struct{})
 	b := base{c: c, log: c.rpcLog, stop: stop}
-	srv := grpc.NewServer(
+	srv := grpc.NewServer(append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
 		grpc.KeepaliveEnforcementPolicy(keepalivePolicy),
 		grpc.ChainUnaryInterceptor(unaryInterceptor(c.rpcLog)),
 		grpc.ChainStreamInterceptor(streamInterceptor(c.rpcLog)),
-	)
+	}, opts...)...)
 	pb.RegisterSweepServiceServer(srv, &sweepService{base: b})
 	pb.RegisterWorkerServiceServer(srv, &workerService{base: b})
 	hs := health.NewServer()

@@ -16,16 +16,30 @@ import (
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
-// Request limits enforced by the gRPC handlers (InvalidArgument beyond
-// them). The server's receive limit is MaxRecvMsgSize.
+// Request limits enforced by the gRPC handlers, which answer
+// InvalidArgument, naming the field, beyond them. The server's receive
+// limit, MaxRecvMsgSize, bounds a whole request (ResourceExhausted beyond
+// it).
 const (
+	// maxWorkerIDLen bounds worker_id (bytes).
 	maxWorkerIDLen = 256
-	maxLeaseIDLen  = 512
-	maxSweepLen    = 256
+	// maxLeaseIDLen bounds lease_id (bytes).
+	maxLeaseIDLen = 512
+	// maxSweepLen bounds a sweep name (bytes).
+	maxSweepLen = 256
+	// maxFilenameLen bounds spec.filename (bytes).
 	maxFilenameLen = 1024
-	maxReasonLen   = 16 << 10
-	maxSlots       = 1 << 16
+	// maxReasonLen bounds Complete's reason (bytes).
+	maxReasonLen = 16 << 10
+	// maxSlots bounds LeaseRequest.slots (0 counts as 1).
+	maxSlots = 1 << 16
+	// maxSweepFilter bounds the number of names in LeaseRequest.sweeps.
 	maxSweepFilter = 1024
+	// maxWaitMs bounds LeaseRequest.wait_ms (one day); the server caps
+	// the wait it grants much lower (Options.MaxLeaseWait).
+	maxWaitMs = 24 * 60 * 60 * 1000
+	// maxShownLen bounds how much of an offending value a message quotes.
+	maxShownLen = 64
 	// MaxSpecSize is the largest spec source SubmitSweep accepts.
 	MaxSpecSize = 1 << 20
 	// MaxResultSize is the largest result_json Complete accepts.
@@ -102,9 +116,17 @@ func checkString(field, s string, maxLen int, required bool) error {
 		return invalid("%s is %d bytes long; the limit is %d", field, len(s), maxLen)
 	}
 	if strings.IndexFunc(s, unicode.IsControl) >= 0 {
-		return invalid("%s contains control characters", field)
+		return invalid("%s %s contains control characters", field, shown(s))
 	}
 	return nil
+}
+
+// shown quotes s for a message, cut to maxShownLen bytes.
+func shown(s string) string {
+	if len(s) <= maxShownLen {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%q...", strings.ToValidUTF8(s[:maxShownLen], ""))
 }
 
 // sweepService implements pb.SweepServiceServer over the Coordinator.
@@ -149,43 +171,20 @@ func (s *sweepService) GetSweep(ctx context.Context, req *pb.GetSweepRequest) (*
 	if err := checkString("sweep", req.GetSweep(), maxSweepLen, true); err != nil {
 		return nil, err
 	}
-	rec, err := s.c.Sweep(ctx, req.GetSweep())
+	resp, err := s.c.SweepDetail(ctx, req.GetSweep(), req.GetIncludeTrials())
 	if err != nil {
 		return nil, s.toStatus("GetSweep", err)
-	}
-	prog, err := s.c.Progress(ctx, req.GetSweep())
-	if err != nil {
-		return nil, s.toStatus("GetSweep", err)
-	}
-	resp := &pb.GetSweepResponse{
-		Progress:   ProgressToProto(prog),
-		SpecSource: rec.Source,
-		Axes:       rec.Axes,
-	}
-	if req.GetIncludeTrials() {
-		trials, err := s.c.Trials(ctx, req.GetSweep())
-		if err != nil {
-			return nil, s.toStatus("GetSweep", err)
-		}
-		resp.Trials = make([]*pb.Trial, len(trials))
-		for i := range trials {
-			resp.Trials[i] = TrialToProto(&trials[i])
-		}
 	}
 	return resp, nil
 }
 
 // ListSweeps implements pb.SweepServiceServer.
 func (s *sweepService) ListSweeps(ctx context.Context, _ *pb.ListSweepsRequest) (*pb.ListSweepsResponse, error) {
-	list, err := s.c.Sweeps(ctx)
+	list, err := s.c.SweepList(ctx)
 	if err != nil {
 		return nil, s.toStatus("ListSweeps", err)
 	}
-	resp := &pb.ListSweepsResponse{Sweeps: make([]*pb.SweepProgress, len(list))}
-	for i, p := range list {
-		resp.Sweeps[i] = ProgressToProto(p)
-	}
-	return resp, nil
+	return &pb.ListSweepsResponse{Sweeps: list}, nil
 }
 
 // WatchSweep implements pb.SweepServiceServer: it sends the progress now
@@ -255,7 +254,7 @@ const leaseDeadlineMargin = 250 * time.Millisecond
 func checkLeaseRequest(ctx context.Context, prefix string, req *pb.LeaseRequest, worker string) (string, time.Duration, error) {
 	if id := req.GetWorkerId(); id != "" {
 		if worker != "" && id != worker {
-			return "", 0, invalid("%sworker_id %q differs from worker_id %q", prefix, id, worker)
+			return "", 0, invalid("%sworker_id %s differs from worker_id %s", prefix, shown(id), shown(worker))
 		}
 		worker = id
 	}
@@ -265,8 +264,8 @@ func checkLeaseRequest(ctx context.Context, prefix string, req *pb.LeaseRequest,
 	if req.GetSlots() < 0 || req.GetSlots() > maxSlots {
 		return "", 0, invalid("%sslots must be between 0 and %d, got %d", prefix, maxSlots, req.GetSlots())
 	}
-	if req.GetWaitMs() < 0 {
-		return "", 0, invalid("%swait_ms must not be negative, got %d", prefix, req.GetWaitMs())
+	if req.GetWaitMs() < 0 || req.GetWaitMs() > maxWaitMs {
+		return "", 0, invalid("%swait_ms must be between 0 and %d, got %d", prefix, maxWaitMs, req.GetWaitMs())
 	}
 	if n := len(req.GetSweeps()); n > maxSweepFilter {
 		return "", 0, invalid("%ssweeps has %d names; the limit is %d", prefix, n, maxSweepFilter)
@@ -276,7 +275,7 @@ func checkLeaseRequest(ctx context.Context, prefix string, req *pb.LeaseRequest,
 			return "", 0, err
 		}
 	}
-	wait := time.Duration(min(req.GetWaitMs(), math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
+	wait := time.Duration(req.GetWaitMs()) * time.Millisecond
 	if dl, ok := ctx.Deadline(); ok {
 		wait = min(wait, time.Until(dl)-leaseDeadlineMargin)
 	}

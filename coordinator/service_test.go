@@ -85,6 +85,20 @@ func (s *server) stop(t *testing.T) {
 	}
 }
 
+// leaseOne submits a sweep of one trial and leases it as worker "w".
+func (s *server) leaseOne(t *testing.T, sweep string) (leaseID string, token uint64) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.sweeps.SubmitSweep(ctx, &pb.SubmitSweepRequest{Spec: &pb.Spec{Source: specYAML(sweep, []int{1}, 1, 0, 100)}}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.worker.Lease(ctx, &pb.LeaseRequest{WorkerId: "w", WaitMs: 100})
+	if err != nil || l.GetTrial() == nil {
+		t.Fatalf("Lease = %v, %v", l, err)
+	}
+	return l.GetLeaseId(), l.GetToken()
+}
+
 func wantCode(t *testing.T, err error, code codes.Code) {
 	t.Helper()
 	if status.Code(err) != code {
@@ -163,14 +177,7 @@ func TestGRPCStaleLease(t *testing.T) {
 func TestGRPCInvalidArguments(t *testing.T) {
 	s := startServer(t, nil)
 	ctx := context.Background()
-	if _, err := s.sweeps.SubmitSweep(ctx, &pb.SubmitSweepRequest{Spec: &pb.Spec{Source: specYAML("inv", []int{1}, 1, 0, 100)}}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := s.worker.Lease(ctx, &pb.LeaseRequest{WorkerId: "w", WaitMs: 100})
-	if err != nil || l.GetTrial() == nil {
-		t.Fatalf("Lease = %v, %v", l, err)
-	}
-	id, tok := l.GetLeaseId(), l.GetToken()
+	id, tok := s.leaseOne(t, "inv")
 	tests := []struct {
 		name string
 		call func() error

@@ -19,8 +19,10 @@ func init() {
 func runCancel(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cancel", flag.ContinueOnError)
 	addr := fs.String("coordinator", "", "coordinator address `host:port` (required)")
+	creds := addClientAuthFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep cancel SWEEP --coordinator ADDR")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nCancels the sweep's pending trials at once; running trials stop at their next")
 		fmt.Fprintln(fs.Output(), "heartbeat. 'pinnsweep submit --rerun-failed' queues them again.\n\nFlags:")
 		fs.PrintDefaults()
@@ -33,7 +35,7 @@ func runCancel(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pinnsweep cancel: --coordinator is required")
 		return 2
 	}
-	client, err := dialCoordinator(*addr)
+	client, err := dialCoordinator(*addr, creds)
 	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep cancel: %v\n", oneLine(err))
 		return 1

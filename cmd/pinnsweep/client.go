@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
@@ -29,14 +29,18 @@ type coordinatorClient struct {
 }
 
 // dialCoordinator returns a client for the coordinator at addr
-// (host:port or any gRPC target). Like grpc.NewClient it does not connect
-// until the first call. Its receive limit matches the server's send limit,
-// so whole sweeps can be fetched.
-func dialCoordinator(addr string) (*coordinatorClient, error) {
-	conn, err := grpc.NewClient(addr,
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
+// (host:port or any gRPC target), presenting the credentials of creds.
+// Like grpc.NewClient it does not connect until the first call. Its
+// receive limit matches the server's send limit, so whole sweeps can be
+// fetched.
+func dialCoordinator(addr string, creds *clientAuthFlags) (*coordinatorClient, error) {
+	opts, err := creds.dialOptions()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(addr, append(opts,
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(coordinator.MaxSendMsgSize)),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator address %q: %w", addr, err)
 	}
@@ -69,9 +73,15 @@ func rpcError(addr string, err error) string {
 	}
 	switch st.Code() {
 	case codes.Unavailable:
-		return fmt.Sprintf("coordinator %s unavailable: %s", addr, oneLine(errors.New(st.Message())))
+		msg := fmt.Sprintf("coordinator %s unavailable: %s", addr, oneLine(errors.New(st.Message())))
+		if strings.Contains(msg, "tls:") || strings.Contains(msg, "x509:") || strings.Contains(msg, "server preface") {
+			msg += " (does the coordinator serve TLS? check --ca, --cert, --key and --server-name)"
+		}
+		return msg
 	case codes.DeadlineExceeded:
 		return fmt.Sprintf("coordinator %s did not answer in time", addr)
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return fmt.Sprintf("coordinator %s refused the call: %s", addr, oneLine(errors.New(st.Message())))
 	case codes.NotFound, codes.InvalidArgument, codes.FailedPrecondition:
 		return oneLine(errors.New(st.Message()))
 	}

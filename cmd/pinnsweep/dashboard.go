@@ -12,7 +12,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/dashboard"
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
 // httpFlagUsage documents --http for serve and run.
@@ -38,36 +40,38 @@ func dashboardListenAddr(addr string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-// dialAddr returns an address that reaches the listener at addr from this
-// machine: an unspecified host (0.0.0.0, ::) becomes the loopback.
-func dialAddr(addr net.Addr) string {
-	tcp, ok := addr.(*net.TCPAddr)
-	if !ok || !tcp.IP.IsUnspecified() {
-		return addr.String()
+// localSource reads the dashboard's data from the coordinator running in
+// this process, without a network round trip or the API's credentials:
+// the dashboard is part of the coordinator's process and read-only.
+type localSource struct{ c *coordinator.Coordinator }
+
+func (s localSource) ListSweeps(ctx context.Context) ([]*pb.SweepProgress, error) {
+	return s.c.SweepList(ctx)
+}
+
+func (s localSource) GetSweep(ctx context.Context, name string) (*pb.GetSweepResponse, error) {
+	resp, err := s.c.SweepDetail(ctx, name, true)
+	if errors.Is(err, coordinator.ErrNotFound) {
+		return nil, fmt.Errorf("sweep %q: %w", name, dashboard.ErrNotFound)
 	}
-	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+	return resp, err
 }
 
 // startDashboard serves the dashboard on httpAddr (see dashboardListenAddr),
 // reading sweeps over gRPC from the coordinator listening at coord, and
 // prints its URL to stdout. stop shuts it down: it waits up to
 // dashboardShutdown for requests in flight, then closes the connections.
-func startDashboard(httpAddr string, coord net.Addr, stdout io.Writer, log hclog.Logger) (stop func(), err error) {
+func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Writer, log hclog.Logger) (stop func(), err error) {
 	addr, err := dashboardListenAddr(httpAddr)
-	if err != nil {
-		return nil, err
-	}
-	client, err := dialCoordinator(dialAddr(coord))
 	if err != nil {
 		return nil, err
 	}
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
-		client.Close()
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           dashboard.New(dashboard.GRPCSource{Client: client.sweeps}, dashboard.Options{Logger: log}),
+		Handler:           dashboard.New(localSource{c}, dashboard.Options{Logger: log}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)
@@ -83,6 +87,5 @@ func startDashboard(httpAddr string, coord net.Addr, stdout io.Writer, log hclog
 		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("dashboard stopped", "error", err)
 		}
-		client.Close()
 	}, nil
 }

@@ -44,11 +44,15 @@ func dashboardURL(out string) string {
 	return m[1]
 }
 
-// TestServeDashboard runs `pinnsweep serve --http`: the dashboard lists a
-// submitted sweep through the coordinator's gRPC API, and stops with the
-// command.
+// TestServeDashboard runs `pinnsweep serve --http` with token
+// authentication: the dashboard (which reads the coordinator in process,
+// needing no credentials) lists a sweep submitted with the admin token, and
+// stops with the command.
 func TestServeDashboard(t *testing.T) {
-	addr, stdout, stop := startServeArgs(t, filepath.Join(t.TempDir(), "sweeps.db"), "--http", "127.0.0.1:0")
+	dir := t.TempDir()
+	token := writeToken(t, dir, "admin.token", "dashboard-admin-token")
+	addr, stdout, stop := startServeCmd(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "sweeps.db"), "--lease-ttl", "30s", "--log-level", "warn",
+		"--admin-token-file", token, "--http", "127.0.0.1:0")
 	// serve prints the dashboard's URL right after its gRPC address.
 	url := ""
 	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -57,7 +61,7 @@ func TestServeDashboard(t *testing.T) {
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("serve --http printed %q, want the dashboard's URL on the loopback", stdout.String())
 	}
-	client, err := dialCoordinator(addr)
+	client, err := dialCoordinator(addr, &clientAuthFlags{tokenFile: token})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,10 +23,12 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	db := fs.String("db", "", "read the sweep database `file` directly (no coordinator may hold it)")
 	addr := fs.String("coordinator", "", "ask the coordinator at `host:port`")
+	creds := addClientAuthFlags(fs)
 	format := fs.String("format", coordinator.FormatCSV, "output format: csv or json")
 	out := fs.String("out", "", "write to `file` instead of standard output")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep export SWEEP (--db FILE | --coordinator ADDR) [--format csv|json] [--out FILE]")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nWrites one row (CSV) or object (JSON) per trial: its key, status, attempts, axis values")
 		fmt.Fprintln(fs.Output(), "and seed, metrics, worker and reason; the JSON also holds each full result.\n\nFlags:")
 		fs.PrintDefaults()
@@ -51,7 +53,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	}
 	if *addr != "" {
 		// Fetch first, so that a failed call leaves no partial output.
-		client, err := dialCoordinator(*addr)
+		client, err := dialCoordinator(*addr, creds)
 		if err != nil {
 			fmt.Fprintf(stderr, "pinnsweep export: %v\n", oneLine(err))
 			return 1

@@ -12,7 +12,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/internal/auth"
 )
 
 func init() {
@@ -40,10 +43,19 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
 	httpAddr := fs.String("http", "", httpFlagUsage)
+	authFlags := addServerAuthFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--http ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
+		fmt.Fprintln(fs.Output(), "         [--admin-token-file FILE] [--worker-token-file FILE] [--tls-cert FILE --tls-key FILE] [--client-ca FILE] [--insecure]")
 		fmt.Fprintln(fs.Output(), "\nServes sweeps to workers (pinnsweep work) until SIGINT or SIGTERM. Restarting it on the")
-		fmt.Fprintln(fs.Output(), "same database resumes every sweep. The API is unauthenticated: listen on a trusted network.")
+		fmt.Fprintln(fs.Output(), "same database resumes every sweep.")
+		fmt.Fprintln(fs.Output(), "\nWithout credentials the API is open to anyone who can connect, so serve refuses a")
+		fmt.Fprintln(fs.Output(), "non-loopback address unless it authenticates callers: by token (the admin token allows")
+		fmt.Fprintln(fs.Output(), "every call, the worker token only the lease protocol), by client certificate (--client-ca:")
+		fmt.Fprintln(fs.Output(), "mutual TLS, the certificate's OU admin or worker being the role), or both (a caller then")
+		fmt.Fprintln(fs.Output(), "needs both and gets the lesser role); --insecure overrides the refusal. Tokens are read")
+		fmt.Fprintf(fs.Output(), "from files or $%s and $%s, never from arguments.\n", auth.EnvAdminToken, auth.EnvWorkerToken)
+		fmt.Fprintln(fs.Output(), "'pinnsweep certs' writes development certificates.")
 		fmt.Fprintln(fs.Output(), "\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -68,6 +80,26 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	log := newRootLogger(stderr, *logLevel, *logJSON)
+	authCfg, err := authFlags.config(log.Named("auth"))
+	if err != nil {
+		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
+		return 2
+	}
+	serverOpts, err := authCfg.ServerOptions()
+	if err != nil {
+		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
+		return 2
+	}
+	lis, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
+		return 1
+	}
+	if err := checkExposure(lis.Addr(), authCfg, authFlags.insecure); err != nil {
+		lis.Close()
+		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", err)
+		return 2
+	}
 
 	c, err := coordinator.Open(coordinator.Options{
 		Path:        *db,
@@ -76,6 +108,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		SpecOptions: specOptions(),
 	})
 	if err != nil {
+		lis.Close()
 		if errors.Is(err, coordinator.ErrLocked) {
 			fmt.Fprintf(stderr, "pinnsweep serve: database %s is locked by a running coordinator\n", *db)
 		} else {
@@ -83,16 +116,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	lis, err := net.Listen("tcp", *listen)
-	if err != nil {
-		c.Close()
-		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
-		return 1
-	}
+	logServerAuth(log, authCfg, authFlags.insecure)
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	stopDashboard := func() {}
 	if *httpAddr != "" {
-		if stopDashboard, err = startDashboard(*httpAddr, lis.Addr(), stdout, log); err != nil {
+		if stopDashboard, err = startDashboard(*httpAddr, c, stdout, log); err != nil {
 			lis.Close()
 			c.Close()
 			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
@@ -106,7 +134,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 		stop() // a second signal kills at once
 	}()
-	serr := c.Serve(ctx, lis)
+	serr := c.Serve(ctx, lis, serverOpts...)
 	stopDashboard()
 	cerr := c.Close()
 	switch {
@@ -118,4 +146,18 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// logServerAuth logs how callers are authenticated, and warns where that
+// is weak.
+func logServerAuth(log hclog.Logger, cfg auth.ServerConfig, insecure bool) {
+	tls, mtls := cfg.CertFile != "", cfg.ClientCAFile != ""
+	log.Info("authentication", "admin_token", cfg.AdminToken != "", "worker_token", cfg.WorkerToken != "",
+		"tls", tls, "mtls", mtls)
+	switch {
+	case !cfg.Authenticates() && insecure:
+		log.Warn("serving without authentication (--insecure): anyone who can connect may submit and cancel sweeps")
+	case (cfg.AdminToken != "" || cfg.WorkerToken != "") && !tls:
+		log.Warn("tokens travel in plaintext without TLS: use --tls-cert and --tls-key on untrusted networks")
+	}
 }

@@ -63,13 +63,18 @@ func cli(args ...string) (code int, stdout, stderr string) {
 // exit code.
 func startServe(t *testing.T, db string) (addr string, stop func() int) {
 	t.Helper()
-	addr, _, stop = startServeArgs(t, db)
+	return startServeArgs(t, "--listen", "127.0.0.1:0", "--db", db, "--lease-ttl", "30s", "--log-level", "warn")
+}
+
+// startServeArgs is startServe with the given command line.
+func startServeArgs(t *testing.T, args ...string) (addr string, stop func() int) {
+	t.Helper()
+	addr, _, stop = startServeCmd(t, args...)
 	return addr, stop
 }
 
-// startServeArgs is startServe with extra flags; it also returns serve's
-// stdout.
-func startServeArgs(t *testing.T, db string, extra ...string) (addr string, stdout *syncBuffer, stop func() int) {
+// startServeCmd is startServeArgs that also returns serve's stdout.
+func startServeCmd(t *testing.T, args ...string) (addr string, stdout *syncBuffer, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	old := serveContext
@@ -78,7 +83,6 @@ func startServeArgs(t *testing.T, db string, extra ...string) (addr string, stdo
 	stdout = &syncBuffer{}
 	var stderr syncBuffer
 	done := make(chan int, 1)
-	args := append([]string{"--listen", "127.0.0.1:0", "--db", db, "--lease-ttl", "30s", "--log-level", "warn"}, extra...)
 	go func() {
 		done <- runServe(args, stdout, &stderr)
 	}()

@@ -26,9 +26,11 @@ const statusHeader = "SWEEP\tTOTAL\tPENDING\tRUNNING\tDONE\tFAILED\tTIMEOUT\tDIV
 func runStatus(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	addr := fs.String("coordinator", "", "coordinator address `host:port` (required)")
+	creds := addClientAuthFlags(fs)
 	watch := fs.Bool("watch", false, "print a row on every change of SWEEP until it has finished")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep status [SWEEP] --coordinator ADDR [--watch]")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nPrints the number of trials of each sweep (or of SWEEP) by status.\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -47,7 +49,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pinnsweep status: --watch needs a SWEEP")
 		return 2
 	}
-	client, err := dialCoordinator(*addr)
+	client, err := dialCoordinator(*addr, creds)
 	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep status: %v\n", oneLine(err))
 		return 1

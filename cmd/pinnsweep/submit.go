@@ -23,9 +23,11 @@ func init() {
 func runSubmit(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("submit", flag.ContinueOnError)
 	addr := fs.String("coordinator", "", "coordinator address `host:port` (required)")
+	creds := addClientAuthFlags(fs)
 	rerun := fs.Bool("rerun-failed", false, "also requeue the sweep's failed, timed-out and cancelled trials")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep submit SPEC --coordinator ADDR [--rerun-failed]")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nSubmits the sweep SPEC (YAML). Resubmitting a sweep with more axis values or seeds")
 		fmt.Fprintln(fs.Output(), "adds only the new trials; any other change is refused.\n\nFlags:")
 		fs.PrintDefaults()
@@ -43,7 +45,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pinnsweep submit: %v\n", oneLine(err))
 		return 1
 	}
-	client, err := dialCoordinator(*addr)
+	client, err := dialCoordinator(*addr, creds)
 	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep submit: %v\n", oneLine(err))
 		return 1

@@ -27,6 +27,7 @@ func init() {
 func runWork(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("work", flag.ContinueOnError)
 	coord := fs.String("coordinator", "", "coordinator address `host:port` (required)")
+	creds := addClientAuthFlags(fs)
 	slots := fs.Int("slots", 1, "trials run at once, one thread each")
 	id := fs.String("id", "", "worker id (default <hostname>-<pid>)")
 	var sweepNames sweepList
@@ -35,6 +36,7 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep work --coordinator ADDR [--slots N] [--sweep NAME]... [--id ID] [--log-json]")
+		fmt.Fprintln(fs.Output(), clientAuthUsage)
 		fmt.Fprintln(fs.Output(), "\nLeases trials from a coordinator and trains them until SIGINT or SIGTERM.\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -52,12 +54,18 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pinnsweep work: --slots %d: must be at least 1\n", *slots)
 		return 2
 	}
+	dialOpts, err := creds.dialOptions()
+	if err != nil {
+		fmt.Fprintf(stderr, "pinnsweep work: %v\n", oneLine(err))
+		return 2
+	}
 	log := newRootLogger(stderr, *logLevel, *logJSON)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := worker.Run(ctx, worker.Options{
+	err = worker.Run(ctx, worker.Options{
 		Coordinator: *coord,
+		DialOptions: dialOpts,
 		ID:          *id,
 		Slots:       *slots,
 		Sweeps:      sweepNames,

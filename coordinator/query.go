@@ -1,0 +1,52 @@
+package coordinator
+
+import (
+	"context"
+
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+)
+
+// SweepList returns every sweep's progress as the API's ListSweeps
+// reports it. In-process readers (the dashboard of `pinnsweep serve`) use
+// it directly; the gRPC handler is a thin wrapper.
+func (c *Coordinator) SweepList(ctx context.Context) ([]*pb.SweepProgress, error) {
+	list, err := c.Sweeps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*pb.SweepProgress, len(list))
+	for i, p := range list {
+		out[i] = ProgressToProto(p)
+	}
+	return out, nil
+}
+
+// SweepDetail returns the sweep as the API's GetSweep reports it: its
+// progress, spec source and axes, and with includeTrials every trial with
+// its result. An unknown sweep gives ErrNotFound.
+func (c *Coordinator) SweepDetail(ctx context.Context, sweep string, includeTrials bool) (*pb.GetSweepResponse, error) {
+	rec, err := c.Sweep(ctx, sweep)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := c.Progress(ctx, sweep)
+	if err != nil {
+		return nil, err
+	}
+	resp := &pb.GetSweepResponse{
+		Progress:   ProgressToProto(prog),
+		SpecSource: rec.Source,
+		Axes:       rec.Axes,
+	}
+	if includeTrials {
+		trials, err := c.Trials(ctx, sweep)
+		if err != nil {
+			return nil, err
+		}
+		resp.Trials = make([]*pb.Trial, len(trials))
+		for i := range trials {
+			resp.Trials[i] = TrialToProto(&trials[i])
+		}
+	}
+	return resp, nil
+}

@@ -1,0 +1,39 @@
+// Package auth authenticates and authorises calls to a pinnsweep
+// coordinator. It is shared by the coordinator side (cmd/pinnsweep serve)
+// and the client side (work, submit, status, cancel, export); the
+// coordinator's engine and gRPC service know nothing of it: its
+// interceptors and credentials are added at the edge, as grpc options.
+//
+// # Roles
+//
+// A caller has one of two roles. RoleWorker may call the lease protocol
+// (pinnsweep.v1.WorkerService: Lease, Heartbeat, Complete, Release) and
+// grpc.health.v1; RoleAdmin may call everything (SweepService: submit,
+// cancel, status, export; reflection). Policy maps a method to the role it
+// needs; a method it does not know needs RoleAdmin.
+//
+// # Credentials
+//
+// A shared token travels in the "authorization" metadata as
+// "Bearer TOKEN". The server holds an admin token, a worker token, or both,
+// and compares their SHA-256 digests with the presented token's in constant
+// time (so neither a token's bytes nor its length leak through timing).
+// Tokens are read from a file (its trailing newline trimmed) or an
+// environment variable, never from a command-line argument, and never
+// appear in logs or error messages.
+//
+// With mutual TLS the server verifies every client certificate against a
+// CA, and the certificate's Organizational Unit ("admin" or "worker")
+// gives the role. When both tokens and mTLS are configured a caller needs
+// both, and gets the lesser of the two roles.
+//
+// Refusals are gRPC statuses naming the method: Unauthenticated for a
+// missing or wrong credential, PermissionDenied for a role that does not
+// allow the method.
+//
+// # Development certificates
+//
+// WriteDevCerts writes a CA, a server certificate and one client
+// certificate per role (`pinnsweep certs`), for tests and trials; a
+// deployment should use its own PKI.
+package auth

@@ -1,0 +1,245 @@
+package auth
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+)
+
+// ServerConfig configures the coordinator side. The zero value
+// authenticates nothing.
+type ServerConfig struct {
+	// AdminToken, if set, grants RoleAdmin to callers presenting it.
+	AdminToken string
+	// WorkerToken, if set, grants RoleWorker to callers presenting it. It
+	// requires AdminToken (otherwise no token could administer) and must
+	// differ from it.
+	WorkerToken string
+
+	// CertFile and KeyFile, if set, are the server's certificate chain and
+	// private key (PEM): the server speaks TLS.
+	CertFile, KeyFile string
+	// ClientCAFile, if set, is a PEM bundle of the CAs that sign client
+	// certificates: every client must present one (mutual TLS), and its
+	// Organizational Unit gives the caller's role. It requires CertFile.
+	ClientCAFile string
+
+	// Logger, if set, receives a warning for every refused call (method,
+	// peer address, reason; never a token).
+	Logger hclog.Logger
+}
+
+// Authenticates reports whether c authenticates callers (tokens or
+// client certificates); TLS alone does not.
+func (c ServerConfig) Authenticates() bool {
+	return c.AdminToken != "" || c.WorkerToken != "" || c.ClientCAFile != ""
+}
+
+// ServerOptions checks c, loads its certificates and returns the gRPC
+// server options that enforce it: transport credentials (TLS, mTLS) and a
+// unary and a stream interceptor that authorise every call by Policy. The
+// zero ServerConfig gives none.
+func (c ServerConfig) ServerOptions() ([]grpc.ServerOption, error) {
+	switch {
+	case c.WorkerToken != "" && c.AdminToken == "":
+		return nil, fmt.Errorf("%w: a worker token needs an admin token too (nobody could submit sweeps)", ErrConfig)
+	case c.WorkerToken != "" && c.WorkerToken == c.AdminToken:
+		return nil, fmt.Errorf("%w: the admin and worker tokens are equal", ErrConfig)
+	case (c.CertFile == "") != (c.KeyFile == ""):
+		return nil, fmt.Errorf("%w: a TLS certificate and its key go together", ErrConfig)
+	case c.ClientCAFile != "" && c.CertFile == "":
+		return nil, fmt.Errorf("%w: client certificates (mTLS) need a server certificate and key", ErrConfig)
+	}
+	for _, tok := range []string{c.AdminToken, c.WorkerToken} {
+		if tok != "" {
+			if err := checkToken(tok); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var opts []grpc.ServerOption
+	if c.CertFile != "" {
+		cfg, err := ServerTLS(c.CertFile, c.KeyFile, c.ClientCAFile)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg)))
+	}
+	if !c.Authenticates() {
+		return opts, nil
+	}
+	a := &authorizer{mtls: c.ClientCAFile != "", log: c.Logger}
+	if a.log == nil {
+		a.log = hclog.NewNullLogger()
+	}
+	if c.AdminToken != "" {
+		a.tokens = append(a.tokens, tokenRole{digestOf(c.AdminToken), RoleAdmin})
+	}
+	if c.WorkerToken != "" {
+		a.tokens = append(a.tokens, tokenRole{digestOf(c.WorkerToken), RoleWorker})
+	}
+	return append(opts,
+		grpc.ChainUnaryInterceptor(a.unary),
+		grpc.ChainStreamInterceptor(a.stream),
+	), nil
+}
+
+// ServerTLS returns a TLS configuration serving the certificate in
+// certFile and key in keyFile; with clientCAFile it requires client
+// certificates signed by one of the CAs in that file.
+func ServerTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate %s and key %s: %w", certFile, keyFile, err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCAFile != "" {
+		pool, err := loadPool(clientCAFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.ClientCAs = pool
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
+// loadPool reads a PEM bundle of CA certificates.
+func loadPool(file string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("CA file %s: no PEM certificate in it", file)
+	}
+	return pool, nil
+}
+
+// tokenRole is one accepted token (its digest) and the role it grants.
+type tokenRole struct {
+	digest digest
+	role   Role
+}
+
+// authorizer is the server-side interceptor.
+type authorizer struct {
+	tokens []tokenRole // empty: tokens are not used
+	mtls   bool
+	log    hclog.Logger
+}
+
+func (a *authorizer) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if err := a.authorize(ctx, info.FullMethod); err != nil {
+		return nil, err
+	}
+	return handler(ctx, req)
+}
+
+func (a *authorizer) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if err := a.authorize(ss.Context(), info.FullMethod); err != nil {
+		return err
+	}
+	return handler(srv, ss)
+}
+
+// authorize returns nil if the caller's role allows method, and an
+// Unauthenticated or PermissionDenied status naming method otherwise.
+func (a *authorizer) authorize(ctx context.Context, method string) error {
+	role, err := a.role(ctx)
+	if err == nil {
+		if need := Policy(method); role < need {
+			err = status.Errorf(codes.PermissionDenied, "%s needs the %s role; the caller has the %s role", method, need, role)
+		}
+	} else {
+		err = status.Errorf(codes.Unauthenticated, "%s: %v", method, err)
+	}
+	if err != nil {
+		addr := "unknown"
+		if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+			addr = p.Addr.String()
+		}
+		a.log.Warn("call refused", "method", method, "peer", addr, "code", status.Code(err), "reason", status.Convert(err).Message())
+	}
+	return err
+}
+
+// role authenticates the caller: by token, by client certificate, or by
+// both (the lesser role).
+func (a *authorizer) role(ctx context.Context) (Role, error) {
+	role := RoleAdmin
+	if len(a.tokens) > 0 {
+		r, err := a.tokenRole(ctx)
+		if err != nil {
+			return RoleNone, err
+		}
+		role = min(role, r)
+	}
+	if a.mtls {
+		r, err := peerCertRole(ctx)
+		if err != nil {
+			return RoleNone, err
+		}
+		role = min(role, r)
+	}
+	return role, nil
+}
+
+// tokenRole returns the role of the caller's token.
+func (a *authorizer) tokenRole(ctx context.Context) (Role, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	vals := md.Get(authorizationKey)
+	if len(vals) == 0 {
+		return RoleNone, fmt.Errorf("no token (authorization metadata); give the client --token-file or %s", EnvToken)
+	}
+	if len(vals) > 1 {
+		return RoleNone, fmt.Errorf("%d authorization metadata values; want one", len(vals))
+	}
+	tok, ok := strings.CutPrefix(vals[0], bearerPrefix)
+	if !ok {
+		return RoleNone, fmt.Errorf("authorization metadata is not a bearer token")
+	}
+	d := digestOf(tok)
+	role := RoleNone
+	for _, t := range a.tokens { // every comparison runs: no early exit
+		if d.equal(t.digest) {
+			role = max(role, t.role)
+		}
+	}
+	if role == RoleNone {
+		return RoleNone, fmt.Errorf("invalid token")
+	}
+	return role, nil
+}
+
+// peerCertRole returns the role of the caller's verified client
+// certificate.
+func peerCertRole(ctx context.Context) (Role, error) {
+	p, ok := peer.FromContext(ctx)
+	if !ok {
+		return RoleNone, fmt.Errorf("no peer information")
+	}
+	info, ok := p.AuthInfo.(credentials.TLSInfo)
+	if !ok || len(info.State.VerifiedChains) == 0 || len(info.State.VerifiedChains[0]) == 0 {
+		return RoleNone, fmt.Errorf("no verified client certificate")
+	}
+	cert := info.State.VerifiedChains[0][0]
+	r := certRole(cert)
+	if r == RoleNone {
+		return RoleNone, fmt.Errorf("client certificate %q names no role (Organizational Unit %q or %q)",
+			cert.Subject.CommonName, RoleAdmin, RoleWorker)
+	}
+	return r, nil
+}
