@@ -229,7 +229,7 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 	go func() { serveErr <- c.Serve(serveCtx, lis) }()
 	stopDashboard := func() {}
 	if f.http != "" {
-		if stopDashboard, err = startDashboard(f.http, lis.Addr(), stdout, log); err != nil {
+		if stopDashboard, err = startDashboard(f.http, c, stdout, log); err != nil {
 			stopServe()
 			<-serveErr
 			return err
