@@ -88,6 +88,7 @@ type Coordinator struct {
 	// queries never see uncommitted changes.
 	mu      sync.Mutex
 	sched   *scheduler
+	refine  *refiner
 	changed chan struct{} // closed (and replaced) whenever a change is committed
 	work    chan struct{} // closed (and replaced) when a change makes trials pending
 	closed  bool
@@ -150,6 +151,7 @@ func Open(opts Options) (*Coordinator, error) {
 		rpcLog:   opts.Logger.Named("grpc"),
 		store:    store,
 		specOpts: opts.SpecOptions,
+		refine:   newRefiner(opts.SpecOptions),
 		changed:  make(chan struct{}),
 		work:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -166,6 +168,10 @@ func Open(opts Options) (*Coordinator, error) {
 	return c, nil
 }
 
+// restore loads the store's state into a new scheduler, gives leases that
+// expired while the coordinator was down one more TTL, and adds the trials
+// that refinement calls for but that are missing (a crash, or a change of
+// the refine rules, may have kept them from being added), in one commit.
 func (c *Coordinator) restore() error {
 	ctx := context.Background()
 	st, err := c.store.Load(ctx)
@@ -176,13 +182,18 @@ func (c *Coordinator) restore() error {
 	if err != nil {
 		return err
 	}
-	if ch := sched.restoreGrace(c.now()); ch != nil {
-		if err := c.store.Commit(ctx, ch); err != nil {
-			return fmt.Errorf("restore leases: %w", err)
-		}
-		sched.apply(ch)
-	}
 	c.sched = sched
+	now := c.now()
+	b := &batch{s: sched}
+	b.stage(sched.restoreGrace(now))
+	if err := c.refineAll(b, now); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if len(b.changes) > 0 {
+		if err := c.store.Commit(ctx, mergeChanges(b.changes)); err != nil {
+			return fmt.Errorf("restore leases and refinement: %w", err)
+		}
+	}
 	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", len(st.Trials),
 		"active_leases", len(sched.running), "next_token", sched.nextToken)
 	return nil
@@ -262,15 +273,18 @@ func (c *Coordinator) submit(ctx context.Context, filename string, source []byte
 		return SubmitResult{}, fmt.Errorf("%w: request names sweep %q but the spec is named %q", ErrInvalidArgument, name, spec.rec.Name)
 	}
 	var res SubmitResult
-	err = c.mutate(ctx, func(now time.Time) (*Change, error) {
+	err = c.do(ctx, func(b *batch, now time.Time) error {
 		if old, ok := c.sched.sweep(spec.rec.Name); ok {
 			if err := checkGrowth(old, spec, c.specOpts); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		var ch *Change
 		ch, res = c.sched.submit(now, spec.rec, spec.trials)
-		return ch, nil
+		b.stage(ch)
+		// A growth may add seeds that refined points lack, or refine rules.
+		c.refineLogged(b, now, res.Sweep)
+		return nil
 	})
 	if err != nil {
 		return SubmitResult{}, err
@@ -398,6 +412,11 @@ func (c *Coordinator) complete(ctx context.Context, comp Completion, leaseNext b
 			after = ch.Trials[0]
 		}
 		b.stage(ch)
+		if ch != nil && after.Status.Final() {
+			// Refined trials are added in the completion's transaction, so
+			// that the worker's next lease may take one of them.
+			c.refineLogged(b, now, after.Sweep)
+		}
 		if leaseNext {
 			var lch *Change
 			lch, next = c.sched.lease(now, comp.Worker, sweeps)
@@ -452,10 +471,16 @@ func (c *Coordinator) Cancel(ctx context.Context, sweep string) (int, error) {
 // into the queue with a fresh attempt budget and returns their number.
 func (c *Coordinator) RequeueFailed(ctx context.Context, sweep string) (int, error) {
 	var n int
-	err := c.mutate(ctx, func(now time.Time) (*Change, error) {
+	err := c.do(ctx, func(b *batch, now time.Time) error {
 		ch, k, err := c.sched.requeueFailed(now, sweep)
+		if err != nil {
+			return err
+		}
 		n = k
-		return ch, err
+		b.stage(ch)
+		// Refinement a cancellation held back may go on.
+		c.refineLogged(b, now, sweep)
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -464,43 +489,45 @@ func (c *Coordinator) RequeueFailed(ctx context.Context, sweep string) (int, err
 	return n, nil
 }
 
+// lockQuery locks c.mu for a query, unless ctx is done or the coordinator
+// is closed (ErrClosed); on success the caller unlocks.
+func (c *Coordinator) lockQuery(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	return nil
+}
+
 // Progress returns a sweep's trial counts; ErrNotFound for an unknown
 // sweep.
 func (c *Coordinator) Progress(ctx context.Context, sweep string) (Progress, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.lockQuery(ctx); err != nil {
 		return Progress{}, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return Progress{}, ErrClosed
-	}
 	return c.sched.progress(sweep)
 }
 
 // Sweeps returns every sweep's progress, in creation order.
 func (c *Coordinator) Sweeps(ctx context.Context) ([]Progress, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.lockQuery(ctx); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return nil, ErrClosed
-	}
 	return c.sched.list(), nil
 }
 
 // Sweep returns a sweep's stored record (spec source, axes, policy).
 func (c *Coordinator) Sweep(ctx context.Context, sweep string) (SweepRecord, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.lockQuery(ctx); err != nil {
 		return SweepRecord{}, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return SweepRecord{}, ErrClosed
-	}
 	rec, ok := c.sched.sweep(sweep)
 	if !ok {
 		return SweepRecord{}, fmt.Errorf("%w: %q", ErrNotFound, sweep)

@@ -180,6 +180,33 @@
 // only the trials whose keys are new are added, after the existing ones,
 // and the new source is stored.
 //
+// # Refinement
+//
+// A spec's refine rules (package sweeps, "Refinement") make the engine add
+// trials while the sweep runs. Whenever a trial of a sweep with refine
+// rules becomes final, the engine asks sweeps.Spec.Refinements, with the
+// sweep's trials as they stand (status and rel_l2), for the trials to add,
+// and adds those whose keys are new as pending trials, indexed after the
+// existing ones, in the same transaction as the completion (so a worker's
+// CompleteAndLease may lease one at once). The same pass runs for a
+// submission (a growth may add seeds that refined points then lack), for
+// RequeueFailed, and for every sweep at Open, so that whatever a crash or
+// an older version left out is added on restart. Refinement is a pure
+// function of the stored state and adds only missing keys, so these
+// passes are idempotent: a refined trial, like any other, is stored once
+// and run once, and resumes like any other.
+//
+// Trial outcomes map to refinement as follows: done with a rel_l2 is a
+// measurement; diverged and timeout count as failures; failed, cancelled,
+// and done without a rel_l2 are void (no information, which blocks
+// refinement next to the point until RequeueFailed reruns it). A sweep
+// with a cancelled trial, or one being stopped, is not refined.
+// Coordinator.Brackets (and GetSweep's brackets) report each transition
+// with its ends and status. A refinement error (a stored point that does
+// not decode) is logged and does not refuse the completion; the next
+// pass tries again. Each pass reads every trial of the sweep, so it costs
+// time in proportion to the sweep's size, within the commit loop.
+//
 // # Exports
 //
 // WriteExport formats a sweep's trials as CSV or JSON; ExportDatabase does

@@ -157,10 +157,18 @@ func (s *sweepService) GetSweep(ctx context.Context, req *pb.GetSweepRequest) (*
 	if err != nil {
 		return nil, s.toStatus("GetSweep", err)
 	}
+	brackets, err := s.c.Brackets(ctx, req.GetSweep())
+	if err != nil {
+		return nil, s.toStatus("GetSweep", err)
+	}
 	resp := &pb.GetSweepResponse{
 		Progress:   ProgressToProto(prog),
 		SpecSource: rec.Source,
 		Axes:       rec.Axes,
+		Brackets:   make([]*pb.Bracket, len(brackets)),
+	}
+	for i, b := range brackets {
+		resp.Brackets[i] = BracketToProto(b)
 	}
 	if req.GetIncludeTrials() {
 		trials, err := s.c.Trials(ctx, req.GetSweep())
