@@ -30,6 +30,7 @@ type batch struct {
 	s       *scheduler
 	changes []*Change
 	undos   []undo
+	refined int // trials added by refinement, for the metrics
 }
 
 // stage applies ch provisionally and adds it to the batch.
@@ -180,7 +181,9 @@ func (c *Coordinator) runBatch(ops []*op) {
 	c.commits.Add(1)
 	c.committedOps.Add(uint64(len(ops)))
 	c.wake(b.changes)
+	c.metrics.refined.Add(float64(b.refined))
 	if expired != nil {
+		c.metrics.expired.Add(float64(len(expired.Trials)))
 		for _, t := range expired.Trials {
 			c.log.Warn("lease expired", "trial", t.ID(), "worker", t.Worker, "token", t.Token,
 				"attempts", t.Attempts, "status", t.Status, "reason", t.Reason)

@@ -89,6 +89,7 @@ type Coordinator struct {
 	mu      sync.Mutex
 	sched   *scheduler
 	refine  *refiner
+	metrics *metrics
 	changed chan struct{} // closed (and replaced) whenever a change is committed
 	work    chan struct{} // closed (and replaced) when a change makes trials pending
 	closed  bool
@@ -158,6 +159,7 @@ func Open(opts Options) (*Coordinator, error) {
 		kick:     make(chan struct{}, 1),
 		loopDone: make(chan struct{}),
 	}
+	c.metrics = newMetrics(c)
 	if err := c.restore(); err != nil {
 		_ = store.Close()
 		return nil, err
@@ -193,6 +195,7 @@ func (c *Coordinator) restore() error {
 		if err := c.store.Commit(ctx, mergeChanges(b.changes)); err != nil {
 			return fmt.Errorf("restore leases and refinement: %w", err)
 		}
+		c.metrics.refined.Add(float64(b.refined))
 	}
 	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", len(st.Trials),
 		"active_leases", len(sched.running), "next_token", sched.nextToken)
@@ -307,6 +310,8 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 	wait = min(max(wait, 0), c.opts.MaxLeaseWait)
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
+	start := time.Now()
+	c.metrics.saw(worker, c.now())
 	for {
 		var g *Grant
 		var work chan struct{}
@@ -325,11 +330,14 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 				return nil, ctx.Err()
 			}
 			c.log.Debug("leased", "trial", g.Trial.ID(), "worker", worker, "token", g.Token, "attempt", g.Trial.Attempts)
+			c.metrics.leaseCall.WithLabelValues("granted").Observe(time.Since(start).Seconds())
+			c.metrics.granted(g, c.now())
 			return g, nil
 		}
 		select {
 		case <-work:
 		case <-timer.C:
+			c.metrics.leaseCall.WithLabelValues("empty").Observe(time.Since(start).Seconds())
 			return nil, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -351,15 +359,21 @@ func (c *Coordinator) releaseDeparted(ctx context.Context, g *Grant) {
 // lease gives ErrLeaseNotFound.
 func (c *Coordinator) Heartbeat(ctx context.Context, leaseID string, token uint64) (Beat, error) {
 	var beat Beat
+	var worker string
 	err := c.mutate(ctx, func(now time.Time) (*Change, error) {
-		var ch *Change
-		var err error
-		ch, beat, err = c.sched.heartbeat(now, leaseID, token)
+		ch, b, err := c.sched.heartbeat(now, leaseID, token)
+		if err == nil {
+			beat = b
+			ref, _, _ := parseLeaseID(leaseID)
+			t, _ := c.sched.trial(ref.sweep, ref.key)
+			worker = t.Worker
+		}
 		return ch, err
 	})
 	if err != nil {
 		return Beat{}, err
 	}
+	c.metrics.saw(worker, c.now())
 	return beat, nil
 }
 
@@ -395,6 +409,7 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp Completion, swe
 	}
 	if next != nil {
 		c.log.Debug("leased", "trial", next.Trial.ID(), "worker", comp.Worker, "token", next.Token, "attempt", next.Trial.Attempts)
+		c.metrics.granted(next, c.now())
 	}
 	return duplicate, next, nil
 }
@@ -424,13 +439,17 @@ func (c *Coordinator) complete(ctx context.Context, comp Completion, leaseNext b
 		}
 		return nil
 	})
+	c.metrics.saw(comp.Worker, c.now())
 	if err != nil {
 		c.log.Info("completion refused", "lease", comp.LeaseID, "token", comp.Token, "worker", comp.Worker, "error", err)
+		c.metrics.refused.Inc()
 		return false, nil, err
 	}
 	if duplicate {
 		c.log.Debug("duplicate completion", "lease", comp.LeaseID, "worker", comp.Worker)
+		c.metrics.duplicates.Inc()
 	} else {
+		c.metrics.completions.WithLabelValues(string(comp.Status)).Inc()
 		c.log.Info("trial completed", "trial", after.ID(), "reported", comp.Status, "status", after.Status,
 			"worker", comp.Worker, "attempt", after.Attempts, "reason", after.Reason)
 	}

@@ -207,6 +207,34 @@
 // pass tries again. Each pass reads every trial of the sweep, so it costs
 // time in proportion to the sweep's size, within the commit loop.
 //
+// # Metrics
+//
+// Coordinator.Metrics returns an http.Handler serving Prometheus metrics
+// from a registry the coordinator owns (never the process-wide default),
+// to mount on any mux (`pinnsweep serve --metrics ADDR` serves it at
+// /metrics). The scheduler knows nothing of it: gauges are read from the
+// engine's state at scrape time, and counters and histograms are updated
+// by the engine as operations end.
+//
+//	pinnsweep_trials{sweep,state}                  gauge: trials by sweep and state
+//	pinnsweep_active_leases                        gauge: leases held now
+//	pinnsweep_connected_workers                    gauge: workers that called Lease, Heartbeat
+//	                                               or Complete within the lease TTL
+//	pinnsweep_lease_call_duration_seconds{outcome} histogram: Lease calls, long-poll wait
+//	                                               included; outcome granted or empty
+//	pinnsweep_queue_wait_seconds                   histogram: from a trial becoming pending to
+//	                                               its lease (Lease and CompleteAndLease)
+//	pinnsweep_completions_total{reported}          counter: accepted completions by reported status
+//	pinnsweep_duplicate_completions_total          counter: repeated completions
+//	pinnsweep_refused_completions_total            counter: stale, expired, released, invalid
+//	pinnsweep_expired_leases_total                 counter: leases that expired
+//	pinnsweep_refined_trials_total                 counter: trials added by refinement
+//	pinnsweep_commits_total, pinnsweep_committed_operations_total, pinnsweep_commit_seconds_total
+//	                                               counters: group commits (see Stats)
+//
+// plus the Go runtime and process collectors. Counters start at zero
+// when the coordinator opens; the gauges reflect the restored state.
+//
 // # Exports
 //
 // WriteExport formats a sweep's trials as CSV or JSON; ExportDatabase does

@@ -283,6 +283,7 @@ func (s *scheduler) lease(now time.Time, worker string, sweeps []string) (*Chang
 			continue
 		}
 		t := *sw.trials[key]
+		enqueued := t.Updated
 		token := s.nextToken
 		t.Status = StatusRunning
 		t.Attempts++
@@ -300,6 +301,7 @@ func (s *scheduler) lease(now time.Time, worker string, sweeps []string) (*Chang
 			Token:         token,
 			TTL:           s.ttl,
 			BudgetSeconds: sw.rec.BudgetSeconds,
+			Enqueued:      enqueued,
 		}
 	}
 	return nil, nil

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 )
@@ -39,8 +42,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	ttl := fs.Duration("lease-ttl", coordinator.DefaultLeaseTTL, "how long a lease lives without a heartbeat")
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
+	metricsAddr := fs.String("metrics", "", "also serve Prometheus metrics over HTTP at `address`/metrics (e.g. :9433)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
+		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--metrics ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
 		fmt.Fprintln(fs.Output(), "\nServes sweeps to workers (pinnsweep work) until SIGINT or SIGTERM. Restarting it on the")
 		fmt.Fprintln(fs.Output(), "same database resumes every sweep. The API is unauthenticated: listen on a trusted network.")
 		fmt.Fprintln(fs.Output(), "\nFlags:")
@@ -82,6 +86,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
 		return 1
 	}
+	var metricsLis net.Listener
+	if *metricsAddr != "" {
+		if metricsLis, err = net.Listen("tcp", *metricsAddr); err != nil {
+			lis.Close()
+			c.Close()
+			fmt.Fprintf(stderr, "pinnsweep serve: --metrics: %v\n", oneLine(err))
+			return 1
+		}
+	}
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 
 	ctx, stop := serveContext()
@@ -90,7 +103,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 		stop() // a second signal kills at once
 	}()
+	var merr chan error
+	if metricsLis != nil {
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", metricsLis.Addr())
+		merr = serveMetrics(ctx, c, metricsLis, log)
+	}
 	serr := c.Serve(ctx, lis)
+	if merr != nil && serr == nil {
+		serr = <-merr
+	}
 	cerr := c.Close()
 	switch {
 	case serr != nil:
@@ -101,4 +122,36 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// serveMetrics serves c's metrics at /metrics on lis until ctx is done,
+// then shuts the HTTP server down; the returned channel gets its error (nil
+// after a clean shutdown).
+func serveMetrics(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, log hclog.Logger) chan error {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", c.Metrics())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() {
+		err := srv.Serve(lis)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		done <- err
+	}()
+	out := make(chan error, 1)
+	go func() {
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				log.Named("metrics").Warn("metrics server shutdown", "error", err)
+			}
+			out <- <-done
+		case err := <-done:
+			out <- fmt.Errorf("metrics server: %w", err)
+		}
+	}()
+	return out
 }
