@@ -195,7 +195,7 @@ func (c *Coordinator) restore() error {
 		if err := c.store.Commit(ctx, mergeChanges(b.changes)); err != nil {
 			return fmt.Errorf("restore leases and refinement: %w", err)
 		}
-		c.metrics.refined.Add(float64(b.refined))
+		c.logRefined(b.refined)
 	}
 	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", len(st.Trials),
 		"active_leases", len(sched.running), "next_token", sched.nextToken)

@@ -128,8 +128,7 @@ func (c *Coordinator) refineSweep(b *batch, now time.Time, name string) error {
 	}
 	if ch != nil {
 		b.stage(ch)
-		b.refined += len(ch.Trials)
-		c.log.Info("refinement added trials", "sweep", name, "trials", len(ch.Trials), "first_point", string(ch.Trials[0].Point))
+		b.refined = append(b.refined, refinedTrials{sweep: name, added: ch.Trials})
 	}
 	return nil
 }
