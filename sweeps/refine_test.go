@@ -292,3 +292,36 @@ func TestRefineFractionalCheck(t *testing.T) {
 		t.Errorf("err = %v,\nwant %s", err, want)
 	}
 }
+
+// BenchmarkRefinements measures one refinement pass over a sweep of 10 β
+// values refined once × 10 other values × 10 seeds (1200 observations),
+// the cost a coordinator pays each time a trial ends.
+func BenchmarkRefinements(b *testing.B) {
+	s := mustParse(b, "name: x\naxes:\n  beta: {linspace: [1, 10, 10]}\n  rho: {linspace: [1, 10, 10]}\nreplicates: 10\nrefine: [{axis: beta, tolerance: 0.1, max_depth: 8}]\n")
+	model := func(p Point) Observation {
+		beta, _ := p.Get("beta")
+		x, _ := asFloat(beta)
+		o := Observation{Point: p, Outcome: OutcomeMeasured, RelL2: 0.01}
+		if x > 5.3 {
+			o.RelL2 = 0.5
+		}
+		return o
+	}
+	var obs []Observation
+	for _, tr := range mustExpand(b, s) {
+		obs = append(obs, model(tr.Point))
+	}
+	add, err := s.Refinements(obs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tr := range add {
+		obs = append(obs, model(tr.Point))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Refinements(obs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
