@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -324,4 +325,68 @@ func BenchmarkRefinements(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzRefinements runs refinement to its end on a grid whose outcomes come
+// from the fuzzer (noisy, non-monotone, with pending, void and failed
+// trials): it must end within its depth, never propose a key twice, and
+// leave no bracket that is neither converged nor explained.
+func FuzzRefinements(f *testing.F) {
+	f.Add(uint8(3), 0.5, uint8(2), []byte{0, 10, 200, 30, 255, 7, 1, 2, 3})
+	f.Add(uint8(6), 0.01, uint8(1), []byte{100, 101, 0, 0, 250, 251})
+	f.Fuzz(func(t *testing.T, depth uint8, tol float64, seeds uint8, outcomes []byte) {
+		if len(outcomes) == 0 || math.IsNaN(tol) || tol <= 0 || tol > 1e6 {
+			return
+		}
+		src := fmt.Sprintf("name: f\naxes:\n  beta: [0, 3, 10]\n  s: [a, b]\nreplicates: %d\nrefine: [{axis: beta, tolerance: %s, max_depth: %d}]\n",
+			1+seeds%3, strconv.FormatFloat(tol, 'g', -1, 64), 1+depth%6)
+		s, err := Parse("f.yaml", []byte(src), Options{})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, src)
+		}
+		i := 0
+		model := func(p Point) Observation {
+			b := outcomes[i%len(outcomes)]
+			i++
+			switch {
+			case b < 8:
+				return Observation{Point: p, Outcome: OutcomeFailed}
+			case b < 12:
+				return Observation{Point: p, Outcome: OutcomeVoid}
+			}
+			return Observation{Point: p, Outcome: OutcomeMeasured, RelL2: float64(b) / 1000}
+		}
+		var obs []Observation
+		keys := map[string]bool{}
+		for _, tr := range mustExpand(t, s) {
+			keys[tr.Key] = true
+			obs = append(obs, model(tr.Point))
+		}
+		// Each round bisects every open bracket once, so max_depth rounds
+		// add everything (a void point adds no later round).
+		for round := 0; ; round++ {
+			add, err := s.Refinements(obs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(add) == 0 {
+				break
+			}
+			if round >= s.Refine[0].MaxDepth {
+				t.Fatalf("round %d still adds %d trials", round+1, len(add))
+			}
+			for _, tr := range add {
+				if keys[tr.Key] {
+					t.Fatalf("trial %s proposed again", tr.Point)
+				}
+				keys[tr.Key] = true
+				obs = append(obs, model(roundTrip(t, tr.Point)))
+			}
+		}
+		for _, b := range s.Brackets(obs) {
+			if b.Status == BracketRefining || b.Lower >= b.Upper || b.LowerVerdict == b.UpperVerdict {
+				t.Errorf("bracket %s after refinement ended", b)
+			}
+		}
+	})
 }
