@@ -188,9 +188,7 @@ func (c *Coordinator) restore() error {
 	now := c.now()
 	b := &batch{s: sched}
 	b.stage(sched.restoreGrace(now))
-	if err := c.refineAll(b, now); err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
+	c.refineAll(b, now)
 	if len(b.changes) > 0 {
 		if err := c.store.Commit(ctx, mergeChanges(b.changes)); err != nil {
 			return fmt.Errorf("restore leases and refinement: %w", err)

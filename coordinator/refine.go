@@ -42,7 +42,7 @@ func (r *refiner) spec(rec SweepRecord) (*sweeps.Spec, error) {
 	}
 	spec, err := sweeps.Parse(rec.Filename, []byte(rec.Source), r.opts)
 	if err != nil {
-		return nil, fmt.Errorf("stored spec of sweep %q no longer parses: %w", rec.Name, err)
+		return nil, fmt.Errorf("%w: stored spec of sweep %q no longer parses: %w", ErrInvalidSpec, rec.Name, err)
 	}
 	if len(spec.Refine) == 0 {
 		spec = nil
@@ -143,14 +143,12 @@ func (c *Coordinator) refineLogged(b *batch, now time.Time, name string) {
 }
 
 // refineAll stages the refinement of every sweep: at Open, so that trials
-// a crash kept from being added (or a rule that changed) are added now.
-func (c *Coordinator) refineAll(b *batch, now time.Time) error {
+// a crash kept from being added (or a rule that changed) are added now. A
+// sweep that cannot be refined is logged and skipped.
+func (c *Coordinator) refineAll(b *batch, now time.Time) {
 	for _, name := range slices.Clone(c.sched.order) {
-		if err := c.refineSweep(b, now, name); err != nil {
-			return err
-		}
+		c.refineLogged(b, now, name)
 	}
-	return nil
 }
 
 // Brackets returns the failure-boundary brackets of a sweep's refined
@@ -158,7 +156,8 @@ func (c *Coordinator) refineAll(b *batch, now time.Time) error {
 // values, the neighbouring values of the refined axis between which the
 // median rel_l2 crosses the spec's failure threshold, and whether the
 // bracket has converged. It returns nil for a sweep without refine rules,
-// and ErrNotFound for an unknown sweep.
+// ErrNotFound for an unknown sweep, and ErrInvalidSpec when the stored
+// spec no longer parses (with the current Options.SpecOptions.MaxTrials).
 func (c *Coordinator) Brackets(ctx context.Context, sweep string) ([]sweeps.Bracket, error) {
 	if err := c.lockQuery(ctx); err != nil {
 		return nil, err

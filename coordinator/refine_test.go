@@ -3,6 +3,7 @@ package coordinator_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -254,5 +255,28 @@ func TestRefinementStopsWhenCancelled(t *testing.T) {
 	drain(t, c, "w", func(g *coordinator.Grant) string { return resultJSON(syntheticRelL2(t, string(g.Trial.Params))) })
 	if p := mustProgress(t, c, "refine"); p.Total != 60 || p.Done != 60 {
 		t.Fatalf("after requeueing: %+v, want the 60 trials of the full refinement done", p)
+	}
+}
+
+// TestRefinementStaleSpec reopens a database whose refined sweep's spec no
+// longer parses (the trial limit was lowered below its grid): Open and
+// GetSweep still work, without brackets.
+func TestRefinementStaleSpec(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sweeps.db")
+	c := open(t, path, nil)
+	mustSubmit(t, c, refineYAML)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := coordinator.Open(coordinator.Options{Path: path, SpecOptions: sweeps.Options{MaxTrials: 10}, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatalf("Open with a lower trial limit: %v", err)
+	}
+	defer c.Close()
+	if _, err := c.Brackets(context.Background(), "refine"); !errors.Is(err, coordinator.ErrInvalidSpec) {
+		t.Errorf("Brackets = %v, want ErrInvalidSpec", err)
+	}
+	if p := mustProgress(t, c, "refine"); p.Total != 36 {
+		t.Errorf("progress %+v", p)
 	}
 }

@@ -158,7 +158,10 @@ func (s *sweepService) GetSweep(ctx context.Context, req *pb.GetSweepRequest) (*
 		return nil, s.toStatus("GetSweep", err)
 	}
 	brackets, err := s.c.Brackets(ctx, req.GetSweep())
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrInvalidSpec): // the progress and trials are still worth answering
+		s.log.Warn("no brackets for sweep", "sweep", req.GetSweep(), "error", err)
+	case err != nil:
 		return nil, s.toStatus("GetSweep", err)
 	}
 	resp := &pb.GetSweepResponse{
