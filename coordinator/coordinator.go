@@ -310,6 +310,7 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 	defer timer.Stop()
 	start := time.Now()
 	c.metrics.saw(worker, c.now())
+	defer func() { c.metrics.saw(worker, c.now()) }() // a long poll keeps the worker connected
 	for {
 		var g *Grant
 		var work chan struct{}
