@@ -30,6 +30,22 @@ type batch struct {
 	s       *scheduler
 	changes []*Change
 	undos   []undo
+	refined []refinedTrials // trials added by refinement, logged once committed
+}
+
+// refinedTrials records the trials refinement added to a sweep.
+type refinedTrials struct {
+	sweep string
+	added []TrialRecord
+}
+
+// logRefined logs and counts the trials refinement added in a committed
+// batch.
+func (c *Coordinator) logRefined(refined []refinedTrials) {
+	for _, r := range refined {
+		c.metrics.refined.Add(float64(len(r.added)))
+		c.log.Info("refinement added trials", "sweep", r.sweep, "trials", len(r.added), "first_point", string(r.added[0].Point))
+	}
 }
 
 // stage applies ch provisionally and adds it to the batch.
@@ -153,9 +169,10 @@ func (c *Coordinator) runBatch(ops []*op) {
 			o.err = err
 			continue
 		}
-		mark := len(b.undos)
+		mark, rmark := len(b.undos), len(b.refined)
 		if err := c.safely("operation", func() error { return o.run(b, now) }); err != nil {
 			b.rollback(mark)
+			b.refined = b.refined[:rmark]
 			o.err = err
 		}
 	}
@@ -180,7 +197,9 @@ func (c *Coordinator) runBatch(ops []*op) {
 	c.commits.Add(1)
 	c.committedOps.Add(uint64(len(ops)))
 	c.wake(b.changes)
+	c.logRefined(b.refined)
 	if expired != nil {
+		c.metrics.expired.Add(float64(len(expired.Trials)))
 		for _, t := range expired.Trials {
 			c.log.Warn("lease expired", "trial", t.ID(), "worker", t.Worker, "token", t.Token,
 				"attempts", t.Attempts, "status", t.Status, "reason", t.Reason)

@@ -1,7 +1,10 @@
 package coordinator
 
 import (
+	"encoding/json"
+
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
 // statusToProto maps a Status to the wire enum.
@@ -109,5 +112,22 @@ func ProgressToProto(p Progress) *pb.SweepProgress {
 		Cancelled:     int64(p.Cancelled),
 		Finished:      p.Finished,
 		CreatedUnixMs: p.Created.UnixMilli(),
+	}
+}
+
+// BracketToProto converts a refinement bracket to its wire form.
+func BracketToProto(b sweeps.Bracket) *pb.Bracket {
+	others, _ := json.Marshal(b.Others) // a Point always marshals
+	return &pb.Bracket{
+		Axis:         b.Axis,
+		OthersJson:   string(others),
+		Lower:        b.Lower,
+		Upper:        b.Upper,
+		LowerVerdict: b.LowerVerdict.String(),
+		UpperVerdict: b.UpperVerdict.String(),
+		LowerMedian:  b.LowerMedian,
+		UpperMedian:  b.UpperMedian,
+		Depth:        int32(b.Depth),
+		Status:       b.Status,
 	}
 }

@@ -88,6 +88,8 @@ type Coordinator struct {
 	// queries never see uncommitted changes.
 	mu      sync.Mutex
 	sched   *scheduler
+	refine  *refiner
+	metrics *metrics
 	changed chan struct{} // closed (and replaced) whenever a change is committed
 	work    chan struct{} // closed (and replaced) when a change makes trials pending
 	closed  bool
@@ -150,12 +152,14 @@ func Open(opts Options) (*Coordinator, error) {
 		rpcLog:   opts.Logger.Named("grpc"),
 		store:    store,
 		specOpts: opts.SpecOptions,
+		refine:   newRefiner(opts.SpecOptions),
 		changed:  make(chan struct{}),
 		work:     make(chan struct{}),
 		done:     make(chan struct{}),
 		kick:     make(chan struct{}, 1),
 		loopDone: make(chan struct{}),
 	}
+	c.metrics = newMetrics(c)
 	if err := c.restore(); err != nil {
 		_ = store.Close()
 		return nil, err
@@ -166,6 +170,10 @@ func Open(opts Options) (*Coordinator, error) {
 	return c, nil
 }
 
+// restore loads the store's state into a new scheduler, gives leases that
+// expired while the coordinator was down one more TTL, and adds the trials
+// that refinement calls for but that are missing (a crash, or a change of
+// the refine rules, may have kept them from being added), in one commit.
 func (c *Coordinator) restore() error {
 	ctx := context.Background()
 	st, err := c.store.Load(ctx)
@@ -176,13 +184,17 @@ func (c *Coordinator) restore() error {
 	if err != nil {
 		return err
 	}
-	if ch := sched.restoreGrace(c.now()); ch != nil {
-		if err := c.store.Commit(ctx, ch); err != nil {
-			return fmt.Errorf("restore leases: %w", err)
-		}
-		sched.apply(ch)
-	}
 	c.sched = sched
+	now := c.now()
+	b := &batch{s: sched}
+	b.stage(sched.restoreGrace(now))
+	c.refineAll(b, now)
+	if len(b.changes) > 0 {
+		if err := c.store.Commit(ctx, mergeChanges(b.changes)); err != nil {
+			return fmt.Errorf("restore leases and refinement: %w", err)
+		}
+		c.logRefined(b.refined)
+	}
 	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", len(st.Trials),
 		"active_leases", len(sched.running), "next_token", sched.nextToken)
 	return nil
@@ -262,15 +274,18 @@ func (c *Coordinator) submit(ctx context.Context, filename string, source []byte
 		return SubmitResult{}, fmt.Errorf("%w: request names sweep %q but the spec is named %q", ErrInvalidArgument, name, spec.rec.Name)
 	}
 	var res SubmitResult
-	err = c.mutate(ctx, func(now time.Time) (*Change, error) {
+	err = c.do(ctx, func(b *batch, now time.Time) error {
 		if old, ok := c.sched.sweep(spec.rec.Name); ok {
 			if err := checkGrowth(old, spec, c.specOpts); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		var ch *Change
 		ch, res = c.sched.submit(now, spec.rec, spec.trials)
-		return ch, nil
+		b.stage(ch)
+		// A growth may add seeds that refined points lack, or refine rules.
+		c.refineLogged(b, now, res.Sweep)
+		return nil
 	})
 	if err != nil {
 		return SubmitResult{}, err
@@ -293,6 +308,9 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 	wait = min(max(wait, 0), c.opts.MaxLeaseWait)
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
+	start := time.Now()
+	c.metrics.saw(worker, c.now())
+	defer func() { c.metrics.saw(worker, c.now()) }() // a long poll keeps the worker connected
 	for {
 		var g *Grant
 		var work chan struct{}
@@ -311,11 +329,14 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 				return nil, ctx.Err()
 			}
 			c.log.Debug("leased", "trial", g.Trial.ID(), "worker", worker, "token", g.Token, "attempt", g.Trial.Attempts)
+			c.metrics.leaseCall.WithLabelValues("granted").Observe(time.Since(start).Seconds())
+			c.metrics.granted(g, c.now())
 			return g, nil
 		}
 		select {
 		case <-work:
 		case <-timer.C:
+			c.metrics.leaseCall.WithLabelValues("empty").Observe(time.Since(start).Seconds())
 			return nil, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -337,15 +358,21 @@ func (c *Coordinator) releaseDeparted(ctx context.Context, g *Grant) {
 // lease gives ErrLeaseNotFound.
 func (c *Coordinator) Heartbeat(ctx context.Context, leaseID string, token uint64) (Beat, error) {
 	var beat Beat
+	var worker string
 	err := c.mutate(ctx, func(now time.Time) (*Change, error) {
-		var ch *Change
-		var err error
-		ch, beat, err = c.sched.heartbeat(now, leaseID, token)
+		ch, b, err := c.sched.heartbeat(now, leaseID, token)
+		if err == nil {
+			beat = b
+			ref, _, _ := parseLeaseID(leaseID)
+			t, _ := c.sched.trial(ref.sweep, ref.key)
+			worker = t.Worker
+		}
 		return ch, err
 	})
 	if err != nil {
 		return Beat{}, err
 	}
+	c.metrics.saw(worker, c.now())
 	return beat, nil
 }
 
@@ -381,6 +408,7 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp Completion, swe
 	}
 	if next != nil {
 		c.log.Debug("leased", "trial", next.Trial.ID(), "worker", comp.Worker, "token", next.Token, "attempt", next.Trial.Attempts)
+		c.metrics.granted(next, c.now())
 	}
 	return duplicate, next, nil
 }
@@ -398,6 +426,11 @@ func (c *Coordinator) complete(ctx context.Context, comp Completion, leaseNext b
 			after = ch.Trials[0]
 		}
 		b.stage(ch)
+		if ch != nil && after.Status.Final() {
+			// Refined trials are added in the completion's transaction, so
+			// that the worker's next lease may take one of them.
+			c.refineLogged(b, now, after.Sweep)
+		}
 		if leaseNext {
 			var lch *Change
 			lch, next = c.sched.lease(now, comp.Worker, sweeps)
@@ -405,13 +438,17 @@ func (c *Coordinator) complete(ctx context.Context, comp Completion, leaseNext b
 		}
 		return nil
 	})
+	c.metrics.saw(comp.Worker, c.now())
 	if err != nil {
 		c.log.Info("completion refused", "lease", comp.LeaseID, "token", comp.Token, "worker", comp.Worker, "error", err)
+		c.metrics.refused.Inc()
 		return false, nil, err
 	}
 	if duplicate {
 		c.log.Debug("duplicate completion", "lease", comp.LeaseID, "worker", comp.Worker)
+		c.metrics.duplicates.Inc()
 	} else {
+		c.metrics.completions.WithLabelValues(string(comp.Status)).Inc()
 		c.log.Info("trial completed", "trial", after.ID(), "reported", comp.Status, "status", after.Status,
 			"worker", comp.Worker, "attempt", after.Attempts, "reason", after.Reason)
 	}
@@ -452,10 +489,16 @@ func (c *Coordinator) Cancel(ctx context.Context, sweep string) (int, error) {
 // into the queue with a fresh attempt budget and returns their number.
 func (c *Coordinator) RequeueFailed(ctx context.Context, sweep string) (int, error) {
 	var n int
-	err := c.mutate(ctx, func(now time.Time) (*Change, error) {
+	err := c.do(ctx, func(b *batch, now time.Time) error {
 		ch, k, err := c.sched.requeueFailed(now, sweep)
+		if err != nil {
+			return err
+		}
 		n = k
-		return ch, err
+		b.stage(ch)
+		// Refinement a cancellation held back may go on.
+		c.refineLogged(b, now, sweep)
+		return nil
 	})
 	if err != nil {
 		return 0, err
@@ -464,43 +507,45 @@ func (c *Coordinator) RequeueFailed(ctx context.Context, sweep string) (int, err
 	return n, nil
 }
 
+// lockQuery locks c.mu for a query, unless ctx is done or the coordinator
+// is closed (ErrClosed); on success the caller unlocks.
+func (c *Coordinator) lockQuery(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	return nil
+}
+
 // Progress returns a sweep's trial counts; ErrNotFound for an unknown
 // sweep.
 func (c *Coordinator) Progress(ctx context.Context, sweep string) (Progress, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.lockQuery(ctx); err != nil {
 		return Progress{}, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return Progress{}, ErrClosed
-	}
 	return c.sched.progress(sweep)
 }
 
 // Sweeps returns every sweep's progress, in creation order.
 func (c *Coordinator) Sweeps(ctx context.Context) ([]Progress, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.lockQuery(ctx); err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return nil, ErrClosed
-	}
 	return c.sched.list(), nil
 }
 
 // Sweep returns a sweep's stored record (spec source, axes, policy).
 func (c *Coordinator) Sweep(ctx context.Context, sweep string) (SweepRecord, error) {
-	if err := ctx.Err(); err != nil {
+	if err := c.lockQuery(ctx); err != nil {
 		return SweepRecord{}, err
 	}
-	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
-		return SweepRecord{}, ErrClosed
-	}
 	rec, ok := c.sched.sweep(sweep)
 	if !ok {
 		return SweepRecord{}, fmt.Errorf("%w: %q", ErrNotFound, sweep)

@@ -55,16 +55,8 @@ func TestRestartRestoresEverything(t *testing.T) {
 	c = open(t, path, clock)
 	defer c.Close()
 	leased := map[string]bool{}
-	for {
-		g, err := c.Lease(context.Background(), "w4", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g == nil {
-			break
-		}
+	for _, g := range drain(t, c, "w4", func(*coordinator.Grant) string { return resultJSON(0.3) }) {
 		leased[g.Trial.Key] = true
-		mustComplete(t, c, g, coordinator.StatusDone, resultJSON(0.3))
 	}
 	if leased[done.Trial.Key] || leased[held.Trial.Key] || leased[next.Trial.Key] {
 		t.Fatalf("a finished or held trial was leased again: %v", leased)

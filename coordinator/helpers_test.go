@@ -128,3 +128,22 @@ func mustProgress(t *testing.T, c *coordinator.Coordinator, sweep string) coordi
 func resultJSON(rel float64) string {
 	return fmt.Sprintf(`{"rel_l2":%g,"abs_err":0.5,"linf_rel":0.25,"residual_grid":1e-3,"residual_train":2e-4,"evals":120,"iterations":100,"seconds":1.5,"status":"done","history":[{"eval":1}]}`, rel)
 }
+
+// drain leases and completes trials as worker until none is pending,
+// reporting each done with the result result returns, and returns the
+// grants in order.
+func drain(t *testing.T, c *coordinator.Coordinator, worker string, result func(*coordinator.Grant) string) []*coordinator.Grant {
+	t.Helper()
+	var out []*coordinator.Grant
+	for {
+		g, err := c.Lease(context.Background(), worker, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g == nil {
+			return out
+		}
+		out = append(out, g)
+		mustComplete(t, c, g, coordinator.StatusDone, result(g))
+	}
+}

@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"errors"
 
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
@@ -22,7 +23,7 @@ func (c *Coordinator) SweepList(ctx context.Context) ([]*pb.SweepProgress, error
 }
 
 // SweepDetail returns the sweep as the API's GetSweep reports it: its
-// progress, spec source and axes, and with includeTrials every trial with
+// progress, spec source, axes and failure-boundary brackets, and with includeTrials every trial with
 // its result. An unknown sweep gives ErrNotFound.
 func (c *Coordinator) SweepDetail(ctx context.Context, sweep string, includeTrials bool) (*pb.GetSweepResponse, error) {
 	rec, err := c.Sweep(ctx, sweep)
@@ -33,10 +34,21 @@ func (c *Coordinator) SweepDetail(ctx context.Context, sweep string, includeTria
 	if err != nil {
 		return nil, err
 	}
+	brackets, err := c.Brackets(ctx, sweep)
+	switch {
+	case errors.Is(err, ErrInvalidSpec): // the progress and trials are still worth answering
+		c.rpcLog.Warn("no brackets for sweep", "sweep", sweep, "error", err)
+	case err != nil:
+		return nil, err
+	}
 	resp := &pb.GetSweepResponse{
 		Progress:   ProgressToProto(prog),
 		SpecSource: rec.Source,
 		Axes:       rec.Axes,
+		Brackets:   make([]*pb.Bracket, len(brackets)),
+	}
+	for i, b := range brackets {
+		resp.Brackets[i] = BracketToProto(b)
 	}
 	if includeTrials {
 		trials, err := c.Trials(ctx, sweep)

@@ -232,26 +232,38 @@ func (s *scheduler) submit(now time.Time, rec SweepRecord, trials []TrialRecord)
 		base = len(old.trials)
 	}
 	rec.Updated = now
-	ch := &Change{Sweeps: []SweepRecord{rec}}
+	ch := &Change{Sweeps: []SweepRecord{rec}, Trials: newTrials(now, rec.Name, old, trials)}
+	res.Added = len(ch.Trials)
+	res.Total = base + res.Added
+	return ch, res
+}
+
+// newTrials returns the pending records of the trials whose keys sw (nil
+// for a new sweep) does not hold, each once, indexed after sw's trials in
+// the order given. trials have Key, Params and Point set.
+func newTrials(now time.Time, sweep string, sw *sweepState, trials []TrialRecord) []TrialRecord {
+	base := 0
+	if sw != nil {
+		base = len(sw.trials)
+	}
+	var out []TrialRecord
 	seen := map[string]bool{}
 	for _, t := range trials {
-		if seen[t.Key] || old != nil && old.trials[t.Key] != nil {
+		if seen[t.Key] || sw != nil && sw.trials[t.Key] != nil {
 			continue
 		}
 		seen[t.Key] = true
-		ch.Trials = append(ch.Trials, TrialRecord{
-			Sweep:   rec.Name,
+		out = append(out, TrialRecord{
+			Sweep:   sweep,
 			Key:     t.Key,
-			Index:   base + len(ch.Trials),
+			Index:   base + len(out),
 			Status:  StatusPending,
 			Params:  t.Params,
 			Point:   t.Point,
 			Updated: now,
 		})
 	}
-	res.Added = len(ch.Trials)
-	res.Total = base + res.Added
-	return ch, res
+	return out
 }
 
 // lease hands the next pending trial to worker: the first pending trial,
@@ -271,6 +283,7 @@ func (s *scheduler) lease(now time.Time, worker string, sweeps []string) (*Chang
 			continue
 		}
 		t := *sw.trials[key]
+		enqueued := t.Updated
 		token := s.nextToken
 		t.Status = StatusRunning
 		t.Attempts++
@@ -288,6 +301,7 @@ func (s *scheduler) lease(now time.Time, worker string, sweeps []string) (*Chang
 			Token:         token,
 			TTL:           s.ttl,
 			BudgetSeconds: sw.rec.BudgetSeconds,
+			Enqueued:      enqueued,
 		}
 	}
 	return nil, nil

@@ -34,8 +34,14 @@ type server struct {
 
 func startServer(t *testing.T, clock *fakeClock) *server {
 	t.Helper()
+	return startServerAt(t, filepath.Join(t.TempDir(), "sweeps.db"), clock)
+}
+
+// startServerAt is startServer on the database file at path.
+func startServerAt(t *testing.T, path string, clock *fakeClock) *server {
+	t.Helper()
 	opts := coordinator.Options{
-		Path:         filepath.Join(t.TempDir(), "sweeps.db"),
+		Path:         path,
 		LeaseTTL:     30 * time.Second,
 		MaxLeaseWait: 2 * time.Second,
 		Logger:       testLogger(t),

@@ -34,24 +34,33 @@ func parseSpec(filename string, source []byte, opts sweeps.Options) (*parsedSpec
 			BudgetSeconds: spec.Budget.Seconds,
 			MaxAttempts:   spec.MaxAttempts(),
 		},
-		trials: make([]TrialRecord, 0, len(trials)),
 	}
 	for _, a := range spec.Axes {
 		p.rec.Axes = append(p.rec.Axes, a.Name)
 	}
 	p.rec.Axes = append(p.rec.Axes, sweeps.SeedKey)
+	if p.trials, err = trialRecords(trials); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	}
+	return p, nil
+}
+
+// trialRecords converts expanded trials to records with Key, Params and
+// Point set.
+func trialRecords(trials []sweeps.Trial) ([]TrialRecord, error) {
+	out := make([]TrialRecord, 0, len(trials))
 	for _, t := range trials {
 		point, err := json.Marshal(t.Point)
 		if err != nil {
-			return nil, fmt.Errorf("%w: trial %d: encoding point: %w", ErrInvalidSpec, t.Index, err)
+			return nil, fmt.Errorf("trial %s: encoding point: %w", t.Point, err)
 		}
-		p.trials = append(p.trials, TrialRecord{
+		out = append(out, TrialRecord{
 			Key:    t.Key,
 			Params: sweeps.CanonicalJSON(t.Params),
 			Point:  point,
 		})
 	}
-	return p, nil
+	return out, nil
 }
 
 // checkGrowth checks that the new spec is a growth of the stored sweep's.

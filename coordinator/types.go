@@ -213,6 +213,9 @@ type Grant struct {
 	TTL time.Duration
 	// BudgetSeconds is the trial's wall-time budget (0: none).
 	BudgetSeconds float64
+	// Enqueued is when the trial last became pending (its record's
+	// Updated time before the lease), for the queue-wait metric.
+	Enqueued time.Time
 }
 
 // Beat is the answer to a heartbeat.

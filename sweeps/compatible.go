@@ -23,8 +23,10 @@ const maxListed = 5
 //
 //	sweeps: incompatible spec change: fixed setting "nf" changed from 1000 to 2000; axis "rho" removed
 //
-// The trial limit (max_trials) and the refine rules may change freely:
-// they do not change which trials exist. Values are compared in canonical
+// The trial limit (max_trials), the refine rules and the failure threshold
+// may change freely: they do not change which grid trials exist (trials
+// already added by refinement stay; later refinement follows the new
+// rules). Values are compared in canonical
 // form, so 1 and 1.0 are the same value.
 func (s *Spec) Compatible(old *Spec) error {
 	if old == nil {

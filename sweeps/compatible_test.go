@@ -34,8 +34,8 @@ budget: {iterations: 100, seconds: 60}
 			return strings.Replace(s, "    - regular\n", "    - regular\n    - seq2seq\n", 1)
 		}, ""},
 		{"seeds added", func(s string) string { return strings.Replace(s, "replicates: 3", "replicates: [0, 1, 2, 7]", 1) }, ""},
-		{"max_trials and refine", func(s string) string {
-			return s + "max_trials: 100\nrefine: [{axis: beta, tolerance: 0.1, max_depth: 1}]\n"
+		{"max_trials, refine and failure_threshold", func(s string) string {
+			return s + "max_trials: 100\nrefine: [{axis: beta, tolerance: 0.1, max_depth: 1}]\nfailure_threshold: 0.2\n"
 		}, ""},
 		{"name changed", func(s string) string { return strings.Replace(s, "name: conv", "name: conv2", 1) },
 			`name changed from "conv" to "conv2"`},

@@ -36,14 +36,15 @@
 //	  seconds: 600               # wall time, enforced by the worker
 //	retries: 2                   # a failed trial is attempted at most 1+retries times; default 2
 //	max_trials: 10000            # grid-size limit; default Options.MaxTrials
-//	refine:                      # reserved: parsed and checked, no effect yet
-//	  - {axis: beta, tolerance: 0.05, max_depth: 2}
+//	refine:                      # bisect the failure boundary of numeric axes
+//	  - {axis: beta, tolerance: 1, max_depth: 4}
+//	failure_threshold: 0.1       # rel_l2 above which a trial fails; default 0.1
 //
 // Decoding is strict. An unknown or duplicate key, a value of the wrong
 // type, a setting rejected by Options.Validate or given twice, are errors
 // that name the file, line and key:
 //
-//	spec.yaml:3: unknown key "replicate" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine)
+//	spec.yaml:3: unknown key "replicate" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold)
 //	quick.yaml:7: axes.beta[1]: want a value or a bundle mapping, got null
 //
 // Plain scalars follow the YAML 1.2 core schema: 1e-3 is a number, while
@@ -99,6 +100,36 @@
 // sorted, no whitespace, numbers in one canonical form, so 1 and 1.0, or
 // two maps in different orders, give the same key in any process. Keys
 // are what a coordinator stores results under.
+//
+// # Refinement
+//
+// A refine rule names a numeric axis (plain numbers, no bundles, whose
+// setting accepts fractional values: Parse checks this with
+// Options.Validate), a tolerance in the axis's units and a maximum depth.
+// Spec.Refinements takes a sweep's existing trials with their outcomes
+// (Observation) and returns the trials to add, a pure and deterministic
+// function that a coordinator calls after each trial ends, and again after
+// a restart:
+//
+//   - a point's replicates (the spec's seeds) decide its verdict once all
+//     are final: success when the median rel_l2 is at most
+//     failure_threshold, failure otherwise, a diverged or timed-out
+//     replicate counting as +Inf; a replicate that failed or was
+//     cancelled makes the point void, which blocks refinement next to it
+//     until it is rerun;
+//   - for each combination of the other axes' values, the refined axis's
+//     values (grid and refined) are sorted, and between two neighbours with
+//     opposite verdicts the midpoint, (a+b)/2 rounded to 15 significant
+//     digits, is added with every seed, unless the bracket is at most
+//     tolerance wide or its grid interval has been bisected max_depth
+//     times;
+//   - refined trials are ordinary trials: the params of a grid trial with
+//     the axis value replaced, keyed by the same Key, so a repeated call
+//     proposes the same keys and a caller adds only those it lacks.
+//
+// Spec.Brackets reports each transition, with its ends, their median
+// rel_l2 and a status (converged, max-depth, refining, blocked): the
+// critical coefficient, such as β* of a strategy, lies within it.
 //
 // # Growth
 //

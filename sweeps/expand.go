@@ -59,35 +59,16 @@ func (s *Spec) Expand() ([]Trial, error) {
 		return trials, nil
 	}
 	seeds := s.seeds()
-	nparams := len(s.Fixed) + 3
-	for _, a := range s.Axes {
-		nparams += len(a.Values[0].Settings)
-	}
+	nparams := s.paramCount()
 	seen := make(map[string]int, n)
 	odometer := make([]int, len(s.Axes)) // the current value of each axis
+	values := make([]*AxisValue, len(s.Axes))
 	for {
+		for i, a := range s.Axes {
+			values[i] = &a.Values[odometer[i]]
+		}
 		for _, seed := range seeds {
-			params := make(map[string]any, nparams)
-			for _, f := range s.Fixed {
-				params[f.Key] = cloneValue(f.Value)
-			}
-			if s.Budget.Iterations > 0 {
-				params[MaxItersKey] = int64(s.Budget.Iterations)
-			}
-			if s.Budget.Evaluations > 0 {
-				params[MaxEvalsKey] = int64(s.Budget.Evaluations)
-			}
-			point := make(Point, len(s.Axes)+1)
-			for i, a := range s.Axes {
-				v := &a.Values[odometer[i]]
-				for _, st := range v.Settings {
-					params[st.Key] = cloneValue(st.Value)
-				}
-				point[i] = Coord{Axis: a.Name, Value: v.Value}
-			}
-			params[SeedKey] = seed
-			point[len(s.Axes)] = Coord{Axis: SeedKey, Value: seed}
-
+			params, point := s.trialOf(values, seed, nparams)
 			canonical := CanonicalJSON(params)
 			key := keyOf(canonical)
 			if j, dup := seen[key]; dup {
@@ -118,6 +99,41 @@ func (s *Spec) Expand() ([]Trial, error) {
 			return trials, nil
 		}
 	}
+}
+
+// paramCount estimates the number of params of a trial, for allocation.
+func (s *Spec) paramCount() int {
+	n := len(s.Fixed) + 3
+	for _, a := range s.Axes {
+		n += len(a.Values[0].Settings)
+	}
+	return n
+}
+
+// trialOf returns the params and point of the trial with the given axis
+// values (one per axis, in axis order) and seed.
+func (s *Spec) trialOf(values []*AxisValue, seed int64, nparams int) (map[string]any, Point) {
+	params := make(map[string]any, nparams)
+	for _, f := range s.Fixed {
+		params[f.Key] = cloneValue(f.Value)
+	}
+	if s.Budget.Iterations > 0 {
+		params[MaxItersKey] = int64(s.Budget.Iterations)
+	}
+	if s.Budget.Evaluations > 0 {
+		params[MaxEvalsKey] = int64(s.Budget.Evaluations)
+	}
+	point := make(Point, len(s.Axes)+1)
+	for i, a := range s.Axes {
+		v := values[i]
+		for _, st := range v.Settings {
+			params[st.Key] = cloneValue(st.Value)
+		}
+		point[i] = Coord{Axis: a.Name, Value: v.Value}
+	}
+	params[SeedKey] = seed
+	point[len(s.Axes)] = Coord{Axis: SeedKey, Value: seed}
+	return params, point
 }
 
 // cloneValue copies list values, so that trials do not share them.

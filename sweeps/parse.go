@@ -17,7 +17,7 @@ import (
 
 // Keys of the spec format, in documentation order.
 var (
-	topKeys    = []string{"name", "fixed", "axes", "replicates", "budget", "retries", "max_trials", "refine"}
+	topKeys    = []string{"name", "fixed", "axes", "replicates", "budget", "retries", "max_trials", "refine", "failure_threshold"}
 	budgetKeys = []string{"iterations", "evaluations", "seconds"}
 	refineKeys = []string{"axis", "tolerance", "max_depth"}
 	rangeKeys  = []string{Linspace, Logspace}
@@ -251,6 +251,10 @@ func (d *decoder) decode(data []byte) *Spec {
 	var refine []Refine
 	if e, ok := byKey["refine"]; ok {
 		refine = d.refine(e)
+	}
+	s.FailureThreshold = DefaultFailureThreshold
+	if e, ok := byKey["failure_threshold"]; ok {
+		s.FailureThreshold = d.threshold(e)
 	}
 	if d.failed() {
 		return s
@@ -665,17 +669,34 @@ func (d *decoder) checkRefine(rules []Refine, axes []Axis) []Refine {
 			d.fail(r.Line, path, ErrValue, nil, "%q is not an axis (axes: %s)", r.Axis, strings.Join(names, ", "))
 			continue
 		}
+		numeric := true
 		for _, v := range axes[j].Values {
 			if _, isNum := asFloat(v.Value); v.Bundle || !isNum {
 				d.fail(r.Line, path, ErrValue, nil, "axis %q has a non-numeric value %s", r.Axis, canonicalString(v.Value))
+				numeric = false
 				break
 			}
+		}
+		if numeric {
+			// Midpoints are fractional: the setting must take them.
+			x, _ := asFloat(axes[j].Values[0].Value)
+			d.validateMsg(r.Line, path, r.Axis, round15(x+0.5),
+				fmt.Sprintf("axis %q cannot be refined: its setting must accept fractional values such as %s", r.Axis, canonicalString(round15(x+0.5))))
 		}
 	}
 	if len(rules) == 0 {
 		return nil
 	}
 	return rules
+}
+
+// threshold decodes the failure_threshold key: a positive number.
+func (d *decoder) threshold(e entry) float64 {
+	f, ok := d.number(e.value, e.line, "failure_threshold")
+	if ok && f <= 0 {
+		d.fail(e.line, "failure_threshold", ErrValue, nil, "want a positive number, got %s", canonicalString(f))
+	}
+	return f
 }
 
 // asFloat returns a numeric value as a float64.

@@ -103,6 +103,9 @@ refine:
 	if want := []Refine{{Axis: "beta", Tolerance: 0.05, MaxDepth: 2, Line: 27}}; !reflect.DeepEqual(s.Refine, want) {
 		t.Errorf("Refine = %+v, want %+v", s.Refine, want)
 	}
+	if s.FailureThreshold != DefaultFailureThreshold || s.Threshold() != 0.1 {
+		t.Errorf("FailureThreshold = %v, want the default", s.FailureThreshold)
+	}
 	if n, err := s.Size(); n != 2*3*3*1*4*2 || err != nil {
 		t.Errorf("Size() = %d, %v", n, err)
 	}
@@ -185,7 +188,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "name: x\naxes: {beta: [1]}\nreplicate: 3\n",
-			want: `spec.yaml:3: unknown key "replicate" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine)`,
+			want: `spec.yaml:3: unknown key "replicate" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold)`,
 			is:   ErrUnknownKey,
 		},
 		{
@@ -524,6 +527,18 @@ func TestParseErrors(t *testing.T) {
 			is:   ErrValue,
 		},
 		{
+			name: "non-positive failure threshold",
+			yaml: "name: x\nfailure_threshold: 0\n",
+			want: `spec.yaml:2: failure_threshold: want a positive number, got 0`,
+			is:   ErrValue,
+		},
+		{
+			name: "failure threshold of the wrong type",
+			yaml: "name: x\nfailure_threshold: low\n",
+			want: `spec.yaml:2: failure_threshold: want a number, got string "low"`,
+			is:   ErrType,
+		},
+		{
 			name: "refine without tolerance",
 			yaml: "name: x\naxes: {beta: [1, 2]}\nrefine:\n  - axis: beta\n    max_depth: 2\n",
 			want: `spec.yaml:4: refine[0]: missing required key "tolerance"`,
@@ -562,7 +577,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "several errors",
 			yaml: "name: x\nreplicate: 3\nbudget: {iterations: 0}\n",
-			want: "spec.yaml:2: unknown key \"replicate\" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine)\n" +
+			want: "spec.yaml:2: unknown key \"replicate\" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold)\n" +
 				"spec.yaml:3: budget.iterations: want an integer ≥ 1, got 0",
 			is: ErrValue,
 		},

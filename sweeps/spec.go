@@ -38,9 +38,16 @@ type Spec struct {
 	// zero means DefaultMaxTrials.
 	MaxTrials int
 
-	// Refine is reserved for adaptive refinement of numeric axes. It is
-	// parsed and validated but has no effect on expansion yet.
+	// Refine lists the numeric axes whose failure boundary is refined by
+	// bisection (see Spec.Refinements); nil when the spec has none.
 	Refine []Refine
+
+	// FailureThreshold is the rel_l2 above which a trial counts as a
+	// failure, for refinement and reports: a grid point succeeds when the
+	// median rel_l2 of its replicates is at most the threshold. Parse sets
+	// DefaultFailureThreshold when the spec has no failure_threshold key;
+	// zero (a hand-built Spec) means the default too.
+	FailureThreshold float64
 
 	// File is the file name the spec was parsed from, as given to Parse.
 	File string
@@ -74,18 +81,34 @@ type Budget struct {
 	Seconds float64
 }
 
-// Refine is one adaptive-refinement rule (reserved; no behaviour yet): the
-// named numeric axis may be refined between neighbouring values whose
-// results differ by more than Tolerance, at most MaxDepth times.
+// Refine is one refinement rule: where two neighbouring values of the
+// named numeric axis fall on opposite sides of the failure threshold (all
+// other axes equal), their midpoint is added to the sweep, until the
+// bracket is at most Tolerance wide or has been bisected MaxDepth times.
 type Refine struct {
 	// Axis names an axis of the spec whose values are all numbers.
 	Axis string
-	// Tolerance is a positive, finite number.
+	// Tolerance is the bracket width, in the axis's units, at which
+	// bisection stops: a positive, finite number.
 	Tolerance float64
-	// MaxDepth is the maximum number of refinement rounds, from 1 to 100.
+	// MaxDepth is the most bisections of one interval of the grid's
+	// values, from 1 to 100.
 	MaxDepth int
 	// Line is the 1-based line of the rule in the spec, or 0.
 	Line int
+}
+
+// DefaultFailureThreshold is the failure threshold of a spec without a
+// failure_threshold key: a relative L2 error above 10% is a failure.
+const DefaultFailureThreshold = 0.1
+
+// Threshold returns s.FailureThreshold, or DefaultFailureThreshold when it
+// is zero.
+func (s *Spec) Threshold() float64 {
+	if s.FailureThreshold > 0 {
+		return s.FailureThreshold
+	}
+	return DefaultFailureThreshold
 }
 
 // MaxAttempts returns the maximum number of times a trial of s is

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/worker"
 )
@@ -293,8 +294,19 @@ func report(ctx context.Context, c *coordinator.Coordinator, sweep, dir string, 
 	if err != nil {
 		return err
 	}
+	brackets, err := c.Brackets(ctx, sweep)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout)
 	if err := writeSummary(stdout, rec.Axes, trials); err != nil {
+		return err
+	}
+	bs := make([]*pb.Bracket, len(brackets))
+	for i, b := range brackets {
+		bs[i] = coordinator.BracketToProto(b)
+	}
+	if err := writeBrackets(stdout, []string{sweep}, [][]*pb.Bracket{bs}); err != nil {
 		return err
 	}
 	if dir == "" {

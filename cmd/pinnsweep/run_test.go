@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -235,5 +236,54 @@ func TestProgressViewPlain(t *testing.T) {
 		!strings.HasPrefix(lines[1], "progress: 4/4 ended (done 3 failed 1 running 0), pending 0; ") ||
 		strings.Contains(lines[1], "ETA") {
 		t.Errorf("progress lines:\n%s", b.String())
+	}
+}
+
+// refineSpec refines Adam's learning rate, whose rel_l2 after 5 steps of a
+// tiny network grows about as 3.4·lr: 1.8 at lr = 1, in the thousands at
+// lr = 1000. With the threshold at 100, bisection keeps the failing
+// midpoints 500.5, 250.75 and 125.875 and stops at a bracket of width
+// 124.875 ≤ 200.
+const refineSpec = `name: refine-lr
+fixed:
+  pde: convection
+  nx: 32
+  nt: 10
+  layers: [8, 8]
+  nf: 40
+  optimizer: adam
+axes:
+  lr: [1, 1000]
+budget:
+  iterations: 5
+failure_threshold: 100
+refine:
+  - {axis: lr, tolerance: 200, max_depth: 5}
+`
+
+// TestRunRefines runs a refined sweep end to end with the real trainer:
+// the refined trials run like the others, the report shows the bracket,
+// and a second run finds nothing to add or run.
+func TestRunRefines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks")
+	}
+	spec := writeSpec(t, refineSpec)
+	dir := t.TempDir()
+	args := []string{"run", spec, "--db", filepath.Join(dir, "sweeps.db"), "--slots", "2", "--out", filepath.Join(dir, "out"), "--log-level", "info", "--log-json"}
+	code, stdout, stderr := runCmd(args...)
+	if code != 0 {
+		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	if n := strings.Count(stderr, `"@message":"trial leased"`); n != 5 {
+		t.Errorf("run leased %d trials, want 2 on the grid and 3 refined", n)
+	}
+	row := regexp.MustCompile(`(?m)^refine-lr\s+lr\s+-\s+1\s+125\.875\s+124\.875\s+converged \(3 bisections\)$`)
+	if !strings.Contains(stdout, "5 trials ended: 5 done") || !row.MatchString(stdout) {
+		t.Errorf("run output lacks the 5 trials or the bracket:\n%s", stdout)
+	}
+	code, stdout, stderr = runCmd(args...)
+	if code != 0 || !strings.Contains(stdout, "resuming, 5 trials") || strings.Contains(stderr, "trial leased") || !row.MatchString(stdout) {
+		t.Fatalf("second run: code %d\n%s\n%s", code, stdout, stderr)
 	}
 }

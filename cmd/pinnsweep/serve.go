@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -43,9 +44,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
 	httpAddr := fs.String("http", "", httpFlagUsage)
+	metricsAddr := fs.String("metrics", "", "also serve Prometheus metrics over HTTP at `address`/metrics (e.g. :9433)")
 	authFlags := addServerAuthFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--http ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
+		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--http ADDR] [--metrics ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
 		fmt.Fprintln(fs.Output(), "         [--admin-token-file FILE] [--worker-token-file FILE] [--tls-cert FILE --tls-key FILE] [--client-ca FILE] [--insecure]")
 		fmt.Fprintln(fs.Output(), "\nServes sweeps to workers (pinnsweep work) until SIGINT or SIGTERM. Restarting it on the")
 		fmt.Fprintln(fs.Output(), "same database resumes every sweep.")
@@ -117,6 +119,15 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	logServerAuth(log, authCfg, authFlags.insecure)
+	var metricsLis net.Listener
+	if *metricsAddr != "" {
+		if metricsLis, err = net.Listen("tcp", *metricsAddr); err != nil {
+			lis.Close()
+			c.Close()
+			fmt.Fprintf(stderr, "pinnsweep serve: --metrics: %v\n", oneLine(err))
+			return 1
+		}
+	}
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	stopDashboard := func() {}
 	if *httpAddr != "" {
@@ -134,8 +145,16 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 		stop() // a second signal kills at once
 	}()
+	var merr chan error
+	if metricsLis != nil {
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", metricsLis.Addr())
+		merr = serveMetrics(ctx, c, metricsLis, log)
+	}
 	serr := c.Serve(ctx, lis, serverOpts...)
 	stopDashboard()
+	if merr != nil && serr == nil {
+		serr = <-merr
+	}
 	cerr := c.Close()
 	switch {
 	case serr != nil:
@@ -160,4 +179,36 @@ func logServerAuth(log hclog.Logger, cfg auth.ServerConfig, insecure bool) {
 	case (cfg.AdminToken != "" || cfg.WorkerToken != "") && !tls:
 		log.Warn("tokens travel in plaintext without TLS: use --tls-cert and --tls-key on untrusted networks")
 	}
+}
+
+// serveMetrics serves c's metrics at /metrics on lis until ctx is done,
+// then shuts the HTTP server down; the returned channel gets its error (nil
+// after a clean shutdown).
+func serveMetrics(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, log hclog.Logger) chan error {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", c.Metrics())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() {
+		err := srv.Serve(lis)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		done <- err
+	}()
+	out := make(chan error, 1)
+	go func() {
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				log.Named("metrics").Warn("metrics server shutdown", "error", err)
+			}
+			out <- <-done
+		case err := <-done:
+			out <- fmt.Errorf("metrics server: %w", err)
+		}
+	}()
+	return out
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +58,18 @@ func cli(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
 	code = dispatch(args, &o, &e)
 	return code, o.String(), e.String()
+}
+
+// workerClient dials the coordinator at addr as a worker; the connection
+// closes when the test ends.
+func workerClient(t *testing.T, addr string) pb.WorkerServiceClient {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return pb.NewWorkerServiceClient(conn)
 }
 
 // startServe runs `pinnsweep serve` in the background and returns its
@@ -159,12 +173,7 @@ func TestServeSubmitStatusExportCancel(t *testing.T) {
 	}
 
 	// A worker's part, over gRPC: complete one trial, hold another.
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	w := pb.NewWorkerServiceClient(conn)
+	w := workerClient(t, addr)
 	ctx := context.Background()
 	l1, err := w.Lease(ctx, &pb.LeaseRequest{WorkerId: "w1", WaitMs: 1000})
 	if err != nil || l1.GetTrial() == nil {
@@ -283,5 +292,106 @@ func TestServeRefusesForeignFile(t *testing.T) {
 	code, _, stderr = cli("export", "x", "--db", path)
 	if code != 1 || !strings.Contains(stderr, "not a bbolt database") {
 		t.Fatalf("export of a text file: %d %q", code, stderr)
+	}
+}
+
+// refineCluster is a sweep of 2 strategies × β from 10 to 40, refined on β;
+// the test drives its trials with rel_l2 = 0.01 below β* (22 for regular,
+// 33 for curriculum) and 0.5 above.
+const refineCluster = `name: edge
+fixed: {pde: convection, nf: 100}
+axes:
+  beta: [10, 40]
+  strategy: [regular, curriculum]
+budget: {iterations: 5, seconds: 60}
+refine:
+  - {axis: beta, tolerance: 4, max_depth: 5}
+`
+
+// TestServeMetricsAndBrackets runs serve with --metrics, drives a refined
+// sweep over gRPC, and checks the metrics endpoint and status's brackets.
+func TestServeMetricsAndBrackets(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "edge.yaml")
+	if err := os.WriteFile(spec, []byte(refineCluster), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, stdout, stop := startServeCmd(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "sweeps.db"), "--lease-ttl", "30s", "--log-level", "warn", "--metrics", "127.0.0.1:0")
+	var metricsURL string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if u, ok := strings.CutPrefix(line, "metrics on "); ok {
+			metricsURL = u
+		}
+	}
+	if metricsURL == "" {
+		t.Fatalf("serve did not print the metrics address:\n%s", stdout.String())
+	}
+	if code, out, errOut := cli("submit", spec, "--coordinator", addr); code != 0 {
+		t.Fatalf("submit: %d %q %q", code, out, errOut)
+	}
+	w := workerClient(t, addr)
+	ctx := context.Background()
+	critical := map[string]float64{"regular": 22, "curriculum": 33}
+	for {
+		l, err := w.Lease(ctx, &pb.LeaseRequest{WorkerId: "w1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.GetTrial() == nil {
+			break
+		}
+		var p struct {
+			Beta     float64 `json:"beta"`
+			Strategy string  `json:"strategy"`
+		}
+		if err := json.Unmarshal([]byte(l.GetTrial().GetParamsJson()), &p); err != nil {
+			t.Fatal(err)
+		}
+		rel := "0.01"
+		if p.Beta > critical[p.Strategy] {
+			rel = "0.5"
+		}
+		if _, err := w.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "w1",
+			Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: `{"rel_l2":` + rel + `}`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// 10..40 bisected to width ≤ 4: 25, then 17.5 or 32.5, then 21.25 or
+	// 36.25 (regular: [21.25, 25]; curriculum: [32.5, 36.25]).
+	code, out, _ := cli("status", "edge", "--coordinator", addr)
+	rows := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 7 && f[0] == "edge" && f[1] == "beta" {
+			rows[f[2]] = strings.Join(f[3:], " ")
+		}
+	}
+	if code != 0 || rows["strategy=regular"] != "21.25 25 3.75 converged (3 bisections)" ||
+		rows["strategy=curriculum"] != "32.5 36.25 3.75 converged (3 bisections)" {
+		t.Fatalf("status edge:\n%s", out)
+	}
+
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`pinnsweep_trials{state="done",sweep="edge"} 10`,
+		`pinnsweep_refined_trials_total 6`,
+		`pinnsweep_completions_total{reported="done"} 10`,
+		`pinnsweep_active_leases 0`,
+		`pinnsweep_connected_workers 1`,
+	} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited with %d", code)
+	}
+	if _, err := http.Get(metricsURL); err == nil {
+		t.Error("the metrics endpoint still answers after serve stopped")
 	}
 }

@@ -31,7 +31,8 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep status [SWEEP] --coordinator ADDR [--watch]")
 		fmt.Fprintln(fs.Output(), clientAuthUsage)
-		fmt.Fprintln(fs.Output(), "\nPrints the number of trials of each sweep (or of SWEEP) by status.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), "\nPrints the number of trials of each sweep (or of SWEEP) by status, and the")
+		fmt.Fprintln(fs.Output(), "failure-boundary brackets of sweeps with refine rules.\n\nFlags:")
 		fs.PrintDefaults()
 	}
 	pos, code, ok := parseInterspersed(fs, args, stderr)
@@ -59,6 +60,8 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	var rows []*pb.SweepProgress
+	var names []string
+	var brackets [][]*pb.Bracket
 	switch {
 	case *watch:
 		if err := watchStatus(client, pos[0], stdout); err != nil {
@@ -73,6 +76,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		rows = []*pb.SweepProgress{resp.GetProgress()}
+		names, brackets = []string{pos[0]}, [][]*pb.Bracket{resp.GetBrackets()}
 	default:
 		resp, err := client.sweeps.ListSweeps(ctx, &pb.ListSweepsRequest{})
 		if err != nil {
@@ -80,13 +84,25 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		rows = resp.GetSweeps()
+		for _, p := range rows {
+			got, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: p.GetSweep()})
+			if err != nil {
+				fmt.Fprintf(stderr, "pinnsweep status: %s\n", rpcError(*addr, err))
+				return 1
+			}
+			names, brackets = append(names, p.GetSweep()), append(brackets, got.GetBrackets())
+		}
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, statusHeader)
 	for _, p := range rows {
 		fmt.Fprintln(tw, statusRow(p))
 	}
-	if err := tw.Flush(); err != nil {
+	err = tw.Flush()
+	if err == nil {
+		err = writeBrackets(stdout, names, brackets)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep status: %v\n", err)
 		return 1
 	}

@@ -19,6 +19,10 @@
 //   - the coordinator's log has one "trial completed" per trial (it logs
 //     one line per committed, non-duplicate completion).
 //
+// A refined sweep (testdata/refine.yaml) adds trials as results arrive;
+// killing `run` mid-refinement and running it again must add no refined
+// trial twice and finish the bisection.
+//
 // After a coordinator or `run` process is killed, a trial that was running
 // may legitimately run again; a trial that was done must not: its result
 // must be byte-identical after the restart and it must not be leased again.

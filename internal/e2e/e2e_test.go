@@ -173,17 +173,68 @@ func TestCoordinatorKillResume(t *testing.T) {
 	t.Logf("%d of 14 trials were done at the kill; %d computed during the outage were delivered after it", len(before), delivered)
 }
 
+// doneIn returns the done trials of an export by key.
+func doneIn(trials []exported) map[string]exported {
+	done := map[string]exported{}
+	for _, tr := range trials {
+		if tr.Status == "done" {
+			done[tr.Key] = tr
+		}
+	}
+	return done
+}
+
+// runArgs returns a fresh directory, the database and report paths in it,
+// and the arguments of `pinnsweep run` on testdata/spec with 2 slots and
+// JSON logs.
+func runArgs(t *testing.T, spec string) (dir, db, out string, args []string) {
+	dir = t.TempDir()
+	db = filepath.Join(dir, "sweeps.db")
+	out = filepath.Join(dir, "out")
+	args = []string{"run", testdata(t, spec), "--db", db, "--slots", "2", "--out", out,
+		"--log-json", "--log-level", "info"}
+	return dir, db, out, args
+}
+
+// checkResumed checks the run that resumed after a kill: it leased each
+// trial that was not done once and none that was, and its report (in out)
+// holds n trials, all done, those done before the kill with their results
+// unchanged.
+func checkResumed(t *testing.T, second *proc, doneBefore map[string]exported, out string, n int) {
+	t.Helper()
+	leased := count([]*proc{second}, "trial leased", "trial", nil)
+	for key, k := range leased {
+		if _, done := doneBefore[key]; done {
+			t.Errorf("trial %s, done before the kill, was leased again", key)
+		} else if k != 1 {
+			t.Errorf("trial %s leased %d times in the second run", key, k)
+		}
+	}
+	if len(leased) != n-len(doneBefore) {
+		t.Errorf("second run leased %d trials, want the %d not done", len(leased), n-len(doneBefore))
+	}
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report []exported
+	if err := json.Unmarshal(b, &report); err != nil {
+		t.Fatal(err)
+	}
+	for key, tr := range checkAllDone(t, report, n) {
+		if old, ok := doneBefore[key]; ok && !bytes.Equal(old.Result, tr.Result) {
+			t.Errorf("trial %s: result changed across the restart", key)
+		}
+	}
+}
+
 // TestRunKillResume SIGKILLs `pinnsweep run` mid-sweep and runs it again:
 // every completion acknowledged before the kill is in the database, the
 // second run leases exactly the trials that were not done (releasing the
 // leases the dead run left), and the report holds every trial once, with
 // the results of the trials finished before the kill byte-identical.
 func TestRunKillResume(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "sweeps.db")
-	out := filepath.Join(dir, "out")
-	args := []string{"run", testdata(t, "resume.yaml"), "--db", db, "--slots", "2", "--out", out,
-		"--log-json", "--log-level", "info"}
+	dir, db, out, args := runArgs(t, "resume.yaml")
 	first := start(t, dir, "run", args...)
 	var acked map[string]int
 	eventually(t, 60*time.Second, "2 acknowledged completions", func() bool {
@@ -193,12 +244,7 @@ func TestRunKillResume(t *testing.T) {
 	first.kill()
 
 	snap := export(t, dir, "resume", "--db", db)
-	doneBefore := map[string]exported{}
-	for _, tr := range snap {
-		if tr.Status == "done" {
-			doneBefore[tr.Key] = tr
-		}
-	}
+	doneBefore := doneIn(snap)
 	for key := range acked {
 		if _, ok := doneBefore[key]; !ok {
 			t.Errorf("trial %s was acknowledged before the kill but is not done in the database", key)
@@ -216,31 +262,7 @@ func TestRunKillResume(t *testing.T) {
 		!strings.Contains(s, "14 trials ended: 14 done") {
 		t.Errorf("second run's output:\n%s", s)
 	}
-	leased := count([]*proc{second}, "trial leased", "trial", nil)
-	for key, n := range leased {
-		if _, done := doneBefore[key]; done {
-			t.Errorf("trial %s, done before the kill, was leased again", key)
-		} else if n != 1 {
-			t.Errorf("trial %s leased %d times in the second run", key, n)
-		}
-	}
-	if len(leased) != 14-len(doneBefore) {
-		t.Errorf("second run leased %d trials, want the %d not done", len(leased), 14-len(doneBefore))
-	}
-
-	b, err := os.ReadFile(filepath.Join(out, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var report []exported
-	if err := json.Unmarshal(b, &report); err != nil {
-		t.Fatal(err)
-	}
-	for key, tr := range checkAllDone(t, report, 14) {
-		if old, ok := doneBefore[key]; ok && !bytes.Equal(old.Result, tr.Result) {
-			t.Errorf("trial %s: result changed across the restart", key)
-		}
-	}
+	checkResumed(t, second, doneBefore, out, 14)
 	if csv, err := os.ReadFile(filepath.Join(out, "results.csv")); err != nil || strings.Count(string(csv), "\n") != 15 {
 		t.Errorf("results.csv: %v, %d lines", err, strings.Count(string(csv), "\n"))
 	}
@@ -345,4 +367,36 @@ func TestStaleLeaseStoppedWorker(t *testing.T) {
 	}
 	frozen.stop()
 	fresh.stop()
+}
+
+// TestRunKillDuringRefinement SIGKILLs `pinnsweep run` as soon as
+// refinement has added its first trials, and runs it again: the second
+// run adds no trial twice, leases none that was done, runs the rest of the
+// bisection, and reports every trial of the grid and of the refinement
+// once, with the bracket.
+func TestRunKillDuringRefinement(t *testing.T) {
+	dir, db, out, args := runArgs(t, "refine.yaml")
+	first := start(t, dir, "run", args...)
+	eventually(t, 60*time.Second, "the first refinement", func() bool {
+		return len(count([]*proc{first}, "refinement added trials", "sweep", nil)) > 0
+	})
+	first.kill()
+
+	snap := export(t, dir, "refine", "--db", db)
+	doneBefore := doneIn(snap)
+	if len(snap) == 10 && len(doneBefore) == 10 {
+		t.Fatal("the sweep finished before the kill: make testdata/refine.yaml slower")
+	}
+
+	second := start(t, dir, "run", args...)
+	if code := second.wait(120 * time.Second); code != 0 {
+		t.Fatalf("second run exited %d", code)
+	}
+	stdout := second.stdout.String()
+	if !strings.Contains(stdout, "10 trials ended: 10 done") ||
+		!strings.Contains(strings.Join(strings.Fields(stdout), " "), "refine lr - 1 125.875 124.875 converged (3 bisections)") {
+		t.Errorf("second run's output:\n%s", stdout)
+	}
+	checkResumed(t, second, doneBefore, out, 10)
+	t.Logf("%d trials existed and %d were done at the kill", len(snap), len(doneBefore))
 }

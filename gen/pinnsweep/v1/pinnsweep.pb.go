@@ -320,7 +320,10 @@ type GetSweepResponse struct {
 	SpecSource string `protobuf:"bytes,3,opt,name=spec_source,json=specSource,proto3" json:"spec_source,omitempty"`
 	// Names of the grid coordinates in order: the spec's axes, then "seed".
 	// They are the keys of each trial's point_json.
-	Axes          []string `protobuf:"bytes,4,rep,name=axes,proto3" json:"axes,omitempty"`
+	Axes []string `protobuf:"bytes,4,rep,name=axes,proto3" json:"axes,omitempty"`
+	// The failure-boundary brackets of the spec's refined axes (none without
+	// refine rules).
+	Brackets      []*Bracket `protobuf:"bytes,5,rep,name=brackets,proto3" json:"brackets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -383,6 +386,141 @@ func (x *GetSweepResponse) GetAxes() []string {
 	return nil
 }
 
+func (x *GetSweepResponse) GetBrackets() []*Bracket {
+	if x != nil {
+		return x.Brackets
+	}
+	return nil
+}
+
+// Bracket is a transition of a refined axis: two neighbouring values, among
+// those whose replicates are all final, between which the median rel_l2
+// crosses the spec's failure threshold, with every other axis equal. The
+// critical coefficient (such as beta* of a strategy) lies in [lower, upper].
+type Bracket struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The refined axis.
+	Axis string `protobuf:"bytes,1,opt,name=axis,proto3" json:"axis,omitempty"`
+	// The other axes' coordinates as a JSON object in axis order.
+	OthersJson string  `protobuf:"bytes,2,opt,name=others_json,json=othersJson,proto3" json:"others_json,omitempty"`
+	Lower      float64 `protobuf:"fixed64,3,opt,name=lower,proto3" json:"lower,omitempty"`
+	Upper      float64 `protobuf:"fixed64,4,opt,name=upper,proto3" json:"upper,omitempty"`
+	// "success" or "failure" at each end.
+	LowerVerdict string `protobuf:"bytes,5,opt,name=lower_verdict,json=lowerVerdict,proto3" json:"lower_verdict,omitempty"`
+	UpperVerdict string `protobuf:"bytes,6,opt,name=upper_verdict,json=upperVerdict,proto3" json:"upper_verdict,omitempty"`
+	// Median rel_l2 at each end (+Inf when diverged or timed-out replicates
+	// make up the median).
+	LowerMedian float64 `protobuf:"fixed64,7,opt,name=lower_median,json=lowerMedian,proto3" json:"lower_median,omitempty"`
+	UpperMedian float64 `protobuf:"fixed64,8,opt,name=upper_median,json=upperMedian,proto3" json:"upper_median,omitempty"`
+	// Bisections of the grid interval that gave the bracket (0: two grid values).
+	Depth int32 `protobuf:"varint,9,opt,name=depth,proto3" json:"depth,omitempty"`
+	// "converged" (within the rule's tolerance), "max-depth", "refining" or
+	// "blocked" (a failed or cancelled point inside; rerun it).
+	Status        string `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Bracket) Reset() {
+	*x = Bracket{}
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Bracket) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Bracket) ProtoMessage() {}
+
+func (x *Bracket) ProtoReflect() protoreflect.Message {
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Bracket.ProtoReflect.Descriptor instead.
+func (*Bracket) Descriptor() ([]byte, []int) {
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Bracket) GetAxis() string {
+	if x != nil {
+		return x.Axis
+	}
+	return ""
+}
+
+func (x *Bracket) GetOthersJson() string {
+	if x != nil {
+		return x.OthersJson
+	}
+	return ""
+}
+
+func (x *Bracket) GetLower() float64 {
+	if x != nil {
+		return x.Lower
+	}
+	return 0
+}
+
+func (x *Bracket) GetUpper() float64 {
+	if x != nil {
+		return x.Upper
+	}
+	return 0
+}
+
+func (x *Bracket) GetLowerVerdict() string {
+	if x != nil {
+		return x.LowerVerdict
+	}
+	return ""
+}
+
+func (x *Bracket) GetUpperVerdict() string {
+	if x != nil {
+		return x.UpperVerdict
+	}
+	return ""
+}
+
+func (x *Bracket) GetLowerMedian() float64 {
+	if x != nil {
+		return x.LowerMedian
+	}
+	return 0
+}
+
+func (x *Bracket) GetUpperMedian() float64 {
+	if x != nil {
+		return x.UpperMedian
+	}
+	return 0
+}
+
+func (x *Bracket) GetDepth() int32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+func (x *Bracket) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
 type ListSweepsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -391,7 +529,7 @@ type ListSweepsRequest struct {
 
 func (x *ListSweepsRequest) Reset() {
 	*x = ListSweepsRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[5]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -403,7 +541,7 @@ func (x *ListSweepsRequest) String() string {
 func (*ListSweepsRequest) ProtoMessage() {}
 
 func (x *ListSweepsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[5]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -416,7 +554,7 @@ func (x *ListSweepsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSweepsRequest.ProtoReflect.Descriptor instead.
 func (*ListSweepsRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{5}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{6}
 }
 
 type ListSweepsResponse struct {
@@ -428,7 +566,7 @@ type ListSweepsResponse struct {
 
 func (x *ListSweepsResponse) Reset() {
 	*x = ListSweepsResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[6]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -440,7 +578,7 @@ func (x *ListSweepsResponse) String() string {
 func (*ListSweepsResponse) ProtoMessage() {}
 
 func (x *ListSweepsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[6]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -453,7 +591,7 @@ func (x *ListSweepsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSweepsResponse.ProtoReflect.Descriptor instead.
 func (*ListSweepsResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{6}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListSweepsResponse) GetSweeps() []*SweepProgress {
@@ -472,7 +610,7 @@ type WatchSweepRequest struct {
 
 func (x *WatchSweepRequest) Reset() {
 	*x = WatchSweepRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[7]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -484,7 +622,7 @@ func (x *WatchSweepRequest) String() string {
 func (*WatchSweepRequest) ProtoMessage() {}
 
 func (x *WatchSweepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[7]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -497,7 +635,7 @@ func (x *WatchSweepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchSweepRequest.ProtoReflect.Descriptor instead.
 func (*WatchSweepRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{7}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *WatchSweepRequest) GetSweep() string {
@@ -516,7 +654,7 @@ type WatchSweepResponse struct {
 
 func (x *WatchSweepResponse) Reset() {
 	*x = WatchSweepResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[8]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -528,7 +666,7 @@ func (x *WatchSweepResponse) String() string {
 func (*WatchSweepResponse) ProtoMessage() {}
 
 func (x *WatchSweepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[8]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -541,7 +679,7 @@ func (x *WatchSweepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchSweepResponse.ProtoReflect.Descriptor instead.
 func (*WatchSweepResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{8}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *WatchSweepResponse) GetProgress() *SweepProgress {
@@ -560,7 +698,7 @@ type CancelSweepRequest struct {
 
 func (x *CancelSweepRequest) Reset() {
 	*x = CancelSweepRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[9]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -572,7 +710,7 @@ func (x *CancelSweepRequest) String() string {
 func (*CancelSweepRequest) ProtoMessage() {}
 
 func (x *CancelSweepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[9]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -585,7 +723,7 @@ func (x *CancelSweepRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSweepRequest.ProtoReflect.Descriptor instead.
 func (*CancelSweepRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{9}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CancelSweepRequest) GetSweep() string {
@@ -604,7 +742,7 @@ type CancelSweepResponse struct {
 
 func (x *CancelSweepResponse) Reset() {
 	*x = CancelSweepResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[10]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -616,7 +754,7 @@ func (x *CancelSweepResponse) String() string {
 func (*CancelSweepResponse) ProtoMessage() {}
 
 func (x *CancelSweepResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[10]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -629,7 +767,7 @@ func (x *CancelSweepResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelSweepResponse.ProtoReflect.Descriptor instead.
 func (*CancelSweepResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{10}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CancelSweepResponse) GetCancelled() int64 {
@@ -648,7 +786,7 @@ type RequeueFailedRequest struct {
 
 func (x *RequeueFailedRequest) Reset() {
 	*x = RequeueFailedRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[11]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +798,7 @@ func (x *RequeueFailedRequest) String() string {
 func (*RequeueFailedRequest) ProtoMessage() {}
 
 func (x *RequeueFailedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[11]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +811,7 @@ func (x *RequeueFailedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueFailedRequest.ProtoReflect.Descriptor instead.
 func (*RequeueFailedRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{11}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RequeueFailedRequest) GetSweep() string {
@@ -692,7 +830,7 @@ type RequeueFailedResponse struct {
 
 func (x *RequeueFailedResponse) Reset() {
 	*x = RequeueFailedResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[12]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +842,7 @@ func (x *RequeueFailedResponse) String() string {
 func (*RequeueFailedResponse) ProtoMessage() {}
 
 func (x *RequeueFailedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[12]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +855,7 @@ func (x *RequeueFailedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequeueFailedResponse.ProtoReflect.Descriptor instead.
 func (*RequeueFailedResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{12}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RequeueFailedResponse) GetRequeued() int64 {
@@ -749,7 +887,7 @@ type SweepProgress struct {
 
 func (x *SweepProgress) Reset() {
 	*x = SweepProgress{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[13]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -761,7 +899,7 @@ func (x *SweepProgress) String() string {
 func (*SweepProgress) ProtoMessage() {}
 
 func (x *SweepProgress) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[13]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -774,7 +912,7 @@ func (x *SweepProgress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SweepProgress.ProtoReflect.Descriptor instead.
 func (*SweepProgress) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{13}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SweepProgress) GetSweep() string {
@@ -886,7 +1024,7 @@ type Trial struct {
 
 func (x *Trial) Reset() {
 	*x = Trial{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[14]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +1036,7 @@ func (x *Trial) String() string {
 func (*Trial) ProtoMessage() {}
 
 func (x *Trial) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[14]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +1049,7 @@ func (x *Trial) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Trial.ProtoReflect.Descriptor instead.
 func (*Trial) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{14}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Trial) GetSweep() string {
@@ -1016,7 +1154,7 @@ type LeaseRequest struct {
 
 func (x *LeaseRequest) Reset() {
 	*x = LeaseRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[15]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1028,7 +1166,7 @@ func (x *LeaseRequest) String() string {
 func (*LeaseRequest) ProtoMessage() {}
 
 func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[15]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1041,7 +1179,7 @@ func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseRequest.ProtoReflect.Descriptor instead.
 func (*LeaseRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{15}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *LeaseRequest) GetWorkerId() string {
@@ -1090,7 +1228,7 @@ type LeaseResponse struct {
 
 func (x *LeaseResponse) Reset() {
 	*x = LeaseResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[16]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1102,7 +1240,7 @@ func (x *LeaseResponse) String() string {
 func (*LeaseResponse) ProtoMessage() {}
 
 func (x *LeaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[16]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1115,7 +1253,7 @@ func (x *LeaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseResponse.ProtoReflect.Descriptor instead.
 func (*LeaseResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{16}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LeaseResponse) GetTrial() *Trial {
@@ -1168,7 +1306,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[17]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1180,7 +1318,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[17]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1193,7 +1331,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{17}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HeartbeatRequest) GetLeaseId() string {
@@ -1244,7 +1382,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[18]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1256,7 +1394,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[18]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1269,7 +1407,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{18}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HeartbeatResponse) GetStop() bool {
@@ -1324,7 +1462,7 @@ type CompleteRequest struct {
 
 func (x *CompleteRequest) Reset() {
 	*x = CompleteRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[19]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1336,7 +1474,7 @@ func (x *CompleteRequest) String() string {
 func (*CompleteRequest) ProtoMessage() {}
 
 func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[19]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1349,7 +1487,7 @@ func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteRequest.ProtoReflect.Descriptor instead.
 func (*CompleteRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{19}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CompleteRequest) GetLeaseId() string {
@@ -1415,7 +1553,7 @@ type CompleteResponse struct {
 
 func (x *CompleteResponse) Reset() {
 	*x = CompleteResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[20]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1427,7 +1565,7 @@ func (x *CompleteResponse) String() string {
 func (*CompleteResponse) ProtoMessage() {}
 
 func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[20]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1440,7 +1578,7 @@ func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteResponse.ProtoReflect.Descriptor instead.
 func (*CompleteResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{20}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CompleteResponse) GetDuplicate() bool {
@@ -1468,7 +1606,7 @@ type ReleaseRequest struct {
 
 func (x *ReleaseRequest) Reset() {
 	*x = ReleaseRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[21]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1480,7 +1618,7 @@ func (x *ReleaseRequest) String() string {
 func (*ReleaseRequest) ProtoMessage() {}
 
 func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[21]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1493,7 +1631,7 @@ func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{21}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReleaseRequest) GetLeaseId() string {
@@ -1525,7 +1663,7 @@ type ReleaseResponse struct {
 
 func (x *ReleaseResponse) Reset() {
 	*x = ReleaseResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[22]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1537,7 +1675,7 @@ func (x *ReleaseResponse) String() string {
 func (*ReleaseResponse) ProtoMessage() {}
 
 func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[22]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1550,7 +1688,7 @@ func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{22}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{23}
 }
 
 var File_pinnsweep_v1_pinnsweep_proto protoreflect.FileDescriptor
@@ -1570,13 +1708,27 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x05added\x18\x03 \x01(\x03R\x05added\"N\n" +
 	"\x0fGetSweepRequest\x12\x14\n" +
 	"\x05sweep\x18\x01 \x01(\tR\x05sweep\x12%\n" +
-	"\x0einclude_trials\x18\x02 \x01(\bR\rincludeTrials\"\xad\x01\n" +
+	"\x0einclude_trials\x18\x02 \x01(\bR\rincludeTrials\"\xe0\x01\n" +
 	"\x10GetSweepResponse\x127\n" +
 	"\bprogress\x18\x01 \x01(\v2\x1b.pinnsweep.v1.SweepProgressR\bprogress\x12+\n" +
 	"\x06trials\x18\x02 \x03(\v2\x13.pinnsweep.v1.TrialR\x06trials\x12\x1f\n" +
 	"\vspec_source\x18\x03 \x01(\tR\n" +
 	"specSource\x12\x12\n" +
-	"\x04axes\x18\x04 \x03(\tR\x04axes\"\x13\n" +
+	"\x04axes\x18\x04 \x03(\tR\x04axes\x121\n" +
+	"\bbrackets\x18\x05 \x03(\v2\x15.pinnsweep.v1.BracketR\bbrackets\"\xa8\x02\n" +
+	"\aBracket\x12\x12\n" +
+	"\x04axis\x18\x01 \x01(\tR\x04axis\x12\x1f\n" +
+	"\vothers_json\x18\x02 \x01(\tR\n" +
+	"othersJson\x12\x14\n" +
+	"\x05lower\x18\x03 \x01(\x01R\x05lower\x12\x14\n" +
+	"\x05upper\x18\x04 \x01(\x01R\x05upper\x12#\n" +
+	"\rlower_verdict\x18\x05 \x01(\tR\flowerVerdict\x12#\n" +
+	"\rupper_verdict\x18\x06 \x01(\tR\fupperVerdict\x12!\n" +
+	"\flower_median\x18\a \x01(\x01R\vlowerMedian\x12!\n" +
+	"\fupper_median\x18\b \x01(\x01R\vupperMedian\x12\x14\n" +
+	"\x05depth\x18\t \x01(\x05R\x05depth\x12\x16\n" +
+	"\x06status\x18\n" +
+	" \x01(\tR\x06status\"\x13\n" +
 	"\x11ListSweepsRequest\"I\n" +
 	"\x12ListSweepsResponse\x123\n" +
 	"\x06sweeps\x18\x01 \x03(\v2\x1b.pinnsweep.v1.SweepProgressR\x06sweeps\")\n" +
@@ -1698,7 +1850,7 @@ func file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP() []byte {
 }
 
 var file_pinnsweep_v1_pinnsweep_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_pinnsweep_v1_pinnsweep_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_pinnsweep_v1_pinnsweep_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_pinnsweep_v1_pinnsweep_proto_goTypes = []any{
 	(TrialStatus)(0),              // 0: pinnsweep.v1.TrialStatus
 	(*Spec)(nil),                  // 1: pinnsweep.v1.Spec
@@ -1706,61 +1858,63 @@ var file_pinnsweep_v1_pinnsweep_proto_goTypes = []any{
 	(*SubmitSweepResponse)(nil),   // 3: pinnsweep.v1.SubmitSweepResponse
 	(*GetSweepRequest)(nil),       // 4: pinnsweep.v1.GetSweepRequest
 	(*GetSweepResponse)(nil),      // 5: pinnsweep.v1.GetSweepResponse
-	(*ListSweepsRequest)(nil),     // 6: pinnsweep.v1.ListSweepsRequest
-	(*ListSweepsResponse)(nil),    // 7: pinnsweep.v1.ListSweepsResponse
-	(*WatchSweepRequest)(nil),     // 8: pinnsweep.v1.WatchSweepRequest
-	(*WatchSweepResponse)(nil),    // 9: pinnsweep.v1.WatchSweepResponse
-	(*CancelSweepRequest)(nil),    // 10: pinnsweep.v1.CancelSweepRequest
-	(*CancelSweepResponse)(nil),   // 11: pinnsweep.v1.CancelSweepResponse
-	(*RequeueFailedRequest)(nil),  // 12: pinnsweep.v1.RequeueFailedRequest
-	(*RequeueFailedResponse)(nil), // 13: pinnsweep.v1.RequeueFailedResponse
-	(*SweepProgress)(nil),         // 14: pinnsweep.v1.SweepProgress
-	(*Trial)(nil),                 // 15: pinnsweep.v1.Trial
-	(*LeaseRequest)(nil),          // 16: pinnsweep.v1.LeaseRequest
-	(*LeaseResponse)(nil),         // 17: pinnsweep.v1.LeaseResponse
-	(*HeartbeatRequest)(nil),      // 18: pinnsweep.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil),     // 19: pinnsweep.v1.HeartbeatResponse
-	(*CompleteRequest)(nil),       // 20: pinnsweep.v1.CompleteRequest
-	(*CompleteResponse)(nil),      // 21: pinnsweep.v1.CompleteResponse
-	(*ReleaseRequest)(nil),        // 22: pinnsweep.v1.ReleaseRequest
-	(*ReleaseResponse)(nil),       // 23: pinnsweep.v1.ReleaseResponse
+	(*Bracket)(nil),               // 6: pinnsweep.v1.Bracket
+	(*ListSweepsRequest)(nil),     // 7: pinnsweep.v1.ListSweepsRequest
+	(*ListSweepsResponse)(nil),    // 8: pinnsweep.v1.ListSweepsResponse
+	(*WatchSweepRequest)(nil),     // 9: pinnsweep.v1.WatchSweepRequest
+	(*WatchSweepResponse)(nil),    // 10: pinnsweep.v1.WatchSweepResponse
+	(*CancelSweepRequest)(nil),    // 11: pinnsweep.v1.CancelSweepRequest
+	(*CancelSweepResponse)(nil),   // 12: pinnsweep.v1.CancelSweepResponse
+	(*RequeueFailedRequest)(nil),  // 13: pinnsweep.v1.RequeueFailedRequest
+	(*RequeueFailedResponse)(nil), // 14: pinnsweep.v1.RequeueFailedResponse
+	(*SweepProgress)(nil),         // 15: pinnsweep.v1.SweepProgress
+	(*Trial)(nil),                 // 16: pinnsweep.v1.Trial
+	(*LeaseRequest)(nil),          // 17: pinnsweep.v1.LeaseRequest
+	(*LeaseResponse)(nil),         // 18: pinnsweep.v1.LeaseResponse
+	(*HeartbeatRequest)(nil),      // 19: pinnsweep.v1.HeartbeatRequest
+	(*HeartbeatResponse)(nil),     // 20: pinnsweep.v1.HeartbeatResponse
+	(*CompleteRequest)(nil),       // 21: pinnsweep.v1.CompleteRequest
+	(*CompleteResponse)(nil),      // 22: pinnsweep.v1.CompleteResponse
+	(*ReleaseRequest)(nil),        // 23: pinnsweep.v1.ReleaseRequest
+	(*ReleaseResponse)(nil),       // 24: pinnsweep.v1.ReleaseResponse
 }
 var file_pinnsweep_v1_pinnsweep_proto_depIdxs = []int32{
 	1,  // 0: pinnsweep.v1.SubmitSweepRequest.spec:type_name -> pinnsweep.v1.Spec
-	14, // 1: pinnsweep.v1.GetSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
-	15, // 2: pinnsweep.v1.GetSweepResponse.trials:type_name -> pinnsweep.v1.Trial
-	14, // 3: pinnsweep.v1.ListSweepsResponse.sweeps:type_name -> pinnsweep.v1.SweepProgress
-	14, // 4: pinnsweep.v1.WatchSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
-	0,  // 5: pinnsweep.v1.Trial.status:type_name -> pinnsweep.v1.TrialStatus
-	15, // 6: pinnsweep.v1.LeaseResponse.trial:type_name -> pinnsweep.v1.Trial
-	0,  // 7: pinnsweep.v1.CompleteRequest.status:type_name -> pinnsweep.v1.TrialStatus
-	16, // 8: pinnsweep.v1.CompleteRequest.next:type_name -> pinnsweep.v1.LeaseRequest
-	17, // 9: pinnsweep.v1.CompleteResponse.next:type_name -> pinnsweep.v1.LeaseResponse
-	2,  // 10: pinnsweep.v1.SweepService.SubmitSweep:input_type -> pinnsweep.v1.SubmitSweepRequest
-	4,  // 11: pinnsweep.v1.SweepService.GetSweep:input_type -> pinnsweep.v1.GetSweepRequest
-	6,  // 12: pinnsweep.v1.SweepService.ListSweeps:input_type -> pinnsweep.v1.ListSweepsRequest
-	8,  // 13: pinnsweep.v1.SweepService.WatchSweep:input_type -> pinnsweep.v1.WatchSweepRequest
-	10, // 14: pinnsweep.v1.SweepService.CancelSweep:input_type -> pinnsweep.v1.CancelSweepRequest
-	12, // 15: pinnsweep.v1.SweepService.RequeueFailed:input_type -> pinnsweep.v1.RequeueFailedRequest
-	16, // 16: pinnsweep.v1.WorkerService.Lease:input_type -> pinnsweep.v1.LeaseRequest
-	18, // 17: pinnsweep.v1.WorkerService.Heartbeat:input_type -> pinnsweep.v1.HeartbeatRequest
-	20, // 18: pinnsweep.v1.WorkerService.Complete:input_type -> pinnsweep.v1.CompleteRequest
-	22, // 19: pinnsweep.v1.WorkerService.Release:input_type -> pinnsweep.v1.ReleaseRequest
-	3,  // 20: pinnsweep.v1.SweepService.SubmitSweep:output_type -> pinnsweep.v1.SubmitSweepResponse
-	5,  // 21: pinnsweep.v1.SweepService.GetSweep:output_type -> pinnsweep.v1.GetSweepResponse
-	7,  // 22: pinnsweep.v1.SweepService.ListSweeps:output_type -> pinnsweep.v1.ListSweepsResponse
-	9,  // 23: pinnsweep.v1.SweepService.WatchSweep:output_type -> pinnsweep.v1.WatchSweepResponse
-	11, // 24: pinnsweep.v1.SweepService.CancelSweep:output_type -> pinnsweep.v1.CancelSweepResponse
-	13, // 25: pinnsweep.v1.SweepService.RequeueFailed:output_type -> pinnsweep.v1.RequeueFailedResponse
-	17, // 26: pinnsweep.v1.WorkerService.Lease:output_type -> pinnsweep.v1.LeaseResponse
-	19, // 27: pinnsweep.v1.WorkerService.Heartbeat:output_type -> pinnsweep.v1.HeartbeatResponse
-	21, // 28: pinnsweep.v1.WorkerService.Complete:output_type -> pinnsweep.v1.CompleteResponse
-	23, // 29: pinnsweep.v1.WorkerService.Release:output_type -> pinnsweep.v1.ReleaseResponse
-	20, // [20:30] is the sub-list for method output_type
-	10, // [10:20] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	15, // 1: pinnsweep.v1.GetSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
+	16, // 2: pinnsweep.v1.GetSweepResponse.trials:type_name -> pinnsweep.v1.Trial
+	6,  // 3: pinnsweep.v1.GetSweepResponse.brackets:type_name -> pinnsweep.v1.Bracket
+	15, // 4: pinnsweep.v1.ListSweepsResponse.sweeps:type_name -> pinnsweep.v1.SweepProgress
+	15, // 5: pinnsweep.v1.WatchSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
+	0,  // 6: pinnsweep.v1.Trial.status:type_name -> pinnsweep.v1.TrialStatus
+	16, // 7: pinnsweep.v1.LeaseResponse.trial:type_name -> pinnsweep.v1.Trial
+	0,  // 8: pinnsweep.v1.CompleteRequest.status:type_name -> pinnsweep.v1.TrialStatus
+	17, // 9: pinnsweep.v1.CompleteRequest.next:type_name -> pinnsweep.v1.LeaseRequest
+	18, // 10: pinnsweep.v1.CompleteResponse.next:type_name -> pinnsweep.v1.LeaseResponse
+	2,  // 11: pinnsweep.v1.SweepService.SubmitSweep:input_type -> pinnsweep.v1.SubmitSweepRequest
+	4,  // 12: pinnsweep.v1.SweepService.GetSweep:input_type -> pinnsweep.v1.GetSweepRequest
+	7,  // 13: pinnsweep.v1.SweepService.ListSweeps:input_type -> pinnsweep.v1.ListSweepsRequest
+	9,  // 14: pinnsweep.v1.SweepService.WatchSweep:input_type -> pinnsweep.v1.WatchSweepRequest
+	11, // 15: pinnsweep.v1.SweepService.CancelSweep:input_type -> pinnsweep.v1.CancelSweepRequest
+	13, // 16: pinnsweep.v1.SweepService.RequeueFailed:input_type -> pinnsweep.v1.RequeueFailedRequest
+	17, // 17: pinnsweep.v1.WorkerService.Lease:input_type -> pinnsweep.v1.LeaseRequest
+	19, // 18: pinnsweep.v1.WorkerService.Heartbeat:input_type -> pinnsweep.v1.HeartbeatRequest
+	21, // 19: pinnsweep.v1.WorkerService.Complete:input_type -> pinnsweep.v1.CompleteRequest
+	23, // 20: pinnsweep.v1.WorkerService.Release:input_type -> pinnsweep.v1.ReleaseRequest
+	3,  // 21: pinnsweep.v1.SweepService.SubmitSweep:output_type -> pinnsweep.v1.SubmitSweepResponse
+	5,  // 22: pinnsweep.v1.SweepService.GetSweep:output_type -> pinnsweep.v1.GetSweepResponse
+	8,  // 23: pinnsweep.v1.SweepService.ListSweeps:output_type -> pinnsweep.v1.ListSweepsResponse
+	10, // 24: pinnsweep.v1.SweepService.WatchSweep:output_type -> pinnsweep.v1.WatchSweepResponse
+	12, // 25: pinnsweep.v1.SweepService.CancelSweep:output_type -> pinnsweep.v1.CancelSweepResponse
+	14, // 26: pinnsweep.v1.SweepService.RequeueFailed:output_type -> pinnsweep.v1.RequeueFailedResponse
+	18, // 27: pinnsweep.v1.WorkerService.Lease:output_type -> pinnsweep.v1.LeaseResponse
+	20, // 28: pinnsweep.v1.WorkerService.Heartbeat:output_type -> pinnsweep.v1.HeartbeatResponse
+	22, // 29: pinnsweep.v1.WorkerService.Complete:output_type -> pinnsweep.v1.CompleteResponse
+	24, // 30: pinnsweep.v1.WorkerService.Release:output_type -> pinnsweep.v1.ReleaseResponse
+	21, // [21:31] is the sub-list for method output_type
+	11, // [11:21] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_pinnsweep_v1_pinnsweep_proto_init() }
@@ -1774,7 +1928,7 @@ func file_pinnsweep_v1_pinnsweep_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pinnsweep_v1_pinnsweep_proto_rawDesc), len(file_pinnsweep_v1_pinnsweep_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
