@@ -131,7 +131,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		b.WriteString("\n")
 	}
 	if len(s.Data) > 0 {
-		fmt.Fprintf(b, "Data: %s (one row or object per trial).\n\n", links(s.Data))
+		fmt.Fprintf(b, "Data: %s.\n\n", links(s.Data))
 	}
 	if len(s.Problems) > 0 {
 		b.WriteString("## Not drawn\n\n")

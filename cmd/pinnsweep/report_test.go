@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// reportSpec is tinySpec's trials over 2 β values × 2 nf values × 2
+// seeds; nf = 100000 exceeds the grid, so those trials fail (no retries)
+// and their grid points have no done replicate.
+var reportSpec = strings.NewReplacer(
+	"name: tiny", "name: rep",
+	"  nf: [40, 50, 100000]\n", "  beta: [2, 1]\n  nf: [40, 100000]\nreplicates: 2\n",
+).Replace(tinySpec)
+
+// listFiles returns the files under dir, relative, sorted.
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		out = append(out, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestReportEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sweeps.db")
+	if code, stdout, stderr := runCmd("run", writeSpec(t, reportSpec), "--db", db, "--slots", "2", "--out", filepath.Join(dir, "run")); code != 0 {
+		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
+	}
+
+	out := filepath.Join(dir, "report")
+	code, stdout, stderr := runCmd("report", "rep", "--db", db, "--out", out, "--trials", "all")
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "report: 22 files in "+out) {
+		t.Fatalf("report: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	// Every done trial: β = 1, 2 at nf = 40, seeds 0 and 1.
+	want := []string{"aggregate.json", "phase-beta-nf.png", "phase-beta-nf.svg", "results.csv", "results.json", "summary.md"}
+	for _, beta := range []string{"1", "2"} {
+		for _, seed := range []string{"0", "1"} {
+			for _, f := range []string{"loss.png", "loss.svg", "solution.png", "solution.svg"} {
+				want = append(want, filepath.Join("trials", "beta="+beta+"-nf=40-seed="+seed+"-"+f))
+			}
+		}
+	}
+	sort.Strings(want)
+	got := listFiles(t, out)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("files:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, name := range got {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil || len(b) == 0 {
+			t.Errorf("%s: %v, %d bytes", name, err, len(b))
+		}
+		if strings.HasSuffix(name, ".png") {
+			if _, err := png.Decode(strings.NewReader(string(b))); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	}
+	summary, err := os.ReadFile(filepath.Join(out, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"8 trials: 4 done, 0 diverged, 4 failed", "| 1 | 100000 | 2 | 0 | 0 | 2 |", "unknown",
+		"![phase-beta-nf](phase-beta-nf.png)", "[png](trials/beta=1-nf=40-seed=0-solution.png)"} {
+		if !strings.Contains(string(summary), s) {
+			t.Errorf("summary.md lacks %q:\n%s", s, summary)
+		}
+	}
+	var agg struct {
+		Axes []struct {
+			Name   string
+			Values []struct{ Label string }
+		}
+		Cells []struct {
+			Point   []string
+			Verdict string
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(out, "aggregate.json"))
+	if err := json.Unmarshal(b, &agg); err != nil || len(agg.Cells) != 4 || agg.Axes[0].Values[0].Label != "1" {
+		t.Fatalf("aggregate.json: %v, %+v", err, agg)
+	}
+
+	// Through a coordinator: the same aggregate and results; one chosen
+	// trial, in SVG only, with the axes swapped.
+	var key string
+	for _, line := range strings.Split(string(summary), "\n") {
+		if strings.HasPrefix(line, "| beta=2 nf=40 | 0 | `") {
+			key = strings.Split(line, "`")[1]
+		}
+	}
+	addr, stop := startServe(t, db)
+	one := filepath.Join(dir, "one")
+	if code, stdout, stderr := runCmd("report", "rep", "--coordinator", addr, "--out", one, "--format", "svg",
+		"--trials", "none", "--trial", key, "--x", "nf"); code != 0 {
+		t.Fatalf("report --coordinator --trial: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	stop()
+	for _, name := range []string{"aggregate.json", "results.csv"} {
+		a, _ := os.ReadFile(filepath.Join(out, name))
+		b, err := os.ReadFile(filepath.Join(one, name))
+		if err != nil || string(a) != string(b) {
+			t.Errorf("%s over gRPC differs from the one read from the file (%v):\n%s", name, err, b)
+		}
+	}
+	want = []string{"aggregate.json", "phase-nf-beta.svg", "results.csv", "results.json", "summary.md",
+		"trials/beta=2-nf=40-seed=0-loss.svg", "trials/beta=2-nf=40-seed=0-solution.svg"}
+	if got := listFiles(t, one); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("--trial %s --format svg: files %v, want %v", key, got, want)
+	}
+}
+
+func TestReportUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sweeps.db")
+	// A database with the sweep submitted and nothing run.
+	addr, stop := startServe(t, db)
+	if code, _, stderr := runCmd("submit", writeSpec(t, reportSpec), "--coordinator", addr); code != 0 {
+		t.Fatal(stderr)
+	}
+	stop()
+	out := filepath.Join(dir, "out")
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"report"}, 2, "missing SWEEP"},
+		{[]string{"report", "rep", "--out", out}, 2, "give exactly one of --db and --coordinator"},
+		{[]string{"report", "rep", "--db", db, "--coordinator", "x:1", "--out", out}, 2, "give exactly one"},
+		{[]string{"report", "rep", "--db", db}, 2, "--out DIR is required"},
+		{[]string{"report", "rep", "--db", db, "--out", out, "--threshold", "0"}, 2, "--threshold 0: want a positive number"},
+		{[]string{"report", "rep", "--db", db, "--out", out, "--format", "png,gif"}, 2, `--format "gif"`},
+		{[]string{"report", "rep", "--db", db, "--out", out, "--trials", "some"}, 2, `--trials "some": want one of median, best`},
+		{[]string{"report", "rep", "--db", db, "--out", out, "--trial", ""}, 2, "empty trial key"},
+		{[]string{"report", "rep", "--db", db, "--out", out, "--x", "rho"}, 2, `--x: report: unknown axis "rho" (the sweep's axes: beta, nf)`},
+		{[]string{"report", "rep", "--db", db, "--out", out, "--trial", "feedface"}, 2, `--trial feedface: sweep "rep" has no trial with this key`},
+		{[]string{"report", "nope", "--db", db, "--out", out}, 1, "not found"},
+		{[]string{"report", "rep", "--db", filepath.Join(dir, "missing.db"), "--out", out}, 1, "missing.db"},
+	} {
+		code, _, stderr := runCmd(tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.msg) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: code %d, stderr %q; want %d and one line with %q", tc.args, code, stderr, tc.code, tc.msg)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a refused report created %s (%v)", out, err)
+	}
+
+	// Pending trials only: every grid point is drawn as unfinished and no
+	// trial figure is drawn.
+	code, stdout, stderr := runCmd("report", "rep", "--db", db, "--out", out)
+	if code != 0 || !strings.Contains(stdout, "0 trials drawn") {
+		t.Fatalf("pending sweep: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	summary, _ := os.ReadFile(filepath.Join(out, "summary.md"))
+	if !strings.Contains(string(summary), "8 trials: 0 done, 0 diverged, 0 failed, 0 timed out, 0 cancelled, 8 pending") {
+		t.Errorf("summary.md:\n%s", summary)
+	}
+}
