@@ -73,7 +73,7 @@ func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 		title += " (" + strings.Join(o, ", ") + ")"
 	}
 	title += "\nthick line: threshold " + strconv.FormatFloat(opt.Threshold, 'g', -1, 64) +
-		" · grey hatched: no finished replicate"
+		" · grey hatched: no done replicate · dashed: some still to run"
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = 11
 	setCategoryAxis(&p.X, s.XAxis(), cols)

@@ -38,22 +38,73 @@ const (
 // Colours of phase-diagram cells without a colour from the scale.
 var (
 	// MissingColor fills a cell with no done replicate.
-	MissingColor = color.RGBA{R: 0xd9, G: 0xd9, B: 0xd9, A: 0xff}
+	// (darker than the scale's near-white middle).
+	MissingColor = color.RGBA{R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff}
 	// HatchColor hatches a cell with no done replicate.
-	HatchColor = color.RGBA{R: 0x8c, G: 0x8c, B: 0x8c, A: 0xff}
+	HatchColor = color.RGBA{R: 0x6a, G: 0x6a, B: 0x6a, A: 0xff}
 	// BoundaryColor draws the threshold boundary.
 	BoundaryColor = color.Black
 )
 
+// ScaleWhite is the log10 rel_l2 drawn white on the phase diagrams' scale:
+// that of the default threshold, 0.1, so that blue reads as accurate and
+// red as failed.
+const ScaleWhite = -1.0
+
 // errorScale returns the phase diagrams' colour map over [ScaleMin,
-// ScaleMax]: Moreland's smooth blue (accurate) to white (the middle,
-// rel_l2 ≈ 0.018) to red (failed).
+// ScaleMax]: Moreland's smooth blue–red map, bent so that ScaleWhite
+// falls on its white middle.
 func errorScale() palette.ColorMap {
-	cm := moreland.SmoothBlueRed()
-	cm.SetMin(ScaleMin)
-	cm.SetMax(ScaleMax)
-	return cm
+	inner := moreland.SmoothBlueRed()
+	inner.SetMin(0)
+	inner.SetMax(1)
+	return &bentScale{ColorMap: inner, min: ScaleMin, mid: ScaleWhite, max: ScaleMax}
 }
+
+// bentScale maps [min, mid] onto the first half of a [0, 1] colour map
+// and [mid, max] onto the second half.
+type bentScale struct {
+	palette.ColorMap
+	min, mid, max float64
+}
+
+// At implements palette.ColorMap.
+func (b *bentScale) At(v float64) (color.Color, error) {
+	if v < b.min || v > b.max || math.IsNaN(v) {
+		return nil, fmt.Errorf("report: %g outside the colour scale [%g, %g]", v, b.min, b.max)
+	}
+	if v <= b.mid {
+		return b.ColorMap.At(0.5 * (v - b.min) / (b.mid - b.min))
+	}
+	return b.ColorMap.At(0.5 + 0.5*(v-b.mid)/(b.max-b.mid))
+}
+
+// Min implements palette.ColorMap.
+func (b *bentScale) Min() float64 { return b.min }
+
+// Max implements palette.ColorMap.
+func (b *bentScale) Max() float64 { return b.max }
+
+// SetMin implements palette.ColorMap.
+func (b *bentScale) SetMin(v float64) { b.min = v }
+
+// SetMax implements palette.ColorMap.
+func (b *bentScale) SetMax(v float64) { b.max = v }
+
+// Palette implements palette.ColorMap: n colours evenly over [min, max].
+func (b *bentScale) Palette(n int) palette.Palette {
+	out := make(plainPalette, n)
+	for i := range out {
+		v := b.min + (b.max-b.min)*float64(i)/float64(max(n-1, 1))
+		out[i], _ = b.At(min(v, b.max))
+	}
+	return out
+}
+
+type plainPalette []color.Color
+
+// Colors implements palette.Palette.
+func (p plainPalette) Colors() []color.Color { return p }
 
 // ScaleColor returns the colour of a median rel_l2 on the fixed scale.
 func ScaleColor(relL2 float64) color.Color {

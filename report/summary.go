@@ -64,8 +64,8 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	if len(s.Slices) > 0 {
 		b.WriteString("## Phase diagrams\n\n")
 		sl := &s.Slices[0]
-		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median rel_l2, fixed scale %g to %g;\n",
-			axisName(sl.XAxis()), axisName(sl.YAxis()), ScaleMin, ScaleMax)
+		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median rel_l2, fixed scale %g (blue) to %g (red), white at %g;\n",
+			axisName(sl.XAxis()), axisName(sl.YAxis()), ScaleMin, ScaleMax, ScaleWhite)
 		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); grey hatched: no done replicate;\n", th)
 		b.WriteString("dashed outline: replicates still pending or running. Each cell shows the median and done/total replicates.\n")
 		if len(s.Slices) > 1 {
