@@ -291,6 +291,31 @@ func TestSlices(t *testing.T) {
 	}
 }
 
+func TestSlicesSkipOneValueAxes(t *testing.T) {
+	// ν × ρ × strategy with a single ρ, as in the reaction-diffusion example.
+	var trials []coordinator.TrialRecord
+	for _, nu := range []int{1, 2} {
+		for _, s := range []string{"regular", "seq2seq"} {
+			trials = append(trials, trial(fmt.Sprint(nu, s), fmt.Sprintf(`{"nu":%d,"rho":5,"strategy":%q,"seed":0}`, nu, s),
+				coordinator.StatusDone, 0.01))
+		}
+	}
+	g, err := Aggregate(nil, trials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ x, y, name string }{
+		{"", "", "phase-nu-strategy-rho=5"},
+		{"rho", "", "phase-rho-nu-strategy=regular"},
+		{"", "rho", "phase-nu-rho-strategy=regular"},
+	} {
+		sl, err := g.Slices(tc.x, tc.y)
+		if err != nil || sl[0].Name() != tc.name {
+			t.Errorf("--x %q --y %q: %q (%v), want %q", tc.x, tc.y, sl[0].Name(), err, tc.name)
+		}
+	}
+}
+
 func TestSlicesOneAxis(t *testing.T) {
 	g, err := Aggregate(nil, []coordinator.TrialRecord{
 		trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.01),

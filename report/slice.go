@@ -20,8 +20,10 @@ type Slice struct {
 
 // Slices cuts g into planes over axes x and y: one slice per combination of
 // the values of the other axes, in grid order. An empty x or y picks the
-// first axes not named by the other; y may stay unset when g has a single
-// axis.
+// first axis, in spec order, that the other does not name, preferring axes
+// with more than one value (so that a one-value axis such as the
+// reaction-diffusion example's ρ does not make a one-row diagram); y stays
+// unset when g has a single axis.
 func (g *Grid) Slices(x, y string) ([]Slice, error) {
 	xi, yi, err := g.pickAxes(x, y)
 	if err != nil {
@@ -62,13 +64,16 @@ func (g *Grid) pickAxes(x, y string) (xi, yi int, err error) {
 	if xi >= 0 && xi == yi {
 		return 0, 0, fmt.Errorf("%w: x and y are both %q", ErrUnknownAxis, x)
 	}
-	for k := range g.Axes {
-		switch {
-		case k == xi || k == yi:
-		case xi < 0:
-			xi = k
-		case yi < 0:
-			yi = k
+	// Defaults: the first free axes with several values, then any.
+	for _, several := range []bool{true, false} {
+		for k, a := range g.Axes {
+			switch {
+			case k == xi || k == yi || (several && len(a.Values) < 2):
+			case xi < 0:
+				xi = k
+			case yi < 0:
+				yi = k
+			}
 		}
 	}
 	return xi, yi, nil

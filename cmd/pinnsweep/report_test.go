@@ -10,12 +10,11 @@ import (
 	"testing"
 )
 
-// reportSpec is tinySpec's trials over 2 β values × 2 nf values × 2
-// seeds; nf = 100000 exceeds the grid, so those trials fail (no retries)
+// reportSpec is tinySpec's trials over 2 β values × 2 nf values; nf = 100000 exceeds the grid, so those trials fail (no retries)
 // and their grid points have no done replicate.
 var reportSpec = strings.NewReplacer(
 	"name: tiny", "name: rep",
-	"  nf: [40, 50, 100000]\n", "  beta: [2, 1]\n  nf: [40, 100000]\nreplicates: 2\n",
+	"  nf: [40, 50, 100000]\n", "  beta: [2, 1]\n  nf: [40, 100000]\n",
 ).Replace(tinySpec)
 
 // listFiles returns the files under dir, relative, sorted.
@@ -49,16 +48,14 @@ func TestReportEndToEnd(t *testing.T) {
 
 	out := filepath.Join(dir, "report")
 	code, stdout, stderr := runCmd("report", "rep", "--db", db, "--out", out, "--trials", "all")
-	if code != 0 || stderr != "" || !strings.Contains(stdout, "report: 22 files in "+out) {
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "report: 14 files in "+out) {
 		t.Fatalf("report: code %d\n%s\n%s", code, stdout, stderr)
 	}
-	// Every done trial: β = 1, 2 at nf = 40, seeds 0 and 1.
+	// Every done trial: β = 1, 2 at nf = 40.
 	want := []string{"aggregate.json", "phase-beta-nf.png", "phase-beta-nf.svg", "results.csv", "results.json", "summary.md"}
 	for _, beta := range []string{"1", "2"} {
-		for _, seed := range []string{"0", "1"} {
-			for _, f := range []string{"loss.png", "loss.svg", "solution.png", "solution.svg"} {
-				want = append(want, filepath.Join("trials", "beta="+beta+"-nf=40-seed="+seed+"-"+f))
-			}
+		for _, f := range []string{"loss.png", "loss.svg", "solution.png", "solution.svg"} {
+			want = append(want, filepath.Join("trials", "beta="+beta+"-nf=40-seed=0-"+f))
 		}
 	}
 	sort.Strings(want)
@@ -81,7 +78,7 @@ func TestReportEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"8 trials: 4 done, 0 diverged, 4 failed", "| 1 | 100000 | 2 | 0 | 0 | 2 |", "unknown",
+	for _, s := range []string{"4 trials: 2 done, 0 diverged, 2 failed", "| 1 | 100000 | 1 | 0 | 0 | 1 |", "unknown",
 		"![phase-beta-nf](phase-beta-nf.png)", "[png](trials/beta=1-nf=40-seed=0-solution.png)"} {
 		if !strings.Contains(string(summary), s) {
 			t.Errorf("summary.md lacks %q:\n%s", s, summary)
@@ -175,7 +172,7 @@ func TestReportUsageErrors(t *testing.T) {
 		t.Fatalf("pending sweep: code %d\n%s\n%s", code, stdout, stderr)
 	}
 	summary, _ := os.ReadFile(filepath.Join(out, "summary.md"))
-	if !strings.Contains(string(summary), "8 trials: 0 done, 0 diverged, 0 failed, 0 timed out, 0 cancelled, 8 pending") {
+	if !strings.Contains(string(summary), "4 trials: 0 done, 0 diverged, 0 failed, 0 timed out, 0 cancelled, 4 pending") {
 		t.Errorf("summary.md:\n%s", summary)
 	}
 }
