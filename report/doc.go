@@ -28,6 +28,22 @@
 // unknown otherwise: pending, running, failed, timed-out and cancelled
 // trials are states of the infrastructure and say nothing about the PINN.
 //
+// # Figures
+//
+// A phase diagram (WritePhase) colours each cell by log10 of its median
+// rel_l2 on one fixed scale for every sweep, ScaleMin to ScaleMax (1e-4
+// to about 3), blue through white (at ScaleWhite, rel_l2 = 0.1) to red;
+// it writes the median and done/total replicates in the cell, counts the
+// unsuccessful and open replicates on a third line, hatches cells without
+// a done replicate in grey, outlines cells with replicates still to run
+// with a dashed line, and draws a thick line between neighbours of which
+// one passes and the other fails. A trial's solution figure
+// (WriteSolution) shows the exact solution, the prediction (on the same
+// colour range) and the absolute error over (t, x) on the result's
+// snapshot sub-grid; its loss figure (WriteLoss) the total loss and each
+// term, unweighted, against the L-BFGS iteration on a log scale. PNGs are
+// drawn at DPI dots per inch; SVGs do not embed fonts.
+//
 // # Axes
 //
 // Axis values are ordered numerically when every value of the axis is a
