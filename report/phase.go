@@ -31,12 +31,13 @@ const (
 	phaseTop    = 0.8 * vg.Inch // title
 	barW        = 1.4 * vg.Inch // colour bar and its labels
 	phaseMinH   = 3.2 * vg.Inch
+	phaseMinW   = 5.6 * vg.Inch // room for the title
 )
 
 // PhaseSize returns the size of s's phase diagram.
 func PhaseSize(s *Slice) (w, h vg.Length) {
 	cols, rows := s.Dims()
-	w = phaseLeft + vg.Length(cols)*cellW + barW + 0.3*vg.Inch
+	w = max(phaseLeft+vg.Length(cols)*cellW, phaseMinW) + barW + 0.3*vg.Inch
 	h = max(phaseMinH, phaseBottom+phaseTop+vg.Length(rows)*cellH)
 	return w, h
 }
@@ -73,7 +74,7 @@ func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 		title += " (" + strings.Join(o, ", ") + ")"
 	}
 	title += "\nthick line: threshold " + strconv.FormatFloat(opt.Threshold, 'g', -1, 64) +
-		" · grey hatched: no done replicate · dashed: some still to run"
+		"\ngrey hatched: no done replicate · dashed: some still to run"
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = 11
 	setCategoryAxis(&p.X, s.XAxis(), cols)
@@ -96,13 +97,17 @@ func setCategoryAxis(ax *plot.Axis, a *Axis, n int) {
 	for i := range ticks {
 		ticks[i].Value = float64(i)
 	}
-	if a != nil {
-		ax.Label.Text = a.Name
-		for i, v := range a.Values {
-			ticks[i].Label = v.Label
-		}
-	}
 	ax.Tick.Marker = ticks
+	if a == nil {
+		// A missing axis: one unlabelled row or column.
+		ax.Tick.Marker = plot.ConstantTicks{}
+		ax.LineStyle.Width = 0
+		return
+	}
+	ax.Label.Text = a.Name
+	for i, v := range a.Values {
+		ticks[i].Label = v.Label
+	}
 }
 
 // phasePlotter draws the cells of a slice at integer coordinates.
