@@ -101,7 +101,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	w := reportWriter{dir: f.out, stderr: stderr}
+	w := reportWriter{dir: f.out}
 	if err := os.MkdirAll(filepath.Join(f.out, "trials"), 0o755); err != nil {
 		fmt.Fprintf(stderr, "pinnsweep report: creating the report directory: %v\n", err)
 		return 1
@@ -213,7 +213,6 @@ func pickTrials(g *rpt.Grid, choice string, keys []string) []trialPick {
 // error.
 type reportWriter struct {
 	dir     string
-	stderr  io.Writer
 	err     error
 	written int
 }

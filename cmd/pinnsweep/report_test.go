@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"image/png"
 	"os"
@@ -8,6 +9,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/pinnsweep/pinnsweep/coordinator"
+	rpt "github.com/pinnsweep/pinnsweep/report"
 )
 
 // reportSpec is tinySpec's trials over 2 β values × 2 nf values; nf = 100000 exceeds the grid, so those trials fail (no retries)
@@ -47,16 +51,25 @@ func TestReportEndToEnd(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "report")
-	code, stdout, stderr := runCmd("report", "rep", "--db", db, "--out", out, "--trials", "all")
-	if code != 0 || stderr != "" || !strings.Contains(stdout, "report: 14 files in "+out) {
+	// The trial at β = 2, nf = 40, drawn in both formats (PNG encoding is
+	// slow under -race: one trial only).
+	_, trials, err := coordinator.ReadDatabase(context.Background(), db, "rep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	for _, tr := range trials {
+		if string(tr.Point) == `{"beta":2,"nf":40,"seed":0}` {
+			key = tr.Key
+		}
+	}
+	code, stdout, stderr := runCmd("report", "rep", "--db", db, "--out", out, "--trials", "none", "--trial", key)
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "report: 10 files in "+out) {
 		t.Fatalf("report: code %d\n%s\n%s", code, stdout, stderr)
 	}
-	// Every done trial: β = 1, 2 at nf = 40.
 	want := []string{"aggregate.json", "phase-beta-nf.png", "phase-beta-nf.svg", "results.csv", "results.json", "summary.md"}
-	for _, beta := range []string{"1", "2"} {
-		for _, f := range []string{"loss.png", "loss.svg", "solution.png", "solution.svg"} {
-			want = append(want, filepath.Join("trials", "beta="+beta+"-nf=40-seed=0-"+f))
-		}
+	for _, f := range []string{"loss.png", "loss.svg", "solution.png", "solution.svg"} {
+		want = append(want, filepath.Join("trials", "beta=2-nf=40-seed=0-"+f))
 	}
 	sort.Strings(want)
 	got := listFiles(t, out)
@@ -79,7 +92,7 @@ func TestReportEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"4 trials: 2 done, 0 diverged, 2 failed", "| 1 | 100000 | 1 | 0 | 0 | 1 |", "unknown",
-		"![phase-beta-nf](phase-beta-nf.png)", "[png](trials/beta=1-nf=40-seed=0-solution.png)"} {
+		"![phase-beta-nf](phase-beta-nf.png)", "[png](trials/beta=2-nf=40-seed=0-solution.png)", "--trial"} {
 		if !strings.Contains(string(summary), s) {
 			t.Errorf("summary.md lacks %q:\n%s", s, summary)
 		}
@@ -99,19 +112,13 @@ func TestReportEndToEnd(t *testing.T) {
 		t.Fatalf("aggregate.json: %v, %+v", err, agg)
 	}
 
-	// Through a coordinator: the same aggregate and results; one chosen
-	// trial, in SVG only, with the axes swapped.
-	var key string
-	for _, line := range strings.Split(string(summary), "\n") {
-		if strings.HasPrefix(line, "| beta=2 nf=40 | 0 | `") {
-			key = strings.Split(line, "`")[1]
-		}
-	}
+	// Through a coordinator: the same aggregate and results; the median
+	// trial of each grid point with a done replicate, in SVG only, with the
+	// axes swapped.
 	addr, stop := startServe(t, db)
 	one := filepath.Join(dir, "one")
-	if code, stdout, stderr := runCmd("report", "rep", "--coordinator", addr, "--out", one, "--format", "svg",
-		"--trials", "none", "--trial", key, "--x", "nf"); code != 0 {
-		t.Fatalf("report --coordinator --trial: code %d\n%s\n%s", code, stdout, stderr)
+	if code, stdout, stderr := runCmd("report", "rep", "--coordinator", addr, "--out", one, "--format", "svg", "--x", "nf"); code != 0 {
+		t.Fatalf("report --coordinator: code %d\n%s\n%s", code, stdout, stderr)
 	}
 	stop()
 	for _, name := range []string{"aggregate.json", "results.csv"} {
@@ -122,9 +129,10 @@ func TestReportEndToEnd(t *testing.T) {
 		}
 	}
 	want = []string{"aggregate.json", "phase-nf-beta.svg", "results.csv", "results.json", "summary.md",
+		"trials/beta=1-nf=40-seed=0-loss.svg", "trials/beta=1-nf=40-seed=0-solution.svg",
 		"trials/beta=2-nf=40-seed=0-loss.svg", "trials/beta=2-nf=40-seed=0-solution.svg"}
 	if got := listFiles(t, one); strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("--trial %s --format svg: files %v, want %v", key, got, want)
+		t.Errorf("--coordinator --format svg: files %v, want %v", got, want)
 	}
 }
 
@@ -174,5 +182,33 @@ func TestReportUsageErrors(t *testing.T) {
 	summary, _ := os.ReadFile(filepath.Join(out, "summary.md"))
 	if !strings.Contains(string(summary), "4 trials: 0 done, 0 diverged, 0 failed, 0 timed out, 0 cancelled, 4 pending") {
 		t.Errorf("summary.md:\n%s", summary)
+	}
+}
+
+func TestPickTrials(t *testing.T) {
+	rel := func(v float64) *float64 { return &v }
+	g := &rpt.Grid{Cells: []rpt.Cell{
+		{Trials: []rpt.Replicate{{Key: "a0", RelL2: rel(0.3)}, {Key: "a1", RelL2: rel(0.1)}, {Key: "a2", RelL2: rel(0.2)}}},
+		{Trials: []rpt.Replicate{{Key: "b0", Status: coordinator.StatusDiverged}, {Key: "b1", Status: coordinator.StatusPending}}},
+		{Trials: []rpt.Replicate{{Key: "c0", RelL2: rel(0.5)}, {Key: "c1", RelL2: rel(0.4)}}},
+	}}
+	for _, tc := range []struct {
+		choice string
+		keys   []string
+		want   string
+	}{
+		{"median", nil, "a2 c1"},
+		{"best", []string{"c0", "a1"}, "a1 c1 c0"},
+		{"worst", nil, "a0 c0"},
+		{"all", []string{"b0"}, "a0 a1 a2 c0 c1 b0"},
+		{"none", []string{"b1", "b1"}, "b1"},
+	} {
+		var got []string
+		for _, p := range pickTrials(g, tc.choice, tc.keys) {
+			got = append(got, p.rep.Key)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("--trials %s --trial %v: %v, want %s", tc.choice, tc.keys, got, tc.want)
+		}
 	}
 }
