@@ -35,8 +35,8 @@ test: lint proto-check test-race test-trainer test-openblas test-simd fuzz ## ev
 test-race: ## tests of the concurrent packages under -race
 	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
 
-test-trainer: ## trainer tests, pure-Go BLAS
-	$(GO) test -count=1 -timeout 20m $(NUM_PKGS)
+test-trainer: ## trainer and report tests, pure-Go BLAS (report has no concurrency: no -race)
+	$(GO) test -count=1 -timeout 20m $(NUM_PKGS) ./report/...
 
 test-openblas: ## trainer tests on OpenBLAS
 	$(OPENBLAS_ENV) $(GO) test -tags openblas -count=1 -timeout 20m $(NUM_PKGS)

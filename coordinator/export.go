@@ -225,18 +225,29 @@ func ExportDatabase(ctx context.Context, path, sweep, format string, w io.Writer
 	if format != FormatCSV && format != FormatJSON {
 		return fmt.Errorf("%w: unknown export format %q (want csv or json)", ErrInvalidArgument, format)
 	}
-	st, err := OpenBoltStore(path, BoltOptions{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rec, err := st.Sweep(ctx, sweep)
-	if err != nil {
-		return err
-	}
-	trials, err := st.Trials(ctx, sweep)
+	rec, trials, err := ReadDatabase(ctx, path, sweep)
 	if err != nil {
 		return err
 	}
 	return WriteExport(w, format, rec.Axes, trials)
+}
+
+// ReadDatabase reads one sweep and its trials, results included, from the
+// database file at path without a running coordinator: it opens the file
+// read-only and fails with ErrLocked while a coordinator holds it.
+func ReadDatabase(ctx context.Context, path, sweep string) (SweepRecord, []TrialRecord, error) {
+	st, err := OpenBoltStore(path, BoltOptions{ReadOnly: true})
+	if err != nil {
+		return SweepRecord{}, nil, err
+	}
+	defer st.Close()
+	rec, err := st.Sweep(ctx, sweep)
+	if err != nil {
+		return SweepRecord{}, nil, err
+	}
+	trials, err := st.Trials(ctx, sweep)
+	if err != nil {
+		return SweepRecord{}, nil, err
+	}
+	return rec, trials, nil
 }

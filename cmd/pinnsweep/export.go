@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,43 +49,73 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 
 	ctx, cancel := callContext()
 	defer cancel()
+	// Read first, so that a failed read leaves no partial output.
+	ls, err := loadSweep(ctx, *db, *addr, creds, sweep)
+	if err != nil {
+		return loadError(stderr, "export", *db, *addr, err)
+	}
 	write := func(w io.Writer) error {
-		return coordinator.ExportDatabase(ctx, *db, sweep, *format, w)
+		return coordinator.WriteExport(w, *format, ls.axes, ls.trials)
 	}
-	if *addr != "" {
-		// Fetch first, so that a failed call leaves no partial output.
-		client, err := dialCoordinator(*addr, creds)
-		if err != nil {
-			fmt.Fprintf(stderr, "pinnsweep export: %v\n", oneLine(err))
-			return 1
-		}
-		defer client.Close()
-		resp, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: sweep, IncludeTrials: true})
-		if err != nil {
-			fmt.Fprintf(stderr, "pinnsweep export: %s\n", rpcError(*addr, err))
-			return 1
-		}
-		trials := make([]coordinator.TrialRecord, len(resp.GetTrials()))
-		for i, t := range resp.GetTrials() {
-			trials[i] = coordinator.TrialFromProto(t)
-		}
-		write = func(w io.Writer) error {
-			return coordinator.WriteExport(w, *format, resp.GetAxes(), trials)
-		}
-	}
-	var err error
 	if *out == "" {
 		err = write(stdout)
 	} else {
 		err = writeFileAtomic(*out, write)
 	}
-	switch {
-	case errors.Is(err, coordinator.ErrLocked):
-		fmt.Fprintf(stderr, "pinnsweep export: database %s is locked by a running coordinator; use --coordinator\n", *db)
-		return 1
-	case err != nil:
+	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep export: %v\n", oneLine(err))
 		return 1
 	}
 	return 0
+}
+
+// loadedSweep is a sweep as export and report read it.
+type loadedSweep struct {
+	axes   []string
+	trials []coordinator.TrialRecord
+	// spec is the sweep's latest accepted spec, as submitted.
+	spec, specFile string
+}
+
+// loadSweep reads a sweep's axes, spec and trials, results included, from
+// the database file db or, when db is empty, from the coordinator at addr.
+func loadSweep(ctx context.Context, db, addr string, creds *clientAuthFlags, sweep string) (loadedSweep, error) {
+	if db != "" {
+		rec, trials, err := coordinator.ReadDatabase(ctx, db, sweep)
+		return loadedSweep{axes: rec.Axes, trials: trials, spec: rec.Source, specFile: rec.Filename}, err
+	}
+	client, err := dialCoordinator(addr, creds)
+	if err != nil {
+		return loadedSweep{}, err
+	}
+	defer client.Close()
+	resp, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: sweep, IncludeTrials: true})
+	if err != nil {
+		return loadedSweep{}, errRPC{addr: addr, err: err}
+	}
+	trials := make([]coordinator.TrialRecord, len(resp.GetTrials()))
+	for i, t := range resp.GetTrials() {
+		trials[i] = coordinator.TrialFromProto(t)
+	}
+	return loadedSweep{axes: resp.GetAxes(), trials: trials, spec: resp.GetSpecSource(), specFile: sweep + ".yaml"}, nil
+}
+
+// errRPC is a failed call to the coordinator at addr.
+type errRPC struct {
+	addr string
+	err  error
+}
+
+func (e errRPC) Error() string { return rpcError(e.addr, e.err) }
+func (e errRPC) Unwrap() error { return e.err }
+
+// loadError prints the error of loadSweep for command cmd and returns
+// the exit code.
+func loadError(stderr io.Writer, cmd, db, addr string, err error) int {
+	if errors.Is(err, coordinator.ErrLocked) {
+		fmt.Fprintf(stderr, "pinnsweep %s: database %s is locked by a running coordinator; use --coordinator\n", cmd, db)
+		return 1
+	}
+	fmt.Fprintf(stderr, "pinnsweep %s: %v\n", cmd, oneLine(err))
+	return 1
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
@@ -177,7 +178,7 @@ func writeSummary(w io.Writer, axes []string, trials []coordinator.TrialRecord) 
 		vals := make([]string, len(cols))
 		for j, c := range cols {
 			if v, ok := pt.Get(c); ok {
-				vals[j] = cellValue(v)
+				vals[j] = rpt.ValueLabel(v)
 			}
 		}
 		id := strings.Join(vals, "\x00")
@@ -216,19 +217,6 @@ func writeSummary(w io.Writer, axes []string, trials []coordinator.TrialRecord) 
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
-}
-
-// cellValue formats an axis value: strings as they are, anything else as
-// JSON.
-func cellValue(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }
 
 // median returns the median of xs (which it sorts).

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,7 +29,7 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 	creds := addClientAuthFlags(fs)
 	slots := fs.Int("slots", 1, "trials run at once, one thread each")
 	id := fs.String("id", "", "worker id (default <hostname>-<pid>)")
-	var sweepNames sweepList
+	sweepNames := listFlag{what: "sweep name"}
 	fs.Var(&sweepNames, "sweep", "run only trials of sweep `NAME` (repeat for several; default: any sweep)")
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
@@ -68,7 +67,7 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 		DialOptions: dialOpts,
 		ID:          *id,
 		Slots:       *slots,
-		Sweeps:      sweepNames,
+		Sweeps:      sweepNames.values,
 		Runner:      worker.TrainerRunner{Threads: 1},
 		Logger:      log,
 	})
@@ -79,15 +78,24 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// sweepList collects the values of a repeated --sweep flag.
-type sweepList []string
+// listFlag collects the values of a repeated flag (--sweep, --trial);
+// what names a value in the error for an empty one.
+type listFlag struct {
+	what   string
+	values []string
+}
 
-func (l *sweepList) String() string { return strings.Join(*l, ",") }
-
-func (l *sweepList) Set(name string) error {
-	if name == "" {
-		return errors.New("empty sweep name")
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
 	}
-	*l = append(*l, name)
+	return strings.Join(l.values, ",")
+}
+
+func (l *listFlag) Set(v string) error {
+	if v == "" {
+		return fmt.Errorf("empty %s", l.what)
+	}
+	l.values = append(l.values, v)
 	return nil
 }

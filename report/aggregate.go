@@ -1,0 +1,399 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+
+	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/sweeps"
+)
+
+// DefaultThreshold is the default failure threshold on rel_l2.
+const DefaultThreshold = 0.1
+
+// Grid is a sweep's trials grouped by grid point: one Cell per combination
+// of the axes' values, the seed excepted.
+type Grid struct {
+	// Axes are the sweep's axes without the seed, in spec order.
+	Axes []Axis `json:"axes"`
+	// Cells hold one cell per combination of axis values, in row-major
+	// order over Axes (the last axis varies fastest); see Index.
+	Cells []Cell `json:"cells"`
+	// Counts counts every trial by status.
+	Counts Counts `json:"counts"`
+}
+
+// Axis is one axis of a Grid.
+type Axis struct {
+	// Name is the axis name.
+	Name string `json:"name"`
+	// Numeric is true when every value is a number; the values are then in
+	// increasing order.
+	Numeric bool `json:"numeric"`
+	// Values are the axis values in display order.
+	Values []Value `json:"values"`
+}
+
+// Value is one axis value.
+type Value struct {
+	// Label is the value as shown: strings as they are, other values as
+	// canonical JSON.
+	Label string `json:"label"`
+	// Num is the value of a number (0 for other values).
+	Num float64 `json:"num"`
+}
+
+// Counts counts trials by status.
+type Counts struct {
+	Total     int `json:"total"`
+	Done      int `json:"done"`
+	Diverged  int `json:"diverged"`
+	Failed    int `json:"failed"`
+	Timeout   int `json:"timeout"`
+	Cancelled int `json:"cancelled"`
+	Pending   int `json:"pending"`
+	Running   int `json:"running"`
+}
+
+// Open returns the number of pending and running trials.
+func (c Counts) Open() int { return c.Pending + c.Running }
+
+// Unsuccessful returns the number of trials that ended without a result:
+// diverged, failed, timed out or cancelled.
+func (c Counts) Unsuccessful() int { return c.Diverged + c.Failed + c.Timeout + c.Cancelled }
+
+func (c *Counts) add(s coordinator.Status) {
+	c.Total++
+	switch s {
+	case coordinator.StatusDone:
+		c.Done++
+	case coordinator.StatusDiverged:
+		c.Diverged++
+	case coordinator.StatusFailed:
+		c.Failed++
+	case coordinator.StatusTimeout:
+		c.Timeout++
+	case coordinator.StatusCancelled:
+		c.Cancelled++
+	case coordinator.StatusPending:
+		c.Pending++
+	case coordinator.StatusRunning:
+		c.Running++
+	}
+}
+
+// Cell is one grid point and its replicates.
+type Cell struct {
+	// Index holds the cell's value index on each axis of the grid.
+	Index []int `json:"index"`
+	// Point labels the cell's axis values, in axis order.
+	Point []string `json:"point"`
+	// Counts counts the replicates by status.
+	Counts Counts `json:"counts"`
+	// Stats are the rel_l2 statistics of the done replicates; nil when
+	// none has a finite rel_l2.
+	Stats *Stats `json:"stats"`
+	// Trials are the cell's replicates in seed order.
+	Trials []Replicate `json:"trials"`
+}
+
+// Stats are replicate statistics of rel_l2.
+type Stats struct {
+	N      int     `json:"n"`
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+	Q1     float64 `json:"q1"`
+	Q3     float64 `json:"q3"`
+	IQR    float64 `json:"iqr"`
+}
+
+// Replicate is one trial of a cell.
+type Replicate struct {
+	// Key is the trial's key.
+	Key string `json:"key"`
+	// Seed is the trial's seed label.
+	Seed string `json:"seed"`
+	// Status is the trial's status.
+	Status coordinator.Status `json:"status"`
+	// RelL2 is the trial's rel_l2 (done trials with a finite value only).
+	RelL2 *float64 `json:"rel_l2,omitempty"`
+	// Reason explains an unsuccessful trial.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Verdict classifies a cell against the failure threshold.
+type Verdict string
+
+// Verdicts (see the package documentation).
+const (
+	Pass    Verdict = "pass"
+	Fail    Verdict = "fail"
+	Unknown Verdict = "unknown"
+)
+
+// Verdict classifies c against threshold as refinement does
+// (sweeps.Refinements): Pass when the median rel_l2 is at most the
+// threshold, Fail when above it or when no replicate is done and one
+// diverged or ran out of time, Unknown otherwise.
+func (c *Cell) Verdict(threshold float64) Verdict {
+	switch {
+	case c.Stats != nil && c.Stats.Median <= threshold:
+		return Pass
+	case c.Stats != nil:
+		return Fail
+	case c.Counts.Diverged > 0 || c.Counts.Timeout > 0:
+		return Fail
+	}
+	return Unknown
+}
+
+// Label returns the cell's point as "axis=value" pairs separated by spaces.
+func (g *Grid) Label(c *Cell) string {
+	parts := make([]string, len(c.Point))
+	for i, v := range c.Point {
+		parts[i] = g.Axes[i].Name + "=" + v
+	}
+	return strings.Join(parts, " ")
+}
+
+// Aggregate groups trials by grid point. axes are the sweep's point names
+// (coordinator.SweepRecord.Axes: the spec's axes then the seed); when empty
+// they are taken from the first trial's point. Every combination of the
+// axis values found in the trials gets a cell, with no replicates if no
+// trial has it.
+func Aggregate(axes []string, trials []coordinator.TrialRecord) (*Grid, error) {
+	points := make([]sweeps.Point, len(trials))
+	for i := range trials {
+		if err := json.Unmarshal(trials[i].Point, &points[i]); err != nil {
+			return nil, fmt.Errorf("%w: trial %s: point: %v", ErrBadTrial, trials[i].ID(), err)
+		}
+	}
+	if len(axes) == 0 && len(points) > 0 {
+		for _, c := range points[0] {
+			axes = append(axes, c.Axis)
+		}
+	}
+	g := &Grid{}
+	for _, a := range axes {
+		if a != sweeps.SeedKey {
+			g.Axes = append(g.Axes, Axis{Name: a})
+		}
+	}
+	// Collect each axis's values in order of appearance.
+	type valueKey = string
+	seen := make([]map[valueKey]int, len(g.Axes))
+	raw := make([][]any, len(g.Axes))
+	for k := range g.Axes {
+		seen[k] = map[valueKey]int{}
+	}
+	for i, p := range points {
+		for k := range g.Axes {
+			v, ok := p.Get(g.Axes[k].Name)
+			if !ok {
+				return nil, fmt.Errorf("%w: trial %s: point has no axis %q", ErrBadTrial, trials[i].ID(), g.Axes[k].Name)
+			}
+			l := ValueLabel(v)
+			if _, dup := seen[k][l]; !dup {
+				seen[k][l] = len(raw[k])
+				raw[k] = append(raw[k], v)
+			}
+		}
+	}
+	for k := range g.Axes {
+		g.Axes[k].setValues(raw[k])
+		for i, v := range g.Axes[k].Values {
+			seen[k][v.Label] = i
+		}
+	}
+	// One cell per combination.
+	n := 1
+	for _, a := range g.Axes {
+		n *= len(a.Values)
+	}
+	if len(trials) == 0 {
+		n = 0
+	}
+	g.Cells = make([]Cell, n)
+	for i := range g.Cells {
+		c := &g.Cells[i]
+		c.Index = g.unindex(i)
+		c.Point = make([]string, len(g.Axes))
+		for k, j := range c.Index {
+			c.Point[k] = g.Axes[k].Values[j].Label
+		}
+	}
+	idx := make([]int, len(g.Axes))
+	for i, p := range points {
+		for k := range g.Axes {
+			v, _ := p.Get(g.Axes[k].Name)
+			idx[k] = seen[k][ValueLabel(v)]
+		}
+		t := &trials[i]
+		c := &g.Cells[g.Index(idx)]
+		c.Counts.add(t.Status)
+		g.Counts.add(t.Status)
+		r := Replicate{Key: t.Key, Status: t.Status, Reason: t.Reason}
+		if s, ok := p.Get(sweeps.SeedKey); ok {
+			r.Seed = ValueLabel(s)
+		}
+		if t.Status == coordinator.StatusDone && t.RelL2 != nil && !math.IsNaN(*t.RelL2) && !math.IsInf(*t.RelL2, 0) {
+			v := *t.RelL2
+			r.RelL2 = &v
+		}
+		c.Trials = append(c.Trials, r)
+	}
+	for i := range g.Cells {
+		c := &g.Cells[i]
+		sort.SliceStable(c.Trials, func(a, b int) bool { return seedLess(c.Trials[a].Seed, c.Trials[b].Seed) })
+		c.Stats = statsOf(c.Trials)
+	}
+	return g, nil
+}
+
+// setValues orders raw values: numerically when all are numbers, else as
+// given.
+func (a *Axis) setValues(raw []any) {
+	a.Numeric = len(raw) > 0
+	nums := make([]float64, len(raw))
+	for i, v := range raw {
+		switch x := v.(type) {
+		case int64:
+			nums[i] = float64(x)
+		case float64:
+			nums[i] = x
+		default:
+			a.Numeric = false
+		}
+	}
+	a.Values = make([]Value, len(raw))
+	for i, v := range raw {
+		a.Values[i] = Value{Label: ValueLabel(v)}
+		if a.Numeric {
+			a.Values[i].Num = nums[i]
+		}
+	}
+	if a.Numeric {
+		sort.SliceStable(a.Values, func(i, j int) bool { return a.Values[i].Num < a.Values[j].Num })
+	}
+}
+
+// Index returns the position in Cells of the cell with value index idx[k]
+// on axis k.
+func (g *Grid) Index(idx []int) int {
+	i := 0
+	for k, a := range g.Axes {
+		i = i*len(a.Values) + idx[k]
+	}
+	return i
+}
+
+func (g *Grid) unindex(i int) []int {
+	idx := make([]int, len(g.Axes))
+	for k := len(g.Axes) - 1; k >= 0; k-- {
+		n := len(g.Axes[k].Values)
+		idx[k] = i % n
+		i /= n
+	}
+	return idx
+}
+
+// AxisIndex returns the position of the named axis in Axes.
+func (g *Grid) AxisIndex(name string) (int, error) {
+	for k, a := range g.Axes {
+		if a.Name == name {
+			return k, nil
+		}
+	}
+	names := make([]string, len(g.Axes))
+	for k, a := range g.Axes {
+		names[k] = a.Name
+	}
+	return -1, fmt.Errorf("%w %q (the sweep's axes: %s)", ErrUnknownAxis, name, strings.Join(names, ", "))
+}
+
+// statsOf returns the statistics of the replicates' rel_l2, or nil.
+func statsOf(reps []Replicate) *Stats {
+	var xs []float64
+	for _, r := range reps {
+		if r.RelL2 != nil {
+			xs = append(xs, *r.RelL2)
+		}
+	}
+	if len(xs) == 0 {
+		return nil
+	}
+	sort.Float64s(xs)
+	n := len(xs)
+	s := &Stats{N: n, Min: xs[0], Max: xs[n-1],
+		Q1: stat.Quantile(0.25, stat.Empirical, xs, nil),
+		Q3: stat.Quantile(0.75, stat.Empirical, xs, nil)}
+	s.IQR = s.Q3 - s.Q1
+	if n%2 == 1 {
+		s.Median = xs[n/2]
+	} else {
+		s.Median = (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return s
+}
+
+// ValueLabel formats an axis value: strings as they are, other values as
+// JSON.
+func ValueLabel(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// seedLess orders seed labels numerically when both are integers.
+func seedLess(a, b string) bool {
+	x, errA := strconv.ParseInt(a, 10, 64)
+	y, errB := strconv.ParseInt(b, 10, 64)
+	if errA == nil && errB == nil {
+		return x < y
+	}
+	return a < b
+}
+
+// Representative returns the done replicate of c whose rel_l2 ranks as
+// chosen: "best" (lowest), "worst" (highest) or "median" (the lower
+// median), or nil when no replicate is done.
+func (c *Cell) Representative(which string) *Replicate {
+	var done []*Replicate
+	for i := range c.Trials {
+		if c.Trials[i].RelL2 != nil {
+			done = append(done, &c.Trials[i])
+		}
+	}
+	if len(done) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(done, func(a, b *Replicate) int {
+		switch {
+		case *a.RelL2 < *b.RelL2:
+			return -1
+		case *a.RelL2 > *b.RelL2:
+			return 1
+		}
+		return 0
+	})
+	switch which {
+	case "best":
+		return done[0]
+	case "worst":
+		return done[len(done)-1]
+	}
+	return done[(len(done)-1)/2]
+}

@@ -1,0 +1,281 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// PhaseOptions label a phase diagram.
+type PhaseOptions struct {
+	// Sweep names the sweep in the title.
+	Sweep string
+	// Threshold is the failure threshold on rel_l2 (DefaultThreshold if 0).
+	Threshold float64
+}
+
+// Phase-diagram layout.
+const (
+	cellW       = 0.95 * vg.Inch
+	cellH       = 0.7 * vg.Inch
+	phaseLeft   = 1.4 * vg.Inch // y tick labels and axis label
+	phaseBottom = 0.9 * vg.Inch // x tick labels and axis label
+	phaseTop    = 0.8 * vg.Inch // title
+	barW        = 1.4 * vg.Inch // colour bar and its labels
+	phaseMinH   = 3.2 * vg.Inch
+	phaseMinW   = 5.6 * vg.Inch // room for the title
+)
+
+// PhaseSize returns the size of s's phase diagram.
+func PhaseSize(s *Slice) (w, h vg.Length) {
+	cols, rows := s.Dims()
+	w = max(phaseLeft+vg.Length(cols)*cellW, phaseMinW) + barW + 0.3*vg.Inch
+	h = max(phaseMinH, phaseBottom+phaseTop+vg.Length(rows)*cellH)
+	return w, h
+}
+
+// WritePhase draws the phase diagram of s in format (FormatPNG or
+// FormatSVG) to w: one cell per (x, y) value pair coloured by log10 of the
+// median rel_l2 on the fixed scale [ScaleMin, ScaleMax], annotated with
+// the median and "done/total" replicates (plus the unsuccessful and open
+// ones); cells with no done replicate grey and hatched; a thick line
+// between passing and failing neighbours; a colour bar marking the
+// threshold.
+func WritePhase(w io.Writer, format string, s *Slice, opt PhaseOptions) error {
+	width, height := PhaseSize(s)
+	return write(w, format, width, height, func(c draw.Canvas) { drawPhase(c, s, opt) })
+}
+
+// phaseLayout records where drawPhase put each cell (for tests).
+type phaseLayout struct {
+	// cells[j][i] is the rectangle of column i, row j.
+	cells [][]vg.Rectangle
+}
+
+func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
+	if opt.Threshold == 0 {
+		opt.Threshold = DefaultThreshold
+	}
+	cols, rows := s.Dims()
+	p := plot.New()
+	title := "median rel L2 over replicates"
+	if opt.Sweep != "" {
+		title = opt.Sweep + ": " + title
+	}
+	if o := s.Others(); len(o) > 0 {
+		title += " (" + strings.Join(o, ", ") + ")"
+	}
+	title += "\nthick line: threshold " + strconv.FormatFloat(opt.Threshold, 'g', -1, 64) +
+		"\ngrey hatched: no done replicate · dashed: some still to run"
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = 11
+	setCategoryAxis(&p.X, s.XAxis(), cols)
+	setCategoryAxis(&p.Y, s.YAxis(), rows)
+	pp := &phasePlotter{slice: s, threshold: opt.Threshold}
+	p.Add(pp)
+
+	main := draw.Crop(c, 0, -barW, 0, 0)
+	bar := draw.Crop(c, c.Max.X-c.Min.X-barW, 0, 0, 0)
+	p.Draw(main)
+	drawScaleBar(bar, opt.Threshold)
+	return phaseLayout{cells: pp.rects}
+}
+
+// setCategoryAxis puts one tick per value at 0, 1, ….
+func setCategoryAxis(ax *plot.Axis, a *Axis, n int) {
+	ax.Min, ax.Max = -0.5, float64(n)-0.5
+	ax.Padding = 0
+	ticks := make(plot.ConstantTicks, n)
+	for i := range ticks {
+		ticks[i].Value = float64(i)
+	}
+	ax.Tick.Marker = ticks
+	if a == nil {
+		// A missing axis: one unlabelled row or column.
+		ax.Tick.Marker = plot.ConstantTicks{}
+		ax.LineStyle.Width = 0
+		return
+	}
+	ax.Label.Text = a.Name
+	for i, v := range a.Values {
+		ticks[i].Label = v.Label
+	}
+}
+
+// phasePlotter draws the cells of a slice at integer coordinates.
+type phasePlotter struct {
+	slice     *Slice
+	threshold float64
+	rects     [][]vg.Rectangle
+}
+
+// DataRange implements plot.DataRanger.
+func (pp *phasePlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
+	cols, rows := pp.slice.Dims()
+	return -0.5, float64(cols) - 0.5, -0.5, float64(rows) - 0.5
+}
+
+// Plot implements plot.Plotter.
+func (pp *phasePlotter) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	cols, rows := pp.slice.Dims()
+	rect := func(i, j int) vg.Rectangle {
+		return vg.Rectangle{
+			Min: vg.Point{X: trX(float64(i) - 0.5), Y: trY(float64(j) - 0.5)},
+			Max: vg.Point{X: trX(float64(i) + 0.5), Y: trY(float64(j) + 0.5)},
+		}
+	}
+	pp.rects = make([][]vg.Rectangle, rows)
+	annot := textStyle(9, color.Black)
+	for j := range rows {
+		pp.rects[j] = make([]vg.Rectangle, cols)
+		for i := range cols {
+			r := rect(i, j)
+			pp.rects[j][i] = r
+			cell := pp.slice.Cell(i, j)
+			fill := color.Color(MissingColor)
+			if cell.Stats != nil {
+				fill = ScaleColor(cell.Stats.Median)
+			}
+			c.SetColor(fill)
+			c.Fill(r.Path())
+			if cell.Stats == nil {
+				hatch(c, r)
+			}
+			// A thin white grid between cells.
+			c.StrokeLines(draw.LineStyle{Color: color.White, Width: 1}, []vg.Point{
+				r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}, r.Min})
+			if cell.Counts.Open() > 0 {
+				// Unfinished: a dashed inner outline.
+				in := vg.Rectangle{Min: vg.Point{X: r.Min.X + 4, Y: r.Min.Y + 4}, Max: vg.Point{X: r.Max.X - 4, Y: r.Max.Y - 4}}
+				c.StrokeLines(draw.LineStyle{Color: color.Black, Width: 1, Dashes: []vg.Length{3, 3}}, []vg.Point{
+					in.Min, {X: in.Max.X, Y: in.Min.Y}, in.Max, {X: in.Min.X, Y: in.Max.Y}, in.Min})
+			}
+			sty := annot
+			if luminance(fill) < 0.45 {
+				sty.Color = color.White
+			}
+			c.FillText(sty, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}, Annotation(cell))
+		}
+	}
+	// The threshold boundary between passing and failing neighbours.
+	bound := draw.LineStyle{Color: BoundaryColor, Width: 3.5}
+	for j := range rows {
+		for i := range cols {
+			v := pp.slice.Cell(i, j).Verdict(pp.threshold)
+			r := pp.rects[j][i]
+			if i+1 < cols && opposite(v, pp.slice.Cell(i+1, j).Verdict(pp.threshold)) {
+				c.StrokeLine2(bound, r.Max.X, r.Min.Y, r.Max.X, r.Max.Y)
+			}
+			if j+1 < rows && opposite(v, pp.slice.Cell(i, j+1).Verdict(pp.threshold)) {
+				c.StrokeLine2(bound, r.Min.X, r.Max.Y, r.Max.X, r.Max.Y)
+			}
+		}
+	}
+}
+
+func opposite(a, b Verdict) bool {
+	return (a == Pass && b == Fail) || (a == Fail && b == Pass)
+}
+
+// hatch strokes diagonal lines across r.
+func hatch(c draw.Canvas, r vg.Rectangle) {
+	const step = 7
+	w, h := r.Max.X-r.Min.X, r.Max.Y-r.Min.Y
+	sty := draw.LineStyle{Color: HatchColor, Width: 0.8}
+	for d := -h; d < w; d += step {
+		// The line x = r.Min.X + d + (y − r.Min.Y), clipped to r.
+		x0, y0 := r.Min.X+d, r.Min.Y
+		x1, y1 := r.Min.X+d+h, r.Max.Y
+		if x0 < r.Min.X {
+			y0 += r.Min.X - x0
+			x0 = r.Min.X
+		}
+		if x1 > r.Max.X {
+			y1 -= x1 - r.Max.X
+			x1 = r.Max.X
+		}
+		c.StrokeLine2(sty, x0, y0, x1, y1)
+	}
+}
+
+// Annotation returns the text of a cell in a phase diagram: the median
+// rel_l2 (or the cell's state), "done/total" replicates, and a third line
+// counting the unsuccessful and open replicates, if any.
+func Annotation(c *Cell) string {
+	lines := make([]string, 0, 3)
+	switch {
+	case c.Stats != nil:
+		lines = append(lines, FormatRelL2(c.Stats.Median))
+	case c.Counts.Total == 0:
+		lines = append(lines, "no trials")
+	case c.Counts.Diverged > 0:
+		lines = append(lines, "diverged")
+	case c.Counts.Open() > 0:
+		lines = append(lines, "unfinished")
+	default:
+		lines = append(lines, "failed")
+	}
+	lines = append(lines, fmt.Sprintf("%d/%d", c.Counts.Done, c.Counts.Total))
+	var extra []string
+	for _, e := range []struct {
+		n    int
+		what string
+	}{{c.Counts.Diverged, "div"}, {c.Counts.Failed, "fail"}, {c.Counts.Timeout, "t/o"},
+		{c.Counts.Cancelled, "canc"}, {c.Counts.Open(), "open"}} {
+		if e.n > 0 {
+			extra = append(extra, fmt.Sprintf("%d %s", e.n, e.what))
+		}
+	}
+	if len(extra) > 0 {
+		lines = append(lines, strings.Join(extra, " "))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// drawScaleBar draws the fixed colour scale with decade labels and the
+// threshold into c.
+func drawScaleBar(c draw.Canvas, threshold float64) {
+	p := plot.New()
+	p.Title.Text = "median\nrel L2"
+	p.Title.TextStyle.Font.Size = 10
+	p.HideX()
+	p.Y.Padding = 0
+	p.Y.Min, p.Y.Max = ScaleMin, ScaleMax
+	var ticks plot.ConstantTicks
+	for e := math.Ceil(ScaleMin); e <= ScaleMax; e++ {
+		ticks = append(ticks, plot.Tick{Value: e, Label: "1e" + strconv.Itoa(int(e))})
+	}
+	p.Y.Tick.Marker = ticks
+	p.Add(&plotter.ColorBar{ColorMap: errorScale(), Vertical: true, Colors: 256})
+	p.Add(thresholdMark{value: math.Log10(threshold), label: strconv.FormatFloat(threshold, 'g', -1, 64)})
+	bar := draw.Crop(c, 0.25*vg.Inch, -0.55*vg.Inch, 0.9*vg.Inch, -0.3*vg.Inch)
+	p.Draw(bar)
+}
+
+// thresholdMark draws the threshold across the colour bar.
+type thresholdMark struct {
+	value float64
+	label string
+}
+
+// Plot implements plot.Plotter.
+func (m thresholdMark) Plot(c draw.Canvas, p *plot.Plot) {
+	if m.value < ScaleMin || m.value > ScaleMax || math.IsNaN(m.value) {
+		return
+	}
+	trX, trY := p.Transforms(&c)
+	y := trY(m.value)
+	c.StrokeLine2(draw.LineStyle{Color: BoundaryColor, Width: 3}, trX(0)-3, y, trX(1)+3, y)
+	sty := textStyle(8, color.Black)
+	sty.XAlign = draw.XLeft
+	c.FillText(sty, vg.Point{X: trX(1) + 5, Y: y}, "fail ≥ "+m.label)
+}

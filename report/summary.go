@@ -1,0 +1,221 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Summary is what WriteSummary prints: the grid and the files written
+// from it. File names are relative to the summary's directory.
+type Summary struct {
+	// Sweep names the sweep.
+	Sweep string
+	// Grid is the aggregated sweep.
+	Grid *Grid
+	// Threshold is the failure threshold on rel_l2.
+	Threshold float64
+	// Slices are the phase diagrams' planes; PhaseFiles[i] lists the files
+	// drawn from Slices[i] (one per format, the first one shown).
+	Slices     []Slice
+	PhaseFiles [][]string
+	// Trials are the trial figures drawn.
+	Trials []TrialFigures
+	// Data lists the data files written (results.csv, …).
+	Data []string
+	// Problems lists what could not be drawn, one line each.
+	Problems []string
+}
+
+// TrialFigures are the figures of one trial.
+type TrialFigures struct {
+	// Label is the trial's grid point ("beta=20 strategy=regular").
+	Label string
+	// Replicate is the trial.
+	Replicate Replicate
+	// Why says why it was drawn ("median of its cell", "--trial").
+	Why string
+	// Solution and Loss list the solution and loss figures (one per
+	// format, the first one shown; empty when not drawn).
+	Solution, Loss []string
+}
+
+// WriteSummary writes s as Markdown to w.
+func WriteSummary(w io.Writer, s *Summary) error {
+	b := bufio.NewWriter(w)
+	g := s.Grid
+	th := strconv.FormatFloat(s.Threshold, 'g', -1, 64)
+	fmt.Fprintf(b, "# Sweep report: %s\n\n", s.Sweep)
+	c := g.Counts
+	fmt.Fprintf(b, "%d trials: %d done, %d diverged, %d failed, %d timed out, %d cancelled, %d pending, %d running.\n\n",
+		c.Total, c.Done, c.Diverged, c.Failed, c.Timeout, c.Cancelled, c.Pending, c.Running)
+	names := make([]string, len(g.Axes))
+	for k, a := range g.Axes {
+		names[k] = a.Name
+	}
+	fmt.Fprintf(b, "Axes: %s (plus the seed); %d grid points.\n", orNone(strings.Join(names, ", ")), len(g.Cells))
+	fmt.Fprintf(b, "A grid point **fails** when the median rel_l2 of its done replicates is ≥ %s, or when none is done and one diverged;\n", th)
+	b.WriteString("it is unknown when none is done and none diverged (pending, running, failed, timed-out or cancelled trials).\n")
+	b.WriteString("Statistics are over the done replicates; Q1 and Q3 are observed values (gonum stat.Quantile, Empirical).\n\n")
+
+	if len(s.Slices) > 0 {
+		b.WriteString("## Phase diagrams\n\n")
+		sl := &s.Slices[0]
+		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median rel_l2, fixed scale %g (blue) to %g (red), white at %g;\n",
+			axisName(sl.XAxis()), axisName(sl.YAxis()), ScaleMin, ScaleMax, ScaleWhite)
+		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); grey hatched: no done replicate;\n", th)
+		b.WriteString("dashed outline: replicates still pending or running. Each cell shows the median and done/total replicates.\n")
+		if len(s.Slices) > 1 {
+			fmt.Fprintf(b, "The sweep has more than two axes: one diagram per combination of the others (%d diagrams).\n", len(s.Slices))
+		}
+		b.WriteString("\n")
+		for i := range s.Slices {
+			sl := &s.Slices[i]
+			if o := sl.Others(); len(o) > 0 {
+				fmt.Fprintf(b, "### %s\n\n", strings.Join(o, ", "))
+			}
+			if i < len(s.PhaseFiles) && len(s.PhaseFiles[i]) > 0 {
+				files := s.PhaseFiles[i]
+				fmt.Fprintf(b, "![%s](%s)\n\n", sl.Name(), files[0])
+				if len(files) > 1 {
+					fmt.Fprintf(b, "Also: %s\n\n", links(files[1:]))
+				}
+			}
+			writeBrackets(b, sl, s.Threshold)
+		}
+	}
+
+	b.WriteString("## Replicate statistics\n\n")
+	header := append(append([]string(nil), names...), "n", "done", "diverged", "failed", "timeout", "cancelled", "open",
+		"median rel_l2", "min", "max", "IQR", "verdict")
+	writeRow(b, header)
+	seps := make([]string, len(header))
+	for i := range seps {
+		seps[i] = "---"
+		if i >= len(names) {
+			seps[i] = "--:"
+		}
+	}
+	writeRow(b, seps)
+	for i := range g.Cells {
+		cell := &g.Cells[i]
+		cc := cell.Counts
+		row := append([]string(nil), cell.Point...)
+		row = append(row, strconv.Itoa(cc.Total), strconv.Itoa(cc.Done), strconv.Itoa(cc.Diverged), strconv.Itoa(cc.Failed),
+			strconv.Itoa(cc.Timeout), strconv.Itoa(cc.Cancelled), strconv.Itoa(cc.Open()))
+		if st := cell.Stats; st != nil {
+			row = append(row, num(st.Median), num(st.Min), num(st.Max), num(st.IQR))
+		} else {
+			row = append(row, "–", "–", "–", "–")
+		}
+		row = append(row, string(cell.Verdict(s.Threshold)))
+		writeRow(b, row)
+	}
+	b.WriteString("\n")
+
+	if len(s.Trials) > 0 {
+		b.WriteString("## Trials\n\n")
+		writeRow(b, []string{"grid point", "seed", "key", "rel_l2", "why", "solution", "loss"})
+		writeRow(b, []string{"---", "--:", "---", "--:", "---", "---", "---"})
+		for _, t := range s.Trials {
+			rel := "–"
+			if t.Replicate.RelL2 != nil {
+				rel = num(*t.Replicate.RelL2)
+			}
+			writeRow(b, []string{t.Label, t.Replicate.Seed, "`" + t.Replicate.Key + "`", rel, t.Why,
+				orNone(formatLinks(t.Solution)), orNone(formatLinks(t.Loss))})
+		}
+		b.WriteString("\n")
+	}
+	if len(s.Data) > 0 {
+		fmt.Fprintf(b, "Data: %s.\n\n", links(s.Data))
+	}
+	if len(s.Problems) > 0 {
+		b.WriteString("## Not drawn\n\n")
+		for _, p := range s.Problems {
+			fmt.Fprintf(b, "- %s\n", p)
+		}
+		b.WriteString("\n")
+	}
+	return b.Flush()
+}
+
+// writeBrackets prints the critical value along the slice's numeric axis.
+func writeBrackets(b *bufio.Writer, sl *Slice, threshold float64) {
+	along := sl.AlongAxis()
+	if along == nil {
+		return
+	}
+	rowAxis := sl.YAxis()
+	if along == rowAxis {
+		rowAxis = sl.XAxis()
+	}
+	fmt.Fprintf(b, "Critical %s (last passing and first failing value):\n\n", along.Name)
+	for _, br := range sl.Brackets(threshold) {
+		prefix := "- "
+		if rowAxis != nil {
+			prefix = "- " + rowAxis.Name + "=" + br.Row + ": "
+		}
+		var text string
+		switch {
+		case br.FirstFail == "" && br.LastPass == "":
+			text = "no verdict yet"
+		case br.FirstFail == "":
+			text = fmt.Sprintf("passes at every value (up to %s = %s)", along.Name, br.LastPass)
+		case br.LastPass == "":
+			text = fmt.Sprintf("fails from the first value, %s = %s", along.Name, br.FirstFail)
+		default:
+			text = fmt.Sprintf("passes up to %s = %s, fails from %s = %s: critical %s in (%s, %s]",
+				along.Name, br.LastPass, along.Name, br.FirstFail, along.Name, br.LastPass, br.FirstFail)
+		}
+		if br.PassesAfter {
+			text += " (passes again at a larger value: not monotone)"
+		}
+		b.WriteString(prefix + text + "\n")
+	}
+	b.WriteString("\n")
+}
+
+func writeRow(b *bufio.Writer, cells []string) {
+	esc := make([]string, len(cells))
+	for i, c := range cells {
+		esc[i] = strings.ReplaceAll(c, "|", `\|`)
+	}
+	b.WriteString("| " + strings.Join(esc, " | ") + " |\n")
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
+
+func links(files []string) string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = "[" + f + "](" + f + ")"
+	}
+	return strings.Join(out, ", ")
+}
+
+// formatLinks links files by their extension: "[png](a.png) [svg](a.svg)".
+func formatLinks(files []string) string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = "[" + strings.TrimPrefix(path.Ext(f), ".") + "](" + f + ")"
+	}
+	return strings.Join(out, " ")
+}
+
+func axisName(a *Axis) string {
+	if a == nil {
+		return "none"
+	}
+	return a.Name
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
