@@ -115,7 +115,8 @@ func TestNetworkPartition(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweeps.db")
 	const ttl = 2 * time.Second
-	coord, listen := serveWrapped(t, dir, wrap(np.coordNS), db, "0.0.0.0:0", "--lease-ttl", ttl.String())
+	coord, listen := serveWrapped(t, dir, wrap(np.coordNS), db, "0.0.0.0:0", "--lease-ttl", ttl.String(),
+		"--insecure") // the namespaces and their link are private to the test
 	port := listen[strings.LastIndexByte(listen, ':')+1:]
 	local, remote := "127.0.0.1:"+port, np.coordIP+":"+port
 	submit := startWrapped(t, dir, "submit", wrap(np.workerNS), "submit", testdata(t, "resume.yaml"), "--coordinator", remote)
