@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -543,6 +544,65 @@ func checkPinnsweepArgs(t *testing.T, c *cluster, ct container) {
 			}
 			if !slices.ContainsFunc(svc.Spec.Ports, func(p servicePort) bool { return strconv.Itoa(p.Port) == port }) {
 				t.Errorf("container %s: --coordinator %s: Service %s has no port %s", ct.Name, v, host, port)
+			}
+		}
+	}
+}
+
+// TestKustomizeBuild renders the kustomization with kubectl (when
+// installed), with placeholder secret files, and checks the result: every
+// object is in the kustomization's namespace and every Secret volume names
+// a generated Secret (kustomize appends a content hash to generated names
+// and must rewrite the references).
+func TestKustomizeBuild(t *testing.T) {
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl is not installed")
+	}
+	c, err := loadCluster(k8sDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(k8sDir)); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range c.kust.SecretGenerator {
+		for _, f := range g.Files {
+			_, path, _ := strings.Cut(f, "=")
+			if err := os.WriteFile(filepath.Join(dir, path), []byte("placeholder"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out, err := exec.Command(kubectl, "kustomize", dir).Output()
+	if err != nil {
+		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
+	}
+	rendered := filepath.Join(dir, "rendered.yaml")
+	if err := os.WriteFile(rendered, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := parseManifest(rendered)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]bool{}
+	for _, o := range objs {
+		if o.Kind == "Secret" {
+			secrets[o.Metadata.Name] = true
+		}
+		if o.Kind != "Namespace" && o.Metadata.Namespace != c.kust.Namespace {
+			t.Errorf("%s %s: namespace %q, want %q", o.Kind, o.Metadata.Name, o.Metadata.Namespace, c.kust.Namespace)
+		}
+	}
+	if len(secrets) != len(c.kust.SecretGenerator) {
+		t.Errorf("rendered Secrets %v, want one per secretGenerator entry (%d)", secrets, len(c.kust.SecretGenerator))
+	}
+	for _, o := range objs {
+		for _, v := range o.Spec.Template.Spec.Volumes {
+			if v.Secret != nil && !secrets[v.Secret.SecretName] {
+				t.Errorf("%s %s: volume %s names Secret %q, which the build does not contain %v", o.Kind, o.Metadata.Name, v.Name, v.Secret.SecretName, secrets)
 			}
 		}
 	}
