@@ -13,6 +13,9 @@
 // (default: the number of CPUs), and reports throughput (trials per second
 // of the whole run) and parallel efficiency, throughput(S) / (S ×
 // throughput(1)). Slot counts above the number of cores are oversubscribed.
+// It also reports the run's CPU time per trial, which other load on the
+// machine disturbs less than the wall time: when it grows with S, the slots
+// slow each other down (memory bandwidth, caches), not only the machine.
 //
 // million starts `pinnsweep serve` as a child process, submits a sweep of
 // -trials trials with `pinnsweep submit`, and reports the coordinator's

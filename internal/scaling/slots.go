@@ -41,8 +41,9 @@ retries: 0
 type slotsRun struct {
 	slots    int
 	wall     time.Duration
-	trialSec float64 // mean seconds per trial, from the results
-	load     string  // load average before the run
+	trialSec float64       // mean seconds per trial, from the results
+	cpu      time.Duration // user + system CPU time of the run
+	load     string        // load average before the run
 }
 
 // runSlots implements `scaling slots`.
@@ -92,8 +93,8 @@ func runSlots(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "  %.1f s, %.3f trials/s, %.2f s per trial\n", r.wall.Seconds(),
-				float64(*trials)/r.wall.Seconds(), r.trialSec)
+			fmt.Fprintf(stderr, "  %.1f s, %.3f trials/s, %.2f s per trial, %.2f CPU s per trial\n", r.wall.Seconds(),
+				float64(*trials)/r.wall.Seconds(), r.trialSec, r.cpu.Seconds()/float64(*trials))
 			runs[s] = append(runs[s], r)
 		}
 	}
@@ -101,8 +102,8 @@ func runSlots(args []string, stdout, stderr io.Writer) error {
 	host, _ := os.Hostname()
 	fmt.Fprintf(stdout, "\n%s, %d CPUs, %s, %d trials × %d evaluations, median of %d, load average at the end %s\n\n",
 		host, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02 15:04 UTC"), *trials, *evals, *reps, loadAvg())
-	fmt.Fprintln(stdout, "| slots | wall s | trials/s | parallel efficiency | s per trial | load before |")
-	fmt.Fprintln(stdout, "|---|---|---|---|---|---|")
+	fmt.Fprintln(stdout, "| slots | wall s | trials/s | parallel efficiency | s per trial | CPU s per trial | load before |")
+	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|")
 	var base float64
 	for _, s := range counts {
 		r := median(runs[s])
@@ -114,8 +115,8 @@ func runSlots(args []string, stdout, stderr io.Writer) error {
 		if s > runtime.NumCPU() {
 			note = " (oversubscribed)"
 		}
-		fmt.Fprintf(stdout, "| %d%s | %.1f | %.3f | %.0f%% | %.2f | %s |\n", s, note, r.wall.Seconds(), tput,
-			100*tput/(float64(s)*base), r.trialSec, r.load)
+		fmt.Fprintf(stdout, "| %d%s | %.1f | %.3f | %.0f%% | %.2f | %.2f | %s |\n", s, note, r.wall.Seconds(), tput,
+			100*tput/(float64(s)*base), r.trialSec, r.cpu.Seconds()/float64(*trials), r.load)
 	}
 	return nil
 }
@@ -137,6 +138,7 @@ func runSlotsOnce(bin, spec, dir string, slots, trials, evals int) (slotsRun, er
 	if err != nil {
 		return r, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, b)
 	}
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	raw, err := os.ReadFile(filepath.Join(out, "results.json"))
 	if err != nil {
 		return r, err
