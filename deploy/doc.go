@@ -13,6 +13,11 @@
 //     scripts, the Dockerfile and the READMEs' shell blocks exists, checked
 //     against the output of the freshly built binary's `SUBCOMMAND -h`;
 //   - the scripts pass `bash -n` and, when it is installed, shellcheck;
+//   - pinnsweep.sbatch runs a sweep end to end on this machine, with srun
+//     and scontrol replaced by scripts that run everything locally, and
+//     stops cleanly on SIGTERM with the running trials handed back (before
+//     the authentication branch is merged, through a shim that drops its
+//     flags);
 //   - the Dockerfile is multi-stage, builds a static binary, and runs as a
 //     non-root user.
 package deploy
