@@ -492,8 +492,15 @@ func checkWorkload(t *testing.T, c *cluster, w *object) {
 	}
 }
 
+// healthProbeFlags are the flags of grpc_health_probe v0.4.62, the version
+// the Dockerfile installs (from its -h).
+var healthProbeFlags = []string{"-addr", "-alts", "-connect-timeout", "-gzip", "-rpc-header", "-rpc-timeout",
+	"-service", "-spiffe", "-tls", "-tls-ca-cert", "-tls-client-cert", "-tls-client-key", "-tls-no-verify",
+	"-tls-server-name", "-user-agent", "-v", "-version"}
+
 // checkHealthProbe checks an exec probe running grpc_health_probe: its
-// -addr port is a container port and its certificate files are mounted.
+// flags exist, its -addr port is a container port and its certificate
+// files are mounted.
 func checkHealthProbe(t *testing.T, what string, cmd []string, ports map[int]bool, fileIn func(what, path string)) {
 	if len(cmd) == 0 || filepath.Base(cmd[0]) != "grpc_health_probe" {
 		t.Errorf("%s: exec probe %v: want grpc_health_probe (the gRPC health service)", what, cmd)
@@ -502,6 +509,9 @@ func checkHealthProbe(t *testing.T, what string, cmd []string, ports map[int]boo
 	addr := false
 	for _, a := range cmd[1:] {
 		k, v, _ := strings.Cut(a, "=")
+		if !slices.Contains(healthProbeFlags, k) {
+			t.Errorf("%s: grpc_health_probe has no flag %s", what, k)
+		}
 		switch k {
 		case "-addr":
 			addr = true

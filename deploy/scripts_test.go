@@ -55,7 +55,9 @@ func TestDockerfile(t *testing.T) {
 	if !strings.HasPrefix(from[0][1], "golang:1.26") || from[0][2] == "" {
 		t.Errorf("first stage %q AS %q: want a named golang:1.26 build stage", from[0][1], from[0][2])
 	}
-	for _, want := range []string{"GOEXPERIMENT=simd", "CGO_ENABLED=0", "./cmd/pinnsweep", "--from=" + from[0][2]} {
+	// The probe version whose flags k8s_test.go checks (healthProbeFlags).
+	for _, want := range []string{"GOEXPERIMENT=simd", "CGO_ENABLED=0", "./cmd/pinnsweep", "--from=" + from[0][2],
+		"grpc-health-probe@v0.4.62", "/usr/local/bin/grpc_health_probe"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Dockerfile lacks %q", want)
 		}
