@@ -30,7 +30,7 @@ build-openblas: ## build bin/pinnsweep-openblas (OpenBLAS GEMMs; needs libopenbl
 run: build ## run the shipped convection sweep end to end (embedded coordinator + local workers)
 	$(BIN) run $(SPEC)
 
-test: lint proto-check test-race test-trainer test-openblas test-simd test-deploy fuzz ## every test: lint, proto check, race tests, both BLAS builds, SIMD build, deployment recipes, short fuzzing
+test: lint proto-check test-race test-trainer test-openblas test-simd fuzz test-deploy ## every test: lint, proto check, race tests, both BLAS builds, SIMD build, deployment recipes, short fuzzing
 
 test-race: ## tests of the concurrent packages under -race
 	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
