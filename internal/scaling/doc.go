@@ -18,7 +18,7 @@
 // slow each other down (memory bandwidth, caches), not only the machine.
 //
 // million starts `pinnsweep serve` as a child process, submits a sweep of
-// -trials trials with `pinnsweep submit`, and reports the coordinator's
+// -trials trials (a SubmitSweep call), and reports the coordinator's
 // resident memory (VmRSS and peak VmHWM from /proc, and ru_maxrss of the
 // exited process), the submit time, the database size, the dispatch rate of
 // the first -dispatch trials to in-process no-op workers (worker.NoopRunner)
