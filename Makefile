@@ -16,7 +16,7 @@ SIMD := GOEXPERIMENT=simd
 RACE_PKGS := ./sweeps/... ./coordinator/... ./worker/... ./dashboard/... ./cmd/... ./internal/...
 NUM_PKGS := ./trainer/...
 
-.PHONY: help build build-openblas test test-race test-trainer test-openblas test-simd fuzz lint proto proto-check bench run repro chaos clean
+.PHONY: help build build-openblas test test-race test-trainer test-openblas test-simd test-deploy fuzz lint proto proto-check bench scaling scale-million run repro chaos clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,7 +30,7 @@ build-openblas: ## build bin/pinnsweep-openblas (OpenBLAS GEMMs; needs libopenbl
 run: build ## run the shipped convection sweep end to end (embedded coordinator + local workers)
 	$(BIN) run $(SPEC)
 
-test: lint proto-check test-race test-trainer test-openblas test-simd fuzz ## every test: lint, proto check, race tests, both BLAS builds, SIMD build, short fuzzing
+test: lint proto-check test-race test-trainer test-openblas test-simd fuzz test-deploy ## every test: lint, proto check, race tests, both BLAS builds, SIMD build, deployment recipes, short fuzzing
 
 test-race: ## tests of the concurrent packages under -race
 	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
@@ -43,6 +43,9 @@ test-openblas: ## trainer tests on OpenBLAS
 
 test-simd: ## kernels and trainer with GOEXPERIMENT=simd (archsimd tanh and GEMM)
 	GOEXPERIMENT=simd $(GO) test -count=1 -timeout 20m ./internal/vmath/ ./internal/simdblas/ ./trainer/...
+
+test-deploy: ## validate the Kubernetes manifests, Slurm scripts and Dockerfile (flags checked against the binary)
+	$(GO) test -count=1 ./deploy/
 
 fuzz: ## short fuzzing of spec parsing and grid expansion
 	@for f in $$($(GO) test -list '^Fuzz' ./sweeps/ | grep '^Fuzz'); do \
@@ -75,6 +78,12 @@ chaos: ## long chaos test: ≥200 trials, 4 workers, ≥20 worker and ≥3 coord
 	$(GO) test -count=1 -v -timeout 20m -run '^TestChaos$$' ./internal/e2e/ -args \
 	  -chaos.trials 200 -chaos.workers 4 -chaos.worker-kills 24 -chaos.coord-kills 4 -chaos.stops 2 \
 	  -chaos.seed $(CHAOS_SEED)
+
+scaling: build ## throughput and parallel efficiency of real trials with 1..16 slots (MAX_SLOTS, default nproc)
+	$(GO) run ./internal/scaling slots -bin $(BIN) $(if $(MAX_SLOTS),-max-slots $(MAX_SLOTS))
+
+scale-million: build ## coordinator memory, submit, dispatch and resume time of a 1,000,000-trial no-op sweep
+	$(GO) run ./internal/scaling million -bin $(BIN)
 
 repro: build ## reproduce the paper's failure modes and the strategies table in docs/repro.md
 	./scripts/repro.sh

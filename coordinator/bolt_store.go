@@ -43,6 +43,11 @@ var (
 // file's lock when BoltOptions.LockTimeout is zero.
 const DefaultLockTimeout = time.Second
 
+// DefaultInitialMmapSize is the size bbolt maps the file with when
+// BoltOptions.InitialMmapSize is zero: 1 GiB, the size of a database with
+// about 1,500,000 trials before their results.
+const DefaultInitialMmapSize = 1 << 30
+
 // BoltOptions configures OpenBoltStore. The zero value opens the file
 // read-write, creating it if needed, waits DefaultLockTimeout for the file
 // lock and logs nothing.
@@ -63,6 +68,15 @@ type BoltOptions struct {
 	// time proportional to the file's size. A file written either way
 	// opens either way.
 	SyncFreelist bool
+	// InitialMmapSize is the size of bbolt's initial memory map (address
+	// space, not memory: the file does not grow with it); zero means
+	// DefaultInitialMmapSize. Each time the file outgrows the map, bbolt
+	// remaps it, and a write transaction in progress first copies every
+	// key and value it has touched out of the old map. A submission writes
+	// all its trials in one transaction, so a large one that crossed
+	// several remaps copied its records several times over (58% of the
+	// allocations of a 100,000-trial submission, BENCHMARKS.md).
+	InitialMmapSize int
 }
 
 // BoltStore is the bbolt implementation of Store. Every Commit is one
@@ -124,7 +138,8 @@ func OpenBoltStore(path string, opts BoltOptions) (st *BoltStore, err error) {
 		// Not writing the freelist saves pages, and time, in every commit;
 		// bbolt rebuilds it by scanning the file when it opens it
 		// read-write (as etcd does). Both kinds of file open either way.
-		NoFreelistSync: !opts.SyncFreelist,
+		NoFreelistSync:  !opts.SyncFreelist,
+		InitialMmapSize: cmp.Or(opts.InitialMmapSize, DefaultInitialMmapSize),
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, perm)
 			file = f

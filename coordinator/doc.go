@@ -138,6 +138,10 @@
 // commit (bbolt's NoFreelistSync, as etcd does; BoltOptions.SyncFreelist
 // restores it): commits write fewer pages, and opening the file read-write
 // rebuilds the freelist by scanning it. This does not affect durability.
+// The file is mapped with 1 GiB of address space from the start
+// (BoltOptions.InitialMmapSize), so that the one transaction of a large
+// submission is not copied at every remap; bbolt then grows the file in
+// chunks of up to 16 MiB past the pages in use.
 //
 // On restart the coordinator restores every sweep, trial and lease from the
 // file. Lease expiries are stored as wall-clock times: an active lease is

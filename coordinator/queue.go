@@ -7,6 +7,9 @@ import "container/heap"
 type pendingQueue struct {
 	items []queueItem
 	pos   map[string]int // key → position in items
+	// bulk: add appends without ordering, and endBulk orders the whole
+	// queue at once (restoring a large sweep: O(n) instead of O(n log n)).
+	bulk bool
 }
 
 type queueItem struct {
@@ -14,8 +17,17 @@ type queueItem struct {
 	key   string
 }
 
-func newPendingQueue() *pendingQueue {
-	return &pendingQueue{pos: map[string]int{}}
+// newPendingQueue returns an empty queue with room for n keys.
+func newPendingQueue(n int) *pendingQueue {
+	return &pendingQueue{items: make([]queueItem, 0, n), pos: make(map[string]int, n)}
+}
+
+// endBulk orders the keys added in bulk mode and leaves it.
+func (q *pendingQueue) endBulk() {
+	if q.bulk {
+		heap.Init(q)
+		q.bulk = false
+	}
 }
 
 // Len implements heap.Interface.
@@ -55,6 +67,10 @@ func (q *pendingQueue) Pop() any {
 // add queues key unless it is queued already.
 func (q *pendingQueue) add(index int, key string) {
 	if _, ok := q.pos[key]; ok {
+		return
+	}
+	if q.bulk {
+		q.Push(queueItem{index: index, key: key})
 		return
 	}
 	heap.Push(q, queueItem{index: index, key: key})

@@ -39,7 +39,10 @@ type sweepState struct {
 	pending *pendingQueue
 }
 
-// newScheduler builds a scheduler from a store's state.
+// newScheduler builds a scheduler from a store's state. It takes over
+// st.Trials: the scheduler keeps the records in place (apply replaces,
+// never modifies, a record), so restoring a large sweep copies nothing,
+// and sizes each sweep's map and queue once.
 func newScheduler(ttl time.Duration, st *State) (*scheduler, error) {
 	s := &scheduler{
 		ttl:       ttl,
@@ -51,9 +54,11 @@ func newScheduler(ttl time.Duration, st *State) (*scheduler, error) {
 	slices.SortFunc(sweeps, func(a, b SweepRecord) int {
 		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.Name, b.Name))
 	})
-	ch := &Change{Sweeps: sweeps}
-	for _, t := range st.Trials {
-		if _, ok := s.sweepIn(sweeps, t.Sweep); !ok {
+	s.apply(&Change{Sweeps: sweeps})
+	perSweep := map[string]int{}
+	for i := range st.Trials {
+		t := &st.Trials[i]
+		if s.sweeps[t.Sweep] == nil {
 			return nil, fmt.Errorf("%w: trial %s belongs to no sweep", ErrCorrupt, t.ID())
 		}
 		if t.LeaseState == LeaseActive && t.Status != StatusRunning ||
@@ -63,20 +68,28 @@ func newScheduler(ttl time.Duration, st *State) (*scheduler, error) {
 		if t.Token >= s.nextToken {
 			return nil, fmt.Errorf("%w: trial %s has token %d, next token is %d", ErrCorrupt, t.ID(), t.Token, s.nextToken)
 		}
-		ch.Trials = append(ch.Trials, t)
+		perSweep[t.Sweep]++
 	}
-	s.apply(ch)
+	for name, n := range perSweep {
+		sw := s.sweeps[name]
+		sw.trials = make(map[string]*TrialRecord, n)
+		sw.pending = newPendingQueue(n)
+		sw.pending.bulk = true
+	}
+	for i := range st.Trials {
+		t := &st.Trials[i]
+		sw := s.sweeps[t.Sweep]
+		if sw.trials[t.Key] != nil {
+			return nil, fmt.Errorf("%w: trial %s stored twice", ErrCorrupt, t.ID())
+		}
+		t.Result = nil
+		s.putTrial(sw, t, nil)
+	}
+	for _, sw := range s.sweeps {
+		sw.pending.endBulk()
+	}
 	s.rr = 0
 	return s, nil
-}
-
-func (s *scheduler) sweepIn(sweeps []SweepRecord, name string) (SweepRecord, bool) {
-	for _, r := range sweeps {
-		if r.Name == name {
-			return r, true
-		}
-	}
-	return SweepRecord{}, false
 }
 
 // apply installs a change and returns its undo record, which revert uses
@@ -107,7 +120,7 @@ func (s *scheduler) apply(ch *Change) undo {
 			rec:     cloneSweep(rec),
 			trials:  map[string]*TrialRecord{},
 			counts:  Progress{Sweep: rec.Name, Created: rec.Created},
-			pending: newPendingQueue(),
+			pending: newPendingQueue(0),
 		}
 		s.order = append(s.order, rec.Name)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -471,14 +472,7 @@ func TestRestoreKeepsLeases(t *testing.T) {
 	g2 := h.mustLease("w2")
 	// "Restart": rebuild from the records at 35s (g1 expires at 30s,
 	// g2 at 40s).
-	st := &State{NextToken: h.s.nextToken}
-	for _, sw := range h.s.sweeps {
-		st.Sweeps = append(st.Sweeps, sw.rec)
-		for _, tr := range sw.trials {
-			st.Trials = append(st.Trials, *tr)
-		}
-	}
-	s2, err := newScheduler(ttl, st)
+	s2, err := newScheduler(ttl, stateOf(h.s))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -558,5 +552,65 @@ func TestParseLeaseID(t *testing.T) {
 		if ok != tt.ok || ref != tt.ref || token != tt.token {
 			t.Errorf("parseLeaseID(%q) = %v %d %v, want %v %d %v", tt.id, ref, token, ok, tt.ref, tt.token, tt.ok)
 		}
+	}
+}
+
+// stateOf returns the scheduler's records as a store would load them.
+func stateOf(s *scheduler) *State {
+	st := &State{NextToken: s.nextToken}
+	for _, sw := range s.sweeps {
+		st.Sweeps = append(st.Sweeps, sw.rec)
+		for _, tr := range sw.trials {
+			st.Trials = append(st.Trials, *tr)
+		}
+	}
+	return st
+}
+
+// TestRestoreOrder: a restored scheduler, built from records in any order
+// (a store loads them in key order), hands out the pending trials in index
+// order with the same counts; a trial stored twice is corrupt.
+func TestRestoreOrder(t *testing.T) {
+	h := newHarness(t)
+	h.addSweep("a", 40, 2)
+	h.addSweep("b", 3, 2)
+	first := h.mustLease("w") // a's index 0 stays running
+	st := stateOf(h.s)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(st.Trials), func(i, j int) {
+		st.Trials[i], st.Trials[j] = st.Trials[j], st.Trials[i]
+	})
+	want := h.progress("a")
+	s2, err := newScheduler(ttl, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = s2
+	if got := h.progress("a"); got != want {
+		t.Fatalf("progress after restore %+v, want %+v", got, want)
+	}
+	if !h.s.running[trialRef{"a", first.Trial.Key}] {
+		t.Fatal("the running trial's lease was not restored")
+	}
+	next := 1
+	for {
+		g := h.lease("w")
+		if g == nil {
+			break
+		}
+		if g.Trial.Sweep == "a" {
+			if g.Trial.Index != next {
+				t.Fatalf("leased a's index %d, want %d", g.Trial.Index, next)
+			}
+			next++
+		}
+	}
+	if next != 40 {
+		t.Fatalf("leased a's trials up to index %d, want 39", next-1)
+	}
+
+	dup := stateOf(h.s)
+	dup.Trials = append(dup.Trials, dup.Trials[0])
+	if _, err := newScheduler(ttl, dup); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("a trial stored twice: err %v, want ErrCorrupt", err)
 	}
 }
