@@ -43,6 +43,8 @@
 // is accepted, rejected as stale (the trial was given to another attempt:
 // the outcome is dropped and logged), or the worker stops. Complete is
 // idempotent for one lease, so a retry after a lost answer is harmless.
+// A Lease refused as Unauthenticated or PermissionDenied is no outage but
+// a misconfiguration: Run releases its leases and returns ErrRefused.
 //
 // When the worker's context is done (SIGTERM in `pinnsweep work`), running
 // trials are cancelled and their leases released at once, so the

@@ -41,6 +41,11 @@ var (
 	ErrLeaseLost = errors.New("worker: lease lost")
 )
 
+// ErrRefused is returned by Run when the coordinator refuses the worker's
+// credentials (Unauthenticated or PermissionDenied on Lease): a
+// misconfiguration, which retrying cannot mend.
+var ErrRefused = errors.New("worker: the coordinator refused the worker's credentials")
+
 // Defaults of Options.
 const (
 	// DefaultLeaseWait is how long one Lease call long-polls for work.
@@ -225,12 +230,16 @@ func dial(target string, b Backoff, opts []grpc.DialOption) (*grpc.ClientConn, e
 // When ctx is done, Run cancels the running trials, releases their leases
 // at once so that the coordinator requeues them without waiting for the
 // TTL (a trial that finished anyway is completed instead), and returns nil.
-// It returns an error only for invalid Options.
+// It returns an error for invalid Options, and ErrRefused (after
+// releasing its leases as above) when the coordinator refuses the worker's
+// credentials: retrying cannot help there.
 func Run(ctx context.Context, opts Options) error {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return err
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	conn := o.Conn
 	if conn == nil {
 		cc, err := dial(o.Coordinator, o.Backoff, o.DialOptions)
@@ -240,7 +249,7 @@ func Run(ctx context.Context, opts Options) error {
 		defer cc.Close()
 		conn = cc
 	}
-	w := &worker{opts: o, client: pb.NewWorkerServiceClient(conn), log: o.Logger}
+	w := &worker{opts: o, client: pb.NewWorkerServiceClient(conn), log: o.Logger, stop: stop}
 	w.free.Store(int32(o.Slots))
 	w.log.Info("worker started", "coordinator", o.Coordinator, "slots", o.Slots)
 	var wg sync.WaitGroup
@@ -248,6 +257,10 @@ func Run(ctx context.Context, opts Options) error {
 		wg.Go(func() { w.slot(ctx, i) })
 	}
 	wg.Wait()
+	if err := context.Cause(ctx); errors.Is(err, ErrRefused) {
+		w.log.Error("worker stopped: the coordinator refused its credentials", "error", err)
+		return err
+	}
 	w.log.Info("worker stopped")
 	return nil
 }
@@ -262,6 +275,8 @@ type worker struct {
 	// unreachable is set after a transient call failure and cleared by the
 	// next success, so an outage logs one warning and one recovery.
 	unreachable atomic.Bool
+	// stop ends Run with a cause.
+	stop context.CancelCauseFunc
 }
 
 // slot is one slot's loop.
@@ -278,6 +293,10 @@ func (w *worker) slot(ctx context.Context, n int) {
 			resp, err = w.lease(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
+					return
+				}
+				if c := status.Code(err); c == codes.Unauthenticated || c == codes.PermissionDenied {
+					w.stop(fmt.Errorf("%w: %s", ErrRefused, status.Convert(err).Message()))
 					return
 				}
 				d := r.next()
