@@ -1,6 +1,7 @@
 package coordinator_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -345,6 +346,13 @@ func TestOpenSurvivesAnyDamagedPage(t *testing.T) {
 	dir := t.TempDir()
 	data := bigDatabase(t, dir)
 	const pageSize = 4096
+	// bbolt grows the file in large steps; damage only the pages in use
+	// (up to the last page holding a non-zero byte), on a file cut there.
+	used := len(data)
+	for used > 0 && bytes.Count(data[used-pageSize:used], []byte{0}) == pageSize {
+		used -= pageSize
+	}
+	data = data[:used]
 	failed := 0
 	for page := 2; page*pageSize < len(data); page++ {
 		damaged := append([]byte(nil), data...)
