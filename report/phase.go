@@ -277,5 +277,5 @@ func (m thresholdMark) Plot(c draw.Canvas, p *plot.Plot) {
 	c.StrokeLine2(draw.LineStyle{Color: BoundaryColor, Width: 3}, trX(0)-3, y, trX(1)+3, y)
 	sty := textStyle(8, color.Black)
 	sty.XAlign = draw.XLeft
-	c.FillText(sty, vg.Point{X: trX(1) + 5, Y: y}, "fail ≥ "+m.label)
+	c.FillText(sty, vg.Point{X: trX(1) + 5, Y: y}, "fail > "+m.label)
 }
