@@ -58,7 +58,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	}
 	fmt.Fprintf(b, "Axes: %s (plus the seed); %d grid points.\n", orNone(strings.Join(names, ", ")), len(g.Cells))
 	fmt.Fprintf(b, "A grid point **fails** when the median rel_l2 of its done replicates is above %s, or when none is done and one diverged or timed out;\n", th)
-	b.WriteString("it is unknown when none is done and none diverged (pending, running, failed, timed-out or cancelled trials).\n")
+	b.WriteString("it is unknown when none is done, diverged or timed out (pending, running, failed or cancelled trials).\n")
 	b.WriteString("Statistics are over the done replicates; Q1 and Q3 are observed values (gonum stat.Quantile, Empirical).\n\n")
 
 	if len(s.Slices) > 0 {
