@@ -82,6 +82,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	log := newRootLogger(stderr, *logLevel, *logJSON)
+	// Catch SIGTERM from here on, before anything says the server is up.
+	ctx, stop := serveContext()
+	defer stop()
 	authCfg, err := authFlags.config(log.Named("auth"))
 	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
@@ -139,8 +142,6 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	ctx, stop := serveContext()
-	defer stop()
 	go func() {
 		<-ctx.Done()
 		stop() // a second signal kills at once

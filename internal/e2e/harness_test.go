@@ -173,6 +173,18 @@ func (p *proc) kill() {
 // stop sends SIGTERM and expects a clean exit.
 func (p *proc) stop() {
 	p.t.Helper()
+	// A process catches SIGTERM once it is up, which it says in its first
+	// output; a signal before that kills it outright.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		select {
+		case <-p.done:
+		default:
+			if p.stdout.String() == "" && p.stderr.String() == "" {
+				continue
+			}
+		}
+		break
+	}
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(30 * time.Second); code != 0 {
 		p.t.Errorf("%s exited %d after SIGTERM", p.name, code)
