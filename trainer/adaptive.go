@@ -63,7 +63,7 @@ type sampler struct {
 
 // draw returns n points: ⌊n·s⌋ uniform and the rest drawn with probability
 // proportional to weight (both without replacement; the union merges
-// duplicates), each jittered by U(0, dx/2) in x and U(0, dt/2) in t (t
+// duplicates), each jittered by U(0, dx) in x and U(0, dt) in t (t
 // clipped to 1). weight may be nil when s = 1.
 func (sp *sampler) draw(n int, s float64, weight []float64) (x, t []float64) {
 	N := len(sp.poolX)
@@ -104,8 +104,8 @@ func (sp *sampler) draw(n int, s float64, weight []float64) (x, t []float64) {
 		}
 	}
 	for _, i := range order {
-		xi := sp.poolX[i] + sp.dx/2*sp.rng.Float64()
-		ti := math.Min(1, sp.poolT[i]+sp.dt/2*sp.rng.Float64())
+		xi := sp.poolX[i] + sp.dx*sp.rng.Float64()
+		ti := math.Min(1, sp.poolT[i]+sp.dt*sp.rng.Float64())
 		x = append(x, xi)
 		t = append(t, ti)
 	}
@@ -144,7 +144,7 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 	c := &s.cfg
 	op, _ := operatorFor(c)
 	px, pt := interiorPoints(c)
-	sp := &sampler{poolX: px, poolT: pt, dx: 2 * math.Pi / float64(c.NX), dt: 1 / float64(c.NT-1),
+	sp := &sampler{poolX: px, poolT: pt, dx: c.Jitter * 2 * math.Pi / float64(c.NX), dt: c.Jitter / float64(c.NT-1),
 		rng: rand.New(rand.NewPCG(uint64(c.SampleSeed), 0xada))}
 	stats := &AdaptiveStats{Points: len(pts.resX)}
 	s.res.Adaptive = stats
@@ -193,13 +193,32 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 	k := 0
 	redrawing := c.Strategy == StrategyAdaptive || c.Strategy == StrategyResample
 	rw := newReweighter(c)
+	// dynamic: the causal weights are recomputed before every step anyway
+	// (Adam, with a redraw or a reweighting every epoch), so each eval
+	// computes them from its own forward pass (problem.causal) rather than
+	// a separate one: the same weights at two thirds of the cost.
+	dynamic := func() bool {
+		return rw != nil && rw.chunks > 0 && adam && max(1, c.Threads) == 1 && !c.useHard() &&
+			((redrawing && every == 1) || c.ReweightEvery == 1)
+	}
+	setCausal := func() {
+		if dynamic() {
+			pr.causal = rw
+		} else {
+			pr.causal = nil
+		}
+	}
 	reweight := func() {
 		if rw == nil {
 			return
 		}
-		pts.resW = rw.causalWeights(m, op, pts)
+		pts.resW = nil
+		if !dynamic() {
+			pts.resW = rw.causalWeights(m, op, pts)
+		}
 		rw.balance(s, c, m, pts)
 		pr = s.newProblem(c, m, pts)
+		setCausal()
 		if !adam {
 			// The objective changed: L-BFGS's curvature pairs no longer
 			// describe it (Adam's moments are kept).
@@ -216,11 +235,13 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		}
 		pts.resX, pts.resT = sp.draw(c.NF, frac, w)
 		pts.resW = nil
-		if rw != nil {
+		if rw != nil && !dynamic() {
 			pts.resW = rw.causalWeights(m, op, pts)
 		}
 		stats.Points = len(pts.resX)
-		pr = s.newProblem(c, m, pts)
+		setCausal()
+		pr = s.redrawnProblem(pr, c, m, pts)
+		setCausal()
 		mon.reset()
 		if c.ResampleReset && !adam {
 			// Adam's moments are averages over draws and stay.
@@ -236,6 +257,11 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		if redrawing {
 			stats.Resamples++
 			redraw(1)
+		} else if pr.causal != nil {
+			// L-BFGS needs an objective that holds still: fixed weights.
+			pts.resW = rw.causalWeights(m, op, pts)
+			pr = s.newProblem(c, m, pts)
+			setCausal()
 		}
 	}
 	reweight()
@@ -285,6 +311,7 @@ type reweighter struct {
 	eps      float64
 	epsMax   float64
 	minW     float64 // the smallest causal weight of the last round
+	order    []int   // scratch: point indices sorted by time
 	balanced bool
 	lam      [numTerms]float64 // the balancing weights, smoothed
 }
@@ -305,15 +332,26 @@ func (rw *reweighter) causalWeights(m *model, op operator, pts pointSet) []float
 	if rw.chunks == 0 {
 		return nil
 	}
-	n := len(pts.resX)
 	f := residualMagnitude(m, op, pts.resX, pts.resT)
-	order := make([]int, n)
+	w := make([]float64, len(f))
+	rw.weightsFrom(f, pts.resT, w)
+	return w
+}
+
+// weightsFrom writes into w the causal weights of points at times t with
+// residuals f (their signs do not matter), as causalWeights describes, and
+// advances the ε schedule.
+func (rw *reweighter) weightsFrom(f, t, w []float64) {
+	n := len(f)
+	if cap(rw.order) < n {
+		rw.order = make([]int, n)
+	}
+	order := rw.order[:n]
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return pts.resT[order[a]] < pts.resT[order[b]] })
+	sort.SliceStable(order, func(a, b int) bool { return t[order[a]] < t[order[b]] })
 	C := min(rw.chunks, n)
-	w := make([]float64, n)
 	cum := 0.0
 	rw.minW = 1
 	for ci := 0; ci < C; ci++ {
@@ -333,7 +371,6 @@ func (rw *reweighter) causalWeights(m *model, op operator, pts pointSet) []float
 	if rw.minW > 0.99 && rw.eps < rw.epsMax {
 		rw.eps = math.Min(rw.epsMax, rw.eps*10)
 	}
-	return w
 }
 
 // balance updates the loss-term weights by gradient norms (the expert's

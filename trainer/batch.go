@@ -93,6 +93,15 @@ func newBatch(nt *network, st streams, emb embedding, x, t []float64) *batch {
 	return b
 }
 
+// refill replaces the batch's points by x, t (as many as before) and
+// keeps its buffers.
+func (b *batch) refill(x, t []float64) {
+	if len(x) != b.n {
+		panic("trainer: refill with a different point count")
+	}
+	b.emb.fill(b.h[0], b.st, x, t)
+}
+
 // block returns stream k of row r of a width × cols matrix m.
 func (b *batch) block(m []float64, r, k int) []float64 {
 	off := r*b.cols + k*b.n

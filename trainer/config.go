@@ -81,6 +81,10 @@ type Config struct {
 	AdamIters int `json:"adam_iters"`
 	// AdamLR is Adam's step size in adam_lbfgs.
 	AdamLR float64 `json:"adam_lr"`
+	// AdamDecaySteps > 0 multiplies Adam's step size by AdamDecay every
+	// AdamDecaySteps steps (the expert's guide: 0.9 every 2000). 0: off.
+	AdamDecaySteps int     `json:"adam_decay_steps"`
+	AdamDecay      float64 `json:"adam_decay"`
 	// LBFGSResampleEvery is the redraw interval, in L-BFGS iterations, of
 	// adam_lbfgs's L-BFGS phase (0: every ResampleEvery epochs, as in the
 	// Adam phase).
@@ -144,6 +148,13 @@ type Config struct {
 	// default). The reference code keeps L-BFGS's curvature pairs across
 	// redraws (false), which diverged on 2 of 3 seeds at β = 10, N_f = 100.
 	ResampleReset bool `json:"resample_reset"`
+	// Jitter is the fraction of a grid cell by which adaptive and resample
+	// move each drawn grid point: by U(0, Jitter·Δx) in x and U(0,
+	// Jitter·Δt) in t (t clipped to 1). 0.5 is Subramanian et al.'s
+	// half-cell jitter, which leaves the other half of every cell unsampled:
+	// a network with fast time features can hide a jump there (see
+	// docs/repro.md, convection β = 50). 1 draws uniformly over the domain.
+	Jitter float64 `json:"jitter"`
 
 	// PeriodicX is M: the input x is replaced by (cos kx, sin kx), k = 1..M,
 	// which makes u exactly 2π-periodic; the BC loss is then dropped.
@@ -198,6 +209,7 @@ func DefaultConfig() Config {
 		LR:           1,
 		AdamIters:    5000,
 		AdamLR:       1e-3,
+		AdamDecay:    0.9,
 		MaxIters:     100000,
 		MaxEvals:     125000,
 		History:      50,
@@ -218,6 +230,7 @@ func DefaultConfig() Config {
 		StallPatience:     10,
 		StallDelta:        1e-7,
 		ResampleReset:     true,
+		Jitter:            0.5,
 		FourierSigma:      1,
 		HardRidge:         1e-6,
 		CausalEps:         1,

@@ -84,11 +84,17 @@ type problem struct {
 	terms      [numTerms]float64 // the unweighted MSE terms of the last eval
 	// hard, if set, solves the output layer (the hard-constraint layer).
 	hard *hardSolver
+	// causal, if set, recomputes the causal residual weights in every
+	// eval from that eval's own residuals (held constant in its
+	// gradient), instead of a separate forward pass before it. Single
+	// shard only.
+	causal *reweighter
 }
 
 type shard struct {
 	ic, bc, res *batch
 	icU         []float64
+	resT        []float64 // the collocation times (for causal weights)
 	resW        []float64
 	f           []float64
 	grad        []float64
@@ -129,6 +135,7 @@ func newProblem(nt *network, emb embedding, op operator, periodicUx bool, w term
 			if pts.resW != nil {
 				sh.resW = pts.resW[lo:hi]
 			}
+			sh.resT = pts.resT[lo:hi]
 			sh.f = make([]float64, hi-lo)
 		}
 		pr.shards = append(pr.shards, sh)
@@ -212,6 +219,12 @@ func (sh *shard) eval(pr *problem, p []float64) {
 	if b := sh.res; b != nil {
 		b.forward(p)
 		pr.op.residual(b, sh.f)
+		if pr.causal != nil {
+			if len(sh.resW) != len(sh.f) {
+				sh.resW = make([]float64, len(sh.f))
+			}
+			pr.causal.weightsFrom(sh.f, sh.resT, sh.resW)
+		}
 		n := b.n
 		c := 2 * pr.w.res / float64(pr.nRes)
 		s := 0.0

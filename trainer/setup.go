@@ -61,6 +61,12 @@ func (c *Config) Validate() error {
 	if _, err := activationByName(c.Activation); err != nil {
 		return err
 	}
+	switch {
+	case c.AdamDecaySteps < 0:
+		return fmt.Errorf("adam_decay_steps = %d: must be ≥ 0", c.AdamDecaySteps)
+	case !(c.AdamDecay > 0 && c.AdamDecay <= 1):
+		return fmt.Errorf("adam_decay = %v: must be in (0, 1]", c.AdamDecay)
+	}
 	switch c.Optimizer {
 	case OptimizerLBFGS, OptimizerAdam:
 	case OptimizerAdamLBFGS:

@@ -73,6 +73,8 @@ func (c *Config) validateStrategy() error {
 			return fmt.Errorf("stall_patience = %d: must be ≥ 1", c.StallPatience)
 		case !(c.StallDelta >= 0) || math.IsInf(c.StallDelta, 0):
 			return fmt.Errorf("stall_delta = %v: must be finite and ≥ 0", c.StallDelta)
+		case !(c.Jitter >= 0 && c.Jitter <= 1):
+			return fmt.Errorf("jitter = %v: must be in [0, 1]", c.Jitter)
 		}
 	default:
 		return fmt.Errorf("strategy = %q: known: %v", c.Strategy, Strategies())
@@ -224,18 +226,24 @@ func (s *session) baseWeights(cfg *Config) termWeights {
 	return w
 }
 
-// newProblem builds the loss of cfg (its PDE coefficients) on the model and points.
-func (s *session) newProblem(cfg *Config, m *model, pts pointSet) *problem {
-	op, _ := operatorFor(cfg) // cfg was validated
+// problemWeights are the loss-term weights of cfg after balancing.
+func (s *session) problemWeights(cfg *Config) termWeights {
 	w := s.baseWeights(cfg)
-	if cfg.PeriodicX > 0 {
-		// u is exactly periodic: the BC loss is identically zero.
-		pts.bcT = nil
-	}
 	if b := s.balanceW; b != [numTerms]float64{} {
 		w.ic *= b[termIC]
 		w.bc *= b[termBC]
 		w.res *= b[termRes]
+	}
+	return w
+}
+
+// newProblem builds the loss of cfg (its PDE coefficients) on the model and points.
+func (s *session) newProblem(cfg *Config, m *model, pts pointSet) *problem {
+	op, _ := operatorFor(cfg) // cfg was validated
+	w := s.problemWeights(cfg)
+	if cfg.PeriodicX > 0 {
+		// u is exactly periodic: the BC loss is identically zero.
+		pts.bcT = nil
 	}
 	if cfg.useHard() {
 		pr := newProblem(m.nt, m.emb, op, cfg.UsePeriodicUx(), w, pts, 1)
@@ -243,6 +251,30 @@ func (s *session) newProblem(cfg *Config, m *model, pts pointSet) *problem {
 		return pr
 	}
 	return newProblem(m.nt, m.emb, op, cfg.UsePeriodicUx(), w, pts, max(1, cfg.Threads))
+}
+
+// redrawnProblem is newProblem for points that differ from pr's only in
+// the collocation points and their weights (a redraw): it refills pr's
+// buffers in place when their sizes allow (one shard, no hard layer, the
+// same number of points), which saves allocating and clearing every
+// layer's activations on each redraw, and builds a new problem otherwise.
+func (s *session) redrawnProblem(pr *problem, cfg *Config, m *model, pts pointSet) *problem {
+	if pr == nil || pr.hard != nil || cfg.useHard() || len(pr.shards) != 1 || pr.nRes != len(pts.resX) || pr.shards[0].res == nil {
+		return s.newProblem(cfg, m, pts)
+	}
+	sh := pr.shards[0]
+	sh.res.refill(pts.resX, pts.resT)
+	sh.resT = pts.resT
+	switch {
+	case pts.resW != nil:
+		sh.resW = pts.resW
+	case pr.causal != nil:
+		// the weights are written by every eval
+	default:
+		sh.resW = nil
+	}
+	pr.w = s.problemWeights(cfg)
+	return pr
 }
 
 // useHard reports whether the output layer is the hard-constraint layer.

@@ -328,3 +328,102 @@ func TestCausalAndBalanceRun(t *testing.T) {
 		t.Error("causal weighting accepted with curriculum")
 	}
 }
+
+// The in-pass causal weights (problem.causal, used when the weights are
+// recomputed before every Adam step) give exactly the loss and gradient of
+// weights computed by a separate forward pass, and advance ε alike.
+func TestCausalInPassMatchesSeparatePass(t *testing.T) {
+	c := smallConfig()
+	m, err := newModel(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, _ := operatorFor(&c)
+	pts := paperPoints(&c, math.Sin)
+	s := &session{cfg: c}
+	for _, eps := range []float64{1e-9, 1, 1e3} {
+		sep := &reweighter{chunks: 7, eps: eps, epsMax: 1e4}
+		in := &reweighter{chunks: 7, eps: eps, epsMax: 1e4}
+		ps := pts
+		ps.resW = sep.causalWeights(m, op, ps)
+		prSep := s.newProblem(&c, m, ps)
+		prIn := s.newProblem(&c, m, pts)
+		prIn.causal = in
+		gSep := make([]float64, len(m.p))
+		gIn := make([]float64, len(m.p))
+		fSep := prSep.eval(m.p, gSep)
+		fIn := prIn.eval(m.p, gIn)
+		if fSep != fIn || !slices.Equal(gSep, gIn) {
+			t.Errorf("ε = %v: in-pass loss %v, separate %v (gradients equal: %v)", eps, fIn, fSep, slices.Equal(gSep, gIn))
+		}
+		if sep.eps != in.eps || sep.minW != in.minW {
+			t.Errorf("ε = %v: schedule in-pass (ε %v, min w %v), separate (ε %v, min w %v)", eps, in.eps, in.minW, sep.eps, sep.minW)
+		}
+	}
+}
+
+// A redraw refills the problem's buffers in place; the result is the
+// problem a fresh build gives.
+func TestRedrawnProblemMatchesFresh(t *testing.T) {
+	c := smallConfig()
+	m, err := newModel(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts := paperPoints(&c, math.Sin)
+	s := &session{cfg: c}
+	pr := s.newProblem(&c, m, pts)
+	g := make([]float64, len(m.p))
+	pr.eval(m.p, g)
+	// New points, the same count, and weights.
+	px, pt := interiorPoints(&c)
+	sp := &sampler{poolX: px, poolT: pt, dx: 2 * math.Pi / float64(c.NX), dt: 1 / float64(c.NT-1), rng: rand.New(rand.NewPCG(3, 3))}
+	pts.resX, pts.resT = sp.draw(len(pts.resX), 1, nil)
+	pts.resW = make([]float64, len(pts.resX))
+	for i := range pts.resW {
+		pts.resW[i] = 1 + pts.resT[i]
+	}
+	re := s.redrawnProblem(pr, &c, m, pts)
+	if re != pr {
+		t.Fatal("a redraw of as many points built a new problem")
+	}
+	fresh := s.newProblem(&c, m, pts)
+	gRe := make([]float64, len(m.p))
+	gFresh := make([]float64, len(m.p))
+	if fRe, fFresh := re.eval(m.p, gRe), fresh.eval(m.p, gFresh); fRe != fFresh || !slices.Equal(gRe, gFresh) {
+		t.Errorf("refilled problem: loss %v, fresh %v", fRe, fFresh)
+	}
+	// Another count cannot reuse the buffers.
+	pts.resX, pts.resT, pts.resW = pts.resX[:10], pts.resT[:10], nil
+	if s.redrawnProblem(pr, &c, m, pts) == pr {
+		t.Error("a redraw of fewer points reused the buffers")
+	}
+}
+
+// Jitter 0.5 (the paper's) leaves the second half of every grid cell in t
+// unsampled; jitter 1 covers the cells.
+func TestSamplerJitter(t *testing.T) {
+	c := DefaultConfig()
+	px, pt := interiorPoints(&c)
+	dt := 1 / float64(c.NT-1)
+	for _, tc := range []struct {
+		jitter   float64
+		wantGaps bool
+	}{{0.5, true}, {1, false}, {0, true}} {
+		sp := &sampler{poolX: px, poolT: pt, dx: tc.jitter * 2 * math.Pi / float64(c.NX), dt: tc.jitter * dt, rng: rand.New(rand.NewPCG(5, 5))}
+		_, tt := sp.draw(5000, 1, nil)
+		late := 0 // points in the second half of their cell
+		for _, v := range tt {
+			if f := v/dt - math.Floor(v/dt); f > 0.5+1e-6 && f < 1-1e-6 && v < 1 {
+				late++
+			}
+		}
+		if gaps := late == 0; gaps != tc.wantGaps {
+			t.Errorf("jitter %v: %d of %d points in the second half of a cell", tc.jitter, late, len(tt))
+		}
+	}
+	c.Strategy, c.Jitter = StrategyResample, 1.5
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "jitter") {
+		t.Errorf("jitter 1.5 accepted: %v", err)
+	}
+}

@@ -67,6 +67,9 @@ func (s *session) settings(maxIters int) optim.Settings {
 		TolGrad:   tol(s.cfg.TolGrad),
 		TolChange: tol(s.cfg.TolChange),
 		MaxIters:  maxIters,
+		// Adam only (L-BFGS ignores them).
+		DecaySteps: s.cfg.AdamDecaySteps,
+		Decay:      s.cfg.AdamDecay,
 	}
 }
 
