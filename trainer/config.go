@@ -164,6 +164,13 @@ type Config struct {
 	// t with b ~ N(0, FourierSigma²), drawn from Seed.
 	FourierT     int     `json:"fourier_t"`
 	FourierSigma float64 `json:"fourier_sigma"`
+	// FourierTRaw keeps t itself among the inputs beside its Fourier
+	// features (the default). false feeds only the features, as Tancik et
+	// al.'s embedding does: an unbounded t input lets a network with large
+	// first-layer weights jump within a sliver after t = 0, satisfying the
+	// IC at t = 0 and the PDE everywhere it is sampled with a constant (see
+	// docs/repro.md, convection β = 50).
+	FourierTRaw bool `json:"fourier_t_raw"`
 
 	// HardLayer makes the output layer the hard-constraint PDE layer: its
 	// weights are solved from the loss's rows at every evaluation (linear
@@ -232,6 +239,7 @@ func DefaultConfig() Config {
 		ResampleReset:     true,
 		Jitter:            0.5,
 		FourierSigma:      1,
+		FourierTRaw:       true,
 		HardRidge:         1e-6,
 		CausalEps:         1,
 		CausalEpsMax:      100,

@@ -36,16 +36,20 @@ func (rawEmbedding) fill(in []float64, st streams, x, t []float64) {
 	}
 }
 
-// featureEmbedding maps (x, t) to [t, cos kx, sin kx (k = 1..M), cos b_i t,
+// featureEmbedding maps (x, t) to [t (unless dropT), cos kx, sin kx (k = 1..M), cos b_i t,
 // sin b_i t (i = 1..F)], or keeps x itself when M = 0. With M > 0 the
 // network is exactly 2π-periodic in x, with every x-derivative.
 type featureEmbedding struct {
-	m int       // periodic harmonics in x (0: raw x)
-	b []float64 // Fourier frequencies of t
+	m     int       // periodic harmonics in x (0: raw x)
+	b     []float64 // Fourier frequencies of t
+	dropT bool      // leave t itself out (only its Fourier features)
 }
 
 func (e featureEmbedding) dim() int {
 	d := 1 + 2*len(e.b)
+	if e.dropT {
+		d--
+	}
 	if e.m > 0 {
 		return d + 2*e.m
 	}
@@ -60,17 +64,18 @@ func (e featureEmbedding) fill(in []float64, st streams, x, t []float64) {
 	// set writes feature row r, stream block k, point i.
 	set := func(r, k, i int, v float64) { in[r*cols+k*n+i] = v }
 	xxb := st.xxBlock()
-	// t
-	for i := 0; i < n; i++ {
-		set(row, 0, i, t[i])
-		for k, d := range st.dirs {
-			set(row, k+1, i, d[1])
+	if !e.dropT {
+		for i := 0; i < n; i++ {
+			set(row, 0, i, t[i])
+			for k, d := range st.dirs {
+				set(row, k+1, i, d[1])
+			}
+			if st.xx {
+				set(row, xxb, i, 0)
+			}
 		}
-		if st.xx {
-			set(row, xxb, i, 0)
-		}
+		row++
 	}
-	row++
 	if e.m == 0 {
 		for i := 0; i < n; i++ {
 			set(row, 0, i, x[i])

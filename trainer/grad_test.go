@@ -75,6 +75,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 				}
 				if features {
 					cfg.PeriodicX, cfg.FourierT, cfg.FourierSigma = 2, 3, 4
+					cfg.FourierTRaw = c.threads == 1 // both inputs, without t
 					emb = newEmbedding(&cfg)
 				}
 				op, err := operatorFor(&cfg)

@@ -16,7 +16,7 @@ func newEmbedding(c *Config) embedding {
 	if c.PeriodicX == 0 && c.FourierT == 0 {
 		return rawEmbedding{}
 	}
-	e := featureEmbedding{m: c.PeriodicX}
+	e := featureEmbedding{m: c.PeriodicX, dropT: c.FourierT > 0 && !c.FourierTRaw}
 	rng := rand.New(rand.NewPCG(uint64(c.Seed), 0xf0f0))
 	for i := 0; i < c.FourierT; i++ {
 		e.b = append(e.b, c.FourierSigma*rng.NormFloat64())

@@ -41,7 +41,7 @@ type boolSettingFlag struct{ settingFlag }
 func (boolSettingFlag) IsBoolFlag() bool { return true }
 
 // boolSettings are the trainer settings whose flags may omit "=true".
-var boolSettings = map[string]bool{"seq2seq_warm": true, "hard_layer": true, "grad_balance": true, "resample_reset": true}
+var boolSettings = map[string]bool{"fourier_t_raw": true, "seq2seq_warm": true, "hard_layer": true, "grad_balance": true, "resample_reset": true}
 
 func (f settingFlag) Set(v string) error {
 	c := trainer.DefaultConfig()
@@ -100,6 +100,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"periodic-x", "periodic_x", "exact periodic embedding in x with M harmonics (0: off)"},
 	{"fourier-t", "fourier_t", "random Fourier features of t (count)"},
 	{"fourier-sigma", "fourier_sigma", "standard deviation of the Fourier frequencies"},
+	{"fourier-t-raw", "fourier_t_raw", "keep t itself as an input beside its Fourier features (false: features only)"},
 	{"hard-layer", "hard_layer", "solve the output layer as the hard-constraint PDE layer (linear PDEs)"},
 	{"hard-ridge", "hard_ridge", "ridge weight of the hard layer's solve"},
 	{"causal-chunks", "causal_chunks", "causal weighting over this many time chunks (0: off)"},
