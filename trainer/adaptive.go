@@ -63,8 +63,10 @@ type sampler struct {
 
 // draw returns n points: ⌊n·s⌋ uniform and the rest drawn with probability
 // proportional to weight (both without replacement; the union merges
-// duplicates), each jittered by U(0, dx) in x and U(0, dt) in t (t
-// clipped to 1). weight may be nil when s = 1.
+// duplicates), each jittered by +U(0, dx) in x and −U(0, dt) in t. The
+// pool holds the interior grid (t > 0), so jittering t backwards is what
+// lets a full-cell jitter reach the first cell, (0, Δt]: forwards, no point
+// ever fell in it. weight may be nil when s = 1.
 func (sp *sampler) draw(n int, s float64, weight []float64) (x, t []float64) {
 	N := len(sp.poolX)
 	nu := int(math.Floor(float64(n) * s))
@@ -105,7 +107,7 @@ func (sp *sampler) draw(n int, s float64, weight []float64) (x, t []float64) {
 	}
 	for _, i := range order {
 		xi := sp.poolX[i] + sp.dx*sp.rng.Float64()
-		ti := math.Min(1, sp.poolT[i]+sp.dt*sp.rng.Float64())
+		ti := sp.poolT[i] - sp.dt*sp.rng.Float64()
 		x = append(x, xi)
 		t = append(t, ti)
 	}

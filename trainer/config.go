@@ -149,11 +149,13 @@ type Config struct {
 	// redraws (false), which diverged on 2 of 3 seeds at β = 10, N_f = 100.
 	ResampleReset bool `json:"resample_reset"`
 	// Jitter is the fraction of a grid cell by which adaptive and resample
-	// move each drawn grid point: by U(0, Jitter·Δx) in x and U(0,
-	// Jitter·Δt) in t (t clipped to 1). 0.5 is Subramanian et al.'s
-	// half-cell jitter, which leaves the other half of every cell unsampled:
-	// a network with fast time features can hide a jump there (see
-	// docs/repro.md, convection β = 50). 1 draws uniformly over the domain.
+	// move each point drawn from the interior grid: by U(0, Jitter·Δx) in x
+	// and by −U(0, Jitter·Δt) in t (towards t = 0, so that the first cell
+	// (0, Δt] is reached). 0.5 is Subramanian et al.'s half-cell jitter,
+	// which leaves half of every cell unsampled; 1 draws uniformly over
+	// [Δx, 2π) × (0, 1]. With 0.5 a network with fast time features can put
+	// a jump to a constant into (0, Δt/2) and satisfy the IC and the PDE
+	// at every point it is ever shown (docs/repro.md, convection β = 50).
 	Jitter float64 `json:"jitter"`
 
 	// PeriodicX is M: the input x is replaced by (cos kx, sin kx), k = 1..M,

@@ -400,8 +400,8 @@ func TestRedrawnProblemMatchesFresh(t *testing.T) {
 	}
 }
 
-// Jitter 0.5 (the paper's) leaves the second half of every grid cell in t
-// unsampled; jitter 1 covers the cells.
+// Jitter 0.5 (the paper's) leaves half of every grid cell in t unsampled;
+// jitter 1 covers the cells, the first one, (0, Δt], included.
 func TestSamplerJitter(t *testing.T) {
 	c := DefaultConfig()
 	px, pt := interiorPoints(&c)
@@ -412,14 +412,24 @@ func TestSamplerJitter(t *testing.T) {
 	}{{0.5, true}, {1, false}, {0, true}} {
 		sp := &sampler{poolX: px, poolT: pt, dx: tc.jitter * 2 * math.Pi / float64(c.NX), dt: tc.jitter * dt, rng: rand.New(rand.NewPCG(5, 5))}
 		_, tt := sp.draw(5000, 1, nil)
-		late := 0 // points in the second half of their cell
+		early := 0 // points in the first half of their cell
+		first := 0 // points in the first cell, (0, Δt]
 		for _, v := range tt {
-			if f := v/dt - math.Floor(v/dt); f > 0.5+1e-6 && f < 1-1e-6 && v < 1 {
-				late++
+			if v <= 0 || v > 1 {
+				t.Fatalf("jitter %v: t = %v outside (0, 1]", tc.jitter, v)
+			}
+			if f := v/dt - math.Floor(v/dt); f > 1e-6 && f < 0.5-1e-6 {
+				early++
+			}
+			if v < dt*(1-1e-9) {
+				first++
 			}
 		}
-		if gaps := late == 0; gaps != tc.wantGaps {
-			t.Errorf("jitter %v: %d of %d points in the second half of a cell", tc.jitter, late, len(tt))
+		if gaps := early == 0; gaps != tc.wantGaps {
+			t.Errorf("jitter %v: %d of %d points in the first half of a cell", tc.jitter, early, len(tt))
+		}
+		if (first == 0) != (tc.jitter == 0) {
+			t.Errorf("jitter %v: %d of %d points in the first cell (0, Δt)", tc.jitter, first, len(tt))
 		}
 	}
 	c.Strategy, c.Jitter = StrategyResample, 1.5
