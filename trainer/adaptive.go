@@ -24,6 +24,11 @@ type AdaptiveStats struct {
 	// Switched is the epoch at which adam_lbfgs turned to L-BFGS (0 if it
 	// did not, or with another optimizer).
 	Switched int `json:"switched,omitempty"`
+	// CausalEps and CausalMinWeight are, with causal weighting, the ε of
+	// the last round and its smallest chunk weight (1: every chunk of time
+	// released; near 0: training still works on early times only).
+	CausalEps       float64 `json:"causal_eps,omitempty"`
+	CausalMinWeight float64 `json:"causal_min_weight,omitempty"`
 }
 
 // uniformFraction is the cosine mix s = ½(1 + cos(π·(k mod T)/T)) of
@@ -214,11 +219,13 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		if rw == nil {
 			return
 		}
-		pts.resW = nil
-		if !dynamic() {
-			pts.resW = rw.causalWeights(m, op, pts)
-		}
+		// The balance sees the causal weights (also when each eval
+		// recomputes them).
+		pts.resW = rw.causalWeights(m, op, pts)
 		rw.balance(s, c, m, pts)
+		if dynamic() {
+			pts.resW = nil
+		}
 		pr = s.newProblem(c, m, pts)
 		setCausal()
 		if !adam {
@@ -274,6 +281,7 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		r, err := opt.Minimize(bctx, s.objective(pr), m.p)
 		s.iters += r.Iters
 		stats.Epochs++
+		rw.record(stats)
 		if err != nil {
 			switch {
 			case ctx.Err() != nil:
@@ -304,6 +312,13 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 		}
 	}
 	return pr, pts, "max_iters", nil
+}
+
+// record notes the causal schedule's state in the stats.
+func (rw *reweighter) record(stats *AdaptiveStats) {
+	if rw != nil && rw.chunks > 0 {
+		stats.CausalEps, stats.CausalMinWeight = rw.eps, rw.minW
+	}
 }
 
 // reweighter holds the state of causal weighting (Wang et al. 2022) and
