@@ -24,11 +24,17 @@ type AdaptiveStats struct {
 	// Switched is the epoch at which adam_lbfgs turned to L-BFGS (0 if it
 	// did not, or with another optimizer).
 	Switched int `json:"switched,omitempty"`
-	// CausalEps and CausalMinWeight are, with causal weighting, the ε of
-	// the last round and its smallest chunk weight (1: every chunk of time
-	// released; near 0: training still works on early times only).
-	CausalEps       float64 `json:"causal_eps,omitempty"`
-	CausalMinWeight float64 `json:"causal_min_weight,omitempty"`
+	// Causal is the state of causal weighting at the end (nil without it).
+	Causal *CausalStats `json:"causal,omitempty"`
+}
+
+// CausalStats is the causal schedule's state after the last round.
+type CausalStats struct {
+	// Eps is the last round's ε.
+	Eps float64 `json:"eps"`
+	// MinWeight is its smallest chunk weight: 1 when every chunk of time is
+	// released, near 0 while training still works on early times only.
+	MinWeight float64 `json:"min_weight"`
 }
 
 // uniformFraction is the cosine mix s = ½(1 + cos(π·(k mod T)/T)) of
@@ -317,7 +323,7 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 // record notes the causal schedule's state in the stats.
 func (rw *reweighter) record(stats *AdaptiveStats) {
 	if rw != nil && rw.chunks > 0 {
-		stats.CausalEps, stats.CausalMinWeight = rw.eps, rw.minW
+		stats.Causal = &CausalStats{Eps: rw.eps, MinWeight: rw.minW}
 	}
 }
 

@@ -246,6 +246,9 @@ func TestStrategyValidation(t *testing.T) {
 		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.AdamLR = 0 }, "adam_lr"},
 		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.AdamIters = -1 }, "adam_iters"},
 		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.LBFGSResampleEvery = -2 }, "lbfgs_resample_every"},
+		{func(c *Config) { c.Optimizer = OptimizerAdam; c.AdamDecaySteps = -1 }, "adam_decay_steps"},
+		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.AdamDecay = 1.5 }, "adam_decay"},
+		{func(c *Config) { c.AdamDecay = 0 }, "adam_decay"},
 		{func(c *Config) { c.Optimizer = OptimizerAdamLBFGS; c.Strategy = StrategySeq2Seq }, "adam_lbfgs"},
 	} {
 		c := DefaultConfig()
@@ -321,7 +324,10 @@ func TestCausalAndBalanceRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Status != StatusDone || res.Adaptive == nil || res.Adaptive.Epochs != 30 {
-		t.Errorf("status %s, stats %+v", res.Status, res.Adaptive)
+		t.Fatalf("status %s, stats %+v", res.Status, res.Adaptive)
+	}
+	if cs := res.Adaptive.Causal; cs == nil || cs.Eps < c.CausalEps || cs.Eps > c.CausalEpsMax || cs.MinWeight < 0 || cs.MinWeight > 1 {
+		t.Errorf("causal stats %+v", cs)
 	}
 	c.Strategy = StrategyCurriculum
 	if err := c.Validate(); err == nil {
