@@ -55,7 +55,7 @@ const DefaultLockTimeout = time.Second
 
 // DefaultInitialMmapSize is the size bbolt maps the file with when
 // BoltOptions.InitialMmapSize is zero: 1 GiB, the size of a database with
-// about 1,500,000 trials before their results.
+// about 4,000,000 trials before their results (schema version 2).
 const DefaultInitialMmapSize = 1 << 30
 
 // BoltOptions configures OpenBoltStore. The zero value opens the file
@@ -82,10 +82,10 @@ type BoltOptions struct {
 	// space, not memory: the file does not grow with it); zero means
 	// DefaultInitialMmapSize. Each time the file outgrows the map, bbolt
 	// remaps it, and a write transaction in progress first copies every
-	// key and value it has touched out of the old map. A submission writes
-	// all its trials in one transaction, so a large one that crossed
-	// several remaps copied its records several times over (58% of the
-	// allocations of a 100,000-trial submission, BENCHMARKS.md).
+	// key and value it has touched out of the old map. A large
+	// transaction that crossed several remaps copied its records several
+	// times over (58% of the allocations of a 100,000-trial submission
+	// when one transaction wrote them all, BENCHMARKS.md).
 	InitialMmapSize int
 }
 
@@ -606,8 +606,8 @@ func (s *BoltStore) Trial(ctx context.Context, sweep, key string) (rec TrialReco
 
 // commitChunk is the most new trials (NewTrials) the bbolt store writes in
 // one transaction: a larger submission is written in several, see
-// Commit.
-const commitChunk = 1 << 16
+// Commit. (A variable for tests.)
+var commitChunk = 1 << 16
 
 // Commit implements Store: one read-write transaction, fsynced.
 //

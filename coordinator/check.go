@@ -143,14 +143,15 @@ func checkLayout(tx *bolt.Tx, rep *Report) {
 			sweeps[name] = true // the submission that creates it was interrupted
 		}
 	}
-	trials := checkTrials(tx, sweeps, partial, rep)
+	trials, skipped := checkTrials(tx, sweeps, partial, rep)
 	checkResults(tx.Bucket(bucketResults), sweeps, trials, rep)
-	checkInputs(tx.Bucket(bucketInputs), trials, rep)
+	checkInputs(tx.Bucket(bucketInputs), trials, skipped, rep)
 }
 
 // checkInputs checks that every inputs record belongs to a stored trial
-// (the trials' own inputs were checked with them).
-func checkInputs(b *bolt.Bucket, trials map[string]map[string]*TrialRecord, rep *Report) {
+// or to one of the skipped trials of an interrupted submission (the
+// trials' own inputs were checked with them).
+func checkInputs(b *bolt.Bucket, trials map[string]map[string]*TrialRecord, skipped map[string]bool, rep *Report) {
 	if b == nil {
 		return // schema version 1
 	}
@@ -163,7 +164,7 @@ func checkInputs(b *bolt.Bucket, trials map[string]map[string]*TrialRecord, rep 
 			id := string(sweep) + "/" + string(k)
 			if v == nil {
 				rep.problem("inputs %s: a nested bucket, not a record", id)
-			} else if trials[string(sweep)][string(k)] == nil {
+			} else if trials[string(sweep)][string(k)] == nil && !skipped[id] {
 				rep.problem("inputs %s: no such trial", id)
 			}
 			return nil
@@ -218,10 +219,12 @@ func checkSweeps(b *bolt.Bucket, rep *Report) map[string]bool {
 }
 
 // checkTrials checks the trial records and the leases, and returns the
-// trials by sweep and key.
-func checkTrials(tx *bolt.Tx, sweeps map[string]bool, partial map[string]int, rep *Report) map[string]map[string]*TrialRecord {
+// trials by sweep and key, and the ids ("sweep/key") of the trials of an
+// interrupted submission, which it skips.
+func checkTrials(tx *bolt.Tx, sweeps map[string]bool, partial map[string]int, rep *Report) (map[string]map[string]*TrialRecord, map[string]bool) {
 	b := tx.Bucket(bucketTrials)
 	all := map[string]map[string]*TrialRecord{}
+	skipped := map[string]bool{}
 	tokens := map[uint64]string{}
 	_ = b.ForEach(func(sweep, v []byte) error {
 		if v != nil {
@@ -252,6 +255,7 @@ func checkTrials(tx *bolt.Tx, sweeps map[string]bool, partial map[string]int, re
 			}
 			if err == nil && hasSkip && t.Index >= skip {
 				rep.Interrupted++
+				skipped[id] = true
 				return nil
 			}
 			rep.Trials++
@@ -292,7 +296,7 @@ func checkTrials(tx *bolt.Tx, sweeps map[string]bool, partial map[string]int, re
 		}
 		return nil
 	})
-	return all
+	return all, skipped
 }
 
 // checkTrialLease checks one trial's status against its lease fields.
