@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -200,12 +201,23 @@ func (c *Coordinator) restore() error {
 		}
 		c.logRefined(b.refined)
 	}
+	if ntrials >= freeAfterRestore {
+		// The scan's garbage (its records, and the per-sweep arrays the
+		// loader sorted into place) is about the size of the restored
+		// state; give it back to the OS now rather than keep it as heap
+		// headroom (BENCHMARKS.md, "A 1,000,000-trial sweep").
+		debug.FreeOSMemory()
+	}
 	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", ntrials,
 		"active_leases", len(sched.running), "next_token", sched.nextToken)
 	return nil
 }
 
 func (c *Coordinator) now() time.Time { return c.opts.Now().UTC() }
+
+// freeAfterRestore is the number of restored trials from which restore
+// returns the memory it freed to the OS.
+const freeAfterRestore = 100_000
 
 // Close stops the coordinator and closes its database. Pending Lease and
 // Watch calls return ErrClosed. Call it after Serve has returned.
