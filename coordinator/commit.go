@@ -272,6 +272,11 @@ func mergeChanges(changes []*Change) *Change {
 		for _, t := range ch.Trials {
 			ref := trialRef{t.Sweep, t.Key}
 			if i, ok := trialAt[ref]; ok {
+				if t.Params == nil && t.Point == nil {
+					// Created by an earlier change of the batch (a refined
+					// trial leased at once): keep the inputs it came with.
+					t.Params, t.Point = out.Trials[i].Params, out.Trials[i].Point
+				}
 				out.Trials[i] = t
 				continue
 			}

@@ -255,3 +255,16 @@ func TestLeaseSweepFilter(t *testing.T) {
 		t.Fatalf("unfiltered lease = %q, want b/k00", got)
 	}
 }
+
+// TestMergeKeepsInputs: a trial created with its params and point and
+// changed again in the same batch (a refined trial leased at once) is
+// merged with its inputs.
+func TestMergeKeepsInputs(t *testing.T) {
+	created := TrialRecord{Sweep: "s", Key: "k", Status: StatusPending, Params: []byte(`{"a":1}`), Point: []byte(`{"a":1}`)}
+	leased := created
+	leased.Params, leased.Point, leased.Status = nil, nil, StatusRunning
+	ch := mergeChanges([]*Change{{Trials: []TrialRecord{created}}, {Trials: []TrialRecord{leased}}})
+	if len(ch.Trials) != 1 || ch.Trials[0].Status != StatusRunning || string(ch.Trials[0].Params) != `{"a":1}` || string(ch.Trials[0].Point) != `{"a":1}` {
+		t.Fatalf("merged %+v", ch.Trials)
+	}
+}
