@@ -20,9 +20,17 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the database layout version this build reads and
-// writes (see "Bucket layout" in the package documentation).
-const SchemaVersion = 1
+// SchemaVersion is the database layout version this build writes (see
+// "Bucket layout" in the package documentation). It also reads version 1
+// files (JSON trial records, no inputs bucket), and upgrades one to
+// version 2 when it opens it read-write: it adds the inputs bucket and
+// sets the version, and leaves the records as they are (each is rewritten
+// in the binary encoding when its trial next changes).
+const SchemaVersion = 2
+
+// schemaVersionJSON is the version of files whose trial records are all
+// JSON, which this build reads.
+const schemaVersionJSON = 1
 
 // Bucket and meta key names of the bbolt layout.
 var (
@@ -30,11 +38,13 @@ var (
 	bucketSweeps  = []byte("sweeps")
 	bucketTrials  = []byte("trials")
 	bucketResults = []byte("results")
+	bucketInputs  = []byte("inputs")
 
 	keySchemaVersion = []byte("schema_version")
 	keyNextToken     = []byte("next_token")
 	keyApplication   = []byte("application")
 	keyCreated       = []byte("created")
+	keyPartial       = []byte("partial_submit")
 
 	applicationName = []byte("pinnsweep")
 )
@@ -45,7 +55,7 @@ const DefaultLockTimeout = time.Second
 
 // DefaultInitialMmapSize is the size bbolt maps the file with when
 // BoltOptions.InitialMmapSize is zero: 1 GiB, the size of a database with
-// about 1,500,000 trials before their results.
+// about 4,000,000 trials before their results (schema version 2).
 const DefaultInitialMmapSize = 1 << 30
 
 // BoltOptions configures OpenBoltStore. The zero value opens the file
@@ -72,10 +82,10 @@ type BoltOptions struct {
 	// space, not memory: the file does not grow with it); zero means
 	// DefaultInitialMmapSize. Each time the file outgrows the map, bbolt
 	// remaps it, and a write transaction in progress first copies every
-	// key and value it has touched out of the old map. A submission writes
-	// all its trials in one transaction, so a large one that crossed
-	// several remaps copied its records several times over (58% of the
-	// allocations of a 100,000-trial submission, BENCHMARKS.md).
+	// key and value it has touched out of the old map. A large
+	// transaction that crossed several remaps copied its records several
+	// times over (58% of the allocations of a 100,000-trial submission
+	// when one transaction wrote them all, BENCHMARKS.md).
 	InitialMmapSize int
 }
 
@@ -333,7 +343,19 @@ func readMeta(f *os.File, off int64) (boltMeta, error) {
 // existing one.
 func initSchema(tx *bolt.Tx, log hclog.Logger) error {
 	if tx.Bucket(bucketMeta) != nil {
-		return checkSchema(tx)
+		if err := checkSchema(tx); err != nil {
+			return err
+		}
+		if v, _ := getU64(tx.Bucket(bucketMeta).Get(keySchemaVersion)); v == schemaVersionJSON {
+			if _, err := tx.CreateBucketIfNotExists(bucketInputs); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketMeta).Put(keySchemaVersion, u64(SchemaVersion)); err != nil {
+				return err
+			}
+			log.Info("upgraded database", "from_schema_version", v, "schema_version", SchemaVersion)
+		}
+		return discardPartial(tx, log)
 	}
 	empty := true
 	_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
@@ -344,7 +366,7 @@ func initSchema(tx *bolt.Tx, log hclog.Logger) error {
 	if err != nil {
 		return err
 	}
-	for _, b := range [][]byte{bucketSweeps, bucketTrials, bucketResults} {
+	for _, b := range [][]byte{bucketSweeps, bucketTrials, bucketResults, bucketInputs} {
 		if _, err := tx.CreateBucket(b); err != nil {
 			return err
 		}
@@ -376,22 +398,50 @@ func checkSchema(tx *bolt.Tx) error {
 	if !ok {
 		return fmt.Errorf("%w: missing or malformed schema_version", ErrCorrupt)
 	}
-	if v != SchemaVersion {
-		return fmt.Errorf("%w: the file has schema version %d, this pinnsweep supports %d", ErrSchemaVersion, v, SchemaVersion)
+	if v != SchemaVersion && v != schemaVersionJSON {
+		return fmt.Errorf("%w: the file has schema version %d, this pinnsweep supports %d and %d", ErrSchemaVersion, v, schemaVersionJSON, SchemaVersion)
 	}
 	if _, ok := getU64(meta.Get(keyNextToken)); !ok {
 		return fmt.Errorf("%w: missing or malformed next_token", ErrCorrupt)
 	}
-	for _, b := range [][]byte{bucketSweeps, bucketTrials, bucketResults} {
+	want := [][]byte{bucketSweeps, bucketTrials, bucketResults}
+	if v == SchemaVersion {
+		want = append(want, bucketInputs)
+	}
+	for _, b := range want {
 		if tx.Bucket(b) == nil {
 			return fmt.Errorf("%w: missing bucket %q", ErrCorrupt, b)
 		}
+	}
+	if _, err := readPartial(tx); err != nil {
+		return err
 	}
 	return nil
 }
 
 // Load implements Store.
 func (s *BoltStore) Load(ctx context.Context) (st *State, err error) {
+	var trials []TrialRecord
+	st, err = s.scan(ctx, true, func(t *TrialRecord) error {
+		trials = append(trials, *t)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.Trials = trials
+	return st, nil
+}
+
+// Scan implements Store.
+func (s *BoltStore) Scan(ctx context.Context, fn func(*TrialRecord) error) (*State, error) {
+	return s.scan(ctx, false, fn)
+}
+
+// scan reads the sweeps and token counter, and calls fn with every trial
+// (with its params and point if inputs is set), skipping those of an
+// interrupted submission.
+func (s *BoltStore) scan(ctx context.Context, inputs bool, fn func(*TrialRecord) error) (st *State, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -402,6 +452,7 @@ func (s *BoltStore) Load(ctx context.Context) (st *State, err error) {
 		if err := checkSchema(tx); err != nil {
 			return err
 		}
+		partial, _ := readPartial(tx)
 		st.NextToken, _ = getU64(tx.Bucket(bucketMeta).Get(keyNextToken))
 		if err := tx.Bucket(bucketSweeps).ForEach(func(k, v []byte) error {
 			var rec SweepRecord
@@ -413,14 +464,26 @@ func (s *BoltStore) Load(ctx context.Context) (st *State, err error) {
 		}); err != nil {
 			return err
 		}
+		var t TrialRecord
 		return tx.Bucket(bucketTrials).ForEachBucket(func(sweep []byte) error {
+			name := string(sweep)
+			skip, hasSkip := partial[name]
+			ib := inputsBucket(tx, name)
 			return tx.Bucket(bucketTrials).Bucket(sweep).ForEach(func(k, v []byte) error {
-				rec, err := decodeTrial(sweep, k, v)
-				if err != nil {
+				if err := decodeTrial(name, k, v, &t); err != nil {
 					return err
 				}
-				st.Trials = append(st.Trials, rec)
-				return nil
+				if hasSkip && t.Index >= skip {
+					return nil
+				}
+				if inputs {
+					if err := readInputs(ib, &t); err != nil {
+						return err
+					}
+				} else {
+					t.Params, t.Point = nil, nil
+				}
+				return fn(&t)
 			})
 		})
 	})
@@ -429,6 +492,36 @@ func (s *BoltStore) Load(ctx context.Context) (st *State, err error) {
 	}
 	st.NextToken = max(st.NextToken, 1)
 	return st, nil
+}
+
+// inputsBucket returns the inputs bucket of a sweep, or nil if it has none
+// (a schema 1 file, or a sweep whose records are all JSON).
+func inputsBucket(tx *bolt.Tx, sweep string) *bolt.Bucket {
+	if b := tx.Bucket(bucketInputs); b != nil {
+		return b.Bucket([]byte(sweep))
+	}
+	return nil
+}
+
+// readInputs sets the params and point of a trial decoded from a binary
+// record, from the sweep's inputs bucket ib. A JSON record has them.
+func readInputs(ib *bolt.Bucket, t *TrialRecord) error {
+	if t.Params != nil || t.Point != nil {
+		return nil
+	}
+	var v []byte
+	if ib != nil {
+		v = ib.Get([]byte(t.Key))
+	}
+	if v == nil {
+		return fmt.Errorf("%w: trial %s has no inputs record", ErrCorrupt, t.ID())
+	}
+	params, point, err := decodeInputs(v)
+	if err != nil {
+		return fmt.Errorf("%w: trial %s: inputs: %w", ErrCorrupt, t.ID(), err)
+	}
+	t.Params, t.Point = bytes.Clone(params), bytes.Clone(point)
+	return nil
 }
 
 // Trials implements Store.
@@ -446,10 +539,19 @@ func (s *BoltStore) Trials(ctx context.Context, sweep string) (out []TrialRecord
 		if tb == nil {
 			return nil
 		}
+		partial, _ := readPartial(tx)
+		skip, hasSkip := partial[sweep]
+		ib := inputsBucket(tx, sweep)
 		rb := tx.Bucket(bucketResults).Bucket([]byte(sweep))
 		return tb.ForEach(func(k, v []byte) error {
-			rec, err := decodeTrial([]byte(sweep), k, v)
-			if err != nil {
+			var rec TrialRecord
+			if err := decodeTrial(sweep, k, v, &rec); err != nil {
+				return err
+			}
+			if hasSkip && rec.Index >= skip {
+				return nil
+			}
+			if err := readInputs(ib, &rec); err != nil {
 				return err
 			}
 			if rb != nil {
@@ -468,13 +570,77 @@ func (s *BoltStore) Trials(ctx context.Context, sweep string) (out []TrialRecord
 	return out, nil
 }
 
+// Trial implements Store.
+func (s *BoltStore) Trial(ctx context.Context, sweep, key string) (rec TrialRecord, err error) {
+	if err := ctx.Err(); err != nil {
+		return rec, err
+	}
+	defer recoverCorrupt(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var v []byte
+		if tb := tx.Bucket(bucketTrials).Bucket([]byte(sweep)); tb != nil {
+			v = tb.Get([]byte(key))
+		}
+		if v == nil {
+			return fmt.Errorf("%w: trial %s/%s", ErrNotFound, sweep, key)
+		}
+		if err := decodeTrial(sweep, []byte(key), v, &rec); err != nil {
+			return err
+		}
+		if err := readInputs(inputsBucket(tx, sweep), &rec); err != nil {
+			return err
+		}
+		if rb := tx.Bucket(bucketResults).Bucket([]byte(sweep)); rb != nil {
+			if r := rb.Get([]byte(key)); r != nil {
+				rec.Result = bytes.Clone(r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return TrialRecord{}, fmt.Errorf("read trial %s/%s: %w", sweep, key, err)
+	}
+	return rec, nil
+}
+
+// commitChunk is the most new trials (NewTrials) the bbolt store writes in
+// one transaction: a larger submission is written in several, see
+// Commit. (A variable for tests.)
+var commitChunk = 1 << 16
+
 // Commit implements Store: one read-write transaction, fsynced.
+//
+// A change that adds more than commitChunk trials in New (a large
+// submission) is written in several transactions, so that bbolt's dirty
+// pages do not hold the whole submission: the first records the
+// submission in the meta bucket (partial_submit: each sweep's number of
+// trials before it), the next ones write the new trials in key order, and
+// the last writes the rest of the change and removes the record. Until
+// then readers skip the trials the record names (Load, Scan, Trials,
+// Trial, CheckDatabase); a failed commit deletes them again, and so does
+// the next read-write open after a crash. So the change is still all or
+// nothing for every reader, and durable once Commit returns nil.
 func (s *BoltStore) Commit(ctx context.Context, ch *Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if ch.Empty() {
 		return nil
+	}
+	var runs []newRun
+	big := 0
+	for _, nt := range ch.New {
+		big += len(nt.Keys)
+	}
+	if big > commitChunk {
+		var err error
+		if runs, err = s.commitNew(ch); err != nil {
+			if derr := s.db.Update(func(tx *bolt.Tx) error { return discardPartial(tx, s.log) }); derr != nil {
+				s.log.Error("discarding an interrupted submission failed; the next open discards it", "error", derr)
+			}
+			return fmt.Errorf("commit: %w", err)
+		}
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if ch.NextToken != 0 {
@@ -492,34 +658,29 @@ func (s *BoltStore) Commit(ctx context.Context, ch *Change) error {
 				return fmt.Errorf("sweep %q: %w", ch.Sweeps[i].Name, err)
 			}
 		}
+		var trials []TrialRecord
+		if runs == nil {
+			for _, nt := range ch.New {
+				for i := range nt.Keys {
+					t, err := nt.Record(i)
+					if err != nil {
+						return err
+					}
+					trials = append(trials, t)
+				}
+			}
+		}
+		trials = append(trials, ch.Trials...) // after New: a trial in both is put as Trials has it
 		// Put in key order: bbolt inserts into an unsplit node in memory,
 		// so a large transaction of keys in random (hash) order costs
 		// quadratic copying, and one in order costs none.
-		order := make([]int, len(ch.Trials))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortFunc(order, func(a, b int) int {
-			x, y := &ch.Trials[a], &ch.Trials[b]
+		slices.SortStableFunc(trials, func(x, y TrialRecord) int {
 			return cmp.Or(cmp.Compare(x.Sweep, y.Sweep), cmp.Compare(x.Key, y.Key))
 		})
-		var cur []byte
-		var tb *bolt.Bucket
-		for _, i := range order {
-			t := &ch.Trials[i]
-			if tb == nil || string(cur) != t.Sweep {
-				b, err := tx.Bucket(bucketTrials).CreateBucketIfNotExists([]byte(t.Sweep))
-				if err != nil {
-					return fmt.Errorf("trials bucket of %q: %w", t.Sweep, err)
-				}
-				tb, cur = b, []byte(t.Sweep)
-			}
-			v, err := json.Marshal(t)
-			if err != nil {
+		w := trialWriter{tx: tx}
+		for i := range trials {
+			if err := w.put(&trials[i]); err != nil {
 				return err
-			}
-			if err := tb.Put([]byte(t.Key), v); err != nil {
-				return fmt.Errorf("trial %s: %w", t.ID(), err)
 			}
 		}
 		results := slices.Clone(ch.Results)
@@ -543,12 +704,202 @@ func (s *BoltStore) Commit(ctx context.Context, ch *Change) error {
 				return fmt.Errorf("result %s/%s: %w", r.Sweep, r.Key, err)
 			}
 		}
+		if runs != nil {
+			return tx.Bucket(bucketMeta).Delete(keyPartial)
+		}
 		return nil
 	})
 	if err != nil {
+		if runs != nil {
+			if derr := s.db.Update(func(tx *bolt.Tx) error { return discardPartial(tx, s.log) }); derr != nil {
+				s.log.Error("discarding an interrupted submission failed; the next open discards it", "error", derr)
+			}
+		}
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// newRun is one sweep's run of new trials in a chunked commit.
+type newRun struct {
+	sweep string
+	base  int
+}
+
+// commitNew writes the new trials of ch (its New runs) in transactions of
+// at most commitChunk trials, after recording the submission in the meta
+// bucket (see Commit).
+func (s *BoltStore) commitNew(ch *Change) ([]newRun, error) {
+	partial := map[string]int{}
+	var runs []newRun
+	for _, nt := range ch.New {
+		if b, ok := partial[nt.Sweep]; !ok || nt.Base < b {
+			partial[nt.Sweep] = nt.Base
+		}
+		runs = append(runs, newRun{nt.Sweep, nt.Base})
+	}
+	marker, err := json.Marshal(partial)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keyPartial, marker)
+	}); err != nil {
+		return nil, err
+	}
+	for _, nt := range ch.New {
+		// Key order (see Commit): each transaction then fills a run of
+		// adjacent pages instead of touching every page of the bucket.
+		order := make([]int32, len(nt.Keys))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(nt.Keys[a], nt.Keys[b]) })
+		for len(order) > 0 {
+			n := min(len(order), commitChunk)
+			err := s.db.Update(func(tx *bolt.Tx) error {
+				w := trialWriter{tx: tx, fill: 0.95}
+				for _, i := range order[:n] {
+					t, err := nt.Record(int(i))
+					if err != nil {
+						return err
+					}
+					if err := w.put(&t); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			order = order[n:]
+		}
+	}
+	return runs, nil
+}
+
+// trialWriter puts trial records in a transaction, with the buckets of
+// the current sweep at hand.
+type trialWriter struct {
+	tx     *bolt.Tx
+	fill   float64 // bbolt FillPercent of the buckets written (0: bbolt's default)
+	sweep  string
+	tb, ib *bolt.Bucket
+}
+
+// put writes t's binary state record and, if t carries them, its inputs
+// record. A record without params and point keeps the stored inputs: if
+// it replaces a JSON record, which holds them, they move to the inputs
+// bucket.
+func (w *trialWriter) put(t *TrialRecord) error {
+	if w.tb == nil || w.sweep != t.Sweep {
+		tb, err := w.tx.Bucket(bucketTrials).CreateBucketIfNotExists([]byte(t.Sweep))
+		if err != nil {
+			return fmt.Errorf("trials bucket of %q: %w", t.Sweep, err)
+		}
+		ib, err := w.tx.Bucket(bucketInputs).CreateBucketIfNotExists([]byte(t.Sweep))
+		if err != nil {
+			return fmt.Errorf("inputs bucket of %q: %w", t.Sweep, err)
+		}
+		if w.fill > 0 {
+			tb.FillPercent, ib.FillPercent = w.fill, w.fill
+		}
+		w.sweep, w.tb, w.ib = t.Sweep, tb, ib
+	}
+	key := []byte(t.Key)
+	v, err := appendTrialState(nil, t)
+	if err != nil {
+		return err
+	}
+	var inputs []byte
+	switch old := w.tb.Get(key); {
+	case t.Params != nil || t.Point != nil:
+		inputs = appendInputs(nil, t.Params, t.Point)
+	case isJSONRecord(old):
+		var o TrialRecord
+		if err := json.Unmarshal(old, &o); err != nil {
+			return fmt.Errorf("%w: trial %s: %w", ErrCorrupt, t.ID(), err)
+		}
+		inputs = appendInputs(nil, o.Params, o.Point)
+	}
+	if inputs != nil {
+		if err := w.ib.Put(key, inputs); err != nil {
+			return fmt.Errorf("inputs of trial %s: %w", t.ID(), err)
+		}
+	}
+	if err := w.tb.Put(key, v); err != nil {
+		return fmt.Errorf("trial %s: %w", t.ID(), err)
+	}
+	return nil
+}
+
+// readPartial returns the interrupted submission recorded in the meta
+// bucket (see Commit): for each sweep, the number of its trials before
+// the submission. It is empty when there is none.
+func readPartial(tx *bolt.Tx) (map[string]int, error) {
+	v := tx.Bucket(bucketMeta).Get(keyPartial)
+	if v == nil {
+		return nil, nil
+	}
+	var p map[string]int
+	if err := json.Unmarshal(v, &p); err != nil {
+		return nil, fmt.Errorf("%w: meta %s: %w", ErrCorrupt, keyPartial, err)
+	}
+	return p, nil
+}
+
+// discardPartial deletes the trials of an interrupted submission (see
+// Commit), and the record of it.
+func discardPartial(tx *bolt.Tx, log hclog.Logger) error {
+	partial, err := readPartial(tx)
+	if err != nil || partial == nil {
+		return err
+	}
+	for sweep, base := range partial {
+		tb := tx.Bucket(bucketTrials).Bucket([]byte(sweep))
+		ib := inputsBucket(tx, sweep)
+		if tb == nil {
+			continue
+		}
+		if base == 0 && tx.Bucket(bucketSweeps).Get([]byte(sweep)) == nil {
+			if err := tx.Bucket(bucketTrials).DeleteBucket([]byte(sweep)); err != nil {
+				return err
+			}
+			if ib != nil {
+				if err := tx.Bucket(bucketInputs).DeleteBucket([]byte(sweep)); err != nil {
+					return err
+				}
+			}
+			log.Warn("discarded an interrupted submission", "sweep", sweep)
+			continue
+		}
+		var drop [][]byte
+		var t TrialRecord
+		if err := tb.ForEach(func(k, v []byte) error {
+			if err := decodeTrial(sweep, k, v, &t); err != nil {
+				return err
+			}
+			if t.Index >= base {
+				drop = append(drop, bytes.Clone(k))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range drop {
+			if err := tb.Delete(k); err != nil {
+				return err
+			}
+			if ib != nil {
+				if err := ib.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		log.Warn("discarded an interrupted submission", "sweep", sweep, "trials", len(drop))
+	}
+	return tx.Bucket(bucketMeta).Delete(keyPartial)
 }
 
 // Close implements Store.
@@ -562,15 +913,12 @@ func (s *BoltStore) Close() error {
 // Path returns the database file's path.
 func (s *BoltStore) Path() string { return s.db.Path() }
 
-func decodeTrial(sweep, key, v []byte) (TrialRecord, error) {
-	var rec TrialRecord
-	if err := json.Unmarshal(v, &rec); err != nil {
-		return rec, fmt.Errorf("%w: trial %s/%s: %w", ErrCorrupt, sweep, key, err)
+// decodeTrial decodes a stored trial record of either encoding into t.
+func decodeTrial(sweep string, key, v []byte, t *TrialRecord) error {
+	if err := decodeStoredTrial(sweep, string(key), v, t); err != nil {
+		return fmt.Errorf("%w: trial %s/%s: %w", ErrCorrupt, sweep, key, err)
 	}
-	if rec.Sweep != string(sweep) || rec.Key != string(key) || !rec.Status.Valid() {
-		return rec, fmt.Errorf("%w: trial %s/%s: inconsistent record", ErrCorrupt, sweep, key)
-	}
-	return rec, nil
+	return nil
 }
 
 // recoverCorrupt turns a bbolt panic on a damaged page into ErrCorrupt.

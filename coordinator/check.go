@@ -26,6 +26,17 @@ type Report struct {
 	ByStatus map[Status]int `json:"by_status"`
 	// NextToken is the stored token counter.
 	NextToken uint64 `json:"next_token"`
+	// SchemaVersion is the file's schema version (1: JSON trial records
+	// only; 2: binary records and an inputs bucket, JSON ones possibly
+	// left from version 1).
+	SchemaVersion uint64 `json:"schema_version"`
+	// JSONTrials counts the trial records in the JSON encoding of schema
+	// version 1 (the others are binary).
+	JSONTrials int `json:"json_trials"`
+	// Interrupted counts the trials of an interrupted submission, which
+	// the checks skip and the next read-write open discards (see
+	// BoltStore.Commit).
+	Interrupted int `json:"interrupted,omitempty"`
 	// Problems lists the violations found (at most 100; NProblems counts
 	// them all). Empty means the database is consistent.
 	Problems []string `json:"problems"`
@@ -54,9 +65,13 @@ func (r *Report) problem(format string, args ...any) {
 //   - every sweep record decodes, is stored under its own name and allows
 //     at least one attempt;
 //   - the trials bucket holds one nested bucket per stored sweep and
-//     nothing else; every trial record decodes, is stored under its own
-//     sweep and key, and is in exactly one valid status; the Index values
-//     of a sweep are 0..n-1, each once (the queue order);
+//     nothing else; every trial record (binary, or JSON as schema version
+//     1 wrote it) decodes, is stored under its own sweep and key, and is
+//     in exactly one valid status; the Index values of a sweep are
+//     0..n-1, each once (the queue order);
+//   - inputs: every binary trial record has an inputs record (params, a
+//     JSON object, and point, a JSON value) in the inputs bucket, and
+//     every inputs record belongs to a stored trial;
 //   - leases: a trial is running if and only if its latest lease is
 //     active; an active lease has its id ("sweep/key/token"), a worker and
 //     an expiry; every token is below the counter and no two trials hold
@@ -111,7 +126,9 @@ func checkLayout(tx *bolt.Tx, rep *Report) {
 		return
 	}
 	rep.NextToken, _ = getU64(tx.Bucket(bucketMeta).Get(keyNextToken))
-	known := map[string]bool{string(bucketMeta): true, string(bucketSweeps): true, string(bucketTrials): true, string(bucketResults): true}
+	rep.SchemaVersion, _ = getU64(tx.Bucket(bucketMeta).Get(keySchemaVersion))
+	known := map[string]bool{string(bucketMeta): true, string(bucketSweeps): true, string(bucketTrials): true,
+		string(bucketResults): true, string(bucketInputs): true}
 	_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		if !known[string(name)] {
 			rep.problem("unexpected top-level bucket %q", name)
@@ -119,9 +136,62 @@ func checkLayout(tx *bolt.Tx, rep *Report) {
 		return nil
 	})
 
+	partial, _ := readPartial(tx) // checkSchema decoded it
 	sweeps := checkSweeps(tx.Bucket(bucketSweeps), rep)
-	trials := checkTrials(tx.Bucket(bucketTrials), sweeps, rep)
+	for name, base := range partial {
+		if base == 0 && !sweeps[name] {
+			sweeps[name] = true // the submission that creates it was interrupted
+		}
+	}
+	trials, skipped := checkTrials(tx, sweeps, partial, rep)
 	checkResults(tx.Bucket(bucketResults), sweeps, trials, rep)
+	checkInputs(tx.Bucket(bucketInputs), trials, skipped, rep)
+}
+
+// checkInputs checks that every inputs record belongs to a stored trial
+// or to one of the skipped trials of an interrupted submission (the
+// trials' own inputs were checked with them).
+func checkInputs(b *bolt.Bucket, trials map[string]map[string]*TrialRecord, skipped map[string]bool, rep *Report) {
+	if b == nil {
+		return // schema version 1
+	}
+	_ = b.ForEach(func(sweep, v []byte) error {
+		if v != nil {
+			rep.problem("inputs: unexpected key %q outside a sweep's bucket", sweep)
+			return nil
+		}
+		_ = b.Bucket(sweep).ForEach(func(k, v []byte) error {
+			id := string(sweep) + "/" + string(k)
+			if v == nil {
+				rep.problem("inputs %s: a nested bucket, not a record", id)
+			} else if trials[string(sweep)][string(k)] == nil && !skipped[id] {
+				rep.problem("inputs %s: no such trial", id)
+			}
+			return nil
+		})
+		return nil
+	})
+}
+
+// checkTrialInputs checks a binary trial record's inputs record.
+func checkTrialInputs(ib *bolt.Bucket, id string, key []byte, rep *Report) {
+	var v []byte
+	if ib != nil {
+		v = ib.Get(key)
+	}
+	if v == nil {
+		rep.problem("trial %s: no inputs record (params and point)", id)
+		return
+	}
+	params, point, err := decodeInputs(v)
+	switch {
+	case err != nil:
+		rep.problem("trial %s: undecodable inputs record: %v", id, err)
+	case len(params) == 0 || params[0] != '{' || !json.Valid(params):
+		rep.problem("trial %s: params are not a JSON object", id)
+	case !json.Valid(point):
+		rep.problem("trial %s: point is not JSON", id)
+	}
 }
 
 // checkSweeps checks the sweep records and returns their names.
@@ -149,9 +219,12 @@ func checkSweeps(b *bolt.Bucket, rep *Report) map[string]bool {
 }
 
 // checkTrials checks the trial records and the leases, and returns the
-// trials by sweep and key.
-func checkTrials(b *bolt.Bucket, sweeps map[string]bool, rep *Report) map[string]map[string]*TrialRecord {
+// trials by sweep and key, and the ids ("sweep/key") of the trials of an
+// interrupted submission, which it skips.
+func checkTrials(tx *bolt.Tx, sweeps map[string]bool, partial map[string]int, rep *Report) (map[string]map[string]*TrialRecord, map[string]bool) {
+	b := tx.Bucket(bucketTrials)
 	all := map[string]map[string]*TrialRecord{}
+	skipped := map[string]bool{}
 	tokens := map[uint64]string{}
 	_ = b.ForEach(func(sweep, v []byte) error {
 		if v != nil {
@@ -163,6 +236,8 @@ func checkTrials(b *bolt.Bucket, sweeps map[string]bool, rep *Report) map[string
 		}
 		byKey := map[string]*TrialRecord{}
 		all[string(sweep)] = byKey
+		skip, hasSkip := partial[string(sweep)]
+		ib := inputsBucket(tx, string(sweep))
 		var indexes []int
 		_ = b.Bucket(sweep).ForEach(func(k, v []byte) error {
 			id := string(sweep) + "/" + string(k)
@@ -170,11 +245,28 @@ func checkTrials(b *bolt.Bucket, sweeps map[string]bool, rep *Report) map[string
 				rep.problem("trial %s: a nested bucket, not a record", id)
 				return nil
 			}
-			rep.Trials++
 			var t TrialRecord
-			if err := json.Unmarshal(v, &t); err != nil {
+			var err error
+			if isJSONRecord(v) {
+				err = json.Unmarshal(v, &t)
+			} else {
+				t = TrialRecord{Sweep: string(sweep), Key: string(k)}
+				err = decodeTrialState(v, &t)
+			}
+			if err == nil && hasSkip && t.Index >= skip {
+				rep.Interrupted++
+				skipped[id] = true
+				return nil
+			}
+			rep.Trials++
+			if err != nil {
 				rep.problem("trial %s: undecodable record: %v", id, err)
 				return nil
+			}
+			if isJSONRecord(v) {
+				rep.JSONTrials++
+			} else {
+				checkTrialInputs(ib, id, k, rep)
 			}
 			byKey[string(k)] = &t
 			indexes = append(indexes, t.Index)
@@ -204,7 +296,7 @@ func checkTrials(b *bolt.Bucket, sweeps map[string]bool, rep *Report) map[string
 		}
 		return nil
 	})
-	return all
+	return all, skipped
 }
 
 // checkTrialLease checks one trial's status against its lease fields.

@@ -95,11 +95,26 @@ func TestCheckDatabaseDetects(t *testing.T) {
 		keys[coordinator.StatusRunning], keys[coordinator.StatusPending]
 	trials := func(tx *bolt.Tx) *bolt.Bucket { return tx.Bucket([]byte("trials")).Bucket([]byte("s")) }
 	results := func(tx *bolt.Tx) *bolt.Bucket { return tx.Bucket([]byte("results")).Bucket([]byte("s")) }
-	// edit rewrites one trial record's JSON fields.
-	edit := func(key string, fields map[string]any) func(*bolt.Tx) error {
+	// record decodes a stored trial record as JSON fields.
+	record := func(tx *bolt.Tx, key string) (map[string]any, error) {
+		t, err := coordinator.DecodeStoredTrial("s", key, trials(tx).Get([]byte(key)))
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(&t)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		return m, json.Unmarshal(b, &m)
+	}
+	// edit rewrites fields of one trial record: as a binary record, or as
+	// a JSON one (schema version 1) when the binary encoding cannot hold
+	// the new values (an unknown status or lease state), or asJSON is set.
+	editAs := func(asJSON bool, key string, fields map[string]any) func(*bolt.Tx) error {
 		return func(tx *bolt.Tx) error {
-			var m map[string]any
-			if err := json.Unmarshal(trials(tx).Get([]byte(key)), &m); err != nil {
+			m, err := record(tx, key)
+			if err != nil {
 				return err
 			}
 			for k, v := range fields {
@@ -109,14 +124,22 @@ func TestCheckDatabaseDetects(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			var t coordinator.TrialRecord
+			if err := json.Unmarshal(v, &t); err != nil {
+				return err
+			}
+			if b, err := coordinator.EncodeTrialState(&t); err == nil && !asJSON {
+				v = b
+			}
 			return trials(tx).Put([]byte(key), v)
 		}
 	}
+	edit := func(key string, fields map[string]any) func(*bolt.Tx) error { return editAs(false, key, fields) }
 	field := func(tx *bolt.Tx, key, name string) any {
-		var m map[string]any
-		_ = json.Unmarshal(trials(tx).Get([]byte(key)), &m)
+		m, _ := record(tx, key)
 		return m[name]
 	}
+	inputs := func(tx *bolt.Tx) *bolt.Bucket { return tx.Bucket([]byte("inputs")).Bucket([]byte("s")) }
 
 	tests := []struct {
 		name   string
@@ -141,9 +164,31 @@ func TestCheckDatabaseDetects(t *testing.T) {
 			return edit(pending, map[string]any{"index": field(tx, done, "index")})(tx)
 		}, "trial indexes are not 0..3"},
 		{"record under another key", func(tx *bolt.Tx) error {
+			// Only a JSON record names its trial.
+			if err := editAs(true, done, nil)(tx); err != nil {
+				return err
+			}
 			return trials(tx).Put([]byte(pending), trials(tx).Get([]byte(done)))
 		}, "record names trial s/" + done},
+		{"JSON record, invalid status", editAs(true, pending, map[string]any{"status": "paused"}), `invalid status "paused"`},
+		{"JSON record, running without attempts", editAs(true, running, map[string]any{"attempts": 0}), "running after 0 attempts"},
 		{"undecodable trial", func(tx *bolt.Tx) error { return trials(tx).Put([]byte(pending), []byte("{")) }, "undecodable record"},
+		{"truncated binary trial", func(tx *bolt.Tx) error {
+			v := trials(tx).Get([]byte(done))
+			return trials(tx).Put([]byte(done), bytes.Clone(v[:len(v)-1]))
+		}, "undecodable record"},
+		{"binary trial of unknown status", func(tx *bolt.Tx) error {
+			v := bytes.Clone(trials(tx).Get([]byte(pending)))
+			v[2] = 42 // after the format byte and the one-byte index
+			return trials(tx).Put([]byte(pending), v)
+		}, "undecodable record"},
+		{"unknown record format", func(tx *bolt.Tx) error { return trials(tx).Put([]byte(pending), []byte{9, 0}) }, "undecodable record"},
+		{"binary trial without inputs", func(tx *bolt.Tx) error { return inputs(tx).Delete([]byte(pending)) }, "no inputs record"},
+		{"params not an object", func(tx *bolt.Tx) error {
+			return inputs(tx).Put([]byte(pending), []byte("\x02\x03[1]{}"))
+		}, "params are not a JSON object"},
+		{"undecodable inputs", func(tx *bolt.Tx) error { return inputs(tx).Put([]byte(pending), []byte{2, 99}) }, "undecodable inputs record"},
+		{"inputs without a trial", func(tx *bolt.Tx) error { return inputs(tx).Put([]byte("nokey"), []byte("\x02\x02{}{}")) }, "inputs s/nokey: no such trial"},
 		{"done without a result", func(tx *bolt.Tx) error { return results(tx).Delete([]byte(done)) }, "done without a result"},
 		{"result of a pending trial", func(tx *bolt.Tx) error {
 			return results(tx).Put([]byte(pending), []byte(`{"status":"done"}`))

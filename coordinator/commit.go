@@ -226,6 +226,11 @@ func (c *Coordinator) wake(changes []*Change) {
 	close(c.changed)
 	c.changed = make(chan struct{})
 	for _, ch := range changes {
+		if len(ch.New) > 0 {
+			close(c.work)
+			c.work = make(chan struct{})
+			return
+		}
 		for i := range ch.Trials {
 			if ch.Trials[i].Status == StatusPending {
 				close(c.work)
@@ -239,7 +244,9 @@ func (c *Coordinator) wake(changes []*Change) {
 // mergeChanges returns one change equivalent to committing changes in
 // order: every record is put as the last change that puts it has it (puts
 // of different keys commute), and the token counter takes the last value
-// set. Records that several changes put (a lease expired and leased again
+// set. The new trials of New runs are put before Trials, which is the
+// order of the changes: a trial is created (New) before any change
+// updates it. Records that several changes put (a lease expired and leased again
 // in the same batch) appear once, so that a store may put a change's
 // records in any order.
 func mergeChanges(changes []*Change) *Change {
@@ -265,12 +272,18 @@ func mergeChanges(changes []*Change) *Change {
 		for _, t := range ch.Trials {
 			ref := trialRef{t.Sweep, t.Key}
 			if i, ok := trialAt[ref]; ok {
+				if t.Params == nil && t.Point == nil {
+					// Created by an earlier change of the batch (a refined
+					// trial leased at once): keep the inputs it came with.
+					t.Params, t.Point = out.Trials[i].Params, out.Trials[i].Point
+				}
 				out.Trials[i] = t
 				continue
 			}
 			trialAt[ref] = len(out.Trials)
 			out.Trials = append(out.Trials, t)
 		}
+		out.New = append(out.New, ch.New...)
 		for _, r := range ch.Results {
 			ref := trialRef{r.Sweep, r.Key}
 			if i, ok := resultAt[ref]; ok {

@@ -33,7 +33,8 @@ type sweepSnapshot struct {
 	Rec     SweepRecord
 	Trials  map[string]TrialRecord
 	Counts  Progress
-	Pending []queueItem // in queue order
+	Pending []int32 // in queue order
+	ByKey   int     // entries of the key map
 }
 
 func snapshot(s *scheduler) schedSnapshot {
@@ -53,17 +54,12 @@ func snapshot(s *scheduler) schedSnapshot {
 		return map[bool]int{true: -1, false: 1}[a.key < b.key]
 	})
 	for name, sw := range s.sweeps {
-		ss := sweepSnapshot{Rec: sw.rec, Trials: map[string]TrialRecord{}, Counts: sw.counts}
-		for k, t := range sw.trials {
-			ss.Trials[k] = *t
+		ss := sweepSnapshot{Rec: sw.rec, Trials: map[string]TrialRecord{}, Counts: sw.counts, ByKey: len(sw.byKey)}
+		for i := range sw.trials {
+			t := s.record(sw, int32(i))
+			ss.Trials[t.Key] = t
 		}
-		ss.Pending = append([]queueItem(nil), sw.pending.items...)
-		slices.SortFunc(ss.Pending, func(a, b queueItem) int {
-			if a.index != b.index {
-				return a.index - b.index
-			}
-			return map[bool]int{true: -1, false: 1}[a.key < b.key]
-		})
+		ss.Pending = sw.pending.members()
 		snap.Sweeps[name] = ss
 	}
 	return snap
@@ -93,7 +89,10 @@ func (d *randomDriver) step() *Change {
 			k := fmt.Sprintf("k%02d", d.rng.IntN(12)+i)
 			trials = append(trials, TrialRecord{Key: k, Params: []byte(`{"k":"` + k + `"}`), Point: []byte(`{}`)})
 		}
-		ch, _ := h.s.submit(h.now, SweepRecord{Name: name, Axes: []string{"k"}, MaxAttempts: 1 + d.rng.IntN(3)}, trials)
+		ch, _, err := h.s.submit(h.now, SweepRecord{Name: name, Axes: []string{"k"}, MaxAttempts: 1 + d.rng.IntN(3)}, recordSource(trials))
+		if err != nil {
+			h.t.Fatal(err)
+		}
 		return ch
 	case r < 40:
 		var filter []string
@@ -254,5 +253,18 @@ func TestLeaseSweepFilter(t *testing.T) {
 	}
 	if got := lease(); got != "b/k00" {
 		t.Fatalf("unfiltered lease = %q, want b/k00", got)
+	}
+}
+
+// TestMergeKeepsInputs: a trial created with its params and point and
+// changed again in the same batch (a refined trial leased at once) is
+// merged with its inputs.
+func TestMergeKeepsInputs(t *testing.T) {
+	created := TrialRecord{Sweep: "s", Key: "k", Status: StatusPending, Params: []byte(`{"a":1}`), Point: []byte(`{"a":1}`)}
+	leased := created
+	leased.Params, leased.Point, leased.Status = nil, nil, StatusRunning
+	ch := mergeChanges([]*Change{{Trials: []TrialRecord{created}}, {Trials: []TrialRecord{leased}}})
+	if len(ch.Trials) != 1 || ch.Trials[0].Status != StatusRunning || string(ch.Trials[0].Params) != `{"a":1}` || string(ch.Trials[0].Point) != `{"a":1}` {
+		t.Fatalf("merged %+v", ch.Trials)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -176,11 +177,16 @@ func Open(opts Options) (*Coordinator, error) {
 // the refine rules, may have kept them from being added), in one commit.
 func (c *Coordinator) restore() error {
 	ctx := context.Background()
-	st, err := c.store.Load(ctx)
+	l := newLoader(c.opts.LeaseTTL)
+	st, err := c.store.Scan(ctx, l.add)
 	if err != nil {
 		return err
 	}
-	sched, err := newScheduler(c.opts.LeaseTTL, st)
+	ntrials := 0
+	for _, n := range l.sweeps {
+		ntrials += len(n.keys)
+	}
+	sched, err := l.finish(st)
 	if err != nil {
 		return err
 	}
@@ -195,12 +201,23 @@ func (c *Coordinator) restore() error {
 		}
 		c.logRefined(b.refined)
 	}
-	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", len(st.Trials),
+	if ntrials >= freeAfterRestore {
+		// The scan's garbage (its records, and the per-sweep arrays the
+		// loader sorted into place) is about the size of the restored
+		// state; give it back to the OS now rather than keep it as heap
+		// headroom (BENCHMARKS.md, "A 1,000,000-trial sweep").
+		debug.FreeOSMemory()
+	}
+	c.log.Info("restored state", "sweeps", len(st.Sweeps), "trials", ntrials,
 		"active_leases", len(sched.running), "next_token", sched.nextToken)
 	return nil
 }
 
 func (c *Coordinator) now() time.Time { return c.opts.Now().UTC() }
+
+// freeAfterRestore is the number of restored trials from which restore
+// returns the memory it freed to the OS.
+const freeAfterRestore = 100_000
 
 // Close stops the coordinator and closes its database. Pending Lease and
 // Watch calls return ErrClosed. Call it after Serve has returned.
@@ -280,8 +297,11 @@ func (c *Coordinator) submit(ctx context.Context, filename string, source []byte
 				return err
 			}
 		}
-		var ch *Change
-		ch, res = c.sched.submit(now, spec.rec, spec.trials)
+		ch, r, err := c.sched.submit(now, spec.rec, spec.trials)
+		if err != nil {
+			return err
+		}
+		res = r
 		b.stage(ch)
 		// A growth may add seeds that refined points lack, or refine rules.
 		c.refineLogged(b, now, res.Sweep)
@@ -328,6 +348,9 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 				c.releaseDeparted(ctx, g)
 				return nil, ctx.Err()
 			}
+			if err := c.readInputs(ctx, g); err != nil {
+				return nil, err
+			}
 			c.log.Debug("leased", "trial", g.Trial.ID(), "worker", worker, "token", g.Token, "attempt", g.Trial.Attempts)
 			c.metrics.leaseCall.WithLabelValues("granted").Observe(time.Since(start).Seconds())
 			c.metrics.granted(g, c.now())
@@ -344,6 +367,19 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 			return nil, ErrClosed
 		}
 	}
+}
+
+// readInputs sets a grant's params and point, which the scheduler does
+// not keep, from the store (the trial was committed before it was
+// leased). If that fails, the lease is released again.
+func (c *Coordinator) readInputs(ctx context.Context, g *Grant) error {
+	t, err := c.store.Trial(ctx, g.Trial.Sweep, g.Trial.Key)
+	if err != nil {
+		c.releaseDeparted(ctx, g)
+		return fmt.Errorf("lease of trial %s: %w", g.Trial.ID(), err)
+	}
+	g.Trial.Params, g.Trial.Point = t.Params, t.Point
+	return nil
 }
 
 // releaseDeparted releases a lease granted to a caller whose ctx ended
@@ -405,6 +441,12 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp Completion, swe
 	if next != nil && ctx.Err() != nil {
 		c.releaseDeparted(ctx, next)
 		next = nil
+	}
+	if next != nil {
+		if err := c.readInputs(ctx, next); err != nil {
+			c.log.Error("next trial not granted", "trial", next.Trial.ID(), "error", err)
+			next = nil // the completion stands; the worker asks again
+		}
 	}
 	if next != nil {
 		c.log.Debug("leased", "trial", next.Trial.ID(), "worker", comp.Worker, "token", next.Token, "attempt", next.Trial.Attempts)

@@ -55,24 +55,27 @@ func (r *refiner) spec(rec SweepRecord) (*sweeps.Spec, error) {
 // whether the sweep was cancelled: a trial of it is cancelled or being
 // stopped. A cancelled sweep is not refined further (requeueing its
 // cancelled trials resumes refinement).
-func (r *refiner) observations(sw *sweepState) (obs []sweeps.Observation, cancelled bool, err error) {
+//
+// The scheduler does not keep the trials' points: the refiner caches them
+// decoded, and fills the cache from staged (the uncommitted changes of the
+// batch in progress, which hold the new trials' points) and, for trials
+// still missing, from load (the store's records of the sweep).
+func (r *refiner) observations(s *scheduler, sw *sweepState, staged []*Change, load func() ([]TrialRecord, error)) (obs []sweeps.Observation, cancelled bool, err error) {
+	name := sw.rec.Name
+	if err := r.cachePoints(sw, staged, load); err != nil {
+		return nil, false, err
+	}
 	obs = make([]sweeps.Observation, 0, len(sw.trials))
-	for _, t := range sw.trials {
-		cancelled = cancelled || t.Status == StatusCancelled || t.Status == StatusRunning && t.StopRequested
-		ref := trialRef{t.Sweep, t.Key}
-		p, ok := r.points[ref]
-		if !ok {
-			if err := json.Unmarshal(t.Point, &p); err != nil {
-				return nil, false, fmt.Errorf("%w: trial %s: point: %w", ErrCorrupt, t.ID(), err)
-			}
-			r.points[ref] = p
-		}
-		o := sweeps.Observation{Point: p}
-		switch t.Status {
+	for i := range sw.trials {
+		ts := &sw.trials[i]
+		status := ts.Status()
+		cancelled = cancelled || status == StatusCancelled || status == StatusRunning && ts.flags&flagStop != 0
+		o := sweeps.Observation{Point: r.points[trialRef{name, sw.keys[i]}]}
+		switch status {
 		case StatusDone:
 			o.Outcome = sweeps.OutcomeVoid
-			if t.RelL2 != nil {
-				o.Outcome, o.RelL2 = sweeps.OutcomeMeasured, *t.RelL2
+			if ts.flags&flagRelL2 != 0 {
+				o.Outcome, o.RelL2 = sweeps.OutcomeMeasured, ts.relL2
 			}
 		case StatusDiverged, StatusTimeout:
 			o.Outcome = sweeps.OutcomeFailed
@@ -84,15 +87,88 @@ func (r *refiner) observations(sw *sweepState) (obs []sweeps.Observation, cancel
 	return obs, cancelled, nil
 }
 
+// cachePoints makes sure the refiner's cache holds the point of every
+// trial of sw (see observations).
+func (r *refiner) cachePoints(sw *sweepState, staged []*Change, load func() ([]TrialRecord, error)) error {
+	name := sw.rec.Name
+	missing := func() bool {
+		for _, key := range sw.keys {
+			if _, ok := r.points[trialRef{name, key}]; !ok {
+				return true
+			}
+		}
+		return false
+	}
+	if !missing() {
+		return nil
+	}
+	put := func(key string, point json.RawMessage) error {
+		ref := trialRef{name, key}
+		if _, ok := r.points[ref]; ok || point == nil {
+			return nil
+		}
+		var p sweeps.Point
+		if err := json.Unmarshal(point, &p); err != nil {
+			return fmt.Errorf("%w: trial %s/%s: point: %w", ErrCorrupt, name, key, err)
+		}
+		r.points[ref] = p
+		return nil
+	}
+	for _, ch := range staged {
+		for i := range ch.Trials {
+			if t := &ch.Trials[i]; t.Sweep == name {
+				if err := put(t.Key, t.Point); err != nil {
+					return err
+				}
+			}
+		}
+		for _, nt := range ch.New {
+			if nt.Sweep != name {
+				continue
+			}
+			for i, key := range nt.Keys {
+				if _, ok := r.points[trialRef{name, key}]; ok {
+					continue
+				}
+				_, point, err := nt.Inputs(i)
+				if err != nil {
+					return err
+				}
+				if err := put(key, point); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if !missing() {
+		return nil
+	}
+	recs, err := load()
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		if err := put(recs[i].Key, recs[i].Point); err != nil {
+			return err
+		}
+	}
+	for _, key := range sw.keys {
+		if _, ok := r.points[trialRef{name, key}]; !ok {
+			return fmt.Errorf("%w: trial %s/%s has no point", ErrCorrupt, name, key)
+		}
+	}
+	return nil
+}
+
 // refine returns the change that adds the trials the refine rules of a
 // sweep call for, given the scheduler's current state, or nil. spec is the
 // sweep's parsed spec (nil: no refine rules).
-func (r *refiner) refine(s *scheduler, now time.Time, name string, spec *sweeps.Spec) (*Change, error) {
+func (r *refiner) refine(s *scheduler, now time.Time, name string, spec *sweeps.Spec, staged []*Change, load func() ([]TrialRecord, error)) (*Change, error) {
 	sw := s.sweeps[name]
 	if spec == nil || sw == nil {
 		return nil, nil
 	}
-	obs, cancelled, err := r.observations(sw)
+	obs, cancelled, err := r.observations(s, sw, staged, load)
 	if err != nil || cancelled {
 		return nil, err
 	}
@@ -122,7 +198,7 @@ func (c *Coordinator) refineSweep(b *batch, now time.Time, name string) error {
 	if err != nil {
 		return err
 	}
-	ch, err := c.refine.refine(c.sched, now, name, spec)
+	ch, err := c.refine.refine(c.sched, now, name, spec, b.changes, c.storedTrials(name))
 	if err != nil {
 		return err
 	}
@@ -131,6 +207,12 @@ func (c *Coordinator) refineSweep(b *batch, now time.Time, name string) error {
 		b.refined = append(b.refined, refinedTrials{sweep: name, added: ch.Trials})
 	}
 	return nil
+}
+
+// storedTrials returns a function that reads a sweep's trials from the
+// store, for the refiner's cache of points.
+func (c *Coordinator) storedTrials(sweep string) func() ([]TrialRecord, error) {
+	return func() ([]TrialRecord, error) { return c.store.Trials(context.Background(), sweep) }
 }
 
 // refineLogged is refineSweep for operations whose outcome must not
@@ -171,7 +253,7 @@ func (c *Coordinator) Brackets(ctx context.Context, sweep string) ([]sweeps.Brac
 	if err != nil || spec == nil {
 		return nil, err
 	}
-	obs, _, err := c.refine.observations(sw)
+	obs, _, err := c.refine.observations(c.sched, sw, nil, c.storedTrials(sweep))
 	if err != nil {
 		return nil, err
 	}

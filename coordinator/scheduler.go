@@ -1,12 +1,17 @@
 package coordinator
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
 // scheduler is the coordinator's deterministic core, in the style of
@@ -17,6 +22,12 @@ import (
 // batch back (revert) if the commit fails. Queries run only between
 // batches, so they read committed state.
 //
+// It keeps each trial in compact form (trialState: about 50 bytes, plus
+// the key and its map entry), without the params and point, which the
+// store keeps and the engine reads when it needs them (a lease, an
+// export, refinement). Event methods build full TrialRecords, without
+// params and point, only for the trials they change.
+//
 // The scheduler is not safe for concurrent use; the engine serialises all
 // calls.
 type scheduler struct {
@@ -26,70 +37,249 @@ type scheduler struct {
 	order     []string          // sweep names in creation order
 	rr        int               // position in order of the sweep served next
 	running   map[trialRef]bool // trials with an active lease
+	workers   []string          // interned worker ids; workers[0] is ""
+	workerIdx map[string]uint32 // worker id → position in workers
 }
 
 // trialRef names a trial.
 type trialRef struct{ sweep, key string }
 
-// sweepState is one sweep's applied state.
+// sweepState is one sweep's applied state. Its trials are stored by
+// index (a sweep's indexes are 0..n-1).
 type sweepState struct {
 	rec     SweepRecord
-	trials  map[string]*TrialRecord
+	keys    []string         // trial keys by index
+	byKey   map[string]int32 // trial key → index
+	trials  []trialState     // trial states by index
+	reasons map[int32]string // the non-empty reasons, by index
 	counts  Progress
-	pending *pendingQueue
+	pending pendingSet
 }
 
-// newScheduler builds a scheduler from a store's state. It takes over
-// st.Trials: the scheduler keeps the records in place (apply replaces,
-// never modifies, a record), so restoring a large sweep copies nothing,
-// and sizes each sweep's map and queue once.
+// trialState is a trial as the scheduler keeps it: a TrialRecord without
+// its sweep and key (the sweepState's), index (its position), lease id
+// (derived), params, point and result (in the store), and reason (in
+// sweepState.reasons, since most trials have none).
+type trialState struct {
+	token    uint64
+	expiry   int64 // lease expiry, Unix ns; 0: none
+	updated  int64 // Unix ns; 0: the zero time
+	relL2    float64
+	attempts int32
+	expiries int32
+	worker   uint32 // position in scheduler.workers
+	status   byte   // statusCodes
+	lease    byte   // position in leaseStates
+	flags    byte   // flagStop, flagRelL2
+}
+
+// newScheduler builds a scheduler from a store's state (the records of
+// st.Trials are not kept).
 func newScheduler(ttl time.Duration, st *State) (*scheduler, error) {
-	s := &scheduler{
+	l := newLoader(ttl)
+	for i := range st.Trials {
+		if err := l.add(&st.Trials[i]); err != nil {
+			return nil, err
+		}
+	}
+	return l.finish(st)
+}
+
+// emptyScheduler returns a scheduler with no sweeps.
+func emptyScheduler(ttl time.Duration, nextToken uint64) *scheduler {
+	return &scheduler{
 		ttl:       ttl,
-		nextToken: max(st.NextToken, 1),
+		nextToken: max(nextToken, 1),
 		sweeps:    map[string]*sweepState{},
 		running:   map[trialRef]bool{},
+		workers:   []string{""},
+		workerIdx: map[string]uint32{"": 0},
+	}
+}
+
+// loader builds a scheduler from trial records given one at a time, in
+// any order, as Store.Scan produces them; finish adds the sweeps and
+// checks that every sweep's indexes are 0..n-1, each once.
+type loader struct {
+	s        *scheduler
+	sweeps   map[string]*loading
+	maxToken uint64
+	maxID    string // a trial holding maxToken
+}
+
+// loading is one sweep's trials as the loader received them.
+type loading struct {
+	keys    []string
+	index   []int32
+	states  []trialState
+	reasons map[int32]string
+}
+
+func newLoader(ttl time.Duration) *loader {
+	return &loader{s: emptyScheduler(ttl, 1), sweeps: map[string]*loading{}}
+}
+
+// add takes one trial record (not kept).
+func (l *loader) add(t *TrialRecord) error {
+	if t.LeaseState == LeaseActive && t.Status != StatusRunning ||
+		t.Status == StatusRunning && t.LeaseState != LeaseActive {
+		return fmt.Errorf("%w: trial %s is %s with lease state %q", ErrCorrupt, t.ID(), t.Status, t.LeaseState)
+	}
+	if t.Index < 0 || t.Index > math.MaxInt32 {
+		return fmt.Errorf("%w: trial %s has index %d", ErrCorrupt, t.ID(), t.Index)
+	}
+	ts, err := l.s.compact(t)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	ld := l.sweeps[t.Sweep]
+	if ld == nil {
+		ld = &loading{reasons: map[int32]string{}}
+		l.sweeps[t.Sweep] = ld
+	}
+	ld.keys = append(ld.keys, t.Key)
+	ld.index = append(ld.index, int32(t.Index))
+	ld.states = append(ld.states, ts)
+	if t.Reason != "" {
+		ld.reasons[int32(t.Index)] = t.Reason
+	}
+	if t.Token > l.maxToken {
+		l.maxToken, l.maxID = t.Token, t.ID()
+	}
+	return nil
+}
+
+// finish returns the scheduler of st's sweeps and token counter and the
+// trials added.
+func (l *loader) finish(st *State) (*scheduler, error) {
+	s := l.s
+	s.nextToken = max(st.NextToken, 1)
+	if l.maxToken >= s.nextToken {
+		return nil, fmt.Errorf("%w: trial %s has token %d, next token is %d", ErrCorrupt, l.maxID, l.maxToken, s.nextToken)
 	}
 	sweeps := slices.Clone(st.Sweeps)
 	slices.SortFunc(sweeps, func(a, b SweepRecord) int {
 		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.Name, b.Name))
 	})
 	s.apply(&Change{Sweeps: sweeps})
-	perSweep := map[string]int{}
-	for i := range st.Trials {
-		t := &st.Trials[i]
-		if s.sweeps[t.Sweep] == nil {
-			return nil, fmt.Errorf("%w: trial %s belongs to no sweep", ErrCorrupt, t.ID())
-		}
-		if t.LeaseState == LeaseActive && t.Status != StatusRunning ||
-			t.Status == StatusRunning && t.LeaseState != LeaseActive {
-			return nil, fmt.Errorf("%w: trial %s is %s with lease state %q", ErrCorrupt, t.ID(), t.Status, t.LeaseState)
-		}
-		if t.Token >= s.nextToken {
-			return nil, fmt.Errorf("%w: trial %s has token %d, next token is %d", ErrCorrupt, t.ID(), t.Token, s.nextToken)
-		}
-		perSweep[t.Sweep]++
-	}
-	for name, n := range perSweep {
+	for name, ld := range l.sweeps {
 		sw := s.sweeps[name]
-		sw.trials = make(map[string]*TrialRecord, n)
-		sw.pending = newPendingQueue(n)
-		sw.pending.bulk = true
-	}
-	for i := range st.Trials {
-		t := &st.Trials[i]
-		sw := s.sweeps[t.Sweep]
-		if sw.trials[t.Key] != nil {
-			return nil, fmt.Errorf("%w: trial %s stored twice", ErrCorrupt, t.ID())
+		if sw == nil {
+			return nil, fmt.Errorf("%w: trial %s/%s belongs to no sweep", ErrCorrupt, name, ld.keys[0])
 		}
-		t.Result = nil
-		s.putTrial(sw, t, nil)
-	}
-	for _, sw := range s.sweeps {
-		sw.pending.endBulk()
+		n := len(ld.keys)
+		sw.keys = make([]string, n)
+		sw.trials = make([]trialState, n)
+		sw.byKey = make(map[string]int32, n)
+		sw.reasons = ld.reasons
+		for j, key := range ld.keys {
+			i := ld.index[j]
+			if int(i) >= n || sw.keys[i] != "" {
+				return nil, fmt.Errorf("%w: trial %s/%s has index %d: the %d trials of the sweep are not indexed 0..%d, each once (or a trial is stored twice)",
+					ErrCorrupt, name, key, i, n, n-1)
+			}
+			if _, dup := sw.byKey[key]; dup {
+				return nil, fmt.Errorf("%w: trial %s/%s stored twice", ErrCorrupt, name, key)
+			}
+			sw.keys[i], sw.byKey[key] = key, i
+			ts := ld.states[j]
+			sw.trials[i] = ts
+			*sw.counts.count(ts.Status())++
+			if ts.status == statusCodes[StatusPending] {
+				sw.pending.add(i)
+			}
+			if ts.lease == leaseCode(LeaseActive) {
+				s.running[trialRef{name, key}] = true
+			}
+		}
+		sw.counts.Total = n
+		delete(l.sweeps, name) // let the loading arrays go
 	}
 	s.rr = 0
 	return s, nil
+}
+
+// Status returns the trial's status.
+func (ts *trialState) Status() Status { return statusOf(ts.status) }
+
+// compact returns the compact state of t, interning its worker id.
+func (s *scheduler) compact(t *TrialRecord) (trialState, error) {
+	sc, ok := statusCodes[t.Status]
+	lc := leaseCode(t.LeaseState)
+	if !ok || lc == 0xff {
+		return trialState{}, fmt.Errorf("trial %s: invalid status %q or lease state %q", t.ID(), t.Status, t.LeaseState)
+	}
+	if t.Attempts != int(int32(t.Attempts)) || t.Expiries != int(int32(t.Expiries)) {
+		return trialState{}, fmt.Errorf("trial %s: %d attempts, %d expiries", t.ID(), t.Attempts, t.Expiries)
+	}
+	ts := trialState{
+		token:    t.Token,
+		expiry:   timeNanos(t.LeaseExpiry),
+		updated:  timeNanos(t.Updated),
+		attempts: int32(t.Attempts),
+		expiries: int32(t.Expiries),
+		worker:   s.workerID(t.Worker),
+		status:   sc,
+		lease:    lc,
+	}
+	if t.StopRequested {
+		ts.flags |= flagStop
+	}
+	if t.RelL2 != nil {
+		ts.flags |= flagRelL2
+		ts.relL2 = *t.RelL2
+	}
+	return ts, nil
+}
+
+// workerID interns a worker id.
+func (s *scheduler) workerID(w string) uint32 {
+	if id, ok := s.workerIdx[w]; ok {
+		return id
+	}
+	id := uint32(len(s.workers))
+	s.workers = append(s.workers, w)
+	s.workerIdx[w] = id
+	return id
+}
+
+// record returns trial i of sw as a TrialRecord, without params, point
+// and result.
+func (s *scheduler) record(sw *sweepState, i int32) TrialRecord {
+	ts := &sw.trials[i]
+	t := TrialRecord{
+		Sweep:         sw.rec.Name,
+		Key:           sw.keys[i],
+		Index:         int(i),
+		Status:        statusOf(ts.status),
+		Attempts:      int(ts.attempts),
+		Expiries:      int(ts.expiries),
+		Reason:        sw.reasons[i],
+		Worker:        s.workers[ts.worker],
+		Token:         ts.token,
+		LeaseState:    leaseStates[ts.lease],
+		LeaseExpiry:   nanosTime(ts.expiry),
+		StopRequested: ts.flags&flagStop != 0,
+		Updated:       nanosTime(ts.updated),
+	}
+	if ts.token != 0 {
+		t.LeaseID = formatLeaseID(t.Sweep, t.Key, ts.token)
+	}
+	if ts.flags&flagRelL2 != 0 {
+		v := ts.relL2
+		t.RelL2 = &v
+	}
+	return t
+}
+
+// lookup returns the sweep and index of a trial.
+func (s *scheduler) lookup(sweep, key string) (*sweepState, int32, bool) {
+	sw := s.sweeps[sweep]
+	if sw == nil {
+		return nil, 0, false
+	}
+	i, ok := sw.byKey[key]
+	return sw, i, ok
 }
 
 // apply installs a change and returns its undo record, which revert uses
@@ -99,8 +289,8 @@ func newScheduler(ttl time.Duration, st *State) (*scheduler, error) {
 // guarantee" in the package documentation); restoring and tests apply
 // committed changes and drop the undo record.
 //
-// apply never modifies a TrialRecord in place: it installs a new one, so
-// that the undo record can keep the old one by pointer.
+// A trial the change creates must come with the next index of its sweep
+// (as submit and refinement make them).
 func (s *scheduler) apply(ch *Change) undo {
 	u := undo{nextToken: s.nextToken, rr: s.rr, order: len(s.order)}
 	if ch == nil {
@@ -118,22 +308,48 @@ func (s *scheduler) apply(ch *Change) undo {
 		u.sweeps = append(u.sweeps, sweepPre{name: rec.Name})
 		s.sweeps[rec.Name] = &sweepState{
 			rec:     cloneSweep(rec),
-			trials:  map[string]*TrialRecord{},
+			byKey:   map[string]int32{},
+			reasons: map[int32]string{},
 			counts:  Progress{Sweep: rec.Name, Created: rec.Created},
-			pending: newPendingQueue(0),
 		}
 		s.order = append(s.order, rec.Name)
 	}
 	for i := range ch.Trials {
-		t := ch.Trials[i]
-		t.Result = nil
+		t := &ch.Trials[i]
 		sw := s.sweeps[t.Sweep]
 		if sw == nil {
 			panic(fmt.Sprintf("coordinator: change puts trial %s of an unknown sweep", t.ID()))
 		}
-		old := sw.trials[t.Key]
-		u.trials = append(u.trials, trialPre{sweep: t.Sweep, key: t.Key, old: old})
-		s.putTrial(sw, &t, old)
+		ts, err := s.compact(t)
+		if err != nil {
+			panic(fmt.Sprintf("coordinator: change puts a bad trial: %v", err))
+		}
+		if idx, ok := sw.byKey[t.Key]; ok {
+			u.trials = append(u.trials, trialPre{sweep: t.Sweep, index: idx, old: sw.trials[idx], reason: sw.reasons[idx]})
+			s.set(sw, idx, ts, t.Reason, false)
+			continue
+		}
+		if t.Index != len(sw.trials) {
+			panic(fmt.Sprintf("coordinator: change creates trial %s with index %d, want %d", t.ID(), t.Index, len(sw.trials)))
+		}
+		u.grew(t.Sweep, len(sw.trials))
+		s.add(sw, t.Key, ts, t.Reason)
+	}
+	for _, nt := range ch.New {
+		sw := s.sweeps[nt.Sweep]
+		if sw == nil || nt.Base != len(sw.trials) {
+			panic(fmt.Sprintf("coordinator: change adds trials to sweep %q from index %d", nt.Sweep, nt.Base))
+		}
+		u.grew(nt.Sweep, len(sw.trials))
+		if len(sw.trials) == 0 && nt.index != nil {
+			sw.byKey, nt.index = nt.index, nil // built by submit: adopt it
+		}
+		sw.keys = slices.Grow(sw.keys, len(nt.Keys))
+		sw.trials = slices.Grow(sw.trials, len(nt.Keys))
+		ts := trialState{status: statusCodes[StatusPending], updated: timeNanos(nt.Updated)}
+		for _, key := range nt.Keys {
+			s.add(sw, key, ts, "")
+		}
 	}
 	return u
 }
@@ -146,6 +362,7 @@ type undo struct {
 	order     int // len(s.order) before the change
 	sweeps    []sweepPre
 	trials    []trialPre
+	grown     []sweepLen // sweeps the change added trials to
 }
 
 // sweepPre is a sweep record as it was before a change put it.
@@ -155,27 +372,41 @@ type sweepPre struct {
 	existed bool // false: the change created the sweep
 }
 
-// trialPre is a trial as it was before a change put it.
+// trialPre is an existing trial as it was before a change put it.
 type trialPre struct {
-	sweep, key string
-	old        *TrialRecord // nil: the change created the trial
+	sweep  string
+	index  int32
+	old    trialState
+	reason string
+}
+
+// sweepLen is a sweep's number of trials before a change added some.
+type sweepLen struct {
+	sweep string
+	n     int
+}
+
+// grew records that the change adds trials to sweep, which had n.
+func (u *undo) grew(sweep string, n int) {
+	for _, g := range u.grown {
+		if g.sweep == sweep {
+			return
+		}
+	}
+	u.grown = append(u.grown, sweepLen{sweep, n})
 }
 
 // revert takes back the change whose undo record u is. The changes applied
 // after it must have been reverted already (newest first). Afterwards the
 // scheduler's records, counters, queues and round-robin position are those
-// before the change; only the internal layout of a pending queue (a heap)
-// may differ, not its order.
+// before the change.
 func (s *scheduler) revert(u undo) {
 	for i := len(u.trials) - 1; i >= 0; i-- {
 		p := u.trials[i]
-		sw := s.sweeps[p.sweep]
-		cur := sw.trials[p.key]
-		if p.old == nil {
-			s.dropTrial(sw, cur)
-		} else {
-			s.putTrial(sw, p.old, cur)
-		}
+		s.set(s.sweeps[p.sweep], p.index, p.old, p.reason, false)
+	}
+	for i := len(u.grown) - 1; i >= 0; i-- {
+		s.truncate(s.sweeps[u.grown[i].sweep], u.grown[i].n)
 	}
 	for i := len(u.sweeps) - 1; i >= 0; i-- {
 		p := u.sweeps[i]
@@ -190,49 +421,93 @@ func (s *scheduler) revert(u undo) {
 	s.rr = u.rr
 }
 
-// putTrial installs t (not copied: the caller gives up t) in place of old
-// (nil if the trial is new), updating the counters, the pending queue, the
-// running set and the round-robin position.
-func (s *scheduler) putTrial(sw *sweepState, t, old *TrialRecord) {
-	ref := trialRef{t.Sweep, t.Key}
-	if old != nil {
-		*sw.counts.count(old.Status)--
-		if old.Status == StatusPending && t.Status != StatusPending {
-			sw.pending.remove(t.Key)
+// set installs ts (with its reason) as trial i of sw, updating the
+// counters, the pending set, the running set and the round-robin position.
+func (s *scheduler) set(sw *sweepState, i int32, ts trialState, reason string, created bool) {
+	pending := statusCodes[StatusPending]
+	if !created {
+		old := &sw.trials[i]
+		*sw.counts.count(old.Status())--
+		if old.status == pending && ts.status != pending {
+			sw.pending.remove(i)
 		}
-		if old.Status == StatusPending && t.Status == StatusRunning {
-			s.rr = slices.Index(s.order, t.Sweep) + 1 // round-robin: next sweep's turn
+		if old.status == pending && ts.status == statusCodes[StatusRunning] {
+			s.rr = slices.Index(s.order, sw.rec.Name) + 1 // round-robin: next sweep's turn
 		}
 	} else {
 		sw.counts.Total++
 	}
-	*sw.counts.count(t.Status)++
-	if t.Status == StatusPending {
-		sw.pending.add(t.Index, t.Key)
+	*sw.counts.count(ts.Status())++
+	if ts.status == pending {
+		sw.pending.add(i)
 	}
-	if t.LeaseState == LeaseActive {
+	ref := trialRef{sw.rec.Name, sw.keys[i]}
+	if ts.lease == leaseCode(LeaseActive) {
 		s.running[ref] = true
-	} else {
+	} else if !created {
 		delete(s.running, ref)
 	}
-	sw.trials[t.Key] = t
+	sw.trials[i] = ts
+	if reason != "" {
+		sw.reasons[i] = reason
+	} else if !created {
+		delete(sw.reasons, i)
+	}
 }
 
-// dropTrial removes t, which putTrial installed as a new trial.
-func (s *scheduler) dropTrial(sw *sweepState, t *TrialRecord) {
-	sw.counts.Total--
-	*sw.counts.count(t.Status)--
-	sw.pending.remove(t.Key)
-	delete(s.running, trialRef{t.Sweep, t.Key})
-	delete(sw.trials, t.Key)
+// add appends a new trial to sw.
+func (s *scheduler) add(sw *sweepState, key string, ts trialState, reason string) {
+	i := int32(len(sw.trials))
+	sw.keys = append(sw.keys, key)
+	sw.trials = append(sw.trials, trialState{})
+	sw.byKey[key] = i
+	s.set(sw, i, ts, reason, true)
+}
+
+// truncate drops the trials of sw from index n on, which add appended.
+func (s *scheduler) truncate(sw *sweepState, n int) {
+	for i := len(sw.trials) - 1; i >= n; i-- {
+		ts := &sw.trials[i]
+		sw.counts.Total--
+		*sw.counts.count(ts.Status())--
+		delete(s.running, trialRef{sw.rec.Name, sw.keys[i]})
+		delete(sw.byKey, sw.keys[i])
+		delete(sw.reasons, int32(i))
+	}
+	sw.pending.truncate(n)
+	clear(sw.keys[n:])
+	sw.keys, sw.trials = sw.keys[:n], sw.trials[:n]
+}
+
+// trialSource is a submission's expanded trials, by position.
+type trialSource interface {
+	// Len is the number of trials.
+	Len() int
+	// Key returns trial i's key.
+	Key(i int) string
+	// Inputs returns trial i's params and point.
+	Inputs(i int) (params, point json.RawMessage, err error)
+}
+
+// recordSource is a trialSource of records with Key, Params and Point
+// set.
+type recordSource []TrialRecord
+
+func (r recordSource) Len() int         { return len(r) }
+func (r recordSource) Key(i int) string { return r[i].Key }
+func (r recordSource) Inputs(i int) (json.RawMessage, json.RawMessage, error) {
+	return r[i].Params, r[i].Point, nil
 }
 
 // submit adds a sweep, or grows an existing one by the trials whose keys
 // are new. rec carries the spec-derived fields (Name, Filename, Source,
-// Axes, BudgetSeconds, MaxAttempts); trials are the spec's expansion with
-// Key, Params and Point set. The caller has checked that the spec is
-// compatible with the stored one.
-func (s *scheduler) submit(now time.Time, rec SweepRecord, trials []TrialRecord) (*Change, SubmitResult) {
+// Axes, BudgetSeconds, MaxAttempts); src is the spec's expansion. The
+// caller has checked that the spec is compatible with the stored one.
+// The new trials come as one NewTrials, whose params and point are
+// computed (again) from src when the store writes them. A key that src
+// gives twice is taken once if both trials have the same inputs, and is
+// a key collision (ErrInvalidSpec) otherwise.
+func (s *scheduler) submit(now time.Time, rec SweepRecord, src trialSource) (*Change, SubmitResult, error) {
 	now = now.UTC()
 	res := SubmitResult{Sweep: rec.Name}
 	old := s.sweeps[rec.Name]
@@ -245,10 +520,55 @@ func (s *scheduler) submit(now time.Time, rec SweepRecord, trials []TrialRecord)
 		base = len(old.trials)
 	}
 	rec.Updated = now
-	ch := &Change{Sweeps: []SweepRecord{rec}, Trials: newTrials(now, rec.Name, old, trials)}
-	res.Added = len(ch.Trials)
+	n := src.Len()
+	nt := &NewTrials{Sweep: rec.Name, Base: base, Updated: now, Keys: make([]string, 0, n)}
+	var pos []int32 // src position of each new trial
+	index := make(map[string]int32, n)
+	for i := range n {
+		key := src.Key(i)
+		if old != nil {
+			if _, ok := old.byKey[key]; ok {
+				continue
+			}
+		}
+		if j, dup := index[key]; dup {
+			if err := sameInputs(src, int(pos[int(j)-base]), i, key); err != nil {
+				return nil, SubmitResult{}, err
+			}
+			continue
+		}
+		index[key] = int32(base + len(nt.Keys))
+		nt.Keys = append(nt.Keys, key)
+		pos = append(pos, int32(i))
+	}
+	nt.Inputs = func(i int) (json.RawMessage, json.RawMessage, error) { return src.Inputs(int(pos[i])) }
+	if old == nil {
+		nt.index = index
+	}
+	ch := &Change{Sweeps: []SweepRecord{rec}}
+	if len(nt.Keys) > 0 {
+		ch.New = []*NewTrials{nt}
+	}
+	res.Added = len(nt.Keys)
 	res.Total = base + res.Added
-	return ch, res
+	return ch, res, nil
+}
+
+// sameInputs checks that trials i and j of src, which have the same key,
+// have the same params.
+func sameInputs(src trialSource, i, j int, key string) error {
+	a, _, err := src.Inputs(i)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	}
+	b, _, err := src.Inputs(j)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidSpec, err)
+	}
+	if !bytes.Equal(a, b) {
+		return fmt.Errorf("%w: %w: trials %d and %d both have key %s", ErrInvalidSpec, sweeps.ErrKeyCollision, i, j, key)
+	}
+	return nil
 }
 
 // newTrials returns the pending records of the trials whose keys sw (nil
@@ -262,8 +582,13 @@ func newTrials(now time.Time, sweep string, sw *sweepState, trials []TrialRecord
 	var out []TrialRecord
 	seen := map[string]bool{}
 	for _, t := range trials {
-		if seen[t.Key] || sw != nil && sw.trials[t.Key] != nil {
+		if seen[t.Key] {
 			continue
+		}
+		if sw != nil {
+			if _, ok := sw.byKey[t.Key]; ok {
+				continue
+			}
 		}
 		seen[t.Key] = true
 		out = append(out, TrialRecord{
@@ -291,11 +616,11 @@ func (s *scheduler) lease(now time.Time, worker string, sweeps []string) (*Chang
 			continue
 		}
 		sw := s.sweeps[name]
-		key, ok := sw.pending.peek()
+		i, ok := sw.pending.peek()
 		if !ok {
 			continue
 		}
-		t := *sw.trials[key]
+		t := s.record(sw, i)
 		enqueued := t.Updated
 		token := s.nextToken
 		t.Status = StatusRunning
@@ -340,7 +665,7 @@ func parseLeaseID(id string) (ref trialRef, token uint64, ok bool) {
 }
 
 // lookupLease finds the trial a lease id names and checks that token is the
-// lease id's token. It returns the trial as stored (not a copy).
+// lease id's token. It returns the trial's record.
 func (s *scheduler) lookupLease(leaseID string, token uint64) (*sweepState, *TrialRecord, error) {
 	ref, idToken, ok := parseLeaseID(leaseID)
 	if !ok {
@@ -349,11 +674,12 @@ func (s *scheduler) lookupLease(leaseID string, token uint64) (*sweepState, *Tri
 	if token != idToken {
 		return nil, nil, fmt.Errorf("%w: token %d does not match lease %q", ErrInvalidArgument, token, leaseID)
 	}
-	sw := s.sweeps[ref.sweep]
-	if sw == nil || sw.trials[ref.key] == nil {
+	sw, i, ok := s.lookup(ref.sweep, ref.key)
+	if !ok {
 		return nil, nil, fmt.Errorf("%w: %q names no trial", ErrLeaseNotFound, leaseID)
 	}
-	return sw, sw.trials[ref.key], nil
+	t := s.record(sw, i)
+	return sw, &t, nil
 }
 
 // staleError describes a token older (or newer) than the trial's current
@@ -518,11 +844,11 @@ func (s *scheduler) expire(now time.Time) *Change {
 	now = now.UTC()
 	var out []TrialRecord
 	for ref := range s.running {
-		cur := s.sweeps[ref.sweep].trials[ref.key]
-		if cur.LeaseExpiry.After(now) {
+		sw, i, _ := s.lookup(ref.sweep, ref.key)
+		if sw.trials[i].expiry > now.UnixNano() {
 			continue
 		}
-		t := *cur
+		t := s.record(sw, i)
 		t.LeaseState = LeaseExpired
 		t.LeaseExpiry = time.Time{}
 		t.Expiries++
@@ -556,14 +882,14 @@ func plural(n int, one, many string) string {
 
 // nextExpiry returns the earliest expiry of an active lease.
 func (s *scheduler) nextExpiry() (time.Time, bool) {
-	var first time.Time
+	var first int64
 	for ref := range s.running {
-		e := s.sweeps[ref.sweep].trials[ref.key].LeaseExpiry
-		if first.IsZero() || e.Before(first) {
+		sw, i, _ := s.lookup(ref.sweep, ref.key)
+		if e := sw.trials[i].expiry; first == 0 || e < first {
 			first = e
 		}
 	}
-	return first, !first.IsZero()
+	return nanosTime(first), first != 0
 }
 
 // restoreGrace gives every active lease that expired while the coordinator
@@ -574,11 +900,11 @@ func (s *scheduler) restoreGrace(now time.Time) *Change {
 	now = now.UTC()
 	var out []TrialRecord
 	for ref := range s.running {
-		cur := s.sweeps[ref.sweep].trials[ref.key]
-		if cur.LeaseExpiry.After(now) {
+		sw, i, _ := s.lookup(ref.sweep, ref.key)
+		if sw.trials[i].expiry > now.UnixNano() {
 			continue
 		}
-		t := *cur
+		t := s.record(sw, i)
 		t.LeaseExpiry = now.Add(s.ttl)
 		t.Updated = now
 		out = append(out, t)
@@ -600,20 +926,21 @@ func (s *scheduler) cancel(now time.Time, sweep string) (*Change, int, error) {
 		return nil, 0, fmt.Errorf("%w: %q", ErrNotFound, sweep)
 	}
 	ch := &Change{}
-	for _, cur := range sw.trials {
-		t := *cur
-		switch {
-		case t.Status == StatusPending:
-			t.Status, t.Reason = StatusCancelled, reasonCancelled
-		case t.Status == StatusRunning && !t.StopRequested:
-			t.StopRequested = true
-		default:
+	pending, running := statusCodes[StatusPending], statusCodes[StatusRunning]
+	for i := range sw.trials {
+		ts := &sw.trials[i]
+		if ts.status != pending && (ts.status != running || ts.flags&flagStop != 0) {
 			continue
+		}
+		t := s.record(sw, int32(i))
+		if t.Status == StatusPending {
+			t.Status, t.Reason = StatusCancelled, reasonCancelled
+		} else {
+			t.StopRequested = true
 		}
 		t.Updated = now
 		ch.Trials = append(ch.Trials, t)
 	}
-	sortTrials(ch.Trials)
 	return ch, len(ch.Trials), nil
 }
 
@@ -627,13 +954,13 @@ func (s *scheduler) requeueFailed(now time.Time, sweep string) (*Change, int, er
 		return nil, 0, fmt.Errorf("%w: %q", ErrNotFound, sweep)
 	}
 	ch := &Change{}
-	for _, cur := range sw.trials {
-		switch cur.Status {
+	for i := range sw.trials {
+		switch sw.trials[i].Status() {
 		case StatusFailed, StatusTimeout, StatusCancelled:
 		default:
 			continue
 		}
-		t := *cur
+		t := s.record(sw, int32(i))
 		t.Status = StatusPending
 		t.Attempts, t.Expiries = 0, 0
 		t.Reason = ""
@@ -642,7 +969,6 @@ func (s *scheduler) requeueFailed(now time.Time, sweep string) (*Change, int, er
 		t.Updated = now
 		ch.Trials = append(ch.Trials, t)
 	}
-	sortTrials(ch.Trials)
 	for _, t := range ch.Trials {
 		ch.Results = append(ch.Results, ResultPut{Sweep: t.Sweep, Key: t.Key})
 	}
@@ -679,11 +1005,11 @@ func (s *scheduler) list() []Progress {
 	return out
 }
 
-// trial returns a copy of one trial.
+// trial returns one trial's record, without params, point and result.
 func (s *scheduler) trial(sweep, key string) (TrialRecord, bool) {
-	sw := s.sweeps[sweep]
-	if sw == nil || sw.trials[key] == nil {
+	sw, i, ok := s.lookup(sweep, key)
+	if !ok {
 		return TrialRecord{}, false
 	}
-	return *sw.trials[key], true
+	return s.record(sw, i), true
 }

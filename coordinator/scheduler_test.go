@@ -49,7 +49,10 @@ func (h *harness) addSweep(name string, n, maxAttempts int) {
 			Point:  json.RawMessage(fmt.Sprintf(`{"i":%d}`, i)),
 		})
 	}
-	ch, res := h.s.submit(h.now, SweepRecord{Name: name, Axes: []string{"i"}, MaxAttempts: maxAttempts}, trials)
+	ch, res, err := h.s.submit(h.now, SweepRecord{Name: name, Axes: []string{"i"}, MaxAttempts: maxAttempts}, recordSource(trials))
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	if res.Added != n {
 		h.t.Fatalf("submit added %d, want %d", res.Added, n)
 	}
@@ -560,8 +563,8 @@ func stateOf(s *scheduler) *State {
 	st := &State{NextToken: s.nextToken}
 	for _, sw := range s.sweeps {
 		st.Sweeps = append(st.Sweeps, sw.rec)
-		for _, tr := range sw.trials {
-			st.Trials = append(st.Trials, *tr)
+		for i := range sw.trials {
+			st.Trials = append(st.Trials, s.record(sw, int32(i)))
 		}
 	}
 	return st

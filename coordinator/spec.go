@@ -11,22 +11,25 @@ import (
 // parsedSpec is a submitted spec with what the scheduler needs from it.
 type parsedSpec struct {
 	spec   *sweeps.Spec
-	rec    SweepRecord   // spec-derived fields only
-	trials []TrialRecord // Key, Params and Point set
+	rec    SweepRecord // spec-derived fields only
+	trials trialSource // the grid, computed trial by trial
 }
 
-// parseSpec parses and expands a spec source.
+// parseSpec parses a spec source and checks its grid's size. The grid is
+// not expanded: the scheduler and the store compute its trials one at a
+// time (gridSource).
 func parseSpec(filename string, source []byte, opts sweeps.Options) (*parsedSpec, error) {
 	spec, err := sweeps.Parse(filename, source, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
-	trials, err := spec.Expand()
+	n, err := spec.Size()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
 	}
 	p := &parsedSpec{
-		spec: spec,
+		spec:   spec,
+		trials: gridSource{spec: spec, n: n},
 		rec: SweepRecord{
 			Name:          spec.Name,
 			Filename:      filename,
@@ -39,10 +42,25 @@ func parseSpec(filename string, source []byte, opts sweeps.Options) (*parsedSpec
 		p.rec.Axes = append(p.rec.Axes, a.Name)
 	}
 	p.rec.Axes = append(p.rec.Axes, sweeps.SeedKey)
-	if p.trials, err = trialRecords(trials); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidSpec, err)
-	}
 	return p, nil
+}
+
+// gridSource is a spec's grid as a trialSource: trial i is
+// spec.Trial(i), computed on each call.
+type gridSource struct {
+	spec *sweeps.Spec
+	n    int
+}
+
+func (g gridSource) Len() int         { return g.n }
+func (g gridSource) Key(i int) string { return g.spec.Trial(i).Key }
+func (g gridSource) Inputs(i int) (json.RawMessage, json.RawMessage, error) {
+	t := g.spec.Trial(i)
+	point, err := json.Marshal(t.Point)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trial %s: encoding point: %w", t.Point, err)
+	}
+	return sweeps.CanonicalJSON(t.Params), point, nil
 }
 
 // trialRecords converts expanded trials to records with Key, Params and

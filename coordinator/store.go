@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Store persists the coordinator's state. It is defined here, by its
@@ -24,10 +25,20 @@ import (
 type Store interface {
 	// Load returns the whole persisted state, trial results excluded.
 	Load(ctx context.Context) (*State, error)
+	// Scan returns the sweeps and the token counter, and calls fn with
+	// each trial's state, in any order: a trial without its params, point
+	// and result (nil), which is what the engine keeps in memory. fn must
+	// not keep the record, which Scan may reuse; an error from fn ends the
+	// scan with that error. It is how Open restores a large database
+	// without holding every record at once.
+	Scan(ctx context.Context, fn func(*TrialRecord) error) (*State, error)
 	// Trials returns a sweep's trials with their results, sorted by
 	// Index: one consistent snapshot. It wraps ErrNotFound for an unknown
 	// sweep.
 	Trials(ctx context.Context, sweep string) ([]TrialRecord, error)
+	// Trial returns one trial with its params, point and result. It wraps
+	// ErrNotFound for an unknown sweep or trial.
+	Trial(ctx context.Context, sweep, key string) (TrialRecord, error)
 	// Commit applies ch atomically and durably: all of it or none of it.
 	// It returns ctx.Err() without changing anything if ctx is done
 	// before the commit starts.
@@ -52,12 +63,63 @@ type Change struct {
 	// Sweeps are sweep records to put, keyed by Name.
 	Sweeps []SweepRecord
 	// Trials are trial records to put, keyed by (Sweep, Key). Their
-	// Result field is ignored.
+	// Result field is ignored. A trial's params and point never change
+	// once it exists: a record whose Params and Point are both nil keeps
+	// the stored ones (the engine, which does not keep them in memory,
+	// puts them only when it creates a trial).
 	Trials []TrialRecord
+	// New are new pending trials in compact form, as a submission adds
+	// them: stored as if put in Trials, before Trials (so that Trials may
+	// change a trial that New creates, as in a merged change whose later
+	// part leases a trial its earlier part submitted).
+	New []*NewTrials
 	// Results are trial results to put or delete.
 	Results []ResultPut
 	// NextToken, if not zero, is the new value of the token counter.
 	NextToken uint64
+}
+
+// NewTrials is a run of new pending trials of one sweep, in compact form:
+// a submission of a large grid computes each trial's params and point only
+// when the store writes it, so that they are not all in memory at once.
+// Trial i (0 ≤ i < len(Keys)) is the record {Sweep, Key: Keys[i], Index:
+// Base+i, Status: pending, Updated, Params and Point from Inputs(i)}.
+type NewTrials struct {
+	// Sweep names the trials' sweep.
+	Sweep string
+	// Base is the Index of the first trial.
+	Base int
+	// Keys are the trials' keys, in index order.
+	Keys []string
+	// Updated is the trials' Updated time.
+	Updated time.Time
+	// Inputs returns the params and point of trial i. It must be safe to
+	// call again for the same i, and from any goroutine while the change
+	// is being committed.
+	Inputs func(i int) (params, point json.RawMessage, err error)
+
+	// index maps Keys to their indexes; submit sets it for a new sweep,
+	// and apply adopts it as the sweep's map (and clears it).
+	index map[string]int32
+}
+
+// Record returns trial i as a record.
+func (n *NewTrials) Record(i int) (TrialRecord, error) {
+	params, point, err := n.Inputs(i)
+	if err != nil {
+		return TrialRecord{}, fmt.Errorf("trial %s/%s: %w", n.Sweep, n.Keys[i], err)
+	}
+	return TrialRecord{Sweep: n.Sweep, Key: n.Keys[i], Index: n.Base + i, Status: StatusPending,
+		Params: params, Point: point, Updated: n.Updated}, nil
+}
+
+// Len returns the number of trials ch puts: len(Trials) plus those of New.
+func (ch *Change) Len() int {
+	n := len(ch.Trials)
+	for _, nt := range ch.New {
+		n += len(nt.Keys)
+	}
+	return n
 }
 
 // ResultPut stores (or with nil JSON deletes) one trial's result.
@@ -70,7 +132,7 @@ type ResultPut struct {
 
 // Empty reports whether ch changes nothing.
 func (ch *Change) Empty() bool {
-	return ch == nil || (len(ch.Sweeps) == 0 && len(ch.Trials) == 0 &&
+	return ch == nil || (len(ch.Sweeps) == 0 && ch.Len() == 0 &&
 		len(ch.Results) == 0 && ch.NextToken == 0)
 }
 
@@ -118,6 +180,44 @@ func (m *memoryStore) Load(ctx context.Context) (*State, error) {
 	return st, nil
 }
 
+// Scan implements Store.
+func (m *memoryStore) Scan(ctx context.Context, fn func(*TrialRecord) error) (*State, error) {
+	st, err := m.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range st.Trials {
+		t := st.Trials[i]
+		t.Params, t.Point = nil, nil
+		if err := fn(&t); err != nil {
+			return nil, err
+		}
+	}
+	st.Trials = nil
+	return st, nil
+}
+
+// Trial implements Store.
+func (m *memoryStore) Trial(ctx context.Context, sweep, key string) (TrialRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return TrialRecord{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return TrialRecord{}, ErrClosed
+	}
+	t, ok := m.trials[sweep][key]
+	if !ok {
+		return TrialRecord{}, fmt.Errorf("%w: trial %s/%s", ErrNotFound, sweep, key)
+	}
+	t = cloneTrial(t)
+	if r, ok := m.results[sweep][key]; ok {
+		t.Result = slices.Clone(r)
+	}
+	return t, nil
+}
+
 // Trials implements Store.
 func (m *memoryStore) Trials(ctx context.Context, sweep string) ([]TrialRecord, error) {
 	if err := ctx.Err(); err != nil {
@@ -156,15 +256,30 @@ func (m *memoryStore) Commit(ctx context.Context, ch *Change) error {
 	if ch == nil {
 		return nil
 	}
+	// Compute the new trials first: a failing Inputs changes nothing.
+	var trials []TrialRecord
+	for _, nt := range ch.New {
+		for i := range nt.Keys {
+			t, err := nt.Record(i)
+			if err != nil {
+				return fmt.Errorf("commit: %w", err)
+			}
+			trials = append(trials, t)
+		}
+	}
+	trials = append(trials, ch.Trials...)
 	if ch.NextToken != 0 {
 		m.nextToken = ch.NextToken
 	}
 	for _, s := range ch.Sweeps {
 		m.sweeps[s.Name] = cloneSweep(s)
 	}
-	for _, t := range ch.Trials {
+	for _, t := range trials {
 		if m.trials[t.Sweep] == nil {
 			m.trials[t.Sweep] = map[string]TrialRecord{}
+		}
+		if old, ok := m.trials[t.Sweep][t.Key]; ok && t.Params == nil && t.Point == nil {
+			t.Params, t.Point = old.Params, old.Point // inputs never change
 		}
 		t = cloneTrial(t)
 		t.Result = nil

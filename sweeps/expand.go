@@ -143,3 +143,26 @@ func cloneValue(v any) any {
 	}
 	return v
 }
+
+// Trial returns the trial at position i (0 ≤ i < Size()) of the grid in
+// Expand's order, without expanding the grid: a submission of a large grid
+// computes its trials one at a time, as it needs them. For a parsed spec,
+// whose grid has no duplicate params, it is Expand()[i]. It panics if i is
+// out of range.
+func (s *Spec) Trial(i int) Trial {
+	n, err := s.Size()
+	if err != nil || i < 0 || i >= n {
+		panic(fmt.Sprintf("sweeps: trial %d of a grid of %d (%v)", i, n, err))
+	}
+	seeds := s.seeds()
+	seed := seeds[i%len(seeds)]
+	rest := i / len(seeds)
+	values := make([]*AxisValue, len(s.Axes))
+	for a := len(s.Axes) - 1; a >= 0; a-- { // the last axis varies fastest
+		l := len(s.Axes[a].Values)
+		values[a] = &s.Axes[a].Values[rest%l]
+		rest /= l
+	}
+	params, point := s.trialOf(values, seed, s.paramCount())
+	return Trial{Index: i, Key: Key(params), Params: params, Point: point, Seed: seed}
+}

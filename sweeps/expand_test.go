@@ -1,6 +1,7 @@
 package sweeps
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"runtime"
@@ -252,5 +253,30 @@ func BenchmarkKey(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Key(params)
+	}
+}
+
+// TestTrialMatchesExpand: Trial(i) is Expand()[i] for every position.
+func TestTrialMatchesExpand(t *testing.T) {
+	for _, src := range []string{
+		"name: a\naxes:\n  beta: [1, 2, 3]\n  lr: [0.1, 0.01]\nreplicates: 3\n",
+		"name: b\nfixed: {nf: 10}\naxes:\n  beta: {linspace: [1, 40, 5]}\n",
+		"name: c\nfixed: {nf: 10}\n",
+	} {
+		spec, err := Parse("s.yaml", []byte(src), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := spec.Expand()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range all {
+			got := spec.Trial(i)
+			if got.Key != want.Key || got.Index != want.Index || got.Seed != want.Seed ||
+				got.Point.String() != want.Point.String() || !bytes.Equal(CanonicalJSON(got.Params), CanonicalJSON(want.Params)) {
+				t.Fatalf("%s: Trial(%d) = %+v, want %+v", spec.Name, i, got, want)
+			}
+		}
 	}
 }
