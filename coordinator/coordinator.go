@@ -215,8 +215,8 @@ func (c *Coordinator) restore() error {
 
 func (c *Coordinator) now() time.Time { return c.opts.Now().UTC() }
 
-// freeAfterRestore is the number of restored trials from which restore
-// returns the memory it freed to the OS.
+// freeAfterRestore is the number of restored (or submitted) trials from
+// which a restore (or submission) returns the memory it freed to the OS.
 const freeAfterRestore = 100_000
 
 // Close stops the coordinator and closes its database. Pending Lease and
@@ -309,6 +309,12 @@ func (c *Coordinator) submit(ctx context.Context, filename string, source []byte
 	})
 	if err != nil {
 		return SubmitResult{}, err
+	}
+	if res.Added >= freeAfterRestore {
+		// The submission's garbage (the transactions' pages and nodes,
+		// the keys it built) is several times the state it added; give
+		// it back to the OS now (BENCHMARKS.md, "A 1,000,000-trial sweep").
+		debug.FreeOSMemory()
 	}
 	c.log.Info("sweep submitted", "sweep", res.Sweep, "created", res.Created, "total", res.Total, "added", res.Added)
 	return res, nil
