@@ -134,10 +134,10 @@
 // workers retry a refused Complete or Lease, so this costs at most a lease
 // that no worker holds, which expires (counting an attempt).
 //
-// By default the bbolt store does not write bbolt's freelist in each
-// commit (bbolt's NoFreelistSync, as etcd does; BoltOptions.SyncFreelist
-// restores it): commits write fewer pages, and opening the file read-write
-// rebuilds the freelist by scanning it. This does not affect durability.
+// The bbolt store writes bbolt's freelist in each commit, so that opening
+// the file read-write reads it instead of walking every page of the file
+// (BoltOptions.NoSyncFreelist turns it off, as etcd does). This does not
+// affect durability.
 // The file is mapped with 1 GiB of address space from the start
 // (BoltOptions.InitialMmapSize), so that a large transaction is not
 // copied at every remap; bbolt then grows the file in chunks of up to

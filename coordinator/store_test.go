@@ -31,11 +31,11 @@ func TestBoltStoreConformance(t *testing.T) {
 	})
 }
 
-func TestBoltStoreSyncFreelistConformance(t *testing.T) {
+func TestBoltStoreNoSyncFreelistConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Opener {
 		path := filepath.Join(t.TempDir(), "sweeps.db")
 		return func() coordinator.Store {
-			s, err := coordinator.OpenBoltStore(path, coordinator.BoltOptions{SyncFreelist: true})
+			s, err := coordinator.OpenBoltStore(path, coordinator.BoltOptions{NoSyncFreelist: true})
 			if err != nil {
 				t.Fatalf("OpenBoltStore: %v", err)
 			}
@@ -51,7 +51,7 @@ func TestBoltStoreFreelistModes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sweeps.db")
 	sweep := coordinator.SweepRecord{Name: "s", Axes: []string{"x"}, MaxAttempts: 1}
 	for i, sync := range []bool{true, false, true, false} {
-		s, err := coordinator.OpenBoltStore(path, coordinator.BoltOptions{SyncFreelist: sync})
+		s, err := coordinator.OpenBoltStore(path, coordinator.BoltOptions{NoSyncFreelist: !sync})
 		if err != nil {
 			t.Fatalf("open %d (sync freelist %v): %v", i, sync, err)
 		}
