@@ -2,6 +2,8 @@ package trainer
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -64,5 +66,46 @@ func BenchmarkLossGrad(b *testing.B) {
 				b.ReportMetric(flops/sec/1e9, "GFLOP/s")
 			})
 		}
+	}
+}
+
+// BenchmarkCausalAdamStep is one step of the β = 50 recipe
+// (sweeps/examples/convection-beta50.yaml): redraw 2000 points, compute
+// the causal weights, evaluate the loss and gradient. "in-pass" computes
+// the weights from the evaluation's own forward pass and refills the
+// buffers (what the trainer does); "separate" is the former way, a
+// forward pass for the weights and a freshly allocated problem.
+func BenchmarkCausalAdamStep(b *testing.B) {
+	c := DefaultConfig()
+	c.PDE, c.Beta, c.NF, c.Layers = Convection, 50, 2000, []int{64, 64, 64, 64}
+	c.Strategy, c.Jitter, c.PeriodicX, c.FourierT, c.FourierSigma = StrategyResample, 1, 1, 32, 25
+	c.CausalChunks, c.CausalEps, c.CausalEpsMax = 32, 0.01, 100
+	for _, mode := range []string{"in-pass", "separate"} {
+		b.Run(mode, func(b *testing.B) {
+			m, err := newModel(&c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			op, _ := operatorFor(&c)
+			pts := paperPoints(&c, math.Sin)
+			px, pt := interiorPoints(&c)
+			sp := &sampler{poolX: px, poolT: pt, dx: 2 * math.Pi / float64(c.NX), dt: 1 / float64(c.NT-1), rng: rand.New(rand.NewPCG(1, 1))}
+			s := &session{cfg: c}
+			rw := newReweighter(&c)
+			g := make([]float64, len(m.p))
+			var pr *problem
+			for b.Loop() {
+				pts.resX, pts.resT = sp.draw(c.NF, 1, nil)
+				if mode == "in-pass" {
+					pts.resW = nil
+					pr = s.redrawnProblem(pr, &c, m, pts)
+					pr.causal = rw
+				} else {
+					pts.resW = rw.causalWeights(m, op, pts)
+					pr = s.newProblem(&c, m, pts)
+				}
+				pr.eval(m.p, g)
+			}
+		})
 	}
 }
