@@ -153,6 +153,11 @@ func BuildDiagram(resp *pb.GetSweepResponse, threshold float64) (*Diagram, error
 
 	xIndex, yIndex, cellIndex := map[string]int{}, map[string]int{}, map[[2]int]int{}
 	relL2 := map[int][]float64{}
+	raw := make([]map[string]any, len(axes)) // each axis's values by label
+	for i := range raw {
+		raw[i] = map[string]any{}
+	}
+	var rowLabels [][]string // each row's values of axes[1:]
 	for _, t := range trials {
 		var pt sweeps.Point
 		if err := pt.UnmarshalJSON([]byte(t.GetPointJson())); err != nil {
@@ -161,15 +166,20 @@ func BuildDiagram(resp *pb.GetSweepResponse, threshold float64) (*Diagram, error
 		coords := make([]Coord, len(axes))
 		for i, a := range axes {
 			coords[i] = Coord{Axis: a, Value: coordValue(pt, a)}
+			raw[i][coords[i].Value], _ = pt.Get(a)
 		}
 		x, y := 0, 0
 		if len(axes) > 0 {
 			x = indexOf(xIndex, &d.XValues, coords[0].Value)
 			labels := make([]string, len(coords)-1)
+			values := make([]string, len(coords)-1)
 			for i, c := range coords[1:] {
-				labels[i] = c.Axis + "=" + c.Value
+				labels[i], values[i] = c.Axis+"="+c.Value, c.Value
 			}
 			y = indexOf(yIndex, &d.YValues, strings.Join(labels, " "))
+			if y == len(rowLabels) {
+				rowLabels = append(rowLabels, values)
+			}
 		} else {
 			indexOf(xIndex, &d.XValues, "")
 			indexOf(yIndex, &d.YValues, "")
@@ -215,6 +225,9 @@ func BuildDiagram(resp *pb.GetSweepResponse, threshold float64) (*Diagram, error
 			c.Counts.Pending++
 		}
 	}
+	if len(axes) > 0 {
+		orderAxes(d, raw, rowLabels)
+	}
 	for i := range d.Cells {
 		c := &d.Cells[i]
 		if vs := relL2[i]; len(vs) > 0 {
@@ -224,6 +237,86 @@ func BuildDiagram(resp *pb.GetSweepResponse, threshold float64) (*Diagram, error
 		c.State = cellState(c)
 	}
 	return d, nil
+}
+
+// orderAxes puts the columns and rows in axis order: an axis whose values
+// are all numbers (sweeps.Number) in numeric order, as the report orders
+// them, any other in order of first appearance. Without it a refined
+// midpoint, which comes late in index order, would be drawn after the
+// largest value. raw holds each axis's values by label; rowLabels each
+// row's labels of axes[1:].
+func orderAxes(d *Diagram, raw []map[string]any, rowLabels [][]string) {
+	// rank[k][label] is the position of the value on axis k.
+	rank := make([]map[string]int, len(raw))
+	appearance := func(k int) []string {
+		if k == 0 {
+			return d.XValues
+		}
+		var out []string
+		seen := map[string]bool{}
+		for _, r := range rowLabels {
+			if !seen[r[k-1]] {
+				seen[r[k-1]] = true
+				out = append(out, r[k-1])
+			}
+		}
+		return out
+	}
+	for k := range raw {
+		labels := slices.Clone(appearance(k))
+		nums := make(map[string]float64, len(labels))
+		numeric := true
+		for _, l := range labels {
+			if nums[l], numeric = sweeps.Number(raw[k][l]); !numeric {
+				break
+			}
+		}
+		if numeric {
+			sort.SliceStable(labels, func(i, j int) bool { return nums[labels[i]] < nums[labels[j]] })
+		}
+		rank[k] = make(map[string]int, len(labels))
+		for i, l := range labels {
+			rank[k][l] = i
+		}
+	}
+	xPerm := permutation(len(d.XValues), func(a, b int) bool { return rank[0][d.XValues[a]] < rank[0][d.XValues[b]] })
+	yPerm := permutation(len(d.YValues), func(a, b int) bool {
+		for k, la := range rowLabels[a] {
+			if ra, rb := rank[k+1][la], rank[k+1][rowLabels[b][k]]; ra != rb {
+				return ra < rb
+			}
+		}
+		return false
+	})
+	d.XValues = permuted(d.XValues, xPerm)
+	d.YValues = permuted(d.YValues, yPerm)
+	for i := range d.Cells {
+		d.Cells[i].X, d.Cells[i].Y = xPerm[d.Cells[i].X], yPerm[d.Cells[i].Y]
+	}
+}
+
+// permutation returns, for each of n items, its position once sorted
+// (stably) by less.
+func permutation(n int, less func(a, b int) bool) []int {
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return less(order[i], order[j]) })
+	pos := make([]int, n)
+	for p, i := range order {
+		pos[i] = p
+	}
+	return pos
+}
+
+// permuted returns list with item i at position pos[i].
+func permuted(list []string, pos []int) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[pos[i]] = v
+	}
+	return out
 }
 
 // cellState classifies a cell for drawing.

@@ -115,6 +115,22 @@ func TestBuildDiagram(t *testing.T) {
 			{1, 0, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 1, Pending: 1}},
 		},
 	}, {
+		name: "numeric axes in numeric order: a refined midpoint comes last by index, not on screen",
+		axes: []string{"beta", "rho", "strategy", "seed"},
+		trials: []*pb.Trial{
+			trial(0, `{"beta":1,"rho":5,"strategy":"regular","seed":0}`, done, 0.01),
+			trial(1, `{"beta":40,"rho":5,"strategy":"regular","seed":0}`, done, 0.9),
+			trial(2, `{"beta":40,"rho":2,"strategy":"regular","seed":0}`, done, 0.8),
+			trial(3, `{"beta":15,"rho":5,"strategy":"regular","seed":0}`, pending, -1),
+		},
+		xAxis: "beta", xValues: []string{"1", "15", "40"}, yValues: []string{"rho=2 strategy=regular", "rho=5 strategy=regular"},
+		cells: []cellSummary{
+			{0, 1, dashboard.CellDone, 0.01, 0.01, 0.01, dashboard.Counts{Total: 1, Done: 1}},
+			{2, 1, dashboard.CellDone, 0.9, 0.9, 0.9, dashboard.Counts{Total: 1, Done: 1}},
+			{2, 0, dashboard.CellDone, 0.8, 0.8, 0.8, dashboard.Counts{Total: 1, Done: 1}},
+			{1, 1, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 1, Pending: 1}},
+		},
+	}, {
 		name: "no axes: one cell",
 		axes: []string{"seed"},
 		trials: []*pb.Trial{

@@ -264,12 +264,8 @@ func (a *Axis) setValues(raw []any) {
 	a.Numeric = len(raw) > 0
 	nums := make([]float64, len(raw))
 	for i, v := range raw {
-		switch x := v.(type) {
-		case int64:
-			nums[i] = float64(x)
-		case float64:
-			nums[i] = x
-		default:
+		var ok bool
+		if nums[i], ok = sweeps.Number(v); !ok {
 			a.Numeric = false
 		}
 	}

@@ -671,7 +671,7 @@ func (d *decoder) checkRefine(rules []Refine, axes []Axis) []Refine {
 		}
 		numeric := true
 		for _, v := range axes[j].Values {
-			if _, isNum := asFloat(v.Value); v.Bundle || !isNum {
+			if _, isNum := Number(v.Value); v.Bundle || !isNum {
 				d.fail(r.Line, path, ErrValue, nil, "axis %q has a non-numeric value %s", r.Axis, canonicalString(v.Value))
 				numeric = false
 				break
@@ -679,7 +679,7 @@ func (d *decoder) checkRefine(rules []Refine, axes []Axis) []Refine {
 		}
 		if numeric {
 			// Midpoints are fractional: the setting must take them.
-			x, _ := asFloat(axes[j].Values[0].Value)
+			x, _ := Number(axes[j].Values[0].Value)
 			d.validateMsg(r.Line, path, r.Axis, round15(x+0.5),
 				fmt.Sprintf("axis %q cannot be refined: its setting must accept fractional values such as %s", r.Axis, canonicalString(round15(x+0.5))))
 		}
@@ -699,8 +699,10 @@ func (d *decoder) threshold(e entry) float64 {
 	return f
 }
 
-// asFloat returns a numeric value as a float64.
-func asFloat(v any) (float64, bool) {
+// Number returns an axis or setting value as a float64 and true when it is
+// a number (int64 or float64), and false otherwise. Axes whose values are
+// all numbers are ordered and refined numerically.
+func Number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case int64:
 		return float64(x), true

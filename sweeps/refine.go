@@ -375,7 +375,7 @@ type refGroup struct {
 func (s *Spec) groups(pts map[string]*refPoint, ai int) []*refGroup {
 	grid := make([]float64, 0, len(s.Axes[ai].Values))
 	for _, v := range s.Axes[ai].Values {
-		if x, ok := asFloat(v.Value); ok {
+		if x, ok := Number(v.Value); ok {
 			grid = append(grid, x)
 		}
 	}
@@ -391,7 +391,7 @@ func (s *Spec) groups(pts map[string]*refPoint, ai int) []*refGroup {
 	byID := map[string]*refGroup{}
 	keys := map[string][]int{}
 	for _, p := range pts {
-		x, ok := asFloat(p.coords[ai])
+		x, ok := Number(p.coords[ai])
 		if !ok {
 			continue
 		}

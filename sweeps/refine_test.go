@@ -28,7 +28,7 @@ func stepModel(critical map[string]float64) func(Point) Observation {
 	return func(p Point) Observation {
 		beta, _ := p.Get("beta")
 		strategy, _ := p.Get("strategy")
-		x, _ := asFloat(beta)
+		x, _ := Number(beta)
 		o := Observation{Point: p, Outcome: OutcomeMeasured, RelL2: 0.01}
 		if x > critical[fmt.Sprint(strategy)] {
 			o.RelL2 = 0.8
@@ -229,7 +229,7 @@ func TestRefinementsNonMonotone(t *testing.T) {
 	s := mustParse(t, "name: x\naxes:\n  beta: [0, 10, 20]\nrefine: [{axis: beta, tolerance: 2, max_depth: 10}]\n")
 	_, obs := simulate(t, s, func(p Point) Observation {
 		beta, _ := p.Get("beta")
-		x, _ := asFloat(beta)
+		x, _ := Number(beta)
 		o := Observation{Point: p, Outcome: OutcomeMeasured, RelL2: 0.01}
 		if x > 3.3 && x < 14.2 {
 			o.RelL2 = 0.5
@@ -301,7 +301,7 @@ func BenchmarkRefinements(b *testing.B) {
 	s := mustParse(b, "name: x\naxes:\n  beta: {linspace: [1, 10, 10]}\n  rho: {linspace: [1, 10, 10]}\nreplicates: 10\nrefine: [{axis: beta, tolerance: 0.1, max_depth: 8}]\n")
 	model := func(p Point) Observation {
 		beta, _ := p.Get("beta")
-		x, _ := asFloat(beta)
+		x, _ := Number(beta)
 		o := Observation{Point: p, Outcome: OutcomeMeasured, RelL2: 0.01}
 		if x > 5.3 {
 			o.RelL2 = 0.5

@@ -61,7 +61,7 @@ func checkSetting(settings map[string]settingType, key string, value any) error 
 	case intSetting:
 		err = checkInt(value)
 	case floatSetting:
-		if _, isNum := asFloat(value); !isNum {
+		if _, isNum := Number(value); !isNum {
 			err = fmt.Errorf("want a number, got %v (%T)", value, value)
 		}
 	case stringSetting:
