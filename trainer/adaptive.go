@@ -254,7 +254,6 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 			pts.resW = rw.causalWeights(m, op, pts)
 		}
 		stats.Points = len(pts.resX)
-		setCausal()
 		pr = s.redrawnProblem(pr, c, m, pts)
 		setCausal()
 		mon.reset()
@@ -322,9 +321,13 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 
 // record notes the causal schedule's state in the stats.
 func (rw *reweighter) record(stats *AdaptiveStats) {
-	if rw != nil && rw.chunks > 0 {
-		stats.Causal = &CausalStats{Eps: rw.eps, MinWeight: rw.minW}
+	if rw == nil || rw.chunks == 0 {
+		return
 	}
+	if stats.Causal == nil {
+		stats.Causal = &CausalStats{}
+	}
+	stats.Causal.Eps, stats.Causal.MinWeight = rw.eps, rw.minW
 }
 
 // reweighter holds the state of causal weighting (Wang et al. 2022) and
