@@ -59,6 +59,19 @@
 // can use the exact periodic embedding in x (PeriodicX) and random Fourier
 // features of t (FourierT).
 //
+// # Checkpoints
+//
+// With Options.Checkpoint set, Train hands out its whole state, encoded,
+// at the first iteration boundary CheckpointEvery after the start or the
+// last checkpoint (see Checkpoint for what it holds); ReadCheckpoint
+// decodes one and Options.Resume continues the run from it. A resumed run
+// ends with the Result of the uninterrupted run bit for bit, wall-clock
+// seconds aside, which count the time before the checkpoint too (so
+// MaxSeconds bounds the whole training). A checkpoint is accepted only
+// for the settings it was taken with (a SHA-256 of them is stored), the
+// same trainer version and the same BLAS; the encoding ends with a
+// SHA-256 of itself, so damage is detected, never decoded.
+//
 // # Metrics
 //
 // Result holds the relative L2, mean absolute and relative L∞ errors on

@@ -1,5 +1,7 @@
 package trainer
 
+import "time"
+
 // Trial statuses reported in Result.Status.
 const (
 	// StatusDone: training ended by a stopping rule or budget and was evaluated.
@@ -78,10 +80,27 @@ type Progress struct {
 }
 
 // Options are run-time hooks that do not change the result.
-// The zero value reports nothing.
+// The zero value reports nothing, takes no checkpoint and starts afresh.
 type Options struct {
 	// Progress, if set, is called every Config.HistoryEvery evaluations.
 	Progress func(Progress)
+
+	// Checkpoint, if set, receives the run's state, encoded (see
+	// Checkpoint and ReadCheckpoint), at the first iteration boundary
+	// CheckpointEvery or more after the start or the previous checkpoint
+	// (at every boundary if CheckpointEvery ≤ 0). It is called from the
+	// training goroutine, which waits for it; the data is the callee's.
+	Checkpoint func(data []byte)
+	// CheckpointEvery is the least time between checkpoints.
+	CheckpointEvery time.Duration
+	// CheckpointTag is stored in every checkpoint (Checkpoint.Tag): the
+	// caller's name for the trial.
+	CheckpointTag string
+	// Resume, if set, continues the run it was taken from instead of
+	// starting afresh. Train refuses (with an error wrapping
+	// ErrCheckpoint, before any training) a checkpoint that Check
+	// rejects for cfg.
+	Resume *Checkpoint
 }
 
 // Version is the trainer's version, recorded in every Result.

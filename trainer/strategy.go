@@ -190,7 +190,9 @@ func (s *session) runCurriculum(ctx context.Context, m *model, pts pointSet) (*p
 	sched := s.cfg.CurriculumSchedule()
 	s.res.Schedule = sched
 	var pr *problem
-	for i, v := range sched {
+	for i := s.ck.resumeStage(); i < len(sched); i++ {
+		v := sched[i]
+		s.ck.atStage(i)
 		stage := s.cfg
 		stage.setCurriculumCoefficient(v)
 		pr = s.newProblem(&stage, m, pts)
@@ -357,6 +359,7 @@ func (s *session) runSeq2Seq(ctx context.Context, h func(float64) float64) (*sti
 	idx := sampleInterior(c.NX, c.NT, (c.NX-1)*(c.NT-1), c.SampleSeed)
 	var prev *model
 	reason := ""
+	resumeAt, trained := s.ck.resumeSegment()
 	for k, w := range windows {
 		var m *model
 		var err error
@@ -368,6 +371,9 @@ func (s *session) runSeq2Seq(ctx context.Context, h func(float64) float64) (*sti
 			if m, err = newModel(&seg); err != nil {
 				return nil, all, "", err
 			}
+		}
+		if err := s.resumeSegmentModel(k, resumeAt, trained, m); err != nil {
+			return nil, all, "", err
 		}
 		ps := pointSet{xl: 0, xr: 2 * math.Pi}
 		ps.icX, ps.icT = icPoints(c)
@@ -403,6 +409,13 @@ func (s *session) runSeq2Seq(ctx context.Context, h func(float64) float64) (*sti
 		for _, t := range ps.resT {
 			all.resT = append(all.resT, t+w[0])
 		}
+		if k < resumeAt {
+			// Trained before the checkpoint (its loss is in the sums).
+			st.models = append(st.models, m)
+			prev = m
+			continue
+		}
+		s.ck.atSegment(k, st.models, m)
 		pr := s.newProblem(c, m, ps)
 		reason, err = s.minimize(ctx, pr, m.p, c.MaxIters)
 		st.models = append(st.models, m)

@@ -28,6 +28,8 @@ type session struct {
 	// balanceW multiplies the loss-term weights (gradient-norm balancing);
 	// zero means off.
 	balanceW [numTerms]float64
+	// ck takes checkpoints and holds the state resumed from (nil: neither).
+	ck *checkpointer
 }
 
 // objective wraps pr.eval with evaluation counting, history and progress.
@@ -77,8 +79,13 @@ func (s *session) settings(maxIters int) optim.Settings {
 // iterations (0: no cap) and the trial's remaining eval and time budget.
 func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIters int) (string, error) {
 	set := s.settings(maxIters)
+	evals0, iters0 := s.evals, s.iters
+	resumed := s.ck.takeCall()
+	if resumed != nil {
+		evals0, iters0 = resumed.evals0, resumed.iters0
+	}
 	if s.cfg.MaxEvals > 0 {
-		left := s.cfg.MaxEvals - s.evals
+		left := s.cfg.MaxEvals - evals0
 		if left <= 0 {
 			return "max_evals", nil
 		}
@@ -91,15 +98,27 @@ func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIte
 		}
 		set.MaxSeconds = left
 	}
-	iters0 := s.iters
 	set.Callback = func(p optim.Progress) { s.iters = iters0 + p.Iter }
-	var r optim.Result
-	var err error
-	if s.cfg.Optimizer == OptimizerAdam {
-		r, err = optim.NewAdam(len(x), set).Minimize(ctx, s.objective(pr), x)
-	} else {
-		r, err = optim.NewLBFGS(len(x), set).Minimize(ctx, s.objective(pr), x)
+	if s.ck.saving() {
+		set.AtBoundary = s.ck.boundary
 	}
+	var opt interface {
+		optState
+		Minimize(context.Context, optim.Func, []float64) (optim.Result, error)
+	}
+	if s.cfg.Optimizer == OptimizerAdam {
+		opt = optim.NewAdam(len(x), set)
+	} else {
+		opt = optim.NewLBFGS(len(x), set)
+	}
+	if resumed != nil {
+		if err := opt.UnmarshalBinary(resumed.opt); err != nil {
+			return "", fmt.Errorf("%w: %w", ErrCheckpoint, err)
+		}
+	}
+	s.ck.enter(opt, evals0, iters0)
+	r, err := opt.Minimize(ctx, s.objective(pr), x)
+	s.ck.leave()
 	s.iters = iters0 + r.Iters
 	return r.Reason, err
 }
@@ -160,6 +179,9 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		s.every = 10
 	}
 	s.nextLog = 1
+	if s.ck, err = newCheckpointer(s, opts); err != nil {
+		return nil, nil, err
+	}
 	op, _ := operatorFor(&cfg)
 
 	var sol solution
@@ -176,6 +198,9 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := s.ck.track(m); err != nil {
+			return nil, nil, err
+		}
 		sol = m
 		train = paperPoints(&cfg, ic.H)
 		switch cfg.Strategy {
@@ -184,7 +209,7 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		case StrategyAdaptive, StrategyResample:
 			pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
 		case StrategyRegular, StrategyHard:
-			if cfg.CausalChunks > 0 || cfg.GradBalance || cfg.Optimizer == OptimizerAdamLBFGS {
+			if cfg.epochLoop() {
 				// Reweighting rounds and optimizer phases need the persistent epoch loop.
 				pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
 				break
