@@ -60,6 +60,27 @@
 // default, and enforces the lease's budget as a hard wall-time limit
 // (status timeout). NoopRunner does nothing and measures dispatch overhead.
 //
+// # Checkpoints
+//
+// The worker tells its runner which trial it runs (TrialFromContext: the
+// sweep, the key, the attempt, the fencing token and the budget) and
+// gives it the trial's logger (hclog.FromContext). TrainerRunner with a
+// CheckpointDir writes the trainer's checkpoints (trainer.Checkpoint)
+// every CheckpointEvery into DIR/SWEEP/KEY.TOKEN.ckpt, atomically, one
+// file per attempt, so attempts that overlap on a shared directory never
+// write the same file. An attempt first reads every checkpoint of its
+// trial and resumes from the one with the most evaluations that decodes
+// intact and belongs to this trial, its settings, trainer version and
+// BLAS; any other file is skipped with the log line "ignoring checkpoint".
+// The trial's wall-time budget counts the training seconds that
+// checkpoint carries. When the trial has its final outcome (done,
+// diverged, or timeout) its checkpoints are removed; an attempt that is
+// cancelled, released or abandoned leaves them for the next.
+//
+// Fencing is unchanged: a checkpoint only shortens the next attempt's
+// training; the result is still delivered with that attempt's own token
+// and accepted by the coordinator's rules alone.
+//
 // # Logging
 //
 // Logs go to Options.Logger under the name "worker", with worker_id, and

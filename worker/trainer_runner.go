@@ -9,6 +9,9 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
@@ -24,12 +27,26 @@ import (
 // and stop_reason "budget_seconds"), cancelled otherwise. An error or a
 // panic in Train fails the trial.
 //
+// With CheckpointDir set it checkpoints every trial the worker leases (see
+// Checkpoints in the package documentation): an attempt resumes from the
+// furthest checkpoint of its trial that any attempt left there, and the
+// trial's wall-time budget counts the training seconds that checkpoint
+// carries.
+//
 // The zero value is ready to use.
 type TrainerRunner struct {
 	// Threads is the number of goroutines one trial uses when its params
 	// do not set "threads". Zero means 1: a worker runs one trial per slot
 	// and one slot per core.
 	Threads int
+
+	// CheckpointDir, if set, is the directory of the trials' checkpoints;
+	// workers may share it (a shared filesystem), so that an attempt on
+	// one node resumes from the checkpoints of an attempt on another.
+	CheckpointDir string
+	// CheckpointEvery is the least time between two checkpoints of a
+	// trial; zero means DefaultCheckpointEvery.
+	CheckpointEvery time.Duration
 
 	// Train replaces trainer.Train when not nil (a test hook).
 	Train func(ctx context.Context, cfg trainer.Config, opts trainer.Options) (*trainer.Result, error)
@@ -85,9 +102,22 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 			out, err = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("trainer panic: %v", p)}, nil
 		}
 	}()
-	res, trainErr := train(ctx, cfg, trainer.Options{Progress: func(p trainer.Progress) {
+	opts := trainer.Options{Progress: func(p trainer.Progress) {
 		progress(int64(p.Evals), p.Loss)
-	}})
+	}}
+	store, ctx, cancel := r.checkpoints(ctx, cfg, &opts)
+	defer cancel()
+	res, trainErr := train(ctx, cfg, opts)
+	if opts.Resume != nil && res == nil && errors.Is(trainErr, trainer.ErrCheckpoint) {
+		hclog.FromContext(ctx).Warn("the checkpoint does not fit the trial; starting afresh", "error", trainErr)
+		opts.Resume = nil
+		res, trainErr = train(ctx, cfg, opts)
+	}
+	if store != nil && res != nil && (res.Status == trainer.StatusDone || res.Status == trainer.StatusDiverged ||
+		errors.Is(context.Cause(ctx), ErrBudgetExceeded)) {
+		// The trial has its final outcome: no attempt needs them again.
+		store.removeAll()
+	}
 	if res == nil {
 		if trainErr == nil {
 			trainErr = errors.New("trainer returned no result")
@@ -229,4 +259,36 @@ func isEmptyValue(v reflect.Value) bool {
 		return v.IsZero()
 	}
 	return false
+}
+
+// checkpoints sets up the trial's checkpoints in opts when the runner
+// keeps them and ctx names the trial: the furthest usable checkpoint to
+// resume from, and where to write new ones. Resuming, it returns ctx with
+// a deadline of the trial's budget less the seconds the checkpoint
+// carries, so that the budget bounds the trial's whole training time.
+func (r TrainerRunner) checkpoints(ctx context.Context, cfg trainer.Config, opts *trainer.Options) (*ckptStore, context.Context, context.CancelFunc) {
+	t, ok := TrialFromContext(ctx)
+	if r.CheckpointDir == "" || !ok {
+		return nil, ctx, func() {}
+	}
+	log := hclog.FromContext(ctx)
+	store := newCkptStore(r.CheckpointDir, t, log)
+	opts.Checkpoint = store.save
+	opts.CheckpointEvery = r.CheckpointEvery
+	if opts.CheckpointEvery <= 0 {
+		opts.CheckpointEvery = DefaultCheckpointEvery
+	}
+	opts.CheckpointTag = store.tag
+	ck, file := store.newest(cfg)
+	if ck == nil {
+		return store, ctx, func() {}
+	}
+	opts.Resume = ck
+	log.Info("trial resumed from a checkpoint", "file", file, "evals", ck.Evals(), "seconds", ck.Seconds())
+	if t.Budget > 0 {
+		spent := time.Duration(ck.Seconds() * float64(time.Second))
+		ctx, cancel := context.WithTimeoutCause(ctx, t.Budget-spent, ErrBudgetExceeded)
+		return store, ctx, cancel
+	}
+	return store, ctx, func() {}
 }

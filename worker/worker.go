@@ -400,6 +400,8 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
+	runCtx = hclog.WithContext(withTrial(runCtx, Trial{Sweep: t.GetSweep(), Key: t.GetKey(), Attempt: int(t.GetAttempts()),
+		Token: l.token, Budget: time.Duration(l.budget * float64(time.Second))}), log)
 	if l.budget > 0 {
 		var cancel context.CancelFunc
 		runCtx, cancel = context.WithTimeoutCause(runCtx, time.Duration(l.budget*float64(time.Second)), ErrBudgetExceeded)
