@@ -32,6 +32,7 @@ type runFlags struct {
 	json        bool
 	noReport    bool
 	log         logFlags
+	ckpt        checkpointFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -47,7 +48,9 @@ results.csv, results.json and the report (phase diagrams, trial figures, summary
 'pinnsweep report' draws them); 'pinnsweep report SWEEP' redraws it with other choices.
 
 Interrupt it at any time: rerunning the same command resumes without rerunning finished
-trials.`,
+trials, and the trials that were running resume from their last checkpoint (taken every
+--checkpoint-every into --checkpoint-dir, by default the checkpoints directory of the
+output directory) with the results they would have had straight through.`,
 		Args: positional(1, 1, "SPEC file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.spec = args[0]
@@ -62,6 +65,7 @@ trials.`,
 	fs.StringVar(&f.http, "http", "", httpFlagUsage)
 	fs.BoolVar(&f.json, "json", false, "print the summary as one JSON object")
 	fs.BoolVar(&f.noReport, "no-report", false, "write only results.csv and results.json, not the report's figures and summary.md")
+	f.ckpt.add(fs, "OUT/checkpoints")
 	f.log.add(fs, "warn")
 	return cmd
 }
@@ -80,6 +84,9 @@ func runRun(cmd *cobra.Command, f runFlags) error {
 		return usageErrorf("--db must not be empty")
 	}
 	if err := f.log.check(); err != nil {
+		return err
+	}
+	if err := f.ckpt.check(); err != nil {
 		return err
 	}
 	if f.http != "" {
@@ -179,6 +186,13 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 	}
 	describeStart(stderr, res, p, released)
 
+	out := f.out
+	if out == "" {
+		out = defaultOut(sweep)
+	}
+	if f.ckpt.every > 0 && f.ckpt.dir == "" {
+		f.ckpt.dir = filepath.Join(out, "checkpoints")
+	}
 	if !p.Finished {
 		if err := runLocal(ctx, c, sweep, f, p, len(spec.Refine) > 0, stderr, log); err != nil {
 			return err
@@ -186,9 +200,11 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 	} else if f.http != "" {
 		fmt.Fprintln(stderr, "the sweep has finished: no dashboard (use pinnsweep serve --http to browse it)")
 	}
-	out := f.out
-	if out == "" {
-		out = defaultOut(sweep)
+	if f.ckpt.dir != "" {
+		// Every trial has ended and taken its checkpoints along: the
+		// directory is empty unless another sweep's trials were
+		// interrupted there (then the removal fails, as it should).
+		_ = os.Remove(f.ckpt.dir)
 	}
 	return finish(ctx, c, sweep, spec.Threshold(), out, f, stdout, stderr)
 }
@@ -280,7 +296,7 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 			// Only this sweep: the database may hold other unfinished
 			// sweeps, which this command must not run.
 			Sweeps: []string{sweep},
-			Runner: timedRunner{Runner: worker.TrainerRunner{Threads: 1}, clock: clock},
+			Runner: timedRunner{Runner: worker.TrainerRunner{Threads: 1, CheckpointDir: f.ckpt.dir, CheckpointEvery: f.ckpt.every}, clock: clock},
 			Logger: log,
 		})
 	}()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
+	"github.com/pinnsweep/pinnsweep/internal/coordfile"
 )
 
 // serveContext returns the context that ends `pinnsweep serve`: cancelled
@@ -28,6 +29,7 @@ var serveContext = func() (context.Context, context.CancelFunc) {
 // serveFlags are the settings of `pinnsweep serve`.
 type serveFlags struct {
 	listen, db, httpAddr, metricsAddr string
+	addressFile, advertiseHost        string
 	ttl                               time.Duration
 	log                               logFlags
 	auth                              *serverAuthFlags
@@ -50,7 +52,13 @@ from files or $` + auth.EnvAdminToken + ` and $` + auth.EnvWorkerToken + `, neve
 'pinnsweep certs' writes development certificates.
 
 --metrics serves Prometheus metrics: the coordinator's (trials by state, leases, workers,
-commits), gRPC server metrics by method and code, pinnsweep_build_info, and the Go runtime's.`,
+commits), gRPC server metrics by method and code, pinnsweep_build_info, and the Go runtime's.
+
+--address-file writes the address workers should dial, HOST:PORT, to a file once serve
+listens (atomically; on a shared filesystem): 'pinnsweep work --coordinator-file' reads it
+and follows the coordinator when it moves to another machine. HOST is --advertise-host,
+else the --listen host, else (listening on every interface) this machine's host name. The
+file stays when serve stops: the coordinator's next start overwrites it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
 	}
@@ -60,6 +68,8 @@ commits), gRPC server metrics by method and code, pinnsweep_build_info, and the 
 	fs.DurationVar(&f.ttl, "lease-ttl", coordinator.DefaultLeaseTTL, "how long a lease lives without a heartbeat")
 	fs.StringVar(&f.httpAddr, "http", "", httpFlagUsage)
 	fs.StringVar(&f.metricsAddr, "metrics", "", metricsFlagUsage)
+	fs.StringVar(&f.addressFile, "address-file", "", "write the address workers should dial to `file` once listening (see work --coordinator-file)")
+	fs.StringVar(&f.advertiseHost, "advertise-host", "", "`host` to write to --address-file (default: the --listen host, else this machine's host name)")
 	f.log.add(fs, "info")
 	f.auth = addServerAuthFlags(fs)
 	return cmd
@@ -77,6 +87,8 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return usageErrorf("--db is required")
 	case f.ttl < time.Second:
 		return usageErrorf("--lease-ttl %v: must be at least 1s", f.ttl)
+	case f.advertiseHost != "" && f.addressFile == "":
+		return usageErrorf("--advertise-host needs --address-file")
 	}
 	if err := f.log.check(); err != nil {
 		return err
@@ -149,6 +161,21 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 			c.Close()
 			return fmt.Errorf("--metrics: %w", err)
 		}
+	}
+	if f.addressFile != "" {
+		addr, err := coordfile.Advertise(lis.Addr(), f.advertiseHost)
+		if err == nil {
+			err = coordfile.Write(f.addressFile, addr)
+		}
+		if err != nil {
+			lis.Close()
+			if metricsLis != nil {
+				metricsLis.Close()
+			}
+			c.Close()
+			return fmt.Errorf("--address-file: %w", err)
+		}
+		log.Info("address written", "file", f.addressFile, "address", addr)
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	stopDashboard := func() {}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -258,6 +259,9 @@ func TestClusterUsageErrors(t *testing.T) {
 		{[]string{"serve", "--db", "x.db", "--metrics", "a:b:c"}, `--metrics "a:b:c"`},
 		{[]string{"serve", "--db", "x.db", "--log-level", "loud"}, `--log-level "loud"`},
 		{[]string{"work", "--coordinator", "x:1", "--metrics", "localhost"}, `--metrics "localhost"`},
+		{[]string{"work", "--coordinator", "x:1", "--coordinator-file", "c.addr"}, "give --coordinator or --coordinator-file, not both"},
+		{[]string{"work", "--coordinator", "x:1", "--checkpoint-every", "-1s"}, "--checkpoint-every -1s"},
+		{[]string{"serve", "--db", "x.db", "--advertise-host", "n1"}, "--advertise-host needs --address-file"},
 		{[]string{"stauts"}, `unknown command "stauts" (did you mean status?)`},
 		{[]string{"submit", "--coordinator", "x:1"}, "missing SPEC"},
 		{[]string{"submit", "a.yaml"}, "--coordinator is required"},
@@ -433,4 +437,25 @@ func compact(raw []byte) string {
 		return err.Error()
 	}
 	return b.String()
+}
+
+// TestServeAddressFile: serve --address-file writes the address to dial,
+// with --advertise-host's host and the port it listens on, before it says
+// it listens; and leaves it when it stops.
+func TestServeAddressFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "coordinator.addr")
+	addr, stop := startServeArgs(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "s.db"),
+		"--address-file", file, "--advertise-host", "node7", "--log-level", "warn")
+	_, port, _ := net.SplitHostPort(addr)
+	b, err := os.ReadFile(file)
+	if err != nil || string(b) != "node7:"+port+"\n" {
+		t.Fatalf("address file %q, %v; want node7:%s", b, err, port)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	if _, err := os.Stat(file); err != nil {
+		t.Errorf("the address file is gone after serve stopped: %v", err)
+	}
 }
