@@ -35,11 +35,16 @@ test: lint proto-check test-race test-trainer test-openblas test-simd fuzz test-
 test-race: ## tests of the concurrent packages under -race
 	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
 
+# TestStrategyDefaultsWork trains each strategy at its documented case
+# (about 80 CPU seconds): it runs once, in test-simd, the release build
+# whose results it was checked against.
+ONCE_TESTS := -skip '^TestStrategyDefaultsWork$$'
+
 test-trainer: ## trainer and report tests, pure-Go BLAS (report has no concurrency: no -race)
-	$(GO) test -count=1 -timeout 20m $(NUM_PKGS) ./report/...
+	$(GO) test -count=1 -timeout 20m $(ONCE_TESTS) $(NUM_PKGS) ./report/...
 
 test-openblas: ## trainer tests on OpenBLAS
-	$(OPENBLAS_ENV) $(GO) test -tags openblas -count=1 -timeout 20m $(NUM_PKGS)
+	$(OPENBLAS_ENV) $(GO) test -tags openblas -count=1 -timeout 20m $(ONCE_TESTS) $(NUM_PKGS)
 
 test-simd: ## kernels and trainer with GOEXPERIMENT=simd (archsimd tanh and GEMM)
 	GOEXPERIMENT=simd $(GO) test -count=1 -timeout 20m ./internal/vmath/ ./internal/simdblas/ ./trainer/...

@@ -28,7 +28,9 @@ const (
 // Config is everything that defines one training trial. Its zero value is not
 // usable; start from DefaultConfig, which is the paper protocol of
 // Krishnapriyan et al. (2021): convection β=1, sin IC, 2-50-50-50-50-1 tanh,
-// N_f=1000, L-BFGS (history 50, tolerances 1e-7), λ=1.
+// N_f=1000, L-BFGS (history 50, tolerances 1e-7), λ=1; or from
+// DefaultConfigFor a strategy, or NewConfig, which add the settings a
+// strategy was measured working with (StrategyDefaults).
 //
 // Every field has a JSON name; these names are the setting keys used by
 // sweep specs, `pinnsweep train` flags and stored results (see Set).
@@ -119,7 +121,9 @@ type Config struct {
 	// (linear).
 	CurriculumStages int `json:"curriculum_stages"`
 	// CurriculumStep is the linear schedule's step when CurriculumStages is
-	// 0 (default 2.5; β = 40 needed about 1.6, see docs/repro.md).
+	// 0 (DefaultConfig: 2.5; the curriculum's default, StrategyDefaults:
+	// 1.6, since steps of 2.5 failed at β = 40 on 2 seeds of 3, see
+	// docs/repro.md).
 	CurriculumStep float64 `json:"curriculum_step"`
 	// CurriculumSpacing is linear or geometric.
 	CurriculumSpacing string `json:"curriculum_spacing"`

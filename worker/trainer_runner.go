@@ -18,9 +18,9 @@ import (
 
 // TrainerRunner is the Runner that trains a PINN with trainer.Train.
 //
-// It decodes a trial's params (a JSON object of trainer settings) onto
-// trainer.DefaultConfig with Config.Set for every key; an unknown key or a
-// bad value fails the trial with the reason. Each trial runs with Threads
+// It decodes a trial's params (a JSON object of trainer settings) with
+// DecodeParams, onto the defaults of the trial's strategy; an unknown key
+// or a bad value fails the trial with the reason. Each trial runs with Threads
 // goroutines unless its params set "threads". Train's statuses map as done
 // → done, diverged → diverged, and cancelled → timeout when the lease's
 // wall-time budget ran out (the stored result then says status "timeout"
@@ -54,34 +54,31 @@ type TrainerRunner struct {
 
 var _ Runner = TrainerRunner{}
 
-// DecodeParams returns trainer.DefaultConfig with every setting of
-// paramsJSON (a JSON object of trainer setting names to values) assigned
-// through Config.Set, in sorted key order. It reports malformed JSON, an
-// unknown setting or a value of the wrong type; it does not check ranges
-// (trainer.Train does).
+// DecodeParams returns the trainer configuration of paramsJSON (a JSON
+// object of trainer setting names to values): trainer.NewConfig of its
+// settings in sorted key order, so on the defaults of its strategy. It
+// reports malformed JSON, an unknown setting or a value of the wrong type;
+// it does not check ranges (trainer.Train does).
 func DecodeParams(paramsJSON string) (trainer.Config, error) {
-	cfg := trainer.DefaultConfig()
 	var params map[string]any
 	dec := json.NewDecoder(strings.NewReader(paramsJSON))
 	dec.UseNumber()
 	if err := dec.Decode(&params); err != nil {
-		return cfg, fmt.Errorf("decoding params: %w", err)
+		return trainer.DefaultConfig(), fmt.Errorf("decoding params: %w", err)
 	}
 	if dec.More() {
-		return cfg, errors.New("decoding params: trailing data after the JSON object")
+		return trainer.DefaultConfig(), errors.New("decoding params: trailing data after the JSON object")
 	}
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var errs []error
-	for _, k := range keys {
-		if err := cfg.Set(k, params[k]); err != nil {
-			errs = append(errs, err)
-		}
+	settings := make([]trainer.Setting, len(keys))
+	for i, k := range keys {
+		settings[i] = trainer.Setting{Key: k, Value: params[k]}
 	}
-	return cfg, errors.Join(errs...)
+	return trainer.NewConfig(settings)
 }
 
 // Run implements Runner.

@@ -117,7 +117,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"history-every", "history_every", "record the loss every k evaluations"},
 	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample, hard"},
 	{"curriculum-start", "curriculum_start", "curriculum: first coefficient (β, ρ or ν)"},
-	{"curriculum-stages", "curriculum_stages", "curriculum: coefficients in the schedule (0: steps of about 5)"},
+	{"curriculum-stages", "curriculum_stages", "curriculum: coefficients in the schedule (0: steps of about --curriculum-step)"},
 	{"curriculum-spacing", "curriculum_spacing", "curriculum: linear or geometric"},
 	{"curriculum-step", "curriculum_step", "curriculum: linear step when --curriculum-stages is 0"},
 	{"curriculum-iters", "curriculum_iters", "curriculum: iterations of every stage but the last"},
@@ -153,9 +153,11 @@ func newTrainCmd() *cobra.Command {
 		Use:   "train",
 		Short: "train one PINN and print its errors",
 		Long: `Trains one PINN and prints its errors: rel_l2 against the reference solution, the loss
-terms, the residual. The defaults are the paper's protocol (Krishnapriyan et al., 2021);
-every flag is a trainer setting, as in a sweep spec's fixed section. Bad flags or
-values exit with status 2.`,
+terms, the residual. The defaults are the paper's protocol (Krishnapriyan et al., 2021),
+except where a strategy was measured working only with other values (docs/repro.md):
+curriculum trains with --tol-change 1e-10, --curriculum-step 1.6 and --max-iters 20000,
+adaptive and resample with --max-iters 5000, unless the flags say otherwise. Every flag is a trainer setting, as
+in a sweep spec's fixed section. Bad flags or values exit with status 2.`,
 		Example: `  pinnsweep train --pde convection --beta 30 --nf 1000 --seed 0
   pinnsweep train --beta 30 --strategy curriculum --json`,
 		Args: noArgs,
@@ -164,7 +166,7 @@ values exit with status 2.`,
 	defaults := settingDefaults()
 	for _, f := range trainFlags {
 		d := defaults[f.key]
-		fl := fs.VarPF(settingFlag{key: f.key, typ: d[0], list: &sets}, f.flag, "", f.usage)
+		fl := fs.VarPF(settingFlag{key: f.key, typ: d[0], list: &sets}, f.flag, "", f.usage+strategyDefaultNote(f.key))
 		fl.DefValue = d[1]
 		if d[0] == "bool" {
 			fl.NoOptDefVal = "true"
@@ -193,11 +195,13 @@ values exit with status 2.`,
 // runTrain implements `pinnsweep train`.
 func runTrain(cmd *cobra.Command, sets []setting, asJSON bool, outDir string, quiet bool) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	cfg := trainer.DefaultConfig()
-	for _, s := range sets {
-		if err := cfg.Set(s.key, s.value); err != nil {
-			return usageError{err}
-		}
+	settings := make([]trainer.Setting, len(sets))
+	for i, s := range sets {
+		settings[i] = trainer.Setting{Key: s.key, Value: s.value}
+	}
+	cfg, err := trainer.NewConfig(settings)
+	if err != nil {
+		return usageError{err}
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
@@ -219,7 +223,6 @@ func runTrain(cmd *cobra.Command, sets []setting, asJSON bool, outDir string, qu
 		}
 	}
 	var res *trainer.Result
-	var err error
 	if outDir != "" {
 		var fields *trainer.Fields
 		res, fields, err = trainer.TrainFields(ctx, cfg, opts)
@@ -291,4 +294,20 @@ func writeFields(dir string, res *trainer.Result, f *trainer.Fields) error {
 		}
 		return nil
 	})
+}
+
+// strategyDefaultNote describes the strategies whose default for setting
+// key differs from the protocol's (trainer.StrategyDefaults), for the
+// flag's help: "; curriculum's default: 1e-10".
+func strategyDefaultNote(key string) string {
+	var parts []string
+	for _, st := range trainer.Strategies() {
+		if v, ok := trainer.StrategyDefaults(st)[key]; ok {
+			parts = append(parts, fmt.Sprintf("%s %v", st, v))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; by strategy: " + strings.Join(parts, ", ")
 }
