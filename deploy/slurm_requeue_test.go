@@ -72,10 +72,7 @@ func TestSlurmRequeue(t *testing.T) {
 		t.Skip("runs a sweep")
 	}
 	job := newSlurmJob(t)
-	spec := filepath.Join(job.dir, "requeue.yaml")
-	if err := os.WriteFile(spec, []byte(requeueSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	spec := job.writeSpec(t, "requeue.yaml", requeueSpec)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	addrFile := filepath.Join(job.shared, "coordinator.addr")

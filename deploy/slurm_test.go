@@ -179,6 +179,16 @@ func (j *slurmJob) env() []string {
 	)
 }
 
+// writeSpec writes a spec into the job's directory and returns its path.
+func (j *slurmJob) writeSpec(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(j.dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // scontrolLog is the file where the fake scontrol records requeues.
 func (j *slurmJob) scontrolLog() string { return filepath.Join(j.dir, "scontrol.log") }
 
@@ -220,10 +230,7 @@ func TestSlurmStop(t *testing.T) {
 		t.Skip("runs a sweep")
 	}
 	job := newSlurmJob(t)
-	spec := filepath.Join(job.dir, "slow.yaml")
-	if err := os.WriteFile(spec, []byte(slowSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	spec := job.writeSpec(t, "slow.yaml", slowSpec)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := job.command(ctx, []string{spec})
