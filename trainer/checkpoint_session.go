@@ -289,8 +289,14 @@ func restoreEpoch(e *epochCkpt, pts *pointSet, pcg *rand.PCG, stats *AdaptiveSta
 	if err := pcg.UnmarshalBinary(e.rng); err != nil {
 		return fmt.Errorf("%w: the redraw RNG: %w", ErrCheckpoint, err)
 	}
-	pts.resX, pts.resT, pts.resW = e.resX, e.resT, e.resW
+	// Copies: a problem may write into the weights, and a Checkpoint may
+	// be resumed from more than once.
+	pts.resX, pts.resT, pts.resW = slices.Clone(e.resX), slices.Clone(e.resT), slices.Clone(e.resW)
 	*stats = e.stats
+	if e.stats.Causal != nil {
+		cs := *e.stats.Causal
+		stats.Causal = &cs
+	}
 	mon.best, mon.since = e.monBest, e.monSince
 	if rw != nil {
 		rw.eps, rw.minW, rw.lam = e.rwEps, e.rwMinW, e.rwLam

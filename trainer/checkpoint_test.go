@@ -142,6 +142,14 @@ func TestCheckpointResumeBitForBit(t *testing.T) {
 					if res.Seconds < resume.Seconds() {
 						t.Errorf("resumed run took %gs, less than the %gs its checkpoint carries", res.Seconds, resume.Seconds())
 					}
+					// A Checkpoint is not used up: resuming from it again gives the same.
+					again, err := Train(context.Background(), tc.cfg, Options{Resume: resume})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := resultBits(t, again); !bytes.Equal(got, want) {
+						t.Fatalf("resumed a second time from the same checkpoint: the result differs")
+					}
 					break
 				}
 				if !errors.Is(err, context.Canceled) || res.Status != StatusCancelled {
