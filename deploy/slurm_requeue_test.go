@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,17 +131,7 @@ func TestSlurmRequeue(t *testing.T) {
 	if !strings.Contains(secondLog.String()+arrayLog.String(), "trial resumed from a checkpoint") {
 		t.Errorf("no trial resumed from its checkpoint after the requeue\n%s\n---- array\n%s", secondLog, arrayLog)
 	}
-	raw, err := exec.Command(bin, "export", "requeue", "--db", filepath.Join(job.shared, "sweeps.db"), "--format", "json").Output()
-	if err != nil {
-		t.Fatalf("export: %v", err)
-	}
-	var trials []struct {
-		Key    string `json:"key"`
-		Status string `json:"status"`
-	}
-	if err := json.Unmarshal(raw, &trials); err != nil {
-		t.Fatal(err)
-	}
+	trials := job.export(t, "requeue")
 	if len(trials) != 3 {
 		t.Fatalf("%d trials, want 3", len(trials))
 	}

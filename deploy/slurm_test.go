@@ -189,6 +189,27 @@ func (j *slurmJob) writeSpec(t *testing.T, name, text string) string {
 	return p
 }
 
+// exportedTrial is a trial of `pinnsweep export --format json`.
+type exportedTrial struct {
+	Key    string `json:"key"`
+	Status string `json:"status"`
+	Worker string `json:"worker"`
+}
+
+// export exports a sweep of the job's database.
+func (j *slurmJob) export(t *testing.T, sweep string) []exportedTrial {
+	t.Helper()
+	raw, err := exec.Command(bin, "export", sweep, "--db", filepath.Join(j.shared, "sweeps.db"), "--format", "json").Output()
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	var trials []exportedTrial
+	if err := json.Unmarshal(raw, &trials); err != nil {
+		t.Fatal(err)
+	}
+	return trials
+}
+
 // scontrolLog is the file where the fake scontrol records requeues.
 func (j *slurmJob) scontrolLog() string { return filepath.Join(j.dir, "scontrol.log") }
 
@@ -266,17 +287,7 @@ func TestSlurmStop(t *testing.T) {
 		t.Errorf("SIGTERM made the job requeue itself: %s", b)
 	}
 
-	raw, err := exec.Command(bin, "export", "slow", "--db", filepath.Join(job.shared, "sweeps.db"), "--format", "json").Output()
-	if err != nil {
-		t.Fatalf("export: %v", err)
-	}
-	var trials []struct {
-		Status string `json:"status"`
-		Worker string `json:"worker"`
-	}
-	if err := json.Unmarshal(raw, &trials); err != nil {
-		t.Fatal(err)
-	}
+	trials := job.export(t, "slow")
 	leased := 0
 	for _, tr := range trials {
 		if tr.Status != "pending" {
