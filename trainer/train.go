@@ -198,6 +198,8 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		if err != nil {
 			return nil, nil, err
 		}
+		// Resuming, the checkpoint's weights replace the initial ones
+		// here: whatever needs the initial weights takes them before.
 		if err := s.ck.track(m); err != nil {
 			return nil, nil, err
 		}
