@@ -30,13 +30,14 @@ budget: {iterations: 5, seconds: 60}
 `
 
 // serve runs a real coordinator on 127.0.0.1:0 with cfg's credentials and
-// returns its address.
-func serve(t *testing.T, cfg auth.ServerConfig) string {
+// the server options extra, and returns its address.
+func serve(t *testing.T, cfg auth.ServerConfig, extra ...grpc.ServerOption) string {
 	t.Helper()
 	opts, err := cfg.ServerOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
+	opts = append(opts, extra...)
 	c, err := coordinator.Open(coordinator.Options{Path: filepath.Join(t.TempDir(), "auth.db")})
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +106,14 @@ func health(t *testing.T, c conn) error {
 	return err
 }
 
+func healthWatch(t *testing.T, c conn) error {
+	st, err := c.health.Watch(ctx(t), &healthpb.HealthCheckRequest{})
+	if err == nil {
+		_, err = st.Recv()
+	}
+	return err
+}
+
 func watch(t *testing.T, c conn) error {
 	st, err := c.sweeps.WatchSweep(ctx(t), &pb.WatchSweepRequest{Sweep: "auth"})
 	if err == nil {
@@ -140,7 +149,10 @@ func TestTokens(t *testing.T) {
 
 	wantCode(t, "submit without token", submit(t, none), codes.Unauthenticated)
 	wantCode(t, "lease without token", lease(t, none), codes.Unauthenticated)
-	wantCode(t, "health without token", health(t, none), codes.Unauthenticated)
+	wantCode(t, "health check without token", health(t, none), codes.OK) // as kubelets and load balancers call it
+	wantCode(t, "health check with wrong token", health(t, wrong), codes.OK)
+	wantCode(t, "health watch without token", healthWatch(t, none), codes.Unauthenticated)
+	wantCode(t, "health watch with worker token", healthWatch(t, worker), codes.OK)
 	wantCode(t, "watch without token", watch(t, none), codes.Unauthenticated)
 	wantCode(t, "submit with wrong token", submit(t, wrong), codes.Unauthenticated)
 	wantCode(t, "lease with wrong token", lease(t, wrong), codes.Unauthenticated)
@@ -198,11 +210,17 @@ func TestMutualTLS(t *testing.T) {
 	wantCode(t, "worker certificate submits", submit(t, worker), codes.PermissionDenied)
 	wantCode(t, "worker certificate cancels", cancelSweep(t, worker), codes.PermissionDenied)
 
-	// A certificate from another CA fails the handshake, as does none.
+	// A certificate from another CA fails the handshake. Without one the
+	// handshake succeeds, so that health checks get through, and every
+	// other call is refused.
 	untrusted := newPKI(t).client("admin", "")
 	untrusted.CAFile = p.file(auth.CAFile) // it trusts the server
 	wantCode(t, "untrusted client certificate", submit(t, dial(t, addr, untrusted)), codes.Unavailable)
-	wantCode(t, "no client certificate", submit(t, dial(t, addr, auth.ClientConfig{CAFile: p.file(auth.CAFile)})), codes.Unavailable)
+	nocert := dial(t, addr, auth.ClientConfig{CAFile: p.file(auth.CAFile)})
+	wantCode(t, "no client certificate", submit(t, nocert), codes.Unauthenticated)
+	wantCode(t, "no client certificate, lease", lease(t, nocert), codes.Unauthenticated)
+	wantCode(t, "no client certificate, health check", health(t, nocert), codes.OK)
+	wantCode(t, "no client certificate, health watch", healthWatch(t, nocert), codes.Unauthenticated)
 	wantCode(t, "plaintext", submit(t, dial(t, addr, auth.ClientConfig{})), codes.Unavailable)
 }
 
