@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 func init() {
@@ -42,6 +43,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	case *db == "":
 		fmt.Fprintln(stderr, "pinnsweep check: --db is required")
 		return 2
+	}
+	if err := safefile.CheckRegular(*db); err != nil {
+		fmt.Fprintf(stderr, "pinnsweep check: %v\n", err)
+		return 1
 	}
 	ctx, cancel := signalContext()
 	defer cancel()

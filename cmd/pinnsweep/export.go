@@ -9,6 +9,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 func init() {
@@ -81,6 +82,9 @@ type loadedSweep struct {
 // the database file db or, when db is empty, from the coordinator at addr.
 func loadSweep(ctx context.Context, db, addr string, creds *clientAuthFlags, sweep string) (loadedSweep, error) {
 	if db != "" {
+		if err := safefile.CheckRegular(db); err != nil {
+			return loadedSweep{}, err
+		}
 		rec, trials, err := coordinator.ReadDatabase(ctx, db, sweep)
 		return loadedSweep{axes: rec.Axes, trials: trials, spec: rec.Source, specFile: rec.Filename}, err
 	}

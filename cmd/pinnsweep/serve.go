@@ -17,6 +17,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 func init() {
@@ -73,6 +74,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return 2
 	case *ttl < time.Second:
 		fmt.Fprintf(stderr, "pinnsweep serve: --lease-ttl %v: must be at least 1s\n", *ttl)
+		return 2
+	}
+	if err := safefile.CheckRegular(*db); err != nil {
+		fmt.Fprintf(stderr, "pinnsweep serve: --db: %v\n", err)
 		return 2
 	}
 	if *httpAddr != "" {

@@ -4,10 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
+	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
 func init() {
@@ -40,7 +41,7 @@ func runSubmit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pinnsweep submit: --coordinator is required")
 		return 2
 	}
-	source, err := os.ReadFile(spec)
+	source, err := safefile.ReadRegular(spec, sweeps.MaxSpecSize)
 	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep submit: %v\n", oneLine(err))
 		return 1
