@@ -26,7 +26,9 @@
 // once.
 // Trial details (which include the reference solution, up to a few hundred
 // milliseconds of computing for reaction-diffusion) are cached per trial
-// state.
+// state. The reference solution is that of the trial's stored params, on
+// their grid (bounded by trainer.MaxGridPoints), never of the config a
+// worker put into its result.
 //
 // # Phase diagram
 //
