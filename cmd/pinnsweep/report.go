@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 	// Imported as rpt: run.go has a function named report.
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
@@ -42,7 +42,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	f := reportFlags{keys: listFlag{what: "trial key"}}
 	fs.StringVar(&f.db, "db", "", "read the sweep database `file` directly (no coordinator may hold it)")
 	fs.StringVar(&f.addr, "coordinator", "", "ask the coordinator at `host:port`")
-	fs.StringVar(&f.out, "out", "", "report `dir`ectory (created; files in it are replaced)")
+	fs.StringVar(&f.out, "out", "", "report `dir`ectory (created; files in it are replaced, all together once the whole report is written)")
 	fs.Float64Var(&f.threshold, "threshold", rpt.DefaultThreshold, "failure threshold on the median rel_l2 (default: the spec's failure_threshold, else 0.1)")
 	fs.StringVar(&f.x, "x", "", "horizontal `axis` of the phase diagrams (default: the first axis with several values)")
 	fs.StringVar(&f.y, "y", "", "vertical `axis` (default: the next axis with several values)")
@@ -113,11 +113,15 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	w := reportWriter{dir: f.out}
-	if err := os.MkdirAll(filepath.Join(f.out, "trials"), 0o755); err != nil {
+	// Written whole or not at all: staged inside f.out, moved into place
+	// (summary.md last) once every file is written.
+	stage, err := safefile.NewStage(f.out)
+	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep report: creating the report directory: %v\n", err)
 		return 1
 	}
+	defer stage.Abort()
+	w := reportWriter{stage: stage}
 	sum := &rpt.Summary{Sweep: sweep, Grid: grid, Threshold: f.threshold, Slices: slices}
 	for _, name := range []string{"results.csv", "results.json"} {
 		format := strings.TrimPrefix(filepath.Ext(name), ".")
@@ -139,6 +143,9 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		sum.Trials = append(sum.Trials, w.trial(grid, pick, byKey[pick.rep.Key], f.formats, &sum.Problems))
 	}
 	w.file("summary.md", func(out io.Writer) error { return rpt.WriteSummary(out, sum) })
+	if w.err == nil {
+		w.err = stage.Commit("summary.md")
+	}
 	if w.err != nil {
 		fmt.Fprintf(stderr, "pinnsweep report: %v\n", oneLine(w.err))
 		return 1
@@ -221,26 +228,20 @@ func pickTrials(g *rpt.Grid, choice string, keys []string) []trialPick {
 	return out
 }
 
-// reportWriter writes the report's files atomically, keeping the first
-// error.
+// reportWriter stages the report's files, keeping the first error.
 type reportWriter struct {
-	dir     string
+	stage   *safefile.Stage
 	err     error
 	written int
 }
 
-// file writes name (relative to the report directory).
+// file stages name (relative to the report directory).
 func (w *reportWriter) file(name string, write func(io.Writer) error) bool {
 	if w.err != nil {
 		return false
 	}
-	path := filepath.Join(w.dir, name)
-	if err := writeFileAtomic(path, write); err != nil {
-		w.err = fmt.Errorf("writing %s: %w", path, err)
-		return false
-	}
-	if err := os.Chmod(path, 0o644); err != nil {
-		w.err = err
+	if err := w.stage.WriteFile(filepath.ToSlash(name), 0o644, write); err != nil {
+		w.err = fmt.Errorf("writing %s: %w", name, err)
 		return false
 	}
 	w.written++
@@ -279,7 +280,7 @@ func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecor
 	if p.rep.RelL2 != nil {
 		title += ", rel L2 = " + rpt.FormatRelL2(*p.rep.RelL2)
 	}
-	fields, err := rpt.SolutionFields(res)
+	fields, err := rpt.SolutionFields(t.Params, res)
 	if err != nil {
 		*problems = append(*problems, fmt.Sprintf("solution of trial %s (%s): %v", t.Key, name, err))
 	} else {

@@ -195,3 +195,32 @@ func TestStage(t *testing.T) {
 		t.Fatalf("staging left behind: %v", names)
 	}
 }
+
+// TestStageCommitChecksFirst: a directory where a staged file goes fails
+// Commit before any file is moved.
+func TestStageCommitChecksFirst(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "b.png"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewStage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.png", "b.png", "summary.md"} {
+		if err := s.WriteFile(name, 0o644, func(w io.Writer) error { _, err := io.WriteString(w, name); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Commit("summary.md"); err == nil || !strings.Contains(err.Error(), "b.png is a directory") {
+		t.Fatalf("Commit: %v; want the directory named", err)
+	}
+	for _, name := range []string{"a.png", "summary.md"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s moved into place by a failed Commit", name)
+		}
+	}
+	if err := s.Abort(); err != nil {
+		t.Fatal(err)
+	}
+}

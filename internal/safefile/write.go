@@ -90,7 +90,10 @@ func (s *Stage) WriteFile(name string, perm os.FileMode, write func(io.Writer) e
 // Commit moves every staged file into the stage's directory, replacing
 // files of the same names (each by one rename, so a reader never sees a
 // part of one), the files named in last after all others and in that
-// order, and removes the staging directory.
+// order, and removes the staging directory. It first makes every
+// directory the files go into and checks that no name is taken by a
+// directory, so that it fails before moving anything where it can tell;
+// only an I/O error between two renames leaves some files moved.
 func (s *Stage) Commit(last ...string) error {
 	order := slices.Clone(s.names)
 	for _, name := range last {
@@ -104,7 +107,12 @@ func (s *Stage) Commit(last ...string) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := os.Rename(filepath.Join(s.tmp, rel), dst); err != nil {
+		if fi, err := os.Lstat(dst); err == nil && fi.IsDir() {
+			return fmt.Errorf("%s is a directory: a file cannot replace it", dst)
+		}
+	}
+	for _, rel := range order {
+		if err := os.Rename(filepath.Join(s.tmp, rel), filepath.Join(s.dir, rel)); err != nil {
 			return err
 		}
 	}
