@@ -53,7 +53,9 @@
 //	GET /api/sweeps/{sweep}/trials/{key}    one trial's detail (TrialDetail)
 //
 // Answers are JSON; errors are {"error": "..."} with 404 for an unknown
-// sweep or trial and 502 when the coordinator cannot be reached. The page
+// sweep or trial and 502 when the coordinator cannot be reached. A request
+// whose Host header names neither an IP address, localhost nor one of
+// Options.Hosts is refused with 403 (DNS rebinding). The page
 // polls the sweep list every second and fetches the diagram when the
 // selected sweep's counts changed (and every 10 s regardless); every
 // response forbids caching, and the page is served with a

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -26,18 +27,37 @@ const dashboardShutdown = 5 * time.Second
 
 // dashboardListenAddr returns the address to listen on for --http addr:
 // HOST:PORT as given, :PORT and PORT on the loopback interface.
-func dashboardListenAddr(addr string) (string, error) {
+func dashboardListenAddr(addr string) (string, error) { return listenAddr("--http", addr) }
+
+// listenAddr returns the address an HTTP flag (--http, --metrics) listens
+// on for addr: HOST:PORT as given, :PORT and PORT on the loopback
+// interface, as neither the dashboard nor the metrics authenticate.
+func listenAddr(flag, addr string) (string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		if n, aerr := strconv.Atoi(addr); aerr == nil && n >= 0 && n <= 65535 {
 			return net.JoinHostPort("127.0.0.1", addr), nil
 		}
-		return "", fmt.Errorf("--http %q: want HOST:PORT, :PORT or PORT", addr)
+		return "", fmt.Errorf("%s %q: want HOST:PORT, :PORT or PORT", flag, addr)
 	}
 	if host == "" {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// dashboardHosts returns the host names the dashboard at addr answers to
+// besides IP addresses and localhost: the name it listens on, if any, and
+// the machine's host name.
+func dashboardHosts(addr string) []string {
+	var hosts []string
+	if host, _, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
+		hosts = append(hosts, host)
+	}
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	return hosts
 }
 
 // localSource reads the dashboard's data from the coordinator running in
@@ -71,7 +91,7 @@ func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Write
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           dashboard.New(localSource{c}, dashboard.Options{Logger: log}),
+		Handler:           dashboard.New(localSource{c}, dashboard.Options{Logger: log, Hosts: dashboardHosts(addr)}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)
