@@ -45,7 +45,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
 	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
 	httpAddr := fs.String("http", "", httpFlagUsage)
-	metricsAddr := fs.String("metrics", "", "also serve Prometheus metrics over HTTP at `address`/metrics (e.g. :9433)")
+	metricsAddr := fs.String("metrics", "", "also serve Prometheus metrics over HTTP at `address`/metrics, unauthenticated (e.g. :9433: an address without a host listens on 127.0.0.1 only, 0.0.0.0:9433 on every interface)")
 	authFlags := addServerAuthFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--http ADDR] [--metrics ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
@@ -85,6 +85,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", err)
 			return 2
 		}
+	}
+	if *metricsAddr != "" {
+		addr, err := listenAddr("--metrics", *metricsAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", err)
+			return 2
+		}
+		*metricsAddr = addr
 	}
 	log := newRootLogger(stderr, *logLevel, *logJSON)
 	// Catch SIGTERM from here on, before anything says the server is up.

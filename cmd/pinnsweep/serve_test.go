@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -310,6 +311,24 @@ refine:
 
 // TestServeMetricsAndBrackets runs serve with --metrics, drives a refined
 // sweep over gRPC, and checks the metrics endpoint and status's brackets.
+// TestServeMetricsLoopback: --metrics with a port only listens on the
+// loopback interface (it served every interface, unauthenticated).
+func TestServeMetricsLoopback(t *testing.T) {
+	_, stdout, stop := startServeCmd(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "sweeps.db"), "--log-level", "warn", "--metrics", ":0")
+	defer stop()
+	line := regexp.MustCompile(`(?m)^metrics on (.*)$`)
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		m = line.FindStringSubmatch(stdout.String())
+	}
+	if m == nil || !regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/metrics$`).MatchString(m[1]) {
+		t.Fatalf("serve --metrics :0 printed %q; want the metrics on 127.0.0.1", stdout.String())
+	}
+	if code, _, stderr := cli("serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--metrics", "a:b:c"); code != 2 || !strings.Contains(stderr, `--metrics "a:b:c": want HOST:PORT, :PORT or PORT`) {
+		t.Errorf("serve --metrics a:b:c: exit %d, %q", code, stderr)
+	}
+}
+
 func TestServeMetricsAndBrackets(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "edge.yaml")
