@@ -22,7 +22,7 @@ func runCerts(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("certs", flag.ContinueOnError)
 	out := fs.String("out", "", "`directory` to write the files into, created if missing (required)")
 	hosts := fs.String("hosts", "", "comma-separated DNS names and IP addresses of the coordinator (localhost, 127.0.0.1 and ::1 are always included)")
-	days := fs.Int("days", 365, "validity of the certificates in days")
+	days := fs.Int("days", 365, fmt.Sprintf("validity of the certificates in days (at most %d)", auth.MaxCertDays))
 	force := fs.Bool("force", false, "overwrite existing files")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep certs --out DIR [--hosts h1,h2,...] [--days 365] [--force]")
@@ -42,8 +42,8 @@ func runCerts(args []string, stdout, stderr io.Writer) int {
 	case *out == "":
 		fmt.Fprintln(stderr, "pinnsweep certs: --out is required")
 		return 2
-	case *days < 1:
-		fmt.Fprintf(stderr, "pinnsweep certs: --days %d: must be at least 1\n", *days)
+	case *days < 1 || *days > auth.MaxCertDays:
+		fmt.Fprintf(stderr, "pinnsweep certs: --days %d: must be in [1, %d]\n", *days, auth.MaxCertDays)
 		return 2
 	}
 	var hostList []string
