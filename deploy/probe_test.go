@@ -55,8 +55,8 @@ func TestHealthProbeVersion(t *testing.T) {
 // manifests, against `pinnsweep serve` started with the manifests'
 // arguments: tokens and TLS on, with the files the Secrets mount made as
 // k8s/README.md says (tokens, `pinnsweep certs` with the README's
-// --hosts). The files and the port are moved into a temporary directory
-// and a free port. Every probe must report SERVING: kubelets send no
+// --hosts). The files are moved into a temporary directory and every
+// container port to a free one. Every probe must report SERVING: kubelets send no
 // credentials, and a coordinator whose probes fail never becomes Ready.
 func TestHealthProbe(t *testing.T) {
 	if testing.Short() {
@@ -81,14 +81,22 @@ func TestHealthProbe(t *testing.T) {
 	dir := t.TempDir()
 	probeBin := buildHealthProbe(t, dir)
 	root := filepath.Join(dir, "root") // stands for the container's file system
-	port := strconv.Itoa(freePort(t))
-	// localize maps a container path to the test's directory, and the
-	// manifest's port to the free one.
+	ports := map[string]string{}       // container port → a free port here
+	for _, p := range ct.Ports {
+		ports[":"+strconv.Itoa(p.ContainerPort)] = ":" + strconv.Itoa(freePort(t))
+	}
+	// localize maps a container path to the test's directory, and an
+	// address with a container port to the free port.
 	localize := func(s string) string {
 		if strings.HasPrefix(s, "/") {
 			return filepath.Join(root, s)
 		}
-		return strings.Replace(s, ":7433", ":"+port, 1)
+		for from, to := range ports {
+			if strings.HasSuffix(s, from) {
+				return strings.TrimSuffix(s, from) + to
+			}
+		}
+		return s
 	}
 
 	// The Secrets' files, made as the README says.
