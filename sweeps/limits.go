@@ -137,7 +137,7 @@ func (d *depthScanner) line(text []byte) int {
 			}
 		case (c == ']' || c == '}') && d.flow > 0:
 			d.flow--
-		case (c == '|' || c == '>') && d.flow == 0 && start:
+		case (c == '|' || c == '>') && d.flow == 0 && start && blockScalarHeader(text[i+1:]):
 			d.scalar, d.scalarIndent = true, indent
 			return deepest // the header's indicators and comment
 		}
@@ -164,6 +164,31 @@ func tokenStart(text []byte, i int, flow bool) bool {
 		return j < i-1 // followed by whitespace: an indicator, not "a-b"
 	}
 	return false
+}
+
+// blockScalarHeader reports whether rest, the text after a | or >, is the
+// rest of a valid block scalar header: at most one indentation digit
+// (1-9) and one chomping indicator (+ or -) in either order, then blanks
+// and perhaps a comment. The parser treats the lines after an invalid one
+// as YAML, so they must be scanned as such.
+func blockScalarHeader(rest []byte) bool {
+	digit, chomp := false, false
+	i := 0
+	for ; i < len(rest); i++ {
+		if c := rest[i]; c >= '1' && c <= '9' && !digit {
+			digit = true
+		} else if (c == '+' || c == '-') && !chomp {
+			chomp = true
+		} else {
+			break
+		}
+	}
+	rest = rest[i:]
+	after := bytes.TrimLeft(rest, " \t")
+	if len(rest) > 0 && len(after) == len(rest) {
+		return false // no blank after the indicators
+	}
+	return len(after) == 0 || after[0] == '#'
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }

@@ -50,6 +50,10 @@ func TestLimits(t *testing.T) {
 		{"comment", head + "1 # " + strings.Repeat("[", 1000) + "\n", 0},
 		{"plain scalar", head + "a" + strings.Repeat("[", 1000) + "\n", 0},
 		{"block scalar", "name: deep\nfixed:\n  note: |\n" + strings.Repeat("    - - - - - - - - - - [[[[[[[[[[[[\n", 10) + "axes:\n  beta: [1]\n", 0},
+		{"block scalar with indicators", "name: deep\nfixed:\n  note: |2- # c\n" + strings.Repeat("    [[[[[[[[[[[[[[[[[[[[\n", 10) + "axes:\n  beta: [1]\n", 0},
+		// An invalid header (the parser reads the next lines as YAML).
+		{"not a block scalar", "name: deep\nfixed:\n  a: >x\n    b: " + nested(1000, "[", "", "]") + "\n", 4},
+		{"not a block scalar either", "name: deep\nfixed:\n  a: |#x\n    b: " + nested(1000, "[", "", "]") + "\n", 4},
 		{"too large", "name: big\n#" + strings.Repeat("x", MaxSpecSize) + "\n", -1},
 	}
 	for _, tt := range tests {
