@@ -32,6 +32,13 @@ func completeWith(t *testing.T, cl *cluster, forge func(*trainer.Result)) (strin
 		t.Fatal(err)
 	}
 	forge(res)
+	completeDone(t, ctx, cl, lease, res)
+	return lease.GetTrial().GetKey(), cfg
+}
+
+// completeDone completes lease as done with res.
+func completeDone(t *testing.T, ctx context.Context, cl *cluster, lease *pb.LeaseResponse, res *trainer.Result) {
+	t.Helper()
 	body, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +49,6 @@ func completeWith(t *testing.T, cl *cluster, forge func(*trainer.Result)) (strin
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return lease.GetTrial().GetKey(), cfg
 }
 
 // TestDetailUsesStoredParams: a trial's figure compares its prediction with
