@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -83,7 +84,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"nx", "nx", "evaluation grid points in x"},
 	{"nt", "nt", "evaluation grid points in t"},
 	{"history-every", "history_every", "record the loss every k evaluations"},
-	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample, hard"},
+	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample, hard, supervised (the exact solution as data: the expressivity control)"},
 	{"curriculum-start", "curriculum_start", "curriculum: first coefficient (β, ρ or ν)"},
 	{"curriculum-stages", "curriculum_stages", "curriculum: coefficients in the schedule (0: steps of about 5)"},
 	{"curriculum-spacing", "curriculum_spacing", "curriculum: linear or geometric"},
@@ -108,6 +109,12 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"causal-eps-max", "causal_eps_max", "causal weighting: largest ε (×10 per release)"},
 	{"grad-balance", "grad_balance", "balance the loss terms by their gradient norms"},
 	{"reweight-every", "reweight_every", "iterations per causal/balancing round"},
+	{"diagnostics", "diagnostics", "end-of-training diagnostics, comma-separated: hessian, landscape"},
+	{"hessian-k", "hessian_k", "hessian: number of largest eigenvalues"},
+	{"hessian-steps", "hessian_steps", "hessian: Lanczos steps (the spectral-density sample)"},
+	{"hessian-probes", "hessian_probes", "hessian: most Hutchinson trace probes (0: no trace)"},
+	{"landscape-points", "landscape_points", "landscape: grid points per axis (odd)"},
+	{"landscape-range", "landscape_range", "landscape: half-width of the grid along each eigenvector"},
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
@@ -124,6 +131,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print one JSON object with the result on stdout")
 	outDir := fs.String("out", "", "directory to write the exact and predicted fields to")
 	quiet := fs.Bool("quiet", false, "no progress line")
+	hessian := fs.Bool("hessian", false, "after training, the Hessian's top eigenvalues, trace and spectral density (adds hessian to --diagnostics)")
+	landscape := fs.Bool("landscape", false, "after training, the loss on the plane of the top two Hessian eigenvectors (adds landscape to --diagnostics)")
 	if code, ok := parseFlags(fs, args, stderr); !ok {
 		return code
 	}
@@ -142,6 +151,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	for name, on := range map[string]bool{trainer.DiagnosticHessian: *hessian, trainer.DiagnosticLandscape: *landscape} {
+		if on && !slices.Contains(cfg.Diagnostics, name) {
+			cfg.Diagnostics = append(cfg.Diagnostics, name)
+		}
+	}
+	slices.Sort(cfg.Diagnostics)
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "pinnsweep train: %v\n", err)
 		return 2
@@ -193,6 +208,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "status %s (%s)\nrel_l2 %.4e  abs_err %.4e  linf_rel %.4e\nloss %.4e (ic %.3e, bc %.3e, res %.3e)\nresidual: grid %.4e  train %.4e\nevals %d  iterations %d  seconds %.2f\n",
 			res.Status, res.StopReason, res.RelL2, res.AbsErr, res.LinfRel, res.Loss, res.LossIC, res.LossBC, res.LossRes,
 			res.ResidualGrid, res.ResidualTrain, res.Evals, res.Iterations, res.Seconds)
+		printDiagnostics(stdout, res)
 	}
 	if errors.Is(err, context.Canceled) {
 		return 130
@@ -237,4 +253,23 @@ func writeFields(dir string, res *trainer.Result, f *trainer.Fields) error {
 		fmt.Fprintf(&sb, "%.17g,%.17g,%.17g,%.17g,%.17g\n", f.X[i], f.T[i], f.Exact[i], f.Pred[i], d)
 	}
 	return os.WriteFile(filepath.Join(dir, "fields.csv"), []byte(sb.String()), 0o644)
+}
+
+// printDiagnostics prints the Hessian and landscape lines of a result.
+func printDiagnostics(w io.Writer, res *trainer.Result) {
+	if h := res.Hessian; h != nil {
+		if h.Error != "" {
+			fmt.Fprintf(w, "hessian: stopped: %s\n", h.Error)
+		}
+		if res.HessianMax != nil {
+			fmt.Fprintf(w, "hessian: top %.4g (converged %v, %d Lanczos steps), min Ritz %.3g", res.HessianTop, h.Converged, h.LanczosSteps, h.Min)
+			if res.HessianTrace != nil {
+				fmt.Fprintf(w, ", trace %.4g ± %.2g (%d probes)", *res.HessianTrace, h.TraceStdErr, h.TraceProbes)
+			}
+			fmt.Fprintf(w, "\nhessian: %d products, %.2fs, product error %.1e\n", h.HVPs, h.Seconds, h.HVPRelErr)
+		}
+	}
+	if l := res.Landscape; l != nil {
+		fmt.Fprintf(w, "landscape: %d × %d over ±%g, %.2fs\n", len(l.Coords), len(l.Coords), l.Coords[len(l.Coords)-1], l.Seconds)
+	}
 }
