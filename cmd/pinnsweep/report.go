@@ -33,6 +33,7 @@ type reportFlags struct {
 	formats       []string
 	keys          listFlag
 	trials        string
+	landscape     bool
 }
 
 // runReport implements `pinnsweep report SWEEP (--db FILE | --coordinator
@@ -49,6 +50,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "png,svg", "image `formats`, comma-separated: png, svg")
 	fs.Var(&f.keys, "trial", "also draw the trial with this `key` (repeatable)")
 	fs.StringVar(&f.trials, "trials", "median", "trials drawn per grid point: median, best, worst (by rel_l2), all or none")
+	fs.BoolVar(&f.landscape, "landscape", false, "also draw each drawn trial's loss landscape (trials run with diagnostics: [landscape]), one colour scale per sweep")
 	creds := addClientAuthFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep report SWEEP (--db FILE | --coordinator ADDR) --out DIR [flags]")
@@ -112,6 +114,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	var lands *rpt.Landscapes
+	if f.landscape {
+		if lands, err = rpt.SweepLandscapes(trials); err != nil {
+			fmt.Fprintf(stderr, "pinnsweep report: --landscape: %v (no trial of %q was run with diagnostics: [landscape])\n", err, sweep)
+			return 1
+		}
+	}
 
 	w := reportWriter{dir: f.out}
 	if err := os.MkdirAll(filepath.Join(f.out, "trials"), 0o755); err != nil {
@@ -135,8 +144,15 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return rpt.WritePhase(out, format, sl, opt)
 		}))
 	}
+	if lands != nil {
+		sum.Landscape = &lands.Scale
+	}
 	for _, pick := range pickTrials(grid, f.trials, f.keys.values) {
-		sum.Trials = append(sum.Trials, w.trial(grid, pick, byKey[pick.rep.Key], f.formats, &sum.Problems))
+		fig, stem, name := w.trial(grid, pick, byKey[pick.rep.Key], f.formats, &sum.Problems)
+		if lands != nil {
+			w.landscape(lands, &fig, stem, name, f.formats, &sum.Problems)
+		}
+		sum.Trials = append(sum.Trials, fig)
 	}
 	w.file("summary.md", func(out io.Writer) error { return rpt.WriteSummary(out, sum) })
 	if w.err != nil {
@@ -260,20 +276,21 @@ func (w *reportWriter) images(stem string, formats []string, draw func(io.Writer
 }
 
 // trial draws the solution and loss figures of one trial; what cannot be
-// drawn is appended to problems.
-func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecord, formats []string, problems *[]string) rpt.TrialFigures {
-	fig := rpt.TrialFigures{Replicate: *p.rep, Why: p.why, Label: g.Label(p.cell)}
+// drawn is appended to problems. It also returns the trial's file stem and
+// name.
+func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecord, formats []string, problems *[]string) (fig rpt.TrialFigures, stem, name string) {
+	fig = rpt.TrialFigures{Replicate: *p.rep, Why: p.why, Label: g.Label(p.cell)}
 	var parts []string
 	for k, a := range g.Axes {
 		parts = append(parts, a.Name+"="+p.cell.Point[k])
 	}
 	parts = append(parts, "seed="+p.rep.Seed)
-	stem := filepath.Join("trials", rpt.FileName(strings.Join(parts, "-")))
-	name := strings.Join(parts, " ")
+	stem = filepath.Join("trials", rpt.FileName(strings.Join(parts, "-")))
+	name = strings.Join(parts, " ")
 	res, err := rpt.DecodeResult(t.Result)
 	if err != nil {
 		*problems = append(*problems, fmt.Sprintf("trial %s (%s): %v", t.Key, name, err))
-		return fig
+		return fig, stem, name
 	}
 	title := fmt.Sprintf("%s: %s", name, res.Status)
 	if p.rep.RelL2 != nil {
@@ -289,12 +306,12 @@ func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecor
 	}
 	if err := rpt.CheckLoss(res.History); err != nil {
 		*problems = append(*problems, fmt.Sprintf("loss curves of trial %s (%s): %v", t.Key, name, err))
-		return fig
+		return fig, stem, name
 	}
 	fig.Loss = w.images(stem+"-loss", formats, func(out io.Writer, format string) error {
 		return rpt.WriteLoss(out, format, res.History, title)
 	})
-	return fig
+	return fig, stem, name
 }
 
 // flagGiven reports whether the flag name was set on the command line.
