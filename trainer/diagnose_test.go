@@ -300,3 +300,25 @@ func TestDiagnosticsValidation(t *testing.T) {
 		t.Errorf("Set(diagnostics, \"\"): %v, %v", cfg.Diagnostics, err)
 	}
 }
+
+// TestMSEGrid: mse_grid is the mean squared error on the grid, consistent
+// with rel_l2 and the exact solution (sin: mean square 1/2 on the grid).
+func TestMSEGrid(t *testing.T) {
+	cfg := tinyConfig()
+	res, fields, err := TrainFields(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := 0.0
+	for i, u := range fields.Exact {
+		d := fields.Pred[i] - u
+		s += d * d
+	}
+	want := s / float64(len(fields.Exact))
+	if math.Abs(res.MSEGrid-want) > 1e-12*want {
+		t.Errorf("mse_grid %.15g, want %.15g", res.MSEGrid, want)
+	}
+	if ms := res.MSEGrid / (res.RelL2 * res.RelL2); math.Abs(ms-0.5) > 1e-12 {
+		t.Errorf("mse_grid / rel_l2² = %.15g, want the mean square of sin on the grid, 1/2", ms)
+	}
+}

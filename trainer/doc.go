@@ -76,7 +76,8 @@
 //
 // # Metrics
 //
-// Result holds the relative L2, mean absolute and relative L∞ errors on
+// Result holds the relative L2, mean absolute and relative L∞ errors and
+// the mean squared error on
 // the full grid, the mean squared residual on every interior grid point and
 // on the training points (a trial that fits its points without solving the
 // PDE shows a large gap), the loss terms and their history, the loss at

@@ -38,6 +38,11 @@ type Result struct {
 	AbsErr float64 `json:"abs_err"`
 	// LinfRel is max|û−u| / max|u| on the grid.
 	LinfRel float64 `json:"linf_rel"`
+	// MSEGrid is the mean squared error (1/N)Σ(û−u)² on the grid, in the
+	// units of the loss's data terms: beside the supervised loss's
+	// collocation term (LossRes) it shows a fit of the points that misses
+	// the grid.
+	MSEGrid float64 `json:"mse_grid"`
 
 	// Loss and its terms at the final parameters (λ already applied to Loss, not to LossRes).
 	Loss    float64 `json:"loss"`

@@ -249,6 +249,7 @@ func (s *session) finish(sol solution, op operator, train pointSet, exact []floa
 	}
 	pred := sol.predict(xs, ts)
 	res.RelL2, res.AbsErr, res.LinfRel = refsol.Metrics(pred, exact)
+	res.MSEGrid = res.RelL2 * res.RelL2 * dotSelf(exact) / float64(len(exact))
 	ix, it := interiorPoints(c)
 	res.ResidualGrid = sol.meanSquaredResidual(op, ix, it)
 	res.ResidualTrain = sol.meanSquaredResidual(op, train.resX, train.resT)
