@@ -76,11 +76,10 @@
 //
 // # Metrics
 //
-// Result holds the relative L2, mean absolute and relative L∞ errors and
-// the mean squared error on
-// the full grid, the mean squared residual on every interior grid point and
-// on the training points (a trial that fits its points without solving the
-// PDE shows a large gap), the loss terms and their history, the loss at
-// the initial parameters and the final gradient norm, and the
-// evaluations, iterations and seconds used.
+// Result holds the relative L2, mean absolute, relative L∞ and mean
+// squared errors on the full grid, the mean squared residual on every
+// interior grid point and on the training points (a trial that fits its
+// points without solving the PDE shows a large gap), the loss terms and
+// their history, the loss at the initial parameters and the final
+// gradient norm, and the evaluations, iterations and seconds used.
 package trainer
