@@ -7,28 +7,13 @@ import (
 	"testing"
 )
 
-// landscapeSpec trains two tiny trials with the landscape diagnostic on,
-// and one without.
-const landscapeSpec = `name: lands
-fixed:
-  pde: convection
-  nx: 32
-  nt: 10
-  nu_points: 32
-  nb: 10
-  nf: 40
-  layers: [8, 8]
-  hessian_steps: 6
-  landscape_points: 5
-axes:
-  beta: [1, 2]
-  diagnostics:
-    - {label: landscape, diagnostics: [landscape]}
-    - {label: none, diagnostics: []}
-budget:
-  iterations: 5
-retries: 0
-`
+// landscapeSpec is tinySpec at nf = 40 over 2 β values × the landscape
+// diagnostic on and off.
+var landscapeSpec = strings.NewReplacer(
+	"name: tiny", "name: lands",
+	"  layers: [8, 8]\n", "  layers: [8, 8]\n  nf: 40\n  hessian_steps: 6\n  landscape_points: 5\n",
+	"  nf: [40, 50, 100000]\n", "  beta: [1, 2]\n  diagnostics:\n    - {label: landscape, diagnostics: [landscape]}\n    - {label: none, diagnostics: []}\n",
+).Replace(tinySpec)
 
 func TestReportLandscape(t *testing.T) {
 	if testing.Short() {
