@@ -148,7 +148,7 @@ func (s *session) diagnose(ctx context.Context, f lossGrad, p []float64) error {
 	t0 := time.Now()
 	st := &HessianStats{}
 	s.res.Hessian = st
-	h := newHVP(ctx, f, p)
+	h := newHVP(ctx, f, p, c.gradientRoundoff())
 	st.Step = h.scale
 	done := false
 	finish := func() {

@@ -5,10 +5,11 @@ import (
 	"math"
 )
 
-// gradientRoundoff is the unit roundoff of the arithmetic the objective's
-// gradient is computed in; the finite-difference step of Hessian–vector
-// products is scaled by its cube root. The objective is float64.
-const gradientRoundoff = 0x1p-52
+// gradientRoundoff is the unit roundoff ε of the arithmetic the training
+// loss's gradient is computed in; the finite-difference step of
+// Hessian–vector products is scaled by its cube root. The loss is
+// float64 (a float32 loss would need 0x1p-23 here: a step of 2e-3).
+func (c *Config) gradientRoundoff() float64 { return 0x1p-52 }
 
 // lossGrad is a training loss as the optimizer sees it: it returns the
 // loss at p and writes the gradient into grad. Hessian–vector products
@@ -45,9 +46,10 @@ type hvp struct {
 	evals int
 }
 
-func newHVP(ctx context.Context, f lossGrad, x []float64) *hvp {
+// newHVP returns the products of f at x for a gradient of unit roundoff eps.
+func newHVP(ctx context.Context, f lossGrad, x []float64, eps float64) *hvp {
 	rms := vecNorm(x) / math.Sqrt(float64(max(1, len(x))))
-	return &hvp{ctx: ctx, f: f, x: x, scale: math.Cbrt(gradientRoundoff) * (1 + rms),
+	return &hvp{ctx: ctx, f: f, x: x, scale: math.Cbrt(eps) * (1 + rms),
 		xs: make([]float64, len(x)), gp: make([]float64, len(x))}
 }
 

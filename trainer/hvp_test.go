@@ -139,7 +139,7 @@ func TestHVPAgainstDenseHessian(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			H := denseHessian(c.loss, c.p, 2e-3)
 			n := len(c.p)
-			h := newHVP(context.Background(), c.loss, c.p)
+			h := newHVP(context.Background(), c.loss, c.p, 0x1p-52)
 			rng := rand.New(rand.NewPCG(9, 9))
 			hv := make([]float64, n)
 			worst := 0.0
@@ -185,7 +185,7 @@ func TestHVPAgainstDenseHessian(t *testing.T) {
 func TestHVPSymmetric(t *testing.T) {
 	c := tinyLosses(t)[3] // reaction–diffusion: every stream and term
 	n := len(c.p)
-	h := newHVP(context.Background(), c.loss, c.p)
+	h := newHVP(context.Background(), c.loss, c.p, 0x1p-52)
 	cols := make([][]float64, n)
 	for i := range cols {
 		e := make([]float64, n)
@@ -212,7 +212,7 @@ func TestHVPCancelled(t *testing.T) {
 	c := tinyLosses(t)[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	h := newHVP(ctx, c.loss, c.p)
+	h := newHVP(ctx, c.loss, c.p, 0x1p-52)
 	if err := h.apply(make([]float64, len(c.p)), c.p); err != context.Canceled {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
