@@ -198,18 +198,14 @@ func (s *session) diagnose(ctx context.Context, f lossGrad, p []float64) error {
 		}
 		st.HVPRelErr = vecNorm(d2) / vecNorm(d1)
 	}
+	alphaSum := 0.0 // tr(QᵀHQ) over the Krylov basis Q
+	for _, a := range e.Run.Alpha {
+		alphaSum += a
+	}
 	if c.HessianProbes > 0 && e.Run.Steps() == len(p) {
 		// The basis spans the space: the trace is T's, exactly.
-		tr := 0.0
-		for _, a := range e.Run.Alpha {
-			tr += a
-		}
-		s.res.HessianTrace = &tr
+		s.res.HessianTrace = &alphaSum
 	} else if c.HessianProbes > 0 {
-		alphaSum := 0.0
-		for _, a := range e.Run.Alpha {
-			alphaSum += a
-		}
 		tr, err := spectral.Hutchinson(h.apply, len(p), spectral.TraceOptions{MinProbes: min(traceMinProbes, c.HessianProbes),
 			MaxProbes: c.HessianProbes, RelTol: traceRelTol, Deflate: e.Run.Q, DeflatedTrace: alphaSum}, rng)
 		if err != nil {
