@@ -102,6 +102,9 @@ type Options struct {
 	// Logger receives the worker's logs, under the name "worker" with a
 	// worker_id field; nil discards them.
 	Logger hclog.Logger
+	// Metrics, if not nil, records the worker's Prometheus metrics (see
+	// NewMetrics).
+	Metrics *Metrics
 
 	// HeartbeatEvery is the heartbeat interval of a running trial; zero
 	// means a third of the lease TTL granted by the coordinator, at most
@@ -251,6 +254,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	w := &worker{opts: o, client: pb.NewWorkerServiceClient(conn), log: o.Logger, stop: stop}
 	w.free.Store(int32(o.Slots))
+	o.Metrics.setSlots(o.Slots)
 	w.log.Info("worker started", "coordinator", o.Coordinator, "slots", o.Slots)
 	var wg sync.WaitGroup
 	for i := range o.Slots {
@@ -312,7 +316,9 @@ func (w *worker) slot(ctx context.Context, n int) {
 			}
 		}
 		w.free.Add(-1)
+		w.opts.Metrics.slotBusy(1)
 		next = w.runTrial(ctx, log, resp)
+		w.opts.Metrics.slotBusy(-1)
 		w.free.Add(1)
 	}
 	if next != nil {
@@ -386,6 +392,7 @@ func (p *progress) load() (int64, float64) {
 // trial if the coordinator leased one with the completion, else nil.
 func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse) *pb.LeaseResponse {
 	t := resp.GetTrial()
+	start := time.Now()
 	l := &lease{id: resp.GetLeaseId(), worker: w.opts.ID, token: resp.GetToken(), budget: resp.GetBudgetSeconds()}
 	l.ttlMs.Store(resp.GetTtlMs())
 	log = log.With("sweep", t.GetSweep(), "trial", t.GetKey(), "token", l.token)
@@ -446,12 +453,15 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 			out.Reason = cause.Error()
 		case errors.Is(cause, ErrLeaseLost):
 			log.Warn("trial abandoned: its lease was lost", "error", cause)
+			w.opts.Metrics.trialEnded(outcomeLost, time.Since(start))
 			return nil
 		case ctx.Err() != nil:
+			w.opts.Metrics.trialEnded(outcomeReleased, time.Since(start))
 			w.release(ctx, log, l)
 			return nil
 		}
 	}
+	w.opts.Metrics.trialEnded(string(out.Status), time.Since(start))
 	// A slot whose runner overran stays busy (above), so it must not be
 	// given a next trial whose lease it could not heartbeat.
 	return w.complete(ctx, log, l, out, returned)
@@ -535,6 +545,7 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		req.Next.Slots = 1
 	}
 	r := retrier{b: w.opts.Backoff}
+	failed := 0 // failed attempts, for the late-result metric
 	// Retry at least as often as a heartbeat would come, so the result
 	// gets in while a restarted coordinator still honours the lease.
 	r.b.Max = max(r.b.Initial, min(r.b.Max, l.interval(w.opts.HeartbeatEvery)))
@@ -552,6 +563,7 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		cancel()
 		if err == nil {
 			w.callOK()
+			w.opts.Metrics.delivered(failed)
 			log.Info("trial completed", "status", out.Status, "duplicate", resp.GetDuplicate(), "reason", req.GetReason())
 			if next := resp.GetNext(); next.GetTrial() != nil {
 				return next
@@ -561,6 +573,7 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		switch {
 		case staleLease(err):
 			log.Warn("result rejected as stale; dropped", "status", out.Status, "error", err)
+			w.opts.Metrics.drop(dropStale)
 			return nil
 		case status.Code(err) == codes.InvalidArgument && req.Status != pb.TrialStatus_TRIAL_STATUS_FAILED:
 			log.Error("coordinator rejected the result; reporting the trial failed", "status", out.Status, "error", err)
@@ -570,14 +583,18 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 			continue
 		case status.Code(err) == codes.InvalidArgument:
 			log.Error("coordinator rejected the completion; dropped", "error", err)
+			w.opts.Metrics.drop(dropRejected)
 			return nil
 		case !shutdown && ctx.Err() != nil && shutdownRetry(err):
+			failed++
 			continue // the worker is stopping: make the one last attempt now
 		case shutdown || ctx.Err() != nil:
 			log.Error("shutting down with an undelivered result; the trial reruns when its lease expires",
 				"status", out.Status, "error", err)
+			w.opts.Metrics.drop(dropUndelivered)
 			return nil
 		}
+		failed++
 		d := r.next()
 		w.callFailed(log, "complete", err, d)
 		sleep(ctx, d)
