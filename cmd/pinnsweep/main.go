@@ -11,6 +11,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/pinnsweep/pinnsweep/worker"
 )
 
 // command is one subcommand. run returns the process exit code: 0 success,
@@ -32,6 +34,7 @@ func register(name string, c command) {
 }
 
 func main() {
+	worker.ShimMain() // the binary is also the command-trial shim (worker/doc.go)
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 
