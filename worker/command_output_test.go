@@ -14,8 +14,8 @@ import (
 func TestNormalizeJSON(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"a": NaN, "b": [Infinity, -Infinity], "c": "NaN Infinity"}`: `{"a": "NaN", "b": ["Infinity", "-Infinity"], "c": "NaN Infinity"}`,
-		`{"s": "esc \" NaN", "x": 1}`:                                  `{"s": "esc \" NaN", "x": 1}`,
-		`{"x": -1e5}`:                                                  `{"x": -1e5}`,
+		`{"s": "esc \" NaN", "x": 1}`:                                 `{"s": "esc \" NaN", "x": 1}`,
+		`{"x": -1e5}`:                                                 `{"x": -1e5}`,
 	} {
 		got := string(normalizeJSON([]byte(in)))
 		if got != want || !json.Valid([]byte(got)) {
