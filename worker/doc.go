@@ -15,8 +15,9 @@
 // Each slot loops over the lease protocol of pinnsweep.v1:
 //
 //  1. Lease: a unary long-poll (Options.LeaseWait, 30 s by default) that
-//     carries the worker id, its free slots and the sweeps it accepts
-//     (Options.Sweeps; empty: any), and returns a trial with a lease id, a
+//     carries the worker id, its free slots, the sweeps it accepts
+//     (Options.Sweeps; empty: any), the GPUs a GPU slot offers and whether
+//     it runs command trials, and returns a trial with a lease id, a
 //     fencing token, the lease TTL and a wall-time budget, or nothing ("ask
 //     again").
 //  2. Run the trial with a context that is cancelled when the budget runs
