@@ -58,35 +58,31 @@ func FormatValue(v any) string {
 func scanTemplate(s string, lit, name func(string)) error {
 	start := 0 // start of the pending literal
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '{':
-			if i+1 < len(s) && s[i+1] == '{' {
-				lit(s[start : i+1])
-				i++
-				start = i + 1
-				continue
-			}
-			end := strings.IndexByte(s[i+1:], '}')
-			if end < 0 {
-				return fmt.Errorf("%w: unclosed '{' at byte %d of %q (write {{ for a literal brace)", ErrValue, i, s)
-			}
-			n := s[i+1 : i+1+end]
-			if len(n) > maxSettingLen || !settingPattern.MatchString(n) {
-				return fmt.Errorf("%w: invalid placeholder {%s} in %q (want {name} with a setting name, or {{ and }} for literal braces)", ErrValue, n, s)
-			}
-			lit(s[start:i])
-			name(n)
-			i += end + 1
+		c := s[i]
+		if c != '{' && c != '}' {
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == c { // {{ or }}: one literal brace
+			lit(s[start : i+1])
+			i++
 			start = i + 1
-		case '}':
-			if i+1 < len(s) && s[i+1] == '}' {
-				lit(s[start : i+1])
-				i++
-				start = i + 1
-				continue
-			}
+			continue
+		}
+		if c == '}' {
 			return fmt.Errorf("%w: unmatched '}' at byte %d of %q (write }} for a literal brace)", ErrValue, i, s)
 		}
+		end := strings.IndexByte(s[i+1:], '}')
+		if end < 0 {
+			return fmt.Errorf("%w: unclosed '{' at byte %d of %q (write {{ for a literal brace)", ErrValue, i, s)
+		}
+		n := s[i+1 : i+1+end]
+		if len(n) > maxSettingLen || !settingPattern.MatchString(n) {
+			return fmt.Errorf("%w: invalid placeholder {%s} in %q (want {name} with a setting name, or {{ and }} for literal braces)", ErrValue, n, s)
+		}
+		lit(s[start:i])
+		name(n)
+		i += end + 1
+		start = i + 1
 	}
 	lit(s[start:])
 	return nil

@@ -116,14 +116,25 @@ func CheckEnvName(name string) error {
 	return nil
 }
 
+// checkText checks a string a runner passes to the program: at most
+// limit bytes, without NUL (which no argv element or environment entry can
+// hold).
+func checkText(what, s string, limit int) error {
+	switch {
+	case len(s) > limit:
+		return fmt.Errorf("%w: %s is %d bytes long, more than %d", ErrValue, what, len(s), limit)
+	case strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("%w: %s contains a NUL byte", ErrValue, what)
+	}
+	return nil
+}
+
 // checkArg checks element i of a command template.
 func checkArg(i int, arg string) error {
-	switch {
-	case len(arg) > MaxArgLen:
-		return fmt.Errorf("%w: argument is %d bytes long, more than %d", ErrValue, len(arg), MaxArgLen)
-	case strings.IndexByte(arg, 0) >= 0:
-		return fmt.Errorf("%w: argument contains a NUL byte", ErrValue)
-	case i == 0 && arg == "":
+	if err := checkText("argument", arg, MaxArgLen); err != nil {
+		return err
+	}
+	if i == 0 && arg == "" {
 		return fmt.Errorf("%w: empty program name", ErrValue)
 	}
 	names, err := Placeholders(arg)
@@ -138,11 +149,8 @@ func checkArg(i int, arg string) error {
 
 // checkEnvValue checks a value of runner.env.
 func checkEnvValue(v string) error {
-	switch {
-	case len(v) > MaxEnvValueLen:
-		return fmt.Errorf("%w: value is %d bytes long, more than %d", ErrValue, len(v), MaxEnvValueLen)
-	case strings.IndexByte(v, 0) >= 0:
-		return fmt.Errorf("%w: value contains a NUL byte", ErrValue)
+	if err := checkText("value", v, MaxEnvValueLen); err != nil {
+		return err
 	}
 	_, err := Placeholders(v)
 	return err
@@ -150,13 +158,7 @@ func checkEnvValue(v string) error {
 
 // checkWorkdir checks runner.workdir.
 func checkWorkdir(dir string) error {
-	switch {
-	case len(dir) > MaxWorkdirLen:
-		return fmt.Errorf("%w: workdir is %d bytes long, more than %d", ErrValue, len(dir), MaxWorkdirLen)
-	case strings.IndexByte(dir, 0) >= 0:
-		return fmt.Errorf("%w: workdir contains a NUL byte", ErrValue)
-	}
-	return nil
+	return checkText("workdir", dir, MaxWorkdirLen)
 }
 
 // Check reports what is wrong with a command runner, by the rules Parse
@@ -211,13 +213,10 @@ func (r *Runner) Expand(params map[string]any) (argv, env []string, err error) {
 	}
 	total := 0
 	add := func(what, s string) error {
-		total += len(s) + 1
-		switch {
-		case strings.IndexByte(s, 0) >= 0:
-			return fmt.Errorf("%w: %s contains a NUL byte after expansion", ErrValue, what)
-		case len(s) > MaxExpandedArgLen:
-			return fmt.Errorf("%w: %s is %d bytes long after expansion, more than %d", ErrValue, what, len(s), MaxExpandedArgLen)
-		case total > MaxExpandedLen:
+		if err := checkText(what+" after expansion", s, MaxExpandedArgLen); err != nil {
+			return err
+		}
+		if total += len(s) + 1; total > MaxExpandedLen {
 			return fmt.Errorf("%w: the command and its environment exceed %d bytes after expansion", ErrValue, MaxExpandedLen)
 		}
 		return nil

@@ -234,7 +234,7 @@ func TestExpandPlaceholders(t *testing.T) {
 func TestRunnerExpandBounds(t *testing.T) {
 	big := strings.Repeat("x", MaxExpandedArgLen+1)
 	r := Runner{Command: []string{"p", "{v}"}}
-	if _, _, err := r.Expand(map[string]any{"v": big}); err == nil || !strings.Contains(err.Error(), "after expansion, more than") {
+	if _, _, err := r.Expand(map[string]any{"v": big}); err == nil || !strings.Contains(err.Error(), "after expansion is 131073 bytes long, more than 131072") {
 		t.Errorf("long element: %v", err)
 	}
 	r = Runner{Command: []string{"p", "{v}", "{v}", "{v}", "{v}", "{v}", "{v}", "{v}", "{v}", "{v}"}}
