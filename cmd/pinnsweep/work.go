@@ -67,6 +67,10 @@ func runWork(args []string, stdout, stderr io.Writer) int {
 		*slots = 0
 	}
 	var cmdRunner *worker.CommandRunner
+	if len(gpuIDs) > 0 && *allowExec == "" {
+		fmt.Fprintln(stderr, "pinnsweep work: --gpus needs --allow-exec: only command trials run on GPUs")
+		return 2
+	}
 	if programs := splitList(*allowExec); len(programs) > 0 {
 		if cmdRunner, err = worker.NewCommandRunner(worker.CommandOptions{Allow: programs, Dir: *workDir, KillGrace: *killGrace}); err != nil {
 			fmt.Fprintf(stderr, "pinnsweep work: --allow-exec: %v\n", oneLine(err))
