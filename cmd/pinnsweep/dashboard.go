@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -27,24 +26,7 @@ const dashboardShutdown = 5 * time.Second
 
 // dashboardListenAddr returns the address to listen on for --http addr:
 // HOST:PORT as given, :PORT and PORT on the loopback interface.
-func dashboardListenAddr(addr string) (string, error) { return listenAddr("--http", addr) }
-
-// listenAddr returns the address an HTTP flag (--http, --metrics) listens
-// on for addr: HOST:PORT as given, :PORT and PORT on the loopback
-// interface, as neither the dashboard nor the metrics authenticate.
-func listenAddr(flag, addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		if n, aerr := strconv.Atoi(addr); aerr == nil && n >= 0 && n <= 65535 {
-			return net.JoinHostPort("127.0.0.1", addr), nil
-		}
-		return "", fmt.Errorf("%s %q: want HOST:PORT, :PORT or PORT", flag, addr)
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port), nil
-}
+func dashboardListenAddr(addr string) (string, error) { return listenAddr("http", addr) }
 
 // dashboardHosts returns the host names the dashboard at addr answers to
 // besides IP addresses and localhost: the name it listens on, if any, and
@@ -78,10 +60,10 @@ func (s localSource) GetSweep(ctx context.Context, name string) (*pb.GetSweepRes
 }
 
 // startDashboard serves the dashboard on httpAddr (see dashboardListenAddr),
-// reading sweeps over gRPC from the coordinator listening at coord, and
-// prints its URL to stdout. stop shuts it down: it waits up to
+// reading sweeps from the coordinator c in process, and prints its URL to
+// out. stop shuts it down: it waits up to
 // dashboardShutdown for requests in flight, then closes the connections.
-func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Writer, log hclog.Logger) (stop func(), err error) {
+func startDashboard(httpAddr string, c *coordinator.Coordinator, out io.Writer, log hclog.Logger) (stop func(), err error) {
 	addr, err := dashboardListenAddr(httpAddr)
 	if err != nil {
 		return nil, err
@@ -96,7 +78,7 @@ func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Write
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	fmt.Fprintf(stdout, "dashboard on http://%s/\n", lis.Addr())
+	fmt.Fprintf(out, "dashboard on http://%s/\n", lis.Addr())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dashboardShutdown)
 		defer cancel()

@@ -48,7 +48,7 @@ func TestIrregularFiles(t *testing.T) {
 		{[]string{"report", "tiny", "--db", pipe, "--out", out}, 1, isPipe},
 		{[]string{"serve", "--db", pipe}, 2, isPipe},
 		{[]string{"serve", "--db", filepath.Join(dir, "s.db"), "--admin-token-file", pipe}, 2, isPipe},
-		{[]string{"status", "--coordinator", "127.0.0.1:1", "--token-file", "/dev/zero"}, 1, isDevice},
+		{[]string{"status", "--coordinator", "127.0.0.1:1", "--token-file", "/dev/zero"}, 2, isDevice}, // credential flags are usage
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args[:2], " "), func(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pinnsweep/pinnsweep/internal/safefile"
+	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 )
 
 // Names of the files WriteDevCerts writes.
@@ -225,7 +225,7 @@ func issue(tmpl, parent *x509.Certificate, parentKey crypto.Signer) (*ecdsa.Priv
 func writePEM(path, typ string, der []byte, perm os.FileMode, force bool) error {
 	block := &pem.Block{Type: typ, Bytes: der}
 	if force {
-		return safefile.WriteAtomic(path, perm, func(w io.Writer) error { return pem.Encode(w, block) })
+		return atomicfile.Write(path, perm, func(w io.Writer) error { return pem.Encode(w, block) })
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
