@@ -24,7 +24,9 @@
 // decoding of a message of up to 16 MiB (RELIABILITY.md has the
 // figures). Interceptors check again for calls that reach the server
 // another way (ServeHTTP runs no tap handle). Refusals are logged at most
-// ten a second, with a count of those left out.
+// ten a second, with a count of those left out, and counted by code in
+// pinnsweep_refused_calls_total (ServerConfig.Refused): a call refused
+// in the tap handle never reaches the gRPC metrics interceptors.
 //
 // # Credentials
 //

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -141,7 +142,8 @@ func wantCode(t *testing.T, what string, err error, want codes.Code) {
 }
 
 func TestTokens(t *testing.T) {
-	addr := serve(t, auth.ServerConfig{AdminToken: adminToken, WorkerToken: workerToken})
+	refused := auth.NewRefusedCounter()
+	addr := serve(t, auth.ServerConfig{AdminToken: adminToken, WorkerToken: workerToken, Refused: refused})
 	none := dial(t, addr, auth.ClientConfig{})
 	wrong := dial(t, addr, auth.ClientConfig{Token: "not-the-token"})
 	worker := dial(t, addr, auth.ClientConfig{Token: workerToken})
@@ -165,6 +167,12 @@ func TestTokens(t *testing.T) {
 	wantCode(t, "admin lease", lease(t, admin), codes.OK)
 	wantCode(t, "admin watch", watch(t, admin), codes.OK)
 	wantCode(t, "admin cancel", cancelSweep(t, admin), codes.OK)
+	// Every refusal above is counted once, by code; allowed calls are not.
+	for code, want := range map[codes.Code]float64{codes.Unauthenticated: 6, codes.PermissionDenied: 3} {
+		if n := testutil.ToFloat64(refused.WithLabelValues(code.String())); n != want {
+			t.Errorf("%s{grpc_code=%q} = %v, want %v", auth.RefusedMetric, code, n, want)
+		}
+	}
 }
 
 // pki writes a development PKI into a fresh directory.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -39,6 +40,29 @@ type ServerConfig struct {
 	// Logger, if set, receives a warning for every refused call (method,
 	// peer address, reason; never a token).
 	Logger hclog.Logger
+	// Refused, if set, counts every refused call by its gRPC code (see
+	// NewRefusedCounter); nil counts nothing. A call refused by the tap
+	// handle never reaches an interceptor, so the gRPC server metrics of
+	// interceptors do not count it.
+	Refused *prometheus.CounterVec
+}
+
+// RefusedMetric is the name of the counter NewRefusedCounter makes.
+const RefusedMetric = "pinnsweep_refused_calls_total"
+
+// NewRefusedCounter returns the counter of ServerConfig.Refused,
+// pinnsweep_refused_calls_total, by grpc_code (Unauthenticated or
+// PermissionDenied), for the caller to register. It has no method label:
+// a caller without credentials chooses the method names it sends.
+func NewRefusedCounter() *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: RefusedMetric,
+		Help: "Calls refused for their credentials (before their request message is read), by gRPC code.",
+	}, []string{"grpc_code"})
+	for _, code := range []codes.Code{codes.Unauthenticated, codes.PermissionDenied} {
+		c.WithLabelValues(code.String()) // exported as 0 before the first refusal
+	}
+	return c
 }
 
 // Authenticates reports whether c authenticates callers (tokens or
@@ -87,7 +111,7 @@ func (c ServerConfig) ServerOptions() ([]grpc.ServerOption, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	a := &authorizer{mtls: c.ClientCAFile != "", log: newRefusalLog(log)}
+	a := &authorizer{mtls: c.ClientCAFile != "", log: newRefusalLog(log), refused: c.Refused}
 	if c.AdminToken != "" {
 		a.tokens = append(a.tokens, tokenRole{digestOf(c.AdminToken), RoleAdmin})
 	}
@@ -145,9 +169,10 @@ type tokenRole struct {
 
 // authorizer is the server-side tap handle and interceptor.
 type authorizer struct {
-	tokens []tokenRole // empty: tokens are not used
-	mtls   bool
-	log    *refusalLog
+	tokens  []tokenRole // empty: tokens are not used
+	mtls    bool
+	log     *refusalLog
+	refused *prometheus.CounterVec // nil: not counted
 }
 
 // tap authorises a call from its headers when its stream opens, before
@@ -202,6 +227,9 @@ func (a *authorizer) authorize(ctx context.Context, method string, md metadata.M
 			addr = p.Addr.String()
 		}
 		a.log.refused(method, addr, status.Code(err), status.Convert(err).Message())
+		if a.refused != nil {
+			a.refused.WithLabelValues(status.Code(err).String()).Inc()
+		}
 	}
 	return err
 }
