@@ -50,8 +50,8 @@
 // evaluation; a NaN or Inf loss ends the trial as "diverged". Validate
 // refuses, before anything is allocated, an evaluation grid over
 // MaxGridPoints and a configuration whose MemoryEstimate (grid, network
-// and optimizer state, point activations; fitted to measured peaks in
-// limits.go) is over MaxMemory, so that such a trial fails with the
+// and optimizer state, point activations, the Hessian diagnostics'
+// Lanczos basis; fitted to measured peaks in limits.go) is over MaxMemory, so that such a trial fails with the
 // reason instead of its workers being killed for memory.
 //
 // # Strategies

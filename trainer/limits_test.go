@@ -26,6 +26,14 @@ func TestResourceLimits(t *testing.T) {
 		{"four layers of 4096", func(c *Config) { c.Layers = []int{4096, 4096, 4096, 4096} },
 			"the trial needs an estimated 55.44 GiB of memory (network and optimizer 40.90 GiB"},
 		{"many points", func(c *Config) { c.NX, c.NT, c.NF = 2048, 2048, 4_000_000 }, "training points"},
+		{"hessian, 1000 steps", func(c *Config) { c.Diagnostics, c.HessianSteps = []string{DiagnosticHessian}, 1000 }, ""},
+		{"landscape, four layers of 512", func(c *Config) { c.Diagnostics, c.Layers = []string{DiagnosticLandscape}, []int{512, 512, 512, 512} }, ""},
+		// Four layers of 512 pass without diagnostics (above), but a
+		// Lanczos basis of up to 3000 steps holds 3000 vectors of 790,017
+		// parameters: 17.7 GiB.
+		{"four layers of 512, hessian, 1000 steps", func(c *Config) {
+			c.Layers, c.Diagnostics, c.HessianSteps = []int{512, 512, 512, 512}, []string{DiagnosticHessian}, 1000
+		}, "Hessian diagnostics 17.77 GiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +72,7 @@ func TestMemoryEstimateGrows(t *testing.T) {
 		"history": func(c *Config) { c.History *= 2 },
 		"threads": func(c *Config) { c.Threads = 4 },
 		"streams": func(c *Config) { c.PDE, c.IC, c.Nu, c.Rho = "rd", "gauss", 3, 5 },
+		"hessian": func(c *Config) { c.Diagnostics = []string{DiagnosticHessian} },
 	} {
 		c := DefaultConfig()
 		set(&c)
