@@ -24,7 +24,7 @@ var (
 // device never makes it read without end. Errors name path and wrap
 // ErrNotRegular, ErrTooLarge or the os error.
 func ReadRegular(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	f, err := Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +44,14 @@ func ReadRegular(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w: larger than %d bytes, the limit", path, ErrTooLarge, limit)
 	}
 	return b, nil
+}
+
+// Open opens path for reading without blocking: on a named pipe it
+// returns at once instead of waiting for a writer. It does not check what
+// path is; a caller that Stats the file refuses what is not regular (as
+// ReadRegular does).
+func Open(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
 }
 
 // CheckRegular returns nil when path names a regular file (symbolic links
