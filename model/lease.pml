@@ -44,6 +44,9 @@
 #ifndef MAXBATCH
 #define MAXBATCH 2	/* operations per group commit (Options.MaxBatch) */
 #endif
+#ifndef MAXFAIL
+#define MAXFAIL 0	/* commits that fail without a crash (see COMMIT_FAILURE_CONTINUES) */
+#endif
 
 /*
  * Mutations: each must make Spin find a counterexample (model_test.go).
@@ -52,6 +55,13 @@
  *   NO_TOKEN_BUMP      Scheduler.Lease gives a requeued trial its old token again
  *   ACK_BEFORE_COMMIT  the commit loop answers a batch before its commit
  *   NO_EXPIRY          leases never expire (Coordinator.reap does nothing)
+ *
+ * A scenario, with MAXFAIL > 0: a commit fails (an I/O error, a failed
+ * fsync) and the file may hold the batch all the same. What
+ * Coordinator.runBatch does on main: roll the batch back in memory,
+ * answer every call of it with the error, and go on serving
+ * (COMMIT_FAILURE_CONTINUES). Without the switch the coordinator stops
+ * and restarts instead (a crash: the disk is reloaded).
  */
 #ifdef NO_EXPIRY
 #define NO_EXPIRY_ true
@@ -138,22 +148,29 @@ bit oq_on[NW];
  * batches. */
 byte amask, s, nops;
 byte ans_k[NW], ans_g[NW], ans_t[NW], ans_tok[NW], ans_lid[NW];
+/* What the batch changes (mergeChanges puts each changed record once,
+ * the results it carries, and the token counter if it leased), and the
+ * undo record: mem before the batch (batch.rollback). */
+byte dmask, rmask, nflag;
+Trial pre[NT];
+byte pre_next, pre_gnext;
+byte fails;	/* commits failed so far */
 /* Scratch written before it is read within one d_step (hidden: not part
  * of the state). */
-hidden byte i, j, w_, k_, t_, tok_, lid_, c_, a_k, a_g, a_t, a_tok, a_lid, main_, tmp;
+hidden byte i, j, w_, k_, t_, tok_, lid_, c_, a_k, a_g, a_t, a_tok, a_lid, main_, tmp, o_st, o_res, o_ls;
 
 /* Property names: 0 (checked), so that a failed assertion names its
  * property in Spin's report ("assertion violated (no_stale_overwrite||...)").
  * The end-to-end properties speak of what workers and the database see;
- * the per-operation ones of what one scheduler operation decides, and
- * END_TO_END_ONLY turns them off (model_test.go shows that the
+ * the others of what one scheduler operation decides, or of the engine's
+ * memory, and END_TO_END_ONLY turns them off (model_test.go shows that the
  * mutations break end-to-end properties too). */
-hidden byte one_result, final_is_final, ack_is_stored, store_invariant, memory_is_disk;
+hidden byte one_result, final_is_final, ack_is_stored, store_invariant;
 hidden byte no_lost_trial, no_stuck_worker;
 #ifdef END_TO_END_ONLY
-hidden byte no_stale_overwrite = 1, heartbeat_fenced = 1, release_fenced = 1;
+hidden byte no_stale_overwrite = 1, heartbeat_fenced = 1, release_fenced = 1, memory_is_disk = 1;
 #else
-hidden byte no_stale_overwrite, heartbeat_fenced, release_fenced;
+hidden byte no_stale_overwrite, heartbeat_fenced, release_fenced, memory_is_disk;
 #endif
 
 /* cpp helpers over the bounds. */
@@ -194,6 +211,12 @@ hidden byte no_stale_overwrite, heartbeat_fenced, release_fenced;
 #define COPY(dst, src) \
 	dst.st = src.st; dst.att = src.att; dst.tok = src.tok; dst.ls = src.ls; \
 	dst.lid = src.lid; dst.res = src.res; dst.nacc = src.nacc
+/* A trial record's put: everything but the results bucket's entry. */
+#define PUT(dst, src) \
+	dst.st = src.st; dst.att = src.att; dst.tok = src.tok; dst.ls = src.ls; \
+	dst.lid = src.lid; dst.nacc = src.nacc
+#define ZERO(dst) \
+	dst.st = 0; dst.att = 0; dst.tok = 0; dst.ls = 0; dst.lid = 0; dst.res = 0; dst.nacc = 0
 
 /* ---------------------------------------------------------------------
  * Symmetry reduction. Worker slots are interchangeable: between steps
@@ -244,6 +267,7 @@ inline lease_next() {
 	:: i < NT && PEND(i) ->
 		mem[i].st = RUNNING;
 		mem[i].att++;
+		dmask = dmask | (1 << i); nflag = 1;
 #ifdef NO_TOKEN_BUMP
 		if
 		:: mem[i].tok == 0 -> mem[i].tok = mem_next; mem_next++
@@ -273,7 +297,7 @@ inline heartbeat() {
 	:: tok_ == mem[t_].tok && mem[t_].ls == L_ACTIVE -> a_k = R_OK
 	fi;
 	if
-	:: a_k == R_OK -> printf("  extended\n")
+	:: a_k == R_OK -> printf("  extended\n"); dmask = dmask | (1 << t_)	/* the new expiry */
 	:: else -> printf("  answered stop\n")
 	fi;
 	assert(heartbeat_fenced || (a_k == R_OK) == (lid_ == mem[t_].lid && mem[t_].ls == L_ACTIVE))
@@ -306,15 +330,16 @@ inline complete() {
 				/* accepted: only from the trial's current, active lease */
 				assert(no_stale_overwrite || (lid_ == mem[t_].lid && mem[t_].ls == L_ACTIVE));
 				mem[t_].ls = L_COMPLETED;
+				dmask = dmask | (1 << t_);
 				if
 				:: c_ == C_DONE ->		/* done, diverged, timeout: final, result kept */
-					mem[t_].st = DONE; mem[t_].res = lid_; mem[t_].nacc++
+					mem[t_].st = DONE; mem[t_].res = lid_; mem[t_].nacc++; rmask = rmask | (1 << t_)
 				:: c_ == C_CANCELLED ->		/* given up, sweep not cancelled: requeued, attempt not counted */
 					mem[t_].st = PENDING; mem[t_].att--
 				:: c_ == C_FAILED && mem[t_].att < MAXATT ->	/* retried: requeued, result dropped */
 					mem[t_].st = PENDING
 				:: c_ == C_FAILED && mem[t_].att >= MAXATT ->	/* the last attempt: final, result kept */
-					mem[t_].st = FAILED; mem[t_].res = lid_; mem[t_].nacc++
+					mem[t_].st = FAILED; mem[t_].res = lid_; mem[t_].nacc++; rmask = rmask | (1 << t_)
 				fi;
 				printf("  accepted: trial %d is %d (0 pending, 2 done, 3 failed)\n", t_, mem[t_].st);
 				a_k = R_OK
@@ -337,6 +362,7 @@ inline release() {
 	:: tok_ == mem[t_].tok && mem[t_].ls == L_ACTIVE ->
 		assert(release_fenced || lid_ == mem[t_].lid);
 		mem[t_].ls = L_RELEASED; mem[t_].st = PENDING; mem[t_].att--;
+		dmask = dmask | (1 << t_);
 		printf("  released: trial %d is pending\n", t_);
 		a_k = R_OK
 	fi
@@ -346,6 +372,7 @@ inline release() {
  * is requeued while attempts remain and fails otherwise. */
 inline expire(x) {
 	mem[x].ls = L_EXPIRED;
+	dmask = dmask | (1 << x);
 	if
 	:: mem[x].att < MAXATT -> mem[x].st = PENDING
 	:: else -> mem[x].st = FAILED
@@ -359,9 +386,10 @@ inline expire(x) {
  * restore; Store.Commit).
  */
 
-/* Between batches the scheduler holds exactly what is committed: queries
- * and callers never see a provisional state. */
-inline same() {
+/* The start of a batch: the scheduler holds exactly what is committed
+ * (queries and callers never see a provisional state, and a failed commit
+ * must not leave it otherwise); the undo record is taken. */
+inline begin() {
 	assert(memory_is_disk || mem_next == disk_next && gnext == disk_gnext);
 	i = 0;
 	do
@@ -369,36 +397,78 @@ inline same() {
 		assert(memory_is_disk || (mem[i].st == disk[i].st && mem[i].att == disk[i].att &&
 			mem[i].tok == disk[i].tok && mem[i].ls == disk[i].ls && mem[i].lid == disk[i].lid &&
 			mem[i].res == disk[i].res && mem[i].nacc == disk[i].nacc));
+		COPY(pre[i], mem[i]);
 		i++
 	:: i == NT -> break
-	od
+	od;
+	pre_next = mem_next; pre_gnext = gnext
 }
 
-/* Store.Commit of the batch's merged change (mergeChanges), checked
- * first against the properties and the invariants CheckDatabase
- * verifies. */
+/* The end of a batch: its scratch is cleared. */
+inline finish() {
+	i = 0;
+	do
+	:: i < NT -> ZERO(pre[i]); i++
+	:: i == NT -> break
+	od;
+	pre_next = 0; pre_gnext = 0; dmask = 0; rmask = 0; nflag = 0; nops = 0; s = 0
+}
+
+/* batch.rollback: mem as it was before the batch. */
+inline rollback() {
+	i = 0;
+	do
+	:: i < NT -> COPY(mem[i], pre[i]); i++
+	:: i == NT -> break
+	od;
+	mem_next = pre_next;
+	gnext = pre_gnext
+}
+
+/* Store.Commit of the batch's merged change (mergeChanges): the trial
+ * records it changed, the results it put, the token counter if it
+ * leased; then the properties and the invariants CheckDatabase verifies,
+ * on the disk. */
 inline commit() {
 	i = 0;
 	do
 	:: i < NT ->
-		/* at most one accepted result per trial */
-		assert(one_result || mem[i].nacc <= 1);
+		o_st = disk[i].st; o_res = disk[i].res; o_ls = disk[i].ls;
+		if
+		:: dmask & (1 << i) -> PUT(disk[i], mem[i])
+		:: else -> skip
+		fi;
+		if
+		:: rmask & (1 << i) -> disk[i].res = mem[i].res
+		:: else -> skip
+		fi;
 		/* a recorded outcome is never replaced */
-		assert(final_is_final || !FINAL(disk[i].st) ||
-			(mem[i].st == disk[i].st && mem[i].res == disk[i].res && mem[i].ls == disk[i].ls));
-		/* running exactly while the lease is active; a done trial has a
-		 * result, a pending or running one none; tokens below the
-		 * counter; attempts within the budget */
-		assert(store_invariant || ((mem[i].st == RUNNING) == (mem[i].ls == L_ACTIVE)) &&
-			(mem[i].st != DONE || mem[i].res != 0) &&
-			(FINAL(mem[i].st) || mem[i].res == 0) &&
-			mem[i].tok < mem_next && mem[i].att <= MAXATT && mem_next < 64 && gnext < 64);
-		COPY(disk[i], mem[i]);
+		assert(final_is_final || !FINAL(o_st) ||
+			(disk[i].st == o_st && disk[i].res == o_res && disk[i].ls == o_ls));
 		i++
 	:: i == NT -> break
 	od;
-	disk_next = mem_next;
-	disk_gnext = gnext
+	if
+	:: nflag -> disk_next = mem_next; disk_gnext = gnext
+	:: else -> skip
+	fi;
+	i = 0;
+	do
+	:: i < NT ->
+		/* at most one accepted result per trial */
+		assert(one_result || disk[i].nacc <= 1);
+		/* running exactly while the lease is active; a done trial has a
+		 * result, a pending or running one none; tokens below the
+		 * counter (else the file does not open: loader.finish); attempts
+		 * within the budget */
+		assert(store_invariant || ((disk[i].st == RUNNING) == (disk[i].ls == L_ACTIVE)) &&
+			(disk[i].st != DONE || disk[i].res != 0) &&
+			(FINAL(disk[i].st) || disk[i].res == 0) &&
+			disk[i].tok < disk_next && disk[i].att <= MAXATT);
+		i++
+	:: i == NT -> break
+	od;
+	assert(mem_next < 64 && gnext < 64)	/* the symmetry keys' bounds */
 }
 
 /* A new worker in slot x (after a kill or a shutdown, or a slot whose
@@ -485,6 +555,32 @@ inline crash() {
 	gnext = disk_gnext
 }
 
+/* A commit fails without a crash (COMMIT_FAILURE_CONTINUES): every call
+ * of the batch is answered with the error, and its worker acts as after
+ * a crash (a Heartbeat waits for the next beat, a Release is given up,
+ * Lease and Complete are retried). */
+inline fail_calls() {
+	j = 0;
+	do
+	:: j < NW ->
+		if
+		:: amask & (1 << j) && wpc[j] == W_HB -> wpc[j] = W_RUN
+		:: amask & (1 << j) && wpc[j] == W_REL -> new_lease(j)
+		:: else -> skip
+		fi;
+		ans_k[j] = 0; ans_g[j] = 0; ans_t[j] = 0; ans_tok[j] = 0; ans_lid[j] = 0;
+		j++
+	:: j == NW -> break
+	od;
+	amask = 0
+}
+
+#ifdef COMMIT_FAILURE_CONTINUES
+#define FAILED_COMMIT rollback(); fail_calls(); printf("  rolled back; the calls get the error; serving goes on\n")
+#else
+#define FAILED_COMMIT crash(); printf("  the coordinator stops; it restarts from the disk\n")
+#endif
+
 /* Take call s (0..NW-1: slot s's outstanding call; 4+w: the call slot w
  * gave up on) into the batch. */
 inline take() {
@@ -544,7 +640,7 @@ end_loop:
 		 * any order, each seeing the ones before; commit them in one
 		 * transaction, then answer them; or crash on the way. */
 		up && ANY_ELIG;
-		d_step { same(); nops = 0 };
+		d_step { begin(); nops = 0 };
 		do
 		:: d_step { nops < MAXBATCH && ELIG(0) -> s = 0; take(); operation(); nops++; s = 0 }
 		:: d_step { nops < MAXBATCH && oq_on[0] -> s = 4; take(); operation(); nops++; s = 0 }
@@ -559,14 +655,20 @@ end_loop:
 		:: nops > 0 -> break
 		od;
 		if
-		:: d_step { printf("coordinator: commit, answer\n"); commit(); publish(); canon(); nops = 0 }
+		:: d_step { printf("coordinator: commit, answer\n"); commit(); publish(); canon(); finish() }
 		:: crashes < MAXCRASH ->	/* committed; answers lost */
-			d_step { printf("coordinator: commit, then CRASH\n"); commit(); crash(); canon(); nops = 0 }
+			d_step { printf("coordinator: commit, then CRASH\n"); commit(); crash(); canon(); finish() }
 		:: crashes < MAXCRASH ->	/* lost before its commit */
-			d_step { printf("coordinator: CRASH before the commit\n"); crash(); canon(); nops = 0 }
+			d_step { printf("coordinator: CRASH before the commit\n"); crash(); canon(); finish() }
+		:: fails < MAXFAIL ->		/* an I/O error: the file does not hold the batch */
+			d_step { printf("coordinator: the commit fails; the file does not hold the batch\n");
+				fails++; FAILED_COMMIT; canon(); finish() }
+		:: fails < MAXFAIL ->		/* a failed fsync: the file may hold the batch */
+			d_step { printf("coordinator: the commit fails; the file holds the batch all the same\n");
+				fails++; commit(); FAILED_COMMIT; canon(); finish() }
 #ifdef ACK_BEFORE_COMMIT
 		:: crashes < MAXCRASH ->	/* MUTATION */
-			d_step { printf("coordinator: answer, then CRASH before the commit\n"); publish(); crash(); canon(); nops = 0 }
+			d_step { printf("coordinator: answer, then CRASH before the commit\n"); publish(); crash(); canon(); finish() }
 #endif
 		fi
 	   }
@@ -586,7 +688,7 @@ end_loop:
 #endif
 		fi;
 		if
-		:: d_step { same(); expire(s); commit(); s = 0 }
+		:: d_step { begin(); expire(s); commit(); finish() }
 		:: crashes < MAXCRASH -> d_step { printf("coordinator: CRASH before an expiry\n"); crash(); canon(); s = 0 }
 		fi
 	   }
