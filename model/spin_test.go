@@ -73,8 +73,8 @@ type outcome struct {
 // The lines of pan's report that a search reads.
 var (
 	reErrors     = regexp.MustCompile(`State-vector (\d+) byte, depth reached (\d+), errors: (\d+)`)
-	reStates     = regexp.MustCompile(`(?m)^\s*(\d+) states, stored`)
-	reTrans      = regexp.MustCompile(`(?m)^\s*(\d+) transitions \(= `)
+	reStates     = regexp.MustCompile(`(?m)^\s*([\d.e+]+) states, stored`) // %g: 1.2e+07 when large
+	reTrans      = regexp.MustCompile(`(?m)^\s*([\d.e+]+) transitions \(= `)
 	reMemory     = regexp.MustCompile(`(?m)^\s*([\d.]+)\s+total actual memory usage`)
 	reElapsed    = regexp.MustCompile(`pan: elapsed time ([\d.e+]+) seconds`)
 	reViolation  = regexp.MustCompile(`(?m)^pan:1: (.*?)(?: \(at depth \d+\))?$`)
@@ -140,12 +140,8 @@ func parse(out string) outcome {
 	o.VectorBytes, _ = strconv.Atoi(m[1])
 	o.Depth, _ = strconv.Atoi(m[2])
 	o.Errors, _ = strconv.Atoi(m[3])
-	if m := reStates.FindStringSubmatch(out); m != nil {
-		o.States, _ = strconv.ParseInt(m[1], 10, 64)
-	}
-	if m := reTrans.FindStringSubmatch(out); m != nil {
-		o.Transitions, _ = strconv.ParseInt(m[1], 10, 64)
-	}
+	o.States = count(reStates, out)
+	o.Transitions = count(reTrans, out)
 	if m := reMemory.FindStringSubmatch(out); m != nil {
 		o.MemoryMB, _ = strconv.ParseFloat(m[1], 64)
 	}
@@ -174,6 +170,17 @@ func parse(out string) outcome {
 		o.Incomplete = "pan did not complete the search"
 	}
 	return o
+}
+
+// count reads the number the first group of re matches in out, which pan
+// prints in %g format (so 1.2e+07 for large ones).
+func count(re *regexp.Regexp, out string) int64 {
+	m := re.FindStringSubmatch(out)
+	if m == nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	return int64(f)
 }
 
 // narrative keeps, of a replayed trail, the model's printf lines and
