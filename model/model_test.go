@@ -200,5 +200,5 @@ func refuted(t *testing.T, s search, want []string) {
 		t.Fatalf("%s: Spin's counterexample violates %q (%s); want %s\n%s",
 			strings.Join(s.defines, " "), o.Property, o.Violation, strings.Join(want, " or "), o.Trail)
 	}
-	t.Logf("%s: %s\n%s", strings.Join(s.defines, " "), o.Violation, o.Trail)
+	t.Logf("%s: %s (%s)\n%s", strings.Join(s.defines, " "), o.Violation, o.figures(), o.Trail)
 }
