@@ -178,7 +178,7 @@ func TestMutations(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			defines := append(append(slices.Clone(mutationBounds), m.define), m.extra...)
-			s := search{defines: defines, liveness: m.liveness, hashBits: 20}
+			s := search{defines: defines, liveness: m.liveness, hashBits: 20, shortest: true}
 			refuted(t, s, m.want)
 			if m.wantE2E != nil {
 				s.defines = append(s.defines, "END_TO_END_ONLY")
@@ -200,5 +200,6 @@ func refuted(t *testing.T, s search, want []string) {
 		t.Fatalf("%s: Spin's counterexample violates %q (%s); want %s\n%s",
 			strings.Join(s.defines, " "), o.Property, o.Violation, strings.Join(want, " or "), o.Trail)
 	}
-	t.Logf("%s: %s (%s)\n%s", strings.Join(s.defines, " "), o.Violation, o.figures(), o.Trail)
+	t.Logf("%s: Spin refutes %s (%s); its shortest counterexample:\n%s",
+		strings.Join(s.defines, " "), o.Property, o.figures(), o.Trail)
 }

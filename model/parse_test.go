@@ -7,7 +7,8 @@ import (
 )
 
 // TestParse reads pan's reports in testdata/ (captured from pan 6.5.2;
-// large-counts.pan has counts in pan's %g format): a wrong reading could
+// large-counts.pan has counts in pan's %g format, shortest.pan is pan
+// -i's): a wrong reading could
 // pass a search that failed, so every verdict and cause is pinned.
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
@@ -22,6 +23,7 @@ func TestParse(t *testing.T) {
 		{file: "large-counts.pan", states: 10123000, trans: 170568000},
 		{file: "liveness-ok.pan", states: 17195, trans: 178470},
 		{file: "assertion.pan", errors: 1, property: "no_stale_overwrite", states: 300, trans: 1252},
+		{file: "shortest.pan", errors: 15, property: "no_stale_overwrite", states: 408, trans: 1720},
 		{file: "acceptance.pan", errors: 1, property: "acceptance cycle", states: 8, trans: 8},
 		{file: "depth-too-small.pan", states: 34, trans: 141, incomplete: "the search depth (-m) was too small"},
 		{file: "memlim.pan", states: 1051216, trans: 17174607, incomplete: "pan ran out of memory (-DMEMLIM)"},

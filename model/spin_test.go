@@ -52,13 +52,18 @@ type search struct {
 	// memLimitMB stops pan when it would use more memory (-DMEMLIM); the
 	// search then fails as incomplete.
 	memLimitMB int
+	// shortest has pan search on for shorter counterexamples (pan -i),
+	// for readable ones. pan reports the first it finds and keeps the
+	// trail of the shortest, which may violate another property: the
+	// replayed trail names it.
+	shortest bool
 }
 
 // outcome is what a search reported.
 type outcome struct {
 	Errors      int
 	Violation   string // pan's report of the first error
-	Property    string // the violated property's name, "invalid end state" or "acceptance cycle"
+	Property    string // the violated property's name (of the kept trail), "invalid end state" or "acceptance cycle"
 	States      int64  // states stored
 	Transitions int64
 	Depth       int
@@ -77,8 +82,9 @@ var (
 	reTrans      = regexp.MustCompile(`(?m)^\s*([\d.e+]+) transitions \(= `)
 	reMemory     = regexp.MustCompile(`(?m)^\s*([\d.]+)\s+total actual memory usage`)
 	reElapsed    = regexp.MustCompile(`pan: elapsed time ([\d.e+]+) seconds`)
-	reViolation  = regexp.MustCompile(`(?m)^pan:1: (.*?)(?: \(at depth \d+\))?$`)
+	reViolation  = regexp.MustCompile(`(?m)^pan:\d+: (.*?)(?: \(at depth \d+\))?$`)
 	reAssertName = regexp.MustCompile(`^assertion violated \(+([a-z_]+)\|\|`)
+	reReplayed   = regexp.MustCompile(`(?m)^spin: text of failed assertion: assert\(+([a-z_]+)\|\|`)
 )
 
 // run compiles and runs the search in a temporary directory and parses
@@ -117,13 +123,22 @@ func (s search) run(t *testing.T) outcome {
 	if s.hashBits > 0 {
 		args = append(args, "-w"+strconv.Itoa(s.hashBits))
 	}
+	if s.shortest {
+		args = append(args, "-i")
+	}
 	// pan's exit status says nothing about the verdict; its report does.
-	out, _ := exec.CommandContext(t.Context(), filepath.Join(dir, "pan"), args...).CombinedOutput()
+	// It writes a counterexample's trail into its working directory.
+	cmd := exec.CommandContext(t.Context(), filepath.Join(dir, "pan"), args...)
+	cmd.Dir = dir
+	out, _ := cmd.CombinedOutput()
 	o := parse(string(out))
 	if o.Errors > 0 {
 		if _, err := os.Stat(filepath.Join(dir, "lease.pml.trail")); err == nil {
 			trail := command(t, dir, "spin", append(append([]string{"-t"}, defs...), "lease.pml")...)
 			o.Trail = narrative(trail)
+			if m := reReplayed.FindStringSubmatch(trail); m != nil {
+				o.Property = m[1] // the kept trail's first failed assertion
+			}
 		}
 	}
 	return o
