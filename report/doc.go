@@ -41,7 +41,13 @@
 // (WriteSolution) shows the exact solution, the prediction (on the same
 // colour range) and the absolute error over (t, x) on the result's
 // snapshot sub-grid; its loss figure (WriteLoss) the total loss and each
-// term, unweighted, against the L-BFGS iteration on a log scale. PNGs are
+// term, unweighted, against the L-BFGS iteration on a log scale. A
+// trial's loss landscape (WriteLandscape; trials trained with the
+// landscape diagnostic) is log10 of the training loss over the plane of
+// its top two Hessian eigenvectors, a heatmap with a contour line every
+// decade and the trained parameters marked, on a colour scale shared by
+// every trial of the sweep (SweepLandscapes: the sweep's smallest to
+// largest landscape loss), so that trials compare at a glance. PNGs are
 // drawn at DPI dots per inch; SVGs do not embed fonts.
 //
 // # Axes
@@ -51,4 +57,15 @@
 // the seed is never an axis of the grid. Phase diagrams place each value
 // in its own equal-width cell, so a numeric axis is shown in order but
 // not to scale.
+//
+// # Untrusted input
+//
+// Labels and axis names come from specs, results from workers. A trial's
+// exact field is computed from its stored params (SolutionFields), never
+// from the config inside its result, on the snapshot grid only once that
+// is checked (trainer.Snapshot.ExactAt). Every such text in summary.md is
+// escaped for Markdown (markdown.go), so it shows as written and adds no
+// HTML, link or structure. FileName keeps file names safe, short and
+// distinct: a name with other characters than [A-Za-z0-9.=_-], or longer
+// than MaxFileStem, is cut and followed by a hash of the original.
 package report

@@ -67,9 +67,10 @@ func ckptCases() []struct {
 	return out
 }
 
-// resultBits is r's JSON encoding with the wall-clock fields zeroed: the
-// comparison of two results bit for bit (encoding/json writes the shortest
-// decimal that round-trips, and -0 as -0).
+// resultBits is r's JSON encoding with the wall-clock fields zeroed (the
+// training's, the history's and the diagnostics'): the comparison of two
+// results bit for bit (encoding/json writes the shortest decimal that
+// round-trips, and -0 as -0).
 func resultBits(t *testing.T, r *Result) []byte {
 	t.Helper()
 	c := *r
@@ -77,6 +78,16 @@ func resultBits(t *testing.T, r *Result) []byte {
 	c.History = append([]HistoryPoint(nil), r.History...)
 	for i := range c.History {
 		c.History[i].Seconds = 0
+	}
+	if r.Hessian != nil {
+		h := *r.Hessian
+		h.Seconds = 0
+		c.Hessian = &h
+	}
+	if r.Landscape != nil {
+		l := *r.Landscape
+		l.Seconds = 0
+		c.Landscape = &l
 	}
 	b, err := json.Marshal(&c)
 	if err != nil {

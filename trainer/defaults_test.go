@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -109,5 +110,28 @@ func TestStrategyDefaultsWork(t *testing.T) {
 				t.Errorf("regular failed without training (loss %.3g, %s): the case does not show the failure mode", res.Loss, res.StopReason)
 			}
 		})
+	}
+}
+
+// TestDecodeParamsStrategyDefaults: a trial's params decode on the
+// defaults of their strategy, whoever decodes them (the worker, report,
+// the dashboard); an explicit setting wins; every bad key is reported.
+func TestDecodeParamsStrategyDefaults(t *testing.T) {
+	cfg, err := DecodeParams(`{"strategy":"curriculum","beta":30}`)
+	if err != nil || cfg.Strategy != StrategyCurriculum || cfg.TolChange != 1e-10 || cfg.CurriculumStep != 1.6 || cfg.MaxIters != 20000 {
+		t.Errorf("curriculum: %v, tol_change %g, curriculum_step %g, max_iters %d", err, cfg.TolChange, cfg.CurriculumStep, cfg.MaxIters)
+	}
+	want := DefaultConfigFor(StrategyCurriculum)
+	want.Beta = 30
+	if configHash(cfg) != configHash(want) {
+		t.Error("DecodeParams and DefaultConfigFor disagree")
+	}
+	cfg, err = DecodeParams(`{"tol_change":1e-7,"strategy":"curriculum"}`)
+	if err != nil || cfg.TolChange != 1e-7 {
+		t.Errorf("an explicit tol_change: %v, %g", err, cfg.TolChange)
+	}
+	_, err = DecodeParams(`{"betta":1,"nf":"many"}`)
+	if err == nil || !strings.Contains(err.Error(), "betta") || !strings.Contains(err.Error(), "nf") {
+		t.Errorf("bad keys: %v", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strings"
 	"time"
 
@@ -55,30 +54,10 @@ type TrainerRunner struct {
 var _ Runner = TrainerRunner{}
 
 // DecodeParams returns the trainer configuration of paramsJSON (a JSON
-// object of trainer setting names to values): trainer.NewConfig of its
-// settings in sorted key order, so on the defaults of its strategy. It
-// reports malformed JSON, an unknown setting or a value of the wrong type;
-// it does not check ranges (trainer.Train does).
+// object of trainer setting names to values) on the defaults of its
+// strategy; see trainer.DecodeParams, which it calls.
 func DecodeParams(paramsJSON string) (trainer.Config, error) {
-	var params map[string]any
-	dec := json.NewDecoder(strings.NewReader(paramsJSON))
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
-		return trainer.DefaultConfig(), fmt.Errorf("decoding params: %w", err)
-	}
-	if dec.More() {
-		return trainer.DefaultConfig(), errors.New("decoding params: trailing data after the JSON object")
-	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	settings := make([]trainer.Setting, len(keys))
-	for i, k := range keys {
-		settings[i] = trainer.Setting{Key: k, Value: params[k]}
-	}
-	return trainer.NewConfig(settings)
+	return trainer.DecodeParams(paramsJSON)
 }
 
 // Run implements Runner.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -26,6 +27,20 @@ const dashboardShutdown = 5 * time.Second
 // dashboardListenAddr returns the address to listen on for --http addr:
 // HOST:PORT as given, :PORT and PORT on the loopback interface.
 func dashboardListenAddr(addr string) (string, error) { return listenAddr("http", addr) }
+
+// dashboardHosts returns the host names the dashboard at addr answers to
+// besides IP addresses and localhost: the name it listens on, if any, and
+// the machine's host name.
+func dashboardHosts(addr string) []string {
+	var hosts []string
+	if host, _, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
+		hosts = append(hosts, host)
+	}
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	return hosts
+}
 
 // localSource reads the dashboard's data from the coordinator running in
 // this process, without a network round trip or the API's credentials:
@@ -58,7 +73,7 @@ func startDashboard(httpAddr string, c *coordinator.Coordinator, out io.Writer, 
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           dashboard.New(localSource{c}, dashboard.Options{Logger: log}),
+		Handler:           dashboard.New(localSource{c}, dashboard.Options{Logger: log, Hosts: dashboardHosts(addr)}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)

@@ -11,6 +11,7 @@ import (
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // defaultDB is the database file of `run`, which export and report read
@@ -118,6 +119,9 @@ type loadedSweep struct {
 // src.
 func loadSweep(ctx context.Context, src source, sweep string) (loadedSweep, error) {
 	if src.db != "" {
+		if err := safefile.CheckRegular(src.db); err != nil {
+			return loadedSweep{}, err
+		}
 		rec, trials, err := coordinator.ReadDatabase(ctx, src.db, sweep)
 		if errors.Is(err, coordinator.ErrLocked) {
 			return loadedSweep{}, fmt.Errorf("database %s is locked by a running coordinator; use --coordinator", src.db)

@@ -19,9 +19,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pinnsweep/pinnsweep/internal/buildinfo"
+	"github.com/pinnsweep/pinnsweep/worker"
 )
 
 func main() {
+	worker.ShimMain() // the binary is also the command-trial shim (worker/doc.go)
 	os.Exit(dispatch(os.Args[1:], os.Stdout, os.Stderr))
 }
 

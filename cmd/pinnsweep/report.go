@@ -23,7 +23,9 @@ func newReportCmd() *cobra.Command {
 writes too): a phase diagram per pair of axes (median rel_l2 per grid point, the
 threshold boundary), a solution figure (exact, predicted, |error|) and a loss-curve figure
 per chosen trial under trials/, summary.md (replicate statistics), aggregate.json,
-results.csv and results.json; every file atomically, with mode 0644.
+results.csv and results.json, with mode 0644. The report is written whole or not at all:
+its files are staged in a hidden directory inside it and moved into place, summary.md
+last, once every one is written.
 
 The sweep is read from --db FILE, or from a coordinator (--coordinator,
 $PINNSWEEP_COORDINATOR or a context), else from ` + defaultDB + `: right after
@@ -31,13 +33,14 @@ $PINNSWEEP_COORDINATOR or a context), else from ` + defaultDB + `: right after
 		Args: positional(1, 1, "SWEEP"),
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.dir, "out", "", "report `dir`ectory, created if missing; files in it are replaced (default pinnsweep-out/SWEEP)")
+	fs.StringVar(&o.dir, "out", "", "report `dir`ectory, created if missing; files in it are replaced, all together once the whole report is written (default pinnsweep-out/SWEEP)")
 	fs.Float64Var(&o.threshold, "threshold", 0, fmt.Sprintf("failure threshold on the median rel_l2 (default: the spec's failure_threshold, else %g)", rpt.DefaultThreshold))
 	fs.StringVar(&o.x, "x", "", "horizontal `axis` of the phase diagrams (default: the first axis with several values)")
 	fs.StringVar(&o.y, "y", "", "vertical `axis` (default: the next axis with several values)")
 	fs.StringVar(&format, "format", "png,svg", "image `formats`, comma-separated: png, svg")
 	fs.Var(&keys, "trial", "also draw the trial with this `key` (repeatable)")
 	fs.StringVar(&o.trials, "trials", "median", "trials drawn per grid point: "+strings.Join(trialChoices, ", ")+" (median, best, worst by rel_l2)")
+	fs.BoolVar(&o.landscape, "landscape", false, "also draw each drawn trial's loss landscape (trials run with diagnostics: [landscape]), one colour scale per sweep")
 	_ = cmd.RegisterFlagCompletionFunc("trials", completeWords(trialChoices...))
 	_ = cmd.RegisterFlagCompletionFunc("format", completeWords("png,svg", "png", "svg"))
 	sf := addSourceFlags(cmd)

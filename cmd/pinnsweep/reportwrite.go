@@ -9,6 +9,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 	// Imported as rpt: "report" names the command's variables.
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
@@ -32,6 +33,8 @@ type reportOptions struct {
 	// trials is one of trialChoices; keys are trials drawn in addition.
 	trials string
 	keys   []string
+	// landscape draws each drawn trial's loss landscape (report --landscape).
+	landscape bool
 }
 
 // defaultReportOptions are the report's defaults, which run uses.
@@ -91,9 +94,11 @@ func (r reportResult) firstPhase() string {
 
 // writeReport writes the report of a loaded sweep with the report
 // package: phase diagrams, trial figures, summary.md, aggregate.json and
-// results.csv/json, each file atomically with mode 0644. warn receives a
-// line when the stored spec does not parse. Bad choices of axes or trial
-// keys are usage errors.
+// results.csv/json, with mode 0644. The report is written whole or not at
+// all: its files are staged inside the report directory and moved into
+// place, summary.md last, once every one is written (safefile.Stage). warn
+// receives a line when the stored spec does not parse. Bad choices of axes
+// or trial keys are usage errors.
 func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult, error) {
 	res := reportResult{dir: o.dir, threshold: o.threshold}
 	if res.threshold == 0 {
@@ -126,10 +131,18 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 			return res, usageErrorf("--trial %s: sweep %q has no trial with this key", k, o.sweep)
 		}
 	}
-	if err := atomicfile.MkdirAll(filepath.Join(o.dir, "trials")); err != nil {
+	var lands *rpt.Landscapes
+	if o.landscape {
+		if lands, err = rpt.SweepLandscapes(ls.trials); err != nil {
+			return res, fmt.Errorf("--landscape: %w (no trial of %q was run with diagnostics: [landscape])", err, o.sweep)
+		}
+	}
+	stage, err := safefile.NewStage(o.dir)
+	if err != nil {
 		return res, fmt.Errorf("creating the report directory: %w", err)
 	}
-	w := reportWriter{dir: o.dir}
+	defer stage.Abort()
+	w := reportWriter{stage: stage}
 	sum := &rpt.Summary{Sweep: o.sweep, Grid: grid, Threshold: res.threshold, Slices: slices}
 	for _, name := range []string{"results.csv", "results.json"} {
 		format := strings.TrimPrefix(filepath.Ext(name), ".")
@@ -151,10 +164,20 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 			res.phases = append(res.phases, filepath.Join(o.dir, n))
 		}
 	}
+	if lands != nil {
+		sum.Landscape = &lands.Scale
+	}
 	for _, pick := range pickTrials(grid, o.trials, o.keys) {
-		sum.Trials = append(sum.Trials, w.trial(grid, pick, byKey[pick.rep.Key], o.formats, &sum.Problems))
+		fig, stem, name := w.trial(grid, pick, byKey[pick.rep.Key], o.formats, &sum.Problems)
+		if lands != nil {
+			w.landscape(lands, &fig, stem, name, o.formats, &sum.Problems)
+		}
+		sum.Trials = append(sum.Trials, fig)
 	}
 	w.file("summary.md", func(out io.Writer) error { return rpt.WriteSummary(out, sum) })
+	if w.err == nil {
+		w.err = stage.Commit("summary.md")
+	}
 	res.written, res.summary = w.written, filepath.Join(o.dir, "summary.md")
 	res.slices, res.trials, res.problems = len(slices), len(sum.Trials), sum.Problems
 	return res, w.err
@@ -205,21 +228,21 @@ func pickTrials(g *rpt.Grid, choice string, keys []string) []trialPick {
 	return out
 }
 
-// reportWriter writes the report's files atomically with mode 0644,
-// keeping the first error.
+// reportWriter stages the report's files with mode 0644, keeping the
+// first error.
 type reportWriter struct {
-	dir     string
+	stage   *safefile.Stage
 	err     error
 	written int
 }
 
-// file writes name (relative to the report directory).
+// file stages name (relative to the report directory).
 func (w *reportWriter) file(name string, write func(io.Writer) error) bool {
 	if w.err != nil {
 		return false
 	}
-	if err := atomicfile.Write(filepath.Join(w.dir, name), atomicfile.Public, write); err != nil {
-		w.err = err
+	if err := w.stage.WriteFile(filepath.ToSlash(name), atomicfile.Public, write); err != nil {
+		w.err = fmt.Errorf("writing %s: %w", name, err)
 		return false
 	}
 	w.written++
@@ -239,26 +262,27 @@ func (w *reportWriter) images(stem string, formats []string, draw func(io.Writer
 }
 
 // trial draws the solution and loss figures of one trial; what cannot be
-// drawn is appended to problems.
-func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecord, formats []string, problems *[]string) rpt.TrialFigures {
-	fig := rpt.TrialFigures{Replicate: *p.rep, Why: p.why, Label: g.Label(p.cell)}
+// drawn is appended to problems. It also returns the trial's file stem and
+// name.
+func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecord, formats []string, problems *[]string) (fig rpt.TrialFigures, stem, name string) {
+	fig = rpt.TrialFigures{Replicate: *p.rep, Why: p.why, Label: g.Label(p.cell)}
 	var parts []string
 	for k, a := range g.Axes {
 		parts = append(parts, a.Name+"="+p.cell.Point[k])
 	}
 	parts = append(parts, "seed="+p.rep.Seed)
-	stem := filepath.Join("trials", rpt.FileName(strings.Join(parts, "-")))
-	name := strings.Join(parts, " ")
+	stem = filepath.Join("trials", rpt.FileName(strings.Join(parts, "-")))
+	name = strings.Join(parts, " ")
 	res, err := rpt.DecodeResult(t.Result)
 	if err != nil {
 		*problems = append(*problems, fmt.Sprintf("trial %s (%s): %v", t.Key, name, err))
-		return fig
+		return fig, stem, name
 	}
 	title := fmt.Sprintf("%s: %s", name, res.Status)
 	if p.rep.RelL2 != nil {
 		title += ", rel L2 = " + rpt.FormatRelL2(*p.rep.RelL2)
 	}
-	fields, err := rpt.SolutionFields(res)
+	fields, err := rpt.SolutionFields(t.Params, res)
 	if err != nil {
 		*problems = append(*problems, fmt.Sprintf("solution of trial %s (%s): %v", t.Key, name, err))
 	} else {
@@ -268,10 +292,10 @@ func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecor
 	}
 	if err := rpt.CheckLoss(res.History); err != nil {
 		*problems = append(*problems, fmt.Sprintf("loss curves of trial %s (%s): %v", t.Key, name, err))
-		return fig
+		return fig, stem, name
 	}
 	fig.Loss = w.images(stem+"-loss", formats, func(out io.Writer, format string) error {
 		return rpt.WriteLoss(out, format, res.History, title)
 	})
-	return fig
+	return fig, stem, name
 }

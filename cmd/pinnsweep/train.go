@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,7 +52,7 @@ func (f settingFlag) Set(v string) error {
 }
 
 // settingDefaults returns, by setting key, the type name of each trainer
-// setting (bool, int, float, string, ints) and its default as shown in
+// setting (bool, int, float, string, ints, strings) and its default as shown in
 // help (trainer.DefaultConfig).
 func settingDefaults() map[string][2]string {
 	out := map[string][2]string{}
@@ -75,7 +76,11 @@ func settingDefaults() map[string][2]string {
 			for j := range parts {
 				parts[j] = fmt.Sprint(v.Index(j).Interface())
 			}
-			typ, val = "ints", strings.Join(parts, ",")
+			typ = "ints"
+			if v.Type().Elem().Kind() == reflect.String {
+				typ = "strings"
+			}
+			val = strings.Join(parts, ",")
 		default:
 			typ, val = "value", fmt.Sprint(v.Interface())
 		}
@@ -115,7 +120,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"nx", "nx", "evaluation grid points in x"},
 	{"nt", "nt", "evaluation grid points in t"},
 	{"history-every", "history_every", "record the loss every k evaluations"},
-	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample, hard"},
+	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample, hard, supervised (the exact solution as data: the expressivity control)"},
 	{"curriculum-start", "curriculum_start", "curriculum: first coefficient (β, ρ or ν)"},
 	{"curriculum-stages", "curriculum_stages", "curriculum: coefficients in the schedule (0: steps of about --curriculum-step)"},
 	{"curriculum-spacing", "curriculum_spacing", "curriculum: linear or geometric"},
@@ -140,6 +145,12 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"causal-eps-max", "causal_eps_max", "causal weighting: largest ε (×10 per release)"},
 	{"grad-balance", "grad_balance", "balance the loss terms by their gradient norms"},
 	{"reweight-every", "reweight_every", "iterations per causal/balancing round"},
+	{"diagnostics", "diagnostics", "end-of-training diagnostics, comma-separated: hessian, landscape"},
+	{"hessian-k", "hessian_k", "hessian: number of largest eigenvalues"},
+	{"hessian-steps", "hessian_steps", "hessian: Lanczos steps (the spectral-density sample)"},
+	{"hessian-probes", "hessian_probes", "hessian: most Hutchinson trace probes (0: no trace)"},
+	{"landscape-points", "landscape_points", "landscape: grid points per axis (odd)"},
+	{"landscape-range", "landscape_range", "landscape: half-width of the grid along each eigenvector"},
 }
 
 func newTrainCmd() *cobra.Command {
@@ -148,6 +159,7 @@ func newTrainCmd() *cobra.Command {
 		asJSON bool
 		outDir string
 		quiet  bool
+		diag   diagFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -186,14 +198,16 @@ in a sweep spec's fixed section. Bad flags or values exit with status 2.`,
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object with the result on stdout")
 	fs.StringVar(&outDir, "out", "", "`dir`ectory to write result.json and fields.csv (the exact and predicted fields) to")
 	fs.BoolVar(&quiet, "quiet", false, "no progress line")
+	fs.BoolVar(&diag.hessian, "hessian", false, "after training, the Hessian's top eigenvalues, trace and spectral density (adds hessian to --diagnostics)")
+	fs.BoolVar(&diag.landscape, "landscape", false, "after training, the loss on the plane of the top two Hessian eigenvectors (adds landscape to --diagnostics)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		return runTrain(cmd, sets, asJSON, outDir, quiet)
+		return runTrain(cmd, sets, asJSON, outDir, quiet, diag)
 	}
 	return cmd
 }
 
 // runTrain implements `pinnsweep train`.
-func runTrain(cmd *cobra.Command, sets []setting, asJSON bool, outDir string, quiet bool) error {
+func runTrain(cmd *cobra.Command, sets []setting, asJSON bool, outDir string, quiet bool, diag diagFlags) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	settings := make([]trainer.Setting, len(sets))
 	for i, s := range sets {
@@ -203,6 +217,7 @@ func runTrain(cmd *cobra.Command, sets []setting, asJSON bool, outDir string, qu
 	if err != nil {
 		return usageError{err}
 	}
+	diag.apply(&cfg)
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -248,6 +263,7 @@ func runTrain(cmd *cobra.Command, sets []setting, asJSON bool, outDir string, qu
 		fmt.Fprintf(stdout, "status %s (%s)\nrel_l2 %.4e  abs_err %.4e  linf_rel %.4e\nloss %.4e (ic %.3e, bc %.3e, res %.3e)\nresidual: grid %.4e  train %.4e\nevals %d  iterations %d  seconds %.2f\n",
 			res.Status, res.StopReason, res.RelL2, res.AbsErr, res.LinfRel, res.Loss, res.LossIC, res.LossBC, res.LossRes,
 			res.ResidualGrid, res.ResidualTrain, res.Evals, res.Iterations, res.Seconds)
+		printDiagnostics(stdout, res)
 	}
 	if errors.Is(err, context.Canceled) {
 		return exitCodeError{exitInterrupted, errSilent}
@@ -310,4 +326,36 @@ func strategyDefaultNote(key string) string {
 		return ""
 	}
 	return "; by strategy: " + strings.Join(parts, ", ")
+}
+
+// diagFlags are train's --hessian and --landscape switches.
+type diagFlags struct{ hessian, landscape bool }
+
+// apply adds the switched-on diagnostics to cfg.Diagnostics.
+func (d diagFlags) apply(cfg *trainer.Config) {
+	for name, on := range map[string]bool{trainer.DiagnosticHessian: d.hessian, trainer.DiagnosticLandscape: d.landscape} {
+		if on && !slices.Contains(cfg.Diagnostics, name) {
+			cfg.Diagnostics = append(cfg.Diagnostics, name)
+		}
+	}
+	slices.Sort(cfg.Diagnostics)
+}
+
+// printDiagnostics prints the Hessian and landscape lines of a result.
+func printDiagnostics(w io.Writer, res *trainer.Result) {
+	if h := res.Hessian; h != nil {
+		if h.Error != "" {
+			fmt.Fprintf(w, "hessian: stopped: %s\n", h.Error)
+		}
+		if res.HessianMax != nil {
+			fmt.Fprintf(w, "hessian: top %.4g (converged %v, %d Lanczos steps), min Ritz %.3g", res.HessianTop, h.Converged, h.LanczosSteps, h.Min)
+			if res.HessianTrace != nil {
+				fmt.Fprintf(w, ", trace %.4g ± %.2g (%d probes)", *res.HessianTrace, h.TraceStdErr, h.TraceProbes)
+			}
+			fmt.Fprintf(w, "\nhessian: %d products, %.2fs, product error %.1e\n", h.HVPs, h.Seconds, h.HVPRelErr)
+		}
+	}
+	if l := res.Landscape; l != nil {
+		fmt.Fprintf(w, "landscape: %d × %d over ±%g, %.2fs\n", len(l.Coords), len(l.Coords), l.Coords[len(l.Coords)-1], l.Seconds)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,6 +33,10 @@ func newWorkCmd() *cobra.Command {
 		lf          logFlags
 		coordFile   string
 		ckpt        checkpointFlags
+		gpus        string
+		allowExec   string
+		workDir     string
+		killGrace   time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "work",
@@ -57,7 +62,11 @@ the training time its checkpoint carries.`,
 	}
 	fs := cmd.Flags()
 	cf := addConnFlags(cmd)
-	fs.IntVar(&slots, "slots", 1, "trials run at once, one thread each")
+	fs.IntVar(&slots, "slots", 1, "CPU slots: trials run at once, one thread each (with --gpus: 0 unless given)")
+	fs.StringVar(&gpus, "gpus", "", "one GPU slot per listed device `ID[,ID...]`, numbered as nvidia-smi does: GPU trials run there, with CUDA_VISIBLE_DEVICES and ROCR_VISIBLE_DEVICES set")
+	fs.StringVar(&allowExec, "allow-exec", "", "run command trials only of the programs `PROGRAM[,PROGRAM...]`, names looked up in PATH or paths; without it no command trial runs")
+	fs.StringVar(&workDir, "work-dir", worker.DefaultWorkDir, "directory of command trials' outputs and logs (`DIR`/SWEEP/KEY/TOKEN/)")
+	fs.DurationVar(&killGrace, "kill-grace", worker.DefaultKillGrace, "time a stopped command trial has between SIGTERM and SIGKILL")
 	fs.StringVar(&id, "id", "", "worker id (default <hostname>-<pid>)")
 	fs.Var(&sweepNames, "sweep", "run only trials of sweep `NAME` (repeat for several; default: any sweep)")
 	fs.StringVar(&metricsAddr, "metrics", "", metricsFlagUsage)
@@ -85,8 +94,23 @@ the training time its checkpoint carries.`,
 		if err := ckpt.check(); err != nil {
 			return err
 		}
-		if slots < 1 {
-			return usageErrorf("--slots %d: must be at least 1", slots)
+		gpuIDs := splitList(gpus)
+		if len(gpuIDs) > 0 && !cmd.Flags().Changed("slots") {
+			slots = 0
+		}
+		switch {
+		case slots < 0 || slots == 0 && len(gpuIDs) == 0:
+			return usageErrorf("--slots %d: must be at least 1 (or 0 with --gpus)", slots)
+		case killGrace <= 0 || killGrace > 10*time.Minute:
+			return usageErrorf("--kill-grace %v: must be between 0 and 10m", killGrace)
+		case len(gpuIDs) > 0 && allowExec == "":
+			return usageErrorf("--gpus needs --allow-exec: only command trials run on GPUs")
+		}
+		var cmdRunner *worker.CommandRunner
+		if programs := splitList(allowExec); len(programs) > 0 {
+			if cmdRunner, err = worker.NewCommandRunner(worker.CommandOptions{Allow: programs, Dir: workDir, KillGrace: killGrace}); err != nil {
+				return usageErrorf("--allow-exec: %v", err)
+			}
 		}
 		if err := lf.check(); err != nil {
 			return err
@@ -128,8 +152,10 @@ the training time its checkpoint carries.`,
 			DialOptions: dialOpts,
 			ID:          id,
 			Slots:       slots,
+			GPUs:        gpuIDs,
 			Sweeps:      sweepNames.values,
 			Runner:      worker.TrainerRunner{Threads: 1, CheckpointDir: ckpt.dir, CheckpointEvery: ckpt.every},
+			Command:     cmdRunner,
 			Logger:      log,
 			Metrics:     metrics,
 		})
@@ -170,4 +196,15 @@ func (f *checkpointFlags) check() error {
 		f.dir = ""
 	}
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
