@@ -64,6 +64,19 @@ func ckptCases() []struct {
 		c.Optimizer, c.AdamIters, c.AdamLR, c.LBFGSResampleEvery, c.StallPatience = OptimizerAdamLBFGS, 50, 1e-2, 25, 1000000
 	})
 	add("grad-balance", func(c *Config) { c.GradBalance, c.ReweightEvery = true, 25 })
+	add("supervised", func(c *Config) { c.Strategy = StrategySupervised })
+	// The diagnostics run after training, on the final weights and
+	// points: a resumed run must give the same curvature and landscape.
+	withDiagnostics := func(c *Config) {
+		c.Diagnostics = []string{DiagnosticHessian, DiagnosticLandscape}
+		c.HessianSteps, c.HessianProbes, c.LandscapePoints = 12, 10, 5
+	}
+	add("regular-diagnostics", withDiagnostics)
+	add("supervised-diagnostics", func(c *Config) { c.Strategy = StrategySupervised; withDiagnostics(c) })
+	add("adaptive-diagnostics", func(c *Config) {
+		c.Strategy, c.ResampleEvery, c.AdaptivePeriod, c.StallPatience, c.StallDelta = StrategyAdaptive, 25, 30, 5, 1e-2
+		withDiagnostics(c)
+	})
 	return out
 }
 
@@ -113,6 +126,13 @@ func TestCheckpointResumeBitForBit(t *testing.T) {
 			want := resultBits(t, straight)
 			if a := straight.Adaptive; tc.cfg.Strategy == StrategyAdaptive && (a == nil || a.Restarts == 0 || a.Resamples == 0) {
 				t.Fatalf("adaptive stats %+v: the case must redraw and restart", a)
+			}
+			if tc.cfg.wantsHessian() && (straight.Status != StatusDone || straight.Hessian == nil || straight.Hessian.Error != "" ||
+				straight.HessianMax == nil || straight.Landscape == nil) {
+				t.Fatalf("status %s, hessian %+v, landscape %v: the case must run its diagnostics", straight.Status, straight.Hessian, straight.Landscape != nil)
+			}
+			if tc.cfg.Strategy != StrategySeq2Seq && straight.LossInitial == nil {
+				t.Fatal("no loss_initial")
 			}
 
 			var n int

@@ -10,7 +10,8 @@ import (
 )
 
 // sameResult compares two result documents with their wall-clock seconds
-// zeroed (the only fields a resumed run may differ in).
+// zeroed (the training's, the history's and the diagnostics': the only
+// fields a resumed run may differ in).
 func sameResult(t *testing.T, a, b json.RawMessage) bool {
 	t.Helper()
 	norm := func(raw json.RawMessage) string {
@@ -19,6 +20,11 @@ func sameResult(t *testing.T, a, b json.RawMessage) bool {
 			t.Fatalf("result %.80s: %v", raw, err)
 		}
 		m["seconds"] = 0
+		for _, diag := range []string{"hessian", "landscape"} {
+			if d, ok := m[diag].(map[string]any); ok {
+				d["seconds"] = 0
+			}
+		}
 		if h, ok := m["history"].([]any); ok {
 			for _, p := range h {
 				p.(map[string]any)["seconds"] = 0
@@ -89,6 +95,9 @@ func TestWorkerKilledResumesFromCheckpoint(t *testing.T) {
 		}
 		if tr.Attempts != 2 || tr.Worker != "second" {
 			t.Errorf("trial %s: %d attempts, done by %q; want 2 and the second worker", key, tr.Attempts, tr.Worker)
+		}
+		if !strings.Contains(string(tr.Result), `"landscape":{`) {
+			t.Errorf("trial %s: no landscape in its result: the diagnostics did not run", key)
 		}
 		if r, ok := ref[key]; !ok || !sameResult(t, tr.Result, r.Result) {
 			t.Errorf("trial %s: the resumed result differs from the uninterrupted run's\n got %.300s\nwant %.300s", key, tr.Result, r.Result)
