@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
@@ -68,6 +70,15 @@ type CommandOptions struct {
 	// Shim is the executable that runs the trial shim: a program that
 	// calls ShimMain first thing in main. Zero means os.Executable().
 	Shim string
+	// CheckpointDir, if set, gives each trial's program a checkpoint
+	// directory of its own, $PINNSWEEP_CHECKPOINT_DIR =
+	// CheckpointDir/SWEEP/KEY/: the same for every attempt of the trial,
+	// on every worker that shares CheckpointDir, so that a re-leased
+	// attempt can resume from what an earlier one saved. It is removed
+	// when an attempt ends with the trial's final outcome (done, diverged
+	// or timeout) and kept otherwise. Zero means none (the variable is
+	// unset).
+	CheckpointDir string
 }
 
 // CommandRunner runs command trials: the user's own program, once per
@@ -82,6 +93,7 @@ type CommandRunner struct {
 	rate     int
 	shim     string
 	startDir string // the worker's working directory
+	ckptDir  string
 }
 
 // Command is a command runner as a lease grant carries it.
@@ -127,7 +139,7 @@ func NewCommandRunner(o CommandOptions) (*CommandRunner, error) {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
 	r := &CommandRunner{allow: make(map[string]bool), dir: o.Dir, grace: o.KillGrace, logCap: o.LogCap,
-		rate: o.ProgressRate, shim: o.Shim, startDir: cwd}
+		rate: o.ProgressRate, shim: o.Shim, startDir: cwd, ckptDir: o.CheckpointDir}
 	for _, p := range o.Allow {
 		abs, err := resolveProgram(p, cwd)
 		if err != nil {
@@ -264,7 +276,8 @@ func (r *CommandRunner) Run(ctx context.Context, t CommandTrial, progress func(e
 		return Outcome{}, fmt.Errorf("creating the trial log: %w", err)
 	}
 
-	env := trialEnv(os.Environ(), specEnv, t, paramsPath, out, params)
+	ckpt := r.checkpointDir(ctx, t)
+	env := trialEnv(os.Environ(), specEnv, t, paramsPath, out, ckpt, params)
 	stdout := newStdoutScanner(progress, r.rate)
 	stderrTail := newTail(StderrTailBytes)
 	stopFlush := make(chan struct{})
@@ -297,7 +310,30 @@ func (r *CommandRunner) Run(ctx context.Context, t CommandTrial, progress func(e
 		lastLong:   long,
 		stderr:     stderrTail.bytes(),
 	})
+	if ckpt != "" && (o.Status == StatusDone || o.Status == StatusDiverged || errors.Is(context.Cause(ctx), ErrBudgetExceeded)) {
+		// The trial has its final outcome: no attempt needs them again.
+		if err := os.RemoveAll(ckpt); err != nil {
+			hclog.FromContext(ctx).Warn("cannot remove a finished trial's checkpoints", "dir", ckpt, "error", err)
+		}
+		_ = os.Remove(filepath.Dir(ckpt)) // fails, as it should, while other trials' are there
+	}
 	return o, nil
+}
+
+// checkpointDir creates and returns the trial's checkpoint directory
+// (CommandOptions.CheckpointDir), or "" without one. A directory that
+// cannot be created is logged and the trial runs without it, as a
+// built-in trial goes on when a checkpoint cannot be written.
+func (r *CommandRunner) checkpointDir(ctx context.Context, t CommandTrial) string {
+	if r.ckptDir == "" {
+		return ""
+	}
+	dir := filepath.Join(r.ckptDir, safeName(t.Sweep), safeName(t.Key))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		hclog.FromContext(ctx).Warn("cannot create the trial's checkpoint directory; it runs without", "dir", dir, "error", err)
+		return ""
+	}
+	return dir
 }
 
 // metricOr returns m, or rel_l2 when it is empty.
@@ -310,8 +346,9 @@ func metricOr(m string) string {
 
 // trialEnv returns a trial's environment: the worker's, without its
 // PINNSWEEP_* variables (its credentials among them), then the spec's env,
-// then the trial's PINNSWEEP_* variables and GPU assignment.
-func trialEnv(base, specEnv []string, t CommandTrial, paramsPath, out string, params map[string]any) []string {
+// then the trial's PINNSWEEP_* variables and GPU assignment. ckpt is the
+// trial's checkpoint directory, if any.
+func trialEnv(base, specEnv []string, t CommandTrial, paramsPath, out, ckpt string, params map[string]any) []string {
 	vars := make(map[string]int) // name → index in env
 	var env []string
 	set := func(kv string) {
@@ -340,6 +377,9 @@ func trialEnv(base, specEnv []string, t CommandTrial, paramsPath, out string, pa
 	set("PINNSWEEP_OUT=" + out)
 	set("PINNSWEEP_TRIAL_KEY=" + t.Key)
 	set("PINNSWEEP_SWEEP=" + t.Sweep)
+	if ckpt != "" {
+		set("PINNSWEEP_CHECKPOINT_DIR=" + ckpt)
+	}
 	if seed, ok := params[sweeps.SeedKey]; ok {
 		set("PINNSWEEP_SEED=" + sweeps.FormatValue(seed))
 	}

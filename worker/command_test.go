@@ -391,3 +391,44 @@ func TestCommandTrialLogCap(t *testing.T) {
 		t.Errorf("log of %d bytes: %.200q … %q", len(log), s, s[max(0, len(s)-200):])
 	}
 }
+
+// TestCommandTrialCheckpointDir: with CommandOptions.CheckpointDir, every
+// attempt of a trial gets the same $PINNSWEEP_CHECKPOINT_DIR, so the
+// second attempt of a preempted (failed) trial resumes from what the
+// first saved there; the directory is removed once the trial is done.
+func TestCommandTrialCheckpointDir(t *testing.T) {
+	py := python(t)
+	root := filepath.Join(t.TempDir(), "shared-checkpoints")
+	r := newCommandRunner(t, CommandOptions{CheckpointDir: root})
+	cmd := Command{Argv: []string{py, script(t)}}
+	trial := func(token uint64) CommandTrial {
+		return CommandTrial{Sweep: "cmd", Key: "ckpt-" + uniq, Token: token, Params: `{"mode":"ckpt","steps":20,"seed":1}`, Command: cmd}
+	}
+	dir := filepath.Join(root, "cmd", "ckpt-"+uniq)
+
+	o, err := r.Run(t.Context(), trial(1), func(int64, float64) {})
+	if err != nil || o.Status != StatusFailed || !strings.Contains(o.StderrTail, "preempted at step 10") {
+		t.Fatalf("first attempt: %v %s %q %q", err, o.Status, o.Reason, o.StderrTail)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "state.json")); err != nil || string(b) != `{"step": 10}` {
+		t.Fatalf("the first attempt's checkpoint: %q %v", b, err)
+	}
+
+	o, err = r.Run(t.Context(), trial(2), func(int64, float64) {})
+	if err != nil || o.Status != StatusDone {
+		t.Fatalf("second attempt: %v %s %q %q", err, o.Status, o.Reason, o.StderrTail)
+	}
+	var res struct {
+		ResumedFrom int    `json:"resumed_from"`
+		Dir         string `json:"dir"`
+	}
+	if err := json.Unmarshal([]byte(o.ResultJSON), &res); err != nil || res.ResumedFrom != 10 || res.Dir != dir {
+		t.Errorf("second attempt's result %s (%v): want resumed_from 10 in %s", o.ResultJSON, err, dir)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the done trial's checkpoint directory is still there (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Dir(dir)); !os.IsNotExist(err) {
+		t.Errorf("the sweep's emptied checkpoint directory is still there (%v)", err)
+	}
+}

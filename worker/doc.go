@@ -104,7 +104,12 @@
 // $PINNSWEEP_TRIAL_KEY, $PINNSWEEP_SWEEP, $PINNSWEEP_SEED and, on a worker
 // with GPUs, CUDA_VISIBLE_DEVICES and ROCR_VISIBLE_DEVICES (the trial's
 // devices, or empty for a CPU trial) and CUDA_DEVICE_ORDER=PCI_BUS_ID.
-// Stdin is /dev/null.
+// With CommandOptions.CheckpointDir (`--checkpoint-dir`) it also gets
+// $PINNSWEEP_CHECKPOINT_DIR, DIR/SWEEP/KEY/: one directory per trial, not
+// per attempt, so that a re-leased attempt finds what an earlier one
+// saved; it is removed at the trial's final outcome, as TrainerRunner's
+// checkpoints are. The worker does not look inside: what the program
+// saves, and how it resumes, is the program's. Stdin is /dev/null.
 //
 // The outcome follows the result contract (judge): the result is
 // result.json, else the last line of stdout that is not a progress line;

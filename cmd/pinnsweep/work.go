@@ -57,7 +57,9 @@ worker follows a coordinator that restarts elsewhere (a requeued batch job).
 (one file per attempt). Workers may share the directory: an attempt of a trial, on any
 worker, resumes from the furthest checkpoint of that trial it finds there, and ends with
 the result the trial would have had straight through. The trial's wall-time budget counts
-the training time its checkpoint carries.`,
+the training time its checkpoint carries. A command trial's program gets a directory of its
+own there, $PINNSWEEP_CHECKPOINT_DIR (DIR/SWEEP/KEY/, the same for every attempt), to save
+and resume its state as it likes.`,
 		Args: noArgs,
 	}
 	fs := cmd.Flags()
@@ -108,7 +110,7 @@ the training time its checkpoint carries.`,
 		}
 		var cmdRunner *worker.CommandRunner
 		if programs := splitList(allowExec); len(programs) > 0 {
-			if cmdRunner, err = worker.NewCommandRunner(worker.CommandOptions{Allow: programs, Dir: workDir, KillGrace: killGrace}); err != nil {
+			if cmdRunner, err = worker.NewCommandRunner(worker.CommandOptions{Allow: programs, Dir: workDir, KillGrace: killGrace, CheckpointDir: ckpt.dir}); err != nil {
 				return usageErrorf("--allow-exec: %v", err)
 			}
 		}

@@ -140,6 +140,20 @@ elif mode == "flood":
     print(f'PINNSWEEP_PROGRESS {{"step": 123456789, "loss": 0.125}}', flush=True)
     time.sleep(0.5)
     result({"rel_l2": 0.05})
+elif mode == "ckpt":
+    # Ten steps per attempt, saved to $PINNSWEEP_CHECKPOINT_DIR (written
+    # atomically: a stale attempt may run beside this one); an attempt
+    # that has not reached "steps" exits 75, as if preempted.
+    d = os.environ["PINNSWEEP_CHECKPOINT_DIR"]
+    state = os.path.join(d, "state.json")
+    start = json.load(open(state))["step"] if os.path.exists(state) else 0
+    with open(state + ".tmp", "w") as f:
+        json.dump({"step": start + 10}, f)
+    os.replace(state + ".tmp", state)
+    if start + 10 < int(params.get("steps", 20)):
+        print(f"preempted at step {start + 10}", file=sys.stderr)
+        sys.exit(75)
+    result({"rel_l2": 0.01, "resumed_from": start, "dir": d})
 else:
     print(f"unknown mode {mode}", file=sys.stderr)
     sys.exit(2)
