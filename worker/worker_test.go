@@ -32,8 +32,14 @@ type fakeCoordinator struct {
 	next      uint64
 	ttlMs     int64
 	budget    float64
-	leases    map[string]*pb.Trial // lease id → trial
-	completes []*pb.CompleteRequest
+	leases    map[string]*pb.Trial  // lease id → trial
+	completes []*pb.CompleteRequest // every call, duplicates and refused ones too
+	// accepted holds the completion accepted for each lease. As the real
+	// coordinator does, a later completion of a completed lease is a
+	// duplicate: it changes nothing and is answered duplicate=true (a
+	// worker retries a Complete whose answer it did not get, as on
+	// shutdown, when the first may have arrived all the same).
+	accepted  map[string]*pb.CompleteRequest
 	releases  []*pb.ReleaseRequest
 	beats     []*pb.HeartbeatRequest
 	leaseReqs []*pb.LeaseRequest
@@ -54,7 +60,7 @@ type fakeCoordinator struct {
 }
 
 func newFake(n int) *fakeCoordinator {
-	f := &fakeCoordinator{ttlMs: 3000, leases: map[string]*pb.Trial{}}
+	f := &fakeCoordinator{ttlMs: 3000, leases: map[string]*pb.Trial{}, accepted: map[string]*pb.CompleteRequest{}}
 	for i := range n {
 		f.queue = append(f.queue, &pb.Trial{Sweep: "s", Key: fmt.Sprintf("k%02d", i), ParamsJson: fmt.Sprintf(`{"seed":%d}`, i)})
 	}
@@ -121,10 +127,15 @@ func (f *fakeCoordinator) Complete(_ context.Context, req *pb.CompleteRequest) (
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.leaseNext && req.GetNext() != nil {
-		return &pb.CompleteResponse{Next: f.pop(req.GetNext())}, nil
+	_, dup := f.accepted[req.GetLeaseId()]
+	if !dup {
+		f.accepted[req.GetLeaseId()] = req
 	}
-	return &pb.CompleteResponse{}, nil
+	resp := &pb.CompleteResponse{Duplicate: dup}
+	if f.leaseNext && req.GetNext() != nil {
+		resp.Next = f.pop(req.GetNext())
+	}
+	return resp, nil
 }
 
 func (f *fakeCoordinator) Release(_ context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
@@ -236,18 +247,26 @@ func TestRunCompletesEveryTrialOnce(t *testing.T) {
 	waitFor(t, "20 completions", func() bool { c, _, _ := f.snapshot(); return len(c) >= 20 })
 	stop()
 	completes, releases, _ := f.snapshot()
-	if len(completes) != 20 || len(releases) != 0 {
-		t.Fatalf("completes=%d releases=%d, want 20 and 0", len(completes), len(releases))
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	seen := map[string]bool{}
+	if len(f.accepted) != 20 || len(releases) != 0 {
+		t.Fatalf("accepted completions=%d releases=%d, want 20 and 0", len(f.accepted), len(releases))
+	}
+	// The stop may catch Completes in flight: the worker sends them again
+	// (it cannot know whether they arrived), and the coordinator answers
+	// duplicate=true. A repeat must be the same completion.
 	for _, c := range completes {
-		tr := f.leases[c.GetLeaseId()]
-		if tr == nil || seen[c.GetLeaseId()] {
-			t.Fatalf("bad or repeated lease %q", c.GetLeaseId())
+		a := f.accepted[c.GetLeaseId()]
+		if a == nil || a.GetToken() != c.GetToken() || a.GetStatus() != c.GetStatus() ||
+			a.GetResultJson() != c.GetResultJson() || a.GetReason() != c.GetReason() {
+			t.Fatalf("completion %v differs from the lease's accepted one %v", c, a)
 		}
-		seen[c.GetLeaseId()] = true
+	}
+	for _, c := range f.accepted {
+		tr := f.leases[c.GetLeaseId()]
+		if tr == nil {
+			t.Fatalf("bad lease %q", c.GetLeaseId())
+		}
 		if c.GetStatus() != pb.TrialStatus_TRIAL_STATUS_DONE || c.GetWorkerId() != "w1" {
 			t.Errorf("complete %v", c)
 		}
