@@ -211,9 +211,13 @@ func (ck *checkpointer) inEpoch(capture func() *epochCkpt) {
 }
 
 // boundary takes a checkpoint if one is due (at least every since the
-// last one, or at every boundary when every ≤ 0).
+// last one, or at every boundary when every ≤ 0). Not before the first
+// evaluation: the epoch loop's first boundary comes before any, a
+// checkpoint there would save no work, and ReadCheckpoint refuses one
+// without evaluations (a resume would start afresh all the same, after
+// ignoring it).
 func (ck *checkpointer) boundary() {
-	if !ck.saving() || (ck.every > 0 && time.Since(ck.last) < ck.every) {
+	if !ck.saving() || ck.s.evals == 0 || (ck.every > 0 && time.Since(ck.last) < ck.every) {
 		return
 	}
 	data, err := ck.capture()

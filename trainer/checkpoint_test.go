@@ -135,8 +135,14 @@ func TestCheckpointResumeBitForBit(t *testing.T) {
 				t.Fatal("no loss_initial")
 			}
 
+			// Every checkpoint written must be one a resume accepts.
 			var n int
-			with, err := Train(context.Background(), tc.cfg, Options{Checkpoint: func([]byte) { n++ }})
+			with, err := Train(context.Background(), tc.cfg, Options{Checkpoint: func(b []byte) {
+				n++
+				if _, err := ReadCheckpoint(b); err != nil {
+					t.Errorf("checkpoint %d cannot be resumed from: %v", n, err)
+				}
+			}})
 			if err != nil {
 				t.Fatal(err)
 			}
