@@ -3,7 +3,7 @@ package worker
 import (
 	"context"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,11 +22,17 @@ import (
 // metrics are read, then is released on shutdown.
 func TestMetrics(t *testing.T) {
 	f := newFake(3)
-	f.onComplete = func(n int, _ *pb.CompleteRequest) error {
-		switch n {
-		case 1, 2:
+	// By lease, not by call: the two slots' calls interleave.
+	var mu sync.Mutex
+	calls := map[string]int{}
+	f.onComplete = func(_ int, req *pb.CompleteRequest) error {
+		mu.Lock()
+		defer mu.Unlock()
+		calls[req.GetLeaseId()]++
+		switch {
+		case req.GetLeaseId() == "L1" && calls["L1"] <= 2:
 			return status.Error(codes.Unavailable, "coordinator away")
-		case 4:
+		case req.GetLeaseId() == "L2":
 			return status.Error(codes.FailedPrecondition, "stale fencing token")
 		}
 		return nil
@@ -37,9 +43,10 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	cc := serve(t, f)
-	var runs atomic.Int32
+	// The third trial (k02, lease L3) blocks; by its params, as the slots
+	// may start their trials in any order.
 	runner := funcRunner(func(ctx context.Context, params string, progress func(int64, float64)) (Outcome, error) {
-		if runs.Add(1) == 3 {
+		if params == `{"seed":2}` {
 			<-ctx.Done()
 			return Outcome{Status: StatusCancelled}, nil
 		}

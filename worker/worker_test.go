@@ -40,6 +40,7 @@ type fakeCoordinator struct {
 	// worker retries a Complete whose answer it did not get, as on
 	// shutdown, when the first may have arrived all the same).
 	accepted  map[string]*pb.CompleteRequest
+	dups      int // Complete calls answered duplicate=true
 	releases  []*pb.ReleaseRequest
 	beats     []*pb.HeartbeatRequest
 	leaseReqs []*pb.LeaseRequest
@@ -128,7 +129,9 @@ func (f *fakeCoordinator) Complete(_ context.Context, req *pb.CompleteRequest) (
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	_, dup := f.accepted[req.GetLeaseId()]
-	if !dup {
+	if dup {
+		f.dups++
+	} else {
 		f.accepted[req.GetLeaseId()] = req
 	}
 	resp := &pb.CompleteResponse{Duplicate: dup}
