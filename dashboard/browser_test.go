@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	"github.com/pinnsweep/pinnsweep/dashboard"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/sweeps"
@@ -88,7 +89,7 @@ func startCluster(t *testing.T, spec string) *cluster {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- c.Serve(ctx, lis) }()
+	go func() { served <- service.Serve(ctx, c, lis) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
@@ -103,7 +104,7 @@ func startCluster(t *testing.T, spec string) *cluster {
 	}
 	conn, err := grpc.NewClient(lis.Addr().String(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(coordinator.MaxSendMsgSize)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(service.MaxSendMsgSize)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/stat"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
@@ -69,22 +69,22 @@ func (c Counts) Open() int { return c.Pending + c.Running }
 // diverged, failed, timed out or cancelled.
 func (c Counts) Unsuccessful() int { return c.Diverged + c.Failed + c.Timeout + c.Cancelled }
 
-func (c *Counts) add(s coordinator.Status) {
+func (c *Counts) add(s state.Status) {
 	c.Total++
 	switch s {
-	case coordinator.StatusDone:
+	case state.StatusDone:
 		c.Done++
-	case coordinator.StatusDiverged:
+	case state.StatusDiverged:
 		c.Diverged++
-	case coordinator.StatusFailed:
+	case state.StatusFailed:
 		c.Failed++
-	case coordinator.StatusTimeout:
+	case state.StatusTimeout:
 		c.Timeout++
-	case coordinator.StatusCancelled:
+	case state.StatusCancelled:
 		c.Cancelled++
-	case coordinator.StatusPending:
+	case state.StatusPending:
 		c.Pending++
-	case coordinator.StatusRunning:
+	case state.StatusRunning:
 		c.Running++
 	}
 }
@@ -122,7 +122,7 @@ type Replicate struct {
 	// Seed is the trial's seed label.
 	Seed string `json:"seed"`
 	// Status is the trial's status.
-	Status coordinator.Status `json:"status"`
+	Status state.Status `json:"status"`
 	// RelL2 is the trial's rel_l2 (done trials with a finite value only).
 	RelL2 *float64 `json:"rel_l2,omitempty"`
 	// Reason explains an unsuccessful trial.
@@ -165,11 +165,11 @@ func (g *Grid) Label(c *Cell) string {
 }
 
 // Aggregate groups trials by grid point. axes are the sweep's point names
-// (coordinator.SweepRecord.Axes: the spec's axes then the seed); when empty
+// (state.SweepRecord.Axes: the spec's axes then the seed); when empty
 // they are taken from the first trial's point. Every combination of the
 // axis values found in the trials gets a cell, with no replicates if no
 // trial has it.
-func Aggregate(axes []string, trials []coordinator.TrialRecord) (*Grid, error) {
+func Aggregate(axes []string, trials []state.TrialRecord) (*Grid, error) {
 	points := make([]sweeps.Point, len(trials))
 	for i := range trials {
 		if err := json.Unmarshal(trials[i].Point, &points[i]); err != nil {
@@ -244,8 +244,8 @@ func Aggregate(axes []string, trials []coordinator.TrialRecord) (*Grid, error) {
 		if s, ok := p.Get(sweeps.SeedKey); ok {
 			r.Seed = ValueLabel(s)
 		}
-		if t.Status == coordinator.StatusDone && t.RelL2 != nil && !math.IsNaN(*t.RelL2) && !math.IsInf(*t.RelL2, 0) {
-			v := *t.RelL2
+		if t.Status == state.StatusDone && t.Value != nil && !math.IsNaN(*t.Value) && !math.IsInf(*t.Value, 0) {
+			v := *t.Value
 			r.RelL2 = &v
 		}
 		c.Trials = append(c.Trials, r)

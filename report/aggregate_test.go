@@ -8,15 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 // trial builds a trial record at point (a JSON object) with a status and,
 // when relL2 is not NaN, a rel_l2.
-func trial(key, point string, status coordinator.Status, relL2 float64) coordinator.TrialRecord {
-	t := coordinator.TrialRecord{Sweep: "s", Key: key, Status: status, Point: []byte(point)}
+func trial(key, point string, status state.Status, relL2 float64) state.TrialRecord {
+	t := state.TrialRecord{Sweep: "s", Key: key, Status: status, Point: []byte(point)}
 	if !math.IsNaN(relL2) {
-		t.RelL2 = &relL2
+		t.Value = &relL2
 	}
 	return t
 }
@@ -26,17 +26,17 @@ var nan = math.NaN()
 func TestAggregateStatistics(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		trials []coordinator.TrialRecord
+		trials []state.TrialRecord
 		stats  *Stats
 		counts Counts
 		seeds  []string
 	}{
 		{
 			name: "odd count: median is the middle value, IQR max − min",
-			trials: []coordinator.TrialRecord{
-				trial("a", `{"beta":1,"seed":2}`, coordinator.StatusDone, 0.3),
-				trial("b", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.1),
-				trial("c", `{"beta":1,"seed":1}`, coordinator.StatusDone, 0.2),
+			trials: []state.TrialRecord{
+				trial("a", `{"beta":1,"seed":2}`, state.StatusDone, 0.3),
+				trial("b", `{"beta":1,"seed":0}`, state.StatusDone, 0.1),
+				trial("c", `{"beta":1,"seed":1}`, state.StatusDone, 0.2),
 			},
 			stats:  &Stats{N: 3, Median: 0.2, Min: 0.1, Max: 0.3, Q1: 0.1, Q3: 0.3, IQR: 0.3 - 0.1},
 			counts: Counts{Total: 3, Done: 3},
@@ -44,11 +44,11 @@ func TestAggregateStatistics(t *testing.T) {
 		},
 		{
 			name: "even count: median is the mean of the middle two",
-			trials: []coordinator.TrialRecord{
-				trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 4),
-				trial("b", `{"beta":1,"seed":1}`, coordinator.StatusDone, 1),
-				trial("c", `{"beta":1,"seed":2}`, coordinator.StatusDone, 3),
-				trial("d", `{"beta":1,"seed":10}`, coordinator.StatusDone, 2),
+			trials: []state.TrialRecord{
+				trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 4),
+				trial("b", `{"beta":1,"seed":1}`, state.StatusDone, 1),
+				trial("c", `{"beta":1,"seed":2}`, state.StatusDone, 3),
+				trial("d", `{"beta":1,"seed":10}`, state.StatusDone, 2),
 			},
 			stats:  &Stats{N: 4, Median: 2.5, Min: 1, Max: 4, Q1: 1, Q3: 3, IQR: 2},
 			counts: Counts{Total: 4, Done: 4},
@@ -56,15 +56,15 @@ func TestAggregateStatistics(t *testing.T) {
 		},
 		{
 			name: "only done replicates with a finite rel_l2 count",
-			trials: []coordinator.TrialRecord{
-				trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.5),
-				trial("b", `{"beta":1,"seed":1}`, coordinator.StatusDiverged, nan),
-				trial("c", `{"beta":1,"seed":2}`, coordinator.StatusFailed, 0.01),
-				trial("d", `{"beta":1,"seed":3}`, coordinator.StatusDone, math.Inf(1)),
-				trial("e", `{"beta":1,"seed":4}`, coordinator.StatusPending, nan),
-				trial("f", `{"beta":1,"seed":5}`, coordinator.StatusRunning, nan),
-				trial("g", `{"beta":1,"seed":6}`, coordinator.StatusTimeout, nan),
-				trial("h", `{"beta":1,"seed":7}`, coordinator.StatusCancelled, nan),
+			trials: []state.TrialRecord{
+				trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.5),
+				trial("b", `{"beta":1,"seed":1}`, state.StatusDiverged, nan),
+				trial("c", `{"beta":1,"seed":2}`, state.StatusFailed, 0.01),
+				trial("d", `{"beta":1,"seed":3}`, state.StatusDone, math.Inf(1)),
+				trial("e", `{"beta":1,"seed":4}`, state.StatusPending, nan),
+				trial("f", `{"beta":1,"seed":5}`, state.StatusRunning, nan),
+				trial("g", `{"beta":1,"seed":6}`, state.StatusTimeout, nan),
+				trial("h", `{"beta":1,"seed":7}`, state.StatusCancelled, nan),
 			},
 			stats:  &Stats{N: 1, Median: 0.5, Min: 0.5, Max: 0.5, Q1: 0.5, Q3: 0.5},
 			counts: Counts{Total: 8, Done: 2, Diverged: 1, Failed: 1, Timeout: 1, Cancelled: 1, Pending: 1, Running: 1},
@@ -72,9 +72,9 @@ func TestAggregateStatistics(t *testing.T) {
 		},
 		{
 			name: "unfinished cell has no statistics",
-			trials: []coordinator.TrialRecord{
-				trial("a", `{"beta":1,"seed":0}`, coordinator.StatusPending, nan),
-				trial("b", `{"beta":1,"seed":1}`, coordinator.StatusRunning, nan),
+			trials: []state.TrialRecord{
+				trial("a", `{"beta":1,"seed":0}`, state.StatusPending, nan),
+				trial("b", `{"beta":1,"seed":1}`, state.StatusRunning, nan),
 			},
 			counts: Counts{Total: 2, Pending: 1, Running: 1},
 			seeds:  []string{"0", "1"},
@@ -117,11 +117,11 @@ func statsClose(a, b *Stats) bool {
 
 func TestAggregateAxesAndCells(t *testing.T) {
 	// β out of order, strategies in spec order, one combination missing.
-	trials := []coordinator.TrialRecord{
-		trial("a", `{"beta":10,"strategy":"regular","seed":0}`, coordinator.StatusDone, 0.9),
-		trial("b", `{"beta":2.5,"strategy":"curriculum","seed":0}`, coordinator.StatusDone, 0.01),
-		trial("c", `{"beta":1,"strategy":"regular","seed":0}`, coordinator.StatusDone, 0.001),
-		trial("d", `{"beta":10,"strategy":"curriculum","seed":0}`, coordinator.StatusDone, 0.02),
+	trials := []state.TrialRecord{
+		trial("a", `{"beta":10,"strategy":"regular","seed":0}`, state.StatusDone, 0.9),
+		trial("b", `{"beta":2.5,"strategy":"curriculum","seed":0}`, state.StatusDone, 0.01),
+		trial("c", `{"beta":1,"strategy":"regular","seed":0}`, state.StatusDone, 0.001),
+		trial("d", `{"beta":10,"strategy":"curriculum","seed":0}`, state.StatusDone, 0.02),
 	}
 	g, err := Aggregate(nil, trials)
 	if err != nil {
@@ -159,11 +159,11 @@ func TestAggregateAxesAndCells(t *testing.T) {
 func TestAggregateErrors(t *testing.T) {
 	for _, tc := range []struct {
 		axes   []string
-		trials []coordinator.TrialRecord
+		trials []state.TrialRecord
 		msg    string
 	}{
-		{[]string{"beta", "seed"}, []coordinator.TrialRecord{trial("a", `{"beta":`, coordinator.StatusDone, 1)}, "trial s/a: point"},
-		{[]string{"beta", "nu", "seed"}, []coordinator.TrialRecord{trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 1)}, `point has no axis "nu"`},
+		{[]string{"beta", "seed"}, []state.TrialRecord{trial("a", `{"beta":`, state.StatusDone, 1)}, "trial s/a: point"},
+		{[]string{"beta", "nu", "seed"}, []state.TrialRecord{trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 1)}, `point has no axis "nu"`},
 	} {
 		_, err := Aggregate(tc.axes, tc.trials)
 		if !errors.Is(err, ErrBadTrial) || !strings.Contains(err.Error(), tc.msg) {
@@ -174,21 +174,21 @@ func TestAggregateErrors(t *testing.T) {
 
 func TestVerdict(t *testing.T) {
 	for _, tc := range []struct {
-		statuses []coordinator.Status
+		statuses []state.Status
 		relL2    []float64
 		want     Verdict
 	}{
-		{[]coordinator.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.02}, Pass},
-		{[]coordinator.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.2}, Fail},
-		{[]coordinator.Status{"done"}, []float64{0.1}, Pass}, // at the threshold, as refinement counts it
-		{[]coordinator.Status{"done"}, []float64{0.1000001}, Fail},
-		{[]coordinator.Status{"diverged", "pending"}, []float64{nan, nan}, Fail},
-		{[]coordinator.Status{"diverged", "done"}, []float64{nan, 0.01}, Pass},
-		{[]coordinator.Status{"failed", "timeout", "cancelled"}, []float64{nan, nan, nan}, Fail}, // out of time counts as failing
-		{[]coordinator.Status{"failed", "cancelled"}, []float64{nan, nan}, Unknown},
-		{[]coordinator.Status{"pending", "running"}, []float64{nan, nan}, Unknown},
+		{[]state.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.02}, Pass},
+		{[]state.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.2}, Fail},
+		{[]state.Status{"done"}, []float64{0.1}, Pass}, // at the threshold, as refinement counts it
+		{[]state.Status{"done"}, []float64{0.1000001}, Fail},
+		{[]state.Status{"diverged", "pending"}, []float64{nan, nan}, Fail},
+		{[]state.Status{"diverged", "done"}, []float64{nan, 0.01}, Pass},
+		{[]state.Status{"failed", "timeout", "cancelled"}, []float64{nan, nan, nan}, Fail}, // out of time counts as failing
+		{[]state.Status{"failed", "cancelled"}, []float64{nan, nan}, Unknown},
+		{[]state.Status{"pending", "running"}, []float64{nan, nan}, Unknown},
 	} {
-		var trials []coordinator.TrialRecord
+		var trials []state.TrialRecord
 		for i, s := range tc.statuses {
 			trials = append(trials, trial(fmt.Sprint(i), fmt.Sprintf(`{"beta":1,"seed":%d}`, i), s, tc.relL2[i]))
 		}
@@ -203,12 +203,12 @@ func TestVerdict(t *testing.T) {
 }
 
 func TestRepresentative(t *testing.T) {
-	g, err := Aggregate(nil, []coordinator.TrialRecord{
-		trial("s0", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.3),
-		trial("s1", `{"beta":1,"seed":1}`, coordinator.StatusDone, 0.1),
-		trial("s2", `{"beta":1,"seed":2}`, coordinator.StatusDiverged, nan),
-		trial("s3", `{"beta":1,"seed":3}`, coordinator.StatusDone, 0.2),
-		trial("s4", `{"beta":1,"seed":4}`, coordinator.StatusDone, 0.4),
+	g, err := Aggregate(nil, []state.TrialRecord{
+		trial("s0", `{"beta":1,"seed":0}`, state.StatusDone, 0.3),
+		trial("s1", `{"beta":1,"seed":1}`, state.StatusDone, 0.1),
+		trial("s2", `{"beta":1,"seed":2}`, state.StatusDiverged, nan),
+		trial("s3", `{"beta":1,"seed":3}`, state.StatusDone, 0.2),
+		trial("s4", `{"beta":1,"seed":4}`, state.StatusDone, 0.4),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +219,7 @@ func TestRepresentative(t *testing.T) {
 			t.Errorf("%s: %+v, want %s", which, r, key)
 		}
 	}
-	empty := Cell{Trials: []Replicate{{Key: "x", Status: coordinator.StatusPending}}}
+	empty := Cell{Trials: []Replicate{{Key: "x", Status: state.StatusPending}}}
 	if r := empty.Representative("median"); r != nil {
 		t.Errorf("cell without done replicates: %+v", r)
 	}
@@ -228,7 +228,7 @@ func TestRepresentative(t *testing.T) {
 // grid3 is a three-axis grid: ν × ρ × strategy, one seed.
 func grid3(t *testing.T) *Grid {
 	t.Helper()
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	for _, nu := range []int{1, 2, 3} {
 		for _, rho := range []int{5, 10} {
 			for _, s := range []string{"regular", "seq2seq"} {
@@ -237,7 +237,7 @@ func grid3(t *testing.T) *Grid {
 					v /= 10
 				}
 				p := fmt.Sprintf(`{"nu":%d,"rho":%d,"strategy":%q,"seed":0}`, nu, rho, s)
-				trials = append(trials, trial(fmt.Sprint(nu, rho, s), p, coordinator.StatusDone, v))
+				trials = append(trials, trial(fmt.Sprint(nu, rho, s), p, state.StatusDone, v))
 			}
 		}
 	}
@@ -295,11 +295,11 @@ func TestSlices(t *testing.T) {
 
 func TestSlicesSkipOneValueAxes(t *testing.T) {
 	// ν × ρ × strategy with a single ρ, as in the reaction-diffusion example.
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	for _, nu := range []int{1, 2} {
 		for _, s := range []string{"regular", "seq2seq"} {
 			trials = append(trials, trial(fmt.Sprint(nu, s), fmt.Sprintf(`{"nu":%d,"rho":5,"strategy":%q,"seed":0}`, nu, s),
-				coordinator.StatusDone, 0.01))
+				state.StatusDone, 0.01))
 		}
 	}
 	g, err := Aggregate(nil, trials)
@@ -319,9 +319,9 @@ func TestSlicesSkipOneValueAxes(t *testing.T) {
 }
 
 func TestSlicesOneAxis(t *testing.T) {
-	g, err := Aggregate(nil, []coordinator.TrialRecord{
-		trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.01),
-		trial("b", `{"beta":5,"seed":0}`, coordinator.StatusDone, 0.5),
+	g, err := Aggregate(nil, []state.TrialRecord{
+		trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.01),
+		trial("b", `{"beta":5,"seed":0}`, state.StatusDone, 0.5),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +340,7 @@ func TestSlicesOneAxis(t *testing.T) {
 }
 
 func TestBrackets(t *testing.T) {
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	rows := map[string][]float64{
 		"regular":    {0.001, 0.01, 0.5, 0.9},    // fails from 20
 		"curriculum": {0.001, 0.002, 0.01, 0.03}, // never fails
@@ -349,9 +349,9 @@ func TestBrackets(t *testing.T) {
 	}
 	for _, s := range []string{"regular", "curriculum", "bad", "open"} {
 		for i, beta := range []int{1, 10, 20, 30} {
-			st := coordinator.StatusDone
+			st := state.StatusDone
 			if math.IsNaN(rows[s][i]) {
-				st = coordinator.StatusPending
+				st = state.StatusPending
 			}
 			trials = append(trials, trial(fmt.Sprint(s, beta), fmt.Sprintf(`{"beta":%d,"strategy":%q,"seed":0}`, beta, s), st, rows[s][i]))
 		}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -18,9 +18,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // and curriculum passes everywhere; one regular replicate at β = 40
 // diverged, one curriculum trial at β = 40 is still running and another
 // failed.
-func convectionGrid(t *testing.T) ([]string, []coordinator.TrialRecord) {
+func convectionGrid(t *testing.T) ([]string, []state.TrialRecord) {
 	t.Helper()
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	for _, beta := range []int{1, 5, 10, 20, 30, 40} {
 		for _, s := range []string{"regular", "curriculum"} {
 			for seed := range 3 {
@@ -28,18 +28,18 @@ func convectionGrid(t *testing.T) ([]string, []coordinator.TrialRecord) {
 				if s == "regular" && beta >= 20 {
 					v = 0.5 + 0.1*float64(seed)
 				}
-				st := coordinator.StatusDone
+				st := state.StatusDone
 				switch {
 				case s == "regular" && beta == 40 && seed == 1:
-					st, v = coordinator.StatusDiverged, nan
+					st, v = state.StatusDiverged, nan
 				case s == "curriculum" && beta == 40 && seed == 0:
-					st, v = coordinator.StatusRunning, nan
+					st, v = state.StatusRunning, nan
 				case s == "curriculum" && beta == 40 && seed == 2:
-					st, v = coordinator.StatusFailed, nan
+					st, v = state.StatusFailed, nan
 				}
 				key := fmt.Sprintf("%s-%d-%d", s, beta, seed)
 				tr := trial(key, fmt.Sprintf(`{"beta":%d,"strategy":%q,"seed":%d}`, beta, s, seed), st, v)
-				if st == coordinator.StatusFailed {
+				if st == state.StatusFailed {
 					tr.Reason = "worker lost"
 				}
 				trials = append(trials, tr)

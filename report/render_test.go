@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
 
@@ -25,17 +25,17 @@ import (
 // and diverged at 30.
 func phaseSlice(t *testing.T) *Slice {
 	t.Helper()
-	var trials []coordinator.TrialRecord
-	add := func(beta int, s string, st coordinator.Status, v float64) {
+	var trials []state.TrialRecord
+	add := func(beta int, s string, st state.Status, v float64) {
 		p := fmt.Sprintf(`{"beta":%d,"strategy":%q,"seed":0}`, beta, s)
 		trials = append(trials, trial(fmt.Sprint(beta, s), p, st, v))
 	}
-	add(1, "regular", coordinator.StatusDone, 0.001)
-	add(20, "regular", coordinator.StatusDone, 0.8)
-	add(30, "regular", coordinator.StatusPending, nan)
-	add(1, "curriculum", coordinator.StatusDone, 0.002)
-	add(20, "curriculum", coordinator.StatusDone, 0.003)
-	add(30, "curriculum", coordinator.StatusDiverged, nan)
+	add(1, "regular", state.StatusDone, 0.001)
+	add(20, "regular", state.StatusDone, 0.8)
+	add(30, "regular", state.StatusPending, nan)
+	add(1, "curriculum", state.StatusDone, 0.002)
+	add(20, "curriculum", state.StatusDone, 0.003)
+	add(30, "curriculum", state.StatusDiverged, nan)
 	g, err := Aggregate([]string{"beta", "strategy", "seed"}, trials)
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 func init() {
@@ -45,9 +46,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	rep, err := coordinator.CheckDatabase(ctx, *db)
-	if err != nil && !errors.Is(err, coordinator.ErrInconsistent) {
-		if errors.Is(err, coordinator.ErrLocked) {
+	rep, err := boltstore.CheckDatabase(ctx, *db)
+	if err != nil && !errors.Is(err, boltstore.ErrInconsistent) {
+		if errors.Is(err, boltstore.ErrLocked) {
 			fmt.Fprintf(stderr, "pinnsweep check: database %s is locked by a running coordinator; stop it first\n", *db)
 		} else {
 			fmt.Fprintf(stderr, "pinnsweep check: %v\n", oneLine(err))
@@ -72,15 +73,15 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 // writeCheckReport prints a report as text.
-func writeCheckReport(w io.Writer, rep *coordinator.Report) {
+func writeCheckReport(w io.Writer, rep *boltstore.Report) {
 	verdict := "consistent"
 	if !rep.OK() {
 		verdict = fmt.Sprintf("INCONSISTENT (%d problems)", rep.NProblems)
 	}
 	fmt.Fprintf(w, "database %s: %s\n", rep.Path, verdict)
 	var counts []string
-	for _, s := range []coordinator.Status{coordinator.StatusPending, coordinator.StatusRunning, coordinator.StatusDone,
-		coordinator.StatusFailed, coordinator.StatusTimeout, coordinator.StatusDiverged, coordinator.StatusCancelled} {
+	for _, s := range []state.Status{state.StatusPending, state.StatusRunning, state.StatusDone,
+		state.StatusFailed, state.StatusTimeout, state.StatusDiverged, state.StatusCancelled} {
 		if n := rep.ByStatus[s]; n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, s))
 		}

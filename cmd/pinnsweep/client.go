@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
@@ -39,7 +39,7 @@ func dialCoordinator(addr string, creds *clientAuthFlags) (*coordinatorClient, e
 		return nil, err
 	}
 	conn, err := grpc.NewClient(addr, append(opts,
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(coordinator.MaxSendMsgSize)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(service.MaxSendMsgSize)),
 	)...)
 	if err != nil {
 		return nil, fmt.Errorf("coordinator address %q: %w", addr, err)

@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/dashboard"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
@@ -46,12 +48,12 @@ func dashboardListenAddr(addr string) (string, error) {
 type localSource struct{ c *coordinator.Coordinator }
 
 func (s localSource) ListSweeps(ctx context.Context) ([]*pb.SweepProgress, error) {
-	return s.c.SweepList(ctx)
+	return service.SweepList(ctx, s.c)
 }
 
 func (s localSource) GetSweep(ctx context.Context, name string) (*pb.GetSweepResponse, error) {
-	resp, err := s.c.SweepDetail(ctx, name, true)
-	if errors.Is(err, coordinator.ErrNotFound) {
+	resp, err := service.SweepDetail(ctx, s.c, s.c.Config().Logger.Named("dashboard"), name, true)
+	if errors.Is(err, state.ErrNotFound) {
 		return nil, fmt.Errorf("sweep %q: %w", name, dashboard.ErrNotFound)
 	}
 	return resp, err

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/export"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
@@ -25,7 +28,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	db := fs.String("db", "", "read the sweep database `file` directly (no coordinator may hold it)")
 	addr := fs.String("coordinator", "", "ask the coordinator at `host:port`")
 	creds := addClientAuthFlags(fs)
-	format := fs.String("format", coordinator.FormatCSV, "output format: csv or json")
+	format := fs.String("format", export.FormatCSV, "output format: csv or json")
 	out := fs.String("out", "", "write to `file` instead of standard output")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: pinnsweep export SWEEP (--db FILE | --coordinator ADDR) [--format csv|json] [--out FILE]")
@@ -42,7 +45,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	case (*db == "") == (*addr == ""):
 		fmt.Fprintln(stderr, "pinnsweep export: give exactly one of --db and --coordinator")
 		return 2
-	case *format != coordinator.FormatCSV && *format != coordinator.FormatJSON:
+	case *format != export.FormatCSV && *format != export.FormatJSON:
 		fmt.Fprintf(stderr, "pinnsweep export: --format %q: want csv or json\n", *format)
 		return 2
 	}
@@ -55,7 +58,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		return loadError(stderr, "export", *db, *addr, err)
 	}
 	write := func(w io.Writer) error {
-		return coordinator.WriteExport(w, *format, ls.axes, ls.trials)
+		return export.Write(w, *format, ls.axes, ls.trials)
 	}
 	if *out == "" {
 		err = write(stdout)
@@ -72,7 +75,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 // loadedSweep is a sweep as export and report read it.
 type loadedSweep struct {
 	axes   []string
-	trials []coordinator.TrialRecord
+	trials []state.TrialRecord
 	// spec is the sweep's latest accepted spec, as submitted.
 	spec, specFile string
 }
@@ -81,7 +84,7 @@ type loadedSweep struct {
 // the database file db or, when db is empty, from the coordinator at addr.
 func loadSweep(ctx context.Context, db, addr string, creds *clientAuthFlags, sweep string) (loadedSweep, error) {
 	if db != "" {
-		rec, trials, err := coordinator.ReadDatabase(ctx, db, sweep)
+		rec, trials, err := boltstore.ReadDatabase(ctx, db, sweep)
 		return loadedSweep{axes: rec.Axes, trials: trials, spec: rec.Source, specFile: rec.Filename}, err
 	}
 	client, err := dialCoordinator(addr, creds)
@@ -93,9 +96,9 @@ func loadSweep(ctx context.Context, db, addr string, creds *clientAuthFlags, swe
 	if err != nil {
 		return loadedSweep{}, errRPC{addr: addr, err: err}
 	}
-	trials := make([]coordinator.TrialRecord, len(resp.GetTrials()))
+	trials := make([]state.TrialRecord, len(resp.GetTrials()))
 	for i, t := range resp.GetTrials() {
-		trials[i] = coordinator.TrialFromProto(t)
+		trials[i] = service.TrialFromProto(t)
 	}
 	return loadedSweep{axes: resp.GetAxes(), trials: trials, spec: resp.GetSpecSource(), specFile: sweep + ".yaml"}, nil
 }
@@ -112,7 +115,7 @@ func (e errRPC) Unwrap() error { return e.err }
 // loadError prints the error of loadSweep for command cmd and returns
 // the exit code.
 func loadError(stderr io.Writer, cmd, db, addr string, err error) int {
-	if errors.Is(err, coordinator.ErrLocked) {
+	if errors.Is(err, boltstore.ErrLocked) {
 		fmt.Fprintf(stderr, "pinnsweep %s: database %s is locked by a running coordinator; use --coordinator\n", cmd, db)
 		return 1
 	}

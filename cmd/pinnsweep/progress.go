@@ -16,7 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 )
@@ -35,7 +35,7 @@ type progressView struct {
 	start   time.Time
 	ended0  int // trials that had ended when the view started
 	mu      sync.Mutex
-	last    coordinator.Progress
+	last    state.Progress
 	printed time.Time
 	closed  bool
 }
@@ -48,12 +48,12 @@ func isTerminal(w io.Writer) bool {
 
 // ended returns the number of trials of p that are neither pending nor
 // running.
-func ended(p coordinator.Progress) int {
+func ended(p state.Progress) int {
 	return p.Done + p.Failed + p.Timeout + p.Diverged + p.Cancelled
 }
 
 // newProgressView starts a view of a sweep whose progress is start.
-func newProgressView(w io.Writer, start coordinator.Progress) *progressView {
+func newProgressView(w io.Writer, start state.Progress) *progressView {
 	v := &progressView{w: w, start: time.Now(), ended0: ended(start), last: start}
 	if isTerminal(w) {
 		v.bar = progressbar.NewOptions64(int64(max(start.Total-v.ended0, 1)),
@@ -78,7 +78,7 @@ func newProgressView(w io.Writer, start coordinator.Progress) *progressView {
 }
 
 // describe is the bar's description: the counts by outcome.
-func describe(p coordinator.Progress) string {
+func describe(p state.Progress) string {
 	s := fmt.Sprintf("done %d", p.Done)
 	if p.Diverged > 0 {
 		s += fmt.Sprintf(" diverged %d", p.Diverged)
@@ -87,7 +87,7 @@ func describe(p coordinator.Progress) string {
 }
 
 // line is one plain progress line.
-func (v *progressView) line(p coordinator.Progress) string {
+func (v *progressView) line(p state.Progress) string {
 	s := fmt.Sprintf("%d/%d ended (%s), pending %d", ended(p), p.Total, describe(p), p.Pending)
 	n := ended(p) - v.ended0
 	el := time.Since(v.start)
@@ -104,7 +104,7 @@ func (v *progressView) line(p coordinator.Progress) string {
 }
 
 // update shows p.
-func (v *progressView) update(p coordinator.Progress) {
+func (v *progressView) update(p state.Progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.closed {
@@ -158,7 +158,7 @@ type summaryRow struct {
 // and the number of replicates done, diverged and failed (failed, timed
 // out or cancelled). axes are the sweep's point names (SweepRecord.Axes);
 // rows keep the order of the trials.
-func writeSummary(w io.Writer, axes []string, trials []coordinator.TrialRecord) error {
+func writeSummary(w io.Writer, axes []string, trials []state.TrialRecord) error {
 	var cols []string
 	for _, a := range axes {
 		if a != sweeps.SeedKey {
@@ -189,14 +189,14 @@ func writeSummary(w io.Writer, axes []string, trials []coordinator.TrialRecord) 
 			order = append(order, id)
 		}
 		switch t.Status {
-		case coordinator.StatusDone:
+		case state.StatusDone:
 			r.done++
-			if t.RelL2 != nil && !math.IsNaN(*t.RelL2) {
-				r.relL2 = append(r.relL2, *t.RelL2)
+			if t.Value != nil && !math.IsNaN(*t.Value) {
+				r.relL2 = append(r.relL2, *t.Value)
 			}
-		case coordinator.StatusDiverged:
+		case state.StatusDiverged:
 			r.diverged++
-		case coordinator.StatusPending, coordinator.StatusRunning:
+		case state.StatusPending, state.StatusRunning:
 			r.open++
 		default:
 			r.failed++

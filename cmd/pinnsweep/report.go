@@ -9,7 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/export"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	// Imported as rpt: run.go has a function named report.
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
@@ -102,7 +103,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pinnsweep report: %v\n", oneLine(err))
 		return 2
 	}
-	byKey := make(map[string]*coordinator.TrialRecord, len(trials))
+	byKey := make(map[string]*state.TrialRecord, len(trials))
 	for i := range trials {
 		byKey[trials[i].Key] = &trials[i]
 	}
@@ -121,7 +122,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	sum := &rpt.Summary{Sweep: sweep, Grid: grid, Threshold: f.threshold, Slices: slices}
 	for _, name := range []string{"results.csv", "results.json"} {
 		format := strings.TrimPrefix(filepath.Ext(name), ".")
-		w.file(name, func(out io.Writer) error { return coordinator.WriteExport(out, format, axes, trials) })
+		w.file(name, func(out io.Writer) error { return export.Write(out, format, axes, trials) })
 		sum.Data = append(sum.Data, name)
 	}
 	w.file("aggregate.json", func(out io.Writer) error {
@@ -261,7 +262,7 @@ func (w *reportWriter) images(stem string, formats []string, draw func(io.Writer
 
 // trial draws the solution and loss figures of one trial; what cannot be
 // drawn is appended to problems.
-func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecord, formats []string, problems *[]string) rpt.TrialFigures {
+func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *state.TrialRecord, formats []string, problems *[]string) rpt.TrialFigures {
 	fig := rpt.TrialFigures{Replicate: *p.rep, Why: p.why, Label: g.Label(p.cell)}
 	var parts []string
 	for k, a := range g.Axes {

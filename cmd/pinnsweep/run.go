@@ -16,6 +16,10 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/export"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/worker"
@@ -115,14 +119,16 @@ func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logge
 		return fmt.Errorf("reading spec: %w", err)
 	}
 	// Parse first, so that a bad spec is reported before the database is
-	// created.
-	if _, err := sweeps.Parse(f.spec, source, specOptions()); err != nil {
+	// created; the coordinator takes the parsed spec.
+	spec, err := sweeps.Parse(f.spec, source, specOptions())
+	if err != nil {
 		return err
 	}
+	spec.File = filepath.Base(f.spec) // the name the sweep is stored under
 
 	c, err := coordinator.Open(coordinator.Options{Path: f.db, Logger: log, SpecOptions: specOptions()})
 	if err != nil {
-		if errors.Is(err, coordinator.ErrLocked) {
+		if errors.Is(err, boltstore.ErrLocked) {
 			return fmt.Errorf("database %s is in use by another pinnsweep process (serve or run)", f.db)
 		}
 		return err
@@ -133,7 +139,7 @@ func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logge
 		}
 	}()
 
-	res, err := c.Submit(ctx, filepath.Base(f.spec), source)
+	res, err := c.SubmitSpec(ctx, spec)
 	if err != nil {
 		return err
 	}
@@ -141,7 +147,7 @@ func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logge
 	// The database is ours (bbolt's file lock), so leases still active in
 	// it belong to processes that are gone: hand them back now rather than
 	// waiting for their TTL.
-	released, err := releaseOrphans(ctx, c)
+	released, err := c.ReleaseOrphans(ctx)
 	if err != nil {
 		return err
 	}
@@ -168,37 +174,8 @@ func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logge
 	return report(ctx, c, sweep, f.out, stdout)
 }
 
-// releaseOrphans releases every active lease in the database and returns
-// their number.
-func releaseOrphans(ctx context.Context, c *coordinator.Coordinator) (int, error) {
-	all, err := c.Sweeps(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, p := range all {
-		if p.Running == 0 {
-			continue
-		}
-		trials, err := c.Trials(ctx, p.Sweep)
-		if err != nil {
-			return n, err
-		}
-		for _, t := range trials {
-			if t.Status != coordinator.StatusRunning || t.LeaseState != coordinator.LeaseActive {
-				continue
-			}
-			if err := c.Release(ctx, t.LeaseID, t.Token); err != nil {
-				return n, fmt.Errorf("releasing the orphaned lease of %s: %w", t.ID(), err)
-			}
-			n++
-		}
-	}
-	return n, nil
-}
-
 // describeStart prints what the submission found.
-func describeStart(w io.Writer, res coordinator.SubmitResult, p coordinator.Progress, released int) {
+func describeStart(w io.Writer, res state.SubmitResult, p state.Progress, released int) {
 	switch {
 	case res.Created:
 		fmt.Fprintf(w, "sweep %s: %d trials\n", res.Sweep, res.Total)
@@ -220,14 +197,14 @@ func describeStart(w io.Writer, res coordinator.SubmitResult, p coordinator.Prog
 // against it (and the dashboard on f.http, if set) and shows progress
 // until the sweep has finished or ctx is done.
 func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f runFlags,
-	start coordinator.Progress, stdout io.Writer, log hclog.Logger) error {
+	start state.Progress, stdout io.Writer, log hclog.Logger) error {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("listening on loopback: %w", err)
 	}
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- c.Serve(serveCtx, lis) }()
+	go func() { serveErr <- service.Serve(serveCtx, c, lis) }()
 	stopDashboard := func() {}
 	if f.http != "" {
 		if stopDashboard, err = startDashboard(f.http, c, stdout, log); err != nil {
@@ -253,7 +230,7 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 	}()
 
 	view := newProgressView(stdout, start)
-	watchErr := c.Watch(ctx, sweep, func(p coordinator.Progress) error {
+	watchErr := c.Watch(ctx, sweep, func(p state.Progress) error {
 		view.update(p)
 		return nil
 	})
@@ -304,7 +281,7 @@ func report(ctx context.Context, c *coordinator.Coordinator, sweep, dir string, 
 	}
 	bs := make([]*pb.Bracket, len(brackets))
 	for i, b := range brackets {
-		bs[i] = coordinator.BracketToProto(b)
+		bs[i] = service.BracketToProto(b)
 	}
 	if err := writeBrackets(stdout, []string{sweep}, [][]*pb.Bracket{bs}); err != nil {
 		return err
@@ -315,10 +292,10 @@ func report(ctx context.Context, c *coordinator.Coordinator, sweep, dir string, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating the report directory: %w", err)
 	}
-	for _, format := range []string{coordinator.FormatCSV, coordinator.FormatJSON} {
+	for _, format := range []string{export.FormatCSV, export.FormatJSON} {
 		path := filepath.Join(dir, "results."+format)
 		if err := writeFileAtomic(path, func(w io.Writer) error {
-			return coordinator.WriteExport(w, format, rec.Axes, trials)
+			return export.Write(w, format, rec.Axes, trials)
 		}); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 // tinySpec is a sweep of fast trials: 2 β values × 1 seed, plus a third
@@ -170,12 +171,12 @@ func TestRunOnlyRunsItsSweep(t *testing.T) {
 
 func TestWriteSummary(t *testing.T) {
 	f := func(x float64) *float64 { return &x }
-	trials := []coordinator.TrialRecord{
-		{Key: "a", Status: coordinator.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":0}`), RelL2: f(0.1)},
-		{Key: "b", Status: coordinator.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":1}`), RelL2: f(0.3)},
-		{Key: "c", Status: coordinator.StatusFailed, Point: []byte(`{"beta":1,"strategy":"regular","seed":2}`)},
-		{Key: "d", Status: coordinator.StatusDiverged, Point: []byte(`{"beta":30,"strategy":"regular","seed":0}`)},
-		{Key: "e", Status: coordinator.StatusPending, Point: []byte(`{"beta":30,"strategy":"regular","seed":1}`)},
+	trials := []state.TrialRecord{
+		{Key: "a", Status: state.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":0}`), Value: f(0.1)},
+		{Key: "b", Status: state.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":1}`), Value: f(0.3)},
+		{Key: "c", Status: state.StatusFailed, Point: []byte(`{"beta":1,"strategy":"regular","seed":2}`)},
+		{Key: "d", Status: state.StatusDiverged, Point: []byte(`{"beta":30,"strategy":"regular","seed":0}`)},
+		{Key: "e", Status: state.StatusPending, Point: []byte(`{"beta":30,"strategy":"regular","seed":1}`)},
 	}
 	var b bytes.Buffer
 	if err := writeSummary(&b, []string{"beta", "strategy", "seed"}, trials); err != nil {
@@ -227,9 +228,9 @@ func TestSpecOptionsValidate(t *testing.T) {
 
 func TestProgressViewPlain(t *testing.T) {
 	var b bytes.Buffer
-	v := newProgressView(&b, coordinator.Progress{Total: 4, Done: 1, Pending: 3})
-	v.update(coordinator.Progress{Total: 4, Done: 2, Running: 1, Pending: 1}) // within plainEvery: not printed
-	v.update(coordinator.Progress{Total: 4, Done: 3, Failed: 1, Finished: true})
+	v := newProgressView(&b, state.Progress{Total: 4, Done: 1, Pending: 3})
+	v.update(state.Progress{Total: 4, Done: 2, Running: 1, Pending: 1}) // within plainEvery: not printed
+	v.update(state.Progress{Total: 4, Done: 3, Failed: 1, Finished: true})
 	v.close()
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "progress: 1/4 ended (done 1 failed 0 running 0), pending 3") ||

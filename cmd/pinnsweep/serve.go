@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
 )
 
@@ -114,7 +116,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	})
 	if err != nil {
 		lis.Close()
-		if errors.Is(err, coordinator.ErrLocked) {
+		if errors.Is(err, boltstore.ErrLocked) {
 			fmt.Fprintf(stderr, "pinnsweep serve: database %s is locked by a running coordinator\n", *db)
 		} else {
 			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
@@ -151,7 +153,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", metricsLis.Addr())
 		merr = serveMetrics(ctx, c, metricsLis, log)
 	}
-	serr := c.Serve(ctx, lis, serverOpts...)
+	serr := service.Serve(ctx, c, lis, serverOpts...)
 	stopDashboard()
 	if merr != nil && serr == nil {
 		serr = <-merr
