@@ -9,14 +9,21 @@ import (
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // trial builds a trial record at point (a JSON object) with a status and,
-// when relL2 is not NaN, a rel_l2.
+// when relL2 is not NaN, a result with that rel_l2 (±Inf as the strings
+// encoders write).
 func trial(key, point string, status state.Status, relL2 float64) state.TrialRecord {
 	t := state.TrialRecord{Sweep: "s", Key: key, Status: status, Point: []byte(point)}
-	if !math.IsNaN(relL2) {
-		t.Value = &relL2
+	switch {
+	case math.IsInf(relL2, 1):
+		t.Result = []byte(`{"rel_l2":"Infinity"}`)
+	case math.IsInf(relL2, -1):
+		t.Result = []byte(`{"rel_l2":"-Infinity"}`)
+	case !math.IsNaN(relL2):
+		t.Result = []byte(fmt.Sprintf(`{"rel_l2":%v}`, relL2))
 	}
 	return t
 }
@@ -27,7 +34,7 @@ func TestAggregateStatistics(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		trials []state.TrialRecord
-		stats  *Stats
+		stats  *verdict.Stats
 		counts Counts
 		seeds  []string
 	}{
@@ -38,7 +45,7 @@ func TestAggregateStatistics(t *testing.T) {
 				trial("b", `{"beta":1,"seed":0}`, state.StatusDone, 0.1),
 				trial("c", `{"beta":1,"seed":1}`, state.StatusDone, 0.2),
 			},
-			stats:  &Stats{N: 3, Median: 0.2, Min: 0.1, Max: 0.3, Q1: 0.1, Q3: 0.3, IQR: 0.3 - 0.1},
+			stats:  &verdict.Stats{N: 3, Median: 0.2, Min: 0.1, Max: 0.3, Q1: 0.1, Q3: 0.3, IQR: 0.3 - 0.1},
 			counts: Counts{Total: 3, Done: 3},
 			seeds:  []string{"0", "1", "2"},
 		},
@@ -50,7 +57,7 @@ func TestAggregateStatistics(t *testing.T) {
 				trial("c", `{"beta":1,"seed":2}`, state.StatusDone, 3),
 				trial("d", `{"beta":1,"seed":10}`, state.StatusDone, 2),
 			},
-			stats:  &Stats{N: 4, Median: 2.5, Min: 1, Max: 4, Q1: 1, Q3: 3, IQR: 2},
+			stats:  &verdict.Stats{N: 4, Median: 2.5, Min: 1, Max: 4, Q1: 1, Q3: 3, IQR: 2},
 			counts: Counts{Total: 4, Done: 4},
 			seeds:  []string{"0", "1", "2", "10"},
 		},
@@ -66,7 +73,7 @@ func TestAggregateStatistics(t *testing.T) {
 				trial("g", `{"beta":1,"seed":6}`, state.StatusTimeout, nan),
 				trial("h", `{"beta":1,"seed":7}`, state.StatusCancelled, nan),
 			},
-			stats:  &Stats{N: 1, Median: 0.5, Min: 0.5, Max: 0.5, Q1: 0.5, Q3: 0.5},
+			stats:  &verdict.Stats{N: 1, Median: 0.5, Min: 0.5, Max: 0.5, Q1: 0.5, Q3: 0.5},
 			counts: Counts{Total: 8, Done: 2, Diverged: 1, Failed: 1, Timeout: 1, Cancelled: 1, Pending: 1, Running: 1},
 			seeds:  []string{"0", "1", "2", "3", "4", "5", "6", "7"},
 		},
@@ -81,7 +88,7 @@ func TestAggregateStatistics(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g, err := Aggregate([]string{"beta", "seed"}, tc.trials)
+			g, err := Aggregate([]string{"beta", "seed"}, tc.trials, verdict.Default())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +113,7 @@ func TestAggregateStatistics(t *testing.T) {
 	}
 }
 
-func statsClose(a, b *Stats) bool {
+func statsClose(a, b *verdict.Stats) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -123,7 +130,7 @@ func TestAggregateAxesAndCells(t *testing.T) {
 		trial("c", `{"beta":1,"strategy":"regular","seed":0}`, state.StatusDone, 0.001),
 		trial("d", `{"beta":10,"strategy":"curriculum","seed":0}`, state.StatusDone, 0.02),
 	}
-	g, err := Aggregate(nil, trials)
+	g, err := Aggregate(nil, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +155,7 @@ func TestAggregateAxesAndCells(t *testing.T) {
 		}
 	}
 	missing := g.Cells[g.Index([]int{0, 1})] // β = 1, curriculum
-	if missing.Counts.Total != 0 || missing.Stats != nil || missing.Verdict(0.1) != Unknown {
+	if missing.Counts.Total != 0 || missing.Stats != nil || missing.Verdict != verdict.Pending {
 		t.Errorf("missing combination: %+v", missing)
 	}
 	if got := g.Label(&g.Cells[g.Index([]int{2, 0})]); got != "beta=10 strategy=regular" {
@@ -165,38 +172,46 @@ func TestAggregateErrors(t *testing.T) {
 		{[]string{"beta", "seed"}, []state.TrialRecord{trial("a", `{"beta":`, state.StatusDone, 1)}, "trial s/a: point"},
 		{[]string{"beta", "nu", "seed"}, []state.TrialRecord{trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 1)}, `point has no axis "nu"`},
 	} {
-		_, err := Aggregate(tc.axes, tc.trials)
+		_, err := Aggregate(tc.axes, tc.trials, verdict.Default())
 		if !errors.Is(err, ErrBadTrial) || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%v: error %v, want ErrBadTrial with %q", tc.axes, err, tc.msg)
 		}
 	}
 }
 
+// TestVerdict: a cell's verdict is the one rule's (verdict.Metric.Judge),
+// which refinement and the dashboard use too. Where the report used to
+// judge differently (a median over the done replicates only, a verdict
+// while replicates were still open, "unknown" for failed or cancelled
+// trials) it now agrees with them: the cases marked "was".
 func TestVerdict(t *testing.T) {
 	for _, tc := range []struct {
 		statuses []state.Status
 		relL2    []float64
-		want     Verdict
+		want     verdict.Verdict
 	}{
-		{[]state.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.02}, Pass},
-		{[]state.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.2}, Fail},
-		{[]state.Status{"done"}, []float64{0.1}, Pass}, // at the threshold, as refinement counts it
-		{[]state.Status{"done"}, []float64{0.1000001}, Fail},
-		{[]state.Status{"diverged", "pending"}, []float64{nan, nan}, Fail},
-		{[]state.Status{"diverged", "done"}, []float64{nan, 0.01}, Pass},
-		{[]state.Status{"failed", "timeout", "cancelled"}, []float64{nan, nan, nan}, Fail}, // out of time counts as failing
-		{[]state.Status{"failed", "cancelled"}, []float64{nan, nan}, Unknown},
-		{[]state.Status{"pending", "running"}, []float64{nan, nan}, Unknown},
+		{[]state.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.02}, verdict.Pass},
+		{[]state.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.2}, verdict.Fail},
+		{[]state.Status{"done"}, []float64{0.1}, verdict.Pass}, // at the threshold, as refinement counts it
+		{[]state.Status{"done"}, []float64{0.1000001}, verdict.Fail},
+		{[]state.Status{"diverged", "pending"}, []float64{nan, nan}, verdict.Pending}, // was fail
+		{[]state.Status{"diverged", "done"}, []float64{nan, 0.01}, verdict.Fail},      // was pass: the median counts the divergence
+		{[]state.Status{"diverged", "done", "done"}, []float64{nan, 0.01, 0.02}, verdict.Pass},
+		{[]state.Status{"failed", "timeout", "cancelled"}, []float64{nan, nan, nan}, verdict.Void}, // was fail
+		{[]state.Status{"timeout", "diverged"}, []float64{nan, nan}, verdict.Fail},                 // out of time counts as failing
+		{[]state.Status{"failed", "cancelled"}, []float64{nan, nan}, verdict.Void},                 // was unknown
+		{[]state.Status{"done", "done"}, []float64{0.01, nan}, verdict.Void},                       // done without rel_l2
+		{[]state.Status{"pending", "running"}, []float64{nan, nan}, verdict.Pending},               // was unknown
 	} {
 		var trials []state.TrialRecord
 		for i, s := range tc.statuses {
 			trials = append(trials, trial(fmt.Sprint(i), fmt.Sprintf(`{"beta":1,"seed":%d}`, i), s, tc.relL2[i]))
 		}
-		g, err := Aggregate([]string{"beta", "seed"}, trials)
+		g, err := Aggregate([]string{"beta", "seed"}, trials, verdict.Default())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := g.Cells[0].Verdict(0.1); got != tc.want {
+		if got := g.Cells[0].Verdict; got != tc.want {
 			t.Errorf("%v %v: %s, want %s", tc.statuses, tc.relL2, got, tc.want)
 		}
 	}
@@ -209,7 +224,7 @@ func TestRepresentative(t *testing.T) {
 		trial("s2", `{"beta":1,"seed":2}`, state.StatusDiverged, nan),
 		trial("s3", `{"beta":1,"seed":3}`, state.StatusDone, 0.2),
 		trial("s4", `{"beta":1,"seed":4}`, state.StatusDone, 0.4),
-	})
+	}, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +256,7 @@ func grid3(t *testing.T) *Grid {
 			}
 		}
 	}
-	g, err := Aggregate([]string{"nu", "rho", "strategy", "seed"}, trials)
+	g, err := Aggregate([]string{"nu", "rho", "strategy", "seed"}, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +317,7 @@ func TestSlicesSkipOneValueAxes(t *testing.T) {
 				state.StatusDone, 0.01))
 		}
 	}
-	g, err := Aggregate(nil, trials)
+	g, err := Aggregate(nil, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +337,7 @@ func TestSlicesOneAxis(t *testing.T) {
 	g, err := Aggregate(nil, []state.TrialRecord{
 		trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.01),
 		trial("b", `{"beta":5,"seed":0}`, state.StatusDone, 0.5),
-	})
+	}, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +349,7 @@ func TestSlicesOneAxis(t *testing.T) {
 		t.Errorf("%d × %d, y %v, name %q", cols, rows, sl[0].YAxis(), sl[0].Name())
 	}
 	want := []Bracket{{LastPass: "1", FirstFail: "5"}}
-	if got := sl[0].Brackets(0.1); !reflect.DeepEqual(got, want) {
+	if got := sl[0].Brackets(); !reflect.DeepEqual(got, want) {
 		t.Errorf("brackets %+v, want %+v", got, want)
 	}
 }
@@ -356,7 +371,7 @@ func TestBrackets(t *testing.T) {
 			trials = append(trials, trial(fmt.Sprint(s, beta), fmt.Sprintf(`{"beta":%d,"strategy":%q,"seed":0}`, beta, s), st, rows[s][i]))
 		}
 	}
-	g, err := Aggregate(nil, trials)
+	g, err := Aggregate(nil, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +387,7 @@ func TestBrackets(t *testing.T) {
 			{Row: "bad", FirstFail: "1", PassesAfter: true},
 			{Row: "open"},
 		}
-		if got := sl[0].Brackets(0.1); !reflect.DeepEqual(got, want) || sl[0].AlongAxis().Name != "beta" {
+		if got := sl[0].Brackets(); !reflect.DeepEqual(got, want) || sl[0].AlongAxis().Name != "beta" {
 			t.Errorf("%v: brackets %+v, want %+v", xy, got, want)
 		}
 	}

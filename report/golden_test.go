@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -69,12 +70,12 @@ func checkGolden(t *testing.T, name string, got []byte) {
 
 func TestGolden(t *testing.T) {
 	axes, trials := convectionGrid(t)
-	g, err := Aggregate(axes, trials)
+	g, err := Aggregate(axes, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var js bytes.Buffer
-	if err := WriteAggregateJSON(&js, "convection-beta", 0.1, g); err != nil {
+	if err := WriteAggregateJSON(&js, "convection-beta", g); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "aggregate.json.golden", js.Bytes())
@@ -83,7 +84,7 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Summary{Sweep: "convection-beta", Grid: g, Threshold: 0.1, Slices: slices,
+	s := &Summary{Sweep: "convection-beta", Grid: g, Slices: slices,
 		PhaseFiles: [][]string{{"phase-beta-strategy.png", "phase-beta-strategy.svg"}},
 		Data:       []string{"results.csv", "results.json", "aggregate.json"},
 		Problems:   []string{"solution of trial regular-40-0 (beta=40 strategy=regular seed=0): report: result has no solution snapshot"}}

@@ -13,10 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
-	"github.com/pinnsweep/pinnsweep/coordinator/service"
-	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/dashboard"
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
 // httpFlagUsage documents --http for serve and run.
@@ -42,26 +39,10 @@ func dashboardListenAddr(addr string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-// localSource reads the dashboard's data from the coordinator running in
-// this process, without a network round trip or the API's credentials:
-// the dashboard is part of the coordinator's process and read-only.
-type localSource struct{ c *coordinator.Coordinator }
-
-func (s localSource) ListSweeps(ctx context.Context) ([]*pb.SweepProgress, error) {
-	return service.SweepList(ctx, s.c)
-}
-
-func (s localSource) GetSweep(ctx context.Context, name string) (*pb.GetSweepResponse, error) {
-	resp, err := service.SweepDetail(ctx, s.c, s.c.Config().Logger.Named("dashboard"), name, true)
-	if errors.Is(err, state.ErrNotFound) {
-		return nil, fmt.Errorf("sweep %q: %w", name, dashboard.ErrNotFound)
-	}
-	return resp, err
-}
-
 // startDashboard serves the dashboard on httpAddr (see dashboardListenAddr),
-// reading sweeps over gRPC from the coordinator listening at coord, and
-// prints its URL to stdout. stop shuts it down: it waits up to
+// reading sweeps from the coordinator c of this process (no network round
+// trip, no API credentials: the dashboard is part of the coordinator's
+// process and read-only), and prints its URL to stdout. stop shuts it down: it waits up to
 // dashboardShutdown for requests in flight, then closes the connections.
 func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Writer, log hclog.Logger) (stop func(), err error) {
 	addr, err := dashboardListenAddr(httpAddr)
@@ -73,7 +54,7 @@ func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Write
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           dashboard.New(localSource{c}, dashboard.Options{Logger: log}),
+		Handler:           dashboard.New(c, dashboard.Options{Logger: log}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)

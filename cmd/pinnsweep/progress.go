@@ -1,24 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
-	rpt "github.com/pinnsweep/pinnsweep/report"
-	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
 // plainEvery spaces the progress lines printed when stdout is not a
@@ -143,88 +135,4 @@ func (v *progressView) close() {
 	if !v.last.Finished {
 		fmt.Fprintf(v.w, "progress: %s\n", v.line(v.last))
 	}
-}
-
-// summaryRow aggregates the replicates of one axis point.
-type summaryRow struct {
-	values                 []string
-	relL2                  []float64
-	done, diverged, failed int
-	open                   int // pending or running
-}
-
-// writeSummary prints one row per axis point (the trial's point without
-// its seed): the axis values, the median rel_l2 over the done replicates,
-// and the number of replicates done, diverged and failed (failed, timed
-// out or cancelled). axes are the sweep's point names (SweepRecord.Axes);
-// rows keep the order of the trials.
-func writeSummary(w io.Writer, axes []string, trials []state.TrialRecord) error {
-	var cols []string
-	for _, a := range axes {
-		if a != sweeps.SeedKey {
-			cols = append(cols, a)
-		}
-	}
-	rows := map[string]*summaryRow{}
-	var order []string
-	for i := range trials {
-		t := &trials[i]
-		var pt sweeps.Point
-		if len(t.Point) > 0 {
-			if err := json.Unmarshal(t.Point, &pt); err != nil {
-				return fmt.Errorf("trial %s: decoding its point: %w", t.ID(), err)
-			}
-		}
-		vals := make([]string, len(cols))
-		for j, c := range cols {
-			if v, ok := pt.Get(c); ok {
-				vals[j] = rpt.ValueLabel(v)
-			}
-		}
-		id := strings.Join(vals, "\x00")
-		r := rows[id]
-		if r == nil {
-			r = &summaryRow{values: vals}
-			rows[id] = r
-			order = append(order, id)
-		}
-		switch t.Status {
-		case state.StatusDone:
-			r.done++
-			if t.Value != nil && !math.IsNaN(*t.Value) {
-				r.relL2 = append(r.relL2, *t.Value)
-			}
-		case state.StatusDiverged:
-			r.diverged++
-		case state.StatusPending, state.StatusRunning:
-			r.open++
-		default:
-			r.failed++
-		}
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	header := append(append([]string(nil), cols...), "median rel_l2", "n", "done", "diverged", "failed")
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, id := range order {
-		r := rows[id]
-		med := "-"
-		if len(r.relL2) > 0 {
-			med = strconv.FormatFloat(median(r.relL2), 'g', 4, 64)
-		}
-		n := r.done + r.diverged + r.failed + r.open
-		cells := append(append([]string(nil), r.values...), med, strconv.Itoa(n),
-			strconv.Itoa(r.done), strconv.Itoa(r.diverged), strconv.Itoa(r.failed))
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
-	}
-	return tw.Flush()
-}
-
-// median returns the median of xs (which it sorts).
-func median(xs []float64) float64 {
-	sort.Float64s(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator/export"
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
+
 	// Imported as rpt: run.go has a function named report.
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
@@ -44,7 +46,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.db, "db", "", "read the sweep database `file` directly (no coordinator may hold it)")
 	fs.StringVar(&f.addr, "coordinator", "", "ask the coordinator at `host:port`")
 	fs.StringVar(&f.out, "out", "", "report `dir`ectory (created; files in it are replaced)")
-	fs.Float64Var(&f.threshold, "threshold", rpt.DefaultThreshold, "failure threshold on the median rel_l2 (default: the spec's failure_threshold, else 0.1)")
+	fs.Float64Var(&f.threshold, "threshold", verdict.DefaultThreshold, "failure threshold on the median rel_l2 (default: the spec's failure_threshold, else 0.1)")
 	fs.StringVar(&f.x, "x", "", "horizontal `axis` of the phase diagrams (default: the first axis with several values)")
 	fs.StringVar(&f.y, "y", "", "vertical `axis` (default: the next axis with several values)")
 	format := fs.String("format", "png,svg", "image `formats`, comma-separated: png, svg")
@@ -80,20 +82,22 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return loadError(stderr, "report", f.db, f.addr, err)
 	}
 	axes, trials := ls.axes, ls.trials
-	if !flagGiven(fs, "threshold") {
-		// The spec's threshold, which refinement used too.
-		spec, err := sweeps.Parse(ls.specFile, []byte(ls.spec), specOptions())
-		if err != nil {
-			fmt.Fprintf(stderr, "pinnsweep report: the stored spec does not parse (%v); threshold %g\n", oneLine(err), f.threshold)
-		} else {
-			f.threshold = spec.Threshold()
-		}
+	// The spec's metric, which refinement judged by too; --threshold
+	// overrides its threshold.
+	metric := verdict.Default()
+	if spec, err := sweeps.Parse(ls.specFile, []byte(ls.spec), specOptions()); err != nil {
+		fmt.Fprintf(stderr, "pinnsweep report: the stored spec does not parse (%v); threshold %g\n", oneLine(err), f.threshold)
+	} else {
+		metric = spec.Metric()
+	}
+	if flagGiven(fs, "threshold") {
+		metric.Threshold = f.threshold
 	}
 	if len(trials) == 0 {
 		fmt.Fprintf(stderr, "pinnsweep report: sweep %q has no trials\n", sweep)
 		return 1
 	}
-	grid, err := rpt.Aggregate(axes, trials)
+	grid, err := rpt.Aggregate(axes, trials, metric)
 	if err != nil {
 		fmt.Fprintf(stderr, "pinnsweep report: %v\n", oneLine(err))
 		return 1
@@ -119,19 +123,19 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pinnsweep report: creating the report directory: %v\n", err)
 		return 1
 	}
-	sum := &rpt.Summary{Sweep: sweep, Grid: grid, Threshold: f.threshold, Slices: slices}
+	sum := &rpt.Summary{Sweep: sweep, Grid: grid, Slices: slices}
 	for _, name := range []string{"results.csv", "results.json"} {
 		format := strings.TrimPrefix(filepath.Ext(name), ".")
 		w.file(name, func(out io.Writer) error { return export.Write(out, format, axes, trials) })
 		sum.Data = append(sum.Data, name)
 	}
 	w.file("aggregate.json", func(out io.Writer) error {
-		return rpt.WriteAggregateJSON(out, sweep, f.threshold, grid)
+		return rpt.WriteAggregateJSON(out, sweep, grid)
 	})
 	sum.Data = append(sum.Data, "aggregate.json")
 	for i := range slices {
 		sl := &slices[i]
-		opt := rpt.PhaseOptions{Sweep: sweep, Threshold: f.threshold}
+		opt := rpt.PhaseOptions{Sweep: sweep}
 		sum.PhaseFiles = append(sum.PhaseFiles, w.images(sl.Name(), f.formats, func(out io.Writer, format string) error {
 			return rpt.WritePhase(out, format, sl, opt)
 		}))

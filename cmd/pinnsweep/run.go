@@ -275,8 +275,12 @@ func report(ctx context.Context, c *coordinator.Coordinator, sweep, dir string, 
 	if err != nil {
 		return err
 	}
+	metric, err := c.Metric(ctx, sweep)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout)
-	if err := writeSummary(stdout, rec.Axes, trials); err != nil {
+	if err := writeSummary(stdout, rec.Axes, trials, metric); err != nil {
 		return err
 	}
 	bs := make([]*pb.Bracket, len(brackets))

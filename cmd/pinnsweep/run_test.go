@@ -14,6 +14,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // tinySpec is a sweep of fast trials: 2 β values × 1 seed, plus a third
@@ -170,22 +171,21 @@ func TestRunOnlyRunsItsSweep(t *testing.T) {
 }
 
 func TestWriteSummary(t *testing.T) {
-	f := func(x float64) *float64 { return &x }
 	trials := []state.TrialRecord{
-		{Key: "a", Status: state.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":0}`), Value: f(0.1)},
-		{Key: "b", Status: state.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":1}`), Value: f(0.3)},
+		{Key: "a", Status: state.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":0}`), Result: []byte(`{"rel_l2":0.1}`)},
+		{Key: "b", Status: state.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":1}`), Result: []byte(`{"rel_l2":0.3}`)},
 		{Key: "c", Status: state.StatusFailed, Point: []byte(`{"beta":1,"strategy":"regular","seed":2}`)},
 		{Key: "d", Status: state.StatusDiverged, Point: []byte(`{"beta":30,"strategy":"regular","seed":0}`)},
 		{Key: "e", Status: state.StatusPending, Point: []byte(`{"beta":30,"strategy":"regular","seed":1}`)},
 	}
 	var b bytes.Buffer
-	if err := writeSummary(&b, []string{"beta", "strategy", "seed"}, trials); err != nil {
+	if err := writeSummary(&b, []string{"beta", "strategy", "seed"}, trials, verdict.Default()); err != nil {
 		t.Fatal(err)
 	}
 	want := "" +
-		"beta  strategy  median rel_l2  n  done  diverged  failed\n" +
-		"1     regular   0.2            3  2     0         1\n" +
-		"30    regular   -              2  0     1         0\n"
+		"beta  strategy  median rel_l2  n  done  diverged  failed  verdict\n" +
+		"1     regular   0.2            3  2     0         1       void\n" +
+		"30    regular   -              2  0     1         0       pending\n"
 	if b.String() != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", b.String(), want)
 	}

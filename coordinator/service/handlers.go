@@ -182,7 +182,7 @@ func (s *sweepService) GetSweep(ctx context.Context, req *pb.GetSweepRequest) (*
 	if err := checkString("sweep", req.GetSweep(), maxSweepLen, true); err != nil {
 		return nil, err
 	}
-	resp, err := SweepDetail(ctx, s.c, s.log, req.GetSweep(), req.GetIncludeTrials())
+	resp, err := sweepDetail(ctx, s.c, s.log, req.GetSweep(), req.GetIncludeTrials())
 	if err != nil {
 		return nil, s.toStatus("GetSweep", err)
 	}
@@ -191,7 +191,7 @@ func (s *sweepService) GetSweep(ctx context.Context, req *pb.GetSweepRequest) (*
 
 // ListSweeps implements pb.SweepServiceServer.
 func (s *sweepService) ListSweeps(ctx context.Context, _ *pb.ListSweepsRequest) (*pb.ListSweepsResponse, error) {
-	list, err := SweepList(ctx, s.c)
+	list, err := sweepList(ctx, s.c)
 	if err != nil {
 		return nil, s.toStatus("ListSweeps", err)
 	}

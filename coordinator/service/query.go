@@ -11,9 +11,9 @@ import (
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
-// SweepList returns every sweep's progress as the API's ListSweeps
+// sweepList returns every sweep's progress as the API's ListSweeps
 // reports it.
-func SweepList(ctx context.Context, c *coordinator.Coordinator) ([]*pb.SweepProgress, error) {
+func sweepList(ctx context.Context, c *coordinator.Coordinator) ([]*pb.SweepProgress, error) {
 	list, err := c.Sweeps(ctx)
 	if err != nil {
 		return nil, err
@@ -25,10 +25,10 @@ func SweepList(ctx context.Context, c *coordinator.Coordinator) ([]*pb.SweepProg
 	return out, nil
 }
 
-// SweepDetail returns the sweep as the API's GetSweep reports it: its
+// sweepDetail returns the sweep as the API's GetSweep reports it: its
 // progress, spec source, axes and failure-boundary brackets, and with includeTrials every trial with
 // its result. An unknown sweep gives state.ErrNotFound.
-func SweepDetail(ctx context.Context, c *coordinator.Coordinator, log hclog.Logger, sweep string, includeTrials bool) (*pb.GetSweepResponse, error) {
+func sweepDetail(ctx context.Context, c *coordinator.Coordinator, log hclog.Logger, sweep string, includeTrials bool) (*pb.GetSweepResponse, error) {
 	rec, err := c.Sweep(ctx, sweep)
 	if err != nil {
 		return nil, err
