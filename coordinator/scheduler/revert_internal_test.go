@@ -221,34 +221,6 @@ func cmpString(a, b string) int {
 	return 0
 }
 
-func TestLeaseSweepFilter(t *testing.T) {
-	h := newHarness(t)
-	h.addSweep("a", 2, 1)
-	h.addSweep("b", 2, 1)
-	h.addSweep("c", 2, 1)
-	lease := func(filter ...string) string {
-		t.Helper()
-		ch, g := h.s.Lease(h.now, "w", filter)
-		h.apply(ch)
-		if g == nil {
-			return ""
-		}
-		return g.Trial.ID()
-	}
-	if got := lease("nosuch"); got != "" {
-		t.Fatalf("lease from an unknown sweep gave %s", got)
-	}
-	// Round-robin among the allowed sweeps only.
-	for _, want := range []string{"a/k00", "c/k00", "a/k01", "c/k01", ""} {
-		if got := lease("c", "a"); got != want {
-			t.Fatalf("lease(c, a) = %q, want %q", got, want)
-		}
-	}
-	if got := lease(); got != "b/k00" {
-		t.Fatalf("unfiltered lease = %q, want b/k00", got)
-	}
-}
-
 // TestMergeKeepsInputs: a trial created with its params and point and
 // changed again in the same batch (a refined trial leased at once) is
 // stored with its inputs.

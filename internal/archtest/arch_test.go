@@ -1,7 +1,9 @@
 package archtest
 
 import (
+	"bufio"
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -72,6 +74,36 @@ func TestStateIsLeaf(t *testing.T) {
 		if strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") {
 			t.Errorf("coordinator/state imports %s", imp)
 		}
+	}
+}
+
+// maxLines bounds the length of every file of the coordinator's packages.
+const maxLines = 500
+
+// TestCoordinatorFileSizes: no file of the coordinator's packages is over
+// maxLines lines.
+func TestCoordinatorFileSizes(t *testing.T) {
+	root := filepath.Join("..", "..", "coordinator")
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		n := 0
+		for sc := bufio.NewScanner(f); sc.Scan(); {
+			n++
+		}
+		if n > maxLines {
+			t.Errorf("%s has %d lines; the limit is %d", path, n, maxLines)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
