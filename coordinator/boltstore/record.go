@@ -12,7 +12,7 @@ import (
 )
 
 // Trial records are stored in one of two encodings, told apart by their
-// first byte (see "Record encoding" in the package documentation):
+// first byte (see "Trial record" in DESIGN.md):
 //
 //   - '{': a JSON state.TrialRecord, with its params and point, as schema
 //     version 1 wrote it. These are read, never written.

@@ -13,7 +13,7 @@ import (
 )
 
 // SchemaVersion is the database layout version this build writes (see
-// "Bucket layout" in the package documentation). It also reads version 1
+// "Buckets" in DESIGN.md). It also reads version 1
 // files (JSON trial records, no inputs bucket), and upgrades one to
 // version 2 when it opens it read-write: it adds the inputs bucket and
 // sets the version, and leaves the records as they are (each is rewritten
