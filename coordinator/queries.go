@@ -114,15 +114,9 @@ func (c *Coordinator) Watch(ctx context.Context, sweep string, fn func(state.Pro
 // the stored spec no longer parses (with the current
 // Options.SpecOptions.MaxTrials).
 func (c *Coordinator) Brackets(ctx context.Context, sweep string) ([]sweeps.Bracket, error) {
-	if err := c.lockQuery(ctx); err != nil {
-		return nil, err
-	}
-	defer c.mu.Unlock()
-	spec, err := c.specOf(sweep)
-	if err != nil {
-		return nil, err
-	}
-	return c.refiner.Brackets(ctx, c.sched, spec, c.store)
+	return withSpec(ctx, c, sweep, func(spec *sweeps.Spec) ([]sweeps.Bracket, error) {
+		return c.refiner.Brackets(ctx, c.sched, spec, c.store)
+	})
 }
 
 // Verdicts returns the verdict of every grid point of a sweep as
@@ -130,28 +124,28 @@ func (c *Coordinator) Brackets(ctx context.Context, sweep string) ([]sweeps.Brac
 // has refine rules: what the report and the dashboard must agree with.
 // Errors as for Brackets.
 func (c *Coordinator) Verdicts(ctx context.Context, sweep string) ([]sweeps.PointVerdict, error) {
-	if err := c.lockQuery(ctx); err != nil {
-		return nil, err
-	}
-	defer c.mu.Unlock()
-	spec, err := c.specOf(sweep)
-	if err != nil {
-		return nil, err
-	}
-	return c.refiner.Verdicts(ctx, c.sched, spec, c.store)
+	return withSpec(ctx, c, sweep, func(spec *sweeps.Spec) ([]sweeps.PointVerdict, error) {
+		return c.refiner.Verdicts(ctx, c.sched, spec, c.store)
+	})
 }
 
 // Metric returns what a sweep's trials are judged by (its spec's
-// verdict.Metric): state.ErrNotFound for an unknown sweep,
-// state.ErrInvalidSpec when the stored spec no longer parses.
+// verdict.Metric). Errors as for Brackets.
 func (c *Coordinator) Metric(ctx context.Context, sweep string) (verdict.Metric, error) {
+	return withSpec(ctx, c, sweep, func(spec *sweeps.Spec) (verdict.Metric, error) { return spec.Metric(), nil })
+}
+
+// withSpec runs a query of a sweep's committed state that needs its
+// parsed spec, with c.mu held.
+func withSpec[T any](ctx context.Context, c *Coordinator, sweep string, f func(*sweeps.Spec) (T, error)) (T, error) {
+	var zero T
 	if err := c.lockQuery(ctx); err != nil {
-		return verdict.Metric{}, err
+		return zero, err
 	}
 	defer c.mu.Unlock()
 	spec, err := c.specOf(sweep)
 	if err != nil {
-		return verdict.Metric{}, err
+		return zero, err
 	}
-	return spec.Metric(), nil
+	return f(spec)
 }

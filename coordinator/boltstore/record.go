@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
@@ -33,22 +32,6 @@ const (
 	flagLeaseID = 1 << 2 // LeaseID is "sweep/key/token" (formatLeaseID)
 	flagIDText  = 1 << 3 // LeaseID is some other text, stored after the reason
 )
-
-// timeNanos encodes a time as Unix nanoseconds, the zero time as 0.
-func timeNanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// nanosTime decodes timeNanos.
-func nanosTime(ns int64) time.Time {
-	if ns == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, ns).UTC()
-}
 
 // appendTrialState appends the binary state record of t: everything but
 // its sweep and key (the bucket and the key it is stored under), its
@@ -91,8 +74,8 @@ func appendTrialState(b []byte, t *state.TrialRecord) ([]byte, error) {
 	b = binary.AppendVarint(b, int64(t.Attempts))
 	b = binary.AppendVarint(b, int64(t.Expiries))
 	b = binary.AppendUvarint(b, t.Token)
-	b = binary.AppendVarint(b, timeNanos(t.LeaseExpiry))
-	b = binary.AppendVarint(b, timeNanos(t.Updated))
+	b = binary.AppendVarint(b, state.UnixNano(t.LeaseExpiry))
+	b = binary.AppendVarint(b, state.UnixNano(t.Updated))
 	if t.Value != nil {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(*t.Value))
 	}
@@ -203,7 +186,7 @@ func decodeTrialState(v []byte, t *state.TrialRecord) error {
 	default:
 		t.LeaseID = ""
 	}
-	t.LeaseExpiry, t.Updated = nanosTime(expiry), nanosTime(updated)
+	t.LeaseExpiry, t.Updated = state.TimeOfUnixNano(expiry), state.TimeOfUnixNano(updated)
 	t.Value = rel
 	t.Worker, t.Reason = string(worker), string(reason)
 	return nil

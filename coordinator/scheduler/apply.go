@@ -52,7 +52,7 @@ func (s *Scheduler) Apply(ch *state.Change) Undo {
 		s.submitted = nil
 		sw.keys = slices.Grow(sw.keys, len(nt.Keys))
 		sw.trials = slices.Grow(sw.trials, len(nt.Keys))
-		ts := trialState{status: ordPending, updated: timeNanos(nt.Updated)}
+		ts := trialState{status: ordPending, updated: state.UnixNano(nt.Updated)}
 		for _, key := range nt.Keys {
 			s.add(sw, key, ts)
 		}

@@ -136,8 +136,8 @@ func (s *Scheduler) compact(t *state.TrialRecord) (trialState, error) {
 	}
 	ts := trialState{
 		token:    t.Token,
-		expiry:   timeNanos(t.LeaseExpiry),
-		updated:  timeNanos(t.Updated),
+		expiry:   state.UnixNano(t.LeaseExpiry),
+		updated:  state.UnixNano(t.Updated),
 		attempts: int32(t.Attempts),
 		expiries: int32(t.Expiries),
 		worker:   s.workerID(t.Worker),
@@ -181,9 +181,9 @@ func (s *Scheduler) record(sw *sweepState, i int32) state.TrialRecord {
 		Worker:        s.workers[ts.worker],
 		Token:         ts.token,
 		LeaseState:    lease,
-		LeaseExpiry:   nanosTime(ts.expiry),
+		LeaseExpiry:   state.TimeOfUnixNano(ts.expiry),
 		StopRequested: ts.flags&flagStop != 0,
-		Updated:       nanosTime(ts.updated),
+		Updated:       state.TimeOfUnixNano(ts.updated),
 	}
 	if ts.token != 0 {
 		t.LeaseID = state.LeaseID(t.Sweep, t.Key, ts.token)
@@ -203,20 +203,4 @@ func (s *Scheduler) lookup(sweep, key string) (*sweepState, int32, bool) {
 	}
 	i, ok := sw.byKey[key]
 	return sw, i, ok
-}
-
-// timeNanos encodes a time as Unix nanoseconds, the zero time as 0.
-func timeNanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-// nanosTime decodes timeNanos.
-func nanosTime(ns int64) time.Time {
-	if ns == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, ns).UTC()
 }

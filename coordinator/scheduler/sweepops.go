@@ -61,7 +61,7 @@ func (s *Scheduler) NextExpiry() (time.Time, bool) {
 			first = e
 		}
 	}
-	return nanosTime(first), first != 0
+	return state.TimeOfUnixNano(first), first != 0
 }
 
 // RestoreGrace gives every active lease that expired while the coordinator

@@ -171,3 +171,20 @@ func (p *Progress) Shift(s Status, d int) {
 		*c += d
 	}
 }
+
+// UnixNano returns t as Unix nanoseconds, and the zero time as 0: how the
+// scheduler and the bbolt store keep times compactly.
+func UnixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// TimeOfUnixNano inverts UnixNano, in UTC.
+func TimeOfUnixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
