@@ -132,7 +132,7 @@ func (c *Coordinator) Verdicts(ctx context.Context, sweep string) ([]sweeps.Poin
 // Metric returns what a sweep's trials are judged by (its spec's
 // verdict.Metric). Errors as for Brackets.
 func (c *Coordinator) Metric(ctx context.Context, sweep string) (verdict.Metric, error) {
-	return withSpec(ctx, c, sweep, func(spec *sweeps.Spec) (verdict.Metric, error) { return spec.Metric(), nil })
+	return withSpec(ctx, c, sweep, func(spec *sweeps.Spec) (verdict.Metric, error) { return spec.VerdictMetric(), nil })
 }
 
 // withSpec runs a query of a sweep's committed state that needs its

@@ -73,7 +73,7 @@ func (c *Coordinator) metricOf(sweep string) verdict.Metric {
 	if err != nil {
 		return verdict.Default()
 	}
-	return spec.Metric()
+	return spec.VerdictMetric()
 }
 
 // sweepRecord returns the spec-derived fields of a submitted spec's sweep

@@ -112,7 +112,7 @@
 // each trial ends, and again after a restart:
 //
 //   - a point's replicates (the spec's seeds) decide its verdict, by the
-//     one rule of package verdict (Spec.Metric's Judge, which the report
+//     one rule of package verdict (Spec.VerdictMetric's Judge, which the report
 //     and the dashboard use too): pending while one is open or missing;
 //     void when one failed, was cancelled or ended without rel_l2, which
 //     blocks refinement next to the point until it is rerun; otherwise

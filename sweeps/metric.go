@@ -6,10 +6,10 @@ import (
 	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
-// Metric returns what the spec's trials are judged by, in refinement and
+// VerdictMetric returns what the spec's trials are judged by, in refinement and
 // in every report of the sweep: rel_l2, minimised, failing above the
 // spec's failure threshold (Threshold).
-func (s *Spec) Metric() verdict.Metric {
+func (s *Spec) VerdictMetric() verdict.Metric {
 	return verdict.Metric{Name: verdict.DefaultName, Goal: verdict.Minimize, Threshold: s.Threshold()}
 }
 

@@ -261,7 +261,7 @@ func (s *Spec) observe(obs []Observation) map[string]*refPoint {
 		}
 		p.seeds[seed] = o.Outcome
 	}
-	metric := s.Metric()
+	metric := s.VerdictMetric()
 	outcomes := make([]verdict.Outcome, 0, len(s.seeds()))
 	for _, p := range pts {
 		// A seed of the spec that the point lacks is still to run.

@@ -88,7 +88,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if spec, err := sweeps.Parse(ls.specFile, []byte(ls.spec), specOptions()); err != nil {
 		fmt.Fprintf(stderr, "pinnsweep report: the stored spec does not parse (%v); threshold %g\n", oneLine(err), f.threshold)
 	} else {
-		metric = spec.Metric()
+		metric = spec.VerdictMetric()
 	}
 	if flagGiven(fs, "threshold") {
 		metric.Threshold = f.threshold
