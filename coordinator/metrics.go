@@ -191,3 +191,8 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCommitOps, prometheus.CounterValue, float64(st.Operations))
 	ch <- prometheus.MustNewConstMetric(descCommitSeconds, prometheus.CounterValue, st.CommitTime.Seconds())
 }
+
+// Registerer returns the registry that Metrics serves, so that the process
+// running the coordinator can add its own collectors (build information,
+// gRPC server metrics) to the same /metrics endpoint.
+func (c *Coordinator) Registerer() prometheus.Registerer { return c.metrics.reg }

@@ -135,7 +135,7 @@ func (d *Dashboard) listSweeps(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]Progress, len(list))
 	for i, p := range list {
-		out[i] = progressOf(p)
+		out[i] = ProgressOf(p)
 	}
 	writeJSON(w, out)
 }

@@ -83,8 +83,9 @@ type Progress struct {
 	CreatedUnixMS int64 `json:"created_unix_ms"`
 }
 
-// progressOf converts a sweep's progress.
-func progressOf(p state.Progress) Progress {
+// ProgressOf converts a sweep's progress to the form the dashboard's API
+// serves (GET /api/sweeps).
+func ProgressOf(p state.Progress) Progress {
 	out := Progress{
 		Sweep: p.Sweep, Total: p.Total, Pending: p.Pending, Running: p.Running,
 		Done: p.Done, Failed: p.Failed, Timeout: p.Timeout, Diverged: p.Diverged,
@@ -186,7 +187,7 @@ func BuildDiagram(p state.Progress, axes []string, trials []state.TrialRecord, m
 	}
 	m := g.Metric
 	d := &Diagram{
-		Sweep: p.Sweep, Progress: progressOf(p),
+		Sweep: p.Sweep, Progress: ProgressOf(p),
 		Metric: m.Name, Goal: m.Goal.String(), Threshold: m.Threshold,
 		XValues: []string{}, YAxes: []string{}, YValues: []string{}, Cells: []Cell{}, Boundary: []Edge{},
 		Legend: legendOf(m),

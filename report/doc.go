@@ -44,7 +44,13 @@
 // (WriteSolution) shows the exact solution, the prediction (on the same
 // colour range) and the absolute error over (t, x) on the result's
 // snapshot sub-grid; its loss figure (WriteLoss) the total loss and each
-// term, unweighted, against the L-BFGS iteration on a log scale. PNGs are
+// term, unweighted, against the L-BFGS iteration on a log scale. A
+// trial's loss landscape (WriteLandscape; trials trained with the
+// landscape diagnostic) is log10 of the training loss over the plane of
+// its top two Hessian eigenvectors, a heatmap with a contour line every
+// decade and the trained parameters marked, on a colour scale shared by
+// every trial of the sweep (SweepLandscapes: the sweep's smallest to
+// largest landscape loss), so that trials compare at a glance. PNGs are
 // drawn at DPI dots per inch; SVGs do not embed fonts.
 //
 // # Axes

@@ -28,6 +28,8 @@ type Summary struct {
 	Data []string
 	// Problems lists what could not be drawn, one line each.
 	Problems []string
+	// Landscape is the landscapes' shared scale, when they were drawn.
+	Landscape *LandscapeScale
 }
 
 // TrialFigures are the figures of one trial.
@@ -41,6 +43,8 @@ type TrialFigures struct {
 	// Solution and Loss list the solution and loss figures (one per
 	// format, the first one shown; empty when not drawn).
 	Solution, Loss []string
+	// Landscape lists the loss-landscape figures (report --landscape).
+	Landscape []string
 }
 
 // WriteSummary writes s as Markdown to w.
@@ -126,17 +130,31 @@ func WriteSummary(w io.Writer, s *Summary) error {
 
 	if len(s.Trials) > 0 {
 		b.WriteString("## Trials\n\n")
-		writeRow(b, []string{"grid point", "seed", "key", name, "why", "solution", "loss"})
-		writeRow(b, []string{"---", "--:", "---", "--:", "---", "---", "---"})
+		// The landscape column only when landscapes were drawn.
+		lands := s.Landscape != nil
+		head, seps := []string{"grid point", "seed", "key", name, "why", "solution", "loss"}, []string{"---", "--:", "---", "--:", "---", "---", "---"}
+		if lands {
+			head, seps = append(head, "landscape"), append(seps, "---")
+		}
+		writeRow(b, head)
+		writeRow(b, seps)
 		for _, t := range s.Trials {
 			rel := "–"
 			if t.Replicate.RelL2 != nil {
 				rel = num(*t.Replicate.RelL2)
 			}
-			writeRow(b, []string{t.Label, t.Replicate.Seed, "`" + t.Replicate.Key + "`", rel, t.Why,
-				orNone(formatLinks(t.Solution)), orNone(formatLinks(t.Loss))})
+			row := []string{t.Label, t.Replicate.Seed, "`" + t.Replicate.Key + "`", rel, t.Why,
+				orNone(formatLinks(t.Solution)), orNone(formatLinks(t.Loss))}
+			if lands {
+				row = append(row, orNone(formatLinks(t.Landscape)))
+			}
+			writeRow(b, row)
 		}
 		b.WriteString("\n")
+		if lands {
+			fmt.Fprintf(b, "Landscapes: log10 of the training loss at θ* + a·v₁ + b·v₂ (v₁, v₂ the unit top Hessian eigenvectors, θ* the trained parameters, marked ×), one colour scale for the whole sweep, %.3g to %.3g; contour lines every decade (every half or quarter decade over a narrow scale).\n\n",
+				s.Landscape.Min, s.Landscape.Max)
+		}
 	}
 	if len(s.Data) > 0 {
 		fmt.Fprintf(b, "Data: %s.\n\n", links(s.Data))

@@ -17,7 +17,7 @@ import (
 
 // Keys of the spec format, in documentation order.
 var (
-	topKeys    = []string{"name", "fixed", "axes", "replicates", "budget", "retries", "max_trials", "refine", "failure_threshold"}
+	topKeys    = []string{"name", "runner", "fixed", "axes", "replicates", "budget", "retries", "max_trials", "refine", "failure_threshold", "metric", "goal", "resources"}
 	budgetKeys = []string{"iterations", "evaluations", "seconds"}
 	refineKeys = []string{"axis", "tolerance", "max_depth"}
 	rangeKeys  = []string{Linspace, Logspace}
@@ -225,6 +225,7 @@ func (d *decoder) decode(data []byte) *Spec {
 	} else {
 		d.fail(line(top), "", ErrMissing, nil, `missing required key "name"`)
 	}
+	d.execution(s, byKey)
 	s.MaxTrials = d.opts.maxTrials()
 	if e, ok := byKey["max_trials"]; ok {
 		s.MaxTrials = d.maxTrials(e)
@@ -254,7 +255,7 @@ func (d *decoder) decode(data []byte) *Spec {
 	}
 	s.FailureThreshold = DefaultFailureThreshold
 	if e, ok := byKey["failure_threshold"]; ok {
-		s.FailureThreshold = d.threshold(e)
+		s.FailureThreshold = d.threshold(e, s.Metric == DefaultMetric)
 	}
 	if d.failed() {
 		return s
@@ -271,6 +272,7 @@ func (d *decoder) decode(data []byte) *Spec {
 	s.Seeds = seeds.materialize()
 	d.validateDerived(s, seeds)
 	s.Refine = d.checkRefine(refine, s.Axes)
+	d.checkPlaceholders(s)
 	return s
 }
 
@@ -690,10 +692,11 @@ func (d *decoder) checkRefine(rules []Refine, axes []Axis) []Refine {
 	return rules
 }
 
-// threshold decodes the failure_threshold key: a positive number.
-func (d *decoder) threshold(e entry) float64 {
+// threshold decodes the failure_threshold key: a number, positive when
+// it is a rel_l2.
+func (d *decoder) threshold(e entry, positive bool) float64 {
 	f, ok := d.number(e.value, e.line, "failure_threshold")
-	if ok && f <= 0 {
+	if ok && positive && f <= 0 {
 		d.fail(e.line, "failure_threshold", ErrValue, nil, "want a positive number, got %s", canonicalString(f))
 	}
 	return f

@@ -91,6 +91,9 @@ func (c *Config) Validate() error {
 	if err := c.validateStrategy(); err != nil {
 		return err
 	}
+	if err := c.validateDiagnostics(); err != nil {
+		return err
+	}
 	if err := c.refProblem().Validate(c.grid()); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"fmt"
 	"math"
 	"slices"
 
@@ -116,6 +117,19 @@ func (v Verdict) String() string {
 
 // MarshalText implements encoding.TextMarshaler: the String form.
 func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler: the String form, so
+// that JSON a verdict was written to (run --json, the dashboard's API)
+// reads back.
+func (v *Verdict) UnmarshalText(b []byte) error {
+	for _, c := range []Verdict{Pending, Pass, Fail, Void} {
+		if string(b) == c.String() {
+			*v = c
+			return nil
+		}
+	}
+	return fmt.Errorf("verdict %q: want pending, pass, fail or void", b)
+}
 
 // Known reports whether v is Pass or Fail.
 func (v Verdict) Known() bool { return v == Pass || v == Fail }

@@ -202,3 +202,22 @@ func TestGoal(t *testing.T) {
 		t.Error("maximised metric: wrong side of the threshold")
 	}
 }
+
+// TestVerdictJSON: a verdict is written as its name and reads back; any
+// other name is an error.
+func TestVerdictJSON(t *testing.T) {
+	for _, v := range []verdict.Verdict{verdict.Pending, verdict.Pass, verdict.Fail, verdict.Void} {
+		b, err := json.Marshal(v)
+		if err != nil || string(b) != `"`+v.String()+`"` {
+			t.Errorf("Marshal(%v) = %s, %v", v, b, err)
+		}
+		var got verdict.Verdict
+		if err := json.Unmarshal(b, &got); err != nil || got != v {
+			t.Errorf("Unmarshal(%s) = %v, %v", b, got, err)
+		}
+	}
+	var v verdict.Verdict
+	if err := json.Unmarshal([]byte(`"unknown"`), &v); err == nil {
+		t.Error(`Unmarshal("unknown") succeeded`)
+	}
+}

@@ -54,6 +54,9 @@ type Outcome struct {
 	ResultJSON string
 	// Reason explains a status other than done.
 	Reason string
+	// StderrTail is the end of a command trial's stderr (at most
+	// StderrTailBytes, valid UTF-8), for a status other than done.
+	StderrTail string
 }
 
 // Runner runs one trial. It is defined here, by its consumer; TrainerRunner

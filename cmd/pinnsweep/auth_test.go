@@ -145,7 +145,7 @@ func TestClientCommandsWithCredentials(t *testing.T) {
 		{"export admin", []string{"export", "cluster", "--ca", ca, "--token-file", adminTok}, "", 0, "key,"},
 		{"cancel worker token", []string{"cancel", "cluster", "--ca", ca, "--token-file", workerTok}, "", 1, "CancelSweep needs the admin role"},
 		{"cancel admin", []string{"cancel", "cluster", "--ca", ca, "--token-file", adminTok}, "", 0, "cancelled 4 trials"},
-		{"empty token env", []string{"status", "--ca", ca}, "\x00empty", 1, "empty token"},
+		{"empty token env", []string{"status", "--ca", ca}, "\x00empty", 2, "empty token"},
 		// A worker whose credentials are refused stops at once instead of retrying.
 		{"work wrong token", []string{"work", "--ca", ca, "--log-level", "off"}, "wrong-secret", 1, "refused the worker's credentials"},
 		{"work no token", []string{"work", "--ca", ca, "--log-level", "off"}, "", 1, "refused the worker's credentials"},

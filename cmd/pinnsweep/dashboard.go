@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -25,26 +24,15 @@ const dashboardShutdown = 5 * time.Second
 
 // dashboardListenAddr returns the address to listen on for --http addr:
 // HOST:PORT as given, :PORT and PORT on the loopback interface.
-func dashboardListenAddr(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		if n, aerr := strconv.Atoi(addr); aerr == nil && n >= 0 && n <= 65535 {
-			return net.JoinHostPort("127.0.0.1", addr), nil
-		}
-		return "", fmt.Errorf("--http %q: want HOST:PORT, :PORT or PORT", addr)
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port), nil
-}
+func dashboardListenAddr(addr string) (string, error) { return listenAddr("http", addr) }
 
 // startDashboard serves the dashboard on httpAddr (see dashboardListenAddr),
 // reading sweeps from the coordinator c of this process (no network round
 // trip, no API credentials: the dashboard is part of the coordinator's
-// process and read-only), and prints its URL to stdout. stop shuts it down: it waits up to
-// dashboardShutdown for requests in flight, then closes the connections.
-func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Writer, log hclog.Logger) (stop func(), err error) {
+// process and read-only), and prints its URL to out. stop shuts it down:
+// it waits up to dashboardShutdown for requests in flight, then closes the
+// connections.
+func startDashboard(httpAddr string, c *coordinator.Coordinator, out io.Writer, log hclog.Logger) (stop func(), err error) {
 	addr, err := dashboardListenAddr(httpAddr)
 	if err != nil {
 		return nil, err
@@ -59,7 +47,7 @@ func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Write
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	fmt.Fprintf(stdout, "dashboard on http://%s/\n", lis.Addr())
+	fmt.Fprintf(out, "dashboard on http://%s/\n", lis.Addr())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dashboardShutdown)
 		defer cancel()

@@ -47,7 +47,7 @@ func TestReportEndToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweeps.db")
-	if code, stdout, stderr := runCmd("run", writeSpec(t, reportSpec), "--db", db, "--slots", "2", "--out", filepath.Join(dir, "run")); code != 0 {
+	if code, stdout, stderr := runCmd("run", writeSpec(t, reportSpec), "--db", db, "--slots", "2", "--out", filepath.Join(dir, "run"), "--no-report"); code != 0 {
 		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
 	}
 
@@ -137,8 +137,54 @@ func TestReportEndToEnd(t *testing.T) {
 	}
 }
 
+// TestRunThenReport follows the README's new-user path: `run SPEC` with
+// no flags writes the report and prints the phase diagram's path, and
+// `report SWEEP` with no flags works right after, in the same places.
+func TestRunThenReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks")
+	}
+	t.Chdir(t.TempDir())
+	// One done trial (β = 1, nf = 40) and one failed: one trial's figures
+	// to draw, as PNG encoding is slow under -race.
+	spec := writeSpec(t, strings.Replace(reportSpec, "beta: [2, 1]", "beta: [1]", 1))
+	code, stdout, stderr := runCmd("run", spec, "--slots", "2")
+	if code != 0 {
+		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	dir := filepath.Join("pinnsweep-out", "rep")
+	phase := filepath.Join(dir, "phase-nf-beta.png")
+	for _, want := range []string{"phase diagram: " + phase + "\n", "report: " + filepath.Join(dir, "summary.md") + "\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("run's stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, name := range []string{"pinnsweep.db", phase, filepath.Join(dir, "phase-nf-beta.svg"), filepath.Join(dir, "summary.md"),
+		filepath.Join(dir, "aggregate.json"), filepath.Join(dir, "results.csv"), filepath.Join(dir, "trials", "beta=1-nf=40-seed=0-solution.png")} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if name != "pinnsweep.db" && fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want 0644", name, fi.Mode())
+		}
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "aggregate.json"))
+
+	code, stdout, stderr = runCmd("report", "rep")
+	if code != 0 || !strings.Contains(stdout, "report: 10 files in "+dir) {
+		t.Fatalf("report with no flags: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "aggregate.json"))
+	if string(before) != string(after) {
+		t.Errorf("report's aggregate.json differs from run's")
+	}
+}
+
 func TestReportUsageErrors(t *testing.T) {
 	dir := t.TempDir()
+	t.Chdir(dir)
 	db := filepath.Join(dir, "sweeps.db")
 	// A database with the sweep submitted and nothing run.
 	addr, stop := startServe(t, db)
@@ -153,9 +199,10 @@ func TestReportUsageErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"report"}, 2, "missing SWEEP"},
-		{[]string{"report", "rep", "--out", out}, 2, "give exactly one of --db and --coordinator"},
-		{[]string{"report", "rep", "--db", db, "--coordinator", "x:1", "--out", out}, 2, "give exactly one"},
-		{[]string{"report", "rep", "--db", db}, 2, "--out DIR is required"},
+		{[]string{"report", "rep", "--db", db, "--coordinator", "x:1", "--out", out}, 2, "at most one of --db and --coordinator"},
+		{[]string{"report", "rep", "--db", db, "--out", ""}, 2, "--out must not be empty"},
+		// Without --db, the file of pinnsweep run in the current directory.
+		{[]string{"report", "rep", "--out", out}, 1, "pinnsweep.db"},
 		{[]string{"report", "rep", "--db", db, "--out", out, "--threshold", "0"}, 2, "--threshold 0: want a positive number"},
 		{[]string{"report", "rep", "--db", db, "--out", out, "--format", "png,gif"}, 2, `--format "gif"`},
 		{[]string{"report", "rep", "--db", db, "--out", out, "--trials", "some"}, 2, `--trials "some": want one of median, best`},

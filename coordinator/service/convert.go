@@ -2,6 +2,7 @@ package service
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
@@ -79,6 +80,24 @@ func ProgressToProto(p state.Progress) *pb.SweepProgress {
 		Cancelled:     int64(p.Cancelled),
 		Finished:      p.Finished,
 		CreatedUnixMs: p.Created.UnixMilli(),
+	}
+}
+
+// ProgressFromProto converts progress counts from their wire form; the
+// inverse of ProgressToProto.
+func ProgressFromProto(p *pb.SweepProgress) state.Progress {
+	return state.Progress{
+		Sweep:     p.GetSweep(),
+		Total:     int(p.GetTotal()),
+		Pending:   int(p.GetPending()),
+		Running:   int(p.GetRunning()),
+		Done:      int(p.GetDone()),
+		Failed:    int(p.GetFailed()),
+		Timeout:   int(p.GetTimeout()),
+		Diverged:  int(p.GetDiverged()),
+		Cancelled: int(p.GetCancelled()),
+		Finished:  p.GetFinished(),
+		Created:   time.UnixMilli(p.GetCreatedUnixMs()),
 	}
 }
 
