@@ -6,11 +6,19 @@ import (
 	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
-// VerdictMetric returns what the spec's trials are judged by, in refinement and
-// in every report of the sweep: rel_l2, minimised, failing above the
-// spec's failure threshold (Threshold).
+// VerdictMetric returns what the spec's trials are judged by, in
+// refinement and in every report of the sweep (the report, the dashboard,
+// run's summary): the result field named by the spec's metric key
+// (MetricName, rel_l2 by default), its goal (Direction: minimised unless
+// goal: max) and the spec's failure threshold (Threshold). It is the one
+// place where a spec's metric, goal and failure_threshold become a
+// verdict.Metric.
 func (s *Spec) VerdictMetric() verdict.Metric {
-	return verdict.Metric{Name: verdict.DefaultName, Goal: verdict.Minimize, Threshold: s.Threshold()}
+	goal := verdict.Minimize
+	if s.Direction() == GoalMax {
+		goal = verdict.Maximize
+	}
+	return verdict.Metric{Name: s.MetricName(), Goal: goal, Threshold: s.Threshold()}
 }
 
 // PointVerdict is one grid point of a sweep, its seed aside, and what its

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/pinnsweep/pinnsweep/dashboard"
 	"github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // agreeSpec has a refine rule (wide enough that it adds nothing) so that
@@ -44,6 +46,24 @@ var agreeOutcomes = map[int][3]string{
 	8: {"diverged", "timeout", "done 0.05"},    // fail
 }
 
+// agreeCommandSpec is agreeSpec as a command sweep judged by its own
+// metric: acc, maximised, failing below 0.8. Its trials report acc = 1 -
+// the value in agreeOutcomes, and a rel_l2 that would give the opposite
+// verdicts, so the same verdicts come out only if every path reads acc
+// and its goal (sweeps.Spec.VerdictMetric).
+const agreeCommandSpec = `name: agree
+runner: {command: [python3, train.py, --beta, "{beta}", --seed, "{seed}"]}
+axes:
+  beta: [1, 2, 3, 4, 5, 6, 7, 8]
+replicates: 3
+retries: 0
+metric: acc
+goal: max
+failure_threshold: 0.8
+refine:
+  - {axis: beta, tolerance: 100, max_depth: 1}
+`
+
 var agreeWant = map[string]string{"1": "pass", "2": "fail", "3": "fail", "4": "void", "5": "void", "6": "pending", "7": "pending", "8": "fail"}
 
 // TestReportRefinementDashboardAgree runs one sweep through a real
@@ -53,14 +73,35 @@ var agreeWant = map[string]string{"1": "pass", "2": "fail", "3": "fail", "4": "v
 // the sweep's metric) and as the dashboard's API serves it. All three
 // must agree, point by point, and with the verdicts the fixture was built
 // to have.
+//
+// It does so for a built-in sweep (rel_l2, minimised) and for a command
+// sweep with a maximised metric of its own.
 func TestReportRefinementDashboardAgree(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		metric     verdict.Metric
+		result     func(v float64) string
+	}{
+		{"rel_l2", agreeSpec, verdict.Metric{Name: "rel_l2", Goal: verdict.Minimize, Threshold: 0.2},
+			func(v float64) string { return fmt.Sprintf(`{"rel_l2":%g,"status":"done"}`, v) }},
+		{"acc", agreeCommandSpec, verdict.Metric{Name: "acc", Goal: verdict.Maximize, Threshold: 0.8},
+			func(v float64) string { return fmt.Sprintf(`{"acc":%g,"rel_l2":%g}`, 1-v, 1-v) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testAgree(t, tc.spec, tc.metric, tc.result) })
+	}
+}
+
+// testAgree runs spec, whose trials end as agreeOutcomes says (result
+// gives a done trial's result from the fixture's value), and checks the
+// three readings against agreeWant and the sweep's metric against metric.
+func testAgree(t *testing.T, spec string, want verdict.Metric, result func(float64) string) {
 	ctx := context.Background()
 	c, err := coordinator.Open(coordinator.Options{Path: filepath.Join(t.TempDir(), "agree.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Submit(ctx, "agree.yaml", []byte(agreeSpec)); err != nil {
+	if _, err := c.Submit(ctx, "agree.yaml", []byte(spec)); err != nil {
 		t.Fatal(err)
 	}
 	var release []*state.Grant
@@ -89,7 +130,11 @@ func TestReportRefinementDashboardAgree(t *testing.T) {
 		}
 		comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Status: state.Status(status), Result: []byte(`{"status":"` + status + `"}`)}
 		if value != "" && value != "-" {
-			comp.Result = []byte(fmt.Sprintf(`{"rel_l2":%s,"status":"done"}`, value))
+			v, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			comp.Result = []byte(result(v))
 		}
 		if _, err := c.Complete(ctx, comp); err != nil {
 			t.Fatal(err)
@@ -122,8 +167,8 @@ func TestReportRefinementDashboardAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	metric, err := c.Metric(ctx, "agree")
-	if err != nil || metric.Threshold != 0.2 {
-		t.Fatalf("metric %+v, %v; want the spec's threshold 0.2", metric, err)
+	if err != nil || metric != want {
+		t.Fatalf("metric %+v, %v; want the spec's %+v", metric, err, want)
 	}
 	grid, err := report.Aggregate(rec.Axes, trials, metric)
 	if err != nil {

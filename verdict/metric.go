@@ -61,20 +61,23 @@ type Metric struct {
 	// Goal says which side of the threshold passes.
 	Goal Goal
 	// Threshold separates passing from failing values, which pass when at
-	// most it (Minimize) or at least it (Maximize); 0 means
-	// DefaultThreshold.
+	// most it (Minimize) or at least it (Maximize). For DefaultName (and
+	// the empty Name) 0 means DefaultThreshold, a relative error being
+	// positive; for any other metric 0 is a threshold like any other (a
+	// spec naming its own metric must give its failure_threshold).
 	Threshold float64
 }
 
 // Default returns the default metric: rel_l2, minimised, threshold 0.1.
 func Default() Metric { return Metric{Name: DefaultName, Goal: Minimize, Threshold: DefaultThreshold} }
 
-// Resolved returns m with its defaults filled in.
+// Resolved returns m with its defaults filled in: the name, and the
+// threshold of the default metric.
 func (m Metric) Resolved() Metric {
 	if m.Name == "" {
 		m.Name = DefaultName
 	}
-	if m.Threshold == 0 {
+	if m.Threshold == 0 && m.Name == DefaultName {
 		m.Threshold = DefaultThreshold
 	}
 	return m

@@ -221,3 +221,18 @@ func TestVerdictJSON(t *testing.T) {
 		t.Error(`Unmarshal("unknown") succeeded`)
 	}
 }
+
+// TestResolvedThreshold: 0 is the default threshold of rel_l2 only; a
+// metric of a spec's own keeps its threshold 0.
+func TestResolvedThreshold(t *testing.T) {
+	if got := (verdict.Metric{}).Resolved(); got != verdict.Default() {
+		t.Errorf("zero Metric resolves to %+v", got)
+	}
+	if got := (verdict.Metric{Name: verdict.DefaultName}).Resolved().Threshold; got != verdict.DefaultThreshold {
+		t.Errorf("rel_l2 with threshold 0: %v", got)
+	}
+	m := verdict.Metric{Name: "log_score", Goal: verdict.Maximize}
+	if got := m.Resolved(); got != m {
+		t.Errorf("log_score with threshold 0 resolves to %+v", got)
+	}
+}
