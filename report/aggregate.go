@@ -312,10 +312,12 @@ func seedLess(a, b string) bool {
 	return a < b
 }
 
-// Representative returns the done replicate of c whose rel_l2 ranks as
-// chosen: "best" (lowest), "worst" (highest) or "median" (the lower
-// median), or nil when no replicate is done.
-func (c *Cell) Representative(which string) *Replicate {
+// Representative returns the replicate of c with a metric value that
+// ranks as chosen for a metric with goal g: "best" (lowest for Minimize,
+// highest for Maximize), "worst" (the other end) or "median" (of an even
+// number, the better of the two middle ones), or nil when no replicate
+// has a value.
+func (c *Cell) Representative(which string, g verdict.Goal) *Replicate {
 	var done []*Replicate
 	for i := range c.Trials {
 		if c.Trials[i].RelL2 != nil {
@@ -325,12 +327,16 @@ func (c *Cell) Representative(which string) *Replicate {
 	if len(done) == 0 {
 		return nil
 	}
+	better := -1 // the order of a smaller value
+	if g == verdict.Maximize {
+		better = 1
+	}
 	slices.SortStableFunc(done, func(a, b *Replicate) int {
 		switch {
 		case *a.RelL2 < *b.RelL2:
-			return -1
+			return better
 		case *a.RelL2 > *b.RelL2:
-			return 1
+			return -better
 		}
 		return 0
 	})

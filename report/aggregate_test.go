@@ -230,12 +230,19 @@ func TestRepresentative(t *testing.T) {
 	}
 	c := &g.Cells[0]
 	for which, key := range map[string]string{"best": "s1", "worst": "s4", "median": "s3"} {
-		if r := c.Representative(which); r == nil || r.Key != key {
+		if r := c.Representative(which, verdict.Minimize); r == nil || r.Key != key {
 			t.Errorf("%s: %+v, want %s", which, r, key)
 		}
 	}
+	// A maximised metric: the best is the largest value; of the two middle
+	// values, the median is the larger (the better) one.
+	for which, key := range map[string]string{"best": "s4", "worst": "s1", "median": "s0"} {
+		if r := c.Representative(which, verdict.Maximize); r == nil || r.Key != key {
+			t.Errorf("maximised, %s: %+v, want %s", which, r, key)
+		}
+	}
 	empty := Cell{Trials: []Replicate{{Key: "x", Status: state.StatusPending}}}
-	if r := empty.Representative("median"); r != nil {
+	if r := empty.Representative("median", verdict.Minimize); r != nil {
 		t.Errorf("cell without done replicates: %+v", r)
 	}
 }

@@ -90,7 +90,7 @@ func TestGolden(t *testing.T) {
 		Problems:   []string{"solution of trial regular-40-0 (beta=40 strategy=regular seed=0): report: result has no solution snapshot"}}
 	for i := range g.Cells {
 		c := &g.Cells[i]
-		if r := c.Representative("median"); r != nil {
+		if r := c.Representative("median", g.Metric.Goal); r != nil {
 			stem := "trials/" + FileName(fmt.Sprintf("beta=%s-strategy=%s-seed=%s", c.Point[0], c.Point[1], r.Seed))
 			s.Trials = append(s.Trials, TrialFigures{Label: g.Label(c), Replicate: *r, Why: "median of its grid point",
 				Solution: []string{stem + "-solution.png"}, Loss: []string{stem + "-loss.png", stem + "-loss.svg"}})

@@ -179,7 +179,7 @@ func TestGoldenSummaryLandscape(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &g.Cells[0]
-	r := c.Representative("median")
+	r := c.Representative("median", g.Metric.Goal)
 	stem := "trials/beta=1-strategy=regular-seed=" + r.Seed
 	s := &Summary{Sweep: "convection-why", Grid: g, Landscape: &LandscapeScale{Min: -4.2, Max: 3.9},
 		Trials: []TrialFigures{{Label: g.Label(c), Replicate: *r, Why: "median of its grid point",

@@ -66,7 +66,7 @@ func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 	scale := ScaleFor(metric)
 	cols, rows := s.Dims()
 	p := plot.New()
-	title := "median " + metricLabel(metric) + " over replicates"
+	title := "median " + MetricLabel(metric) + " over replicates"
 	if opt.Sweep != "" {
 		title = opt.Sweep + ": " + title
 	}
@@ -249,7 +249,7 @@ func Annotation(c *Cell) string {
 // into c.
 func drawScaleBar(c draw.Canvas, metric verdict.Metric, scale Scale) {
 	p := plot.New()
-	p.Title.Text = "median\n" + metricLabel(metric)
+	p.Title.Text = "median\n" + MetricLabel(metric)
 	p.Title.TextStyle.Font.Size = 10
 	p.HideX()
 	p.Y.Padding = 0
@@ -284,8 +284,9 @@ func (m thresholdMark) Plot(c draw.Canvas, p *plot.Plot) {
 	c.FillText(sty, vg.Point{X: trX(1) + 5, Y: y}, m.label)
 }
 
-// metricLabel names the metric in figures: "rel L2" for rel_l2.
-func metricLabel(m verdict.Metric) string {
+// MetricLabel names the metric m in figures and their titles: its name
+// with spaces for underscores ("rel l2" for rel_l2).
+func MetricLabel(m verdict.Metric) string {
 	return strings.ReplaceAll(m.Resolved().Name, "_", " ")
 }
 

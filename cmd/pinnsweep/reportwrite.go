@@ -220,7 +220,7 @@ func pickTrials(g *rpt.Grid, choice string, keys []string) []trialPick {
 				}
 			}
 		default:
-			add(c, c.Representative(choice), choice+" of its grid point")
+			add(c, c.Representative(choice, g.Metric.Goal), choice+" of its grid point")
 		}
 	}
 	for _, k := range keys {
@@ -287,7 +287,7 @@ func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *state.TrialRecord, for
 	}
 	title := fmt.Sprintf("%s: %s", name, res.Status)
 	if p.rep.RelL2 != nil {
-		title += ", rel L2 = " + rpt.FormatRelL2(*p.rep.RelL2)
+		title += ", " + rpt.MetricLabel(g.Metric) + " = " + rpt.FormatRelL2(*p.rep.RelL2)
 	}
 	fields, err := rpt.SolutionFields(res)
 	if err != nil {
