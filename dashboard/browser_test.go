@@ -2,7 +2,6 @@ package dashboard_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"image/color"
 	"net"
@@ -152,16 +151,7 @@ func trainOne(t *testing.T, ctx context.Context, cl *cluster) (string, *trainer.
 	if res.Status != trainer.StatusDone {
 		t.Fatalf("trial ended %s, want done", res.Status)
 	}
-	body, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cl.work.Complete(ctx, &pb.CompleteRequest{
-		LeaseId: lease.GetLeaseId(), Token: lease.GetToken(), WorkerId: "browser-test",
-		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: string(body),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	completeDone(t, ctx, cl, lease, res)
 	return lease.GetTrial().GetKey(), res
 }
 

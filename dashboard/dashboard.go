@@ -49,6 +49,13 @@ type Options struct {
 	Timeout time.Duration
 	// Logger logs failed requests (default: none).
 	Logger hclog.Logger
+	// Hosts are the host names a request's Host header may name besides
+	// IP addresses, localhost and names under .localhost, which are
+	// always accepted; a request for any other host is refused (403), so
+	// that another site's page cannot read the dashboard through a name
+	// of its own resolving to this address (DNS rebinding). Nil accepts
+	// only those.
+	Hosts []string
 }
 
 // Dashboard is the dashboard's http.Handler. It is safe for concurrent
@@ -112,6 +119,10 @@ func New(src Source, opts Options) *Dashboard {
 
 // ServeHTTP implements http.Handler.
 func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !allowedHost(r.Host, d.opts.Hosts) {
+		refuseHost(w, r)
+		return
+	}
 	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")

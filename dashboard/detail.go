@@ -67,7 +67,9 @@ type Solution struct {
 // BuildDetail returns the detail of trial t of sweep, whose grid
 // coordinates are axes (the sweep record's, seed included). It computes
 // the reference solution of the trial's configuration, which takes up to a
-// few hundred milliseconds.
+// few hundred milliseconds: the configuration of its stored params (as
+// submitted, with a grid bounded by trainer.MaxGridPoints), never the one
+// inside the worker's result.
 func BuildDetail(sweep string, axes []string, t *state.TrialRecord) (*TrialDetail, error) {
 	var pt sweeps.Point
 	if err := pt.UnmarshalJSON(t.Point); err != nil {
@@ -98,7 +100,7 @@ func BuildDetail(sweep string, axes []string, t *state.TrialRecord) (*TrialDetai
 	}
 	d.Metrics = metricsOf(&res)
 	d.History = finiteHistory(res.History)
-	d.Solution, d.SolutionNote = solutionOf(&res)
+	d.Solution, d.SolutionNote = solutionOf(string(t.Params), &res)
 	return d, nil
 }
 
@@ -132,10 +134,10 @@ func finiteHistory(h []trainer.HistoryPoint) []trainer.HistoryPoint {
 	return out
 }
 
-// solutionOf samples the exact solution of r's configuration on r's
-// snapshot sub-grid; without a usable snapshot it returns a note saying
-// why.
-func solutionOf(r *trainer.Result) (*Solution, string) {
+// solutionOf samples the exact solution of the trial's configuration (its
+// params, as submitted) on r's snapshot sub-grid; without a usable
+// snapshot it returns a note saying why.
+func solutionOf(params string, r *trainer.Result) (*Solution, string) {
 	s := r.Solution
 	if s == nil {
 		return nil, "the result has no solution snapshot (made by an older trainer)"
@@ -143,13 +145,13 @@ func solutionOf(r *trainer.Result) (*Solution, string) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Sprintf("invalid solution snapshot: %v", err)
 	}
-	full, err := trainer.Exact(r.Config)
+	cfg, err := trainer.DecodeParams(params)
+	if err != nil {
+		return nil, fmt.Sprintf("the trial's params: %v", err)
+	}
+	exact, err := s.ExactAt(cfg)
 	if err != nil {
 		return nil, fmt.Sprintf("no reference solution: %v", err)
-	}
-	exact, err := s.Sample(full)
-	if err != nil {
-		return nil, fmt.Sprintf("the snapshot does not match the reference grid: %v", err)
 	}
 	sol := &Solution{
 		X: s.X(), T: s.T(),

@@ -25,7 +25,10 @@
 // a diagram a few seconds late. A milliseconds-long refresh of a small
 // sweep happens at once. Trial details (which include the reference
 // solution, up to a few hundred milliseconds of computing for
-// reaction-diffusion) are cached per trial state.
+// reaction-diffusion) are cached per trial state. The reference solution
+// is that of the trial's stored params, on their grid (bounded by
+// trainer.MaxGridPoints), never of the config a worker put into its
+// result.
 //
 // # Phase diagram
 //
@@ -55,7 +58,9 @@
 //	GET /api/sweeps/{sweep}/trials/{key}    one trial's detail (TrialDetail)
 //
 // Answers are JSON; errors are {"error": "..."} with 404 for an unknown
-// sweep or trial and 502 when the coordinator fails (it is closed). The page
+// sweep or trial and 502 when the coordinator fails (it is closed). A
+// request whose Host header names neither an IP address, localhost nor one
+// of Options.Hosts is refused with 403 (DNS rebinding). The page
 // polls the sweep list every second and fetches the diagram when the
 // selected sweep's counts changed (and every 10 s regardless); every
 // response forbids caching, and the page is served with a

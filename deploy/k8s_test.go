@@ -103,7 +103,8 @@ type container struct {
 }
 
 type probe struct {
-	Exec *struct {
+	TimeoutSeconds int `yaml:"timeoutSeconds"`
+	Exec           *struct {
 		Command []string `yaml:"command"`
 	} `yaml:"exec"`
 	GRPC *struct {

@@ -60,4 +60,15 @@
 // the seed is never an axis of the grid. Phase diagrams place each value
 // in its own equal-width cell, so a numeric axis is shown in order but
 // not to scale.
+//
+// # Untrusted input
+//
+// Labels and axis names come from specs, results from workers. A trial's
+// exact field is computed from its stored params (SolutionFields), never
+// from the config inside its result, on the snapshot grid only once that
+// is checked (trainer.Snapshot.ExactAt). Every such text in summary.md is
+// escaped for Markdown (markdown.go), so it shows as written and adds no
+// HTML, link or structure. FileName keeps file names safe, short and
+// distinct: a name with other characters than [A-Za-z0-9.=_-], or longer
+// than MaxFileStem, is cut and followed by a hash of the original.
 package report

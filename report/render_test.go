@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -210,7 +211,7 @@ func fakeResult(t *testing.T, offset float64) *trainer.Result {
 
 func TestSolutionFields(t *testing.T) {
 	res := fakeResult(t, 0.25)
-	f, err := SolutionFields(res)
+	f, err := SolutionFields(json.RawMessage(`{}`), res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,14 +229,37 @@ func TestSolutionFields(t *testing.T) {
 		t.Errorf("exact %g at x=%g t=%g, want %g", f.Exact[k], f.X[5], f.T[3], want)
 	}
 	res.Solution = nil
-	if _, err := SolutionFields(res); !errors.Is(err, ErrNoSolution) {
+	if _, err := SolutionFields(json.RawMessage(`{}`), res); !errors.Is(err, ErrNoSolution) {
 		t.Errorf("no snapshot: %v, want ErrNoSolution", err)
+	}
+}
+
+// TestSolutionFieldsUseParams: the exact field is the reference of the
+// trial's params, whatever config the result claims; a snapshot off the
+// params' grid or whose grid size overflows is a bad trial, not a panic.
+func TestSolutionFieldsUseParams(t *testing.T) {
+	res := fakeResult(t, 0)
+	res.Config.Beta, res.Config.NX, res.Config.NT = 30, 4096, 4096 // forged
+	f, err := SolutionFields(json.RawMessage(`{"beta": 1}`), res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 3*len(f.X) + 5
+	if want := math.Sin(f.X[5] - f.T[3]); math.Abs(f.Exact[k]-want) > 1e-9 {
+		t.Errorf("exact %g at x=%g t=%g, want %g (β = 1 of the params)", f.Exact[k], f.X[5], f.T[3], want)
+	}
+	if _, err := SolutionFields(json.RawMessage(`{"nx": 512}`), res); !errors.Is(err, ErrBadTrial) {
+		t.Errorf("params on another grid: %v, want ErrBadTrial", err)
+	}
+	res.Solution = &trainer.Snapshot{GridNX: 1<<62 + 1, GridNT: 8, XI: []int{1 << 61}, TI: []int{0, 7}, U: trainer.Float32s{0, 0}}
+	if _, err := SolutionFields(json.RawMessage(`{"nx": 4, "nt": 2, "nf": 3}`), res); !errors.Is(err, ErrBadTrial) {
+		t.Errorf("overflowing snapshot: %v, want ErrBadTrial", err)
 	}
 }
 
 func TestWriteSolutionAndLoss(t *testing.T) {
 	res := fakeResult(t, 0.1)
-	f, err := SolutionFields(res)
+	f, err := SolutionFields(json.RawMessage(`{}`), res)
 	if err != nil {
 		t.Fatal(err)
 	}

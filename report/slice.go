@@ -1,6 +1,8 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -148,9 +150,19 @@ func (s *Slice) Name() string {
 	return FileName(strings.Join(parts, "-"))
 }
 
-// FileName replaces every character of s outside [A-Za-z0-9.=_-] by '_'.
+// MaxFileStem bounds the length of a FileName: with the longest suffix a
+// report adds ("-solution.png") it stays far below the 255 bytes a file
+// name may have.
+const MaxFileStem = 120
+
+// FileName returns a file-name stem for s, made of [A-Za-z0-9.=_-] only,
+// unique and stable: s itself when it is made of those and at most
+// MaxFileStem bytes long; otherwise s with every other character replaced
+// by '_', cut to fit, and followed by '-' and the first 12 hex digits of
+// the SHA-256 of s, so that two names that differ only in replaced or cut
+// characters stay apart.
 func FileName(s string) string {
-	return strings.Map(func(r rune) rune {
+	safe := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
 			r == '.', r == '=', r == '_', r == '-':
@@ -158,6 +170,15 @@ func FileName(s string) string {
 		}
 		return '_'
 	}, s)
+	if safe == s && len(s) <= MaxFileStem {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	suffix := "-" + hex.EncodeToString(sum[:6])
+	if n := MaxFileStem - len(suffix); len(safe) > n {
+		safe = safe[:n] // safe is ASCII: any cut is a character boundary
+	}
+	return safe + suffix
 }
 
 // Bracket is the critical value along a numeric axis for one row of a

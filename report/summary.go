@@ -53,18 +53,18 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	g := s.Grid
 	m := g.Metric
 	th := strconv.FormatFloat(m.Threshold, 'g', -1, 64)
-	name := m.Name
+	name := md(m.Name)
 	side := "above"
 	if m.Goal == verdict.Maximize {
 		side = "below"
 	}
-	fmt.Fprintf(b, "# Sweep report: %s\n\n", s.Sweep)
+	fmt.Fprintf(b, "# Sweep report: %s\n\n", md(s.Sweep))
 	c := g.Counts
 	fmt.Fprintf(b, "%d trials: %d done, %d diverged, %d failed, %d timed out, %d cancelled, %d pending, %d running.\n\n",
 		c.Total, c.Done, c.Diverged, c.Failed, c.Timeout, c.Cancelled, c.Pending, c.Running)
 	names := make([]string, len(g.Axes))
 	for k, a := range g.Axes {
-		names[k] = a.Name
+		names[k] = md(a.Name)
 	}
 	fmt.Fprintf(b, "Axes: %s (plus the seed); %d grid points.\n", orNone(strings.Join(names, ", ")), len(g.Cells))
 	fmt.Fprintf(b, "A grid point whose replicates all ended **passes** or **fails** as the median %s of its replicates is at most or %s %s,\n", name, side, th)
@@ -77,7 +77,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		sl := &s.Slices[0]
 		sc := ScaleFor(m)
 		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median %s, fixed scale %.3g to %.3g, white at the threshold (%.3g), red where it fails;\n",
-			axisName(sl.XAxis()), axisName(sl.YAxis()), name, sc.Min, sc.Max, sc.White)
+			md(axisName(sl.XAxis())), md(axisName(sl.YAxis())), name, sc.Min, sc.Max, sc.White)
 		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); hatched: no done replicate (red: every one diverged or timed out);\n", th)
 		b.WriteString("dashed outline: replicates still pending or running. Each cell shows the median and done/total replicates.\n")
 		if len(s.Slices) > 1 {
@@ -87,11 +87,11 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		for i := range s.Slices {
 			sl := &s.Slices[i]
 			if o := sl.Others(); len(o) > 0 {
-				fmt.Fprintf(b, "### %s\n\n", strings.Join(o, ", "))
+				fmt.Fprintf(b, "### %s\n\n", strings.Join(mdAll(o), ", "))
 			}
 			if i < len(s.PhaseFiles) && len(s.PhaseFiles[i]) > 0 {
 				files := s.PhaseFiles[i]
-				fmt.Fprintf(b, "![%s](%s)\n\n", sl.Name(), files[0])
+				fmt.Fprintf(b, "![%s](%s)\n\n", md(sl.Name()), files[0])
 				if len(files) > 1 {
 					fmt.Fprintf(b, "Also: %s\n\n", links(files[1:]))
 				}
@@ -115,7 +115,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	for i := range g.Cells {
 		cell := &g.Cells[i]
 		cc := cell.Counts
-		row := append([]string(nil), cell.Point...)
+		row := mdAll(cell.Point)
 		row = append(row, strconv.Itoa(cc.Total), strconv.Itoa(cc.Done), strconv.Itoa(cc.Diverged), strconv.Itoa(cc.Failed),
 			strconv.Itoa(cc.Timeout), strconv.Itoa(cc.Cancelled), strconv.Itoa(cc.Open()))
 		if st := cell.Stats; st != nil {
@@ -143,7 +143,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 			if t.Replicate.RelL2 != nil {
 				rel = num(*t.Replicate.RelL2)
 			}
-			row := []string{t.Label, t.Replicate.Seed, "`" + t.Replicate.Key + "`", rel, t.Why,
+			row := []string{md(t.Label), md(t.Replicate.Seed), "`" + t.Replicate.Key + "`", rel, md(t.Why),
 				orNone(formatLinks(t.Solution)), orNone(formatLinks(t.Loss))}
 			if lands {
 				row = append(row, orNone(formatLinks(t.Landscape)))
@@ -162,7 +162,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	if len(s.Problems) > 0 {
 		b.WriteString("## Not drawn\n\n")
 		for _, p := range s.Problems {
-			fmt.Fprintf(b, "- %s\n", p)
+			fmt.Fprintf(b, "- %s\n", md(p))
 		}
 		b.WriteString("\n")
 	}
@@ -179,23 +179,24 @@ func writeBrackets(b *bufio.Writer, sl *Slice) {
 	if along == rowAxis {
 		rowAxis = sl.XAxis()
 	}
-	fmt.Fprintf(b, "Critical %s (last passing and first failing value):\n\n", along.Name)
+	name := md(along.Name)
+	fmt.Fprintf(b, "Critical %s (last passing and first failing value):\n\n", name)
 	for _, br := range sl.Brackets() {
 		prefix := "- "
 		if rowAxis != nil {
-			prefix = "- " + rowAxis.Name + "=" + br.Row + ": "
+			prefix = "- " + md(rowAxis.Name) + "=" + md(br.Row) + ": "
 		}
 		var text string
 		switch {
 		case br.FirstFail == "" && br.LastPass == "":
 			text = "no verdict yet"
 		case br.FirstFail == "":
-			text = fmt.Sprintf("passes at every value (up to %s = %s)", along.Name, br.LastPass)
+			text = fmt.Sprintf("passes at every value (up to %s = %s)", name, md(br.LastPass))
 		case br.LastPass == "":
-			text = fmt.Sprintf("fails from the first value, %s = %s", along.Name, br.FirstFail)
+			text = fmt.Sprintf("fails from the first value, %s = %s", name, md(br.FirstFail))
 		default:
 			text = fmt.Sprintf("passes up to %s = %s, fails from %s = %s: critical %s in (%s, %s]",
-				along.Name, br.LastPass, along.Name, br.FirstFail, along.Name, br.LastPass, br.FirstFail)
+				name, md(br.LastPass), name, md(br.FirstFail), name, md(br.LastPass), md(br.FirstFail))
 		}
 		if br.PassesAfter {
 			text += " (passes again at a larger value: not monotone)"
@@ -218,7 +219,7 @@ func num(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 func links(files []string) string {
 	out := make([]string, len(files))
 	for i, f := range files {
-		out[i] = "[" + f + "](" + f + ")"
+		out[i] = "[" + md(f) + "](" + f + ")"
 	}
 	return strings.Join(out, ", ")
 }

@@ -16,7 +16,7 @@ const fuzzLimit = 200
 // sentinels are the errors every Parse error must wrap one of.
 var sentinels = []error{
 	ErrSyntax, ErrUnknownKey, ErrMissing, ErrType, ErrValue,
-	ErrSetting, ErrConflict, ErrTooManyTrials,
+	ErrSetting, ErrConflict, ErrTooManyTrials, ErrTooLarge,
 }
 
 // FuzzParse parses arbitrary text: Parse must not panic or hang, must

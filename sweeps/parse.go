@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // Keys of the spec format, in documentation order.
@@ -33,10 +34,11 @@ var (
 // maxSettingLen is the maximum length of a setting key or axis name.
 const maxSettingLen = 64
 
-// ParseFile reads and parses the spec file at path (see Parse). Errors
-// name the file as path.
+// ParseFile reads and parses the spec file at path (see Parse), which must
+// be a regular file of at most MaxSpecSize bytes. Errors name the file as
+// path.
 func ParseFile(path string, opts Options) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadRegular(path, MaxSpecSize)
 	if err != nil {
 		return nil, fmt.Errorf("sweeps: %w", err)
 	}
@@ -52,8 +54,12 @@ func ParseFile(path string, opts Options) (*Spec, error) {
 // errors, as is a grid larger than its trial limit. Each problem is
 // reported as an *Error naming the file, line and key; when there are
 // several (at most 10 are reported), the returned error is their
-// errors.Join.
+// errors.Join. A spec larger than MaxSpecSize or nested deeper than
+// MaxDepth is refused before it is parsed (ErrTooLarge).
 func Parse(filename string, data []byte, opts Options) (*Spec, error) {
+	if err := checkLimits(filename, data); err != nil {
+		return nil, err
+	}
 	d := &decoder{file: filename, opts: opts, lines: make(map[string]int)}
 	s := d.decode(data)
 	if err := d.result(); err != nil {

@@ -47,7 +47,12 @@
 // L-BFGS (a port of PyTorch's, strong Wolfe line search, history 50,
 // tolerances 1e-7) and Adam, from package optim. MaxIters, MaxEvals and
 // MaxSeconds cap training; a cancelled context stops it within one
-// evaluation; a NaN or Inf loss ends the trial as "diverged".
+// evaluation; a NaN or Inf loss ends the trial as "diverged". Validate
+// refuses, before anything is allocated, an evaluation grid over
+// MaxGridPoints and a configuration whose MemoryEstimate (grid, network
+// and optimizer state, point activations, the Hessian diagnostics'
+// Lanczos basis; fitted to measured peaks in limits.go) is over MaxMemory, so that such a trial fails with the
+// reason instead of its workers being killed for memory.
 //
 // # Strategies
 //

@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // exitReport is how a command trial's process ended, as the trial shim
@@ -57,18 +57,14 @@ type trialOutput struct {
 // exists, else the last line of stdout. The text returned is standard JSON
 // (normalizeJSON) and valid UTF-8.
 func readResult(o trialOutput) (text []byte, fields map[string]json.RawMessage, err error) {
-	f, err := os.Open(o.resultPath)
+	// Read as a regular file only: a named pipe there would block the
+	// slot for ever (opening it waits for a writer), a device never ends.
+	b, err := safefile.ReadRegular(o.resultPath, MaxResultBytes)
 	switch {
 	case err == nil:
-		defer f.Close()
-		b, rerr := io.ReadAll(io.LimitReader(f, MaxResultBytes+1))
-		switch {
-		case rerr != nil:
-			return nil, nil, fmt.Errorf("reading result.json: %w", rerr)
-		case len(b) > MaxResultBytes:
-			return nil, nil, fmt.Errorf("result.json is over the %d-byte limit", MaxResultBytes)
-		}
 		return parseResult(b, "result.json")
+	case errors.Is(err, safefile.ErrTooLarge):
+		return nil, nil, fmt.Errorf("result.json is over the %d-byte limit", MaxResultBytes)
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, nil, fmt.Errorf("reading result.json: %w", err)
 	}

@@ -173,6 +173,8 @@ func TestCommandTrialOutcomes(t *testing.T) {
 		{"array", pb.TrialStatus_TRIAL_STATUS_FAILED, "unparsable result: result.json is not a JSON object", "", "mode array"},
 		{"nometric", pb.TrialStatus_TRIAL_STATUS_FAILED, `missing metric: the result has no field "rel_l2" (fields: acc, loss)`, `"acc": 0.9`, "mode nometric"},
 		{"strmetric", pb.TrialStatus_TRIAL_STATUS_FAILED, `metric "rel_l2" is not a number: "\"0.1\""`, `"rel_l2": "0.1"`, "mode strmetric"},
+		// A named pipe as result.json blocked the slot for ever.
+		{"fifo", pb.TrialStatus_TRIAL_STATUS_FAILED, "result.json: not a regular file: it is a named pipe (FIFO)", "", "mode fifo"},
 		{"setsid", pb.TrialStatus_TRIAL_STATUS_DONE, "1 processes the program left running were killed", `"rel_l2": 0.03`, ""},
 		{"bogus", pb.TrialStatus_TRIAL_STATUS_FAILED, `program failed: exit status 2; last stderr line: "unknown mode bogus"`, "", "unknown mode bogus"},
 	}

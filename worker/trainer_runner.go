@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
@@ -40,32 +39,9 @@ var _ Runner = TrainerRunner{}
 
 // DecodeParams returns trainer.DefaultConfig with every setting of
 // paramsJSON (a JSON object of trainer setting names to values) assigned
-// through Config.Set, in sorted key order. It reports malformed JSON, an
-// unknown setting or a value of the wrong type; it does not check ranges
-// (trainer.Train does).
+// through Config.Set; see trainer.DecodeParams, which it calls.
 func DecodeParams(paramsJSON string) (trainer.Config, error) {
-	cfg := trainer.DefaultConfig()
-	var params map[string]any
-	dec := json.NewDecoder(strings.NewReader(paramsJSON))
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
-		return cfg, fmt.Errorf("decoding params: %w", err)
-	}
-	if dec.More() {
-		return cfg, errors.New("decoding params: trailing data after the JSON object")
-	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var errs []error
-	for _, k := range keys {
-		if err := cfg.Set(k, params[k]); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return cfg, errors.Join(errs...)
+	return trainer.DecodeParams(paramsJSON)
 }
 
 // Run implements Runner.

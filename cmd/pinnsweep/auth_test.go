@@ -196,7 +196,7 @@ func TestCertsCommand(t *testing.T) {
 	if code, _, stderr := cli("certs", "--out", dir, "--force"); code != 0 {
 		t.Fatalf("certs --force: %d %q", code, stderr)
 	}
-	for _, args := range [][]string{{"certs"}, {"certs", "--out", dir, "--days", "0"}, {"certs", "--out", dir, "extra"}} {
+	for _, args := range [][]string{{"certs"}, {"certs", "--out", dir, "--days", "0"}, {"certs", "--out", dir, "--days", "200000"}, {"certs", "--out", dir, "extra"}} {
 		if code, _, _ := cli(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}

@@ -20,7 +20,7 @@ type serverAuthFlags struct {
 func addServerAuthFlags(fs *pflag.FlagSet) *serverAuthFlags {
 	f := &serverAuthFlags{}
 	fs.StringVar(&f.adminTokenFile, "admin-token-file", "", "read the admin token (every call) from `file` (default: $"+auth.EnvAdminToken+")")
-	fs.StringVar(&f.workerTokenFile, "worker-token-file", "", "read the worker token (lease protocol and health only) from `file` (default: $"+auth.EnvWorkerToken+")")
+	fs.StringVar(&f.workerTokenFile, "worker-token-file", "", "read the worker token (lease protocol and health watches only) from `file` (default: $"+auth.EnvWorkerToken+")")
 	fs.StringVar(&f.cert, "tls-cert", "", "serve TLS with the certificate (chain) in PEM `file` (with --tls-key)")
 	fs.StringVar(&f.key, "tls-key", "", "private key PEM `file` of --tls-cert")
 	fs.StringVar(&f.clientCA, "client-ca", "", "require client certificates signed by a CA in PEM `file` (mutual TLS; the certificate's OU, admin or worker, is the caller's role)")

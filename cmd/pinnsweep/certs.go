@@ -25,8 +25,8 @@ For trials and tests; a deployment should use its own PKI.`,
 			switch {
 			case out == "":
 				return usageErrorf("--out is required")
-			case days < 1:
-				return usageErrorf("--days %d: must be at least 1", days)
+			case days < 1 || days > auth.MaxCertDays:
+				return usageErrorf("--days %d: must be in [1, %d]", days, auth.MaxCertDays)
 			}
 			var hostList []string
 			if hosts != "" {
@@ -45,7 +45,7 @@ For trials and tests; a deployment should use its own PKI.`,
 	fs := cmd.Flags()
 	fs.StringVar(&out, "out", "", "`directory` to write the files into, created if missing (required)")
 	fs.StringVar(&hosts, "hosts", "", "comma-separated DNS names and IP addresses of the coordinator (localhost, 127.0.0.1 and ::1 are always included)")
-	fs.IntVar(&days, "days", 365, "validity of the certificates in days")
+	fs.IntVar(&days, "days", 365, fmt.Sprintf("validity of the certificates in days (at most %d)", auth.MaxCertDays))
 	fs.BoolVar(&force, "force", false, "overwrite existing files")
 	return cmd
 }

@@ -7,9 +7,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
-	"github.com/spf13/cobra"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 func newCheckCmd() *cobra.Command {
@@ -26,6 +28,9 @@ pending or running one. Exit status 0: consistent; 1: problems found or unreadab
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if db == "" {
 				return usageErrorf("--db is required")
+			}
+			if err := safefile.CheckRegular(db); err != nil {
+				return err
 			}
 			ctx, cancel := signalContext()
 			defer cancel()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -26,6 +27,20 @@ const dashboardShutdown = 5 * time.Second
 // HOST:PORT as given, :PORT and PORT on the loopback interface.
 func dashboardListenAddr(addr string) (string, error) { return listenAddr("http", addr) }
 
+// dashboardHosts returns the host names the dashboard at addr answers to
+// besides IP addresses and localhost: the name it listens on, if any, and
+// the machine's host name.
+func dashboardHosts(addr string) []string {
+	var hosts []string
+	if host, _, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
+		hosts = append(hosts, host)
+	}
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	return hosts
+}
+
 // startDashboard serves the dashboard on httpAddr (see dashboardListenAddr),
 // reading sweeps from the coordinator c of this process (no network round
 // trip, no API credentials: the dashboard is part of the coordinator's
@@ -42,7 +57,7 @@ func startDashboard(httpAddr string, c *coordinator.Coordinator, out io.Writer, 
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           dashboard.New(c, dashboard.Options{Logger: log}),
+		Handler:           dashboard.New(c, dashboard.Options{Logger: log, Hosts: dashboardHosts(addr)}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)

@@ -87,6 +87,17 @@ func TestServeDashboard(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Sweep != "cluster" || list[0].Total != 4 || list[0].Pending != 4 {
 		t.Fatalf("GET /api/sweeps: %v %+v, want the cluster sweep with 4 pending trials", err, list)
 	}
+	// DNS rebinding: a page of another site whose name resolves here.
+	req, err := http.NewRequest(http.MethodGet, url+"api/sweeps", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "rebind.evil.example"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("GET /api/sweeps for Host rebind.evil.example: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exited with %d", code)

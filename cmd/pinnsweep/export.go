@@ -14,6 +14,7 @@ import (
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // defaultDB is the database file of `run`, which export and report read
@@ -121,6 +122,9 @@ type loadedSweep struct {
 // src.
 func loadSweep(ctx context.Context, src source, sweep string) (loadedSweep, error) {
 	if src.db != "" {
+		if err := safefile.CheckRegular(src.db); err != nil {
+			return loadedSweep{}, err
+		}
 		rec, trials, err := boltstore.ReadDatabase(ctx, src.db, sweep)
 		if errors.Is(err, boltstore.ErrLocked) {
 			return loadedSweep{}, fmt.Errorf("database %s is locked by a running coordinator; use --coordinator", src.db)

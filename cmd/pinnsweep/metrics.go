@@ -12,16 +12,17 @@ import (
 )
 
 // metricsFlagUsage documents --metrics for serve and work.
-const metricsFlagUsage = "serve Prometheus metrics over HTTP at `address`/metrics (e.g. :9433; an address without a host listens on 127.0.0.1 only, 0.0.0.0:9433 on every interface)"
+const metricsFlagUsage = "serve Prometheus metrics over HTTP at `address`/metrics, unauthenticated (e.g. :9433; an address without a host listens on 127.0.0.1 only, 0.0.0.0:9433 on every interface)"
 
 // registerServerMetrics registers the gRPC server metrics (grpc_server_*
-// by service, method and code, with handling-time histograms) and
-// pinnsweep_build_info with reg, and returns the interceptors' source.
-func registerServerMetrics(reg prometheus.Registerer) (*grpcprom.ServerMetrics, error) {
+// by service, method and code, with handling-time histograms),
+// pinnsweep_build_info and the collectors extra with reg, and returns the
+// interceptors' source.
+func registerServerMetrics(reg prometheus.Registerer, extra ...prometheus.Collector) (*grpcprom.ServerMetrics, error) {
 	m := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
 		grpcprom.WithHistogramBuckets([]float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60}),
 	))
-	for _, c := range []prometheus.Collector{m, buildinfo.Read(version).Collector()} {
+	for _, c := range append([]prometheus.Collector{m, buildinfo.Read(version).Collector()}, extra...) {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -22,7 +22,9 @@ func newReportCmd() *cobra.Command {
 writes too): a phase diagram per pair of axes (median of the sweep's metric per grid point,
 rel_l2 unless the spec names another; the threshold boundary), a solution figure (exact, predicted, |error|) and a loss-curve figure
 per chosen trial under trials/, summary.md (replicate statistics), aggregate.json,
-results.csv and results.json; every file atomically, with mode 0644.
+results.csv and results.json, with mode 0644. The report is written whole or not at all:
+its files are staged in a hidden directory inside it and moved into place, summary.md
+last, once every one is written.
 
 The sweep is read from --db FILE, or from a coordinator (--coordinator,
 $PINNSWEEP_COORDINATOR or a context), else from ` + defaultDB + `: right after
@@ -30,7 +32,7 @@ $PINNSWEEP_COORDINATOR or a context), else from ` + defaultDB + `: right after
 		Args: positional(1, 1, "SWEEP"),
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&o.dir, "out", "", "report `dir`ectory, created if missing; files in it are replaced (default pinnsweep-out/SWEEP)")
+	fs.StringVar(&o.dir, "out", "", "report `dir`ectory, created if missing; files in it are replaced, all together once the whole report is written (default pinnsweep-out/SWEEP)")
 	var threshold float64
 	fs.Float64Var(&threshold, "threshold", 0, fmt.Sprintf("failure threshold on the median of the sweep's metric (default: the spec's failure_threshold, else %g on rel_l2)", verdict.DefaultThreshold))
 	fs.StringVar(&o.x, "x", "", "horizontal `axis` of the phase diagrams (default: the first axis with several values)")

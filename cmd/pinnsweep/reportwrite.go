@@ -10,8 +10,8 @@ import (
 	"github.com/pinnsweep/pinnsweep/coordinator/export"
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 	"github.com/pinnsweep/pinnsweep/verdict"
-
 	// Imported as rpt: "report" names the command's variables.
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
@@ -99,9 +99,11 @@ func (r reportResult) firstPhase() string {
 
 // writeReport writes the report of a loaded sweep with the report
 // package: phase diagrams, trial figures, summary.md, aggregate.json and
-// results.csv/json, each file atomically with mode 0644. warn receives a
-// line when the stored spec does not parse. Bad choices of axes or trial
-// keys are usage errors.
+// results.csv/json, with mode 0644. The report is written whole or not at
+// all: its files are staged inside the report directory and moved into
+// place, summary.md last, once every one is written (safefile.Stage). warn
+// receives a line when the stored spec does not parse. Bad choices of axes
+// or trial keys are usage errors.
 func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult, error) {
 	res := reportResult{dir: o.dir}
 	if o.metric != nil {
@@ -149,10 +151,12 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 			return res, fmt.Errorf("--landscape: %w (no trial of %q was run with diagnostics: [landscape])", err, o.sweep)
 		}
 	}
-	if err := atomicfile.MkdirAll(filepath.Join(o.dir, "trials")); err != nil {
+	stage, err := safefile.NewStage(o.dir)
+	if err != nil {
 		return res, fmt.Errorf("creating the report directory: %w", err)
 	}
-	w := reportWriter{dir: o.dir}
+	defer stage.Abort()
+	w := reportWriter{stage: stage}
 	sum := &rpt.Summary{Sweep: o.sweep, Grid: grid, Slices: slices}
 	for _, name := range []string{"results.csv", "results.json"} {
 		format := strings.TrimPrefix(filepath.Ext(name), ".")
@@ -185,6 +189,9 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 		sum.Trials = append(sum.Trials, fig)
 	}
 	w.file("summary.md", func(out io.Writer) error { return rpt.WriteSummary(out, sum) })
+	if w.err == nil {
+		w.err = stage.Commit("summary.md")
+	}
 	res.written, res.summary = w.written, filepath.Join(o.dir, "summary.md")
 	res.slices, res.trials, res.problems = len(slices), len(sum.Trials), sum.Problems
 	return res, w.err
@@ -235,21 +242,21 @@ func pickTrials(g *rpt.Grid, choice string, keys []string) []trialPick {
 	return out
 }
 
-// reportWriter writes the report's files atomically with mode 0644,
-// keeping the first error.
+// reportWriter stages the report's files with mode 0644, keeping the
+// first error.
 type reportWriter struct {
-	dir     string
+	stage   *safefile.Stage
 	err     error
 	written int
 }
 
-// file writes name (relative to the report directory).
+// file stages name (relative to the report directory).
 func (w *reportWriter) file(name string, write func(io.Writer) error) bool {
 	if w.err != nil {
 		return false
 	}
-	if err := atomicfile.Write(filepath.Join(w.dir, name), atomicfile.Public, write); err != nil {
-		w.err = err
+	if err := w.stage.WriteFile(filepath.ToSlash(name), atomicfile.Public, write); err != nil {
+		w.err = fmt.Errorf("writing %s: %w", name, err)
 		return false
 	}
 	w.written++
@@ -289,7 +296,7 @@ func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *state.TrialRecord, for
 	if p.rep.RelL2 != nil {
 		title += ", " + rpt.MetricLabel(g.Metric) + " = " + rpt.FormatRelL2(*p.rep.RelL2)
 	}
-	fields, err := rpt.SolutionFields(res)
+	fields, err := rpt.SolutionFields(t.Params, res)
 	if err != nil {
 		*problems = append(*problems, fmt.Sprintf("solution of trial %s (%s): %v", t.Key, name, err))
 	} else {

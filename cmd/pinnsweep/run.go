@@ -20,6 +20,7 @@ import (
 	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
 	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/worker"
 )
@@ -133,9 +134,12 @@ var errInterrupted = errors.New("interrupted")
 // runSweep does the work of runRun; ctx is cancelled by SIGINT or SIGTERM.
 // Data (the summary) goes to stdout, progress and messages to stderr.
 func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hclog.Logger) (err error) {
-	source, err := os.ReadFile(f.spec)
+	source, err := safefile.ReadRegular(f.spec, sweeps.MaxSpecSize)
 	if err != nil {
 		return fmt.Errorf("reading spec: %w", err)
+	}
+	if err := safefile.CheckRegular(f.db); err != nil {
+		return err
 	}
 	// Parse first, so that a bad spec is reported before the database is
 	// created; the coordinator takes the parsed spec.

@@ -19,6 +19,7 @@ import (
 	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
 	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // serveContext returns the context that ends `pinnsweep serve`: cancelled
@@ -52,7 +53,8 @@ from files or $` + auth.EnvAdminToken + ` and $` + auth.EnvWorkerToken + `, neve
 'pinnsweep certs' writes development certificates.
 
 --metrics serves Prometheus metrics: the coordinator's (trials by state, leases, workers,
-commits), gRPC server metrics by method and code, pinnsweep_build_info, and the Go runtime's.`,
+commits), gRPC server metrics by method and code, calls refused for their credentials by
+code, pinnsweep_build_info, and the Go runtime's.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
 	}
@@ -80,6 +82,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	case f.ttl < time.Second:
 		return usageErrorf("--lease-ttl %v: must be at least 1s", f.ttl)
 	}
+	if err := safefile.CheckRegular(f.db); err != nil {
+		return usageErrorf("--db: %w", err)
+	}
 	if err := f.log.check(); err != nil {
 		return err
 	}
@@ -103,6 +108,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
+	authCfg.Refused = auth.NewRefusedCounter()
 	serverOpts, err := authCfg.ServerOptions()
 	if err != nil {
 		return usageError{err}
@@ -130,11 +136,13 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	logServerAuth(log, authCfg, f.auth.insecure)
-	// gRPC server metrics and the build information join the
-	// coordinator's own registry: one /metrics endpoint. The metrics
-	// interceptors come before the credential checks, so refused calls
-	// are counted too.
-	grpcMetrics, err := registerServerMetrics(c.Registerer())
+	// gRPC server metrics, the build information and the count of calls
+	// refused for their credentials join the coordinator's own registry:
+	// one /metrics endpoint. The metrics interceptors come before the
+	// credential interceptors, but the credentials are checked first in
+	// the tap handle, before any interceptor: refused calls are counted in
+	// pinnsweep_refused_calls_total, not in grpc_server_*.
+	grpcMetrics, err := registerServerMetrics(c.Registerer(), authCfg.Refused)
 	if err != nil {
 		lis.Close()
 		c.Close()

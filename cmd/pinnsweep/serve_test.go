@@ -317,6 +317,75 @@ refine:
   - {axis: beta, tolerance: 4, max_depth: 5}
 `
 
+// metricsURL waits for serve's "metrics on URL" line in stdout and returns
+// the URL.
+func metricsURL(t *testing.T, stdout *syncBuffer) string {
+	t.Helper()
+	line := regexp.MustCompile(`(?m)^metrics on (.*)$`)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := line.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("serve did not print the metrics address:\n%s", stdout.String())
+	return ""
+}
+
+// TestServeMetricsLoopback: --metrics with a port only listens on the
+// loopback interface (it served every interface, unauthenticated).
+func TestServeMetricsLoopback(t *testing.T) {
+	_, stdout, stop := startServeCmd(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "sweeps.db"), "--log-level", "warn", "--metrics", ":0")
+	defer stop()
+	if u := metricsURL(t, stdout); !regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/metrics$`).MatchString(u) {
+		t.Fatalf("serve --metrics :0 printed %q; want the metrics on 127.0.0.1", stdout.String())
+	}
+	if code, _, stderr := cli("serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--metrics", "a:b:c"); code != 2 || !strings.Contains(stderr, `--metrics "a:b:c": want HOST:PORT, :PORT or PORT`) {
+		t.Errorf("serve --metrics a:b:c: exit %d, %q", code, stderr)
+	}
+}
+
+// TestServeMetricsRefusals: calls refused for their credentials, which the
+// tap handle refuses before any interceptor (so grpc_server_* never sees
+// them), are counted by code in pinnsweep_refused_calls_total.
+func TestServeMetricsRefusals(t *testing.T) {
+	clearTokenEnv(t)
+	dir := t.TempDir()
+	admin := writeToken(t, dir, "admin.token", "adm1n-secret")
+	worker := writeToken(t, dir, "worker.token", "w0rker-secret")
+	addr, stdout, stop := startServeCmd(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "sweeps.db"), "--log-level", "off",
+		"--admin-token-file", admin, "--worker-token-file", worker, "--metrics", "127.0.0.1:0")
+	defer stop()
+	url := metricsURL(t, stdout)
+	wrong := writeToken(t, dir, "wrong.token", "wr0ng-secret")
+	for _, tt := range []struct {
+		tokenFile string // "": none
+		code      int
+	}{{"", 1}, {wrong, 1}, {worker, 1}, {admin, 0}} {
+		args := []string{"status", "--coordinator", addr}
+		if tt.tokenFile != "" {
+			args = append(args, "--token-file", tt.tokenFile)
+		}
+		if code, _, stderr := cli(args...); code != tt.code {
+			t.Fatalf("%v: exit %d, %q; want %d", args, code, stderr, tt.code)
+		}
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`pinnsweep_refused_calls_total{grpc_code="Unauthenticated"} 2`,
+		`pinnsweep_refused_calls_total{grpc_code="PermissionDenied"} 1`,
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="ListSweeps",grpc_service="pinnsweep.v1.SweepService",grpc_type="unary"} 1`,
+	} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+}
+
 // TestServeMetricsAndBrackets runs serve with --metrics, drives a refined
 // sweep over gRPC, and checks the metrics endpoint and status's brackets.
 func TestServeMetricsAndBrackets(t *testing.T) {

@@ -2,12 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
+	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
 func newSubmitCmd() *cobra.Command {
@@ -23,15 +24,21 @@ adds only the new trials; any other change is refused.`,
 	cf := addConnFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		spec := args[0]
-		c, client, err := cf.dial()
+		c, err := cf.requireCoordinator()
+		if err != nil {
+			return err
+		}
+		// Read before dialling: a bad spec file is reported without a
+		// connection.
+		source, err := safefile.ReadRegular(spec, sweeps.MaxSpecSize)
+		if err != nil {
+			return err
+		}
+		client, err := dialCoordinator(c)
 		if err != nil {
 			return err
 		}
 		defer client.Close()
-		source, err := os.ReadFile(spec)
-		if err != nil {
-			return err
-		}
 		ctx, cancel := callContext()
 		defer cancel()
 		resp, err := client.sweeps.SubmitSweep(ctx, &pb.SubmitSweepRequest{Spec: &pb.Spec{

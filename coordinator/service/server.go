@@ -29,6 +29,12 @@ const (
 	MaxRecvMsgSize = 16 << 20
 	// MaxSendMsgSize bounds a response: a sweep with all its results.
 	MaxSendMsgSize = 512 << 20
+	// MaxConcurrentStreams bounds the calls in flight on one client
+	// connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS; a client queues
+	// the calls beyond it). A worker has at most two per slot (a Lease
+	// long-poll or a Heartbeat, and a Complete), so workers of up to 512
+	// slots never queue.
+	MaxConcurrentStreams = 1024
 )
 
 // Keepalive policy: clients may ping every 5s, also without active RPCs
@@ -65,6 +71,7 @@ func Serve(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, op
 	srv := grpc.NewServer(append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxRecvMsgSize),
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
+		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 		grpc.KeepaliveEnforcementPolicy(keepalivePolicy),
 		grpc.ChainUnaryInterceptor(unaryInterceptor(log)),
 		grpc.ChainStreamInterceptor(streamInterceptor(log)),

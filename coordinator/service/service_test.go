@@ -27,6 +27,7 @@ import (
 // server runs a coordinator on 127.0.0.1:0 and returns its clients.
 type server struct {
 	c      *coordinator.Coordinator
+	addr   string // the listener's address
 	conn   *grpc.ClientConn
 	sweeps pb.SweepServiceClient
 	worker pb.WorkerServiceClient
@@ -60,7 +61,7 @@ func startServerAt(t *testing.T, path string, clock *coordtest.FakeClock) *serve
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{c: c, cancel: cancel, served: make(chan error, 1)}
+	s := &server{c: c, addr: lis.Addr().String(), cancel: cancel, served: make(chan error, 1)}
 	go func() { s.served <- service.Serve(ctx, c, lis) }()
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

@@ -2,7 +2,9 @@
 // either the old file or the whole new one, never a part, and once Write
 // returns the new file survives a crash or power loss.
 //
-// It is the one way pinnsweep's commands and reports write output files.
+// It is the one way pinnsweep's commands and reports write output files;
+// a report, a set of files moved into place together, is staged with
+// internal/safefile's Stage, whose files Write writes.
 //
 // # Why renameio plus a directory fsync
 //

@@ -47,6 +47,37 @@ func TestWriteFailureKeepsTheOldFile(t *testing.T) {
 	assertOnly(t, dir, "summary.md")
 }
 
+// TestWriteReplacesSymlink: a symbolic link at the path is replaced by the
+// new file, not written through; its target is left alone (certs --force
+// relies on it).
+func TestWriteReplacesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "precious")
+	if err := os.WriteFile(target, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "key.pem")
+	if err := os.Symlink(target, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(path, []byte("new"), Private); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "keep me" {
+		t.Fatalf("the link's target now holds %q", b)
+	}
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != Private {
+		t.Fatalf("%s: %v, %v; want a regular file of mode 0600", path, fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new" {
+		t.Fatalf("%s holds %q", path, b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+}
+
 func TestWriteMissingDirectory(t *testing.T) {
 	err := WriteFile(filepath.Join(t.TempDir(), "nosuch", "f"), nil, Public)
 	if !errors.Is(err, os.ErrNotExist) {

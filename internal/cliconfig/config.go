@@ -14,6 +14,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // EnvConfig names the config file, overriding the default path.
@@ -89,7 +90,9 @@ func DefaultPath() (string, error) {
 // It refuses an unsafe file (ErrUnsafeFile), one over MaxFileSize, and a
 // malformed one (ErrBadConfig, naming the line).
 func Load(path string) (*Config, error) {
-	f, err := os.Open(path)
+	// Opened without blocking, so that a named pipe is refused at once by
+	// checkSafe rather than waited on.
+	f, err := safefile.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{}, nil
 	}

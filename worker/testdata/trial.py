@@ -81,6 +81,8 @@ elif mode == "nometric":
     result({"loss": 0.3, "acc": 0.9})
 elif mode == "strmetric":
     result({"rel_l2": "0.1"})
+elif mode == "fifo":
+    os.mkfifo(os.path.join(out, "result.json"))
 elif mode == "env":
     result({
         "rel_l2": 0.0,
