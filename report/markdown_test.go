@@ -6,11 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pinnsweep/pinnsweep/coordinator/state"
-	"github.com/pinnsweep/pinnsweep/verdict"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
+
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // hostileLabels are axis values a spec may hold (bundle labels are free

@@ -5,8 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pinnsweep/pinnsweep/verdict"
 	"github.com/spf13/cobra"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 func newReportCmd() *cobra.Command {
