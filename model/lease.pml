@@ -148,7 +148,7 @@ bit oq_on[NW];
  * batches. */
 byte amask, s, nops;
 byte ans_k[NW], ans_g[NW], ans_t[NW], ans_tok[NW], ans_lid[NW];
-/* What the batch changes (mergeChanges puts each changed record once,
+/* What the batch changes (state.Merge puts each changed record once,
  * the results it carries, and the token counter if it leased), and the
  * undo record: mem before the batch (batch.rollback). */
 byte dmask, rmask, nflag;
@@ -425,7 +425,7 @@ inline rollback() {
 	gnext = pre_gnext
 }
 
-/* Store.Commit of the batch's merged change (mergeChanges): the trial
+/* Store.Commit of the batch's merged change (state.Merge): the trial
  * records it changed, the results it put, the token counter if it
  * leased; then the properties and the invariants CheckDatabase verifies,
  * on the disk. */

@@ -15,7 +15,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
 
@@ -190,7 +190,7 @@ type Landscapes struct {
 // one and returns them with the scale that spans them all. Results that
 // do not decode are skipped (the trial figures report them). It fails
 // with ErrNoLandscape when no trial has a landscape.
-func SweepLandscapes(trials []coordinator.TrialRecord) (*Landscapes, error) {
+func SweepLandscapes(trials []state.TrialRecord) (*Landscapes, error) {
 	out := &Landscapes{ByKey: map[string]*trainer.Landscape{}}
 	var all []*trainer.Landscape
 	for i := range trials {

@@ -14,8 +14,9 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/trainer"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // bowl is a synthetic landscape: loss = floor + ca·a² + cb·b² on an
@@ -143,9 +144,9 @@ func TestWriteLandscapeSVGAndErrors(t *testing.T) {
 }
 
 func TestSweepLandscapes(t *testing.T) {
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	for i, l := range []*trainer.Landscape{bowl(1e-3, 1, 1), nil, bowl(1e-1, 100, 1)} {
-		tr := trial(fmt.Sprint("k", i), fmt.Sprintf(`{"beta":%d,"seed":0}`, i), coordinator.StatusDone, 0.5)
+		tr := trial(fmt.Sprint("k", i), fmt.Sprintf(`{"beta":%d,"seed":0}`, i), state.StatusDone, 0.5)
 		b, err := json.Marshal(&trainer.Result{Status: trainer.StatusDone, Landscape: l})
 		if err != nil {
 			t.Fatal(err)
@@ -153,7 +154,7 @@ func TestSweepLandscapes(t *testing.T) {
 		tr.Result = b
 		trials = append(trials, tr)
 	}
-	trials = append(trials, coordinator.TrialRecord{Key: "broken", Result: []byte(`{"landscape": 3}`)})
+	trials = append(trials, state.TrialRecord{Key: "broken", Result: []byte(`{"landscape": 3}`)})
 	ls, err := SweepLandscapes(trials)
 	if err != nil {
 		t.Fatal(err)
@@ -173,14 +174,14 @@ func TestSweepLandscapes(t *testing.T) {
 // table gains a landscape column and the scale is stated.
 func TestGoldenSummaryLandscape(t *testing.T) {
 	axes, trials := convectionGrid(t)
-	g, err := Aggregate(axes, trials)
+	g, err := Aggregate(axes, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &g.Cells[0]
-	r := c.Representative("median")
+	r := c.Representative("median", g.Metric.Goal)
 	stem := "trials/beta=1-strategy=regular-seed=" + r.Seed
-	s := &Summary{Sweep: "convection-why", Grid: g, Threshold: 0.1, Landscape: &LandscapeScale{Min: -4.2, Max: 3.9},
+	s := &Summary{Sweep: "convection-why", Grid: g, Landscape: &LandscapeScale{Min: -4.2, Max: 3.9},
 		Trials: []TrialFigures{{Label: g.Label(c), Replicate: *r, Why: "median of its grid point",
 			Solution: []string{stem + "-solution.png"}, Landscape: []string{stem + "-landscape.png", stem + "-landscape.svg"}}},
 		Problems: []string{"landscape of trial regular-5-0 (beta=5 strategy=regular seed=0): report: result has no loss landscape"}}

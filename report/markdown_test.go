@@ -10,7 +10,8 @@ import (
 	"github.com/yuin/goldmark/extension"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // hostileLabels are axis values a spec may hold (bundle labels are free
@@ -30,15 +31,15 @@ var hostileLabels = []string{
 // show as text, with no HTML element, link, image, heading or emphasis of
 // theirs.
 func TestSummaryEscapesMarkdown(t *testing.T) {
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	for i, label := range hostileLabels {
 		point, err := json.Marshal(map[string]any{"label": label, "seed": 0})
 		if err != nil {
 			t.Fatal(err)
 		}
-		trials = append(trials, trial(strings.Repeat("k", i+1), string(point), coordinator.StatusDone, 0.01*float64(i+1)))
+		trials = append(trials, trial(strings.Repeat("k", i+1), string(point), state.StatusDone, 0.01*float64(i+1)))
 	}
-	g, err := Aggregate([]string{"label", "seed"}, trials)
+	g, err := Aggregate([]string{"label", "seed"}, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestSummaryEscapesMarkdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Summary{Sweep: "hostile", Grid: g, Threshold: 0.1, Slices: slices,
+	s := &Summary{Sweep: "hostile", Grid: g, Slices: slices,
 		PhaseFiles: [][]string{{slices[0].Name() + ".png"}},
 		Problems:   []string{"solution of trial k (" + hostileLabels[0] + "): bad"}}
 	for i := range g.Cells {

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // Slice is a two-axis plane of a Grid: the cells whose other axes hold
@@ -196,9 +198,9 @@ type Bracket struct {
 }
 
 // Brackets returns, for each row of s, the critical bracket along the
-// numeric axis: X when it is numeric, else Y (then per column). It returns
-// nil when neither axis is numeric.
-func (s *Slice) Brackets(threshold float64) []Bracket {
+// numeric axis (X when it is numeric, else Y, then per column), from the
+// cells' verdicts. It returns nil when neither axis is numeric.
+func (s *Slice) Brackets() []Bracket {
 	along, across := s.X, s.Y
 	if a := s.XAxis(); a == nil || !a.Numeric {
 		if b := s.YAxis(); b == nil || !b.Numeric {
@@ -221,14 +223,14 @@ func (s *Slice) Brackets(threshold float64) []Bracket {
 				c = s.Cell(r, v)
 			}
 			lbl := s.grid.Axes[along].Values[v].Label
-			switch c.Verdict(threshold) {
-			case Pass:
+			switch c.Verdict {
+			case verdict.Pass:
 				if failed {
 					b.PassesAfter = true
 				} else {
 					b.LastPass = lbl
 				}
-			case Fail:
+			case verdict.Fail:
 				if !failed {
 					b.FirstFail = lbl
 					failed = true

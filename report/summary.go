@@ -7,6 +7,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // Summary is what WriteSummary prints: the grid and the files written
@@ -14,10 +16,8 @@ import (
 type Summary struct {
 	// Sweep names the sweep.
 	Sweep string
-	// Grid is the aggregated sweep.
+	// Grid is the aggregated sweep (its Metric judges the points).
 	Grid *Grid
-	// Threshold is the failure threshold on rel_l2.
-	Threshold float64
 	// Slices are the phase diagrams' planes; PhaseFiles[i] lists the files
 	// drawn from Slices[i] (one per format, the first one shown).
 	Slices     []Slice
@@ -51,7 +51,13 @@ type TrialFigures struct {
 func WriteSummary(w io.Writer, s *Summary) error {
 	b := bufio.NewWriter(w)
 	g := s.Grid
-	th := strconv.FormatFloat(s.Threshold, 'g', -1, 64)
+	m := g.Metric
+	th := strconv.FormatFloat(m.Threshold, 'g', -1, 64)
+	name := md(m.Name)
+	side := "above"
+	if m.Goal == verdict.Maximize {
+		side = "below"
+	}
 	fmt.Fprintf(b, "# Sweep report: %s\n\n", md(s.Sweep))
 	c := g.Counts
 	fmt.Fprintf(b, "%d trials: %d done, %d diverged, %d failed, %d timed out, %d cancelled, %d pending, %d running.\n\n",
@@ -61,16 +67,18 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		names[k] = md(a.Name)
 	}
 	fmt.Fprintf(b, "Axes: %s (plus the seed); %d grid points.\n", orNone(strings.Join(names, ", ")), len(g.Cells))
-	fmt.Fprintf(b, "A grid point **fails** when the median rel_l2 of its done replicates is above %s, or when none is done and one diverged or timed out;\n", th)
-	b.WriteString("it is unknown when none is done, diverged or timed out (pending, running, failed or cancelled trials).\n")
-	b.WriteString("Statistics are over the done replicates; Q1 and Q3 are observed values (gonum stat.Quantile, Empirical).\n\n")
+	fmt.Fprintf(b, "A grid point whose replicates all ended **passes** or **fails** as the median %s of its replicates is at most or %s %s,\n", name, side, th)
+	b.WriteString("a diverged or timed-out replicate counting as a failure; it is **pending** while a replicate is still to run, and **void**\n")
+	fmt.Fprintf(b, "when a replicate failed, was cancelled or has no %s (rerun it with `pinnsweep run --rerun-failed` to know): the rule refinement uses.\n", name)
+	fmt.Fprintf(b, "Statistics are over the done replicates with a %s; Q1 and Q3 are observed values (gonum stat.Quantile, Empirical).\n\n", name)
 
 	if len(s.Slices) > 0 {
 		b.WriteString("## Phase diagrams\n\n")
 		sl := &s.Slices[0]
-		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median rel_l2, fixed scale %g (blue) to %g (red), white at %g;\n",
-			md(axisName(sl.XAxis())), md(axisName(sl.YAxis())), ScaleMin, ScaleMax, ScaleWhite)
-		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); grey hatched: no done replicate;\n", th)
+		sc := ScaleFor(m)
+		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median %s, fixed scale %.3g to %.3g, white at the threshold (%.3g), red where it fails;\n",
+			md(axisName(sl.XAxis())), md(axisName(sl.YAxis())), name, sc.Min, sc.Max, sc.White)
+		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); hatched: no done replicate (red: every one diverged or timed out);\n", th)
 		b.WriteString("dashed outline: replicates still pending or running. Each cell shows the median and done/total replicates.\n")
 		if len(s.Slices) > 1 {
 			fmt.Fprintf(b, "The sweep has more than two axes: one diagram per combination of the others (%d diagrams).\n", len(s.Slices))
@@ -88,13 +96,13 @@ func WriteSummary(w io.Writer, s *Summary) error {
 					fmt.Fprintf(b, "Also: %s\n\n", links(files[1:]))
 				}
 			}
-			writeBrackets(b, sl, s.Threshold)
+			writeBrackets(b, sl)
 		}
 	}
 
 	b.WriteString("## Replicate statistics\n\n")
 	header := append(append([]string(nil), names...), "n", "done", "diverged", "failed", "timeout", "cancelled", "open",
-		"median rel_l2", "min", "max", "IQR", "verdict")
+		"median "+name, "min", "max", "IQR", "verdict")
 	writeRow(b, header)
 	seps := make([]string, len(header))
 	for i := range seps {
@@ -115,7 +123,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		} else {
 			row = append(row, "–", "–", "–", "–")
 		}
-		row = append(row, string(cell.Verdict(s.Threshold)))
+		row = append(row, cell.Verdict.String())
 		writeRow(b, row)
 	}
 	b.WriteString("\n")
@@ -124,7 +132,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		b.WriteString("## Trials\n\n")
 		// The landscape column only when landscapes were drawn.
 		lands := s.Landscape != nil
-		head, seps := []string{"grid point", "seed", "key", "rel_l2", "why", "solution", "loss"}, []string{"---", "--:", "---", "--:", "---", "---", "---"}
+		head, seps := []string{"grid point", "seed", "key", name, "why", "solution", "loss"}, []string{"---", "--:", "---", "--:", "---", "---", "---"}
 		if lands {
 			head, seps = append(head, "landscape"), append(seps, "---")
 		}
@@ -162,7 +170,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 }
 
 // writeBrackets prints the critical value along the slice's numeric axis.
-func writeBrackets(b *bufio.Writer, sl *Slice, threshold float64) {
+func writeBrackets(b *bufio.Writer, sl *Slice) {
 	along := sl.AlongAxis()
 	if along == nil {
 		return
@@ -173,7 +181,7 @@ func writeBrackets(b *bufio.Writer, sl *Slice, threshold float64) {
 	}
 	name := md(along.Name)
 	fmt.Fprintf(b, "Critical %s (last passing and first failing value):\n\n", name)
-	for _, br := range sl.Brackets(threshold) {
+	for _, br := range sl.Brackets() {
 		prefix := "- "
 		if rowAxis != nil {
 			prefix = "- " + md(rowAxis.Name) + "=" + md(br.Row) + ": "

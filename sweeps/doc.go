@@ -41,7 +41,7 @@
 //	max_trials: 10000            # grid-size limit; default Options.MaxTrials
 //	refine:                      # bisect the failure boundary of numeric axes
 //	  - {axis: beta, tolerance: 1, max_depth: 4}
-//	failure_threshold: 0.1       # rel_l2 above which a trial fails; default 0.1
+//	failure_threshold: 0.1       # the metric's pass/fail threshold; default 0.1 for rel_l2
 //	runner: builtin              # the default; or a program, see Command runners
 //	metric: rel_l2               # the result field verdicts judge; default rel_l2
 //	goal: min                    # min (smaller is better, the default) or max
@@ -161,16 +161,19 @@
 // setting accepts fractional values: Parse checks this with
 // Options.Validate), a tolerance in the axis's units and a maximum depth.
 // Spec.Refinements takes a sweep's existing trials with their outcomes
-// (Observation) and returns the trials to add, a pure and deterministic
-// function that a coordinator calls after each trial ends, and again after
-// a restart:
+// (Observation, classified by verdict.Classify) and returns the trials to
+// add, a pure and deterministic function that a coordinator calls after
+// each trial ends, and again after a restart:
 //
-//   - a point's replicates (the spec's seeds) decide its verdict once all
-//     are final: success when the median rel_l2 is at most
-//     failure_threshold, failure otherwise, a diverged or timed-out
-//     replicate counting as +Inf; a replicate that failed or was
-//     cancelled makes the point void, which blocks refinement next to it
-//     until it is rerun;
+//   - a point's replicates (the spec's seeds) decide its verdict, by the
+//     one rule of package verdict (Spec.VerdictMetric's Judge, which the report
+//     and the dashboard use too): pending while one is open or missing;
+//     void when one failed, was cancelled or ended without the metric,
+//     which blocks refinement next to the point until it is rerun;
+//     otherwise pass when the median of the metric (rel_l2 unless the spec
+//     names another) is at most failure_threshold (at least it with goal:
+//     max) and fail when not, a diverged or timed-out replicate counting
+//     as the metric's worst value (+Inf, or -Inf with goal: max);
 //   - for each combination of the other axes' values, the refined axis's
 //     values (grid and refined) are sorted, and between two neighbours with
 //     opposite verdicts the midpoint, (a+b)/2 rounded to 15 significant
@@ -182,8 +185,12 @@
 //     proposes the same keys and a caller adds only those it lacks.
 //
 // Spec.Brackets reports each transition, with its ends, their median
-// rel_l2 and a status (converged, max-depth, refining, blocked): the
+// metric and a status (converged, max-depth, refining, blocked): the
 // critical coefficient, such as β* of a strategy, lies within it.
+// Spec.Verdicts reports every point's verdict as refinement sees it.
+//
+// A spec's Grid gives its trials by position, computed when asked, so that
+// a coordinator stores a large grid without expanding it in memory.
 //
 // # Growth
 //

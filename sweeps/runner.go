@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // Runner says how a sweep's trials run: with pinnsweep's built-in trainer
@@ -57,8 +59,9 @@ type Resources struct {
 }
 
 // DefaultMetric is the metric of a spec without a metric key: the
-// relative L2 error that pinnsweep's own trainer reports.
-const DefaultMetric = "rel_l2"
+// relative L2 error that pinnsweep's own trainer reports (the verdict
+// package's default).
+const DefaultMetric = verdict.DefaultName
 
 // RunnerBuiltin is the value of "runner" that selects the built-in trainer.
 const RunnerBuiltin = "builtin"

@@ -1,5 +1,7 @@
 package sweeps
 
+import "github.com/pinnsweep/pinnsweep/verdict"
+
 // Spec is a parsed sweep specification: the trainer settings shared by all
 // trials, the ordered axes whose Cartesian product, times the replicate
 // seeds, forms the grid, and the sweep's execution policy.
@@ -120,7 +122,7 @@ type Refine struct {
 
 // DefaultFailureThreshold is the failure threshold of a spec without a
 // failure_threshold key: a relative L2 error above 10% is a failure.
-const DefaultFailureThreshold = 0.1
+const DefaultFailureThreshold = verdict.DefaultThreshold
 
 // Threshold returns s.FailureThreshold, or DefaultFailureThreshold when it
 // is zero and the metric is rel_l2.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
 
@@ -103,13 +104,12 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 		}
 		return Outcome{Status: StatusFailed, Reason: trainErr.Error()}, nil
 	}
-	out.Status = StatusFailed
-	switch res.Status {
-	case trainer.StatusDone:
-		out.Status = StatusDone
-	case trainer.StatusDiverged:
-		out.Status = StatusDiverged
-	case trainer.StatusCancelled:
+	// The trainer reports its outcome by name; the status table maps it.
+	// Only done, diverged and cancelled are the trainer's to report.
+	switch st, _ := state.ParseStatus(res.Status); st {
+	case StatusDone, StatusDiverged:
+		out.Status = st
+	case StatusCancelled:
 		out.Status = StatusCancelled
 		out.Reason = "cancelled"
 		if cause := context.Cause(ctx); cause != nil {
@@ -121,6 +121,7 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 			res.StopReason = "budget_seconds"
 		}
 	default:
+		out.Status = StatusFailed
 		out.Reason = fmt.Sprintf("trainer reported unknown status %q", res.Status)
 	}
 	b, err := marshalResult(res)

@@ -500,7 +500,7 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 		}()
 	}
 
-	if !out.Status.finished() && runCtx.Err() != nil {
+	if !finished(out.Status) && runCtx.Err() != nil {
 		cause := context.Cause(runCtx)
 		switch {
 		case errors.Is(cause, ErrBudgetExceeded):
@@ -615,7 +615,7 @@ func (w *worker) heartbeat(ctx context.Context, log hclog.Logger, l *lease, p *p
 func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out Outcome, askNext bool) *pb.LeaseResponse {
 	req := &pb.CompleteRequest{
 		LeaseId: l.id, Token: l.token, WorkerId: l.worker,
-		Status: out.Status.proto(), ResultJson: out.ResultJSON, Reason: out.Reason,
+		Status: wireStatus(out.Status), ResultJson: out.ResultJSON, Reason: out.Reason,
 		StderrTail: out.StderrTail,
 	}
 	if askNext && !w.opts.NoLeaseNext && ctx.Err() == nil {

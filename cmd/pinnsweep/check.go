@@ -9,7 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
@@ -33,9 +34,9 @@ pending or running one. Exit status 0: consistent; 1: problems found or unreadab
 			}
 			ctx, cancel := signalContext()
 			defer cancel()
-			rep, err := coordinator.CheckDatabase(ctx, db)
-			if err != nil && !errors.Is(err, coordinator.ErrInconsistent) {
-				if errors.Is(err, coordinator.ErrLocked) {
+			rep, err := boltstore.CheckDatabase(ctx, db)
+			if err != nil && !errors.Is(err, boltstore.ErrInconsistent) {
+				if errors.Is(err, boltstore.ErrLocked) {
 					return fmt.Errorf("database %s is locked by a running coordinator; stop it first", db)
 				}
 				return err
@@ -62,15 +63,15 @@ pending or running one. Exit status 0: consistent; 1: problems found or unreadab
 }
 
 // writeCheckReport prints a report as text.
-func writeCheckReport(w io.Writer, rep *coordinator.Report) {
+func writeCheckReport(w io.Writer, rep *boltstore.Report) {
 	verdict := "consistent"
 	if !rep.OK() {
 		verdict = fmt.Sprintf("INCONSISTENT (%d problems)", rep.NProblems)
 	}
 	fmt.Fprintf(w, "database %s: %s\n", rep.Path, verdict)
 	var counts []string
-	for _, s := range []coordinator.Status{coordinator.StatusPending, coordinator.StatusRunning, coordinator.StatusDone,
-		coordinator.StatusFailed, coordinator.StatusTimeout, coordinator.StatusDiverged, coordinator.StatusCancelled} {
+	for _, s := range []state.Status{state.StatusPending, state.StatusRunning, state.StatusDone,
+		state.StatusFailed, state.StatusTimeout, state.StatusDiverged, state.StatusCancelled} {
 		if n := rep.ByStatus[s]; n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, s))
 		}

@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
@@ -38,7 +38,7 @@ func dialCoordinator(c conn) (*coordinatorClient, error) {
 		return nil, err
 	}
 	cc, err := grpc.NewClient(c.Coordinator, append(opts,
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(coordinator.MaxSendMsgSize)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(service.MaxSendMsgSize)),
 	)...)
 	if err != nil {
 		return nil, usageErrorf("coordinator address %q: %w", c.where(), err)

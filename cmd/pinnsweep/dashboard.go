@@ -14,7 +14,6 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/dashboard"
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
 // httpFlagUsage documents --http for serve and run.
@@ -42,27 +41,12 @@ func dashboardHosts(addr string) []string {
 	return hosts
 }
 
-// localSource reads the dashboard's data from the coordinator running in
-// this process, without a network round trip or the API's credentials:
-// the dashboard is part of the coordinator's process and read-only.
-type localSource struct{ c *coordinator.Coordinator }
-
-func (s localSource) ListSweeps(ctx context.Context) ([]*pb.SweepProgress, error) {
-	return s.c.SweepList(ctx)
-}
-
-func (s localSource) GetSweep(ctx context.Context, name string) (*pb.GetSweepResponse, error) {
-	resp, err := s.c.SweepDetail(ctx, name, true)
-	if errors.Is(err, coordinator.ErrNotFound) {
-		return nil, fmt.Errorf("sweep %q: %w", name, dashboard.ErrNotFound)
-	}
-	return resp, err
-}
-
 // startDashboard serves the dashboard on httpAddr (see dashboardListenAddr),
-// reading sweeps from the coordinator c in process, and prints its URL to
-// out. stop shuts it down: it waits up to
-// dashboardShutdown for requests in flight, then closes the connections.
+// reading sweeps from the coordinator c of this process (no network round
+// trip, no API credentials: the dashboard is part of the coordinator's
+// process and read-only), and prints its URL to out. stop shuts it down:
+// it waits up to dashboardShutdown for requests in flight, then closes the
+// connections.
 func startDashboard(httpAddr string, c *coordinator.Coordinator, out io.Writer, log hclog.Logger) (stop func(), err error) {
 	addr, err := dashboardListenAddr(httpAddr)
 	if err != nil {
@@ -73,7 +57,7 @@ func startDashboard(httpAddr string, c *coordinator.Coordinator, out io.Writer, 
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           dashboard.New(localSource{c}, dashboard.Options{Logger: log, Hosts: dashboardHosts(addr)}),
+		Handler:           dashboard.New(c, dashboard.Options{Logger: log, Hosts: dashboardHosts(addr)}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)

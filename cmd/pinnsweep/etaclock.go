@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/internal/eta"
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
@@ -57,7 +57,7 @@ func (c *sweepClock) size() int {
 
 // load adds the trials the clock does not know yet: an open one as
 // pending, an ended one with the duration its result records.
-func (c *sweepClock) load(trials []coordinator.TrialRecord) {
+func (c *sweepClock) load(trials []state.TrialRecord) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range trials {
@@ -67,9 +67,9 @@ func (c *sweepClock) load(trials []coordinator.TrialRecord) {
 			continue
 		}
 		ct := &clockTrial{index: t.Index, point: etaPoint(t)}
-		ct.open = t.Status == coordinator.StatusPending || t.Status == coordinator.StatusRunning
+		ct.open = t.Status == state.StatusPending || t.Status == state.StatusRunning
 		c.trials[params] = ct
-		if !ct.open && t.Status != coordinator.StatusCancelled {
+		if !ct.open && t.Status != state.StatusCancelled {
 			var res struct {
 				Seconds *float64 `json:"seconds"`
 			}
@@ -83,7 +83,7 @@ func (c *sweepClock) load(trials []coordinator.TrialRecord) {
 
 // etaPoint returns a trial's grid point: its axis values without the seed,
 // and the strategy its params set.
-func etaPoint(t *coordinator.TrialRecord) eta.Point {
+func etaPoint(t *state.TrialRecord) eta.Point {
 	var p eta.Point
 	var pt sweeps.Point
 	if json.Unmarshal(t.Point, &pt) == nil {

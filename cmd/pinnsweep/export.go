@@ -8,7 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/export"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 	"github.com/pinnsweep/pinnsweep/internal/safefile"
@@ -76,13 +79,13 @@ read from --db FILE, or from a coordinator (--coordinator, $PINNSWEEP_COORDINATO
 context), else from ` + defaultDB + `.`,
 		Args: positional(1, 1, "SWEEP"),
 	}
-	cmd.Flags().StringVar(&format, "format", coordinator.FormatCSV, "output format: csv or json")
+	cmd.Flags().StringVar(&format, "format", export.FormatCSV, "output format: csv or json")
 	cmd.Flags().StringVar(&out, "out", "", "write to `file` (mode 0644, atomically) instead of standard output")
-	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(coordinator.FormatCSV, coordinator.FormatJSON))
+	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(export.FormatCSV, export.FormatJSON))
 	sf := addSourceFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		sweep := args[0]
-		if format != coordinator.FormatCSV && format != coordinator.FormatJSON {
+		if format != export.FormatCSV && format != export.FormatJSON {
 			return usageErrorf("--format %q: want csv or json", format)
 		}
 		src, err := sf.resolve(cmd)
@@ -97,7 +100,7 @@ context), else from ` + defaultDB + `.`,
 			return err
 		}
 		write := func(w io.Writer) error {
-			return coordinator.WriteExport(w, format, ls.axes, ls.trials)
+			return export.Write(w, format, ls.axes, ls.trials)
 		}
 		if out == "" {
 			return write(cmd.OutOrStdout())
@@ -110,7 +113,7 @@ context), else from ` + defaultDB + `.`,
 // loadedSweep is a sweep as export and report read it.
 type loadedSweep struct {
 	axes   []string
-	trials []coordinator.TrialRecord
+	trials []state.TrialRecord
 	// spec is the sweep's latest accepted spec, as submitted.
 	spec, specFile string
 }
@@ -122,8 +125,8 @@ func loadSweep(ctx context.Context, src source, sweep string) (loadedSweep, erro
 		if err := safefile.CheckRegular(src.db); err != nil {
 			return loadedSweep{}, err
 		}
-		rec, trials, err := coordinator.ReadDatabase(ctx, src.db, sweep)
-		if errors.Is(err, coordinator.ErrLocked) {
+		rec, trials, err := boltstore.ReadDatabase(ctx, src.db, sweep)
+		if errors.Is(err, boltstore.ErrLocked) {
 			return loadedSweep{}, fmt.Errorf("database %s is locked by a running coordinator; use --coordinator", src.db)
 		}
 		return loadedSweep{axes: rec.Axes, trials: trials, spec: rec.Source, specFile: rec.Filename}, err
@@ -137,9 +140,9 @@ func loadSweep(ctx context.Context, src source, sweep string) (loadedSweep, erro
 	if err != nil {
 		return loadedSweep{}, src.conn.rpcErr(err)
 	}
-	trials := make([]coordinator.TrialRecord, len(resp.GetTrials()))
+	trials := make([]state.TrialRecord, len(resp.GetTrials()))
 	for i, t := range resp.GetTrials() {
-		trials[i] = coordinator.TrialFromProto(t)
+		trials[i] = service.TrialFromProto(t)
 	}
 	return loadedSweep{axes: resp.GetAxes(), trials: trials, spec: resp.GetSpecSource(), specFile: sweep + ".yaml"}, nil
 }

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/export"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 	rpt "github.com/pinnsweep/pinnsweep/report"
@@ -14,8 +17,12 @@ import (
 
 // runSummary is the JSON summary of `pinnsweep run --json`.
 type runSummary struct {
-	Sweep     string        `json:"sweep"`
-	Database  string        `json:"database"`
+	Sweep    string `json:"sweep"`
+	Database string `json:"database"`
+	// Metric, Goal and Threshold are what the points were judged by
+	// (the spec's metric, goal and failure_threshold).
+	Metric    string        `json:"metric"`
+	Goal      string        `json:"goal"`
 	Threshold float64       `json:"threshold"`
 	Counts    rpt.Counts    `json:"counts"`
 	Points    []summaryRow  `json:"points"`
@@ -34,11 +41,16 @@ type runFiles struct {
 
 // finish writes a sweep's results and (unless f.noReport) its report into
 // dir, and prints the summary to stdout (a table, or JSON with f.json):
-// one row per grid point with its verdict against threshold, the brackets
-// of refined axes, the counts and the files written.
-func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, threshold float64, dir string,
+// one row per grid point with its verdict against the sweep's metric (as
+// the coordinator judges it for refinement and the dashboard), the
+// brackets of refined axes, the counts and the files written.
+func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, dir string,
 	f runFlags, stdout, stderr io.Writer) error {
 	rec, err := c.Sweep(ctx, sweep)
+	if err != nil {
+		return err
+	}
+	metric, err := c.Metric(ctx, sweep)
 	if err != nil {
 		return err
 	}
@@ -50,15 +62,16 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, thres
 	if err != nil {
 		return err
 	}
-	rows, grid, err := summaryRows(rec.Axes, trials, threshold)
+	rows, grid, err := summaryRows(rec.Axes, trials, metric)
 	if err != nil {
 		return err
 	}
-	sum := runSummary{Sweep: sweep, Database: f.db, Threshold: threshold, Counts: grid.Counts, Points: rows,
-		Brackets: []bracketJSON{}}
+	m := grid.Metric
+	sum := runSummary{Sweep: sweep, Database: f.db, Metric: m.Name, Goal: m.Goal.String(), Threshold: m.Threshold,
+		Counts: grid.Counts, Points: rows, Brackets: []bracketJSON{}}
 	bs := make([]*pb.Bracket, len(brackets))
 	for i, b := range brackets {
-		bs[i] = coordinator.BracketToProto(b)
+		bs[i] = service.BracketToProto(b)
 		sum.Brackets = append(sum.Brackets, bracketOf(bs[i]))
 	}
 	sum.Files = runFiles{Dir: dir, ResultsCSV: filepath.Join(dir, "results.csv"), ResultsJSON: filepath.Join(dir, "results.json")}
@@ -70,7 +83,7 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, thres
 	} else {
 		fmt.Fprintf(stderr, "drawing the report in %s\n", dir)
 		o := defaultReportOptions(sweep)
-		o.dir, o.threshold = dir, threshold
+		o.dir, o.metric = dir, &metric
 		ls := loadedSweep{axes: rec.Axes, trials: trials, spec: rec.Source, specFile: rec.Filename}
 		res, err := writeReport(ls, o, stderr)
 		if err != nil {
@@ -110,13 +123,13 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, thres
 
 // writeResults writes results.csv and results.json into dir, atomically
 // with mode 0644.
-func writeResults(dir string, axes []string, trials []coordinator.TrialRecord) error {
+func writeResults(dir string, axes []string, trials []state.TrialRecord) error {
 	if err := atomicfile.MkdirAll(dir); err != nil {
 		return fmt.Errorf("creating the output directory: %w", err)
 	}
-	for _, format := range []string{coordinator.FormatCSV, coordinator.FormatJSON} {
+	for _, format := range []string{export.FormatCSV, export.FormatJSON} {
 		if err := atomicfile.Write(filepath.Join(dir, "results."+format), atomicfile.Public, func(w io.Writer) error {
-			return coordinator.WriteExport(w, format, axes, trials)
+			return export.Write(w, format, axes, trials)
 		}); err != nil {
 			return err
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/internal/eta"
 )
 
@@ -28,7 +28,7 @@ type progressView struct {
 	start   time.Time
 	ended0  int // trials that had ended when the view started
 	mu      sync.Mutex
-	last    coordinator.Progress
+	last    state.Progress
 	printed time.Time
 	closed  bool
 }
@@ -42,13 +42,13 @@ func isTerminal(w io.Writer) bool {
 
 // ended returns the number of trials of p that are neither pending nor
 // running.
-func ended(p coordinator.Progress) int {
+func ended(p state.Progress) int {
 	return p.Done + p.Failed + p.Timeout + p.Diverged + p.Cancelled
 }
 
 // newProgressView starts a view of a sweep whose progress is start;
 // etaFn, if not nil, estimates the time left.
-func newProgressView(w io.Writer, start coordinator.Progress, etaFn func() eta.ETA) *progressView {
+func newProgressView(w io.Writer, start state.Progress, etaFn func() eta.ETA) *progressView {
 	v := &progressView{w: w, eta: etaFn, start: time.Now(), ended0: ended(start), last: start}
 	if isTerminal(w) {
 		v.bar = progressbar.NewOptions64(int64(max(start.Total-v.ended0, 1)),
@@ -75,7 +75,7 @@ func newProgressView(w io.Writer, start coordinator.Progress, etaFn func() eta.E
 }
 
 // counts describes the counts by outcome.
-func counts(p coordinator.Progress) string {
+func counts(p state.Progress) string {
 	s := fmt.Sprintf("done %d", p.Done)
 	if p.Diverged > 0 {
 		s += fmt.Sprintf(" diverged %d", p.Diverged)
@@ -84,7 +84,7 @@ func counts(p coordinator.Progress) string {
 }
 
 // etaText is ", ETA …" for an unfinished sweep, else "".
-func (v *progressView) etaText(p coordinator.Progress) string {
+func (v *progressView) etaText(p state.Progress) string {
 	if v.eta == nil || p.Finished {
 		return ""
 	}
@@ -92,12 +92,12 @@ func (v *progressView) etaText(p coordinator.Progress) string {
 }
 
 // describe is the bar's description: the counts and the ETA.
-func (v *progressView) describe(p coordinator.Progress) string {
+func (v *progressView) describe(p state.Progress) string {
 	return counts(p) + v.etaText(p)
 }
 
 // line is one plain progress line.
-func (v *progressView) line(p coordinator.Progress) string {
+func (v *progressView) line(p state.Progress) string {
 	s := fmt.Sprintf("%d/%d ended (%s), pending %d", ended(p), p.Total, counts(p), p.Pending)
 	n := ended(p) - v.ended0
 	if el := time.Since(v.start); n > 0 && el > 0 {
@@ -107,7 +107,7 @@ func (v *progressView) line(p coordinator.Progress) string {
 }
 
 // update shows p.
-func (v *progressView) update(p coordinator.Progress) {
+func (v *progressView) update(p state.Progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.closed {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	rpt "github.com/pinnsweep/pinnsweep/report"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 func newReportCmd() *cobra.Command {
@@ -20,8 +20,8 @@ func newReportCmd() *cobra.Command {
 		Use:   "report SWEEP",
 		Short: "draw a sweep's phase diagrams and trial figures, with replicate statistics",
 		Long: `Writes into the report directory (default pinnsweep-out/SWEEP, where pinnsweep run
-writes too): a phase diagram per pair of axes (median rel_l2 per grid point, the
-threshold boundary), a solution figure (exact, predicted, |error|) and a loss-curve figure
+writes too): a phase diagram per pair of axes (median of the sweep's metric per grid point,
+rel_l2 unless the spec names another; the threshold boundary), a solution figure (exact, predicted, |error|) and a loss-curve figure
 per chosen trial under trials/, summary.md (replicate statistics), aggregate.json,
 results.csv and results.json, with mode 0644. The report is written whole or not at all:
 its files are staged in a hidden directory inside it and moved into place, summary.md
@@ -34,12 +34,13 @@ $PINNSWEEP_COORDINATOR or a context), else from ` + defaultDB + `: right after
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.dir, "out", "", "report `dir`ectory, created if missing; files in it are replaced, all together once the whole report is written (default pinnsweep-out/SWEEP)")
-	fs.Float64Var(&o.threshold, "threshold", 0, fmt.Sprintf("failure threshold on the median rel_l2 (default: the spec's failure_threshold, else %g)", rpt.DefaultThreshold))
+	var threshold float64
+	fs.Float64Var(&threshold, "threshold", 0, fmt.Sprintf("failure threshold on the median of the sweep's metric (default: the spec's failure_threshold, else %g on rel_l2)", verdict.DefaultThreshold))
 	fs.StringVar(&o.x, "x", "", "horizontal `axis` of the phase diagrams (default: the first axis with several values)")
 	fs.StringVar(&o.y, "y", "", "vertical `axis` (default: the next axis with several values)")
 	fs.StringVar(&format, "format", "png,svg", "image `formats`, comma-separated: png, svg")
 	fs.Var(&keys, "trial", "also draw the trial with this `key` (repeatable)")
-	fs.StringVar(&o.trials, "trials", "median", "trials drawn per grid point: "+strings.Join(trialChoices, ", ")+" (median, best, worst by rel_l2)")
+	fs.StringVar(&o.trials, "trials", "median", "trials drawn per grid point: "+strings.Join(trialChoices, ", ")+" (median, best, worst by the sweep's metric)")
 	fs.BoolVar(&o.landscape, "landscape", false, "also draw each drawn trial's loss landscape (trials run with diagnostics: [landscape]), one colour scale per sweep")
 	_ = cmd.RegisterFlagCompletionFunc("trials", completeWords(trialChoices...))
 	_ = cmd.RegisterFlagCompletionFunc("format", completeWords("png,svg", "png", "svg"))
@@ -49,8 +50,8 @@ $PINNSWEEP_COORDINATOR or a context), else from ` + defaultDB + `: right after
 		if !cmd.Flags().Changed("out") {
 			o.dir = defaultOut(o.sweep)
 		}
-		if cmd.Flags().Changed("threshold") && !(o.threshold > 0) {
-			return usageErrorf("--threshold %g: want a positive number", o.threshold)
+		if cmd.Flags().Changed("threshold") {
+			o.threshold = &threshold
 		}
 		o.formats = nil
 		for _, v := range strings.Split(format, ",") {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
 
@@ -65,8 +66,8 @@ func reportDB(t *testing.T, spec string, forge func(*trainer.Result)) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Complete(ctx, coordinator.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w",
-			Status: coordinator.StatusDone, Result: body}); err != nil {
+		if _, err := c.Complete(ctx, state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w",
+			Status: state.StatusDone, Result: body}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	rpt "github.com/pinnsweep/pinnsweep/report"
 )
 
@@ -53,7 +54,7 @@ func TestReportEndToEnd(t *testing.T) {
 	out := filepath.Join(dir, "report")
 	// The trial at β = 2, nf = 40, drawn in both formats (PNG encoding is
 	// slow under -race: one trial only).
-	_, trials, err := coordinator.ReadDatabase(context.Background(), db, "rep")
+	_, trials, err := boltstore.ReadDatabase(context.Background(), db, "rep")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestReportEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"4 trials: 2 done, 0 diverged, 2 failed", "| 1 | 100000 | 1 | 0 | 0 | 1 |", "unknown",
+	for _, s := range []string{"4 trials: 2 done, 0 diverged, 2 failed", "| 1 | 100000 | 1 | 0 | 0 | 1 |", "void", // a failed trial says nothing: void, as for refinement (was "unknown")
 		"![phase-beta-nf](phase-beta-nf.png)", "[png](trials/beta=2-nf=40-seed=0-solution.png)", "--trial"} {
 		if !strings.Contains(string(summary), s) {
 			t.Errorf("summary.md lacks %q:\n%s", s, summary)
@@ -236,7 +237,7 @@ func TestPickTrials(t *testing.T) {
 	rel := func(v float64) *float64 { return &v }
 	g := &rpt.Grid{Cells: []rpt.Cell{
 		{Trials: []rpt.Replicate{{Key: "a0", RelL2: rel(0.3)}, {Key: "a1", RelL2: rel(0.1)}, {Key: "a2", RelL2: rel(0.2)}}},
-		{Trials: []rpt.Replicate{{Key: "b0", Status: coordinator.StatusDiverged}, {Key: "b1", Status: coordinator.StatusPending}}},
+		{Trials: []rpt.Replicate{{Key: "b0", Status: state.StatusDiverged}, {Key: "b1", Status: state.StatusPending}}},
 		{Trials: []rpt.Replicate{{Key: "c0", RelL2: rel(0.5)}, {Key: "c1", RelL2: rel(0.4)}}},
 	}}
 	for _, tc := range []struct {

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/export"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 	"github.com/pinnsweep/pinnsweep/internal/safefile"
+	"github.com/pinnsweep/pinnsweep/verdict"
 	// Imported as rpt: "report" names the command's variables.
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
@@ -23,9 +25,12 @@ type reportOptions struct {
 	sweep string
 	// dir is the report directory, created if missing.
 	dir string
-	// threshold is the failure threshold on the median rel_l2; zero means
-	// the stored spec's failure_threshold (else rpt.DefaultThreshold).
-	threshold float64
+	// metric is what the grid points are judged by; nil means the stored
+	// spec's metric (sweeps.Spec.VerdictMetric), or verdict.Default when
+	// the stored spec does not parse.
+	metric *verdict.Metric
+	// threshold, when set (--threshold), replaces the metric's threshold.
+	threshold *float64
 	// x and y pick the phase diagrams' axes ("": the defaults).
 	x, y string
 	// formats are the image formats (png, svg).
@@ -50,8 +55,8 @@ func (o *reportOptions) check() error {
 	switch {
 	case o.dir == "":
 		return usageErrorf("--out must not be empty")
-	case o.threshold < 0 || math.IsInf(o.threshold, 0) || math.IsNaN(o.threshold):
-		return usageErrorf("--threshold %g: want a positive number", o.threshold)
+	case o.threshold != nil && (math.IsInf(*o.threshold, 0) || math.IsNaN(*o.threshold)):
+		return usageErrorf("--threshold %g: want a finite number", *o.threshold)
 	case len(o.formats) == 0:
 		return usageErrorf("--format: want png, svg or both")
 	}
@@ -78,8 +83,8 @@ type reportResult struct {
 	summary string
 	// slices is the number of phase diagrams, trials the trials drawn.
 	slices, trials int
-	// threshold is the threshold the report used.
-	threshold float64
+	// metric is what the report judged by.
+	metric verdict.Metric
 	// problems lists what could not be drawn.
 	problems []string
 }
@@ -100,21 +105,30 @@ func (r reportResult) firstPhase() string {
 // receives a line when the stored spec does not parse. Bad choices of axes
 // or trial keys are usage errors.
 func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult, error) {
-	res := reportResult{dir: o.dir, threshold: o.threshold}
-	if res.threshold == 0 {
-		// The spec's threshold, which refinement used too.
-		res.threshold = rpt.DefaultThreshold
+	res := reportResult{dir: o.dir}
+	if o.metric != nil {
+		res.metric = *o.metric
+	} else {
+		// The spec's metric, which refinement judged by too.
+		res.metric = verdict.Default()
 		spec, err := sweeps.Parse(ls.specFile, []byte(ls.spec), specOptions())
 		if err != nil {
-			fmt.Fprintf(warn, "pinnsweep report: the stored spec does not parse (%v); threshold %g\n", oneLine(err), res.threshold)
+			fmt.Fprintf(warn, "pinnsweep report: the stored spec does not parse (%v); judging by %s, threshold %g\n",
+				oneLine(err), res.metric.Name, res.metric.Threshold)
 		} else {
-			res.threshold = spec.Threshold()
+			res.metric = spec.VerdictMetric()
 		}
+	}
+	if o.threshold != nil {
+		if t := *o.threshold; !(t > 0) && res.metric.Resolved().Name == verdict.DefaultName {
+			return res, usageErrorf("--threshold %g: want a positive number (a threshold on %s)", t, verdict.DefaultName)
+		}
+		res.metric.Threshold = *o.threshold
 	}
 	if len(ls.trials) == 0 {
 		return res, fmt.Errorf("sweep %q has no trials", o.sweep)
 	}
-	grid, err := rpt.Aggregate(ls.axes, ls.trials)
+	grid, err := rpt.Aggregate(ls.axes, ls.trials, res.metric)
 	if err != nil {
 		return res, err
 	}
@@ -122,7 +136,7 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 	if err != nil {
 		return res, usageError{err}
 	}
-	byKey := make(map[string]*coordinator.TrialRecord, len(ls.trials))
+	byKey := make(map[string]*state.TrialRecord, len(ls.trials))
 	for i := range ls.trials {
 		byKey[ls.trials[i].Key] = &ls.trials[i]
 	}
@@ -143,19 +157,19 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 	}
 	defer stage.Abort()
 	w := reportWriter{stage: stage}
-	sum := &rpt.Summary{Sweep: o.sweep, Grid: grid, Threshold: res.threshold, Slices: slices}
+	sum := &rpt.Summary{Sweep: o.sweep, Grid: grid, Slices: slices}
 	for _, name := range []string{"results.csv", "results.json"} {
 		format := strings.TrimPrefix(filepath.Ext(name), ".")
-		w.file(name, func(out io.Writer) error { return coordinator.WriteExport(out, format, ls.axes, ls.trials) })
+		w.file(name, func(out io.Writer) error { return export.Write(out, format, ls.axes, ls.trials) })
 		sum.Data = append(sum.Data, name)
 	}
 	w.file("aggregate.json", func(out io.Writer) error {
-		return rpt.WriteAggregateJSON(out, o.sweep, res.threshold, grid)
+		return rpt.WriteAggregateJSON(out, o.sweep, grid)
 	})
 	sum.Data = append(sum.Data, "aggregate.json")
 	for i := range slices {
 		sl := &slices[i]
-		opt := rpt.PhaseOptions{Sweep: o.sweep, Threshold: res.threshold}
+		opt := rpt.PhaseOptions{Sweep: o.sweep}
 		names := w.images(sl.Name(), o.formats, func(out io.Writer, format string) error {
 			return rpt.WritePhase(out, format, sl, opt)
 		})
@@ -213,7 +227,7 @@ func pickTrials(g *rpt.Grid, choice string, keys []string) []trialPick {
 				}
 			}
 		default:
-			add(c, c.Representative(choice), choice+" of its grid point")
+			add(c, c.Representative(choice, g.Metric.Goal), choice+" of its grid point")
 		}
 	}
 	for _, k := range keys {
@@ -264,7 +278,7 @@ func (w *reportWriter) images(stem string, formats []string, draw func(io.Writer
 // trial draws the solution and loss figures of one trial; what cannot be
 // drawn is appended to problems. It also returns the trial's file stem and
 // name.
-func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecord, formats []string, problems *[]string) (fig rpt.TrialFigures, stem, name string) {
+func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *state.TrialRecord, formats []string, problems *[]string) (fig rpt.TrialFigures, stem, name string) {
 	fig = rpt.TrialFigures{Replicate: *p.rep, Why: p.why, Label: g.Label(p.cell)}
 	var parts []string
 	for k, a := range g.Axes {
@@ -280,7 +294,7 @@ func (w *reportWriter) trial(g *rpt.Grid, p trialPick, t *coordinator.TrialRecor
 	}
 	title := fmt.Sprintf("%s: %s", name, res.Status)
 	if p.rep.RelL2 != nil {
-		title += ", rel L2 = " + rpt.FormatRelL2(*p.rep.RelL2)
+		title += ", " + rpt.MetricLabel(g.Metric) + " = " + rpt.FormatRelL2(*p.rep.RelL2)
 	}
 	fields, err := rpt.SolutionFields(t.Params, res)
 	if err != nil {

@@ -17,6 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/internal/safefile"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/worker"
@@ -146,15 +149,16 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 		return err
 	}
 	// Parse first, so that a bad spec is reported before the database is
-	// created.
+	// created; the coordinator takes the parsed spec.
 	spec, err := sweeps.Parse(f.spec, source, specOptions())
 	if err != nil {
 		return err
 	}
+	spec.File = filepath.Base(f.spec) // the name the sweep is stored under
 
 	c, err := coordinator.Open(coordinator.Options{Path: f.db, Logger: log, SpecOptions: specOptions()})
 	if err != nil {
-		if errors.Is(err, coordinator.ErrLocked) {
+		if errors.Is(err, boltstore.ErrLocked) {
 			return fmt.Errorf("database %s is in use by another pinnsweep process (serve or run)", f.db)
 		}
 		return err
@@ -165,7 +169,7 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 		}
 	}()
 
-	res, err := c.Submit(ctx, filepath.Base(f.spec), source)
+	res, err := c.SubmitSpec(ctx, spec)
 	if err != nil {
 		return err
 	}
@@ -173,7 +177,7 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 	// The database is ours (bbolt's file lock), so leases still active in
 	// it belong to processes that are gone: hand them back now rather than
 	// waiting for their TTL.
-	released, err := releaseOrphans(ctx, c)
+	released, err := c.ReleaseOrphans(ctx)
 	if err != nil {
 		return err
 	}
@@ -210,40 +214,11 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 		// interrupted there (then the removal fails, as it should).
 		_ = os.Remove(f.ckpt.dir)
 	}
-	return finish(ctx, c, sweep, spec.Threshold(), out, f, stdout, stderr)
-}
-
-// releaseOrphans releases every active lease in the database and returns
-// their number.
-func releaseOrphans(ctx context.Context, c *coordinator.Coordinator) (int, error) {
-	all, err := c.Sweeps(ctx)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, p := range all {
-		if p.Running == 0 {
-			continue
-		}
-		trials, err := c.Trials(ctx, p.Sweep)
-		if err != nil {
-			return n, err
-		}
-		for _, t := range trials {
-			if t.Status != coordinator.StatusRunning || t.LeaseState != coordinator.LeaseActive {
-				continue
-			}
-			if err := c.Release(ctx, t.LeaseID, t.Token); err != nil {
-				return n, fmt.Errorf("releasing the orphaned lease of %s: %w", t.ID(), err)
-			}
-			n++
-		}
-	}
-	return n, nil
+	return finish(ctx, c, sweep, out, f, stdout, stderr)
 }
 
 // describeStart prints what the submission found.
-func describeStart(w io.Writer, res coordinator.SubmitResult, p coordinator.Progress, released int) {
+func describeStart(w io.Writer, res state.SubmitResult, p state.Progress, released int) {
 	switch {
 	case res.Created:
 		fmt.Fprintf(w, "sweep %s: %d trials\n", res.Sweep, res.Total)
@@ -266,7 +241,7 @@ func describeStart(w io.Writer, res coordinator.SubmitResult, p coordinator.Prog
 // stderr until the sweep has finished or ctx is done. mayGrow says that
 // the sweep refines, so that trials may be added.
 func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f runFlags,
-	start coordinator.Progress, mayGrow bool, stderr io.Writer, log hclog.Logger) error {
+	start state.Progress, mayGrow bool, stderr io.Writer, log hclog.Logger) error {
 	trials, err := c.Trials(ctx, sweep)
 	if err != nil {
 		return err
@@ -280,7 +255,7 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 	}
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- c.Serve(serveCtx, lis) }()
+	go func() { serveErr <- service.Serve(serveCtx, c, lis) }()
 	stopDashboard := func() {}
 	if f.http != "" {
 		if stopDashboard, err = startDashboard(f.http, c, stderr, log); err != nil {
@@ -306,7 +281,7 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 	}()
 
 	view := newProgressView(stderr, start, clock.eta)
-	watchErr := c.Watch(ctx, sweep, func(p coordinator.Progress) error {
+	watchErr := c.Watch(ctx, sweep, func(p state.Progress) error {
 		if p.Total > clock.size() {
 			// Refinement added trials: learn their points.
 			if trials, err := c.Trials(ctx, sweep); err == nil {

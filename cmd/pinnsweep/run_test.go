@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // tinySpec is a sweep of fast trials: 2 β values × 1 seed, plus a third
@@ -147,10 +149,10 @@ func TestRunResumesAndRerunsFailed(t *testing.T) {
 		t.Fatalf("--json: code %d\n%s\n%s", code, stdout, stderr)
 	}
 	if sum.Sweep != "tiny" || sum.Counts.Total != 3 || sum.Counts.Done != 2 || len(sum.Points) != 3 ||
-		sum.Files.ResultsCSV != filepath.Join(out, "results.csv") || sum.Threshold != 0.1 {
+		sum.Files.ResultsCSV != filepath.Join(out, "results.csv") || sum.Metric != "rel_l2" || sum.Goal != "min" || sum.Threshold != 0.1 {
 		t.Errorf("--json summary: %+v", sum)
 	}
-	if p := sum.Points[2]; p.Point.String() != "nf=100000" || p.Verdict != "unknown" || p.Failed != 1 || p.MedianRelL2 != nil {
+	if p := sum.Points[2]; p.Point.String() != "nf=100000" || p.Verdict != verdict.Void || p.Failed != 1 || p.Median != nil {
 		t.Errorf("the failed point: %+v", p)
 	}
 }
@@ -198,39 +200,62 @@ func TestRunOnlyRunsItsSweep(t *testing.T) {
 }
 
 func TestWriteSummary(t *testing.T) {
-	f := func(x float64) *float64 { return &x }
+	done := func(key, point, result string) state.TrialRecord {
+		return state.TrialRecord{Key: key, Status: state.StatusDone, Point: []byte(point), Result: []byte(result)}
+	}
 	// A refined sweep's trials in index order: the grid, then the
 	// midpoints 15 and 12.5 in the order refinement added them.
-	trials := []coordinator.TrialRecord{
-		{Key: "a", Status: coordinator.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":0}`), RelL2: f(0.01)},
-		{Key: "b", Status: coordinator.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":1}`), RelL2: f(0.03)},
-		{Key: "c", Status: coordinator.StatusFailed, Point: []byte(`{"beta":1,"strategy":"regular","seed":2}`)},
-		{Key: "d", Status: coordinator.StatusDiverged, Point: []byte(`{"beta":30,"strategy":"regular","seed":0}`)},
-		{Key: "e", Status: coordinator.StatusPending, Point: []byte(`{"beta":30,"strategy":"regular","seed":1}`)},
-		{Key: "f", Status: coordinator.StatusDone, Point: []byte(`{"beta":15,"strategy":"regular","seed":0}`), RelL2: f(0.5)},
-		{Key: "g", Status: coordinator.StatusRunning, Point: []byte(`{"beta":12.5,"strategy":"regular","seed":0}`)},
-		{Key: "h", Status: coordinator.StatusCancelled, Point: []byte(`{"beta":1,"strategy":"curriculum","seed":0}`)},
+	trials := []state.TrialRecord{
+		done("a", `{"beta":1,"strategy":"regular","seed":0}`, `{"rel_l2":0.01,"accuracy":0.9}`),
+		done("b", `{"beta":1,"strategy":"regular","seed":1}`, `{"rel_l2":0.03,"accuracy":0.7}`),
+		done("c", `{"beta":1,"strategy":"regular","seed":2}`, `{"rel_l2":0.02,"accuracy":0.8}`),
+		{Key: "d", Status: state.StatusDiverged, Point: []byte(`{"beta":30,"strategy":"regular","seed":0}`)},
+		{Key: "e", Status: state.StatusPending, Point: []byte(`{"beta":30,"strategy":"regular","seed":1}`)},
+		done("f", `{"beta":15,"strategy":"regular","seed":0}`, `{"rel_l2":0.5,"accuracy":0.95}`),
+		{Key: "g", Status: state.StatusRunning, Point: []byte(`{"beta":12.5,"strategy":"regular","seed":0}`)},
+		{Key: "h", Status: state.StatusCancelled, Point: []byte(`{"beta":1,"strategy":"curriculum","seed":0}`)},
+		{Key: "i", Status: state.StatusFailed, Point: []byte(`{"beta":40,"strategy":"regular","seed":0}`)},
+		{Key: "j", Status: state.StatusTimeout, Point: []byte(`{"beta":50,"strategy":"regular","seed":0}`)},
 	}
-	rows, g, err := summaryRows([]string{"beta", "strategy", "seed"}, trials, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := writeSummary(&b, g, rows); err != nil {
-		t.Fatal(err)
-	}
-	want := "" +
-		"beta  strategy    verdict  median rel_l2  n  done  diverged  failed\n" +
-		"1     regular     pass     0.02           3  2     0         1\n" +
-		"1     curriculum  unknown  -              1  0     0         1\n" +
-		"12.5  regular     unknown  -              1  0     0         0\n" +
-		"15    regular     fail     0.5            1  1     0         0\n" +
-		"30    regular     fail     -              2  0     1         0\n"
-	if b.String() != want {
-		t.Errorf("summary:\n%s\nwant:\n%s", b.String(), want)
-	}
-	if rows[2].Open != 1 || rows[4].Open != 1 {
-		t.Errorf("open counts: %+v", rows)
+	for _, tc := range []struct {
+		metric verdict.Metric
+		want   string
+	}{
+		{verdict.Default(), "" +
+			"beta  strategy    verdict  median rel_l2  n  done  diverged  failed\n" +
+			"1     regular     pass     0.02           3  3     0         0\n" +
+			"1     curriculum  void     -              1  0     0         1\n" +
+			"12.5  regular     pending  -              1  0     0         0\n" +
+			"15    regular     fail     0.5            1  1     0         0\n" +
+			"30    regular     pending  -              2  0     1         0\n" +
+			"40    regular     void     -              1  0     0         1\n" +
+			"50    regular     fail     -              1  0     0         1\n"},
+		// A command sweep's own metric and goal (sweeps.Spec.VerdictMetric):
+		// at least 0.75 passes, a timeout is the worst accuracy.
+		{verdict.Metric{Name: "accuracy", Goal: verdict.Maximize, Threshold: 0.75}, "" +
+			"beta  strategy    verdict  median accuracy  n  done  diverged  failed\n" +
+			"1     regular     pass     0.8              3  3     0         0\n" +
+			"1     curriculum  void     -                1  0     0         1\n" +
+			"12.5  regular     pending  -                1  0     0         0\n" +
+			"15    regular     pass     0.95             1  1     0         0\n" +
+			"30    regular     pending  -                2  0     1         0\n" +
+			"40    regular     void     -                1  0     0         1\n" +
+			"50    regular     fail     -                1  0     0         1\n"},
+	} {
+		rows, g, err := summaryRows([]string{"beta", "strategy", "seed"}, trials, tc.metric)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := writeSummary(&b, g, rows); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tc.want {
+			t.Errorf("%s: summary:\n%s\nwant:\n%s", tc.metric.Name, b.String(), tc.want)
+		}
+		if rows[2].Open != 1 || rows[4].Open != 1 {
+			t.Errorf("open counts: %+v", rows)
+		}
 	}
 }
 
@@ -254,20 +279,20 @@ func TestProgressViewPlain(t *testing.T) {
 	var b bytes.Buffer
 	// One trial done in 10 s at beta=1 (its result says so), three
 	// pending: two like it, one at a point nothing like has run.
-	rec := func(i int, beta string, status coordinator.Status, result string) coordinator.TrialRecord {
-		return coordinator.TrialRecord{Index: i, Status: status, Point: []byte(`{"beta":` + beta + `,"seed":` + strconv.Itoa(i) + `}`),
+	rec := func(i int, beta string, status state.Status, result string) state.TrialRecord {
+		return state.TrialRecord{Index: i, Status: status, Point: []byte(`{"beta":` + beta + `,"seed":` + strconv.Itoa(i) + `}`),
 			Params: []byte(`{"beta":` + beta + `,"seed":` + strconv.Itoa(i) + `,"strategy":"curriculum"}`), Result: []byte(result)}
 	}
 	clock := newSweepClock(1, false)
-	clock.load([]coordinator.TrialRecord{
-		rec(0, "1", coordinator.StatusDone, `{"seconds":10}`),
-		rec(1, "1", coordinator.StatusPending, ""),
-		rec(2, "1", coordinator.StatusPending, ""),
+	clock.load([]state.TrialRecord{
+		rec(0, "1", state.StatusDone, `{"seconds":10}`),
+		rec(1, "1", state.StatusPending, ""),
+		rec(2, "1", state.StatusPending, ""),
 	})
-	v := newProgressView(&b, coordinator.Progress{Total: 4, Done: 1, Pending: 3}, clock.eta)
-	clock.load([]coordinator.TrialRecord{rec(3, "2", coordinator.StatusPending, "")})
-	v.update(coordinator.Progress{Total: 4, Done: 2, Running: 1, Pending: 1}) // within plainEvery: not printed
-	v.update(coordinator.Progress{Total: 4, Done: 3, Failed: 1, Finished: true})
+	v := newProgressView(&b, state.Progress{Total: 4, Done: 1, Pending: 3}, clock.eta)
+	clock.load([]state.TrialRecord{rec(3, "2", state.StatusPending, "")})
+	v.update(state.Progress{Total: 4, Done: 2, Running: 1, Pending: 1}) // within plainEvery: not printed
+	v.update(state.Progress{Total: 4, Done: 3, Failed: 1, Finished: true})
 	v.close()
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 2 || lines[0] != "progress: 1/4 ended (done 1 failed 0 running 0), pending 3, ETA 20s" ||

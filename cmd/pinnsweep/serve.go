@@ -16,6 +16,8 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
 	"github.com/pinnsweep/pinnsweep/internal/coordfile"
 	"github.com/pinnsweep/pinnsweep/internal/safefile"
@@ -140,7 +142,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	})
 	if err != nil {
 		lis.Close()
-		if errors.Is(err, coordinator.ErrLocked) {
+		if errors.Is(err, boltstore.ErrLocked) {
 			return fmt.Errorf("database %s is locked by a running coordinator", f.db)
 		}
 		return err
@@ -204,7 +206,7 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", metricsLis.Addr())
 		merr = serveMetrics(ctx, c.Metrics(), metricsLis, log)
 	}
-	serr := c.Serve(ctx, lis, serverOpts...)
+	serr := service.Serve(ctx, c, lis, serverOpts...)
 	stopDashboard()
 	if merr != nil && serr == nil {
 		serr = <-merr

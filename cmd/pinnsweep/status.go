@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	"github.com/pinnsweep/pinnsweep/dashboard"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
@@ -25,11 +26,7 @@ type sweepStatus struct {
 
 // statusOf converts a sweep's progress and brackets for JSON.
 func statusOf(p *pb.SweepProgress, brackets []*pb.Bracket) sweepStatus {
-	s := sweepStatus{Progress: dashboard.Progress{
-		Sweep: p.GetSweep(), Total: p.GetTotal(), Pending: p.GetPending(), Running: p.GetRunning(),
-		Done: p.GetDone(), Failed: p.GetFailed(), Timeout: p.GetTimeout(), Diverged: p.GetDiverged(),
-		Cancelled: p.GetCancelled(), Finished: p.GetFinished(), CreatedUnixMS: p.GetCreatedUnixMs(),
-	}}
+	s := sweepStatus{Progress: dashboard.ProgressOf(service.ProgressFromProto(p))}
 	for _, b := range brackets {
 		s.Brackets = append(s.Brackets, bracketOf(b))
 	}

@@ -7,9 +7,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	rpt "github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // summaryRow is one grid point of run's summary.
@@ -17,11 +18,11 @@ type summaryRow struct {
 	// Point holds the axis values (numbers for numeric axes), in axis
 	// order, without the seed.
 	Point sweeps.Point `json:"point"`
-	// Verdict is pass, fail or unknown (see pointVerdict).
-	Verdict string `json:"verdict"`
-	// MedianRelL2 is the median rel_l2 of the done replicates; nil when
-	// none is done.
-	MedianRelL2 *float64 `json:"median_rel_l2"`
+	// Verdict is pass, fail, pending or void (see pointVerdict).
+	Verdict verdict.Verdict `json:"verdict"`
+	// Median is the median of the sweep's metric (runSummary.Metric) over
+	// the replicates that measured it; nil when none did.
+	Median *float64 `json:"median"`
 	// Replicates counts the point's trials; Done, Diverged and Failed
 	// (failed, timed out or cancelled) those that ended so, Open those
 	// pending or running.
@@ -34,19 +35,19 @@ type summaryRow struct {
 
 // pointVerdict is the verdict of a grid point of run's summary: the one
 // call through which the summary classifies a point, so that the rule
-// lives elsewhere (today the report's Cell.Verdict, which refinement and
-// the report also follow).
-func pointVerdict(c *rpt.Cell, threshold float64) string {
-	return string(c.Verdict(threshold))
+// lives elsewhere (the verdict package, which report.Aggregate applied
+// with the sweep's metric, as refinement and the dashboard do).
+func pointVerdict(c *rpt.Cell) verdict.Verdict {
+	return c.Verdict
 }
 
 // summaryRows aggregates trials by grid point (the point without its
-// seed) with the report's aggregation: grid points in the report's order,
-// numeric axes in numeric order (sweeps.Number), so that a refined
-// midpoint sits between its neighbours; points without trials are left
-// out. axes are the sweep's point names (SweepRecord.Axes).
-func summaryRows(axes []string, trials []coordinator.TrialRecord, threshold float64) ([]summaryRow, *rpt.Grid, error) {
-	g, err := rpt.Aggregate(axes, trials)
+// seed) with the report's aggregation, judged against metric: grid points
+// in the report's order, numeric axes in numeric order (sweeps.Number),
+// so that a refined midpoint sits between its neighbours; points without
+// trials are left out. axes are the sweep's point names (SweepRecord.Axes).
+func summaryRows(axes []string, trials []state.TrialRecord, metric verdict.Metric) ([]summaryRow, *rpt.Grid, error) {
+	g, err := rpt.Aggregate(axes, trials, metric)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,7 +58,7 @@ func summaryRows(axes []string, trials []coordinator.TrialRecord, threshold floa
 			continue
 		}
 		r := summaryRow{
-			Verdict:    pointVerdict(c, threshold),
+			Verdict:    pointVerdict(c),
 			Replicates: c.Counts.Total,
 			Done:       c.Counts.Done,
 			Diverged:   c.Counts.Diverged,
@@ -74,7 +75,7 @@ func summaryRows(axes []string, trials []coordinator.TrialRecord, threshold floa
 		}
 		if c.Stats != nil {
 			m := c.Stats.Median
-			r.MedianRelL2 = &m
+			r.Median = &m
 		}
 		rows = append(rows, r)
 	}
@@ -82,15 +83,16 @@ func summaryRows(axes []string, trials []coordinator.TrialRecord, threshold floa
 }
 
 // writeSummary prints one row per grid point: the axis values, the
-// verdict, the median rel_l2 over the done replicates, and the number of
-// replicates, done, diverged and failed (failed, timed out or cancelled).
+// verdict, the median of the grid's metric over the replicates that
+// measured it, and the number of replicates, done, diverged and failed
+// (failed, timed out or cancelled).
 func writeSummary(w io.Writer, g *rpt.Grid, rows []summaryRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	var header []string
 	for _, a := range g.Axes {
 		header = append(header, a.Name)
 	}
-	header = append(header, "verdict", "median rel_l2", "n", "done", "diverged", "failed")
+	header = append(header, "verdict", "median "+g.Metric.Name, "n", "done", "diverged", "failed")
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
 		var cells []string
@@ -98,10 +100,10 @@ func writeSummary(w io.Writer, g *rpt.Grid, rows []summaryRow) error {
 			cells = append(cells, rpt.ValueLabel(c.Value))
 		}
 		med := "-"
-		if r.MedianRelL2 != nil {
-			med = strconv.FormatFloat(*r.MedianRelL2, 'g', 4, 64)
+		if r.Median != nil {
+			med = strconv.FormatFloat(*r.Median, 'g', 4, 64)
 		}
-		cells = append(cells, r.Verdict, med, strconv.Itoa(r.Replicates),
+		cells = append(cells, r.Verdict.String(), med, strconv.Itoa(r.Replicates),
 			strconv.Itoa(r.Done), strconv.Itoa(r.Diverged), strconv.Itoa(r.Failed))
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}

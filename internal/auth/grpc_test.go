@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
 )
@@ -49,7 +50,7 @@ func serve(t *testing.T, cfg auth.ServerConfig, extra ...grpc.ServerOption) stri
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, lis, opts...) }()
+	go func() { done <- service.Serve(ctx, c, lis, opts...) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

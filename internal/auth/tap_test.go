@@ -10,7 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/stats"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
 )
@@ -67,10 +67,10 @@ func TestRefusedBeforeRead(t *testing.T) {
 			seen := &payloads{read: map[string]int{}}
 			addr := serve(t, tt.server, grpc.StatsHandler(seen))
 			// A spec source just under the server's message limit.
-			big := &pb.SubmitSweepRequest{Spec: &pb.Spec{Source: strings.Repeat("#", coordinator.MaxRecvMsgSize-1024)}}
+			big := &pb.SubmitSweepRequest{Spec: &pb.Spec{Source: strings.Repeat("#", service.MaxRecvMsgSize-1024)}}
 			c := dial(t, addr, tt.caller)
 			for range 4 {
-				_, err := c.sweeps.SubmitSweep(ctx(t), big, grpc.MaxCallSendMsgSize(coordinator.MaxRecvMsgSize))
+				_, err := c.sweeps.SubmitSweep(ctx(t), big, grpc.MaxCallSendMsgSize(service.MaxRecvMsgSize))
 				wantCode(t, "16 MiB submit without credentials", err, codes.Unauthenticated)
 			}
 			const submitMethod = "/pinnsweep.v1.SweepService/SubmitSweep"

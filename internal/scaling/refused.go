@@ -18,7 +18,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
 )
@@ -37,7 +37,7 @@ func runRefused(args []string, stdout, stderr io.Writer) error {
 	bin := fs.String("bin", "bin/pinnsweep", "pinnsweep binary")
 	calls := fs.Int("calls", 16, "concurrent callers without credentials")
 	rounds := fs.Int("rounds", 8, "calls per caller, one after the other")
-	size := fs.Int("size", coordinator.MaxRecvMsgSize-1024, "request size in bytes (the server's limit is 16 MiB)")
+	size := fs.Int("size", service.MaxRecvMsgSize-1024, "request size in bytes (the server's limit is 16 MiB)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func refusedCaller(ctx context.Context, addr string, req *pb.SubmitSweepRequest,
 	defer cc.Close()
 	client := pb.NewSweepServiceClient(cc)
 	for range rounds {
-		_, err := client.SubmitSweep(ctx, req, grpc.MaxCallSendMsgSize(coordinator.MaxRecvMsgSize))
+		_, err := client.SubmitSweep(ctx, req, grpc.MaxCallSendMsgSize(service.MaxRecvMsgSize))
 		if status.Code(err) != codes.Unauthenticated {
 			return fmt.Errorf("a call without credentials: %v, want Unauthenticated", err)
 		}

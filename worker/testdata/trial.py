@@ -124,6 +124,15 @@ elif mode == "setsid-sleep":
 elif mode == "spam":
     sys.stdout.write("HEAD-OF-LOG\n")
     line = "x" * 99 + "\n"
+    # stdout alone first, more than a pipe's buffer (64 KiB) and the log's
+    # head together: the write returns only once the worker has read and
+    # logged the head, so the head is stdout's, HEAD-OF-LOG first, however
+    # the two pipes' readers are scheduled (stderr is line-buffered and
+    # stdout block-buffered: interleaved from the start, stderr could fill
+    # the head before stdout's first block arrives). Then both at once.
+    for _ in range(1500):
+        sys.stdout.write(line)
+    sys.stdout.flush()
     for _ in range(int(params.get("lines", 30000))):
         sys.stdout.write(line)
         sys.stderr.write(line)
