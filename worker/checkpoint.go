@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -165,6 +166,18 @@ func (c *ckptStore) save(data []byte) {
 	default:
 		c.log.Debug("checkpoint written", "file", c.path, "bytes", len(data))
 	}
+}
+
+// finalAttempt reports whether an attempt whose runner returned status st,
+// with its context ctx, gave the trial its final outcome: it finished
+// (done or diverged), or its wall-time budget ran out, which the worker
+// reports as timeout whatever the runner said (runTrial); no later
+// attempt changes either. A failed, cancelled, released or lost attempt
+// may be followed by another, which resumes from the trial's checkpoints.
+// TrainerRunner and CommandRunner remove a trial's checkpoints by this
+// rule alone.
+func finalAttempt(ctx context.Context, st Status) bool {
+	return finished(st) || errors.Is(context.Cause(ctx), ErrBudgetExceeded)
 }
 
 // removeAll deletes the trial's checkpoints of every attempt (and the

@@ -215,3 +215,31 @@ func TestSafeName(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalAttempt: the one rule both runners remove a trial's checkpoints
+// by.
+func TestFinalAttempt(t *testing.T) {
+	bg := context.Background()
+	spent, cancel := context.WithCancelCause(bg)
+	cancel(ErrBudgetExceeded)
+	stopped, cancel := context.WithCancelCause(bg)
+	cancel(ErrStopped)
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		st   Status
+		want bool
+	}{
+		{"done", bg, StatusDone, true},
+		{"diverged", bg, StatusDiverged, true},
+		{"failed (retried)", bg, StatusFailed, false},
+		{"cancelled by the worker", bg, StatusCancelled, false},
+		{"stopped", stopped, StatusCancelled, false},
+		{"budget spent", spent, StatusCancelled, true},
+		{"budget spent, runner failed", spent, StatusFailed, true},
+	} {
+		if got := finalAttempt(tc.ctx, tc.st); got != tc.want {
+			t.Errorf("%s: finalAttempt = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

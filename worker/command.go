@@ -310,8 +310,7 @@ func (r *CommandRunner) Run(ctx context.Context, t CommandTrial, progress func(e
 		lastLong:   long,
 		stderr:     stderrTail.bytes(),
 	})
-	if ckpt != "" && (o.Status == StatusDone || o.Status == StatusDiverged || errors.Is(context.Cause(ctx), ErrBudgetExceeded)) {
-		// The trial has its final outcome: no attempt needs them again.
+	if ckpt != "" && finalAttempt(ctx, o.Status) {
 		if err := os.RemoveAll(ckpt); err != nil {
 			hclog.FromContext(ctx).Warn("cannot remove a finished trial's checkpoints", "dir", ckpt, "error", err)
 		}

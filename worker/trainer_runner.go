@@ -84,16 +84,16 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 	}}
 	store, ctx, cancel := r.checkpoints(ctx, cfg, &opts)
 	defer cancel()
+	defer func() {
+		if store != nil && finalAttempt(ctx, out.Status) {
+			store.removeAll()
+		}
+	}()
 	res, trainErr := train(ctx, cfg, opts)
 	if opts.Resume != nil && res == nil && errors.Is(trainErr, trainer.ErrCheckpoint) {
 		hclog.FromContext(ctx).Warn("the checkpoint does not fit the trial; starting afresh", "error", trainErr)
 		opts.Resume = nil
 		res, trainErr = train(ctx, cfg, opts)
-	}
-	if store != nil && res != nil && (res.Status == trainer.StatusDone || res.Status == trainer.StatusDiverged ||
-		errors.Is(context.Cause(ctx), ErrBudgetExceeded)) {
-		// The trial has its final outcome: no attempt needs them again.
-		store.removeAll()
 	}
 	if res == nil {
 		if trainErr == nil {
