@@ -68,6 +68,17 @@ func TestClusterExactlyOnce(t *testing.T) {
 	if p.GetTotal() != 4 || p.GetDone() != 4 {
 		t.Fatalf("progress %v, want 4 of 4 done", p)
 	}
+	// The coordinator commits before its answer reaches the worker; stop
+	// the workers only once each has logged its acknowledgement, or a
+	// stop between the two makes the worker retry and read its own
+	// result back as a duplicate.
+	eventually(t, 30*time.Second, "4 acknowledged completions", func() bool {
+		n := 0
+		for _, c := range count(workers, "trial completed", "trial", nil) {
+			n += c
+		}
+		return n >= 4
+	})
 	for _, w := range workers {
 		w.stop()
 	}
