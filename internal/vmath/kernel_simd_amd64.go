@@ -2,133 +2,139 @@
 
 package vmath
 
-import (
-	"math"
-	"simd/archsimd"
+//go:generate go run gen_kernels.go
+
+import "simd/archsimd"
+
+// Kernel levels: the archsimd kernels need AVX2 (VPSLLQ on 256-bit
+// vectors, VBLENDVPD) for the 256-bit variants and AVX-512 (F, CD, BW,
+// DQ, VL) for the 512-bit ones. FMA is deliberately not used (bit
+// identity with the portable kernels).
+const (
+	levelGo = iota
+	levelAVX2
+	levelAVX512
 )
 
-// useAVX2 selects the archsimd kernels; they need AVX2 (VPSLLQ on 256-bit
-// vectors, VBLENDVPD). FMA is deliberately not used (see blocksAVX2).
-var useAVX2 = archsimd.X86.AVX2()
-
-func implementationName() string {
-	if useAVX2 {
-		return "avx2"
-	}
-	return "go"
-}
-
-func tanhKernel(dst, src []float64) {
-	if !useAVX2 {
-		tanhGeneric(dst, src)
-		return
-	}
-	tanhAVX2(dst, src)
-}
-
-func tanhDerivKernel(h, s, src []float64) {
-	if !useAVX2 {
-		tanhDerivGeneric(h, s, src)
-		return
-	}
-	tanhDerivAVX2(h, s, src)
-}
-
-func tanhAVX2(dst, src []float64) { tanhLoopAVX2(dst, nil, src) }
-
-func tanhDerivAVX2(h, s, src []float64) { tanhLoopAVX2(h, s, src) }
-
-// Four-lane copies of the kernel constants.
+// detected is the widest level this CPU supports; level64 and level32
+// are the levels the float64 and float32 kernels use, chosen once at
+// start-up (tests lower them to check every path).
 var (
-	vClamp = splat(clampAbs)
-	vMagic = splat(roundMagic)
-	vLog2e = splat(log2e)
-	vLn2Hi = splat(ln2Hi)
-	vLn2Lo = splat(ln2Lo)
-	vP5    = splat(p5)
-	vP4    = splat(p4)
-	vP3    = splat(p3)
-	vP2    = splat(p2)
-	vP1    = splat(p1)
-	vTwo   = splat(2)
-	vOne   = splat(1)
-	vLn3   = splat(math.Float64frombits(ln3Bits))
+	detected = detectLevel()
+	level64  = detected
+	level32  = detected
 )
 
-func splat(c float64) [4]float64 { return [4]float64{c, c, c, c} }
-
-// tanhLoopAVX2 sets h[i] = tanh(src[i]) and, if s != nil, s[i] = 1 − h[i]².
-// The tail of fewer than four elements goes through a padded buffer.
-func tanhLoopAVX2(h, s, src []float64) {
-	// Go's scalar float64 code uses SSE; leaving the upper halves of the
-	// YMM registers dirty makes it many times slower afterwards.
-	defer archsimd.ClearAVXUpperBits()
-	n := len(src)
-	n4 := n &^ 3
-	blocksAVX2(h[:n4], s, src[:n4])
-	if n4 == n {
-		return
+func detectLevel() int {
+	switch {
+	case archsimd.X86.AVX512():
+		return levelAVX512
+	case archsimd.X86.AVX2():
+		return levelAVX2
 	}
-	var in, hb, sb [4]float64
-	copy(in[:], src[n4:])
-	if s == nil {
-		blocksAVX2(hb[:], nil, in[:])
-	} else {
-		blocksAVX2(hb[:], sb[:], in[:])
-		copy(s[n4:n], sb[:])
-	}
-	copy(h[n4:n], hb[:])
+	return levelGo
 }
 
-// blocksAVX2 is tanhLoopAVX2 for len(src) a multiple of 4. It is
-// tanhGeneric's algorithm on four lanes, with the same operations in the
-// same order (no FMA), so both give bit-identical results. The kernel is
-// written out in the loop, since a function taking a Float64x4 is too
-// large to inline.
-func blocksAVX2(h, s, src []float64) {
-	n := len(src)
-	h = h[:n]
-	wantS := s != nil
-	if wantS {
-		s = s[:n]
+func levelName(l int) string {
+	return [...]string{"go", "avx2", "avx512"}[l]
+}
+
+func implementationName() string { return levelName(level64) }
+
+func implementation32Name() string { return levelName(level32) }
+
+func tanhKernel(dst, src []float64)       { tanhJet64(dst, nil, nil, src, nil) }
+func tanhDerivKernel(h, s, src []float64) { tanhJet64(h, s, nil, src, nil) }
+func tanh32Kernel(dst, src []float32)     { tanhJet32(dst, nil, nil, src, nil) }
+func tanhDeriv32Kernel(h, s, src []float32) {
+	tanhJet32(h, s, nil, src, nil)
+}
+
+// blocks is a block kernel: it handles a length that is a multiple of its
+// vector width.
+type blocks[T real] func(h, s, hd, src, ad []T)
+
+// tanhJet64 runs the float64 tanh kernel of level64 (s and hd optional).
+func tanhJet64(h, s, hd, src, ad []float64) {
+	switch level64 {
+	case levelAVX512:
+		drive(tanhBlocksf64x8, 8, 3, h, s, hd, src, ad)
+	case levelAVX2:
+		drive(tanhBlocksf64x4, 4, 3, h, s, hd, src, ad)
+	default:
+		tanhJetGeneric(tanhGeneric, h, s, hd, src, ad)
 	}
-	// Loading the constants from memory in the loop costs one load each;
-	// BroadcastFloat64x4(c) would cost a load and a broadcast.
-	bc := func(c *[4]float64) archsimd.Float64x4 { return archsimd.LoadFloat64x4(c) }
-	signMask := archsimd.BroadcastUint64x4(signBit)
-	for i := 0; i <= n-4; i += 4 {
-		x := archsimd.LoadFloat64x4((*[4]float64)(src[i : i+4]))
-		xb := x.AsUint64x4()
-		// NaN lanes may become clampAbs here (VMINPD returns its second
-		// operand for NaN and the compiler may swap operands); they are
-		// restored at the end.
-		a := xb.AndNot(signMask).AsFloat64x4().Min(bc(&vClamp))
-		t := a.Add(a)
-		magic := bc(&vMagic)
-		sh := t.Mul(bc(&vLog2e)).Add(magic) // k + 1023 in the low bits
-		kf := sh.Sub(magic)
-		r := t.Sub(kf.Mul(bc(&vLn2Hi))).Sub(kf.Mul(bc(&vLn2Lo)))
-		z := r.Mul(r)
-		q := z.Mul(bc(&vP5)).Add(bc(&vP4))
-		q = z.Mul(q).Add(bc(&vP3))
-		q = z.Mul(q).Add(bc(&vP2))
-		q = z.Mul(q).Add(bc(&vP1))
-		rr := z.Mul(q).Add(bc(&vTwo))
-		p := sh.AsUint64x4().ShiftAllLeft(52).AsFloat64x4() // 2^k
-		one := bc(&vOne)
-		pm1 := p.Sub(one)
-		pp1 := p.Add(one)
-		den := pp1.Mul(rr).Add(pm1.Mul(r))
-		num := pm1.Mul(rr).Add(pp1.Mul(r))
-		d := r.Sub(rr)
-		alt := d.Add(d)                  // −2(R−r) = num − den
-		big := t.GreaterEqual(bc(&vLn3)) // h ≥ 0.5
-		y := one.Masked(big).Add(alt.Merge(num, big).Div(den))
-		y = y.AsUint64x4().Or(xb.And(signMask)).AsFloat64x4()
-		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*[4]float64)(h[i : i+4]))
-		if wantS {
-			one.Sub(y.Mul(y)).Store((*[4]float64)(s[i : i+4]))
+}
+
+// tanhJet32 runs the float32 tanh kernel of level32 (s and hd optional).
+func tanhJet32(h, s, hd, src, ad []float32) {
+	switch level32 {
+	case levelAVX512:
+		drive(tanhBlocksf32x16, 16, 3, h, s, hd, src, ad)
+	case levelAVX2:
+		drive(tanhBlocksf32x8, 8, 3, h, s, hd, src, ad)
+	default:
+		tanhJetGeneric(tanh32Generic, h, s, hd, src, ad)
+	}
+}
+
+func jetAdjoint64(gv, gd, h, s, ad []float64) {
+	switch level64 {
+	case levelAVX512:
+		drive(adjointBlocksf64x8, 8, 2, gv, gd, h, s, ad)
+	case levelAVX2:
+		drive(adjointBlocksf64x4, 4, 2, gv, gd, h, s, ad)
+	default:
+		jetAdjointGeneric(gv, gd, h, s, ad)
+	}
+}
+
+func jetAdjoint32(gv, gd, h, s, ad []float32) {
+	switch level32 {
+	case levelAVX512:
+		drive(adjointBlocksf32x16, 16, 2, gv, gd, h, s, ad)
+	case levelAVX2:
+		drive(adjointBlocksf32x8, 8, 2, gv, gd, h, s, ad)
+	default:
+		jetAdjointGeneric(gv, gd, h, s, ad)
+	}
+}
+
+// drive runs a block kernel of width w over five slices of the length of
+// the fourth (nil slices stay nil), of which the first outs are outputs:
+// the whole vectors in place, then the tail of fewer than w elements
+// through padded buffers.
+func drive[T real](k blocks[T], w, outs int, a, b, c, d, e []T) {
+	// Go's scalar float code uses SSE; leaving the upper halves of the
+	// vector registers dirty makes it many times slower afterwards.
+	defer archsimd.ClearAVXUpperBits()
+	n := len(d)
+	nw := n / w * w
+	k(part(a, 0, nw), part(b, 0, nw), part(c, 0, nw), d[:nw], part(e, 0, nw))
+	if nw == n {
+		return
+	}
+	var buf [5][16]T
+	args := [5][]T{a, b, c, d, e}
+	var padded [5][]T
+	for i, s := range args {
+		if s != nil {
+			copy(buf[i][:w], s[nw:n])
+			padded[i] = buf[i][:w]
 		}
 	}
+	k(padded[0], padded[1], padded[2], padded[3], padded[4])
+	for i, s := range args[:outs] {
+		if s != nil {
+			copy(s[nw:n], buf[i][:n-nw])
+		}
+	}
+}
+
+// part returns s[lo:hi], or nil for a nil s.
+func part[T real](s []T, lo, hi int) []T {
+	if s == nil {
+		return nil
+	}
+	return s[lo:hi]
 }

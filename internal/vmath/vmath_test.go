@@ -36,11 +36,13 @@ func tanhOne(x float64) float64 {
 }
 
 func TestImplementation(t *testing.T) {
-	t.Logf("Implementation() = %q", Implementation())
-	switch Implementation() {
-	case "go", "avx2":
-	default:
-		t.Fatalf("unknown implementation %q", Implementation())
+	t.Logf("Implementation() = %q, Implementation32() = %q", Implementation(), Implementation32())
+	for _, name := range []string{Implementation(), Implementation32()} {
+		switch name {
+		case "go", "avx2", "avx512":
+		default:
+			t.Fatalf("unknown implementation %q", name)
+		}
 	}
 }
 
