@@ -67,6 +67,9 @@ func (s *session) settings(maxIters int) optim.Settings {
 		TolGrad:   tol(s.cfg.TolGrad),
 		TolChange: tol(s.cfg.TolChange),
 		MaxIters:  maxIters,
+		// A float32 network's gradients carry more noise than float32
+		// curvature pairs add; storing them halves the two-loop's cost.
+		HistoryFloat32: s.cfg.Precision == PrecisionF32,
 		// Adam only (L-BFGS ignores them).
 		DecaySteps: s.cfg.AdamDecaySteps,
 		Decay:      s.cfg.AdamDecay,

@@ -574,3 +574,43 @@ func dotf32x16x1x1(k int, pa, pb unsafe.Pointer) float32 {
 func reducef32x16(w, x, y, z archsimd.Float32x16, out []float32) {
 	reduceFloat32x8(w.GetLo().Add(w.GetHi()), x.GetLo().Add(x.GetHi()), y.GetLo().Add(y.GetHi()), z.GetLo().Add(z.GetHi()), out)
 }
+
+// dotVecf32x16 returns Σ x[i]·y[i] over len(x) elements (len(y) ≥ len(x)),
+// in four vector accumulators.
+func dotVecf32x16(x, y []float32) float32 {
+	n := len(x)
+	y = y[:n]
+	var c0, c1, c2, c3 archsimd.Float32x16
+	i := 0
+	for ; i+4*16 <= n; i += 4 * 16 {
+		c0 = archsimd.LoadFloat32x16((*vecf32x16)(x[i:])).MulAdd(archsimd.LoadFloat32x16((*vecf32x16)(y[i:])), c0)
+		c1 = archsimd.LoadFloat32x16((*vecf32x16)(x[i+16:])).MulAdd(archsimd.LoadFloat32x16((*vecf32x16)(y[i+16:])), c1)
+		c2 = archsimd.LoadFloat32x16((*vecf32x16)(x[i+2*16:])).MulAdd(archsimd.LoadFloat32x16((*vecf32x16)(y[i+2*16:])), c2)
+		c3 = archsimd.LoadFloat32x16((*vecf32x16)(x[i+3*16:])).MulAdd(archsimd.LoadFloat32x16((*vecf32x16)(y[i+3*16:])), c3)
+	}
+	for ; i < n; i += 16 {
+		c0 = archsimd.LoadFloat32x16SlicePart(x[i:]).MulAdd(archsimd.LoadFloat32x16SlicePart(y[i:]), c0)
+	}
+	var s [8]float32
+	reducef32x16(c0.Add(c1), c2.Add(c3), archsimd.Float32x16{}, archsimd.Float32x16{}, s[0:4])
+	archsimd.ClearAVXUpperBits()
+	return s[0] + s[1]
+}
+
+// axpyVecf32x16 sets y[i] += alpha·x[i] over len(x) elements
+// (len(y) ≥ len(x)).
+func axpyVecf32x16(alpha float32, x, y []float32) {
+	n := len(x)
+	y = y[:n]
+	a := archsimd.BroadcastFloat32x16(alpha)
+	i := 0
+	for ; i+2*16 <= n; i += 2 * 16 {
+		p0, p1 := (*vecf32x16)(y[i:]), (*vecf32x16)(y[i+16:])
+		archsimd.LoadFloat32x16((*vecf32x16)(x[i:])).MulAdd(a, archsimd.LoadFloat32x16(p0)).Store(p0)
+		archsimd.LoadFloat32x16((*vecf32x16)(x[i+16:])).MulAdd(a, archsimd.LoadFloat32x16(p1)).Store(p1)
+	}
+	for ; i < n; i += 16 {
+		archsimd.LoadFloat32x16SlicePart(x[i:]).MulAdd(a, archsimd.LoadFloat32x16SlicePart(y[i:])).StoreSlicePart(y[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}

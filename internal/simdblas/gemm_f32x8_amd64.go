@@ -574,3 +574,43 @@ func dotf32x8x1x1(k int, pa, pb unsafe.Pointer) float32 {
 func reducef32x8(w, x, y, z archsimd.Float32x8, out []float32) {
 	reduceFloat32x8(w, x, y, z, out)
 }
+
+// dotVecf32x8 returns Σ x[i]·y[i] over len(x) elements (len(y) ≥ len(x)),
+// in four vector accumulators.
+func dotVecf32x8(x, y []float32) float32 {
+	n := len(x)
+	y = y[:n]
+	var c0, c1, c2, c3 archsimd.Float32x8
+	i := 0
+	for ; i+4*8 <= n; i += 4 * 8 {
+		c0 = archsimd.LoadFloat32x8((*vecf32x8)(x[i:])).MulAdd(archsimd.LoadFloat32x8((*vecf32x8)(y[i:])), c0)
+		c1 = archsimd.LoadFloat32x8((*vecf32x8)(x[i+8:])).MulAdd(archsimd.LoadFloat32x8((*vecf32x8)(y[i+8:])), c1)
+		c2 = archsimd.LoadFloat32x8((*vecf32x8)(x[i+2*8:])).MulAdd(archsimd.LoadFloat32x8((*vecf32x8)(y[i+2*8:])), c2)
+		c3 = archsimd.LoadFloat32x8((*vecf32x8)(x[i+3*8:])).MulAdd(archsimd.LoadFloat32x8((*vecf32x8)(y[i+3*8:])), c3)
+	}
+	for ; i < n; i += 8 {
+		c0 = archsimd.LoadFloat32x8SlicePart(x[i:]).MulAdd(archsimd.LoadFloat32x8SlicePart(y[i:]), c0)
+	}
+	var s [8]float32
+	reducef32x8(c0.Add(c1), c2.Add(c3), archsimd.Float32x8{}, archsimd.Float32x8{}, s[0:4])
+	archsimd.ClearAVXUpperBits()
+	return s[0] + s[1]
+}
+
+// axpyVecf32x8 sets y[i] += alpha·x[i] over len(x) elements
+// (len(y) ≥ len(x)).
+func axpyVecf32x8(alpha float32, x, y []float32) {
+	n := len(x)
+	y = y[:n]
+	a := archsimd.BroadcastFloat32x8(alpha)
+	i := 0
+	for ; i+2*8 <= n; i += 2 * 8 {
+		p0, p1 := (*vecf32x8)(y[i:]), (*vecf32x8)(y[i+8:])
+		archsimd.LoadFloat32x8((*vecf32x8)(x[i:])).MulAdd(a, archsimd.LoadFloat32x8(p0)).Store(p0)
+		archsimd.LoadFloat32x8((*vecf32x8)(x[i+8:])).MulAdd(a, archsimd.LoadFloat32x8(p1)).Store(p1)
+	}
+	for ; i < n; i += 8 {
+		archsimd.LoadFloat32x8SlicePart(x[i:]).MulAdd(a, archsimd.LoadFloat32x8SlicePart(y[i:])).StoreSlicePart(y[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}

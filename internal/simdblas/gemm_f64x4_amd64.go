@@ -574,3 +574,43 @@ func dotf64x4x1x1(k int, pa, pb unsafe.Pointer) float64 {
 func reducef64x4(w, x, y, z archsimd.Float64x4, out []float64) {
 	reduceFloat64x4(w, x, y, z, out)
 }
+
+// dotVecf64x4 returns Σ x[i]·y[i] over len(x) elements (len(y) ≥ len(x)),
+// in four vector accumulators.
+func dotVecf64x4(x, y []float64) float64 {
+	n := len(x)
+	y = y[:n]
+	var c0, c1, c2, c3 archsimd.Float64x4
+	i := 0
+	for ; i+4*4 <= n; i += 4 * 4 {
+		c0 = archsimd.LoadFloat64x4((*vecf64x4)(x[i:])).MulAdd(archsimd.LoadFloat64x4((*vecf64x4)(y[i:])), c0)
+		c1 = archsimd.LoadFloat64x4((*vecf64x4)(x[i+4:])).MulAdd(archsimd.LoadFloat64x4((*vecf64x4)(y[i+4:])), c1)
+		c2 = archsimd.LoadFloat64x4((*vecf64x4)(x[i+2*4:])).MulAdd(archsimd.LoadFloat64x4((*vecf64x4)(y[i+2*4:])), c2)
+		c3 = archsimd.LoadFloat64x4((*vecf64x4)(x[i+3*4:])).MulAdd(archsimd.LoadFloat64x4((*vecf64x4)(y[i+3*4:])), c3)
+	}
+	for ; i < n; i += 4 {
+		c0 = archsimd.LoadFloat64x4SlicePart(x[i:]).MulAdd(archsimd.LoadFloat64x4SlicePart(y[i:]), c0)
+	}
+	var s [8]float64
+	reducef64x4(c0.Add(c1), c2.Add(c3), archsimd.Float64x4{}, archsimd.Float64x4{}, s[0:4])
+	archsimd.ClearAVXUpperBits()
+	return s[0] + s[1]
+}
+
+// axpyVecf64x4 sets y[i] += alpha·x[i] over len(x) elements
+// (len(y) ≥ len(x)).
+func axpyVecf64x4(alpha float64, x, y []float64) {
+	n := len(x)
+	y = y[:n]
+	a := archsimd.BroadcastFloat64x4(alpha)
+	i := 0
+	for ; i+2*4 <= n; i += 2 * 4 {
+		p0, p1 := (*vecf64x4)(y[i:]), (*vecf64x4)(y[i+4:])
+		archsimd.LoadFloat64x4((*vecf64x4)(x[i:])).MulAdd(a, archsimd.LoadFloat64x4(p0)).Store(p0)
+		archsimd.LoadFloat64x4((*vecf64x4)(x[i+4:])).MulAdd(a, archsimd.LoadFloat64x4(p1)).Store(p1)
+	}
+	for ; i < n; i += 4 {
+		archsimd.LoadFloat64x4SlicePart(x[i:]).MulAdd(a, archsimd.LoadFloat64x4SlicePart(y[i:])).StoreSlicePart(y[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}

@@ -574,3 +574,43 @@ func dotf64x8x1x1(k int, pa, pb unsafe.Pointer) float64 {
 func reducef64x8(w, x, y, z archsimd.Float64x8, out []float64) {
 	reduceFloat64x4(w.GetLo().Add(w.GetHi()), x.GetLo().Add(x.GetHi()), y.GetLo().Add(y.GetHi()), z.GetLo().Add(z.GetHi()), out)
 }
+
+// dotVecf64x8 returns Σ x[i]·y[i] over len(x) elements (len(y) ≥ len(x)),
+// in four vector accumulators.
+func dotVecf64x8(x, y []float64) float64 {
+	n := len(x)
+	y = y[:n]
+	var c0, c1, c2, c3 archsimd.Float64x8
+	i := 0
+	for ; i+4*8 <= n; i += 4 * 8 {
+		c0 = archsimd.LoadFloat64x8((*vecf64x8)(x[i:])).MulAdd(archsimd.LoadFloat64x8((*vecf64x8)(y[i:])), c0)
+		c1 = archsimd.LoadFloat64x8((*vecf64x8)(x[i+8:])).MulAdd(archsimd.LoadFloat64x8((*vecf64x8)(y[i+8:])), c1)
+		c2 = archsimd.LoadFloat64x8((*vecf64x8)(x[i+2*8:])).MulAdd(archsimd.LoadFloat64x8((*vecf64x8)(y[i+2*8:])), c2)
+		c3 = archsimd.LoadFloat64x8((*vecf64x8)(x[i+3*8:])).MulAdd(archsimd.LoadFloat64x8((*vecf64x8)(y[i+3*8:])), c3)
+	}
+	for ; i < n; i += 8 {
+		c0 = archsimd.LoadFloat64x8SlicePart(x[i:]).MulAdd(archsimd.LoadFloat64x8SlicePart(y[i:]), c0)
+	}
+	var s [8]float64
+	reducef64x8(c0.Add(c1), c2.Add(c3), archsimd.Float64x8{}, archsimd.Float64x8{}, s[0:4])
+	archsimd.ClearAVXUpperBits()
+	return s[0] + s[1]
+}
+
+// axpyVecf64x8 sets y[i] += alpha·x[i] over len(x) elements
+// (len(y) ≥ len(x)).
+func axpyVecf64x8(alpha float64, x, y []float64) {
+	n := len(x)
+	y = y[:n]
+	a := archsimd.BroadcastFloat64x8(alpha)
+	i := 0
+	for ; i+2*8 <= n; i += 2 * 8 {
+		p0, p1 := (*vecf64x8)(y[i:]), (*vecf64x8)(y[i+8:])
+		archsimd.LoadFloat64x8((*vecf64x8)(x[i:])).MulAdd(a, archsimd.LoadFloat64x8(p0)).Store(p0)
+		archsimd.LoadFloat64x8((*vecf64x8)(x[i+8:])).MulAdd(a, archsimd.LoadFloat64x8(p1)).Store(p1)
+	}
+	for ; i < n; i += 8 {
+		archsimd.LoadFloat64x8SlicePart(x[i:]).MulAdd(a, archsimd.LoadFloat64x8SlicePart(y[i:])).StoreSlicePart(y[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}

@@ -657,4 +657,44 @@ func reduce{{.S}}(w, x, y, z archsimd.{{.V}}, out []{{.T}}) {
 	reduce{{.Base}}(w, x, y, z, out)
 {{- end}}
 }
+
+// dotVec{{.S}} returns Σ x[i]·y[i] over len(x) elements (len(y) ≥ len(x)),
+// in four vector accumulators.
+func dotVec{{.S}}(x, y []{{.T}}) {{.T}} {
+	n := len(x)
+	y = y[:n]
+	var c0, c1, c2, c3 archsimd.{{.V}}
+	i := 0
+	for ; i+4*{{.W}} <= n; i += 4 * {{.W}} {
+		c0 = archsimd.Load{{.V}}((*vec{{.S}})(x[i:])).MulAdd(archsimd.Load{{.V}}((*vec{{.S}})(y[i:])), c0)
+		c1 = archsimd.Load{{.V}}((*vec{{.S}})(x[i+{{.W}}:])).MulAdd(archsimd.Load{{.V}}((*vec{{.S}})(y[i+{{.W}}:])), c1)
+		c2 = archsimd.Load{{.V}}((*vec{{.S}})(x[i+2*{{.W}}:])).MulAdd(archsimd.Load{{.V}}((*vec{{.S}})(y[i+2*{{.W}}:])), c2)
+		c3 = archsimd.Load{{.V}}((*vec{{.S}})(x[i+3*{{.W}}:])).MulAdd(archsimd.Load{{.V}}((*vec{{.S}})(y[i+3*{{.W}}:])), c3)
+	}
+	for ; i < n; i += {{.W}} {
+		c0 = archsimd.Load{{.V}}SlicePart(x[i:]).MulAdd(archsimd.Load{{.V}}SlicePart(y[i:]), c0)
+	}
+	var s [8]{{.T}}
+	reduce{{.S}}(c0.Add(c1), c2.Add(c3), archsimd.{{.V}}{}, archsimd.{{.V}}{}, s[0:4])
+	archsimd.ClearAVXUpperBits()
+	return s[0] + s[1]
+}
+
+// axpyVec{{.S}} sets y[i] += alpha·x[i] over len(x) elements
+// (len(y) ≥ len(x)).
+func axpyVec{{.S}}(alpha {{.T}}, x, y []{{.T}}) {
+	n := len(x)
+	y = y[:n]
+	a := archsimd.Broadcast{{.V}}(alpha)
+	i := 0
+	for ; i+2*{{.W}} <= n; i += 2 * {{.W}} {
+		p0, p1 := (*vec{{.S}})(y[i:]), (*vec{{.S}})(y[i+{{.W}}:])
+		archsimd.Load{{.V}}((*vec{{.S}})(x[i:])).MulAdd(a, archsimd.Load{{.V}}(p0)).Store(p0)
+		archsimd.Load{{.V}}((*vec{{.S}})(x[i+{{.W}}:])).MulAdd(a, archsimd.Load{{.V}}(p1)).Store(p1)
+	}
+	for ; i < n; i += {{.W}} {
+		archsimd.Load{{.V}}SlicePart(x[i:]).MulAdd(a, archsimd.Load{{.V}}SlicePart(y[i:])).StoreSlicePart(y[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}
 `

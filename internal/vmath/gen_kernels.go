@@ -97,13 +97,15 @@ var (
 	c{{.S}}Ln3   = splat{{.S}}(ln3)
 )
 
-// tanhBlocks{{.S}} sets h[i] = tanh(src[i]) for len(src) a multiple of
-// {{.W}}, and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
+// tanhBlocks{{.S}} sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
 // hd[i] = s[i]·ad[i]. It is tanhGeneric's algorithm on {{.W}} lanes, with
 // the same operations in the same order (no FMA), so both give
-// bit-identical results. The kernel is written out in the loop, since a
-// function taking a vector is too large to inline.
+// bit-identical results. The last vector is loaded and stored partially
+// (masked), its extra lanes computing tanh(0). The kernel is written out
+// in the loop, since a function taking a vector is too large to inline.
+// It ends with VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
@@ -118,8 +120,8 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 	// a broadcast would cost a load and a shuffle.
 	ld := func(c *vec{{.S}}) archsimd.{{.V}} { return archsimd.Load{{.V}}(c) }
 	signMask := archsimd.Broadcast{{.U}}(signBit)
-	for i := 0; i <= n-{{.W}}; i += {{.W}} {
-		x := archsimd.Load{{.V}}((*vec{{.S}})(src[i : i+{{.W}}]))
+	for i := 0; i < n; i += {{.W}} {
+		x := archsimd.Load{{.V}}SlicePart(src[i:])
 		xb := x.As{{.U}}()
 		// NaN lanes may become clampAbs here (VMINPD returns its second
 		// operand for NaN and the compiler may swap operands); they are
@@ -148,12 +150,12 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 		y := one.Masked(big).Add(alt.Merge(num, big).Div(den))
 		y = y.As{{.U}}().Or(xb.And(signMask)).As{{.V}}()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*vec{{.S}})(h[i : i+{{.W}}]))
+		y.StoreSlicePart(h[i:])
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.Store((*vec{{.S}})(s[i : i+{{.W}}]))
+			sv.StoreSlicePart(s[i:])
 			if wantD {
-				sv.Mul(archsimd.Load{{.V}}((*vec{{.S}})(ad[i : i+{{.W}}]))).Store((*vec{{.S}})(hd[i : i+{{.W}}]))
+				sv.Mul(archsimd.Load{{.V}}SlicePart(ad[i:])).StoreSlicePart(hd[i:])
 			}
 		}
 	}
@@ -182,12 +184,13 @@ var (
 	c{{.S}}One   = splat{{.S}}(1)
 )
 
-// tanhBlocks{{.S}} sets h[i] = tanh(src[i]) for len(src) a multiple of
-// {{.W}}, and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
+// tanhBlocks{{.S}} sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
 // hd[i] = s[i]·ad[i]. It is tanh32Generic's algorithm on {{.W}} lanes,
 // with the same operations in the same order (no FMA), so both give
-// bit-identical results.
+// bit-identical results. The last vector is loaded and stored partially
+// (masked). It ends with VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
@@ -200,8 +203,8 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 	}
 	ld := func(c *vec{{.S}}) archsimd.{{.V}} { return archsimd.Load{{.V}}(c) }
 	signMask := archsimd.Broadcast{{.U}}(signBit32)
-	for i := 0; i <= n-{{.W}}; i += {{.W}} {
-		x := archsimd.Load{{.V}}((*vec{{.S}})(src[i : i+{{.W}}]))
+	for i := 0; i < n; i += {{.W}} {
+		x := archsimd.Load{{.V}}SlicePart(src[i:])
 		xb := x.As{{.U}}()
 		a := xb.AndNot(signMask).As{{.V}}().Min(ld(&c{{.S}}Clamp))
 		// |x| < small32: a + a³·P(a²).
@@ -230,42 +233,43 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 		y := lo.Merge(hi, a.Less(ld(&c{{.S}}Small)))
 		y = y.As{{.U}}().Or(xb.And(signMask)).As{{.V}}()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*vec{{.S}})(h[i : i+{{.W}}]))
+		y.StoreSlicePart(h[i:])
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.Store((*vec{{.S}})(s[i : i+{{.W}}]))
+			sv.StoreSlicePart(s[i:])
 			if wantD {
-				sv.Mul(archsimd.Load{{.V}}((*vec{{.S}})(ad[i : i+{{.W}}]))).Store((*vec{{.S}})(hd[i : i+{{.W}}]))
+				sv.Mul(archsimd.Load{{.V}}SlicePart(ad[i:])).StoreSlicePart(hd[i:])
 			}
 		}
 	}
 }
 {{- end}}
 
-// adjointBlocks{{.S}} is jetAdjointGeneric for len(s) a multiple of {{.W}}:
+// adjointBlocks{{.S}} is jetAdjointGeneric:
 // gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,
 // with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
 // order.
 func adjointBlocks{{.S}}(gv, gd, h, s, ad []{{.T}}) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(s)
 	gv = gv[:n]
 	if gd == nil {
-		for i := 0; i <= n-{{.W}}; i += {{.W}} {
-			sv := archsimd.Load{{.V}}((*vec{{.S}})(s[i : i+{{.W}}]))
-			sv.Mul(archsimd.Load{{.V}}((*vec{{.S}})(gv[i : i+{{.W}}]))).Store((*vec{{.S}})(gv[i : i+{{.W}}]))
+		for i := 0; i < n; i += {{.W}} {
+			sv := archsimd.Load{{.V}}SlicePart(s[i:])
+			sv.Mul(archsimd.Load{{.V}}SlicePart(gv[i:])).StoreSlicePart(gv[i:])
 		}
 		return
 	}
 	gd = gd[:n]
 	h = h[:n]
 	ad = ad[:n]
-	for i := 0; i <= n-{{.W}}; i += {{.W}} {
-		sv := archsimd.Load{{.V}}((*vec{{.S}})(s[i : i+{{.W}}]))
-		g := archsimd.Load{{.V}}((*vec{{.S}})(gd[i : i+{{.W}}]))
-		t := archsimd.Load{{.V}}((*vec{{.S}})(h[i : i+{{.W}}])).Mul(archsimd.Load{{.V}}((*vec{{.S}})(ad[i : i+{{.W}}]))).Mul(g)
-		u := archsimd.Load{{.V}}((*vec{{.S}})(gv[i : i+{{.W}}])).Sub(t.Add(t))
-		sv.Mul(u).Store((*vec{{.S}})(gv[i : i+{{.W}}]))
-		sv.Mul(g).Store((*vec{{.S}})(gd[i : i+{{.W}}]))
+	for i := 0; i < n; i += {{.W}} {
+		sv := archsimd.Load{{.V}}SlicePart(s[i:])
+		g := archsimd.Load{{.V}}SlicePart(gd[i:])
+		t := archsimd.Load{{.V}}SlicePart(h[i:]).Mul(archsimd.Load{{.V}}SlicePart(ad[i:])).Mul(g)
+		u := archsimd.Load{{.V}}SlicePart(gv[i:]).Sub(t.Add(t))
+		sv.Mul(u).StoreSlicePart(gv[i:])
+		sv.Mul(g).StoreSlicePart(gd[i:])
 	}
 }
 `

@@ -43,12 +43,13 @@ var (
 	cf32x16One   = splatf32x16(1)
 )
 
-// tanhBlocksf32x16 sets h[i] = tanh(src[i]) for len(src) a multiple of
-// 16, and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
+// tanhBlocksf32x16 sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
 // hd[i] = s[i]·ad[i]. It is tanh32Generic's algorithm on 16 lanes,
 // with the same operations in the same order (no FMA), so both give
-// bit-identical results.
+// bit-identical results. The last vector is loaded and stored partially
+// (masked). It ends with VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf32x16(h, s, hd, src, ad []float32) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
@@ -61,8 +62,8 @@ func tanhBlocksf32x16(h, s, hd, src, ad []float32) {
 	}
 	ld := func(c *vecf32x16) archsimd.Float32x16 { return archsimd.LoadFloat32x16(c) }
 	signMask := archsimd.BroadcastUint32x16(signBit32)
-	for i := 0; i <= n-16; i += 16 {
-		x := archsimd.LoadFloat32x16((*vecf32x16)(src[i : i+16]))
+	for i := 0; i < n; i += 16 {
+		x := archsimd.LoadFloat32x16SlicePart(src[i:])
 		xb := x.AsUint32x16()
 		a := xb.AndNot(signMask).AsFloat32x16().Min(ld(&cf32x16Clamp))
 		// |x| < small32: a + a³·P(a²).
@@ -91,40 +92,41 @@ func tanhBlocksf32x16(h, s, hd, src, ad []float32) {
 		y := lo.Merge(hi, a.Less(ld(&cf32x16Small)))
 		y = y.AsUint32x16().Or(xb.And(signMask)).AsFloat32x16()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*vecf32x16)(h[i : i+16]))
+		y.StoreSlicePart(h[i:])
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.Store((*vecf32x16)(s[i : i+16]))
+			sv.StoreSlicePart(s[i:])
 			if wantD {
-				sv.Mul(archsimd.LoadFloat32x16((*vecf32x16)(ad[i : i+16]))).Store((*vecf32x16)(hd[i : i+16]))
+				sv.Mul(archsimd.LoadFloat32x16SlicePart(ad[i:])).StoreSlicePart(hd[i:])
 			}
 		}
 	}
 }
 
-// adjointBlocksf32x16 is jetAdjointGeneric for len(s) a multiple of 16:
+// adjointBlocksf32x16 is jetAdjointGeneric:
 // gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,
 // with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
 // order.
 func adjointBlocksf32x16(gv, gd, h, s, ad []float32) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(s)
 	gv = gv[:n]
 	if gd == nil {
-		for i := 0; i <= n-16; i += 16 {
-			sv := archsimd.LoadFloat32x16((*vecf32x16)(s[i : i+16]))
-			sv.Mul(archsimd.LoadFloat32x16((*vecf32x16)(gv[i : i+16]))).Store((*vecf32x16)(gv[i : i+16]))
+		for i := 0; i < n; i += 16 {
+			sv := archsimd.LoadFloat32x16SlicePart(s[i:])
+			sv.Mul(archsimd.LoadFloat32x16SlicePart(gv[i:])).StoreSlicePart(gv[i:])
 		}
 		return
 	}
 	gd = gd[:n]
 	h = h[:n]
 	ad = ad[:n]
-	for i := 0; i <= n-16; i += 16 {
-		sv := archsimd.LoadFloat32x16((*vecf32x16)(s[i : i+16]))
-		g := archsimd.LoadFloat32x16((*vecf32x16)(gd[i : i+16]))
-		t := archsimd.LoadFloat32x16((*vecf32x16)(h[i : i+16])).Mul(archsimd.LoadFloat32x16((*vecf32x16)(ad[i : i+16]))).Mul(g)
-		u := archsimd.LoadFloat32x16((*vecf32x16)(gv[i : i+16])).Sub(t.Add(t))
-		sv.Mul(u).Store((*vecf32x16)(gv[i : i+16]))
-		sv.Mul(g).Store((*vecf32x16)(gd[i : i+16]))
+	for i := 0; i < n; i += 16 {
+		sv := archsimd.LoadFloat32x16SlicePart(s[i:])
+		g := archsimd.LoadFloat32x16SlicePart(gd[i:])
+		t := archsimd.LoadFloat32x16SlicePart(h[i:]).Mul(archsimd.LoadFloat32x16SlicePart(ad[i:])).Mul(g)
+		u := archsimd.LoadFloat32x16SlicePart(gv[i:]).Sub(t.Add(t))
+		sv.Mul(u).StoreSlicePart(gv[i:])
+		sv.Mul(g).StoreSlicePart(gd[i:])
 	}
 }

@@ -43,12 +43,13 @@ var (
 	cf32x8One   = splatf32x8(1)
 )
 
-// tanhBlocksf32x8 sets h[i] = tanh(src[i]) for len(src) a multiple of
-// 8, and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
+// tanhBlocksf32x8 sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
 // hd[i] = s[i]·ad[i]. It is tanh32Generic's algorithm on 8 lanes,
 // with the same operations in the same order (no FMA), so both give
-// bit-identical results.
+// bit-identical results. The last vector is loaded and stored partially
+// (masked). It ends with VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
@@ -61,8 +62,8 @@ func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
 	}
 	ld := func(c *vecf32x8) archsimd.Float32x8 { return archsimd.LoadFloat32x8(c) }
 	signMask := archsimd.BroadcastUint32x8(signBit32)
-	for i := 0; i <= n-8; i += 8 {
-		x := archsimd.LoadFloat32x8((*vecf32x8)(src[i : i+8]))
+	for i := 0; i < n; i += 8 {
+		x := archsimd.LoadFloat32x8SlicePart(src[i:])
 		xb := x.AsUint32x8()
 		a := xb.AndNot(signMask).AsFloat32x8().Min(ld(&cf32x8Clamp))
 		// |x| < small32: a + a³·P(a²).
@@ -91,40 +92,41 @@ func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
 		y := lo.Merge(hi, a.Less(ld(&cf32x8Small)))
 		y = y.AsUint32x8().Or(xb.And(signMask)).AsFloat32x8()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*vecf32x8)(h[i : i+8]))
+		y.StoreSlicePart(h[i:])
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.Store((*vecf32x8)(s[i : i+8]))
+			sv.StoreSlicePart(s[i:])
 			if wantD {
-				sv.Mul(archsimd.LoadFloat32x8((*vecf32x8)(ad[i : i+8]))).Store((*vecf32x8)(hd[i : i+8]))
+				sv.Mul(archsimd.LoadFloat32x8SlicePart(ad[i:])).StoreSlicePart(hd[i:])
 			}
 		}
 	}
 }
 
-// adjointBlocksf32x8 is jetAdjointGeneric for len(s) a multiple of 8:
+// adjointBlocksf32x8 is jetAdjointGeneric:
 // gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,
 // with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
 // order.
 func adjointBlocksf32x8(gv, gd, h, s, ad []float32) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(s)
 	gv = gv[:n]
 	if gd == nil {
-		for i := 0; i <= n-8; i += 8 {
-			sv := archsimd.LoadFloat32x8((*vecf32x8)(s[i : i+8]))
-			sv.Mul(archsimd.LoadFloat32x8((*vecf32x8)(gv[i : i+8]))).Store((*vecf32x8)(gv[i : i+8]))
+		for i := 0; i < n; i += 8 {
+			sv := archsimd.LoadFloat32x8SlicePart(s[i:])
+			sv.Mul(archsimd.LoadFloat32x8SlicePart(gv[i:])).StoreSlicePart(gv[i:])
 		}
 		return
 	}
 	gd = gd[:n]
 	h = h[:n]
 	ad = ad[:n]
-	for i := 0; i <= n-8; i += 8 {
-		sv := archsimd.LoadFloat32x8((*vecf32x8)(s[i : i+8]))
-		g := archsimd.LoadFloat32x8((*vecf32x8)(gd[i : i+8]))
-		t := archsimd.LoadFloat32x8((*vecf32x8)(h[i : i+8])).Mul(archsimd.LoadFloat32x8((*vecf32x8)(ad[i : i+8]))).Mul(g)
-		u := archsimd.LoadFloat32x8((*vecf32x8)(gv[i : i+8])).Sub(t.Add(t))
-		sv.Mul(u).Store((*vecf32x8)(gv[i : i+8]))
-		sv.Mul(g).Store((*vecf32x8)(gd[i : i+8]))
+	for i := 0; i < n; i += 8 {
+		sv := archsimd.LoadFloat32x8SlicePart(s[i:])
+		g := archsimd.LoadFloat32x8SlicePart(gd[i:])
+		t := archsimd.LoadFloat32x8SlicePart(h[i:]).Mul(archsimd.LoadFloat32x8SlicePart(ad[i:])).Mul(g)
+		u := archsimd.LoadFloat32x8SlicePart(gv[i:]).Sub(t.Add(t))
+		sv.Mul(u).StoreSlicePart(gv[i:])
+		sv.Mul(g).StoreSlicePart(gd[i:])
 	}
 }

@@ -37,13 +37,15 @@ var (
 	cf64x4Ln3   = splatf64x4(ln3)
 )
 
-// tanhBlocksf64x4 sets h[i] = tanh(src[i]) for len(src) a multiple of
-// 4, and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
+// tanhBlocksf64x4 sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
 // hd[i] = s[i]·ad[i]. It is tanhGeneric's algorithm on 4 lanes, with
 // the same operations in the same order (no FMA), so both give
-// bit-identical results. The kernel is written out in the loop, since a
-// function taking a vector is too large to inline.
+// bit-identical results. The last vector is loaded and stored partially
+// (masked), its extra lanes computing tanh(0). The kernel is written out
+// in the loop, since a function taking a vector is too large to inline.
+// It ends with VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
@@ -58,8 +60,8 @@ func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 	// a broadcast would cost a load and a shuffle.
 	ld := func(c *vecf64x4) archsimd.Float64x4 { return archsimd.LoadFloat64x4(c) }
 	signMask := archsimd.BroadcastUint64x4(signBit)
-	for i := 0; i <= n-4; i += 4 {
-		x := archsimd.LoadFloat64x4((*vecf64x4)(src[i : i+4]))
+	for i := 0; i < n; i += 4 {
+		x := archsimd.LoadFloat64x4SlicePart(src[i:])
 		xb := x.AsUint64x4()
 		// NaN lanes may become clampAbs here (VMINPD returns its second
 		// operand for NaN and the compiler may swap operands); they are
@@ -88,40 +90,41 @@ func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 		y := one.Masked(big).Add(alt.Merge(num, big).Div(den))
 		y = y.AsUint64x4().Or(xb.And(signMask)).AsFloat64x4()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*vecf64x4)(h[i : i+4]))
+		y.StoreSlicePart(h[i:])
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.Store((*vecf64x4)(s[i : i+4]))
+			sv.StoreSlicePart(s[i:])
 			if wantD {
-				sv.Mul(archsimd.LoadFloat64x4((*vecf64x4)(ad[i : i+4]))).Store((*vecf64x4)(hd[i : i+4]))
+				sv.Mul(archsimd.LoadFloat64x4SlicePart(ad[i:])).StoreSlicePart(hd[i:])
 			}
 		}
 	}
 }
 
-// adjointBlocksf64x4 is jetAdjointGeneric for len(s) a multiple of 4:
+// adjointBlocksf64x4 is jetAdjointGeneric:
 // gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,
 // with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
 // order.
 func adjointBlocksf64x4(gv, gd, h, s, ad []float64) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(s)
 	gv = gv[:n]
 	if gd == nil {
-		for i := 0; i <= n-4; i += 4 {
-			sv := archsimd.LoadFloat64x4((*vecf64x4)(s[i : i+4]))
-			sv.Mul(archsimd.LoadFloat64x4((*vecf64x4)(gv[i : i+4]))).Store((*vecf64x4)(gv[i : i+4]))
+		for i := 0; i < n; i += 4 {
+			sv := archsimd.LoadFloat64x4SlicePart(s[i:])
+			sv.Mul(archsimd.LoadFloat64x4SlicePart(gv[i:])).StoreSlicePart(gv[i:])
 		}
 		return
 	}
 	gd = gd[:n]
 	h = h[:n]
 	ad = ad[:n]
-	for i := 0; i <= n-4; i += 4 {
-		sv := archsimd.LoadFloat64x4((*vecf64x4)(s[i : i+4]))
-		g := archsimd.LoadFloat64x4((*vecf64x4)(gd[i : i+4]))
-		t := archsimd.LoadFloat64x4((*vecf64x4)(h[i : i+4])).Mul(archsimd.LoadFloat64x4((*vecf64x4)(ad[i : i+4]))).Mul(g)
-		u := archsimd.LoadFloat64x4((*vecf64x4)(gv[i : i+4])).Sub(t.Add(t))
-		sv.Mul(u).Store((*vecf64x4)(gv[i : i+4]))
-		sv.Mul(g).Store((*vecf64x4)(gd[i : i+4]))
+	for i := 0; i < n; i += 4 {
+		sv := archsimd.LoadFloat64x4SlicePart(s[i:])
+		g := archsimd.LoadFloat64x4SlicePart(gd[i:])
+		t := archsimd.LoadFloat64x4SlicePart(h[i:]).Mul(archsimd.LoadFloat64x4SlicePart(ad[i:])).Mul(g)
+		u := archsimd.LoadFloat64x4SlicePart(gv[i:]).Sub(t.Add(t))
+		sv.Mul(u).StoreSlicePart(gv[i:])
+		sv.Mul(g).StoreSlicePart(gd[i:])
 	}
 }

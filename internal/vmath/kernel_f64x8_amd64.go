@@ -37,13 +37,15 @@ var (
 	cf64x8Ln3   = splatf64x8(ln3)
 )
 
-// tanhBlocksf64x8 sets h[i] = tanh(src[i]) for len(src) a multiple of
-// 8, and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
+// tanhBlocksf64x8 sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
 // hd[i] = s[i]·ad[i]. It is tanhGeneric's algorithm on 8 lanes, with
 // the same operations in the same order (no FMA), so both give
-// bit-identical results. The kernel is written out in the loop, since a
-// function taking a vector is too large to inline.
+// bit-identical results. The last vector is loaded and stored partially
+// (masked), its extra lanes computing tanh(0). The kernel is written out
+// in the loop, since a function taking a vector is too large to inline.
+// It ends with VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
@@ -58,8 +60,8 @@ func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
 	// a broadcast would cost a load and a shuffle.
 	ld := func(c *vecf64x8) archsimd.Float64x8 { return archsimd.LoadFloat64x8(c) }
 	signMask := archsimd.BroadcastUint64x8(signBit)
-	for i := 0; i <= n-8; i += 8 {
-		x := archsimd.LoadFloat64x8((*vecf64x8)(src[i : i+8]))
+	for i := 0; i < n; i += 8 {
+		x := archsimd.LoadFloat64x8SlicePart(src[i:])
 		xb := x.AsUint64x8()
 		// NaN lanes may become clampAbs here (VMINPD returns its second
 		// operand for NaN and the compiler may swap operands); they are
@@ -88,40 +90,41 @@ func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
 		y := one.Masked(big).Add(alt.Merge(num, big).Div(den))
 		y = y.AsUint64x8().Or(xb.And(signMask)).AsFloat64x8()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*vecf64x8)(h[i : i+8]))
+		y.StoreSlicePart(h[i:])
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.Store((*vecf64x8)(s[i : i+8]))
+			sv.StoreSlicePart(s[i:])
 			if wantD {
-				sv.Mul(archsimd.LoadFloat64x8((*vecf64x8)(ad[i : i+8]))).Store((*vecf64x8)(hd[i : i+8]))
+				sv.Mul(archsimd.LoadFloat64x8SlicePart(ad[i:])).StoreSlicePart(hd[i:])
 			}
 		}
 	}
 }
 
-// adjointBlocksf64x8 is jetAdjointGeneric for len(s) a multiple of 8:
+// adjointBlocksf64x8 is jetAdjointGeneric:
 // gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,
 // with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
 // order.
 func adjointBlocksf64x8(gv, gd, h, s, ad []float64) {
+	defer archsimd.ClearAVXUpperBits()
 	n := len(s)
 	gv = gv[:n]
 	if gd == nil {
-		for i := 0; i <= n-8; i += 8 {
-			sv := archsimd.LoadFloat64x8((*vecf64x8)(s[i : i+8]))
-			sv.Mul(archsimd.LoadFloat64x8((*vecf64x8)(gv[i : i+8]))).Store((*vecf64x8)(gv[i : i+8]))
+		for i := 0; i < n; i += 8 {
+			sv := archsimd.LoadFloat64x8SlicePart(s[i:])
+			sv.Mul(archsimd.LoadFloat64x8SlicePart(gv[i:])).StoreSlicePart(gv[i:])
 		}
 		return
 	}
 	gd = gd[:n]
 	h = h[:n]
 	ad = ad[:n]
-	for i := 0; i <= n-8; i += 8 {
-		sv := archsimd.LoadFloat64x8((*vecf64x8)(s[i : i+8]))
-		g := archsimd.LoadFloat64x8((*vecf64x8)(gd[i : i+8]))
-		t := archsimd.LoadFloat64x8((*vecf64x8)(h[i : i+8])).Mul(archsimd.LoadFloat64x8((*vecf64x8)(ad[i : i+8]))).Mul(g)
-		u := archsimd.LoadFloat64x8((*vecf64x8)(gv[i : i+8])).Sub(t.Add(t))
-		sv.Mul(u).Store((*vecf64x8)(gv[i : i+8]))
-		sv.Mul(g).Store((*vecf64x8)(gd[i : i+8]))
+	for i := 0; i < n; i += 8 {
+		sv := archsimd.LoadFloat64x8SlicePart(s[i:])
+		g := archsimd.LoadFloat64x8SlicePart(gd[i:])
+		t := archsimd.LoadFloat64x8SlicePart(h[i:]).Mul(archsimd.LoadFloat64x8SlicePart(ad[i:])).Mul(g)
+		u := archsimd.LoadFloat64x8SlicePart(gv[i:]).Sub(t.Add(t))
+		sv.Mul(u).StoreSlicePart(gv[i:])
+		sv.Mul(g).StoreSlicePart(gd[i:])
 	}
 }

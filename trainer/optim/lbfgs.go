@@ -6,7 +6,7 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/gonum/floats"
+	"github.com/pinnsweep/pinnsweep/internal/simdblas"
 )
 
 // LBFGS is a stateful L-BFGS optimizer with a strong-Wolfe line search, a
@@ -19,9 +19,9 @@ import (
 // between calls (e.g. resample collocation points) and continue; Reset
 // clears them. An LBFGS is not safe for concurrent use.
 //
-// Memory: 2·(History+1) vectors of n float64 for the curvature pairs
-// (allocated as the history fills, then reused, also across Reset) plus 6
-// work vectors. Minimize does not allocate once the history has filled.
+// Memory: 2·(History+1) vectors of n float64 (float32 with
+// HistoryFloat32) for the curvature pairs (allocated as the history fills,
+// then reused, also across Reset) plus 6 work vectors. Minimize does not allocate once the history has filled.
 type LBFGS struct {
 	n   int
 	set Settings
@@ -66,7 +66,7 @@ func NewLBFGS(n int, s Settings) *LBFGS {
 	if m == 0 {
 		m = DefaultHistory
 	}
-	o.mem.init(max(m, 0))
+	o.mem.init(max(m, 0), s.HistoryFloat32)
 	o.d = make([]float64, n)
 	o.prevG = make([]float64, n)
 	o.xt = make([]float64, n)
@@ -237,20 +237,30 @@ func (o *LBFGS) minimize(lim *limits, fn Func, x []float64, res *Result) (string
 
 // memory is the L-BFGS curvature history: a FIFO of at most m pairs (s, y)
 // stored in m+1 slots, the extra one receiving the candidate pair so a
-// rejected candidate never overwrites a stored one.
+// rejected candidate never overwrites a stored one. With f32 the pairs
+// are kept in s32 and y32 (rounded to float32, see
+// Settings.HistoryFloat32), otherwise in s and y.
 type memory struct {
-	s, y  [][]float64 // per slot; allocated on first use
-	ro    []float64   // per slot: 1/(yᵀs)
-	ring  []int       // slot of the k-th oldest pair is ring[(head+k)%m]
-	head  int
-	count int
-	spare int       // slot that receives the next candidate
-	al    []float64 // two-loop coefficients, by age
+	s, y     [][]float64 // per slot; allocated on first use
+	s32, y32 [][]float32
+	f32      bool
+	ro       []float64 // per slot: 1/(yᵀs)
+	ring     []int     // slot of the k-th oldest pair is ring[(head+k)%m]
+	head     int
+	count    int
+	spare    int       // slot that receives the next candidate
+	al       []float64 // two-loop coefficients, by age
 }
 
-func (m *memory) init(size int) {
-	m.s = make([][]float64, size+1)
-	m.y = make([][]float64, size+1)
+func (m *memory) init(size int, f32 bool) {
+	m.f32 = f32
+	if f32 {
+		m.s32 = make([][]float32, size+1)
+		m.y32 = make([][]float32, size+1)
+	} else {
+		m.s = make([][]float64, size+1)
+		m.y = make([][]float64, size+1)
+	}
 	m.ro = make([]float64, size+1)
 	m.ring = make([]int, size)
 	m.al = make([]float64, size)
@@ -262,21 +272,36 @@ func (m *memory) reset() { m.head, m.count, m.spare = 0, 0, 0 }
 func (m *memory) slot(k int) int { return m.ring[(m.head+k)%len(m.ring)] }
 
 // push forms y = g − prevG and s = t·d and stores the pair if yᵀs > 1e-10,
-// dropping the oldest pair when the memory is full. It returns yᵀs and yᵀy.
+// dropping the oldest pair when the memory is full. It returns yᵀs and yᵀy,
+// computed in float64 from the unrounded pair.
 func (m *memory) push(g, prevG, d []float64, t float64) (ys, yy float64, stored bool) {
 	j := m.spare
-	if m.s[j] == nil {
-		m.s[j] = make([]float64, len(g))
-		m.y[j] = make([]float64, len(g))
-	}
-	s, y := m.s[j], m.y[j]
-	s, y = s[:len(g)], y[:len(g)]
-	for i := range g {
-		yi := g[i] - prevG[i]
-		si := d[i] * t
-		y[i], s[i] = yi, si
-		ys += yi * si
-		yy += yi * yi
+	if m.f32 {
+		if m.s32[j] == nil {
+			m.s32[j] = make([]float32, len(g))
+			m.y32[j] = make([]float32, len(g))
+		}
+		s, y := m.s32[j][:len(g)], m.y32[j][:len(g)]
+		for i := range g {
+			yi := g[i] - prevG[i]
+			si := d[i] * t
+			y[i], s[i] = float32(yi), float32(si)
+			ys += yi * si
+			yy += yi * yi
+		}
+	} else {
+		if m.s[j] == nil {
+			m.s[j] = make([]float64, len(g))
+			m.y[j] = make([]float64, len(g))
+		}
+		s, y := m.s[j][:len(g)], m.y[j][:len(g)]
+		for i := range g {
+			yi := g[i] - prevG[i]
+			si := d[i] * t
+			y[i], s[i] = yi, si
+			ys += yi * si
+			yy += yi * yi
+		}
 	}
 	if !(ys > 1e-10) || len(m.ring) == 0 {
 		return ys, yy, false
@@ -297,6 +322,38 @@ func (m *memory) push(g, prevG, d []float64, t float64) (ys, yy float64, stored 
 	return ys, yy, true
 }
 
+// sDot and yDot return s_jᵀv and y_jᵀv; sAxpy and yAxpy add alpha·s_j and
+// alpha·y_j to v.
+func (m *memory) sDot(j int, v []float64) float64 {
+	if m.f32 {
+		return simdblas.DotMixed(m.s32[j], v)
+	}
+	return dot(m.s[j], v)
+}
+
+func (m *memory) yDot(j int, v []float64) float64 {
+	if m.f32 {
+		return simdblas.DotMixed(m.y32[j], v)
+	}
+	return dot(m.y[j], v)
+}
+
+func (m *memory) sAxpy(alpha float64, j int, v []float64) {
+	if m.f32 {
+		simdblas.AxpyMixed(alpha, m.s32[j], v)
+		return
+	}
+	axpy(alpha, m.s[j], v)
+}
+
+func (m *memory) yAxpy(alpha float64, j int, v []float64) {
+	if m.f32 {
+		simdblas.AxpyMixed(alpha, m.y32[j], v)
+		return
+	}
+	axpy(alpha, m.y[j], v)
+}
+
 // direction writes d = −H·g with the two-loop recursion, H being the L-BFGS
 // inverse-Hessian approximation with initial scale hDiag.
 func (m *memory) direction(g []float64, hDiag float64, d []float64) {
@@ -305,14 +362,16 @@ func (m *memory) direction(g []float64, hDiag float64, d []float64) {
 	}
 	for k := m.count - 1; k >= 0; k-- {
 		j := m.slot(k)
-		m.al[k] = dot(m.s[j], d) * m.ro[j]
-		axpy(-m.al[k], m.y[j], d)
+		m.al[k] = m.sDot(j, d) * m.ro[j]
+		m.yAxpy(-m.al[k], j, d)
 	}
 	// multiply by initial Hessian
-	floats.Scale(hDiag, d)
+	for i := range d {
+		d[i] *= hDiag
+	}
 	for k := 0; k < m.count; k++ {
 		j := m.slot(k)
-		be := dot(m.y[j], d) * m.ro[j]
-		axpy(m.al[k]-be, m.s[j], d)
+		be := m.yDot(j, d) * m.ro[j]
+		m.sAxpy(m.al[k]-be, j, d)
 	}
 }
