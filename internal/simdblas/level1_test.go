@@ -62,7 +62,7 @@ func TestLevel1(t *testing.T) {
 	})
 }
 
-// TestMixed compares DotMixed and AxpyMixed with float64 loops on the
+// TestMixed compares DotMixed, AxpyMixed, AxpyDot and AxpyDotMixed with float64 loops on the
 // widened values at every kernel level, for lengths around every vector
 // width and the trainer's parameter count.
 func TestMixed(t *testing.T) {
@@ -79,6 +79,29 @@ func TestMixed(t *testing.T) {
 			}
 			if got := DotMixed(x, y); math.Abs(got-want) > 2*float64(n+1)*eps*bound {
 				t.Errorf("DotMixed n=%d: %v, want %v", n, got, want)
+			}
+			z32 := randSlice[float32](rng, n)
+			z64 := widen(z32)
+			for _, mixed := range []bool{false, true} {
+				yg := append([]float64(nil), y...)
+				var got float64
+				if mixed {
+					got = AxpyDotMixed(0.3, x, yg, z32)
+				} else {
+					got = AxpyDot(0.3, widen(x), yg, z64)
+				}
+				want, bound := 0.0, 0.0
+				for i := range x {
+					w := y[i] + 0.3*float64(x[i])
+					if math.Abs(yg[i]-w) > 2*eps*(math.Abs(y[i])+1) {
+						t.Fatalf("AxpyDot mixed=%v n=%d: y[%d] = %v, want %v", mixed, n, i, yg[i], w)
+					}
+					want += z64[i] * w
+					bound += math.Abs(z64[i] * w)
+				}
+				if math.Abs(got-want) > 2*float64(n+2)*eps*(bound+1) || yg[n] != y[n] {
+					t.Errorf("AxpyDot mixed=%v n=%d: %v, want %v", mixed, n, got, want)
+				}
 			}
 			yg := append([]float64(nil), y...)
 			AxpyMixed(-0.7, x, yg)

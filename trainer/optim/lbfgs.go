@@ -322,8 +322,7 @@ func (m *memory) push(g, prevG, d []float64, t float64) (ys, yy float64, stored 
 	return ys, yy, true
 }
 
-// sDot and yDot return s_jᵀv and y_jᵀv; sAxpy and yAxpy add alpha·s_j and
-// alpha·y_j to v.
+// sDot and yDot return s_jᵀv and y_jᵀv.
 func (m *memory) sDot(j int, v []float64) float64 {
 	if m.f32 {
 		return simdblas.DotMixed(m.s32[j], v)
@@ -338,40 +337,76 @@ func (m *memory) yDot(j int, v []float64) float64 {
 	return dot(m.y[j], v)
 }
 
-func (m *memory) sAxpy(alpha float64, j int, v []float64) {
-	if m.f32 {
-		simdblas.AxpyMixed(alpha, m.s32[j], v)
-		return
+// yAxpySDot adds alpha·y_j to v and returns s_kᵀv (the updated v) in one
+// pass; k < 0 skips the dot product. sAxpyYDot is the same with the roles
+// of s and y exchanged.
+func (m *memory) yAxpySDot(alpha float64, j, k int, v []float64) float64 {
+	switch {
+	case k < 0 && m.f32:
+		simdblas.AxpyMixed(alpha, m.y32[j], v)
+	case k < 0:
+		axpy(alpha, m.y[j], v)
+	case m.f32:
+		return simdblas.AxpyDotMixed(alpha, m.y32[j], v, m.s32[k])
+	default:
+		return simdblas.AxpyDot(alpha, m.y[j], v, m.s[k])
 	}
-	axpy(alpha, m.s[j], v)
+	return 0
 }
 
-func (m *memory) yAxpy(alpha float64, j int, v []float64) {
-	if m.f32 {
-		simdblas.AxpyMixed(alpha, m.y32[j], v)
-		return
+func (m *memory) sAxpyYDot(alpha float64, j, k int, v []float64) float64 {
+	switch {
+	case k < 0 && m.f32:
+		simdblas.AxpyMixed(alpha, m.s32[j], v)
+	case k < 0:
+		axpy(alpha, m.s[j], v)
+	case m.f32:
+		return simdblas.AxpyDotMixed(alpha, m.s32[j], v, m.y32[k])
+	default:
+		return simdblas.AxpyDot(alpha, m.s[j], v, m.y[k])
 	}
-	axpy(alpha, m.y[j], v)
+	return 0
 }
 
 // direction writes d = −H·g with the two-loop recursion, H being the L-BFGS
-// inverse-Hessian approximation with initial scale hDiag.
+// inverse-Hessian approximation with initial scale hDiag. Each update of d
+// is fused with the dot product of the next step (one pass over d instead
+// of two); the arithmetic is PyTorch's, summed in a different order.
 func (m *memory) direction(g []float64, hDiag float64, d []float64) {
 	for i, gi := range g {
 		d[i] = -gi
 	}
+	if m.count == 0 {
+		for i := range d {
+			d[i] *= hDiag
+		}
+		return
+	}
+	// First loop, newest to oldest: al_k = ρ_k·s_kᵀd; d −= al_k·y_k.
+	j := m.slot(m.count - 1)
+	sd := m.sDot(j, d)
 	for k := m.count - 1; k >= 0; k-- {
 		j := m.slot(k)
-		m.al[k] = m.sDot(j, d) * m.ro[j]
-		m.yAxpy(-m.al[k], j, d)
+		m.al[k] = sd * m.ro[j]
+		next := -1
+		if k > 0 {
+			next = m.slot(k - 1)
+		}
+		sd = m.yAxpySDot(-m.al[k], j, next, d)
 	}
 	// multiply by initial Hessian
 	for i := range d {
 		d[i] *= hDiag
 	}
+	// Second loop, oldest to newest: be_k = ρ_k·y_kᵀd; d += (al_k − be_k)·s_k.
+	yd := m.yDot(m.slot(0), d)
 	for k := 0; k < m.count; k++ {
 		j := m.slot(k)
-		be := m.yDot(j, d) * m.ro[j]
-		m.sAxpy(m.al[k]-be, j, d)
+		be := yd * m.ro[j]
+		next := -1
+		if k+1 < m.count {
+			next = m.slot(k + 1)
+		}
+		yd = m.sAxpyYDot(m.al[k]-be, j, next, d)
 	}
 }
