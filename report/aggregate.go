@@ -13,6 +13,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/trainer"
 )
 
 // DefaultThreshold is the default failure threshold on rel_l2.
@@ -28,6 +29,10 @@ type Grid struct {
 	Cells []Cell `json:"cells"`
 	// Counts counts every trial by status.
 	Counts Counts `json:"counts"`
+	// Precisions lists the trainer precisions of the trials ("f64",
+	// "f32"), in order of first appearance: the setting "precision" of a
+	// trial's params, trainer.PrecisionF64 where it is absent.
+	Precisions []string `json:"precisions,omitempty"`
 }
 
 // Axis is one axis of a Grid.
@@ -155,6 +160,25 @@ func (c *Cell) Verdict(threshold float64) Verdict {
 	return Unknown
 }
 
+// precisionOf returns the trainer precision of a trial's params (a JSON
+// object of trainer settings): its "precision" setting, or the trainer's
+// default when the params do not set it.
+func precisionOf(params json.RawMessage) (string, error) {
+	if len(params) == 0 {
+		return trainer.PrecisionF64, nil
+	}
+	var p struct {
+		Precision *string `json:"precision"`
+	}
+	if err := json.Unmarshal(params, &p); err != nil {
+		return "", err
+	}
+	if p.Precision == nil || *p.Precision == "" {
+		return trainer.PrecisionF64, nil
+	}
+	return *p.Precision, nil
+}
+
 // Label returns the cell's point as "axis=value" pairs separated by spaces.
 func (g *Grid) Label(c *Cell) string {
 	parts := make([]string, len(c.Point))
@@ -249,6 +273,15 @@ func Aggregate(axes []string, trials []coordinator.TrialRecord) (*Grid, error) {
 			r.RelL2 = &v
 		}
 		c.Trials = append(c.Trials, r)
+	}
+	for i := range trials {
+		p, err := precisionOf(trials[i].Params)
+		if err != nil {
+			return nil, fmt.Errorf("%w: trial %s: params: %v", ErrBadTrial, trials[i].ID(), err)
+		}
+		if !slices.Contains(g.Precisions, p) {
+			g.Precisions = append(g.Precisions, p)
+		}
 	}
 	for i := range g.Cells {
 		c := &g.Cells[i]
