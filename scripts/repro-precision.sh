@@ -7,7 +7,8 @@
 #
 # The strategy subset is one case per remedy that works in float64
 # (curriculum, seq2seq, adaptive, the hard layer) and the regular PINN
-# where it fails, so that a change of verdict shows.
+# where it fails, so that a change of verdict shows; the curriculum (about
+# 28,000 iterations a trial) with seed 0 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/pinnsweep}
@@ -30,7 +31,7 @@ cases=(
   "reaction-diffusion ν=3, ρ=5 (gauss)|0|--pde rd --nu 3 --rho 5 --ic gauss"
   "reaction-diffusion ν=3, ρ=5, --periodic-ux=false|0|--pde rd --nu 3 --rho 5 --ic gauss --periodic-ux=false"
   "convection β=30, regular|0 1 2|--pde convection --beta 30"
-  "convection β=30, curriculum|0 1 2|--pde convection --beta 30 --strategy curriculum --curriculum-iters 1000 --tol-change 1e-10"
+  "convection β=30, curriculum|0|--pde convection --beta 30 --strategy curriculum --curriculum-iters 1000 --tol-change 1e-10"
   "rd ν=3 ρ=5, seq2seq Δt=0.1|0 1 2|--pde rd --nu 3 --rho 5 --ic gauss --strategy seq2seq --seq2seq-dt 0.1"
   "convection β=10 N_f=100, adaptive|0 1 2|--pde convection --beta 10 --nf 100 --strategy adaptive --max-iters 5000"
   "convection β=10, hard|0 1 2|--pde convection --beta 10 --strategy hard"
