@@ -5,6 +5,7 @@ package simdblas
 //go:generate go run gen_kernels.go
 
 import (
+	"os"
 	"simd/archsimd"
 	"unsafe"
 
@@ -25,11 +26,11 @@ func detectLevel() Level {
 }
 
 // level64 and level32 are the levels Dgemm and Sgemm use: the detected
-// level, chosen once at start-up. Tests lower them to check every path
-// this CPU can run.
+// level, capped by PINNSWEEP_KERNELS (see capLevel), chosen once at
+// start-up. Tests lower them to check every path this CPU can run.
 var (
-	level64 = detected
-	level32 = detected
+	level64 = capLevel(detected, os.Getenv("PINNSWEEP_KERNELS"))
+	level32 = level64
 )
 
 func accelerated() bool { return level64 != LevelNone }

@@ -27,13 +27,14 @@ var requireAVX512 = os.Getenv("PINNSWEEP_REQUIRE_AVX512") == "1"
 
 // forLevels runs f as one subtest per kernel level: gonum (no kernels),
 // avx2 and avx512, as far as this build and CPU can run them. A level the
-// CPU lacks is skipped, saying why, or fails with PINNSWEEP_REQUIRE_AVX512=1.
+// build or CPU lacks is skipped, saying why; in a kernel build (with
+// GOEXPERIMENT=simd) a missing AVX-512 fails with PINNSWEEP_REQUIRE_AVX512=1.
 func forLevels(t *testing.T, f func(t *testing.T)) {
 	for _, lv := range []Level{LevelNone, LevelAVX2, LevelAVX512} {
 		t.Run(lv.String(), func(t *testing.T) {
 			if !setLevel(t, lv) {
 				msg := fmt.Sprintf("kernel level %s: this build or CPU supports up to %s (kernel build %v)", lv, cpuLevel(), kernelBuild)
-				if requireAVX512 && lv == LevelAVX512 {
+				if requireAVX512 && lv == LevelAVX512 && kernelBuild {
 					t.Fatal(msg + "; PINNSWEEP_REQUIRE_AVX512=1")
 				}
 				t.Skip(msg)
@@ -64,8 +65,8 @@ func TestAccelerated(t *testing.T) {
 	if !kernelBuild && (Accelerated() || f64 != LevelNone || f32 != LevelNone) {
 		t.Fatalf("kernel levels %v, %v in a build without kernels", f64, f32)
 	}
-	if kernelBuild && (f64 != cpuLevel() || f32 != cpuLevel()) {
-		t.Fatalf("Kernels() = %v, %v; the CPU supports %v", f64, f32, cpuLevel())
+	if want := capLevel(cpuLevel(), os.Getenv("PINNSWEEP_KERNELS")); kernelBuild && (f64 != want || f32 != want) {
+		t.Fatalf("Kernels() = %v, %v; the CPU supports %v, PINNSWEEP_KERNELS=%q", f64, f32, cpuLevel(), os.Getenv("PINNSWEEP_KERNELS"))
 	}
 	t.Logf("kernel build %v, Kernels() = %v, %v", kernelBuild, f64, f32)
 }
@@ -250,10 +251,28 @@ func checkCase[T elem](t *testing.T, rng *rand.Rand, tc gemmCase) {
 }
 
 // forTypes runs f for float64 (Dgemm) and float32 (Sgemm) at every kernel
-// level.
+// level, gonum's included.
 func forTypes(t *testing.T, f64 func(t *testing.T), f32 func(t *testing.T)) {
 	t.Run("float64", func(t *testing.T) { forLevels(t, f64) })
 	t.Run("float32", func(t *testing.T) { forLevels(t, f32) })
+}
+
+// forKernelTypes is forTypes at the kernel levels only: the randomized
+// comparisons test the kernels, and TestFallbackMatchesGonum already shows
+// that without them the products are gonum's, bit for bit.
+func forKernelTypes(t *testing.T, f64 func(t *testing.T), f32 func(t *testing.T)) {
+	kernels := func(f func(t *testing.T)) func(t *testing.T) {
+		return func(t *testing.T) {
+			forLevels(t, func(t *testing.T) {
+				if f64, _ := Kernels(); f64 == LevelNone {
+					t.Skip("gonum's products: see TestFallbackMatchesGonum")
+				}
+				f(t)
+			})
+		}
+	}
+	t.Run("float64", kernels(f64))
+	t.Run("float32", kernels(f32))
 }
 
 // TestGemmRandom compares Implementation with the reference on a grid of
@@ -273,7 +292,7 @@ func TestGemmRandom(t *testing.T) {
 			})
 		}
 	}
-	forTypes(t, run(randomGrid[float64]), run(randomGrid[float32]))
+	forKernelTypes(t, run(randomGrid[float64]), run(randomGrid[float32]))
 }
 
 func randomGrid[T elem](t *testing.T, tBs []blas.Transpose) {
@@ -314,7 +333,7 @@ func randomGrid[T elem](t *testing.T, tBs []blas.Transpose) {
 // and large leading dimensions.
 func TestGemmBlocking(t *testing.T) {
 	setMinWork(t, 0)
-	forTypes(t, blocking[float64], blocking[float32])
+	forKernelTypes(t, blocking[float64], blocking[float32])
 }
 
 func blocking[T elem](t *testing.T) {
@@ -345,7 +364,7 @@ func blocking[T elem](t *testing.T) {
 // without the bias folded in as a 51st input), first (width 2, 3 or 21)
 // and output (width 1) layers.
 func TestGemmPINN(t *testing.T) {
-	forTypes(t, pinn[float64], pinn[float32])
+	forKernelTypes(t, pinn[float64], pinn[float32])
 }
 
 func pinn[T elem](t *testing.T) {
@@ -531,7 +550,7 @@ func TestGemmConjTrans(t *testing.T) {
 			}
 		}
 	}
-	forTypes(t, func(t *testing.T) { conj(t, false) }, func(t *testing.T) { conj(t, true) })
+	forKernelTypes(t, func(t *testing.T) { conj(t, false) }, func(t *testing.T) { conj(t, true) })
 }
 
 // TestGemmConcurrent runs products from several goroutines at once (the
@@ -539,7 +558,7 @@ func TestGemmConjTrans(t *testing.T) {
 // run it with -race.
 func TestGemmConcurrent(t *testing.T) {
 	setMinWork(t, 0)
-	forTypes(t, concurrent[float64], concurrent[float32])
+	forKernelTypes(t, concurrent[float64], concurrent[float32])
 }
 
 func concurrent[T elem](t *testing.T) {
@@ -557,5 +576,22 @@ func concurrent[T elem](t *testing.T) {
 	}
 	for range 4 {
 		<-done
+	}
+}
+
+// TestCapLevel checks PINNSWEEP_KERNELS's effect on the start-up level.
+func TestCapLevel(t *testing.T) {
+	for _, tc := range []struct {
+		cpu  Level
+		env  string
+		want Level
+	}{
+		{LevelAVX512, "", LevelAVX512}, {LevelAVX512, "avx2", LevelAVX2}, {LevelAVX512, "none", LevelNone},
+		{LevelAVX512, "go", LevelNone}, {LevelAVX2, "avx2", LevelAVX2}, {LevelNone, "avx2", LevelNone},
+		{LevelAVX512, "avx512", LevelAVX512}, {LevelAVX2, "bogus", LevelAVX2},
+	} {
+		if got := capLevel(tc.cpu, tc.env); got != tc.want {
+			t.Errorf("capLevel(%v, %q) = %v, want %v", tc.cpu, tc.env, got, tc.want)
+		}
 	}
 }

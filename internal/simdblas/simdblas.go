@@ -61,3 +61,18 @@ func Accelerated() bool { return accelerated() }
 // this build on this CPU, chosen once at start-up: the widest the CPU
 // supports. LevelNone means gonum's routine.
 func Kernels() (f64, f32 Level) { return kernelLevels() }
+
+// capLevel returns the kernel level to use on a CPU that supports cpu,
+// given the value of the environment variable PINNSWEEP_KERNELS: "avx2"
+// caps it at LevelAVX2, "none" or "go" turns the kernels off, anything
+// else (normally unset) leaves it. Benchmarks use it to compare the
+// levels on one machine; the setting is read once, at start-up.
+func capLevel(cpu Level, env string) Level {
+	switch env {
+	case "avx2":
+		return min(cpu, LevelAVX2)
+	case "none", "go":
+		return LevelNone
+	}
+	return cpu
+}

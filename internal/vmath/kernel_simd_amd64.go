@@ -4,7 +4,10 @@ package vmath
 
 //go:generate go run gen_kernels.go
 
-import "simd/archsimd"
+import (
+	"os"
+	"simd/archsimd"
+)
 
 // Kernel levels: the archsimd kernels need AVX2 (VPSLLQ on 256-bit
 // vectors, VBLENDVPD) for the 256-bit variants and AVX-512 (F, CD, BW,
@@ -21,9 +24,23 @@ const (
 // start-up (tests lower them to check every path).
 var (
 	detected = detectLevel()
-	level64  = detected
-	level32  = detected
+	level64  = capLevel(detected, os.Getenv("PINNSWEEP_KERNELS"))
+	level32  = level64
 )
+
+// capLevel returns the kernel level to use on a CPU that supports cpu,
+// given the value of PINNSWEEP_KERNELS: "avx2" caps it at the 256-bit
+// kernels, "none" or "go" selects the portable ones, anything else
+// (normally unset) leaves it. It is read once, at start-up.
+func capLevel(cpu int, env string) int {
+	switch env {
+	case "avx2":
+		return min(cpu, levelAVX2)
+	case "none", "go":
+		return levelGo
+	}
+	return cpu
+}
 
 func detectLevel() int {
 	switch {
