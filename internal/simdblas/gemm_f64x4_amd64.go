@@ -614,3 +614,132 @@ func axpyVecf64x4(alpha float64, x, y []float64) {
 	}
 	archsimd.ClearAVXUpperBits()
 }
+
+// peakf64x4 runs n steps of twelve independent FMA chains, seeded with
+// different values so that the compiler cannot merge them, and returns a
+// lane of their sum: BenchmarkPeak's FMA-bound loop (24·4 FLOPs per
+// step).
+//
+//go:noinline
+func peakf64x4(n int) float64 {
+	a, c := archsimd.BroadcastFloat64x4(0.999999), archsimd.BroadcastFloat64x4(1e-9)
+	x0 := archsimd.BroadcastFloat64x4(0 + 1)
+	x1 := archsimd.BroadcastFloat64x4(1 + 1)
+	x2 := archsimd.BroadcastFloat64x4(2 + 1)
+	x3 := archsimd.BroadcastFloat64x4(3 + 1)
+	x4 := archsimd.BroadcastFloat64x4(4 + 1)
+	x5 := archsimd.BroadcastFloat64x4(5 + 1)
+	x6 := archsimd.BroadcastFloat64x4(6 + 1)
+	x7 := archsimd.BroadcastFloat64x4(7 + 1)
+	x8 := archsimd.BroadcastFloat64x4(8 + 1)
+	x9 := archsimd.BroadcastFloat64x4(9 + 1)
+	x10 := archsimd.BroadcastFloat64x4(10 + 1)
+	x11 := archsimd.BroadcastFloat64x4(11 + 1)
+	for range n {
+		x0 = x0.MulAdd(a, c)
+		x1 = x1.MulAdd(a, c)
+		x2 = x2.MulAdd(a, c)
+		x3 = x3.MulAdd(a, c)
+		x4 = x4.MulAdd(a, c)
+		x5 = x5.MulAdd(a, c)
+		x6 = x6.MulAdd(a, c)
+		x7 = x7.MulAdd(a, c)
+		x8 = x8.MulAdd(a, c)
+		x9 = x9.MulAdd(a, c)
+		x10 = x10.MulAdd(a, c)
+		x11 = x11.MulAdd(a, c)
+	}
+	var s vecf64x4
+	x0.Add(x1).Add(x2).Add(x3).Add(x4).Add(x5).Add(x6).Add(x7).Add(x8).Add(x9).Add(x10).Add(x11).Store(&s)
+	archsimd.ClearAVXUpperBits()
+	return float64(s[0])
+}
+
+// dotMixedf64x4 is DotMixed: Σ x[i]·y[i] with x widened to float64.
+func dotMixedf64x4(x []float32, y []float64) float64 {
+	n := len(x)
+	y = y[:n]
+	var c0, c1 archsimd.Float64x4
+	i := 0
+	for ; i+2*4 <= n; i += 2 * 4 {
+		c0 = archsimd.LoadFloat32x4((*[4]float32)(x[i:])).ConvertToFloat64().MulAdd(archsimd.LoadFloat64x4((*vecf64x4)(y[i:])), c0)
+		c1 = archsimd.LoadFloat32x4((*[4]float32)(x[i+4:])).ConvertToFloat64().MulAdd(archsimd.LoadFloat64x4((*vecf64x4)(y[i+4:])), c1)
+	}
+	for ; i < n; i += 4 {
+		c0 = archsimd.LoadFloat32x4SlicePart(x[i:]).ConvertToFloat64().MulAdd(archsimd.LoadFloat64x4SlicePart(y[i:]), c0)
+	}
+	return sumf64x4(c0.Add(c1))
+}
+
+// axpyMixedf64x4 is AxpyMixed: y[i] += alpha·x[i] with x widened.
+func axpyMixedf64x4(alpha float64, x []float32, y []float64) {
+	n := len(x)
+	y = y[:n]
+	a := archsimd.BroadcastFloat64x4(alpha)
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		p := (*vecf64x4)(y[i:])
+		archsimd.LoadFloat32x4((*[4]float32)(x[i:])).ConvertToFloat64().MulAdd(a, archsimd.LoadFloat64x4(p)).Store(p)
+	}
+	if i < n {
+		archsimd.LoadFloat32x4SlicePart(x[i:]).ConvertToFloat64().MulAdd(a, archsimd.LoadFloat64x4SlicePart(y[i:])).StoreSlicePart(y[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+// axpyDotf64x4 is AxpyDot: y += alpha·x, then Σ z[i]·y[i].
+func axpyDotf64x4(alpha float64, x, y, z []float64) float64 {
+	n := len(x)
+	y, z = y[:n], z[:n]
+	a := archsimd.BroadcastFloat64x4(alpha)
+	var c0, c1 archsimd.Float64x4
+	i := 0
+	for ; i+2*4 <= n; i += 2 * 4 {
+		p0, p1 := (*vecf64x4)(y[i:]), (*vecf64x4)(y[i+4:])
+		v0 := archsimd.LoadFloat64x4((*vecf64x4)(x[i:])).MulAdd(a, archsimd.LoadFloat64x4(p0))
+		v1 := archsimd.LoadFloat64x4((*vecf64x4)(x[i+4:])).MulAdd(a, archsimd.LoadFloat64x4(p1))
+		v0.Store(p0)
+		v1.Store(p1)
+		c0 = archsimd.LoadFloat64x4((*vecf64x4)(z[i:])).MulAdd(v0, c0)
+		c1 = archsimd.LoadFloat64x4((*vecf64x4)(z[i+4:])).MulAdd(v1, c1)
+	}
+	for ; i < n; i += 4 {
+		v := archsimd.LoadFloat64x4SlicePart(x[i:]).MulAdd(a, archsimd.LoadFloat64x4SlicePart(y[i:]))
+		v.StoreSlicePart(y[i:])
+		c0 = archsimd.LoadFloat64x4SlicePart(z[i:]).MulAdd(v, c0)
+	}
+	return sumf64x4(c0.Add(c1))
+}
+
+// axpyDotMixedf64x4 is AxpyDotMixed: axpyDotf64x4 with x and z widened.
+func axpyDotMixedf64x4(alpha float64, x []float32, y []float64, z []float32) float64 {
+	n := len(x)
+	y, z = y[:n], z[:n]
+	a := archsimd.BroadcastFloat64x4(alpha)
+	var c0, c1 archsimd.Float64x4
+	i := 0
+	for ; i+2*4 <= n; i += 2 * 4 {
+		p0, p1 := (*vecf64x4)(y[i:]), (*vecf64x4)(y[i+4:])
+		v0 := archsimd.LoadFloat32x4((*[4]float32)(x[i:])).ConvertToFloat64().MulAdd(a, archsimd.LoadFloat64x4(p0))
+		v1 := archsimd.LoadFloat32x4((*[4]float32)(x[i+4:])).ConvertToFloat64().MulAdd(a, archsimd.LoadFloat64x4(p1))
+		v0.Store(p0)
+		v1.Store(p1)
+		c0 = archsimd.LoadFloat32x4((*[4]float32)(z[i:])).ConvertToFloat64().MulAdd(v0, c0)
+		c1 = archsimd.LoadFloat32x4((*[4]float32)(z[i+4:])).ConvertToFloat64().MulAdd(v1, c1)
+	}
+	for ; i < n; i += 4 {
+		v := archsimd.LoadFloat32x4SlicePart(x[i:]).ConvertToFloat64().MulAdd(a, archsimd.LoadFloat64x4SlicePart(y[i:]))
+		v.StoreSlicePart(y[i:])
+		c0 = archsimd.LoadFloat32x4SlicePart(z[i:]).ConvertToFloat64().MulAdd(v, c0)
+	}
+	return sumf64x4(c0.Add(c1))
+}
+
+// sumf64x4 returns the sum of the lanes of c, then clears the upper
+// halves of the vector registers.
+func sumf64x4(c archsimd.Float64x4) float64 {
+	var s [8]float64
+	reducef64x4(c, archsimd.Float64x4{}, archsimd.Float64x4{}, archsimd.Float64x4{}, s[0:4])
+	archsimd.ClearAVXUpperBits()
+	return s[0]
+}

@@ -5,31 +5,21 @@ package simdblas
 //go:generate go run gen_kernels.go
 
 import (
-	"os"
-	"simd/archsimd"
 	"unsafe"
 
 	"gonum.org/v1/gonum/blas"
+
+	"github.com/pinnsweep/pinnsweep/internal/simdlevel"
 )
 
 // detected is the widest level this CPU supports.
-var detected = detectLevel()
+var detected = simdlevel.CPU()
 
-func detectLevel() Level {
-	switch {
-	case !archsimd.X86.AVX2() || !archsimd.X86.FMA():
-		return LevelNone
-	case archsimd.X86.AVX512():
-		return LevelAVX512
-	}
-	return LevelAVX2
-}
-
-// level64 and level32 are the levels Dgemm and Sgemm use: the detected
-// level, capped by PINNSWEEP_KERNELS (see capLevel), chosen once at
-// start-up. Tests lower them to check every path this CPU can run.
+// level64 and level32 are the levels Dgemm and Sgemm use, chosen once at
+// start-up (simdlevel.Start). Tests lower them to check every path this
+// CPU can run.
 var (
-	level64 = capLevel(detected, os.Getenv("PINNSWEEP_KERNELS"))
+	level64 = simdlevel.Start()
 	level32 = level64
 )
 

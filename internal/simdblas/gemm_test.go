@@ -10,6 +10,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
 	"gonum.org/v1/gonum/blas/testblas"
+
+	"github.com/pinnsweep/pinnsweep/internal/simdlevel"
 )
 
 var transposes = []blas.Transpose{blas.NoTrans, blas.Trans}
@@ -65,8 +67,8 @@ func TestAccelerated(t *testing.T) {
 	if !kernelBuild && (Accelerated() || f64 != LevelNone || f32 != LevelNone) {
 		t.Fatalf("kernel levels %v, %v in a build without kernels", f64, f32)
 	}
-	if want := capLevel(cpuLevel(), os.Getenv("PINNSWEEP_KERNELS")); kernelBuild && (f64 != want || f32 != want) {
-		t.Fatalf("Kernels() = %v, %v; the CPU supports %v, PINNSWEEP_KERNELS=%q", f64, f32, cpuLevel(), os.Getenv("PINNSWEEP_KERNELS"))
+	if want := simdlevel.Start(); kernelBuild && (f64 != want || f32 != want) {
+		t.Fatalf("Kernels() = %v, %v; the start-up level is %v", f64, f32, want)
 	}
 	t.Logf("kernel build %v, Kernels() = %v, %v", kernelBuild, f64, f32)
 }
@@ -576,22 +578,5 @@ func concurrent[T elem](t *testing.T) {
 	}
 	for range 4 {
 		<-done
-	}
-}
-
-// TestCapLevel checks PINNSWEEP_KERNELS's effect on the start-up level.
-func TestCapLevel(t *testing.T) {
-	for _, tc := range []struct {
-		cpu  Level
-		env  string
-		want Level
-	}{
-		{LevelAVX512, "", LevelAVX512}, {LevelAVX512, "avx2", LevelAVX2}, {LevelAVX512, "none", LevelNone},
-		{LevelAVX512, "go", LevelNone}, {LevelAVX2, "avx2", LevelAVX2}, {LevelNone, "avx2", LevelNone},
-		{LevelAVX512, "avx512", LevelAVX512}, {LevelAVX2, "bogus", LevelAVX2},
-	} {
-		if got := capLevel(tc.cpu, tc.env); got != tc.want {
-			t.Errorf("capLevel(%v, %q) = %v, want %v", tc.cpu, tc.env, got, tc.want)
-		}
 	}
 }

@@ -33,6 +33,7 @@ type variant struct {
 	Level string // the CPU level that selects the variant
 	Base  string // the 256-bit vector type the dot kernels reduce to
 	MR    int    // rows of the outer-product register block
+	V32   string // float64 variants: the float32 vector of the same lane count (mixed precision)
 	NC    int    // columns of a block of B kept in L2 while A's panels run over it
 }
 
@@ -64,13 +65,16 @@ func (v variant) UName() string {
 	return "Uint32"
 }
 
+// Chains returns 0, 1, …, 11: the independent FMA chains of the peak loop.
+func (v variant) Chains() []int { return []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11} }
+
 func (v variant) NR() int    { return 2 * v.W }
 func (v variant) VB() int    { return v.W * v.E } // bytes per vector
 func (v variant) Half() bool { return v.W*v.E == 64 }
 
 var variants = []variant{
-	{S: "f64x4", T: "float64", U: "uint64", V: "Float64x4", W: 4, E: 8, KC: 128, Level: "AVX2", Base: "Float64x4", MR: 5, NC: 256},
-	{S: "f64x8", T: "float64", U: "uint64", V: "Float64x8", W: 8, E: 8, KC: 64, Level: "AVX-512", Base: "Float64x4", MR: 5, NC: 256},
+	{S: "f64x4", T: "float64", U: "uint64", V: "Float64x4", W: 4, E: 8, KC: 128, Level: "AVX2", Base: "Float64x4", MR: 5, NC: 256, V32: "Float32x4"},
+	{S: "f64x8", T: "float64", U: "uint64", V: "Float64x8", W: 8, E: 8, KC: 64, Level: "AVX-512", Base: "Float64x4", MR: 5, NC: 256, V32: "Float32x8"},
 	{S: "f32x8", T: "float32", U: "uint32", V: "Float32x8", W: 8, E: 4, KC: 128, Level: "AVX2", Base: "Float32x8", MR: 5, NC: 512},
 	{S: "f32x16", T: "float32", U: "uint32", V: "Float32x16", W: 16, E: 4, KC: 64, Level: "AVX-512", Base: "Float32x8", MR: 5, NC: 512},
 }
@@ -697,4 +701,117 @@ func axpyVec{{.S}}(alpha {{.T}}, x, y []{{.T}}) {
 	}
 	archsimd.ClearAVXUpperBits()
 }
+
+// peak{{.S}} runs n steps of twelve independent FMA chains, seeded with
+// different values so that the compiler cannot merge them, and returns a
+// lane of their sum: BenchmarkPeak's FMA-bound loop (24·{{.W}} FLOPs per
+// step).
+//
+//go:noinline
+func peak{{.S}}(n int) float64 {
+	a, c := archsimd.Broadcast{{.V}}(0.999999), archsimd.Broadcast{{.V}}(1e-9)
+{{- range .Chains}}
+	x{{.}} := archsimd.Broadcast{{$.V}}({{.}} + 1)
+{{- end}}
+	for range n {
+{{- range .Chains}}
+		x{{.}} = x{{.}}.MulAdd(a, c)
+{{- end}}
+	}
+	var s vec{{.S}}
+	x0{{range .Chains}}{{if .}}.Add(x{{.}}){{end}}{{end}}.Store(&s)
+	archsimd.ClearAVXUpperBits()
+	return float64(s[0])
+}
+{{- if .V32}}
+
+// dotMixed{{.S}} is DotMixed: Σ x[i]·y[i] with x widened to float64.
+func dotMixed{{.S}}(x []float32, y []float64) float64 {
+	n := len(x)
+	y = y[:n]
+	var c0, c1 archsimd.{{.V}}
+	i := 0
+	for ; i+2*{{.W}} <= n; i += 2 * {{.W}} {
+		c0 = archsimd.Load{{.V32}}((*[{{.W}}]float32)(x[i:])).ConvertToFloat64().MulAdd(archsimd.Load{{.V}}((*vec{{.S}})(y[i:])), c0)
+		c1 = archsimd.Load{{.V32}}((*[{{.W}}]float32)(x[i+{{.W}}:])).ConvertToFloat64().MulAdd(archsimd.Load{{.V}}((*vec{{.S}})(y[i+{{.W}}:])), c1)
+	}
+	for ; i < n; i += {{.W}} {
+		c0 = archsimd.Load{{.V32}}SlicePart(x[i:]).ConvertToFloat64().MulAdd(archsimd.Load{{.V}}SlicePart(y[i:]), c0)
+	}
+	return sum{{.S}}(c0.Add(c1))
+}
+
+// axpyMixed{{.S}} is AxpyMixed: y[i] += alpha·x[i] with x widened.
+func axpyMixed{{.S}}(alpha float64, x []float32, y []float64) {
+	n := len(x)
+	y = y[:n]
+	a := archsimd.Broadcast{{.V}}(alpha)
+	i := 0
+	for ; i+{{.W}} <= n; i += {{.W}} {
+		p := (*vec{{.S}})(y[i:])
+		archsimd.Load{{.V32}}((*[{{.W}}]float32)(x[i:])).ConvertToFloat64().MulAdd(a, archsimd.Load{{.V}}(p)).Store(p)
+	}
+	if i < n {
+		archsimd.Load{{.V32}}SlicePart(x[i:]).ConvertToFloat64().MulAdd(a, archsimd.Load{{.V}}SlicePart(y[i:])).StoreSlicePart(y[i:])
+	}
+	archsimd.ClearAVXUpperBits()
+}
+
+// axpyDot{{.S}} is AxpyDot: y += alpha·x, then Σ z[i]·y[i].
+func axpyDot{{.S}}(alpha float64, x, y, z []float64) float64 {
+	n := len(x)
+	y, z = y[:n], z[:n]
+	a := archsimd.Broadcast{{.V}}(alpha)
+	var c0, c1 archsimd.{{.V}}
+	i := 0
+	for ; i+2*{{.W}} <= n; i += 2 * {{.W}} {
+		p0, p1 := (*vec{{.S}})(y[i:]), (*vec{{.S}})(y[i+{{.W}}:])
+		v0 := archsimd.Load{{.V}}((*vec{{.S}})(x[i:])).MulAdd(a, archsimd.Load{{.V}}(p0))
+		v1 := archsimd.Load{{.V}}((*vec{{.S}})(x[i+{{.W}}:])).MulAdd(a, archsimd.Load{{.V}}(p1))
+		v0.Store(p0)
+		v1.Store(p1)
+		c0 = archsimd.Load{{.V}}((*vec{{.S}})(z[i:])).MulAdd(v0, c0)
+		c1 = archsimd.Load{{.V}}((*vec{{.S}})(z[i+{{.W}}:])).MulAdd(v1, c1)
+	}
+	for ; i < n; i += {{.W}} {
+		v := archsimd.Load{{.V}}SlicePart(x[i:]).MulAdd(a, archsimd.Load{{.V}}SlicePart(y[i:]))
+		v.StoreSlicePart(y[i:])
+		c0 = archsimd.Load{{.V}}SlicePart(z[i:]).MulAdd(v, c0)
+	}
+	return sum{{.S}}(c0.Add(c1))
+}
+
+// axpyDotMixed{{.S}} is AxpyDotMixed: axpyDot{{.S}} with x and z widened.
+func axpyDotMixed{{.S}}(alpha float64, x []float32, y []float64, z []float32) float64 {
+	n := len(x)
+	y, z = y[:n], z[:n]
+	a := archsimd.Broadcast{{.V}}(alpha)
+	var c0, c1 archsimd.{{.V}}
+	i := 0
+	for ; i+2*{{.W}} <= n; i += 2 * {{.W}} {
+		p0, p1 := (*vec{{.S}})(y[i:]), (*vec{{.S}})(y[i+{{.W}}:])
+		v0 := archsimd.Load{{.V32}}((*[{{.W}}]float32)(x[i:])).ConvertToFloat64().MulAdd(a, archsimd.Load{{.V}}(p0))
+		v1 := archsimd.Load{{.V32}}((*[{{.W}}]float32)(x[i+{{.W}}:])).ConvertToFloat64().MulAdd(a, archsimd.Load{{.V}}(p1))
+		v0.Store(p0)
+		v1.Store(p1)
+		c0 = archsimd.Load{{.V32}}((*[{{.W}}]float32)(z[i:])).ConvertToFloat64().MulAdd(v0, c0)
+		c1 = archsimd.Load{{.V32}}((*[{{.W}}]float32)(z[i+{{.W}}:])).ConvertToFloat64().MulAdd(v1, c1)
+	}
+	for ; i < n; i += {{.W}} {
+		v := archsimd.Load{{.V32}}SlicePart(x[i:]).ConvertToFloat64().MulAdd(a, archsimd.Load{{.V}}SlicePart(y[i:]))
+		v.StoreSlicePart(y[i:])
+		c0 = archsimd.Load{{.V32}}SlicePart(z[i:]).ConvertToFloat64().MulAdd(v, c0)
+	}
+	return sum{{.S}}(c0.Add(c1))
+}
+
+// sum{{.S}} returns the sum of the lanes of c, then clears the upper
+// halves of the vector registers.
+func sum{{.S}}(c archsimd.{{.V}}) float64 {
+	var s [8]float64
+	reduce{{.S}}(c, archsimd.{{.V}}{}, archsimd.{{.V}}{}, archsimd.{{.V}}{}, s[0:4])
+	archsimd.ClearAVXUpperBits()
+	return s[0]
+}
+{{- end}}
 `

@@ -4,7 +4,6 @@ package simdblas
 
 import (
 	"runtime"
-	"simd/archsimd"
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/internal/cputime"
@@ -36,92 +35,24 @@ func BenchmarkPeak(b *testing.B) {
 		if detected < LevelAVX2 {
 			b.Skip("no AVX2 and FMA")
 		}
-		run(b, 4, peakF64x4)
+		run(b, 4, peakf64x4)
 	})
 	b.Run("f64/avx512", func(b *testing.B) {
 		if detected < LevelAVX512 {
 			b.Skip("no AVX-512")
 		}
-		run(b, 8, peakF64x8)
+		run(b, 8, peakf64x8)
 	})
 	b.Run("f32/avx2", func(b *testing.B) {
 		if detected < LevelAVX2 {
 			b.Skip("no AVX2 and FMA")
 		}
-		run(b, 8, peakF32x8)
+		run(b, 8, peakf32x8)
 	})
 	b.Run("f32/avx512", func(b *testing.B) {
 		if detected < LevelAVX512 {
 			b.Skip("no AVX-512")
 		}
-		run(b, 16, peakF32x16)
+		run(b, 16, peakf32x16)
 	})
-}
-
-//go:noinline
-func peakF64x4(n int) float64 {
-	a, c := archsimd.BroadcastFloat64x4(0.999999), archsimd.BroadcastFloat64x4(1e-9)
-	x0, x1, x2, x3 := archsimd.BroadcastFloat64x4(1), archsimd.BroadcastFloat64x4(2), archsimd.BroadcastFloat64x4(3), archsimd.BroadcastFloat64x4(4)
-	x4, x5, x6, x7 := archsimd.BroadcastFloat64x4(5), archsimd.BroadcastFloat64x4(6), archsimd.BroadcastFloat64x4(7), archsimd.BroadcastFloat64x4(8)
-	x8, x9, xa, xb := archsimd.BroadcastFloat64x4(9), archsimd.BroadcastFloat64x4(10), archsimd.BroadcastFloat64x4(11), archsimd.BroadcastFloat64x4(12)
-	for range n {
-		x0, x1, x2, x3 = x0.MulAdd(a, c), x1.MulAdd(a, c), x2.MulAdd(a, c), x3.MulAdd(a, c)
-		x4, x5, x6, x7 = x4.MulAdd(a, c), x5.MulAdd(a, c), x6.MulAdd(a, c), x7.MulAdd(a, c)
-		x8, x9, xa, xb = x8.MulAdd(a, c), x9.MulAdd(a, c), xa.MulAdd(a, c), xb.MulAdd(a, c)
-	}
-	var s [4]float64
-	x0.Add(x1).Add(x2).Add(x3).Add(x4).Add(x5).Add(x6).Add(x7).Add(x8).Add(x9).Add(xa).Add(xb).Store(&s)
-	archsimd.ClearAVXUpperBits()
-	return s[0]
-}
-
-//go:noinline
-func peakF64x8(n int) float64 {
-	a, c := archsimd.BroadcastFloat64x8(0.999999), archsimd.BroadcastFloat64x8(1e-9)
-	x0, x1, x2, x3 := archsimd.BroadcastFloat64x8(1), archsimd.BroadcastFloat64x8(2), archsimd.BroadcastFloat64x8(3), archsimd.BroadcastFloat64x8(4)
-	x4, x5, x6, x7 := archsimd.BroadcastFloat64x8(5), archsimd.BroadcastFloat64x8(6), archsimd.BroadcastFloat64x8(7), archsimd.BroadcastFloat64x8(8)
-	x8, x9, xa, xb := archsimd.BroadcastFloat64x8(9), archsimd.BroadcastFloat64x8(10), archsimd.BroadcastFloat64x8(11), archsimd.BroadcastFloat64x8(12)
-	for range n {
-		x0, x1, x2, x3 = x0.MulAdd(a, c), x1.MulAdd(a, c), x2.MulAdd(a, c), x3.MulAdd(a, c)
-		x4, x5, x6, x7 = x4.MulAdd(a, c), x5.MulAdd(a, c), x6.MulAdd(a, c), x7.MulAdd(a, c)
-		x8, x9, xa, xb = x8.MulAdd(a, c), x9.MulAdd(a, c), xa.MulAdd(a, c), xb.MulAdd(a, c)
-	}
-	var s [8]float64
-	x0.Add(x1).Add(x2).Add(x3).Add(x4).Add(x5).Add(x6).Add(x7).Add(x8).Add(x9).Add(xa).Add(xb).Store(&s)
-	archsimd.ClearAVXUpperBits()
-	return s[0]
-}
-
-//go:noinline
-func peakF32x8(n int) float64 {
-	a, c := archsimd.BroadcastFloat32x8(0.999999), archsimd.BroadcastFloat32x8(1e-9)
-	x0, x1, x2, x3 := archsimd.BroadcastFloat32x8(1), archsimd.BroadcastFloat32x8(2), archsimd.BroadcastFloat32x8(3), archsimd.BroadcastFloat32x8(4)
-	x4, x5, x6, x7 := archsimd.BroadcastFloat32x8(5), archsimd.BroadcastFloat32x8(6), archsimd.BroadcastFloat32x8(7), archsimd.BroadcastFloat32x8(8)
-	x8, x9, xa, xb := archsimd.BroadcastFloat32x8(9), archsimd.BroadcastFloat32x8(10), archsimd.BroadcastFloat32x8(11), archsimd.BroadcastFloat32x8(12)
-	for range n {
-		x0, x1, x2, x3 = x0.MulAdd(a, c), x1.MulAdd(a, c), x2.MulAdd(a, c), x3.MulAdd(a, c)
-		x4, x5, x6, x7 = x4.MulAdd(a, c), x5.MulAdd(a, c), x6.MulAdd(a, c), x7.MulAdd(a, c)
-		x8, x9, xa, xb = x8.MulAdd(a, c), x9.MulAdd(a, c), xa.MulAdd(a, c), xb.MulAdd(a, c)
-	}
-	var s [8]float32
-	x0.Add(x1).Add(x2).Add(x3).Add(x4).Add(x5).Add(x6).Add(x7).Add(x8).Add(x9).Add(xa).Add(xb).Store(&s)
-	archsimd.ClearAVXUpperBits()
-	return float64(s[0])
-}
-
-//go:noinline
-func peakF32x16(n int) float64 {
-	a, c := archsimd.BroadcastFloat32x16(0.999999), archsimd.BroadcastFloat32x16(1e-9)
-	x0, x1, x2, x3 := archsimd.BroadcastFloat32x16(1), archsimd.BroadcastFloat32x16(2), archsimd.BroadcastFloat32x16(3), archsimd.BroadcastFloat32x16(4)
-	x4, x5, x6, x7 := archsimd.BroadcastFloat32x16(5), archsimd.BroadcastFloat32x16(6), archsimd.BroadcastFloat32x16(7), archsimd.BroadcastFloat32x16(8)
-	x8, x9, xa, xb := archsimd.BroadcastFloat32x16(9), archsimd.BroadcastFloat32x16(10), archsimd.BroadcastFloat32x16(11), archsimd.BroadcastFloat32x16(12)
-	for range n {
-		x0, x1, x2, x3 = x0.MulAdd(a, c), x1.MulAdd(a, c), x2.MulAdd(a, c), x3.MulAdd(a, c)
-		x4, x5, x6, x7 = x4.MulAdd(a, c), x5.MulAdd(a, c), x6.MulAdd(a, c), x7.MulAdd(a, c)
-		x8, x9, xa, xb = x8.MulAdd(a, c), x9.MulAdd(a, c), xa.MulAdd(a, c), xb.MulAdd(a, c)
-	}
-	var s [16]float32
-	x0.Add(x1).Add(x2).Add(x3).Add(x4).Add(x5).Add(x6).Add(x7).Add(x8).Add(x9).Add(xa).Add(xb).Store(&s)
-	archsimd.ClearAVXUpperBits()
-	return float64(s[0])
 }

@@ -3,6 +3,8 @@ package simdblas
 import (
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/pinnsweep/pinnsweep/internal/simdlevel"
 )
 
 // Implementation is gonum's pure-Go BLAS (it embeds gonum.Implementation,
@@ -27,30 +29,20 @@ var (
 	_ blas.Float32 = Implementation{}
 )
 
-// Level is the instruction set of the kernels a product runs on.
-type Level int
+// Level is the instruction set of the kernels a product runs on (see
+// package internal/simdlevel, which chooses it at start-up).
+type Level = simdlevel.Level
 
 // Kernel levels, in increasing order of width.
 const (
 	// LevelNone: no kernels; every product is gonum's.
-	LevelNone Level = iota
+	LevelNone = simdlevel.None
 	// LevelAVX2: 256-bit vectors (Float64x4, Float32x8); needs AVX2 and FMA.
-	LevelAVX2
+	LevelAVX2 = simdlevel.AVX2
 	// LevelAVX512: 512-bit vectors (Float64x8, Float32x16); needs
 	// AVX-512 F, CD, BW, DQ and VL and FMA.
-	LevelAVX512
+	LevelAVX512 = simdlevel.AVX512
 )
-
-// String returns "none", "avx2" or "avx512".
-func (l Level) String() string {
-	switch l {
-	case LevelAVX2:
-		return "avx2"
-	case LevelAVX512:
-		return "avx512"
-	}
-	return "none"
-}
 
 // Accelerated reports whether Implementation's Dgemm uses the archsimd
 // kernels in this build on this CPU. When it returns false, Dgemm is
@@ -59,20 +51,6 @@ func Accelerated() bool { return accelerated() }
 
 // Kernels reports the kernel levels Dgemm (f64) and Sgemm (f32) use in
 // this build on this CPU, chosen once at start-up: the widest the CPU
-// supports. LevelNone means gonum's routine.
+// supports, capped by PINNSWEEP_KERNELS (package internal/simdlevel).
+// LevelNone means gonum's routine.
 func Kernels() (f64, f32 Level) { return kernelLevels() }
-
-// capLevel returns the kernel level to use on a CPU that supports cpu,
-// given the value of the environment variable PINNSWEEP_KERNELS: "avx2"
-// caps it at LevelAVX2, "none" or "go" turns the kernels off, anything
-// else (normally unset) leaves it. Benchmarks use it to compare the
-// levels on one machine; the setting is read once, at start-up.
-func capLevel(cpu Level, env string) Level {
-	switch env {
-	case "avx2":
-		return min(cpu, LevelAVX2)
-	case "none", "go":
-		return LevelNone
-	}
-	return cpu
-}

@@ -79,9 +79,9 @@ func splat{{.S}}(c {{.T}}) (v vec{{.S}}) {
 	return v
 }
 
-{{if .F64 -}}
-// Constants of tanhGeneric, one vector each.
+// Constants of the tanh kernel, one vector each.
 var (
+{{- if .F64}}
 	c{{.S}}Clamp = splat{{.S}}(clampAbs)
 	c{{.S}}Magic = splat{{.S}}(roundMagic)
 	c{{.S}}Log2e = splat{{.S}}(log2e)
@@ -92,77 +92,8 @@ var (
 	c{{.S}}P3    = splat{{.S}}(p3)
 	c{{.S}}P2    = splat{{.S}}(p2)
 	c{{.S}}P1    = splat{{.S}}(p1)
-	c{{.S}}Two   = splat{{.S}}(2)
-	c{{.S}}One   = splat{{.S}}(1)
 	c{{.S}}Ln3   = splat{{.S}}(ln3)
-)
-
-// tanhBlocks{{.S}} sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
-// hd[i] = s[i]·ad[i]. It is tanhGeneric's algorithm on {{.W}} lanes, with
-// the same operations in the same order (no FMA), so both give
-// bit-identical results. The last vector is loaded and stored partially
-// (masked), its extra lanes computing tanh(0). The kernel is written out
-// in the loop, since a function taking a vector is too large to inline.
-// It ends with VZEROUPPER (see kernel_simd_amd64.go).
-func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
-	defer archsimd.ClearAVXUpperBits()
-	n := len(src)
-	h = h[:n]
-	wantS, wantD := s != nil, hd != nil
-	if wantS {
-		s = s[:n]
-	}
-	if wantD {
-		hd = hd[:n]
-		ad = ad[:n]
-	}
-	// Loading the constants from memory in the loop costs one load each;
-	// a broadcast would cost a load and a shuffle.
-	ld := func(c *vec{{.S}}) archsimd.{{.V}} { return archsimd.Load{{.V}}(c) }
-	signMask := archsimd.Broadcast{{.U}}(signBit)
-	for i := 0; i < n; i += {{.W}} {
-		x := archsimd.Load{{.V}}SlicePart(src[i:])
-		xb := x.As{{.U}}()
-		// NaN lanes may become clampAbs here (VMINPD returns its second
-		// operand for NaN and the compiler may swap operands); they are
-		// restored at the end.
-		a := xb.AndNot(signMask).As{{.V}}().Min(ld(&c{{.S}}Clamp))
-		t := a.Add(a)
-		magic := ld(&c{{.S}}Magic)
-		sh := t.Mul(ld(&c{{.S}}Log2e)).Add(magic) // k + 1023 in the low bits
-		kf := sh.Sub(magic)
-		r := t.Sub(kf.Mul(ld(&c{{.S}}Ln2Hi))).Sub(kf.Mul(ld(&c{{.S}}Ln2Lo)))
-		z := r.Mul(r)
-		q := z.Mul(ld(&c{{.S}}P5)).Add(ld(&c{{.S}}P4))
-		q = z.Mul(q).Add(ld(&c{{.S}}P3))
-		q = z.Mul(q).Add(ld(&c{{.S}}P2))
-		q = z.Mul(q).Add(ld(&c{{.S}}P1))
-		rr := z.Mul(q).Add(ld(&c{{.S}}Two))
-		p := sh.As{{.U}}().ShiftAllLeft(52).As{{.V}}() // 2^k
-		one := ld(&c{{.S}}One)
-		pm1 := p.Sub(one)
-		pp1 := p.Add(one)
-		den := pp1.Mul(rr).Add(pm1.Mul(r))
-		num := pm1.Mul(rr).Add(pp1.Mul(r))
-		d := r.Sub(rr)
-		alt := d.Add(d)                         // −2(R−r) = num − den
-		big := t.GreaterEqual(ld(&c{{.S}}Ln3)) // h ≥ 0.5
-		y := one.Masked(big).Add(alt.Merge(num, big).Div(den))
-		y = y.As{{.U}}().Or(xb.And(signMask)).As{{.V}}()
-		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.StoreSlicePart(h[i:])
-		if wantS {
-			sv := one.Sub(y.Mul(y))
-			sv.StoreSlicePart(s[i:])
-			if wantD {
-				sv.Mul(archsimd.Load{{.V}}SlicePart(ad[i:])).StoreSlicePart(hd[i:])
-			}
-		}
-	}
-}
-{{- else -}}
-// Constants of tanh32Generic, one vector each.
-var (
+{{- else}}
 	c{{.S}}Clamp = splat{{.S}}(clamp32)
 	c{{.S}}Small = splat{{.S}}(small32)
 	c{{.S}}T0    = splat{{.S}}(t32P0)
@@ -180,15 +111,19 @@ var (
 	c{{.S}}E3    = splat{{.S}}(e32P3)
 	c{{.S}}E4    = splat{{.S}}(e32P4)
 	c{{.S}}E5    = splat{{.S}}(e32P5)
-	c{{.S}}Two   = splat{{.S}}(2)
-	c{{.S}}One   = splat{{.S}}(1)
+{{- end}}
+	c{{.S}}Two = splat{{.S}}(2)
+	c{{.S}}One = splat{{.S}}(1)
 )
 
-// tanhBlocks{{.S}} sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
-// hd[i] = s[i]·ad[i]. It is tanh32Generic's algorithm on {{.W}} lanes,
-// with the same operations in the same order (no FMA), so both give
-// bit-identical results. The last vector is loaded and stored partially
-// (masked). It ends with VZEROUPPER (see kernel_simd_amd64.go).
+// tanhBlocks{{.S}} sets h[i] = tanh(src[i]), and, if s != nil,
+// s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
+// {{if .F64}}tanhGeneric{{else}}tanh32Generic{{end}}'s algorithm on {{.W}} lanes, with the same operations in the
+// same order (no FMA), so both give bit-identical results. The last
+// vector is loaded and stored partially (masked), its extra lanes
+// computing tanh(0). The kernel is written out in the loop, since a
+// function taking a vector is too large to inline. It ends with
+// VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
@@ -201,12 +136,40 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 		hd = hd[:n]
 		ad = ad[:n]
 	}
+	// Loading the constants from memory in the loop costs one load each;
+	// a broadcast would cost a load and a shuffle.
 	ld := func(c *vec{{.S}}) archsimd.{{.V}} { return archsimd.Load{{.V}}(c) }
-	signMask := archsimd.Broadcast{{.U}}(signBit32)
+	signMask := archsimd.Broadcast{{.U}}({{if .F64}}signBit{{else}}signBit32{{end}})
 	for i := 0; i < n; i += {{.W}} {
 		x := archsimd.Load{{.V}}SlicePart(src[i:])
 		xb := x.As{{.U}}()
+		// NaN lanes may become the clamp here (VMINP returns its second
+		// operand for NaN and the compiler may swap operands); they are
+		// restored at the end.
 		a := xb.AndNot(signMask).As{{.V}}().Min(ld(&c{{.S}}Clamp))
+		one := ld(&c{{.S}}One)
+{{- if .F64}}
+		t := a.Add(a)
+		magic := ld(&c{{.S}}Magic)
+		sh := t.Mul(ld(&c{{.S}}Log2e)).Add(magic) // k + 1023 in the low bits
+		kf := sh.Sub(magic)
+		r := t.Sub(kf.Mul(ld(&c{{.S}}Ln2Hi))).Sub(kf.Mul(ld(&c{{.S}}Ln2Lo)))
+		z := r.Mul(r)
+		q := z.Mul(ld(&c{{.S}}P5)).Add(ld(&c{{.S}}P4))
+		q = z.Mul(q).Add(ld(&c{{.S}}P3))
+		q = z.Mul(q).Add(ld(&c{{.S}}P2))
+		q = z.Mul(q).Add(ld(&c{{.S}}P1))
+		rr := z.Mul(q).Add(ld(&c{{.S}}Two))
+		p := sh.As{{.U}}().ShiftAllLeft(52).As{{.V}}() // 2^k
+		pm1 := p.Sub(one)
+		pp1 := p.Add(one)
+		den := pp1.Mul(rr).Add(pm1.Mul(r))
+		num := pm1.Mul(rr).Add(pp1.Mul(r))
+		d := r.Sub(rr)
+		alt := d.Add(d)                         // −2(R−r) = num − den
+		big := t.GreaterEqual(ld(&c{{.S}}Ln3)) // h ≥ 0.5
+		y := one.Masked(big).Add(alt.Merge(num, big).Div(den))
+{{- else}}
 		// |x| < small32: a + a³·P(a²).
 		z := a.Mul(a)
 		p := z.Mul(ld(&c{{.S}}T0)).Add(ld(&c{{.S}}T1))
@@ -226,11 +189,11 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 		q = r.Mul(q).Add(ld(&c{{.S}}E3))
 		q = r.Mul(q).Add(ld(&c{{.S}}E4))
 		q = r.Mul(q).Add(ld(&c{{.S}}E5))
-		one := ld(&c{{.S}}One)
 		e := q.Mul(rz).Add(r).Add(one)
 		e = e.Mul(sh.As{{.U}}().ShiftAllLeft(23).As{{.V}}())
 		hi := one.Sub(ld(&c{{.S}}Two).Div(e.Add(one)))
 		y := lo.Merge(hi, a.Less(ld(&c{{.S}}Small)))
+{{- end}}
 		y = y.As{{.U}}().Or(xb.And(signMask)).As{{.V}}()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
 		y.StoreSlicePart(h[i:])
@@ -243,7 +206,6 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 		}
 	}
 }
-{{- end}}
 
 // adjointBlocks{{.S}} is jetAdjointGeneric:
 // gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,

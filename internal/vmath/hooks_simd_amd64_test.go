@@ -2,7 +2,11 @@
 
 package vmath
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/pinnsweep/pinnsweep/internal/simdlevel"
+)
 
 // levelNames are the kernel levels, narrowest first.
 var levelNames = []string{"go", "avx2", "avx512"}
@@ -15,11 +19,11 @@ func setLevel(t testing.TB, name string) bool {
 		if n != name {
 			continue
 		}
-		if l > detected {
+		if simdlevel.Level(l) > detected {
 			return false
 		}
 		o64, o32 := level64, level32
-		level64, level32 = l, l
+		level64, level32 = simdlevel.Level(l), simdlevel.Level(l)
 		t.Cleanup(func() { level64, level32 = o64, o32 })
 		return true
 	}

@@ -274,21 +274,23 @@ func jetAliasing[T float32 | float64](t *testing.T) {
 }
 
 func TestJetPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	a, b := make([]float32, 3), make([]float32, 4)
-	mustPanic("Tanh32", func() { Tanh32(a, b) })
-	mustPanic("TanhDeriv32", func() { TanhDeriv32(a, b, b) })
-	mustPanic("TanhJet h", func() { TanhJet(a, b, b, b, b) })
-	mustPanic("TanhJet hd without ad", func() { TanhJet(b, b, b, b, nil) })
-	mustPanic("TanhJet ad", func() { TanhJet(b, b, b, b, a) })
-	mustPanic("TanhJetAdjoint gv", func() { TanhJetAdjoint(a, b, b, b, b) })
-	mustPanic("TanhJetAdjoint gd without ad", func() { TanhJetAdjoint(b, b, b, b, nil) })
+	mustPanic(t, "Tanh32", func() { Tanh32(a, b) })
+	mustPanic(t, "TanhDeriv32", func() { TanhDeriv32(a, b, b) })
+	mustPanic(t, "TanhJet h", func() { TanhJet(a, b, b, b, b) })
+	mustPanic(t, "TanhJet hd without ad", func() { TanhJet(b, b, b, b, nil) })
+	mustPanic(t, "TanhJet ad", func() { TanhJet(b, b, b, b, a) })
+	mustPanic(t, "TanhJetAdjoint gv", func() { TanhJetAdjoint(a, b, b, b, b) })
+	mustPanic(t, "TanhJetAdjoint gd without ad", func() { TanhJetAdjoint(b, b, b, b, nil) })
+}
+
+// mustPanic reports an error unless f panics.
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s: no panic", name)
+		}
+	}()
+	f()
 }

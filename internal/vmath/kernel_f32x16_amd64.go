@@ -20,7 +20,7 @@ func splatf32x16(c float32) (v vecf32x16) {
 	return v
 }
 
-// Constants of tanh32Generic, one vector each.
+// Constants of the tanh kernel, one vector each.
 var (
 	cf32x16Clamp = splatf32x16(clamp32)
 	cf32x16Small = splatf32x16(small32)
@@ -43,11 +43,14 @@ var (
 	cf32x16One   = splatf32x16(1)
 )
 
-// tanhBlocksf32x16 sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
-// hd[i] = s[i]·ad[i]. It is tanh32Generic's algorithm on 16 lanes,
-// with the same operations in the same order (no FMA), so both give
-// bit-identical results. The last vector is loaded and stored partially
-// (masked). It ends with VZEROUPPER (see kernel_simd_amd64.go).
+// tanhBlocksf32x16 sets h[i] = tanh(src[i]), and, if s != nil,
+// s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
+// tanh32Generic's algorithm on 16 lanes, with the same operations in the
+// same order (no FMA), so both give bit-identical results. The last
+// vector is loaded and stored partially (masked), its extra lanes
+// computing tanh(0). The kernel is written out in the loop, since a
+// function taking a vector is too large to inline. It ends with
+// VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf32x16(h, s, hd, src, ad []float32) {
 	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
@@ -60,12 +63,18 @@ func tanhBlocksf32x16(h, s, hd, src, ad []float32) {
 		hd = hd[:n]
 		ad = ad[:n]
 	}
+	// Loading the constants from memory in the loop costs one load each;
+	// a broadcast would cost a load and a shuffle.
 	ld := func(c *vecf32x16) archsimd.Float32x16 { return archsimd.LoadFloat32x16(c) }
 	signMask := archsimd.BroadcastUint32x16(signBit32)
 	for i := 0; i < n; i += 16 {
 		x := archsimd.LoadFloat32x16SlicePart(src[i:])
 		xb := x.AsUint32x16()
+		// NaN lanes may become the clamp here (VMINP returns its second
+		// operand for NaN and the compiler may swap operands); they are
+		// restored at the end.
 		a := xb.AndNot(signMask).AsFloat32x16().Min(ld(&cf32x16Clamp))
+		one := ld(&cf32x16One)
 		// |x| < small32: a + a³·P(a²).
 		z := a.Mul(a)
 		p := z.Mul(ld(&cf32x16T0)).Add(ld(&cf32x16T1))
@@ -85,7 +94,6 @@ func tanhBlocksf32x16(h, s, hd, src, ad []float32) {
 		q = r.Mul(q).Add(ld(&cf32x16E3))
 		q = r.Mul(q).Add(ld(&cf32x16E4))
 		q = r.Mul(q).Add(ld(&cf32x16E5))
-		one := ld(&cf32x16One)
 		e := q.Mul(rz).Add(r).Add(one)
 		e = e.Mul(sh.AsUint32x16().ShiftAllLeft(23).AsFloat32x16())
 		hi := one.Sub(ld(&cf32x16Two).Div(e.Add(one)))

@@ -20,7 +20,7 @@ func splatf64x4(c float64) (v vecf64x4) {
 	return v
 }
 
-// Constants of tanhGeneric, one vector each.
+// Constants of the tanh kernel, one vector each.
 var (
 	cf64x4Clamp = splatf64x4(clampAbs)
 	cf64x4Magic = splatf64x4(roundMagic)
@@ -32,18 +32,19 @@ var (
 	cf64x4P3    = splatf64x4(p3)
 	cf64x4P2    = splatf64x4(p2)
 	cf64x4P1    = splatf64x4(p1)
+	cf64x4Ln3   = splatf64x4(ln3)
 	cf64x4Two   = splatf64x4(2)
 	cf64x4One   = splatf64x4(1)
-	cf64x4Ln3   = splatf64x4(ln3)
 )
 
-// tanhBlocksf64x4 sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
-// hd[i] = s[i]·ad[i]. It is tanhGeneric's algorithm on 4 lanes, with
-// the same operations in the same order (no FMA), so both give
-// bit-identical results. The last vector is loaded and stored partially
-// (masked), its extra lanes computing tanh(0). The kernel is written out
-// in the loop, since a function taking a vector is too large to inline.
-// It ends with VZEROUPPER (see kernel_simd_amd64.go).
+// tanhBlocksf64x4 sets h[i] = tanh(src[i]), and, if s != nil,
+// s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
+// tanhGeneric's algorithm on 4 lanes, with the same operations in the
+// same order (no FMA), so both give bit-identical results. The last
+// vector is loaded and stored partially (masked), its extra lanes
+// computing tanh(0). The kernel is written out in the loop, since a
+// function taking a vector is too large to inline. It ends with
+// VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
@@ -63,10 +64,11 @@ func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 	for i := 0; i < n; i += 4 {
 		x := archsimd.LoadFloat64x4SlicePart(src[i:])
 		xb := x.AsUint64x4()
-		// NaN lanes may become clampAbs here (VMINPD returns its second
+		// NaN lanes may become the clamp here (VMINP returns its second
 		// operand for NaN and the compiler may swap operands); they are
 		// restored at the end.
 		a := xb.AndNot(signMask).AsFloat64x4().Min(ld(&cf64x4Clamp))
+		one := ld(&cf64x4One)
 		t := a.Add(a)
 		magic := ld(&cf64x4Magic)
 		sh := t.Mul(ld(&cf64x4Log2e)).Add(magic) // k + 1023 in the low bits
@@ -79,7 +81,6 @@ func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 		q = z.Mul(q).Add(ld(&cf64x4P1))
 		rr := z.Mul(q).Add(ld(&cf64x4Two))
 		p := sh.AsUint64x4().ShiftAllLeft(52).AsFloat64x4() // 2^k
-		one := ld(&cf64x4One)
 		pm1 := p.Sub(one)
 		pp1 := p.Add(one)
 		den := pp1.Mul(rr).Add(pm1.Mul(r))

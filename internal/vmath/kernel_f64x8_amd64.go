@@ -20,7 +20,7 @@ func splatf64x8(c float64) (v vecf64x8) {
 	return v
 }
 
-// Constants of tanhGeneric, one vector each.
+// Constants of the tanh kernel, one vector each.
 var (
 	cf64x8Clamp = splatf64x8(clampAbs)
 	cf64x8Magic = splatf64x8(roundMagic)
@@ -32,18 +32,19 @@ var (
 	cf64x8P3    = splatf64x8(p3)
 	cf64x8P2    = splatf64x8(p2)
 	cf64x8P1    = splatf64x8(p1)
+	cf64x8Ln3   = splatf64x8(ln3)
 	cf64x8Two   = splatf64x8(2)
 	cf64x8One   = splatf64x8(1)
-	cf64x8Ln3   = splatf64x8(ln3)
 )
 
-// tanhBlocksf64x8 sets h[i] = tanh(src[i]), and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
-// hd[i] = s[i]·ad[i]. It is tanhGeneric's algorithm on 8 lanes, with
-// the same operations in the same order (no FMA), so both give
-// bit-identical results. The last vector is loaded and stored partially
-// (masked), its extra lanes computing tanh(0). The kernel is written out
-// in the loop, since a function taking a vector is too large to inline.
-// It ends with VZEROUPPER (see kernel_simd_amd64.go).
+// tanhBlocksf64x8 sets h[i] = tanh(src[i]), and, if s != nil,
+// s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
+// tanhGeneric's algorithm on 8 lanes, with the same operations in the
+// same order (no FMA), so both give bit-identical results. The last
+// vector is loaded and stored partially (masked), its extra lanes
+// computing tanh(0). The kernel is written out in the loop, since a
+// function taking a vector is too large to inline. It ends with
+// VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
 	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
@@ -63,10 +64,11 @@ func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
 	for i := 0; i < n; i += 8 {
 		x := archsimd.LoadFloat64x8SlicePart(src[i:])
 		xb := x.AsUint64x8()
-		// NaN lanes may become clampAbs here (VMINPD returns its second
+		// NaN lanes may become the clamp here (VMINP returns its second
 		// operand for NaN and the compiler may swap operands); they are
 		// restored at the end.
 		a := xb.AndNot(signMask).AsFloat64x8().Min(ld(&cf64x8Clamp))
+		one := ld(&cf64x8One)
 		t := a.Add(a)
 		magic := ld(&cf64x8Magic)
 		sh := t.Mul(ld(&cf64x8Log2e)).Add(magic) // k + 1023 in the low bits
@@ -79,7 +81,6 @@ func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
 		q = z.Mul(q).Add(ld(&cf64x8P1))
 		rr := z.Mul(q).Add(ld(&cf64x8Two))
 		p := sh.AsUint64x8().ShiftAllLeft(52).AsFloat64x8() // 2^k
-		one := ld(&cf64x8One)
 		pm1 := p.Sub(one)
 		pp1 := p.Add(one)
 		den := pp1.Mul(rr).Add(pm1.Mul(r))

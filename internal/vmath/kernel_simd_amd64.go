@@ -4,56 +4,27 @@ package vmath
 
 //go:generate go run gen_kernels.go
 
-import (
-	"os"
-	"simd/archsimd"
-)
+import "github.com/pinnsweep/pinnsweep/internal/simdlevel"
 
-// Kernel levels: the archsimd kernels need AVX2 (VPSLLQ on 256-bit
-// vectors, VBLENDVPD) for the 256-bit variants and AVX-512 (F, CD, BW,
-// DQ, VL) for the 512-bit ones. FMA is deliberately not used (bit
+// The archsimd kernels on 256-bit vectors need AVX2 (VPSLLQ, VBLENDVPD),
+// the 512-bit ones AVX-512 (F, CD, BW, DQ, VL); package internal/simdlevel
+// chooses the level once at start-up. FMA is deliberately not used (bit
 // identity with the portable kernels).
-const (
-	levelGo = iota
-	levelAVX2
-	levelAVX512
-)
 
 // detected is the widest level this CPU supports; level64 and level32
-// are the levels the float64 and float32 kernels use, chosen once at
-// start-up (tests lower them to check every path).
+// are the levels the float64 and float32 kernels use (tests lower them to
+// check every path).
 var (
-	detected = detectLevel()
-	level64  = capLevel(detected, os.Getenv("PINNSWEEP_KERNELS"))
+	detected = simdlevel.CPU()
+	level64  = simdlevel.Start()
 	level32  = level64
 )
 
-// capLevel returns the kernel level to use on a CPU that supports cpu,
-// given the value of PINNSWEEP_KERNELS: "avx2" caps it at the 256-bit
-// kernels, "none" or "go" selects the portable ones, anything else
-// (normally unset) leaves it. It is read once, at start-up.
-func capLevel(cpu int, env string) int {
-	switch env {
-	case "avx2":
-		return min(cpu, levelAVX2)
-	case "none", "go":
-		return levelGo
+func levelName(l simdlevel.Level) string {
+	if l == simdlevel.None {
+		return "go"
 	}
-	return cpu
-}
-
-func detectLevel() int {
-	switch {
-	case archsimd.X86.AVX512():
-		return levelAVX512
-	case archsimd.X86.AVX2():
-		return levelAVX2
-	}
-	return levelGo
-}
-
-func levelName(l int) string {
-	return [...]string{"go", "avx2", "avx512"}[l]
+	return l.String()
 }
 
 func implementationName() string { return levelName(level64) }
@@ -70,9 +41,9 @@ func tanhDeriv32Kernel(h, s, src []float32) {
 // tanhJet64 runs the float64 tanh kernel of level64 (s and hd optional).
 func tanhJet64(h, s, hd, src, ad []float64) {
 	switch level64 {
-	case levelAVX512:
+	case simdlevel.AVX512:
 		tanhBlocksf64x8(h, s, hd, src, ad)
-	case levelAVX2:
+	case simdlevel.AVX2:
 		tanhBlocksf64x4(h, s, hd, src, ad)
 	default:
 		tanhJetGeneric(tanhGeneric, h, s, hd, src, ad)
@@ -82,9 +53,9 @@ func tanhJet64(h, s, hd, src, ad []float64) {
 // tanhJet32 runs the float32 tanh kernel of level32 (s and hd optional).
 func tanhJet32(h, s, hd, src, ad []float32) {
 	switch level32 {
-	case levelAVX512:
+	case simdlevel.AVX512:
 		tanhBlocksf32x16(h, s, hd, src, ad)
-	case levelAVX2:
+	case simdlevel.AVX2:
 		tanhBlocksf32x8(h, s, hd, src, ad)
 	default:
 		tanhJetGeneric(tanh32Generic, h, s, hd, src, ad)
@@ -93,9 +64,9 @@ func tanhJet32(h, s, hd, src, ad []float32) {
 
 func jetAdjoint64(gv, gd, h, s, ad []float64) {
 	switch level64 {
-	case levelAVX512:
+	case simdlevel.AVX512:
 		adjointBlocksf64x8(gv, gd, h, s, ad)
-	case levelAVX2:
+	case simdlevel.AVX2:
 		adjointBlocksf64x4(gv, gd, h, s, ad)
 	default:
 		jetAdjointGeneric(gv, gd, h, s, ad)
@@ -104,9 +75,9 @@ func jetAdjoint64(gv, gd, h, s, ad []float64) {
 
 func jetAdjoint32(gv, gd, h, s, ad []float32) {
 	switch level32 {
-	case levelAVX512:
+	case simdlevel.AVX512:
 		adjointBlocksf32x16(gv, gd, h, s, ad)
-	case levelAVX2:
+	case simdlevel.AVX2:
 		adjointBlocksf32x8(gv, gd, h, s, ad)
 	default:
 		jetAdjointGeneric(gv, gd, h, s, ad)

@@ -237,29 +237,35 @@ func (o *LBFGS) minimize(lim *limits, fn Func, x []float64, res *Result) (string
 
 // memory is the L-BFGS curvature history: a FIFO of at most m pairs (s, y)
 // stored in m+1 slots, the extra one receiving the candidate pair so a
-// rejected candidate never overwrites a stored one. With f32 the pairs
-// are kept in s32 and y32 (rounded to float32, see
-// Settings.HistoryFloat32), otherwise in s and y.
+// rejected candidate never overwrites a stored one. The vectors of slot j
+// are v64[sVec][j] and v64[yVec][j], or with f32 v32[sVec][j] and
+// v32[yVec][j] (rounded to float32, see Settings.HistoryFloat32).
 type memory struct {
-	s, y     [][]float64 // per slot; allocated on first use
-	s32, y32 [][]float32
-	f32      bool
-	ro       []float64 // per slot: 1/(yᵀs)
-	ring     []int     // slot of the k-th oldest pair is ring[(head+k)%m]
-	head     int
-	count    int
-	spare    int       // slot that receives the next candidate
-	al       []float64 // two-loop coefficients, by age
+	v64   [2][][]float64 // per kind and slot; allocated on first use
+	v32   [2][][]float32
+	f32   bool
+	ro    []float64 // per slot: 1/(yᵀs)
+	ring  []int     // slot of the k-th oldest pair is ring[(head+k)%m]
+	head  int
+	count int
+	spare int       // slot that receives the next candidate
+	al    []float64 // two-loop coefficients, by age
 }
+
+// The kinds of vector of a curvature pair.
+const (
+	sVec = iota // s = t·d, the step
+	yVec        // y = g − g_prev, the change of gradient
+)
 
 func (m *memory) init(size int, f32 bool) {
 	m.f32 = f32
-	if f32 {
-		m.s32 = make([][]float32, size+1)
-		m.y32 = make([][]float32, size+1)
-	} else {
-		m.s = make([][]float64, size+1)
-		m.y = make([][]float64, size+1)
+	for k := range 2 {
+		if f32 {
+			m.v32[k] = make([][]float32, size+1)
+		} else {
+			m.v64[k] = make([][]float64, size+1)
+		}
 	}
 	m.ro = make([]float64, size+1)
 	m.ring = make([]int, size)
@@ -276,12 +282,12 @@ func (m *memory) slot(k int) int { return m.ring[(m.head+k)%len(m.ring)] }
 // computed in float64 from the unrounded pair.
 func (m *memory) push(g, prevG, d []float64, t float64) (ys, yy float64, stored bool) {
 	j := m.spare
+	n := len(g)
 	if m.f32 {
-		if m.s32[j] == nil {
-			m.s32[j] = make([]float32, len(g))
-			m.y32[j] = make([]float32, len(g))
+		if m.v32[sVec][j] == nil {
+			m.v32[sVec][j], m.v32[yVec][j] = make([]float32, n), make([]float32, n)
 		}
-		s, y := m.s32[j][:len(g)], m.y32[j][:len(g)]
+		s, y := m.v32[sVec][j][:n], m.v32[yVec][j][:n]
 		for i := range g {
 			yi := g[i] - prevG[i]
 			si := d[i] * t
@@ -290,11 +296,10 @@ func (m *memory) push(g, prevG, d []float64, t float64) (ys, yy float64, stored 
 			yy += yi * yi
 		}
 	} else {
-		if m.s[j] == nil {
-			m.s[j] = make([]float64, len(g))
-			m.y[j] = make([]float64, len(g))
+		if m.v64[sVec][j] == nil {
+			m.v64[sVec][j], m.v64[yVec][j] = make([]float64, n), make([]float64, n)
 		}
-		s, y := m.s[j][:len(g)], m.y[j][:len(g)]
+		s, y := m.v64[sVec][j][:n], m.v64[yVec][j][:n]
 		for i := range g {
 			yi := g[i] - prevG[i]
 			si := d[i] * t
@@ -322,48 +327,28 @@ func (m *memory) push(g, prevG, d []float64, t float64) (ys, yy float64, stored 
 	return ys, yy, true
 }
 
-// sDot and yDot return s_jᵀv and y_jᵀv.
-func (m *memory) sDot(j int, v []float64) float64 {
+// dotVec returns the dot product of vector kind of slot j with v.
+func (m *memory) dotVec(kind, j int, v []float64) float64 {
 	if m.f32 {
-		return simdblas.DotMixed(m.s32[j], v)
+		return simdblas.DotMixed(m.v32[kind][j], v)
 	}
-	return dot(m.s[j], v)
+	return dot(m.v64[kind][j], v)
 }
 
-func (m *memory) yDot(j int, v []float64) float64 {
-	if m.f32 {
-		return simdblas.DotMixed(m.y32[j], v)
-	}
-	return dot(m.y[j], v)
-}
-
-// yAxpySDot adds alpha·y_j to v and returns s_kᵀv (the updated v) in one
-// pass; k < 0 skips the dot product. sAxpyYDot is the same with the roles
-// of s and y exchanged.
-func (m *memory) yAxpySDot(alpha float64, j, k int, v []float64) float64 {
+// axpyDot adds alpha times vector kind of slot j to v and returns the dot
+// product of the other kind of slot next with the updated v, in one pass;
+// next < 0 skips the dot product.
+func (m *memory) axpyDot(alpha float64, kind, j, next int, v []float64) float64 {
+	other := 1 - kind
 	switch {
-	case k < 0 && m.f32:
-		simdblas.AxpyMixed(alpha, m.y32[j], v)
-	case k < 0:
-		axpy(alpha, m.y[j], v)
+	case next < 0 && m.f32:
+		simdblas.AxpyMixed(alpha, m.v32[kind][j], v)
+	case next < 0:
+		axpy(alpha, m.v64[kind][j], v)
 	case m.f32:
-		return simdblas.AxpyDotMixed(alpha, m.y32[j], v, m.s32[k])
+		return simdblas.AxpyDotMixed(alpha, m.v32[kind][j], v, m.v32[other][next])
 	default:
-		return simdblas.AxpyDot(alpha, m.y[j], v, m.s[k])
-	}
-	return 0
-}
-
-func (m *memory) sAxpyYDot(alpha float64, j, k int, v []float64) float64 {
-	switch {
-	case k < 0 && m.f32:
-		simdblas.AxpyMixed(alpha, m.s32[j], v)
-	case k < 0:
-		axpy(alpha, m.s[j], v)
-	case m.f32:
-		return simdblas.AxpyDotMixed(alpha, m.s32[j], v, m.y32[k])
-	default:
-		return simdblas.AxpyDot(alpha, m.s[j], v, m.y[k])
+		return simdblas.AxpyDot(alpha, m.v64[kind][j], v, m.v64[other][next])
 	}
 	return 0
 }
@@ -383,8 +368,7 @@ func (m *memory) direction(g []float64, hDiag float64, d []float64) {
 		return
 	}
 	// First loop, newest to oldest: al_k = ρ_k·s_kᵀd; d −= al_k·y_k.
-	j := m.slot(m.count - 1)
-	sd := m.sDot(j, d)
+	sd := m.dotVec(sVec, m.slot(m.count-1), d)
 	for k := m.count - 1; k >= 0; k-- {
 		j := m.slot(k)
 		m.al[k] = sd * m.ro[j]
@@ -392,14 +376,14 @@ func (m *memory) direction(g []float64, hDiag float64, d []float64) {
 		if k > 0 {
 			next = m.slot(k - 1)
 		}
-		sd = m.yAxpySDot(-m.al[k], j, next, d)
+		sd = m.axpyDot(-m.al[k], yVec, j, next, d)
 	}
 	// multiply by initial Hessian
 	for i := range d {
 		d[i] *= hDiag
 	}
 	// Second loop, oldest to newest: be_k = ρ_k·y_kᵀd; d += (al_k − be_k)·s_k.
-	yd := m.yDot(m.slot(0), d)
+	yd := m.dotVec(yVec, m.slot(0), d)
 	for k := 0; k < m.count; k++ {
 		j := m.slot(k)
 		be := yd * m.ro[j]
@@ -407,6 +391,6 @@ func (m *memory) direction(g []float64, hDiag float64, d []float64) {
 		if k+1 < m.count {
 			next = m.slot(k + 1)
 		}
-		yd = m.sAxpyYDot(m.al[k]-be, j, next, d)
+		yd = m.axpyDot(m.al[k]-be, sVec, j, next, d)
 	}
 }

@@ -281,9 +281,9 @@ func TestMemory(t *testing.T) {
 			got := []float64{}
 			for i := 0; i < m.count; i++ {
 				j := m.slot(i)
-				got = append(got, m.s[j][0])
-				if m.ro[j] != 1/m.s[j][0] {
-					t.Errorf("ro = %g for s %g", m.ro[j], m.s[j][0])
+				got = append(got, m.v64[sVec][j][0])
+				if m.ro[j] != 1/m.v64[sVec][j][0] {
+					t.Errorf("ro = %g for s %g", m.ro[j], m.v64[sVec][j][0])
 				}
 			}
 			if !slices.Equal(got, want) {
