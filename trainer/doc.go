@@ -37,7 +37,7 @@
 // diffusion and rd need ∂_x, ∂_t and ∂_xx. A tanh layer with first-order
 // streams only (convection, reaction, every IC and BC batch) computes its
 // value, σ' and its stream in one pass (vmath.TanhJet) and reverses it in
-// one pass (vmath.TanhJetAdjoint, using σ'' = −2hσ'), so σ'' is never
+// one pass (vmath.TanhJetAdjoint, using tanh″ = −2h·tanh′), so the second derivative is never
 // stored. The reverse pass is written by hand and checked against central
 // finite differences for every PDE, activation, embedding and loss term
 // (relative error ≤ 1e-6).
