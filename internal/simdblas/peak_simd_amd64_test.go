@@ -31,28 +31,20 @@ func BenchmarkPeak(b *testing.B) {
 			b.Fatal("NaN")
 		}
 	}
-	b.Run("f64/avx2", func(b *testing.B) {
-		if detected < LevelAVX2 {
-			b.Skip("no AVX2 and FMA")
-		}
-		run(b, 4, peakf64x4)
-	})
-	b.Run("f64/avx512", func(b *testing.B) {
-		if detected < LevelAVX512 {
-			b.Skip("no AVX-512")
-		}
-		run(b, 8, peakf64x8)
-	})
-	b.Run("f32/avx2", func(b *testing.B) {
-		if detected < LevelAVX2 {
-			b.Skip("no AVX2 and FMA")
-		}
-		run(b, 8, peakf32x8)
-	})
-	b.Run("f32/avx512", func(b *testing.B) {
-		if detected < LevelAVX512 {
-			b.Skip("no AVX-512")
-		}
-		run(b, 16, peakf32x16)
-	})
+	for _, v := range []struct {
+		name  string
+		level Level
+		lanes int
+		f     func(n int) float64
+	}{
+		{"f64/avx2", LevelAVX2, 4, peakf64x4}, {"f64/avx512", LevelAVX512, 8, peakf64x8},
+		{"f32/avx2", LevelAVX2, 8, peakf32x8}, {"f32/avx512", LevelAVX512, 16, peakf32x16},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			if detected < v.level {
+				b.Skipf("this CPU has no %s", v.level)
+			}
+			run(b, v.lanes, v.f)
+		})
+	}
 }
