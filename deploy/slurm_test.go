@@ -27,9 +27,14 @@ done
 exec "$@"
 `
 
-// fakeScontrol answers `scontrol show hostnames LIST` with this machine.
+// fakeScontrol answers `scontrol show hostnames LIST` with this machine
+// and records `scontrol requeue JOBID` in $SCONTROL_LOG.
 const fakeScontrol = `#!/bin/bash
-echo 127.0.0.1
+case $1 in
+  show) echo 127.0.0.1 ;;
+  requeue) echo "$*" >>"$SCONTROL_LOG" ;;
+  *) echo "fake scontrol: unexpected $*" >&2; exit 1 ;;
+esac
 `
 
 // authShim runs the real binary without the authentication flags, for a
@@ -70,7 +75,7 @@ func TestSlurmSweep(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := job.command(ctx, spec)
+	cmd := job.command(ctx, []string{spec})
 	shared := job.shared
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -109,7 +114,10 @@ func TestSlurmSweep(t *testing.T) {
 			t.Errorf("%s: mode %v, %d bytes; want 0600 and 64 hex digits", name, fi.Mode().Perm(), fi.Size())
 		}
 	}
-	job.checkStopped(t)
+	job.checkStopped(t, false)
+	if b, _ := os.ReadFile(job.scontrolLog()); len(b) != 0 {
+		t.Errorf("a finished sweep's job asked for a requeue: %s", b)
+	}
 }
 
 // slurmJob is a pinnsweep.sbatch run on this machine: fake srun and
@@ -143,28 +151,78 @@ func newSlurmJob(t *testing.T) *slurmJob {
 	return j
 }
 
-// command returns the command that runs pinnsweep.sbatch with args.
-func (j *slurmJob) command(ctx context.Context, args ...string) *exec.Cmd {
+// command returns the command that runs pinnsweep.sbatch with args, as
+// job 4242 with the extra environment env.
+func (j *slurmJob) command(ctx context.Context, args []string, env ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "bash", append([]string{"slurm/pinnsweep.sbatch"}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"PATH="+j.binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"PINNSWEEP="+j.pinnsweep,
-		"REAL_PINNSWEEP="+bin,
-		"PINNSWEEP_SHARED="+j.shared,
+	cmd.Env = append(j.env(),
 		"PINNSWEEP_PORT="+strconv.Itoa(j.port),
+		"SLURM_JOB_ID=4242",
 		"SLURM_JOB_NODELIST=node1",
 		"SLURM_JOB_NUM_NODES=1",
 		"SLURM_CPUS_PER_TASK=2",
 		"SLURM_SUBMIT_DIR="+j.dir,
 	)
+	cmd.Env = append(cmd.Env, env...)
 	return cmd
 }
 
-// checkStopped checks that the job left no coordinator behind: the
-// address file is gone and the port is free.
-func (j *slurmJob) checkStopped(t *testing.T) {
+// env is the environment of every script of the job: the fakes on PATH,
+// the binary, the shared directory.
+func (j *slurmJob) env() []string {
+	return append(os.Environ(),
+		"PATH="+j.binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"PINNSWEEP="+j.pinnsweep,
+		"REAL_PINNSWEEP="+bin,
+		"PINNSWEEP_SHARED="+j.shared,
+		"SCONTROL_LOG="+j.scontrolLog(),
+	)
+}
+
+// writeSpec writes a spec into the job's directory and returns its path.
+func (j *slurmJob) writeSpec(t *testing.T, name, text string) string {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(j.shared, "coordinator.addr")); !os.IsNotExist(err) {
+	p := filepath.Join(j.dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// exportedTrial is a trial of `pinnsweep export --format json`.
+type exportedTrial struct {
+	Key    string `json:"key"`
+	Status string `json:"status"`
+	Worker string `json:"worker"`
+}
+
+// export exports a sweep of the job's database.
+func (j *slurmJob) export(t *testing.T, sweep string) []exportedTrial {
+	t.Helper()
+	raw, err := exec.Command(bin, "export", sweep, "--db", filepath.Join(j.shared, "sweeps.db"), "--format", "json").Output()
+	if err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	var trials []exportedTrial
+	if err := json.Unmarshal(raw, &trials); err != nil {
+		t.Fatal(err)
+	}
+	return trials
+}
+
+// scontrolLog is the file where the fake scontrol records requeues.
+func (j *slurmJob) scontrolLog() string { return filepath.Join(j.dir, "scontrol.log") }
+
+// checkStopped checks that the job left no coordinator behind: the port
+// is free, and the address file is gone, or still there if addrKept (a
+// job that may come back keeps it for the array workers).
+func (j *slurmJob) checkStopped(t *testing.T, addrKept bool) {
+	t.Helper()
+	_, err := os.Stat(filepath.Join(j.shared, "coordinator.addr"))
+	switch {
+	case addrKept && err != nil:
+		t.Errorf("coordinator.addr removed by a job that may be requeued: %v", err)
+	case !addrKept && !os.IsNotExist(err):
 		t.Errorf("coordinator.addr left behind after the job (err %v)", err)
 	}
 	if l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(j.port)); err != nil {
@@ -183,22 +241,20 @@ replicates: 2
 budget: {iterations: 1000000, seconds: 3600}
 `
 
-// TestSlurmTimeLimit: SIGTERM to the batch script (Slurm's --signal=B:TERM
-// before the time limit, or scancel) stops the workers, which hand their
-// running trials back, then the coordinator; the database holds no
-// running trial.
-func TestSlurmTimeLimit(t *testing.T) {
+// TestSlurmStop: SIGTERM to the batch script (scancel, or a preemption)
+// stops the workers, which hand their running trials back, then the
+// coordinator; the database holds no running trial. The job does not
+// requeue itself (Slurm requeues a preempted job), and it keeps the
+// address file for the job that may come back.
+func TestSlurmStop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a sweep")
 	}
 	job := newSlurmJob(t)
-	spec := filepath.Join(job.dir, "slow.yaml")
-	if err := os.WriteFile(spec, []byte(slowSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	spec := job.writeSpec(t, "slow.yaml", slowSpec)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := job.command(ctx, spec)
+	cmd := job.command(ctx, []string{spec})
 	log, err := os.Create(filepath.Join(job.dir, "job.out"))
 	if err != nil {
 		t.Fatal(err)
@@ -226,19 +282,12 @@ func TestSlurmTimeLimit(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 143 {
 		t.Fatalf("after SIGTERM the job ended with %v, want exit status 143\n%s", err, output())
 	}
-	job.checkStopped(t)
+	job.checkStopped(t, true)
+	if b, _ := os.ReadFile(job.scontrolLog()); len(b) != 0 {
+		t.Errorf("SIGTERM made the job requeue itself: %s", b)
+	}
 
-	raw, err := exec.Command(bin, "export", "slow", "--db", filepath.Join(job.shared, "sweeps.db"), "--format", "json").Output()
-	if err != nil {
-		t.Fatalf("export: %v", err)
-	}
-	var trials []struct {
-		Status string `json:"status"`
-		Worker string `json:"worker"`
-	}
-	if err := json.Unmarshal(raw, &trials); err != nil {
-		t.Fatal(err)
-	}
+	trials := job.export(t, "slow")
 	leased := 0
 	for _, tr := range trials {
 		if tr.Status != "pending" {

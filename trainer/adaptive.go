@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -151,8 +152,9 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 	c := &s.cfg
 	op, _ := operatorFor(c)
 	px, pt := interiorPoints(c)
+	pcg := rand.NewPCG(uint64(c.SampleSeed), 0xada)
 	sp := &sampler{poolX: px, poolT: pt, dx: c.Jitter * 2 * math.Pi / float64(c.NX), dt: c.Jitter / float64(c.NT-1),
-		rng: rand.New(rand.NewPCG(uint64(c.SampleSeed), 0xada))}
+		rng: rand.New(pcg)}
 	stats := &AdaptiveStats{Points: len(pts.resX)}
 	s.res.Adaptive = stats
 	pr := s.newProblem(c, m, pts)
@@ -175,6 +177,7 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 	type optimizer interface {
 		Minimize(context.Context, optim.Func, []float64) (optim.Result, error)
 		Reset()
+		optState
 	}
 	lbfgs := func() optimizer { return optim.NewLBFGS(len(m.p), s.settings(1)) }
 	var opt optimizer
@@ -272,8 +275,27 @@ func (s *session) runAdaptive(ctx context.Context, m *model, pts pointSet) (*pro
 			setCausal()
 		}
 	}
-	reweight()
+	if e := s.ck.takeEpoch(); e != nil {
+		if err := restoreEpoch(e, &pts, pcg, stats, mon, rw); err != nil {
+			return pr, pts, "", err
+		}
+		every, phaseStart, k = e.every, e.phaseStart, e.k
+		if adam && !e.adam {
+			opt, adam = lbfgs(), false // adam_lbfgs had switched
+		}
+		if err := opt.UnmarshalBinary(e.opt); err != nil {
+			return pr, pts, "", fmt.Errorf("%w: %w", ErrCheckpoint, err)
+		}
+		pr = s.newProblem(c, m, pts)
+		setCausal()
+	} else {
+		reweight()
+	}
+	s.ck.inEpoch(func() *epochCkpt {
+		return captureEpoch(&pts, pcg, stats, opt, adam, every, phaseStart, k, mon, rw)
+	})
 	for c.MaxIters == 0 || stats.Epochs < c.MaxIters {
+		s.ck.boundary()
 		if stats.Epochs == switchAt {
 			switchPhase()
 		}

@@ -34,7 +34,9 @@ const (
 // Config is everything that defines one training trial. Its zero value is not
 // usable; start from DefaultConfig, which is the paper protocol of
 // Krishnapriyan et al. (2021): convection β=1, sin IC, 2-50-50-50-50-1 tanh,
-// N_f=1000, L-BFGS (history 50, tolerances 1e-7), λ=1.
+// N_f=1000, L-BFGS (history 50, tolerances 1e-7), λ=1; or from
+// DefaultConfigFor a strategy, or NewConfig, which add the settings a
+// strategy was measured working with (StrategyDefaults).
 //
 // Every field has a JSON name; these names are the setting keys used by
 // sweep specs, `pinnsweep train` flags and stored results (see Set).
@@ -118,7 +120,7 @@ type Config struct {
 	Precision string `json:"precision"`
 
 	// Strategy is the training strategy: regular, curriculum, seq2seq,
-	// adaptive or resample (see Strategies).
+	// adaptive, resample, hard or supervised (see Strategies).
 	Strategy string `json:"strategy"`
 
 	// CurriculumStart is the first coefficient of the curriculum schedule
@@ -129,7 +131,9 @@ type Config struct {
 	// (linear).
 	CurriculumStages int `json:"curriculum_stages"`
 	// CurriculumStep is the linear schedule's step when CurriculumStages is
-	// 0 (default 2.5; β = 40 needed about 1.6, see docs/repro.md).
+	// 0 (DefaultConfig: 2.5; the curriculum's default, StrategyDefaults:
+	// 1.6, since steps of 2.5 failed at β = 40 on 2 seeds of 3, see
+	// docs/repro.md).
 	CurriculumStep float64 `json:"curriculum_step"`
 	// CurriculumSpacing is linear or geometric.
 	CurriculumSpacing string `json:"curriculum_spacing"`
@@ -205,6 +209,27 @@ type Config struct {
 	// ReweightEvery is the number of iterations per reweighting round
 	// (causal weights and balancing); L-BFGS restarts every round.
 	ReweightEvery int `json:"reweight_every"`
+
+	// Diagnostics lists the opt-in end-of-training diagnostics: hessian
+	// (curvature of the training loss at the final parameters) and
+	// landscape (the loss on a plane through them, spanned by the top two
+	// Hessian eigenvectors; implies hessian). See diagnose.go.
+	Diagnostics []string `json:"diagnostics"`
+	// HessianK is the number of largest Hessian eigenvalues (k ≥ 2 with landscape).
+	HessianK int `json:"hessian_k"`
+	// HessianSteps is the number of Lanczos steps of the eigenvalue run,
+	// which is also the spectral-density (SLQ) sample: at least this many,
+	// up to 3× while the top k have not converged.
+	HessianSteps int `json:"hessian_steps"`
+	// HessianProbes caps the Hutchinson trace probes.
+	HessianProbes int `json:"hessian_probes"`
+	// LandscapePoints is the landscape grid's points per axis (odd, so the
+	// trained parameters are its centre).
+	LandscapePoints int `json:"landscape_points"`
+	// LandscapeRange is the half-width of the landscape grid: the
+	// coefficients a, b of θ* + a·v₁ + b·v₂ (unit eigenvectors) span
+	// [−LandscapeRange, LandscapeRange].
+	LandscapeRange float64 `json:"landscape_range"`
 }
 
 // DefaultConfig returns the paper protocol for convection at β = 1.
@@ -257,6 +282,12 @@ func DefaultConfig() Config {
 		CausalEps:         1,
 		CausalEpsMax:      100,
 		ReweightEvery:     100,
+
+		HessianK:        2,
+		HessianSteps:    60,
+		HessianProbes:   100,
+		LandscapePoints: 21,
+		LandscapeRange:  1,
 	}
 }
 
@@ -347,7 +378,11 @@ func assign(f reflect.Value, value any) error {
 			return err
 		}
 		f.SetFloat(x)
-	case reflect.Slice: // []int
+	case reflect.Slice:
+		if f.Type().Elem().Kind() == reflect.String {
+			return assignStrings(f, value)
+		}
+		// []int
 		var items []any
 		switch x := value.(type) {
 		case []any:

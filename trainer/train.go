@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/pinnsweep/pinnsweep/trainer/optim"
@@ -28,10 +29,12 @@ type session struct {
 	// balanceW multiplies the loss-term weights (gradient-norm balancing);
 	// zero means off.
 	balanceW [numTerms]float64
+	// ck takes checkpoints and holds the state resumed from (nil: neither).
+	ck *checkpointer
 }
 
 // objective wraps pr.eval with evaluation counting, history and progress.
-func (s *session) objective(pr *problem) optim.Func {
+func (s *session) objective(pr trainingLoss) optim.Func {
 	return func(x, grad []float64) float64 {
 		f := pr.eval(x, grad)
 		s.evals++
@@ -39,8 +42,9 @@ func (s *session) objective(pr *problem) optim.Func {
 		if s.evals >= s.nextLog {
 			s.nextLog = s.evals + s.every
 			el := time.Since(s.start).Seconds()
+			terms := pr.lastTerms()
 			s.res.History = append(s.res.History, HistoryPoint{Eval: s.evals, Iter: s.iters, Seconds: el, Loss: f,
-				LossIC: pr.terms[termIC], LossBC: pr.terms[termBC], LossRes: pr.terms[termRes]})
+				LossIC: terms[termIC], LossBC: terms[termBC], LossRes: terms[termRes]})
 			if s.opts.Progress != nil {
 				s.opts.Progress(Progress{Evals: s.evals, Iter: s.iters, Loss: f, Seconds: el})
 			}
@@ -78,10 +82,15 @@ func (s *session) settings(maxIters int) optim.Settings {
 
 // minimize runs a fresh optimizer on pr from x with at most maxIters
 // iterations (0: no cap) and the trial's remaining eval and time budget.
-func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIters int) (string, error) {
+func (s *session) minimize(ctx context.Context, pr trainingLoss, x []float64, maxIters int) (string, error) {
 	set := s.settings(maxIters)
+	evals0, iters0 := s.evals, s.iters
+	resumed := s.ck.takeCall()
+	if resumed != nil {
+		evals0, iters0 = resumed.evals0, resumed.iters0
+	}
 	if s.cfg.MaxEvals > 0 {
-		left := s.cfg.MaxEvals - s.evals
+		left := s.cfg.MaxEvals - evals0
 		if left <= 0 {
 			return "max_evals", nil
 		}
@@ -94,15 +103,27 @@ func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIte
 		}
 		set.MaxSeconds = left
 	}
-	iters0 := s.iters
 	set.Callback = func(p optim.Progress) { s.iters = iters0 + p.Iter }
-	var r optim.Result
-	var err error
-	if s.cfg.Optimizer == OptimizerAdam {
-		r, err = optim.NewAdam(len(x), set).Minimize(ctx, s.objective(pr), x)
-	} else {
-		r, err = optim.NewLBFGS(len(x), set).Minimize(ctx, s.objective(pr), x)
+	if s.ck.saving() {
+		set.AtBoundary = s.ck.boundary
 	}
+	var opt interface {
+		optState
+		Minimize(context.Context, optim.Func, []float64) (optim.Result, error)
+	}
+	if s.cfg.Optimizer == OptimizerAdam {
+		opt = optim.NewAdam(len(x), set)
+	} else {
+		opt = optim.NewLBFGS(len(x), set)
+	}
+	if resumed != nil {
+		if err := opt.UnmarshalBinary(resumed.opt); err != nil {
+			return "", fmt.Errorf("%w: %w", ErrCheckpoint, err)
+		}
+	}
+	s.ck.enter(opt, evals0, iters0)
+	r, err := opt.Minimize(ctx, s.objective(pr), x)
+	s.ck.leave()
 	s.iters = iters0 + r.Iters
 	return r.Reason, err
 }
@@ -163,13 +184,17 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		s.every = 10
 	}
 	s.nextLog = 1
+	if s.ck, err = newCheckpointer(s, opts); err != nil {
+		return nil, nil, err
+	}
 	op, _ := operatorFor(&cfg)
 
 	var sol solution
 	var train pointSet
 	var reason string
 	var trainErr error
-	var pr *problem
+	var pr trainingLoss
+	var mdl *model // the trained model (not seq2seq)
 	if cfg.Strategy == StrategySeq2Seq {
 		var st *stitched
 		st, train, reason, trainErr = s.runSeq2Seq(ctx, ic.H)
@@ -179,7 +204,15 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		if err != nil {
 			return nil, nil, err
 		}
+		// Resuming, the checkpoint's weights replace the initial ones
+		// here: whatever needs the initial weights takes them before
+		// (p0, for Result.LossInitial).
+		p0 := slices.Clone(m.p)
+		if err := s.ck.track(m); err != nil {
+			return nil, nil, err
+		}
 		sol = m
+		mdl = m
 		train = paperPoints(&cfg, ic.H)
 		switch cfg.Strategy {
 		case StrategyCurriculum:
@@ -187,21 +220,25 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		case StrategyAdaptive, StrategyResample:
 			pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
 		case StrategyRegular, StrategyHard:
-			if cfg.CausalChunks > 0 || cfg.GradBalance || cfg.Optimizer == OptimizerAdamLBFGS {
+			if cfg.epochLoop() {
 				// Reweighting rounds and optimizer phases need the persistent epoch loop.
 				pr, train, reason, trainErr = s.runAdaptive(ctx, m, train)
 				break
 			}
 			pr = s.newProblem(&cfg, m, train)
 			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)
+		case StrategySupervised:
+			var sup *supervisedLoss
+			if sup, err = s.newSupervised(&cfg, m, train, exact); err != nil {
+				return nil, nil, err
+			}
+			pr = sup
+			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)
 		default:
 			pr = s.newProblem(&cfg, m, train)
 			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)
 		}
-		grad := make([]float64, len(m.p))
-		s.res.Loss = pr.eval(m.p, grad)
-		pr.setOutput(m.p)
-		s.res.LossIC, s.res.LossBC, s.res.LossRes = pr.terms[termIC], pr.terms[termBC], pr.terms[termRes]
+		s.finalLoss(pr, m.p, p0)
 	}
 	res := s.res
 	res.StopReason = reason
@@ -218,6 +255,12 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 	fields := s.finish(sol, op, train, exact)
 	if res.Status == StatusDone && !finite(res.RelL2, res.Loss) {
 		res.Status = StatusDiverged
+	}
+	if res.Status == StatusDone && cfg.wantsHessian() {
+		if err := s.diagnose(ctx, s.diagnosticLoss(mdl, pr, train), mdl.p); err != nil {
+			res.Status = StatusCancelled
+			return res, fields, err
+		}
 	}
 	return res, fields, trainErr
 }
@@ -237,6 +280,7 @@ func (s *session) finish(sol solution, op operator, train pointSet, exact []floa
 	}
 	pred := sol.predict(xs, ts)
 	res.RelL2, res.AbsErr, res.LinfRel = refsol.Metrics(pred, exact)
+	res.MSEGrid = res.RelL2 * res.RelL2 * dotSelf(exact) / float64(len(exact))
 	ix, it := interiorPoints(c)
 	res.ResidualGrid = sol.meanSquaredResidual(op, ix, it)
 	res.ResidualTrain = sol.meanSquaredResidual(op, train.resX, train.resT)

@@ -7,22 +7,31 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
 
 // TrainerRunner is the Runner that trains a PINN with trainer.Train.
 //
-// It decodes a trial's params (a JSON object of trainer settings) onto
-// trainer.DefaultConfig with Config.Set for every key; an unknown key or a
-// bad value fails the trial with the reason. Each trial runs with Threads
+// It decodes a trial's params (a JSON object of trainer settings) with
+// DecodeParams, onto the defaults of the trial's strategy; an unknown key
+// or a bad value fails the trial with the reason. Each trial runs with Threads
 // goroutines unless its params set "threads". Train's statuses map as done
 // → done, diverged → diverged, and cancelled → timeout when the lease's
 // wall-time budget ran out (the stored result then says status "timeout"
 // and stop_reason "budget_seconds"), cancelled otherwise. An error or a
 // panic in Train fails the trial.
+//
+// With CheckpointDir set it checkpoints every trial the worker leases (see
+// Checkpoints in the package documentation): an attempt resumes from the
+// furthest checkpoint of its trial that any attempt left there, and the
+// trial's wall-time budget counts the training seconds that checkpoint
+// carries.
 //
 // The zero value is ready to use.
 type TrainerRunner struct {
@@ -31,40 +40,25 @@ type TrainerRunner struct {
 	// and one slot per core.
 	Threads int
 
+	// CheckpointDir, if set, is the directory of the trials' checkpoints;
+	// workers may share it (a shared filesystem), so that an attempt on
+	// one node resumes from the checkpoints of an attempt on another.
+	CheckpointDir string
+	// CheckpointEvery is the least time between two checkpoints of a
+	// trial; zero means DefaultCheckpointEvery.
+	CheckpointEvery time.Duration
+
 	// Train replaces trainer.Train when not nil (a test hook).
 	Train func(ctx context.Context, cfg trainer.Config, opts trainer.Options) (*trainer.Result, error)
 }
 
 var _ Runner = TrainerRunner{}
 
-// DecodeParams returns trainer.DefaultConfig with every setting of
-// paramsJSON (a JSON object of trainer setting names to values) assigned
-// through Config.Set, in sorted key order. It reports malformed JSON, an
-// unknown setting or a value of the wrong type; it does not check ranges
-// (trainer.Train does).
+// DecodeParams returns the trainer configuration of paramsJSON (a JSON
+// object of trainer setting names to values) on the defaults of its
+// strategy; see trainer.DecodeParams, which it calls.
 func DecodeParams(paramsJSON string) (trainer.Config, error) {
-	cfg := trainer.DefaultConfig()
-	var params map[string]any
-	dec := json.NewDecoder(strings.NewReader(paramsJSON))
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
-		return cfg, fmt.Errorf("decoding params: %w", err)
-	}
-	if dec.More() {
-		return cfg, errors.New("decoding params: trailing data after the JSON object")
-	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var errs []error
-	for _, k := range keys {
-		if err := cfg.Set(k, params[k]); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return cfg, errors.Join(errs...)
+	return trainer.DecodeParams(paramsJSON)
 }
 
 // Run implements Runner.
@@ -85,9 +79,22 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 			out, err = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("trainer panic: %v", p)}, nil
 		}
 	}()
-	res, trainErr := train(ctx, cfg, trainer.Options{Progress: func(p trainer.Progress) {
+	opts := trainer.Options{Progress: func(p trainer.Progress) {
 		progress(int64(p.Evals), p.Loss)
-	}})
+	}}
+	store, ctx, cancel := r.checkpoints(ctx, cfg, &opts)
+	defer cancel()
+	defer func() {
+		if store != nil && finalAttempt(ctx, out.Status) {
+			store.removeAll()
+		}
+	}()
+	res, trainErr := train(ctx, cfg, opts)
+	if opts.Resume != nil && res == nil && errors.Is(trainErr, trainer.ErrCheckpoint) {
+		hclog.FromContext(ctx).Warn("the checkpoint does not fit the trial; starting afresh", "error", trainErr)
+		opts.Resume = nil
+		res, trainErr = train(ctx, cfg, opts)
+	}
 	if res == nil {
 		if trainErr == nil {
 			trainErr = errors.New("trainer returned no result")
@@ -97,13 +104,12 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 		}
 		return Outcome{Status: StatusFailed, Reason: trainErr.Error()}, nil
 	}
-	out.Status = StatusFailed
-	switch res.Status {
-	case trainer.StatusDone:
-		out.Status = StatusDone
-	case trainer.StatusDiverged:
-		out.Status = StatusDiverged
-	case trainer.StatusCancelled:
+	// The trainer reports its outcome by name; the status table maps it.
+	// Only done, diverged and cancelled are the trainer's to report.
+	switch st, _ := state.ParseStatus(res.Status); st {
+	case StatusDone, StatusDiverged:
+		out.Status = st
+	case StatusCancelled:
 		out.Status = StatusCancelled
 		out.Reason = "cancelled"
 		if cause := context.Cause(ctx); cause != nil {
@@ -115,6 +121,7 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 			res.StopReason = "budget_seconds"
 		}
 	default:
+		out.Status = StatusFailed
 		out.Reason = fmt.Sprintf("trainer reported unknown status %q", res.Status)
 	}
 	b, err := marshalResult(res)
@@ -229,4 +236,36 @@ func isEmptyValue(v reflect.Value) bool {
 		return v.IsZero()
 	}
 	return false
+}
+
+// checkpoints sets up the trial's checkpoints in opts when the runner
+// keeps them and ctx names the trial: the furthest usable checkpoint to
+// resume from, and where to write new ones. Resuming, it returns ctx with
+// a deadline of the trial's budget less the seconds the checkpoint
+// carries, so that the budget bounds the trial's whole training time.
+func (r TrainerRunner) checkpoints(ctx context.Context, cfg trainer.Config, opts *trainer.Options) (*ckptStore, context.Context, context.CancelFunc) {
+	t, ok := TrialFromContext(ctx)
+	if r.CheckpointDir == "" || !ok {
+		return nil, ctx, func() {}
+	}
+	log := hclog.FromContext(ctx)
+	store := newCkptStore(r.CheckpointDir, t, log)
+	opts.Checkpoint = store.save
+	opts.CheckpointEvery = r.CheckpointEvery
+	if opts.CheckpointEvery <= 0 {
+		opts.CheckpointEvery = DefaultCheckpointEvery
+	}
+	opts.CheckpointTag = store.tag
+	ck, file := store.newest(cfg)
+	if ck == nil {
+		return store, ctx, func() {}
+	}
+	opts.Resume = ck
+	log.Info("trial resumed from a checkpoint", "file", file, "evals", ck.Evals(), "seconds", ck.Seconds())
+	if t.Budget > 0 {
+		spent := time.Duration(ck.Seconds() * float64(time.Second))
+		ctx, cancel := context.WithTimeoutCause(ctx, t.Budget-spent, ErrBudgetExceeded)
+		return store, ctx, cancel
+	}
+	return store, ctx, func() {}
 }

@@ -32,8 +32,15 @@ type fakeCoordinator struct {
 	next      uint64
 	ttlMs     int64
 	budget    float64
-	leases    map[string]*pb.Trial // lease id → trial
-	completes []*pb.CompleteRequest
+	leases    map[string]*pb.Trial  // lease id → trial
+	completes []*pb.CompleteRequest // every call, duplicates and refused ones too
+	// accepted holds the completion accepted for each lease. As the real
+	// coordinator does, a later completion of a completed lease is a
+	// duplicate: it changes nothing and is answered duplicate=true (a
+	// worker retries a Complete whose answer it did not get, as on
+	// shutdown, when the first may have arrived all the same).
+	accepted  map[string]*pb.CompleteRequest
+	dups      int // Complete calls answered duplicate=true
 	releases  []*pb.ReleaseRequest
 	beats     []*pb.HeartbeatRequest
 	leaseReqs []*pb.LeaseRequest
@@ -45,34 +52,45 @@ type fakeCoordinator struct {
 	// queue, without waiting); otherwise it ignores it, as a coordinator
 	// that predates it does.
 	leaseNext bool
+
+	// command, if set, makes every trial a command trial; gpus holds the
+	// GPUs trials need by key, and a trial is leased only to a request
+	// that offers them (LeaseRequest.gpus).
+	command *pb.Command
+	gpus    map[string]int32
 }
 
 func newFake(n int) *fakeCoordinator {
-	f := &fakeCoordinator{ttlMs: 3000, leases: map[string]*pb.Trial{}}
+	f := &fakeCoordinator{ttlMs: 3000, leases: map[string]*pb.Trial{}, accepted: map[string]*pb.CompleteRequest{}}
 	for i := range n {
 		f.queue = append(f.queue, &pb.Trial{Sweep: "s", Key: fmt.Sprintf("k%02d", i), ParamsJson: fmt.Sprintf(`{"seed":%d}`, i)})
 	}
 	return f
 }
 
-// pop leases the first queued trial, or returns an empty answer. f.mu is
-// held.
-func (f *fakeCoordinator) pop() *pb.LeaseResponse {
-	if len(f.queue) == 0 {
+// pop leases the first queued trial that fits the request, or returns an
+// empty answer. f.mu is held.
+func (f *fakeCoordinator) pop(req *pb.LeaseRequest) *pb.LeaseResponse {
+	i := slices.IndexFunc(f.queue, func(t *pb.Trial) bool {
+		need := f.gpus[t.GetKey()]
+		return need == 0 && req.GetGpus() == 0 || need > 0 && need <= req.GetGpus()
+	})
+	if i < 0 {
 		return &pb.LeaseResponse{}
 	}
-	t := f.queue[0]
-	f.queue = f.queue[1:]
+	t := f.queue[i]
+	f.queue = slices.Delete(f.queue, i, i+1)
 	f.next++
 	id := fmt.Sprintf("L%d", f.next)
 	f.leases[id] = t
-	return &pb.LeaseResponse{Trial: t, LeaseId: id, Token: f.next, TtlMs: f.ttlMs, BudgetSeconds: f.budget}
+	return &pb.LeaseResponse{Trial: t, LeaseId: id, Token: f.next, TtlMs: f.ttlMs, BudgetSeconds: f.budget,
+		Command: f.command, Gpus: f.gpus[t.GetKey()]}
 }
 
 func (f *fakeCoordinator) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
 	f.mu.Lock()
 	f.leaseReqs = append(f.leaseReqs, req)
-	if resp := f.pop(); resp.GetTrial() != nil {
+	if resp := f.pop(req); resp.GetTrial() != nil {
 		f.mu.Unlock()
 		return resp, nil
 	}
@@ -110,10 +128,17 @@ func (f *fakeCoordinator) Complete(_ context.Context, req *pb.CompleteRequest) (
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.leaseNext && req.GetNext() != nil {
-		return &pb.CompleteResponse{Next: f.pop()}, nil
+	_, dup := f.accepted[req.GetLeaseId()]
+	if dup {
+		f.dups++
+	} else {
+		f.accepted[req.GetLeaseId()] = req
 	}
-	return &pb.CompleteResponse{}, nil
+	resp := &pb.CompleteResponse{Duplicate: dup}
+	if f.leaseNext && req.GetNext() != nil {
+		resp.Next = f.pop(req.GetNext())
+	}
+	return resp, nil
 }
 
 func (f *fakeCoordinator) Release(_ context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
@@ -225,18 +250,26 @@ func TestRunCompletesEveryTrialOnce(t *testing.T) {
 	waitFor(t, "20 completions", func() bool { c, _, _ := f.snapshot(); return len(c) >= 20 })
 	stop()
 	completes, releases, _ := f.snapshot()
-	if len(completes) != 20 || len(releases) != 0 {
-		t.Fatalf("completes=%d releases=%d, want 20 and 0", len(completes), len(releases))
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	seen := map[string]bool{}
+	if len(f.accepted) != 20 || len(releases) != 0 {
+		t.Fatalf("accepted completions=%d releases=%d, want 20 and 0", len(f.accepted), len(releases))
+	}
+	// The stop may catch Completes in flight: the worker sends them again
+	// (it cannot know whether they arrived), and the coordinator answers
+	// duplicate=true. A repeat must be the same completion.
 	for _, c := range completes {
-		tr := f.leases[c.GetLeaseId()]
-		if tr == nil || seen[c.GetLeaseId()] {
-			t.Fatalf("bad or repeated lease %q", c.GetLeaseId())
+		a := f.accepted[c.GetLeaseId()]
+		if a == nil || a.GetToken() != c.GetToken() || a.GetStatus() != c.GetStatus() ||
+			a.GetResultJson() != c.GetResultJson() || a.GetReason() != c.GetReason() {
+			t.Fatalf("completion %v differs from the lease's accepted one %v", c, a)
 		}
-		seen[c.GetLeaseId()] = true
+	}
+	for _, c := range f.accepted {
+		tr := f.leases[c.GetLeaseId()]
+		if tr == nil {
+			t.Fatalf("bad lease %q", c.GetLeaseId())
+		}
 		if c.GetStatus() != pb.TrialStatus_TRIAL_STATUS_DONE || c.GetWorkerId() != "w1" {
 			t.Errorf("complete %v", c)
 		}
@@ -602,7 +635,7 @@ func TestStopReleasesTrialLeasedByComplete(t *testing.T) {
 	w := &worker{opts: o, client: client, log: o.Logger}
 	w.free.Store(1)
 	done := make(chan struct{})
-	go func() { defer close(done); w.slot(ctx, 0) }()
+	go func() { defer close(done); w.slot(ctx, 0, nil) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):

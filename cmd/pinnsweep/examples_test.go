@@ -2,15 +2,19 @@ package main
 
 import (
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/trainer"
 	"github.com/pinnsweep/pinnsweep/worker"
 )
 
 // TestExamplesAgainstTheTrainer parses every shipped spec with the real
 // trainer's settings and checks that every trial decodes into a valid
-// trainer configuration.
+// trainer configuration, and into the one it decoded into before the
+// strategies had defaults of their own (the protocol's defaults plus the
+// trial's settings): the examples' results, documented in docs/, stand.
 func TestExamplesAgainstTheTrainer(t *testing.T) {
 	files, err := filepath.Glob("../../sweeps/examples/*.yaml")
 	if err != nil || len(files) == 0 {
@@ -33,6 +37,16 @@ func TestExamplesAgainstTheTrainer(t *testing.T) {
 				}
 				if err := cfg.Validate(); err != nil {
 					t.Fatalf("trial %s: %v", tr.Point, err)
+				}
+				before := trainer.DefaultConfig()
+				for k, v := range tr.Params {
+					if err := before.Set(k, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				before.Threads = cfg.Threads
+				if !reflect.DeepEqual(cfg, before) {
+					t.Errorf("trial %s: the strategy defaults change its settings:\n now    %+v\n before %+v", tr.Point, cfg, before)
 				}
 			}
 		})

@@ -30,6 +30,11 @@ type Adam struct {
 	step          int     // Adam's t, since Reset
 	lr            float64 // current (decayed) learning rate
 	nEvals        int
+
+	// at holds the running call's counters at an iteration boundary (for
+	// MarshalBinary); resume holds a restored call's (see state.go).
+	at     *callState
+	resume *callState
 }
 
 // NewAdam returns an Adam optimizer for n parameters. Settings are validated
@@ -64,6 +69,7 @@ func (o *Adam) Reset() {
 	clear(o.v)
 	o.step, o.nEvals = 0, 0
 	o.lr = o.lr0
+	o.resume = nil
 }
 
 // Totals returns the Adam steps and evaluations done since the optimizer was
@@ -107,7 +113,16 @@ func (o *Adam) minimize(lim *limits, fn Func, x []float64, res *Result) (string,
 	maxIters := o.set.MaxIters
 	g, m, v, prev := o.g, o.m, o.v, o.prev
 	b1, b2, eps := o.b1, o.b2, o.eps
+	if r := o.resume; r != nil {
+		// A call restored by UnmarshalBinary: continue at its boundary.
+		o.resume = nil
+		lim.evals, res.Iters = r.evals, r.iters
+		res.F, res.GradMax = r.f, r.gmax
+	}
 	for {
+		if res.Iters > 0 && o.set.AtBoundary != nil {
+			o.boundary(callState{iters: res.Iters, evals: lim.evals, f: res.F, gmax: res.GradMax})
+		}
 		if maxIters > 0 && res.Iters >= maxIters {
 			return ReasonMaxIters, nil
 		}

@@ -71,6 +71,23 @@
 // the learning rate. Its limits, Result and context semantics are those of
 // LBFGS.
 //
+// # Checkpoints
+//
+// MarshalBinary encodes an optimizer's whole state (L-BFGS: the curvature
+// pairs, the last direction, step and gradient, H_diag and the counters;
+// Adam: the moments, the step count and the decayed learning rate), and
+// UnmarshalBinary restores it into an optimizer of the same dimension and
+// settings, which then produces bit-identical iterates. Between Minimize
+// calls that is all there is. Inside a call the state is only consistent
+// at an iteration boundary, which Settings.AtBoundary marks: called from
+// that hook, MarshalBinary also captures the call in progress (its
+// iteration and evaluation counts, the loss and gradient at x, Adam's
+// rollback point), and the next Minimize of the restored optimizer
+// continues that call where it was, without the initial evaluation, with
+// the same caps counted from the same totals. x itself is the caller's
+// to save. The encoding (package internal/bincodec) keeps every float64
+// bit; a corrupt or mismatched state is refused with ErrState.
+//
 // # Limits and safety
 //
 // Both optimizers check the context before every evaluation: a cancelled

@@ -33,3 +33,8 @@ var ErrSettings = errors.New("optim: invalid settings")
 // ErrDimension is returned (wrapped) by Minimize when len(x) differs from the
 // dimension the optimizer was created with. No evaluation happens.
 var ErrDimension = errors.New("optim: dimension mismatch")
+
+// ErrState is returned (wrapped) by UnmarshalBinary when the data is not an
+// optimizer state this optimizer can take: corrupt, of the other optimizer,
+// or made with another dimension, history size or settings.
+var ErrState = errors.New("optim: invalid optimizer state")

@@ -45,6 +45,11 @@ type LBFGS struct {
 	xt  []float64    // line-search trial point
 
 	trace func(lsTrace) // test hook, called after every line search
+
+	// at holds the running call's counters at an iteration boundary (for
+	// MarshalBinary); resume holds a restored call's (see state.go).
+	at     *callState
+	resume *callState
 }
 
 // NewLBFGS returns an L-BFGS optimizer for n parameters. Settings are
@@ -89,6 +94,7 @@ func (o *LBFGS) Reset() {
 	o.mem.reset()
 	clear(o.d)
 	clear(o.prevG)
+	o.resume = nil
 }
 
 // Totals returns the iterations and evaluations done since the optimizer
@@ -132,27 +138,40 @@ func (o *LBFGS) Minimize(ctx context.Context, f Func, x []float64) (Result, erro
 }
 
 func (o *LBFGS) minimize(lim *limits, fn Func, x []float64, res *Result) (string, error) {
-	// evaluate initial f(x) and df/dx
-	if reason, err := lim.check(); reason != "" {
-		return reason, err
-	}
-	lim.evals++
-	o.nEvals++
-	loss := fn(x, o.g[o.cur])
-	gmax, ok := maxAbsFinite(o.g[o.cur])
-	if !ok || !finite(loss) {
-		return ReasonDiverged, errDiverged(lim.evals)
-	}
-	res.F, res.GradMax = loss, gmax
+	var loss, gmax float64
+	if r := o.resume; r != nil {
+		// A call restored by UnmarshalBinary: continue at its boundary.
+		o.resume = nil
+		lim.evals, res.Iters = r.evals, r.iters
+		loss, gmax = r.f, r.gmax
+		res.F, res.GradMax = loss, gmax
+	} else {
+		// evaluate initial f(x) and df/dx
+		if reason, err := lim.check(); reason != "" {
+			return reason, err
+		}
+		lim.evals++
+		o.nEvals++
+		loss = fn(x, o.g[o.cur])
+		var ok bool
+		gmax, ok = maxAbsFinite(o.g[o.cur])
+		if !ok || !finite(loss) {
+			return ReasonDiverged, errDiverged(lim.evals)
+		}
+		res.F, res.GradMax = loss, gmax
 
-	// optimal condition
-	if gmax <= o.tolGrad {
-		return ReasonTolGrad, nil
+		// optimal condition
+		if gmax <= o.tolGrad {
+			return ReasonTolGrad, nil
+		}
 	}
 
 	maxIters := o.set.MaxIters
 	d := o.d
 	for {
+		if res.Iters > 0 && o.set.AtBoundary != nil {
+			o.boundary(callState{iters: res.Iters, evals: lim.evals, f: loss, gmax: gmax})
+		}
 		// Not in PyTorch: stop before an iteration that could not do its
 		// first evaluation. (Only fires where PyTorch would exceed a cap.)
 		if reason, err := lim.check(); reason != "" {

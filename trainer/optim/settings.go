@@ -142,6 +142,14 @@ type Settings struct {
 	// Callback, if non-nil, is called after every completed iteration
 	// (after x has been updated), synchronously. It must not modify x.
 	Callback func(Progress)
+
+	// AtBoundary, if non-nil, is called synchronously at every iteration
+	// boundary of a Minimize call: after an iteration whose stop rules let
+	// the call go on, before the next one starts. It must not modify x.
+	// There, and only there, MarshalBinary also captures the call in
+	// progress, so that an optimizer restored from it continues the call
+	// exactly (see the package documentation, Checkpoints).
+	AtBoundary func()
 }
 
 // Progress is passed to Settings.Callback after each iteration. Counters are

@@ -1,0 +1,245 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pinnsweep/pinnsweep/trainer"
+)
+
+// ckptParams is a trial of a few hundred evaluations.
+const ckptParams = `{"pde":"convection","beta":5,"nf":80,"layers":[12,12],"nx":64,"nt":26,"nu_points":32,"nb":26,"max_iters":150}`
+
+// logBuffer is a goroutine-safe log sink.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// trialContext is the context a worker gives a runner for attempt token
+// of the trial, logging into buf.
+func trialContext(ctx context.Context, token uint64, budget time.Duration, buf *logBuffer) context.Context {
+	log := hclog.New(&hclog.LoggerOptions{Output: buf, Level: hclog.Debug})
+	return hclog.WithContext(withTrial(ctx, Trial{Sweep: "s", Key: "0123456789abcdef", Attempt: int(token), Token: token, Budget: budget}), log)
+}
+
+// resultBits is a result document with its wall-clock seconds zeroed.
+func resultBits(t *testing.T, doc string) string {
+	t.Helper()
+	var r trainer.Result
+	if err := json.Unmarshal([]byte(doc), &r); err != nil {
+		t.Fatal(err)
+	}
+	r.Seconds = 0
+	for i := range r.History {
+		r.History[i].Seconds = 0
+	}
+	b, err := json.Marshal(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestTrainerRunnerResumes: an attempt interrupted (its context cancelled,
+// as on a worker's shutdown) leaves its checkpoint in the directory; the
+// next attempt of the trial resumes from it, logs so, and reports the
+// result of a run straight through, bit for bit; the finished trial's
+// checkpoints are removed.
+func TestTrainerRunnerResumes(t *testing.T) {
+	straight, err := TrainerRunner{}.Run(context.Background(), ckptParams, func(int64, float64) {})
+	if err != nil || straight.Status != StatusDone {
+		t.Fatalf("%+v, %v", straight, err)
+	}
+	dir := t.TempDir()
+	r := TrainerRunner{CheckpointDir: dir, CheckpointEvery: time.Nanosecond}
+	var logs logBuffer
+
+	ctx, cancel := context.WithCancel(context.Background())
+	out, err := r.Run(trialContext(ctx, 7, 0, &logs), ckptParams, func(evals int64, _ float64) {
+		if evals >= 150 {
+			cancel()
+		}
+	})
+	cancel()
+	if err != nil || out.Status != StatusCancelled {
+		t.Fatalf("interrupted attempt: %+v, %v", out, err)
+	}
+	file := filepath.Join(dir, "s", "0123456789abcdef.7.ckpt")
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Fatalf("checkpoint %s: %v", file, err)
+	}
+
+	out, err = r.Run(trialContext(context.Background(), 8, 0, &logs), ckptParams, func(int64, float64) {})
+	if err != nil || out.Status != StatusDone {
+		t.Fatalf("resumed attempt: %+v, %v", out, err)
+	}
+	if !strings.Contains(logs.String(), "trial resumed from a checkpoint") || !strings.Contains(logs.String(), "0123456789abcdef.7.ckpt") {
+		t.Errorf("no resume logged:\n%s", logs.String())
+	}
+	if got, want := resultBits(t, out.ResultJSON), resultBits(t, straight.ResultJSON); got != want {
+		t.Errorf("resumed result differs from the straight run:\n got %s\nwant %s", got, want)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("checkpoints left after the trial finished: %v", left)
+	}
+}
+
+// TestTrainerRunnerSkipsBadCheckpoints: damaged files, another trial's
+// checkpoint and another setting's are skipped, each with a log line,
+// and the furthest good checkpoint is the one resumed from.
+func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	var checkpoints [][]byte
+	cfg, err := DecodeParams(ckptParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Threads = 1
+	tag := "s/0123456789abcdef"
+	if _, err := trainer.Train(context.Background(), cfg, trainer.Options{CheckpointTag: tag,
+		Checkpoint: func(b []byte) { checkpoints = append(checkpoints, b) }}); err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.Beta = 6
+	var otherCk []byte
+	if _, err := trainer.Train(context.Background(), other, trainer.Options{CheckpointTag: tag,
+		Checkpoint: func(b []byte) { otherCk = b }}); err != nil {
+		t.Fatal(err)
+	}
+	var foreign []byte
+	if _, err := trainer.Train(context.Background(), cfg, trainer.Options{CheckpointTag: "s/fedcba9876543210",
+		Checkpoint: func(b []byte) { foreign = b }}); err != nil {
+		t.Fatal(err)
+	}
+	n := len(checkpoints)
+	sub := filepath.Join(dir, "s")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"0123456789abcdef.1.ckpt": checkpoints[n/4],
+		"0123456789abcdef.2.ckpt": checkpoints[n/2], // the furthest good one
+		"0123456789abcdef.3.ckpt": checkpoints[n-1][:len(checkpoints[n-1])/2],
+		"0123456789abcdef.4.ckpt": []byte("not a checkpoint"),
+		"0123456789abcdef.5.ckpt": otherCk,
+		"0123456789abcdef.6.ckpt": foreign,
+		"fedcba9876543210.1.ckpt": checkpoints[n-1], // another trial's file
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(sub, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs logBuffer
+	out, err := TrainerRunner{CheckpointDir: dir}.Run(trialContext(context.Background(), 9, 0, &logs), ckptParams, func(int64, float64) {})
+	if err != nil || out.Status != StatusDone {
+		t.Fatalf("%+v, %v", out, err)
+	}
+	text := logs.String()
+	for _, name := range []string{".3.ckpt", ".4.ckpt", ".5.ckpt", ".6.ckpt"} {
+		if !strings.Contains(text, "ignoring checkpoint") || !strings.Contains(text, "0123456789abcdef"+name) {
+			t.Errorf("no log line for the bad checkpoint %s:\n%s", name, text)
+		}
+	}
+	if !strings.Contains(text, "0123456789abcdef.2.ckpt") || !strings.Contains(text, "trial resumed") {
+		t.Errorf("did not resume from the furthest good checkpoint:\n%s", text)
+	}
+	left, _ := os.ReadDir(sub)
+	if len(left) != 1 || left[0].Name() != "fedcba9876543210.1.ckpt" {
+		t.Errorf("after the trial: %v, want only the other trial's file", left)
+	}
+}
+
+// TestTrainerRunnerBudgetCountsCheckpoint: the wall-time budget counts
+// the seconds a checkpoint carries, so a trial resumed with less budget
+// left than it had used times out at once (status timeout, its result
+// evaluated at the checkpoint) and its checkpoints are removed.
+func TestTrainerRunnerBudgetCountsCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	r := TrainerRunner{CheckpointDir: dir, CheckpointEvery: time.Nanosecond}
+	var logs logBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	start := time.Now()
+	_, _ = r.Run(trialContext(ctx, 1, 0, &logs), ckptParams, func(evals int64, _ float64) {
+		if evals >= 100 {
+			cancel()
+		}
+	})
+	cancel()
+	spent := time.Since(start)
+	out, err := r.Run(trialContext(context.Background(), 2, spent/4, &logs), ckptParams, func(int64, float64) {})
+	if err != nil || out.Status != StatusTimeout {
+		t.Fatalf("resumed with a budget below the time spent: %+v, %v", out, err)
+	}
+	var res trainer.Result
+	if err := json.Unmarshal([]byte(out.ResultJSON), &res); err != nil || res.StopReason != "budget_seconds" || res.Evals < 100 {
+		t.Fatalf("result %+v: %v", res, err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(dir, "s")); len(left) != 0 {
+		t.Errorf("checkpoints left after the timeout: %v", left)
+	}
+}
+
+func TestSafeName(t *testing.T) {
+	for name, want := range map[string]string{"convection-beta": "convection-beta", "a.b_c": "a.b_c"} {
+		if got := safeName(name); got != want {
+			t.Errorf("safeName(%q) = %q", name, got)
+		}
+	}
+	for _, name := range []string{".", "..", ".hidden", "a/b", "", strings.Repeat("x", 101)} {
+		if got := safeName(name); !strings.HasPrefix(got, "h-") || strings.ContainsAny(got, "/.") {
+			t.Errorf("safeName(%q) = %q: want a digest", name, got)
+		}
+	}
+}
+
+// TestFinalAttempt: the one rule both runners remove a trial's checkpoints
+// by.
+func TestFinalAttempt(t *testing.T) {
+	bg := context.Background()
+	spent, cancel := context.WithCancelCause(bg)
+	cancel(ErrBudgetExceeded)
+	stopped, cancel := context.WithCancelCause(bg)
+	cancel(ErrStopped)
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		st   Status
+		want bool
+	}{
+		{"done", bg, StatusDone, true},
+		{"diverged", bg, StatusDiverged, true},
+		{"failed (retried)", bg, StatusFailed, false},
+		{"cancelled by the worker", bg, StatusCancelled, false},
+		{"stopped", stopped, StatusCancelled, false},
+		{"budget spent", spent, StatusCancelled, true},
+		{"budget spent, runner failed", spent, StatusFailed, true},
+	} {
+		if got := finalAttempt(tc.ctx, tc.st); got != tc.want {
+			t.Errorf("%s: finalAttempt = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
