@@ -193,6 +193,7 @@ in a sweep spec's fixed section. Bad flags or values exit with status 2.`,
 		"activation":         {"tanh", "sin"},
 		"curriculum-spacing": {"linear", "geometric"},
 		"periodic-ux":        {"auto", "true", "false"},
+		"precision":          {trainer.PrecisionF64, trainer.PrecisionF32},
 	} {
 		_ = cmd.RegisterFlagCompletionFunc(flag, completeWords(words...))
 	}
