@@ -31,6 +31,18 @@ const (
 	PrecisionF32 = "f32"
 )
 
+// explicitDefaults makes the settings whose empty value means a default
+// explicit, as Train records them: the strategy (regular) and the
+// precision (f64).
+func (c *Config) explicitDefaults() {
+	if c.Strategy == "" {
+		c.Strategy = StrategyRegular
+	}
+	if c.Precision == "" {
+		c.Precision = PrecisionF64
+	}
+}
+
 // Config is everything that defines one training trial. Its zero value is not
 // usable; start from DefaultConfig, which is the paper protocol of
 // Krishnapriyan et al. (2021): convection β=1, sin IC, 2-50-50-50-50-1 tanh,

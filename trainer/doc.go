@@ -120,9 +120,18 @@
 // ends with the Result of the uninterrupted run bit for bit, wall-clock
 // seconds aside, which count the time before the checkpoint too (so
 // MaxSeconds bounds the whole training). A checkpoint is accepted only
-// for the settings it was taken with (a SHA-256 of them is stored), the
-// same trainer version and the same BLAS; the encoding ends with a
-// SHA-256 of itself, so damage is detected, never decoded.
+// for the settings it was taken with (a SHA-256 of them is stored,
+// precision included: a float32 checkpoint never continues a float64 run
+// or the reverse), the same trainer version and the same BLAS and kernel
+// level (BLASName, e.g. gonum+simd/avx512); the encoding ends with a
+// SHA-256 of itself, so damage is detected, never decoded. The kernel
+// level is part of it because the AVX2 and AVX-512 kernels accumulate in
+// different orders: a run resumed on the other level would not end as the
+// uninterrupted one (TestCheckpointKernelLevel shows the results differ),
+// so a worker on a machine of the other level starts the trial afresh
+// rather than produce a result no single run would. A float32 network's
+// L-BFGS curvature pairs (optim.Settings.HistoryFloat32) are saved as
+// float32, so its resume is bit for bit too.
 //
 // # Metrics
 //

@@ -163,9 +163,7 @@ func (m *model) meanSquaredResidual(op operator, x, t []float64) float64 {
 
 // TrainFields is Train that also returns the exact and predicted fields.
 func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Fields, error) {
-	if cfg.Strategy == "" {
-		cfg.Strategy = StrategyRegular
-	}
+	cfg.explicitDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("invalid config: %w", err)
 	}
@@ -178,7 +176,7 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		return nil, nil, err
 	}
 	s := &session{cfg: cfg, opts: opts, start: time.Now(),
-		res: &Result{Config: cfg, Version: Version, BLAS: BLASEngine, PeriodicUx: cfg.UsePeriodicUx() && cfg.PeriodicX == 0}}
+		res: &Result{Config: cfg, Version: Version, BLAS: BLASName(), PeriodicUx: cfg.UsePeriodicUx() && cfg.PeriodicX == 0}}
 	s.every = cfg.HistoryEvery
 	if s.every <= 0 {
 		s.every = 10
