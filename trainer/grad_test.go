@@ -136,42 +136,55 @@ func TestGradientFloat32(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			pr64, p := c.build(t, false)
 			pr32, _ := c.build(t, true)
-			g64 := make([]float64, len(p))
-			g32 := make([]float64, len(p))
-			f64 := pr64.eval(p, g64)
-			f32 := pr32.eval(p, g32)
-			if rel := math.Abs(f32-f64) / math.Max(math.Abs(f64), 1e-30); rel > 1e-5 {
-				t.Errorf("float32 loss %v, float64 %v: relative difference %.3g > 1e-5", f32, f64, rel)
-			}
-			gmax := 0.0
-			for _, g := range g64 {
-				gmax = math.Max(gmax, math.Abs(g))
-			}
-			entry := 0.0
-			for i := range g64 {
-				entry = math.Max(entry, math.Abs(g32[i]-g64[i])/math.Max(math.Abs(g64[i]), 1e-3*gmax))
-			}
-			// Central difference of the float32 loss along u = g32/|g32|.
-			norm := math.Sqrt(dotF(g32, g32))
-			h := 3e-3 / math.Max(1, norm)
-			q := make([]float64, len(p))
-			step := func(sign float64) float64 {
-				for i := range p {
-					q[i] = p[i] + sign*h*g32[i]/norm
-				}
-				return pr32.eval(q, make([]float64, len(p)))
-			}
-			dir := math.Abs((step(1)-step(-1))/(2*h)-norm) / norm
+			entry, dir := checkGradient32(t, pr32.eval, pr64.eval, p)
 			worstEntry, worstDir = math.Max(worstEntry, entry), math.Max(worstDir, dir)
-			if entry > tolGrad32 {
-				t.Errorf("float32 gradient differs from float64 by %.3g (relative, max over entries) > %g", entry, tolGrad32)
-			}
-			if dir > tolDir32 {
-				t.Errorf("float32 directional difference quotient differs from |g| by %.3g (relative) > %g", dir, tolDir32)
-			}
 		})
 	}
 	t.Logf("worst: %.3g entrywise against float64, %.3g along the gradient", worstEntry, worstDir)
+}
+
+// checkGradient32 checks the gradient of a float32 loss f32 at p at
+// float32 tolerances (see TestGradientFloat32): entry by entry against the
+// gradient of the same loss in float64, f64, and along its own direction
+// against the float32 loss's central difference quotient. It returns both
+// relative errors.
+func checkGradient32(t *testing.T, f32, f64 lossGrad, p []float64) (entry, dir float64) {
+	t.Helper()
+	g64 := make([]float64, len(p))
+	g32 := make([]float64, len(p))
+	l64 := f64(p, g64)
+	l32 := f32(p, g32)
+	if rel := math.Abs(l32-l64) / math.Max(math.Abs(l64), 1e-30); rel > 1e-5 {
+		t.Errorf("float32 loss %v, float64 %v: relative difference %.3g > 1e-5", l32, l64, rel)
+	}
+	if float64(float32(l32)) != l32 {
+		t.Errorf("float32 loss %v is not a float32 value", l32)
+	}
+	gmax := 0.0
+	for _, g := range g64 {
+		gmax = math.Max(gmax, math.Abs(g))
+	}
+	for i := range g64 {
+		entry = math.Max(entry, math.Abs(g32[i]-g64[i])/math.Max(math.Abs(g64[i]), 1e-3*gmax))
+	}
+	// Central difference of the float32 loss along u = g32/|g32|.
+	norm := math.Sqrt(dotF(g32, g32))
+	h := 3e-3 / math.Max(1, norm)
+	q := make([]float64, len(p))
+	step := func(sign float64) float64 {
+		for i := range p {
+			q[i] = p[i] + sign*h*g32[i]/norm
+		}
+		return f32(q, make([]float64, len(p)))
+	}
+	dir = math.Abs((step(1)-step(-1))/(2*h)-norm) / norm
+	if entry > tolGrad32 {
+		t.Errorf("float32 gradient differs from float64 by %.3g (relative, max over entries) > %g", entry, tolGrad32)
+	}
+	if dir > tolDir32 {
+		t.Errorf("float32 directional difference quotient differs from |g| by %.3g (relative) > %g", dir, tolDir32)
+	}
+	return entry, dir
 }
 
 // Tolerances of TestGradientFloat32.
