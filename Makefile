@@ -80,7 +80,7 @@ proto-check: ## fail when the checked-in generated code is stale
 	@test -z "$$(git status --porcelain -- gen/)" || { echo "gen/ has untracked changes: run make proto and commit"; exit 1; }
 
 bench: ## peak, ms/eval and whole trials in both precisions beside the PyTorch anchors, one thread (a Markdown report)
-	./scripts/bench.sh
+	@./scripts/bench.sh
 
 # The long chaos run of RELIABILITY.md (make test runs a short one inside
 # test-race): 200 trials, 4 workers, 24 worker SIGKILLs, 4 coordinator
