@@ -46,8 +46,9 @@ test-trainer: ## trainer, report and lease-model tests, pure-Go BLAS (no concurr
 test-openblas: ## trainer tests on OpenBLAS
 	$(OPENBLAS_ENV) $(GO) test -tags openblas -count=1 -timeout 20m $(ONCE_TESTS) $(NUM_PKGS)
 
-test-simd: ## kernels and trainer with GOEXPERIMENT=simd (archsimd tanh and GEMM)
+test-simd: ## kernels and trainer with GOEXPERIMENT=simd (archsimd tanh and GEMM; the trainer at the CPU's widest kernels and at AVX2)
 	GOEXPERIMENT=simd $(GO) test -count=1 -timeout 20m ./internal/vmath/ ./internal/simdblas/ ./trainer/...
+	PINNSWEEP_KERNELS=avx2 GOEXPERIMENT=simd $(GO) test -count=1 -timeout 20m ./trainer/
 
 test-deploy: ## validate the Kubernetes manifests, Slurm scripts and Dockerfile (flags checked against the binary)
 	$(GO) test -count=1 ./deploy/
@@ -78,8 +79,8 @@ proto-check: ## fail when the checked-in generated code is stale
 	@git diff --exit-code -- gen/ || { echo "gen/ is stale: run make proto and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen/)" || { echo "gen/ has untracked changes: run make proto and commit"; exit 1; }
 
-bench: ## trainer benchmarks (both BLAS builds, one thread) and the PyTorch anchor in the same run
-	./scripts/bench.sh
+bench: ## peak, ms/eval and whole trials in both precisions beside the PyTorch anchors, one thread (a Markdown report)
+	@./scripts/bench.sh
 
 # The long chaos run of RELIABILITY.md (make test runs a short one inside
 # test-race): 200 trials, 4 workers, 24 worker SIGKILLs, 4 coordinator
@@ -102,9 +103,10 @@ scaling: build ## throughput and parallel efficiency of real trials with 1..16 s
 scale-million: build ## coordinator memory, submit, dispatch and resume time of a 1,000,000-trial no-op sweep
 	$(GO) run ./internal/scaling million -bin $(BIN)
 
-repro: build ## reproduce the paper's failure modes and the strategies table in docs/repro.md
+repro: build ## reproduce the paper's failure modes, the strategies table and the float32 tables in docs/repro.md
 	./scripts/repro.sh
 	./scripts/repro-strategies.sh
+	./scripts/repro-precision.sh
 
 clean: ## remove build outputs
 	rm -rf bin

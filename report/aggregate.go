@@ -10,6 +10,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/trainer"
 	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
@@ -25,6 +26,10 @@ type Grid struct {
 	Cells []Cell `json:"cells"`
 	// Counts counts every trial by status.
 	Counts Counts `json:"counts"`
+	// Precisions lists the trainer precisions of the trials ("f64",
+	// "f32"), in order of first appearance: the setting "precision" of a
+	// trial's params, trainer.PrecisionF64 where it is absent.
+	Precisions []string `json:"precisions,omitempty"`
 }
 
 // Axis is one axis of a Grid.
@@ -119,6 +124,25 @@ type Replicate struct {
 	outcome verdict.Outcome
 	// Reason explains an unsuccessful trial.
 	Reason string `json:"reason,omitempty"`
+}
+
+// precisionOf returns the trainer precision of a trial's params (a JSON
+// object of trainer settings): its "precision" setting, or the trainer's
+// default when the params do not set it.
+func precisionOf(params json.RawMessage) (string, error) {
+	if len(params) == 0 {
+		return trainer.PrecisionF64, nil
+	}
+	var p struct {
+		Precision *string `json:"precision"`
+	}
+	if err := json.Unmarshal(params, &p); err != nil {
+		return "", err
+	}
+	if p.Precision == nil || *p.Precision == "" {
+		return trainer.PrecisionF64, nil
+	}
+	return *p.Precision, nil
 }
 
 // Label returns the cell's point as "axis=value" pairs separated by spaces.
@@ -218,6 +242,15 @@ func Aggregate(axes []string, trials []state.TrialRecord, metric verdict.Metric)
 			r.RelL2 = &v
 		}
 		c.Trials = append(c.Trials, r)
+	}
+	for i := range trials {
+		p, err := precisionOf(trials[i].Params)
+		if err != nil {
+			return nil, fmt.Errorf("%w: trial %s: params: %v", ErrBadTrial, trials[i].ID(), err)
+		}
+		if !slices.Contains(g.Precisions, p) {
+			g.Precisions = append(g.Precisions, p)
+		}
 	}
 	for i := range g.Cells {
 		c := &g.Cells[i]

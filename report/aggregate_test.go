@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -397,5 +398,58 @@ func TestBrackets(t *testing.T) {
 		if got := sl[0].Brackets(); !reflect.DeepEqual(got, want) || sl[0].AlongAxis().Name != "beta" {
 			t.Errorf("%v: brackets %+v, want %+v", xy, got, want)
 		}
+	}
+}
+
+// TestAggregatePrecision checks that the grid records the trainer
+// precisions of its trials (f64 where the params do not set one) and that
+// a slice names them for its title unless precision is an axis.
+func TestAggregatePrecision(t *testing.T) {
+	withParams := func(tr state.TrialRecord, params string) state.TrialRecord {
+		tr.Params = []byte(params)
+		return tr
+	}
+	for _, tc := range []struct {
+		name   string
+		axes   []string
+		trials []state.TrialRecord
+		want   []string
+		label  string
+	}{
+		{"absent", []string{"beta", "seed"}, []state.TrialRecord{
+			trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.1),
+			withParams(trial("b", `{"beta":5,"seed":0}`, state.StatusDone, 0.1), `{"beta":5,"seed":0}`),
+		}, []string{"f64"}, "float64"},
+		{"fixed", []string{"beta", "seed"}, []state.TrialRecord{
+			withParams(trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.1), `{"beta":1,"precision":"f32","seed":0}`),
+		}, []string{"f32"}, "float32"},
+		{"mixed", []string{"beta", "seed"}, []state.TrialRecord{
+			withParams(trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.1), `{"beta":1,"precision":"f32","seed":0}`),
+			withParams(trial("b", `{"beta":5,"seed":0}`, state.StatusDone, 0.1), `{"beta":5,"seed":0}`),
+		}, []string{"f32", "f64"}, "float32 and float64"},
+		{"axis", []string{"beta", "precision", "seed"}, []state.TrialRecord{
+			withParams(trial("a", `{"beta":1,"precision":"f32","seed":0}`, state.StatusDone, 0.1), `{"beta":1,"precision":"f32","seed":0}`),
+			withParams(trial("b", `{"beta":1,"precision":"f64","seed":0}`, state.StatusDone, 0.1), `{"beta":1,"precision":"f64","seed":0}`),
+		}, []string{"f32", "f64"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := Aggregate(tc.axes, tc.trials, verdict.Default())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(g.Precisions, tc.want) {
+				t.Errorf("Precisions = %v, want %v", g.Precisions, tc.want)
+			}
+			sl, err := g.Slices(tc.axes[0], "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sl[0].PrecisionLabel(); got != tc.label {
+				t.Errorf("PrecisionLabel() = %q, want %q", got, tc.label)
+			}
+		})
+	}
+	if _, err := Aggregate(nil, []state.TrialRecord{withParams(trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.1), `{"precision":`)}, verdict.Default()); !errors.Is(err, ErrBadTrial) {
+		t.Errorf("bad params: %v, want ErrBadTrial", err)
 	}
 }

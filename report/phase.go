@@ -70,7 +70,11 @@ func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 	if opt.Sweep != "" {
 		title = opt.Sweep + ": " + title
 	}
-	if o := s.Others(); len(o) > 0 {
+	o := s.Others()
+	if p := s.PrecisionLabel(); p != "" {
+		o = append(o, p)
+	}
+	if len(o) > 0 {
 		title += " (" + strings.Join(o, ", ") + ")"
 	}
 	title += "\nthick line: threshold " + strconv.FormatFloat(metric.Threshold, 'g', -1, 64) +

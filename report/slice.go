@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pinnsweep/pinnsweep/trainer"
 	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
@@ -133,6 +134,30 @@ func (s *Slice) Others() []string {
 		}
 	}
 	return out
+}
+
+// PrecisionLabel says in which precision the trials of the slice were
+// trained, for a figure's title: "float64", "float32", or both joined by
+// " and "; "" when precision is an axis of the grid (its value is then
+// in the axes or Others) or the grid has no trials.
+func (s *Slice) PrecisionLabel() string {
+	for _, a := range s.grid.Axes {
+		if a.Name == "precision" {
+			return ""
+		}
+	}
+	var names []string
+	for _, p := range s.grid.Precisions {
+		switch p {
+		case trainer.PrecisionF64:
+			names = append(names, "float64")
+		case trainer.PrecisionF32:
+			names = append(names, "float32")
+		default:
+			names = append(names, p)
+		}
+	}
+	return strings.Join(names, " and ")
 }
 
 // Name returns a file-name stem for the slice: "phase-X-Y" followed by the

@@ -1,39 +1,84 @@
 #!/usr/bin/env bash
-# make bench: the trainer's loss+gradient benchmark in both BLAS builds (one
-# thread: -cpu 1) and the PyTorch anchor, measured in the same run so the
-# ratios compare like with like. Prints a Markdown table for BENCHMARKS.md.
+# make bench: the trainer against its anchors, measured in the same run,
+# one thread. Prints a Markdown report for BENCHMARKS.md on stdout (the
+# raw benchmark output goes to stderr):
+#
+#   - this core's FMA-bound peak per precision and vector width
+#     (BenchmarkPeak);
+#   - ms per loss+gradient evaluation (convection β = 30, N_f = 1000,
+#     2-50-50-50-50-1; BenchmarkLossGrad) in float64 and float32 for every
+#     BLAS build and kernel level, GFLOP/s of the GEMMs over the whole
+#     evaluation and its fraction of the peak, beside PyTorch's
+#     (../shared/bench/torch_pinn_eval.py) in both precisions;
+#   - whole trials (paper protocol, L-BFGS to convergence, seed 0;
+#     BenchmarkTrial) at β = 1, 10 and 30 in float32 and float64 beside
+#     ../shared/bench/torch_pinn_trial.py: seconds, evaluations, rel_l2;
+#   - which of the goals of issue 14 the run meets.
+#
+# Every time is given as wall time and as CPU time (the thread's for
+# pinnsweep; the process's for PyTorch, through scripts/torch_cpu_clock.py):
+# on a shared machine wall time mostly measures waiting for a CPU. The load
+# average before and after is printed. Knobs: COUNT (repetitions of each
+# per-evaluation benchmark, default 5), BETAS (default "1 10 30").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OPENBLAS_DIR=${OPENBLAS_DIR:-/usr/lib/x86_64-linux-gnu/openblas-serial}
-ANCHOR=${ANCHOR:-../shared/bench/torch_pinn_eval.py}
+EVAL_ANCHOR=${EVAL_ANCHOR:-../shared/bench/torch_pinn_eval.py}
+TRIAL_ANCHOR=${TRIAL_ANCHOR:-../shared/bench/torch_pinn_trial.py}
 PY=${PY:-/usr/bin/python3}
 COUNT=${COUNT:-5}
+BETAS=${BETAS:-"1 10 30"}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+uptime >"$tmp/load-before"
 
-echo "== gonum (pure Go)" >&2
-go test -run '^$' -bench '^BenchmarkLossGrad$/^.*$/^nf=1000$/^shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/gonum.txt" >&2
-echo "== OpenBLAS (serial, -tags openblas)" >&2
-GOEXPERIMENT=simd CGO_ENABLED=1 CGO_LDFLAGS="-L$OPENBLAS_DIR -lopenblas -Wl,-rpath,$OPENBLAS_DIR" \
-  go test -tags openblas -run '^$' -bench '^BenchmarkLossGrad$/^.*$/^nf=1000$/^shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/openblas.txt" >&2
-echo "== GOEXPERIMENT=simd (archsimd tanh and GEMM kernels, pure Go)" >&2
-GOEXPERIMENT=simd go test -run '^$' -bench '^BenchmarkLossGrad$/^.*$/^nf=1000$/^shards=1$' -cpu 1 -count "$COUNT" ./trainer/ | tee "$tmp/simd.txt" >&2
-torch64=NA; torch32=NA
-if [ -f "$ANCHOR" ] && "$PY" -c 'import torch' 2>/dev/null; then
-  echo "== PyTorch anchor" >&2
-  torch64=$("$PY" "$ANCHOR" --dtype float64 --threads 1 | sed -n 's/ms_per_eval=//p')
-  torch32=$("$PY" "$ANCHOR" --dtype float32 --threads 1 | sed -n 's/ms_per_eval=//p')
+echo "== building the benchmark binaries" >&2
+go test -c -o "$tmp/gonum.test" ./trainer/
+GOEXPERIMENT=simd go test -c -o "$tmp/simd.test" ./trainer/
+GOEXPERIMENT=simd go test -c -o "$tmp/simdblas.test" ./internal/simdblas/
+have_openblas=0
+if [ -e "$OPENBLAS_DIR/libopenblas.so" ] || ls "$OPENBLAS_DIR"/libopenblas*.so* >/dev/null 2>&1; then
+  GOEXPERIMENT=simd CGO_ENABLED=1 CGO_LDFLAGS="-L$OPENBLAS_DIR -lopenblas -Wl,-rpath,$OPENBLAS_DIR" \
+    go test -tags openblas -c -o "$tmp/openblas.test" ./trainer/ && have_openblas=1
 fi
-# Median ms/eval of each build.
-med() { grep -o '[0-9.]* ms/eval' "$1" | awk '{print $1}' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-gf() { grep -o '[0-9.]* GFLOP/s' "$1" | awk '{print $1}' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-g=$(med "$tmp/gonum.txt"); o=$(med "$tmp/openblas.txt"); s=$(med "$tmp/simd.txt")
-echo
-echo "| implementation (convection β=30, N_f=1000, float64, 1 thread) | ms/eval (median of $COUNT) | GFLOP/s | speed-up vs PyTorch float64 |"
-echo "|---|---|---|---|"
-ratio() { if [ "$torch64" = NA ]; then echo NA; else awk -v t="$torch64" -v x="$1" 'BEGIN{printf "%.2f×", t/x}'; fi; }
-echo "| PyTorch float64 (anchor) | $torch64 | | 1.00× |"
-echo "| PyTorch float32 (anchor) | $torch32 | | $(ratio "$torch32") |"
-echo "| pinnsweep, gonum BLAS (default build) | $g | $(gf "$tmp/gonum.txt") | $(ratio "$g") |"
-echo "| pinnsweep, pure Go with archsimd GEMM + tanh (GOEXPERIMENT=simd, make build) | $s | $(gf "$tmp/simd.txt") | $(ratio "$s") |"
-echo "| pinnsweep, OpenBLAS serial (-tags openblas) | $o | $(gf "$tmp/openblas.txt") | $(ratio "$o") |"
+have_torch=0
+if [ -f "$EVAL_ANCHOR" ] && "$PY" -c 'import torch' 2>/dev/null; then have_torch=1; fi
+
+echo "== peak (BenchmarkPeak)" >&2
+"$tmp/simdblas.test" -test.run '^$' -test.bench '^BenchmarkPeak$' -test.cpu 1 -test.count 3 | tee "$tmp/peak.txt" >&2
+
+EVAL='^BenchmarkLossGrad$/^.*$/^.*$/^nf=1000$/^shards=1$'
+run_eval() { # name binary [env...]
+  local name=$1 bin=$2
+  shift 2
+  echo "== per evaluation: $name" >&2
+  env "$@" "$bin" -test.run '^$' -test.bench "$EVAL" -test.cpu 1 -test.count "$COUNT" | tee "$tmp/eval-$name.txt" >&2
+}
+run_eval gonum "$tmp/gonum.test"
+run_eval avx2 "$tmp/simd.test" PINNSWEEP_KERNELS=avx2
+run_eval avx512 "$tmp/simd.test"
+if [ $have_openblas = 1 ]; then run_eval openblas "$tmp/openblas.test"; fi
+if [ $have_torch = 1 ]; then
+  for dt in float64 float32; do
+    echo "== per evaluation: PyTorch $dt" >&2
+    "$PY" scripts/torch_cpu_clock.py "$EVAL_ANCHOR" --dtype "$dt" --threads 1 | tee "$tmp/torch-eval-$dt.txt" >&2
+  done
+fi
+
+# Whole trials, interleaved with the anchor's so that both see the same load.
+for b in $BETAS; do
+  for p in f32 f64; do
+    echo "== trial β=$b $p" >&2
+    "$tmp/simd.test" -test.run '^$' -test.bench "^BenchmarkTrial\$/^$p\$/^beta=$b\$" -test.cpu 1 -test.benchtime 1x -test.timeout 60m |
+      tee "$tmp/trial-$p-$b.txt" >&2
+    if [ $have_torch = 1 ]; then
+      dt=float32
+      [ $p = f64 ] && dt=float64
+      echo "== trial β=$b PyTorch $dt" >&2
+      "$PY" scripts/torch_cpu_clock.py "$TRIAL_ANCHOR" --beta "$b" --dtype "$dt" --threads 1 | tee "$tmp/torch-trial-$p-$b.txt" >&2
+    fi
+  done
+done
+uptime >"$tmp/load-after"
+
+"$PY" scripts/bench_report.py "$tmp" "$BETAS" "$COUNT"

@@ -58,6 +58,7 @@ func TestExamples(t *testing.T) {
 	}{
 		{"convection-beta.yaml", strategyValidator, 36, 2400},
 		{"reaction-diffusion.yaml", strategyValidator, 36, 600},
+		{"convection-precision.yaml", strategyValidator, 72, 10800},
 		// quick.yaml is run end to end against the real trainer, so it
 		// must use current trainer settings only.
 		{"quick.yaml", trainerValidator, 4, 60},

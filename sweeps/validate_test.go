@@ -28,7 +28,7 @@ var trainerSettings = map[string]settingType{
 	"periodic_ux": stringSetting, "optimizer": stringSetting, "lr": floatSetting,
 	"max_iters": intSetting, "max_evals": intSetting, "max_seconds": floatSetting,
 	"history": intSetting, "tol_grad": floatSetting, "tol_change": floatSetting,
-	"history_every": intSetting, "threads": intSetting,
+	"history_every": intSetting, "threads": intSetting, "precision": stringSetting,
 }
 
 // strategySettings are the settings the strategies issue will add.

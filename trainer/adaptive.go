@@ -129,15 +129,9 @@ func (sp *sampler) draw(n int, s float64, weight []float64) (x, t []float64) {
 // residualMagnitude returns |f| at every point.
 func residualMagnitude(m *model, op operator, x, t []float64) []float64 {
 	out := make([]float64, len(x))
-	f := make([]float64, evalChunk)
-	for lo := 0; lo < len(x); lo += evalChunk {
-		hi := min(lo+evalChunk, len(x))
-		b := newBatch(m.nt, op.st, m.emb, x[lo:hi], t[lo:hi])
-		b.forward(m.p)
-		op.residual(b, f)
-		for i, v := range f[:b.n] {
-			out[lo+i] = math.Abs(v)
-		}
+	residuals(m.nt, m.emb, op, m.p, x, t, out)
+	for i, v := range out {
+		out[i] = math.Abs(v)
 	}
 	return out
 }

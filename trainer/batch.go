@@ -1,8 +1,13 @@
 package trainer
 
 import (
+	"unsafe"
+
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
+
+	"github.com/pinnsweep/pinnsweep/internal/vmath"
 )
 
 // streams says which derivative streams a batch propagates besides the
@@ -28,213 +33,304 @@ func (s streams) count() int {
 // xxBlock is the block index of the second-derivative stream.
 func (s streams) xxBlock() int { return 1 + len(s.dirs) }
 
-// batch evaluates the network and its derivative streams at n points, all
-// streams stacked as column blocks of one feature-major matrix, so every
-// layer costs one GEMM forward and two backward whatever the stream count.
+// batch evaluates the network and its derivative streams at n points in
+// precision T, all streams stacked as column blocks of one feature-major
+// matrix, so every layer costs one GEMM forward and two backward whatever
+// the stream count.
 //
-// Layout: a layer's activations are a width × cols row-major matrix with
-// cols = S·n; row r holds unit r, columns [k·n, (k+1)·n) hold stream k
-// (0 value, 1.. directions, then xx) of the n points.
-type batch struct {
+// Layout: a layer's activations are a (width+1) × cols row-major matrix
+// with cols = S·n; row r < width holds unit r, columns [k·n, (k+1)·n) hold
+// stream k (0 value, 1.. directions, then xx) of the n points. The last
+// row is the bias row: 1 in the value stream, 0 in the others (the bias
+// does not depend on the inputs), so the packed [W | b] of params
+// computes a = W·h + b in one product.
+type batch[T real] struct {
 	nt   *network
 	st   streams
 	n    int
 	cols int
-	impl blas.Float64
+	// fused: the layers take the fused tanh path (see fused).
+	fused bool
 
-	// emb fills the input layer: h[0] (sizes[0] × cols).
+	// emb fills the input layer: h[0] (sizes[0] × cols, then the bias row).
 	emb embedding
+	// in64 receives the embedding's float64 features before they are
+	// rounded into h[0] (float32 batches only).
+	in64 []float64
 
-	a      [][]float64 // a[l], l = 1..L: pre-activations, sizes[l] × cols
-	h      [][]float64 // h[l], l = 0..L-1: activations (h[0] = input)
-	s1     [][]float64 // σ', σ'', σ''' per hidden layer, sizes[l] × n
-	s2     [][]float64
-	s3     [][]float64
-	out    []float64 // 1 × cols: u and its streams
-	gout   []float64 // adjoint of out
-	g0, g1 []float64 // adjoint ping-pong buffers, maxWidth × cols
+	a      [][]T // a[l], l = 1..L: pre-activations, sizes[l] × cols
+	h      [][]T // h[l], l = 0..L-1: activations, (sizes[l]+1) × cols
+	s1     [][]T // σ', and σ'', σ''' (general path only), per hidden layer, sizes[l] × n
+	s2     [][]T
+	s3     [][]T
+	out    []T // 1 × cols: u and its streams
+	gout   []T // adjoint of out
+	g0, g1 []T // adjoint ping-pong buffers, maxWidth × cols
 }
 
-func newBatch(nt *network, st streams, emb embedding, x, t []float64) *batch {
+func newBatch[T real](nt *network, st streams, emb embedding, x, t []float64) *batch[T] {
 	n := len(x)
 	S := st.count()
-	b := &batch{nt: nt, st: st, n: n, cols: S * n, impl: blas64.Implementation(), emb: emb}
+	b := &batch[T]{nt: nt, st: st, n: n, cols: S * n, emb: emb, fused: fused(nt.act, st)}
 	L := nt.layers()
-	b.a = make([][]float64, L+1)
-	b.h = make([][]float64, L)
-	b.s1 = make([][]float64, L)
-	b.s2 = make([][]float64, L)
-	b.s3 = make([][]float64, L)
+	b.a = make([][]T, L+1)
+	b.h = make([][]T, L)
+	b.s1 = make([][]T, L)
+	b.s2 = make([][]T, L)
+	b.s3 = make([][]T, L)
 	maxW := 0
 	for l := 0; l <= L; l++ {
 		w := nt.sizes[l]
-		if w > maxW {
-			maxW = w
-		}
+		maxW = max(maxW, w)
 		if l >= 1 {
-			b.a[l] = make([]float64, w*b.cols)
+			b.a[l] = make([]T, w*b.cols)
 		}
 		if l < L {
-			b.h[l] = make([]float64, w*b.cols)
+			b.h[l] = make([]T, (w+1)*b.cols)
+			bias := b.h[l][w*b.cols : w*b.cols+n] // the bias row: 1 (value), 0 (streams)
+			for i := range bias {
+				bias[i] = 1
+			}
 		}
 		if l >= 1 && l < L {
-			b.s1[l] = make([]float64, w*n)
-			b.s2[l] = make([]float64, w*n)
+			b.s1[l] = make([]T, w*n)
+			if !b.fused {
+				b.s2[l] = make([]T, w*n)
+			}
 			if st.xx {
-				b.s3[l] = make([]float64, w*n)
+				b.s3[l] = make([]T, w*n)
 			}
 		}
 	}
 	b.out = b.a[L]
-	b.gout = make([]float64, b.cols)
-	b.g0 = make([]float64, maxW*b.cols)
-	b.g1 = make([]float64, maxW*b.cols)
-	emb.fill(b.h[0], st, x, t)
+	b.gout = make([]T, b.cols)
+	b.g0 = make([]T, maxW*b.cols)
+	b.g1 = make([]T, maxW*b.cols)
+	if !isFloat64[T]() {
+		b.in64 = make([]float64, nt.sizes[0]*b.cols)
+	}
+	b.fill(x, t)
 	return b
+}
+
+// isFloat64 reports whether T is float64.
+func isFloat64[T real]() bool { return unsafe.Sizeof(T(0)) == 8 }
+
+// fill writes the input features of the points (x, t) into h[0].
+func (b *batch[T]) fill(x, t []float64) {
+	in := b.h[0][:b.nt.sizes[0]*b.cols]
+	if isFloat64[T]() {
+		b.emb.fill(as64(in), b.st, x, t)
+		return
+	}
+	b.emb.fill(b.in64, b.st, x, t)
+	for i, v := range b.in64 {
+		in[i] = T(v)
+	}
 }
 
 // refill replaces the batch's points by x, t (as many as before) and
 // keeps its buffers.
-func (b *batch) refill(x, t []float64) {
+func (b *batch[T]) refill(x, t []float64) {
 	if len(x) != b.n {
 		panic("trainer: refill with a different point count")
 	}
-	b.emb.fill(b.h[0], b.st, x, t)
+	b.fill(x, t)
 }
 
 // block returns stream k of row r of a width × cols matrix m.
-func (b *batch) block(m []float64, r, k int) []float64 {
+func (b *batch[T]) block(m []T, r, k int) []T {
 	off := r*b.cols + k*b.n
 	return m[off : off+b.n]
 }
 
-// forward computes every layer's activations and b.out for parameters p.
-func (b *batch) forward(p []float64) {
+// as64 and as32 reinterpret a slice of T (of the matching size) as
+// []float64 or []float32, for the BLAS calls.
+func as64[T real](s []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+func as32[T real](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// gemm computes C = op(A)·op(B) + beta·C with the process's BLAS of T's
+// precision (blas64's Dgemm or blas32's Sgemm; see BLASEngine).
+func gemm[T real](tA, tB blas.Transpose, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if isFloat64[T]() {
+		blas64.Implementation().Dgemm(tA, tB, m, n, k, 1, as64(a), lda, as64(b), ldb, float64(beta), as64(c), ldc)
+		return
+	}
+	blas32.Implementation().Sgemm(tA, tB, m, n, k, 1, as32(a), lda, as32(b), ldb, float32(beta), as32(c), ldc)
+}
+
+// forward computes every layer's activations and b.out for the packed
+// parameters w.
+func (b *batch[T]) forward(w *params[T]) {
 	nt := b.nt
 	L := nt.layers()
-	n, cols := b.n, b.cols
-	nd := len(b.st.dirs)
+	cols := b.cols
 	for l := 0; l < L; l++ {
 		in, out := nt.sizes[l], nt.sizes[l+1]
-		A := b.a[l+1]
-		b.impl.Dgemm(blas.NoTrans, blas.NoTrans, out, cols, in, 1, nt.weights(p, l), in, b.h[l], cols, 0, A, cols)
-		bias := nt.bias(p, l)
-		for r := 0; r < out; r++ {
-			av := A[r*cols : r*cols+n]
-			br := bias[r]
-			for i := range av {
-				av[i] += br
-			}
-		}
+		gemm(blas.NoTrans, blas.NoTrans, out, cols, in+1, w.w[l], in+1, b.h[l], cols, 0, b.a[l+1], cols)
 		if l == L-1 {
 			break
 		}
-		H := b.h[l+1]
-		var s3 []float64
-		if b.st.xx {
-			s3 = b.s3[l+1]
-		}
-		// Value stream and σ', σ'', σ''' for the whole layer in one call.
 		for r := 0; r < out; r++ {
-			var s3r []float64
-			if s3 != nil {
-				s3r = s3[r*n : (r+1)*n]
-			}
-			nt.act.eval(H[r*cols:r*cols+n], b.s1[l+1][r*n:(r+1)*n], b.s2[l+1][r*n:(r+1)*n], s3r, A[r*cols:r*cols+n])
-		}
-		for r := 0; r < out; r++ {
-			s1 := b.s1[l+1][r*n : (r+1)*n]
-			for k := 1; k <= nd; k++ {
-				ak := b.block(A, r, k)
-				hk := b.block(H, r, k)
-				hk = hk[:len(ak)]
-				s1 := s1[:len(ak)]
-				for i, v := range ak {
-					hk[i] = s1[i] * v
-				}
-			}
-			if b.st.xx {
-				s2 := b.s2[l+1][r*n : (r+1)*n]
-				ax := b.block(A, r, 1)
-				axx := b.block(A, r, nd+1)
-				hxx := b.block(H, r, nd+1)
-				ax, s1, s2, hxx = ax[:len(axx)], s1[:len(axx)], s2[:len(axx)], hxx[:len(axx)]
-				for i, v := range axx {
-					hxx[i] = s1[i]*v + s2[i]*ax[i]*ax[i]
-				}
+			if b.fused {
+				b.activateFused(l+1, r)
+			} else {
+				b.activate(l+1, r)
 			}
 		}
 	}
 }
 
-// backward accumulates into grad the gradient of Σ gout·out with respect to
-// the parameters, using the activations of the last forward call.
-func (b *batch) backward(p, grad []float64) {
-	b.backwardFrom(p, grad, b.gout, b.nt.layers()-1)
+// activateFused sets row r of hidden layer j on the fused path: the value
+// and the first direction in one vmath.TanhJet pass, further directions
+// (none in the shipped PDEs) as h_k = σ'·a_k.
+func (b *batch[T]) activateFused(j, r int) {
+	n := b.n
+	A, H := b.a[j], b.h[j]
+	s1 := b.s1[j][r*n : (r+1)*n]
+	nd := len(b.st.dirs)
+	if nd == 0 {
+		vmath.TanhJet(b.block(H, r, 0), s1, nil, b.block(A, r, 0), nil)
+		return
+	}
+	vmath.TanhJet(b.block(H, r, 0), s1, b.block(H, r, 1), b.block(A, r, 0), b.block(A, r, 1))
+	for k := 2; k <= nd; k++ {
+		ak, hk := b.block(A, r, k), b.block(H, r, k)
+		hk = hk[:len(ak)]
+		s1 := s1[:len(ak)]
+		for i, v := range ak {
+			hk[i] = s1[i] * v
+		}
+	}
+}
+
+// activate sets row r of hidden layer j on the general path: σ and its
+// derivatives, then the streams h_k = σ'·a_k and
+// h_xx = σ'·a_xx + σ”·a_x².
+func (b *batch[T]) activate(j, r int) {
+	n := b.n
+	nd := len(b.st.dirs)
+	A, H := b.a[j], b.h[j]
+	var s3r []T
+	if b.st.xx {
+		s3r = b.s3[j][r*n : (r+1)*n]
+	}
+	s1 := b.s1[j][r*n : (r+1)*n]
+	s2 := b.s2[j][r*n : (r+1)*n]
+	evalAct(b.nt.act, b.block(H, r, 0), s1, s2, s3r, b.block(A, r, 0))
+	for k := 1; k <= nd; k++ {
+		ak := b.block(A, r, k)
+		hk := b.block(H, r, k)
+		hk = hk[:len(ak)]
+		s1 := s1[:len(ak)]
+		for i, v := range ak {
+			hk[i] = s1[i] * v
+		}
+	}
+	if b.st.xx {
+		ax := b.block(A, r, 1)
+		axx := b.block(A, r, nd+1)
+		hxx := b.block(H, r, nd+1)
+		ax, s1, s2, hxx = ax[:len(axx)], s1[:len(axx)], s2[:len(axx)], hxx[:len(axx)]
+		for i, v := range axx {
+			hxx[i] = s1[i]*v + s2[i]*ax[i]*ax[i]
+		}
+	}
+}
+
+// backward accumulates into the packed gradient g the gradient of
+// Σ gout·out with respect to the parameters, using the activations of
+// the last forward call.
+func (b *batch[T]) backward(w *params[T], g [][]T) {
+	b.backwardFrom(w, g, b.gout, b.nt.layers()-1)
 }
 
 // backwardFrom runs the reverse pass from affine layer top down: G is the
 // adjoint of a[L] when top = L−1 (the output), else the adjoint of the
-// hidden activations h[top+1] (all streams). G must not be b.g0 or b.g1.
-func (b *batch) backwardFrom(p, grad, G []float64, top int) {
+// hidden activations h[top+1] (all streams, without the bias row). G may
+// be b.g1 (it is not needed after the first layer) but not b.g0, where
+// the first input adjoint is written. The gradient of layer l's [W | b] accumulates into
+// g[l]: its last column, the bias gradient, is the sum of the value
+// stream's adjoint, which the bias row of h[l] selects.
+func (b *batch[T]) backwardFrom(w *params[T], g [][]T, G []T, top int) {
 	nt := b.nt
 	L := nt.layers()
-	n, cols := b.n, b.cols
-	nd := len(b.st.dirs)
+	cols := b.cols
 	spare := b.g0
 	other := b.g1
 	for l := top; l >= 0; l-- {
 		in, out := nt.sizes[l], nt.sizes[l+1]
 		if l < L-1 {
 			// G holds the adjoint of h[l+1]; turn it into the adjoint of a[l+1] in place.
-			A := b.a[l+1]
 			for r := 0; r < out; r++ {
-				b.activationAdjoint(G, A, l+1, r, nd)
+				if b.fused {
+					b.adjointFused(G, l+1, r)
+				} else {
+					b.activationAdjoint(G, l+1, r)
+				}
 			}
 		}
-		W := nt.weights(p, l)
-		gW := nt.weights(grad, l)
-		b.impl.Dgemm(blas.NoTrans, blas.Trans, out, in, cols, 1, G, cols, b.h[l], cols, 1, gW, in)
-		gb := nt.bias(grad, l)
-		for r := 0; r < out; r++ {
-			s := 0.0
-			for _, v := range G[r*cols : r*cols+n] {
-				s += v
-			}
-			gb[r] += s
-		}
+		gemm(blas.NoTrans, blas.Trans, out, in+1, cols, G, cols, b.h[l], cols, 1, g[l], in+1)
 		if l == 0 {
 			break
 		}
-		b.impl.Dgemm(blas.Trans, blas.NoTrans, in, cols, out, 1, W, in, G, cols, 0, spare[:in*cols], cols)
+		// The first in columns of [W | b]: the adjoint of the units, not of the bias row.
+		gemm(blas.Trans, blas.NoTrans, in, cols, out, w.w[l], in+1, G, cols, 0, spare[:in*cols], cols)
 		G = spare[:in*cols]
 		spare, other = other, spare
 	}
 }
 
+// adjointFused turns row r of G from the adjoint of h[j] into the adjoint
+// of a[j] in place on the fused path: with h_v = tanh(a_v), s = 1 − h_v²
+// and h_k = s·a_k,
+//
+//	ā_v = s·(g_v − 2·h_v·Σ_k a_k·g_k),  ā_k = s·g_k.
+func (b *batch[T]) adjointFused(G []T, j, r int) {
+	n := b.n
+	s := b.s1[j][r*n : (r+1)*n]
+	gv := b.block(G, r, 0)
+	nd := len(b.st.dirs)
+	if nd == 0 {
+		vmath.TanhJetAdjoint(gv, nil, nil, s, nil)
+		return
+	}
+	hv := b.block(b.h[j], r, 0)
+	A := b.a[j]
+	for k := 2; k <= nd; k++ {
+		// Fold the further streams into g_v first (none in the shipped PDEs):
+		// g_v −= 2·h_v·a_k·g_k, then ā_k = s·g_k.
+		ak, gk := b.block(A, r, k)[:n], b.block(G, r, k)[:n]
+		hv, s := hv[:n], s[:n]
+		for i := range gv[:n] {
+			t := hv[i] * ak[i] * gk[i]
+			gv[i] -= t + t
+			gk[i] *= s[i]
+		}
+	}
+	vmath.TanhJetAdjoint(gv, b.block(G, r, 1), hv, s, b.block(A, r, 1))
+}
+
 // activationAdjoint turns row r of G from the adjoint of h[j] into the
-// adjoint of a[j] in place (j a hidden layer). With s1, s2, s3 the first
+// adjoint of a[j] in place on the general path. With s1, s2, s3 the first
 // three derivatives of σ at a_v, the chain rule through h_v = σ(a_v),
 // h_k = s1·a_k and h_xx = s1·a_xx + s2·a_x² gives
 //
 //	ā_v  = s1·g_v + s2·Σ_k a_k·g_k + (s2·a_xx + s3·a_x²)·g_xx
 //	ā_k  = s1·g_k            (+ 2·s2·a_x·g_xx for k = x)
 //	ā_xx = s1·g_xx
-func (b *batch) activationAdjoint(G, A []float64, j, r, nd int) {
+func (b *batch[T]) activationAdjoint(G []T, j, r int) {
 	n := b.n
+	nd := len(b.st.dirs)
+	A := b.a[j]
 	s1 := b.s1[j][r*n : (r+1)*n]
 	s2 := b.s2[j][r*n : (r+1)*n][:len(s1)]
 	gv := b.block(G, r, 0)[:len(s1)]
-	if nd == 1 && !b.st.xx {
-		// The common first-order case (convection, reaction) in one pass.
-		a1 := b.block(A, r, 1)[:len(s1)]
-		g1 := b.block(G, r, 1)[:len(s1)]
-		for i, s := range s1 {
-			gv[i] = s*gv[i] + s2[i]*a1[i]*g1[i]
-			g1[i] *= s
-		}
-		return
-	}
 	for i, s := range s1 {
 		gv[i] *= s
 	}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/netlib/blas/netlib"
 )
@@ -22,22 +23,36 @@ const BLASEngine = "openblas"
 // TestGradientFiniteDifference with 3 shards), so every call is serialised
 // by a mutex. Shards and concurrent trials in one process then overlap only
 // their elementwise work; the pure-Go builds have no such lock.
-func init() { blas64.Use(&lockedBLAS{}) }
+func init() {
+	l := &lockedBLAS{}
+	blas64.Use(l)
+	blas32.Use(l)
+}
 
 // lockedBLAS is netlib's OpenBLAS binding with the routines the trainer
-// calls (Dgemm, Dgemv) serialised.
+// calls (Dgemm, Sgemm, Dgemv) serialised.
 type lockedBLAS struct {
 	netlib.Implementation
 	mu sync.Mutex
 }
 
-var _ blas.Float64 = (*lockedBLAS)(nil)
+var (
+	_ blas.Float64 = (*lockedBLAS)(nil)
+	_ blas.Float32 = (*lockedBLAS)(nil)
+)
 
 // Dgemm is netlib's Dgemm under the lock.
 func (l *lockedBLAS) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Sgemm is netlib's Sgemm under the lock.
+func (l *lockedBLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // Dgemv is netlib's Dgemv under the lock.

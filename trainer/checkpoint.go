@@ -50,26 +50,26 @@ func (c *Checkpoint) Seconds() float64 { return c.st.seconds }
 
 // Check reports, with an error wrapping ErrCheckpoint, why the checkpoint
 // cannot continue a run of cfg: it was taken with other settings (a hash
-// of every setting is stored), by another trainer version, or on another
-// BLAS (whose rounding would change the rest of the run).
+// of every setting, precision included, is stored), by another trainer
+// version, or on another BLAS or kernel level (BLASName: their rounding
+// would change the rest of the run).
 func (c *Checkpoint) Check(cfg Config) error {
 	switch {
 	case c.st.version != Version:
 		return fmt.Errorf("%w: written by trainer %s, this is %s", ErrCheckpoint, c.st.version, Version)
-	case c.st.blas != BLASEngine:
-		return fmt.Errorf("%w: written on BLAS %s, this build uses %s", ErrCheckpoint, c.st.blas, BLASEngine)
+	case c.st.blas != BLASName():
+		return fmt.Errorf("%w: written on BLAS %s, this process uses %s", ErrCheckpoint, c.st.blas, BLASName())
 	case c.st.configHash != configHash(cfg):
 		return fmt.Errorf("%w: written for other trainer settings", ErrCheckpoint)
 	}
 	return nil
 }
 
-// configHash is the SHA-256 of cfg's JSON encoding, with the default
-// strategy made explicit as Train does.
+// configHash is the SHA-256 of cfg's JSON encoding (every setting,
+// precision included), with the default strategy and precision made
+// explicit as Train does.
 func configHash(cfg Config) [32]byte {
-	if cfg.Strategy == "" {
-		cfg.Strategy = StrategyRegular
-	}
+	cfg.explicitDefaults()
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		// A Config holds plain numbers, strings and slices; only a

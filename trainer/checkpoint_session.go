@@ -233,7 +233,7 @@ func (ck *checkpointer) boundary() {
 func (ck *checkpointer) capture() ([]byte, error) {
 	s := ck.s
 	st := &ckptState{
-		tag: ck.tag, version: Version, blas: BLASEngine, configHash: configHash(s.cfg),
+		tag: ck.tag, version: Version, blas: BLASName(), configHash: configHash(s.cfg),
 		seconds: time.Since(s.start).Seconds(),
 		evals:   s.evals, iters: s.iters, lastF: s.lastF, nextLog: s.nextLog,
 		history: s.res.History, balanceW: s.balanceW,

@@ -7,13 +7,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/pinnsweep/pinnsweep/internal/simdlevel"
 )
 
 // ckptCases are small trials of every strategy and training path: the
 // plain L-BFGS and Adam runs, each curriculum stage and seq2seq segment
 // (mid-call checkpoints of a fresh optimizer), and the epoch loop of
-// adaptive, resample, adam_lbfgs, causal weights and balancing.
+// adaptive, resample, adam_lbfgs, causal weights and balancing; and in
+// float32 (float32 curvature pairs) the plain L-BFGS and Adam runs,
+// Adam then L-BFGS, adaptive's epoch loop and supervised with the
+// diagnostics.
 func ckptCases() []struct {
 	name string
 	cfg  Config
@@ -77,6 +86,16 @@ func ckptCases() []struct {
 		c.Strategy, c.ResampleEvery, c.AdaptivePeriod, c.StallPatience, c.StallDelta = StrategyAdaptive, 25, 30, 5, 1e-2
 		withDiagnostics(c)
 	})
+	f32 := func(f func(*Config)) func(*Config) {
+		return func(c *Config) { c.Precision = PrecisionF32; f(c) }
+	}
+	add("f32-regular-lbfgs", f32(func(c *Config) {}))
+	add("f32-regular-adam", f32(func(c *Config) { c.Optimizer, c.LR, c.AdamDecaySteps, c.AdamDecay = OptimizerAdam, 1e-2, 30, 0.5 }))
+	add("f32-adam-then-lbfgs", f32(func(c *Config) { c.Optimizer, c.AdamIters, c.AdamLR = OptimizerAdamLBFGS, 50, 1e-2 }))
+	add("f32-adaptive", f32(func(c *Config) {
+		c.Strategy, c.ResampleEvery, c.AdaptivePeriod, c.StallPatience, c.StallDelta = StrategyAdaptive, 25, 30, 5, 5e-2
+	}))
+	add("f32-supervised-diagnostics", f32(func(c *Config) { c.Strategy = StrategySupervised; withDiagnostics(c) }))
 	return out
 }
 
@@ -226,10 +245,12 @@ func TestCheckpointRefused(t *testing.T) {
 	other.Beta = 6
 	adaptive := cfg
 	adaptive.Strategy = StrategyAdaptive
+	f32 := cfg
+	f32.Precision = PrecisionF32
 	for _, c := range []struct {
 		name string
 		cfg  Config
-	}{{"other settings", other}, {"other strategy", adaptive}} {
+	}{{"other settings", other}, {"other strategy", adaptive}, {"other precision", f32}} {
 		if err := ck.Check(c.cfg); !errors.Is(err, ErrCheckpoint) {
 			t.Errorf("%s: Check: %v, want ErrCheckpoint", c.name, err)
 		}
@@ -240,6 +261,32 @@ func TestCheckpointRefused(t *testing.T) {
 	if err := ck.Check(cfg); err != nil {
 		t.Errorf("Check of its own settings: %v", err)
 	}
+	// The default precision written out is the same setting.
+	explicit := cfg
+	explicit.Precision = ""
+	if err := ck.Check(explicit); err != nil {
+		t.Errorf("Check with precision \"\" (f64): %v", err)
+	}
+	// Another trainer version, BLAS or kernel level: refused, naming both.
+	for _, c := range []struct {
+		name string
+		edit func(*ckptState)
+		want string
+	}{
+		{"version", func(st *ckptState) { st.version = "0.1.0" }, "written by trainer 0.1.0, this is " + Version},
+		{"blas", func(st *ckptState) { st.blas = "openblas" }, "written on BLAS openblas, this process uses " + BLASName()},
+		{"kernel level", func(st *ckptState) { st.blas = otherLevel() }, "written on BLAS " + otherLevel() + ", this process uses " + BLASName()},
+	} {
+		st := *ck.st
+		c.edit(&st)
+		again, err := ReadCheckpoint(encodeCheckpoint(&st))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := again.Check(cfg); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Check: %v, want ErrCheckpoint with %q", c.name, err, c.want)
+		}
+	}
 
 	// Any damage is caught by the checksum or the framing.
 	for _, bad := range [][]byte{nil, data[:len(data)/2], data[:len(data)-1], append(bytes.Clone(data), 0),
@@ -248,6 +295,14 @@ func TestCheckpointRefused(t *testing.T) {
 			t.Errorf("damaged checkpoint (%d bytes): %v, want ErrCheckpoint", len(bad), err)
 		}
 	}
+}
+
+// otherLevel is BLASName on another kernel level than this process's.
+func otherLevel() string {
+	if strings.HasSuffix(BLASName(), "/avx2") {
+		return BLASEngine + "/avx512"
+	}
+	return BLASEngine + "/avx2"
 }
 
 func flip(b []byte, i int) []byte {
@@ -294,4 +349,69 @@ func ExampleReadCheckpoint() {
 	again, _ := Train(context.Background(), cfg, Options{Resume: ck})
 	fmt.Println(first.RelL2 == again.RelL2, first.Evals == again.Evals)
 	// Output: true true
+}
+
+// TestCheckpointKernelLevel: a checkpoint written by a process on the
+// other kernel level (a child test process with PINNSWEEP_KERNELS set
+// accordingly) is refused. The AVX2 and AVX-512 kernels accumulate in
+// different orders, so a run resumed on the other level would not end as
+// it would have; the test logs whether this case's results differ.
+func TestCheckpointKernelLevel(t *testing.T) {
+	cfg := ckptCases()[0].cfg
+	cfg.Precision = PrecisionF32
+	if out := os.Getenv("PINNSWEEP_TEST_CKPT_OUT"); out != "" {
+		var last []byte
+		res, err := Train(context.Background(), cfg, Options{Checkpoint: func(b []byte) { last = b }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, last, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out+".result", resultBits(t, res), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	var childEnv string
+	switch {
+	case simdlevel.Start() == simdlevel.AVX512:
+		childEnv = "avx2"
+	case simdlevel.Start() == simdlevel.AVX2 && simdlevel.CPU() == simdlevel.AVX512:
+		childEnv = "" // the widest
+	case simdlevel.CPU() != simdlevel.None && os.Getenv("PINNSWEEP_REQUIRE_AVX512") == "1":
+		t.Fatalf("kernel level %s on a CPU with %s; PINNSWEEP_REQUIRE_AVX512=1", simdlevel.Start(), simdlevel.CPU())
+	default:
+		t.Skipf("kernel level %s on a CPU with %s: no other level to write a checkpoint on", simdlevel.Start(), simdlevel.CPU())
+	}
+	out := filepath.Join(t.TempDir(), "ckpt")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckpointKernelLevel$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "PINNSWEEP_TEST_CKPT_OUT="+out, "PINNSWEEP_KERNELS="+childEnv)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child process: %v\n%s", err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := ReadCheckpoint(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "written on BLAS " + otherLevel() + ", this process uses " + BLASName()
+	if err := ck.Check(cfg); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), want) {
+		t.Errorf("Check of the other level's checkpoint: %v, want ErrCheckpoint with %q", err, want)
+	}
+	if _, err := Train(context.Background(), cfg, Options{Resume: ck}); !errors.Is(err, ErrCheckpoint) {
+		t.Errorf("Train resumed from the other level's checkpoint: %v", err)
+	}
+	theirs, err := os.ReadFile(out + ".result")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := Train(context.Background(), cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s and %s give the same result: %v", BLASName(), otherLevel(), bytes.Equal(theirs, resultBits(t, ours)))
 }

@@ -25,6 +25,24 @@ const (
 	OptimizerAdamLBFGS = "adam_lbfgs"
 )
 
+// Precisions accepted in Config.Precision.
+const (
+	PrecisionF64 = "f64"
+	PrecisionF32 = "f32"
+)
+
+// explicitDefaults makes the settings whose empty value means a default
+// explicit, as Train records them: the strategy (regular) and the
+// precision (f64).
+func (c *Config) explicitDefaults() {
+	if c.Strategy == "" {
+		c.Strategy = StrategyRegular
+	}
+	if c.Precision == "" {
+		c.Precision = PrecisionF64
+	}
+}
+
 // Config is everything that defines one training trial. Its zero value is not
 // usable; start from DefaultConfig, which is the paper protocol of
 // Krishnapriyan et al. (2021): convection β=1, sin IC, 2-50-50-50-50-1 tanh,
@@ -108,6 +126,10 @@ type Config struct {
 
 	// Threads is the number of goroutines the points are sharded over (0 or 1: one).
 	Threads int `json:"threads"`
+	// Precision is the arithmetic of the network, its Taylor streams, the
+	// residuals, the loss and the reverse pass: f64 (the default) or f32.
+	// The optimizer's parameter vector and state stay float64 either way.
+	Precision string `json:"precision"`
 
 	// Strategy is the training strategy: regular, curriculum, seq2seq,
 	// adaptive, resample, hard or supervised (see Strategies).
@@ -251,6 +273,7 @@ func DefaultConfig() Config {
 		TolChange:    1e-7,
 		HistoryEvery: 10,
 		Threads:      1,
+		Precision:    PrecisionF64,
 
 		Strategy:          "regular",
 		CurriculumStart:   1,

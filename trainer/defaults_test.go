@@ -145,3 +145,44 @@ func TestDecodeParamsStrategyDefaults(t *testing.T) {
 		t.Errorf("bad keys: %v", err)
 	}
 }
+
+// TestStrategyDefaultsFloat32: precision is a setting like any other
+// beside a strategy's defaults (either order, and DecodeParams as a
+// worker decodes a trial), and a float32 trial on those defaults trains:
+// supervised at convection β = 1 on a small network, its evaluations
+// capped, passes the failure threshold (rel_l2 ≤ 0.1) with a float32
+// loss, as it does in float64.
+func TestStrategyDefaultsFloat32(t *testing.T) {
+	for _, settings := range [][]Setting{
+		{{"precision", "f32"}, {"strategy", "supervised"}},
+		{{"strategy", "supervised"}, {"precision", "f32"}},
+	} {
+		c, err := NewConfig(settings)
+		if err != nil || c.Precision != PrecisionF32 || c.TolChange != 1e-10 || c.MaxIters != 20000 {
+			t.Errorf("%v: %v, precision %q, tol_change %g, max_iters %d", settings, err, c.Precision, c.TolChange, c.MaxIters)
+		}
+	}
+	if c, err := DecodeParams(`{"strategy":"curriculum","precision":"f32"}`); err != nil || c.Precision != PrecisionF32 || c.CurriculumStep != 1.6 {
+		t.Errorf("DecodeParams: %v, precision %q, curriculum_step %g", err, c.Precision, c.CurriculumStep)
+	}
+	res := map[string]*Result{}
+	for _, prec := range []string{PrecisionF32, PrecisionF64} {
+		cfg, err := NewConfig([]Setting{{"strategy", "supervised"}, {"precision", prec}, {"beta", 1},
+			{"layers", "20,20"}, {"nf", 200}, {"nx", 64}, {"nt", 32}, {"max_evals", 600}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Train(context.Background(), cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("supervised %s: rel_l2 %.3g, loss %.3g, %d evaluations, %s", prec, r.RelL2, r.Loss, r.Evals, r.StopReason)
+		if r.Status != StatusDone || r.RelL2 > 0.1 || r.Config.Precision != prec {
+			t.Errorf("supervised %s: status %s, rel_l2 %.3g, precision %q", prec, r.Status, r.RelL2, r.Config.Precision)
+		}
+		res[prec] = r
+	}
+	if l := res[PrecisionF32].Loss; float64(float32(l)) != l {
+		t.Errorf("the float32 trial's loss %v is not a float32 value", l)
+	}
+}

@@ -68,6 +68,37 @@ func TestSupervisedGradient(t *testing.T) {
 	}
 }
 
+// TestSupervisedGradientFloat32 checks the supervised loss of a float32
+// network, each term alone and all together, at float32 tolerances as
+// TestGradientFloat32 does for the PINN terms: against the float64 loss's
+// gradient and its own difference quotient.
+func TestSupervisedGradientFloat32(t *testing.T) {
+	cfg := DefaultConfig()
+	emb := rawEmbedding{}
+	act, _ := activationByName("tanh")
+	nt64, _ := newNetwork([]int{2, 6, 5, 1}, act)
+	nt32, _ := newNetwork([]int{2, 6, 5, 1}, act)
+	nt32.f32 = true
+	op, _ := operatorFor(&cfg)
+	sl64 := tinySupervised(t, nt64, emb, op)
+	sl32 := tinySupervised(t, nt32, emb, op)
+	if sl32.parts[termIC].s32 == nil {
+		t.Fatal("the supervised loss of a float32 network is not float32")
+	}
+	p := make([]float64, nt64.n)
+	nt64.initParams(p, 5)
+	for k := range numTerms {
+		one32 := &supervisedLoss{grad: sl32.grad, f32: true}
+		one32.parts[k] = sl32.parts[k]
+		one64 := &supervisedLoss{grad: sl64.grad}
+		one64.parts[k] = sl64.parts[k]
+		entry, dir := checkGradient32(t, one32.eval, one64.eval, p)
+		t.Logf("term %d: %.2g entrywise, %.2g along the gradient", k, entry, dir)
+	}
+	entry, dir := checkGradient32(t, sl32.eval, sl64.eval, p)
+	t.Logf("all terms: %.2g entrywise, %.2g along the gradient", entry, dir)
+}
+
 // TestSupervisedTargets: the supervised targets are the exact solution,
 // so the loss of a network that is the exact solution is zero; here the
 // targets are compared with the closed form sin(x − βt).
@@ -79,7 +110,7 @@ func TestSupervisedTargets(t *testing.T) {
 	op, _ := operatorFor(&cfg)
 	sl := tinySupervised(t, nt, rawEmbedding{}, op)
 	for k, part := range sl.parts {
-		sh := part.shards[0]
+		sh := part.s64[0]
 		b := sh.ic
 		cols := b.cols
 		for i, u := range sh.icU {
@@ -95,11 +126,27 @@ func TestSupervisedTargets(t *testing.T) {
 }
 
 // TestDiagnoseAgainstDense runs the Hessian diagnostics on a tiny loss
-// and compares them with the eigendecomposition of its dense Hessian.
+// and compares them with the eigendecomposition of its dense Hessian; for
+// a float32 loss, with the dense Hessian of the same loss in float64, to
+// the float32 products' accuracy (tolHVP32 relative to λ_max).
 func TestDiagnoseAgainstDense(t *testing.T) {
-	c := tinyLosses(t)[3] // reaction–diffusion
+	for _, c := range tinyLosses(t) {
+		if c.name == ReactionDiffusion || c.name == "f32:"+ReactionDiffusion {
+			t.Run(c.name, func(t *testing.T) { diagnoseAgainstDense(t, c) })
+		}
+	}
+}
+
+func diagnoseAgainstDense(t *testing.T, c hvpCase) {
+	// The float64 tolerances, and the float32 ones: the products' error
+	// (tolHVP32) bounds that of the eigenvalues and the trace relative to
+	// λ_max.
+	tolEig, tolTrace, tolMin, tolHVPErr := 1e-4, 1e-6, 1e-5, 1e-5
+	if c.f32 {
+		tolEig, tolTrace, tolMin, tolHVPErr = tolHVP32, 10*tolHVP32, tolHVP32, 10*tolHVP32
+	}
 	n := len(c.p)
-	H := denseHessian(c.loss, c.p, 2e-3)
+	H := denseHessian(c.ref, c.p, 2e-3)
 	var es mat.EigenSym
 	if !es.Factorize(H, false) {
 		t.Fatal("eigendecomposition failed")
@@ -112,6 +159,9 @@ func TestDiagnoseAgainstDense(t *testing.T) {
 	}
 	for _, steps := range []int{12, n} {
 		cfg := DefaultConfig()
+		if c.f32 {
+			cfg.Precision = PrecisionF32
+		}
 		cfg.Diagnostics = []string{DiagnosticLandscape}
 		cfg.HessianK, cfg.HessianSteps, cfg.LandscapePoints, cfg.LandscapeRange = 3, steps, 5, 0.5
 		s := &session{cfg: cfg, res: &Result{}}
@@ -129,7 +179,7 @@ func TestDiagnoseAgainstDense(t *testing.T) {
 			t.Errorf("hessian_max %g, hessian_top %v", *r.HessianMax, r.HessianTop)
 		}
 		for i, l := range r.HessianTop {
-			if math.Abs(l-lambda[i]) > 1e-4*math.Abs(lambda[0]) {
+			if math.Abs(l-lambda[i]) > tolEig*math.Abs(lambda[0]) {
 				t.Errorf("λ_%d = %.8g, dense %.8g", i+1, l, lambda[i])
 			}
 		}
@@ -139,19 +189,19 @@ func TestDiagnoseAgainstDense(t *testing.T) {
 		if steps == n {
 			// A full run: the trace is the sum of T's diagonal, exact; the
 			// probes see the empty complement.
-			if math.Abs(*r.HessianTrace-trace) > 1e-6*math.Abs(lambda[0]) {
+			if math.Abs(*r.HessianTrace-trace) > tolTrace*math.Abs(lambda[0]) {
 				t.Errorf("trace %.10g, dense %.10g", *r.HessianTrace, trace)
 			}
-			if math.Abs(st.Min-lambda[n-1]) > 1e-5*math.Abs(lambda[0]) {
+			if math.Abs(st.Min-lambda[n-1]) > tolMin*math.Abs(lambda[0]) {
 				t.Errorf("min %g, dense %g", st.Min, lambda[n-1])
 			}
-		} else if math.Abs(*r.HessianTrace-trace) > 4*st.TraceStdErr+1e-6*math.Abs(lambda[0]) {
+		} else if math.Abs(*r.HessianTrace-trace) > 4*st.TraceStdErr+tolTrace*math.Abs(lambda[0]) {
 			t.Errorf("trace %g ± %g, dense %g", *r.HessianTrace, st.TraceStdErr, trace)
 		}
 		if st.LanczosSteps < steps || st.HVPs != st.LanczosSteps+st.TraceProbes+2 || (steps == n) != (st.TraceProbes == 0) {
 			t.Errorf("%d Lanczos steps, %d probes, %d products", st.LanczosSteps, st.TraceProbes, st.HVPs)
 		}
-		if st.HVPRelErr > 1e-5 {
+		if st.HVPRelErr > tolHVPErr {
 			t.Errorf("hvp_rel_err %g", st.HVPRelErr)
 		}
 		mass := 0.0
@@ -212,10 +262,14 @@ func tinyConfig() Config {
 // TestTrainWithDiagnostics trains with the Hessian and landscape on and
 // checks the result's fields, their size and their determinism.
 func TestTrainWithDiagnostics(t *testing.T) {
-	for _, strategy := range []string{StrategyRegular, StrategyCurriculum, StrategySupervised, StrategyAdaptive} {
-		t.Run(strategy, func(t *testing.T) {
+	for _, name := range []string{StrategyRegular, StrategyCurriculum, StrategySupervised, StrategyAdaptive, "regular/f32", "supervised/f32"} {
+		t.Run(name, func(t *testing.T) {
+			strategy, prec, _ := strings.Cut(name, "/")
 			cfg := tinyConfig()
 			cfg.Strategy = strategy
+			if prec != "" {
+				cfg.Precision = prec
+			}
 			cfg.CurriculumStep, cfg.CurriculumIters, cfg.ResampleEvery = 2, 20, 10
 			if err := cfg.Set("diagnostics", []any{"hessian", "landscape"}); err != nil {
 				t.Fatal(err)

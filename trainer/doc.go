@@ -21,26 +21,58 @@
 //
 // # Network and derivatives
 //
-// A fully connected MLP (default 2-50-50-50-50-1, tanh or sin), float64,
-// initialised like PyTorch's nn.Linear: U(±1/√fan_in) from PCG(seed).
-// The input derivatives the residual needs are propagated forward as
-// Taylor-mode streams — the value, first-order directional derivatives and
-// u_xx — stacked as column blocks of one feature-major matrix per layer, so
-// every layer is one GEMM forward and two backward (dW = Ā·Hᵀ, H̄ = Wᵀ·Ā)
-// whatever the number of streams, followed by elementwise rules. Only the
-// streams an operator needs are computed: convection's residual u_t + βu_x
-// is the single directional derivative along (β, 1), reaction needs ∂_t,
-// diffusion and rd need ∂_x, ∂_t and ∂_xx. The reverse pass is written by
-// hand and checked against central finite differences for every PDE,
-// activation, embedding and loss term (relative error ≤ 1e-6).
+// A fully connected MLP (default 2-50-50-50-50-1, tanh or sin), float64
+// or float32 (see Precision), initialised like PyTorch's nn.Linear:
+// U(±1/√fan_in) from PCG(seed). The input derivatives the residual needs
+// are propagated forward as Taylor-mode streams — the value, first-order
+// directional derivatives and u_xx — stacked as column blocks of one
+// feature-major matrix per layer, so every layer is one GEMM forward and
+// two backward (dW = Ā·Hᵀ, H̄ = Wᵀ·Ā) whatever the number of streams,
+// followed by elementwise rules. The bias is a column of the weight matrix
+// and the activations carry a row of ones (zeros in the derivative
+// streams), so the forward product adds it and the weight-gradient product
+// yields its gradient, with no pass of their own. Only the streams an
+// operator needs are computed: convection's residual u_t + βu_x is the
+// single directional derivative along (β, 1), reaction needs ∂_t,
+// diffusion and rd need ∂_x, ∂_t and ∂_xx. A tanh layer with first-order
+// streams only (convection, reaction, every IC and BC batch) computes its
+// value, σ' and its stream in one pass (vmath.TanhJet) and reverses it in
+// one pass (vmath.TanhJetAdjoint, using tanh″ = −2h·tanh′), so the second derivative is never
+// stored. The reverse pass is written by hand and checked against central
+// finite differences for every PDE, activation, embedding and loss term
+// (relative error ≤ 1e-6).
+//
+// # Precision
+//
+// Config.Precision (f64, the default, or f32) is the element type of the
+// numerical core: the activations, the Taylor streams, the residuals, the
+// per-point loss terms and the whole reverse pass, with the GEMMs on Sgemm
+// or Dgemm of the process's BLAS and the float32 or float64 tanh kernels
+// of internal/vmath. The objective the optimizer sees does not change: an
+// optim.Func of the float64 parameter vector returning a float64 loss and
+// gradient. A float32 evaluation rounds the parameters to float32 once,
+// and its loss is a float32 value (each term's mean accumulated in
+// float64 and rounded once, the weighted sum formed in float32, as
+// accurate as a framework's pairwise reduction). The optimizer keeps the
+// parameters, gradient, direction and every product of L-BFGS in float64;
+// for a float32 network it stores its curvature pairs in float32
+// (optim.Settings.HistoryFloat32), which halves the two-loop's memory
+// traffic. TestPrecisionAblation measured the alternatives (docs/repro.md,
+// "Precision"). The hard layer's least-squares solve stays float64 in
+// both precisions, and a trial's metrics evaluate the network it trained,
+// in its own precision. The float32 gradient is checked against the
+// float64 one and against its own difference quotient (TestGradientFloat32).
 //
 // # BLAS
 //
-// The default build uses gonum's pure-Go BLAS (no cgo). Built with
-// -tags openblas (and CGO_LDFLAGS pointing at Debian's serial OpenBLAS,
-// see the Makefile) the GEMMs run on OpenBLAS through gonum/netlib.
-// tanh uses the vectorisable kernel of internal/vmath. Config.Threads
-// shards the points over goroutines and sums their gradients.
+// The default build uses gonum's pure-Go BLAS (no cgo). With
+// GOEXPERIMENT=simd (make build) the GEMMs run on the archsimd kernels of
+// internal/simdblas: AVX-512 where the CPU has it, else AVX2 and FMA,
+// chosen at start-up (PINNSWEEP_KERNELS=avx2 caps it). Built with -tags
+// openblas (and CGO_LDFLAGS pointing at Debian's serial OpenBLAS, see the
+// Makefile) the GEMMs run on OpenBLAS through gonum/netlib. tanh uses the
+// kernels of internal/vmath. Config.Threads shards the points over
+// goroutines and sums their gradients.
 //
 // # Optimisers and limits
 //
@@ -88,9 +120,18 @@
 // ends with the Result of the uninterrupted run bit for bit, wall-clock
 // seconds aside, which count the time before the checkpoint too (so
 // MaxSeconds bounds the whole training). A checkpoint is accepted only
-// for the settings it was taken with (a SHA-256 of them is stored), the
-// same trainer version and the same BLAS; the encoding ends with a
-// SHA-256 of itself, so damage is detected, never decoded.
+// for the settings it was taken with (a SHA-256 of them is stored,
+// precision included: a float32 checkpoint never continues a float64 run
+// or the reverse), the same trainer version and the same BLAS and kernel
+// level (BLASName, e.g. gonum+simd/avx512); the encoding ends with a
+// SHA-256 of itself, so damage is detected, never decoded. The kernel
+// level is part of it because the AVX2 and AVX-512 kernels accumulate in
+// different orders: a run resumed on the other level would not end as the
+// uninterrupted one (TestCheckpointKernelLevel shows the results differ),
+// so a worker on a machine of the other level starts the trial afresh
+// rather than produce a result no single run would. A float32 network's
+// L-BFGS curvature pairs (optim.Settings.HistoryFloat32) are saved as
+// float32, so its resume is bit for bit too.
 //
 // # Metrics
 //

@@ -26,6 +26,12 @@ import (
 //	∂L/∂A = 2 r w*ᵀ − r vᵀ − (A v) w*ᵀ,
 //
 // which seeds the reverse pass at the last hidden layer.
+//
+// The least-squares solve runs in float64 whatever the network's
+// precision: M squares the condition number of A, which a float32
+// Cholesky factorisation with ridge 1e-6 would not survive. A float32
+// network's basis is widened to float64 for it, and the adjoint that
+// seeds the reverse pass is rounded back to float32.
 type hardSolver struct {
 	ridge float64
 	w     []float64 // the last solve, N+1 (bias last)
@@ -36,9 +42,6 @@ type hardSolver struct {
 	g, v  []float64
 	av    []float64
 	dA    []float64
-	gIC   []float64
-	gBC   []float64
-	gRes  []float64
 }
 
 // hardCompatible reports why an operator cannot be hard-constrained.
@@ -49,29 +52,32 @@ func hardCompatible(op operator) error {
 	return nil
 }
 
-// evalHard is problem.eval for a hard-constrained network (one shard).
-func (pr *problem) evalHard(p, grad []float64) float64 {
+// evalHard is problem.eval for a hard-constrained network (one shard),
+// with the packed parameters w already loaded.
+func evalHard[T real](pr *problem, sh *shard[T], w *params[T], grad []float64) float64 {
 	hs := pr.hard
-	sh := pr.shards[0]
 	nt := pr.nt
 	L := nt.layers()
 	N := nt.sizes[L-1]
 	P := N + 1
 	clear(grad)
+	for _, g := range sh.grad {
+		clear(g)
+	}
 	// Rows: IC, BC (value, then u_x if on), residual.
 	nIC, nBCp, nRes := 0, 0, 0
 	if sh.ic != nil {
-		sh.ic.forward(p)
+		sh.ic.forward(w)
 		nIC = sh.ic.n
 	}
 	bcBlocks := 0
 	if sh.bc != nil && pr.w.bc > 0 {
-		sh.bc.forward(p)
+		sh.bc.forward(w)
 		nBCp = sh.bc.n / 2
 		bcBlocks = sh.bc.st.count()
 	}
 	if sh.res != nil {
-		sh.res.forward(p)
+		sh.res.forward(w)
 		nRes = sh.res.n
 	}
 	rows := nIC + nBCp*bcBlocks + nRes
@@ -88,12 +94,12 @@ func (pr *problem) evalHard(p, grad []float64) float64 {
 		for j := 0; j < N; j++ {
 			hv := b.block(H, j, 0)
 			for i := 0; i < nIC; i++ {
-				hs.A[(row+i)*P+j] = sIC * hv[i]
+				hs.A[(row+i)*P+j] = sIC * float64(hv[i])
 			}
 		}
 		for i := 0; i < nIC; i++ {
 			hs.A[(row+i)*P+N] = sIC
-			hs.b[row+i] = sIC * sh.icU[i]
+			hs.b[row+i] = sIC * float64(sh.icU[i])
 		}
 		row += nIC
 	}
@@ -103,7 +109,7 @@ func (pr *problem) evalHard(p, grad []float64) float64 {
 			for j := 0; j < N; j++ {
 				hb := b.block(H, j, blk)
 				for i := 0; i < nBCp; i++ {
-					hs.A[(row+i)*P+j] = sBC * (hb[i] - hb[nBCp+i])
+					hs.A[(row+i)*P+j] = sBC * float64(hb[i]-hb[nBCp+i])
 				}
 			}
 			row += nBCp
@@ -118,7 +124,7 @@ func (pr *problem) evalHard(p, grad []float64) float64 {
 				}
 				hk := b.block(H, j, k)
 				for i := 0; i < nRes; i++ {
-					hs.A[(row+i)*P+j] += sRes * c * hk[i]
+					hs.A[(row+i)*P+j] += sRes * c * float64(hk[i])
 				}
 			}
 		}
@@ -181,49 +187,50 @@ func (pr *problem) evalHard(p, grad []float64) float64 {
 	}
 	row = 0
 	if b := sh.ic; b != nil {
-		hs.gIC = grow(hs.gIC, N*b.cols)
-		clear(hs.gIC)
+		G := b.g1[:N*b.cols] // backwardFrom does not use g1 as its first spare
+		clear(G)
 		for j := 0; j < N; j++ {
-			g := b.block(hs.gIC, j, 0)
+			g := b.block(G, j, 0)
 			for i := 0; i < nIC; i++ {
-				g[i] = sIC * hs.dA[(row+i)*N+j]
+				g[i] = T(sIC * hs.dA[(row+i)*N+j])
 			}
 		}
 		row += nIC
-		b.backwardFrom(p, grad, hs.gIC, L-2)
+		b.backwardFrom(w, sh.grad, G, L-2)
 	}
 	if b := sh.bc; b != nil && nBCp > 0 {
-		hs.gBC = grow(hs.gBC, N*b.cols)
-		clear(hs.gBC)
+		G := b.g1[:N*b.cols]
+		clear(G)
 		for blk := 0; blk < bcBlocks; blk++ {
 			for j := 0; j < N; j++ {
-				g := b.block(hs.gBC, j, blk)
+				g := b.block(G, j, blk)
 				for i := 0; i < nBCp; i++ {
-					d := sBC * hs.dA[(row+i)*N+j]
+					d := T(sBC * hs.dA[(row+i)*N+j])
 					g[i] += d
 					g[nBCp+i] -= d
 				}
 			}
 			row += nBCp
 		}
-		b.backwardFrom(p, grad, hs.gBC, L-2)
+		b.backwardFrom(w, sh.grad, G, L-2)
 	}
 	if b := sh.res; b != nil {
-		hs.gRes = grow(hs.gRes, N*b.cols)
-		clear(hs.gRes)
+		G := b.g1[:N*b.cols]
+		clear(G)
 		for j := 0; j < N; j++ {
 			for k, c := range pr.op.lin {
 				if c == 0 {
 					continue
 				}
-				g := b.block(hs.gRes, j, k)
+				g := b.block(G, j, k)
 				for i := 0; i < nRes; i++ {
-					g[i] = sRes * c * hs.dA[(row+i)*N+j]
+					g[i] = T(sRes * c * hs.dA[(row+i)*N+j])
 				}
 			}
 		}
-		b.backwardFrom(p, grad, hs.gRes, L-2)
+		b.backwardFrom(w, sh.grad, G, L-2)
 	}
+	addGrad(nt, sh.grad, grad)
 	return loss
 }
 

@@ -41,7 +41,10 @@ const (
 // the optimizer's state (L-BFGS keeps 2·History vectors of them) and one
 // gradient per thread, the activations of every training point and of
 // one evaluation chunk, per layer and derivative stream, and the
-// diagnostics' Lanczos basis. c must have passed the range checks of
+// diagnostics' Lanczos basis. With Precision f32 the activations, the
+// per-thread gradients and the L-BFGS curvature pairs take 4 bytes a
+// value instead of 8; the optimizer's other vectors, the grid and the
+// Lanczos basis stay float64. c must have passed the range checks of
 // Validate (widths, counts, diagnostics).
 func (c *Config) MemoryEstimate() int64 {
 	grid, params, points, diag := c.memoryParts()
@@ -71,16 +74,24 @@ func (c *Config) memoryParts() (grid, params, points, diag int64) {
 			nParams += (int64(w) + 1) * int64(sizes[l+1])
 		}
 	}
+	elem := int64(8) // bytes of the network's arithmetic
+	if c.Precision == PrecisionF32 {
+		elem = 4
+	}
 	vectors := int64(8) // iterate, gradient, direction, line-search copies
+	var pairs int64     // L-BFGS curvature pairs, in the network's precision
 	switch c.Optimizer {
 	case OptimizerAdam:
 		vectors += 4
 	case OptimizerAdamLBFGS:
-		vectors += 4 + 2*int64(c.History)
+		vectors += 4
+		pairs = 2 * int64(c.History)
 	default:
-		vectors += 2 * int64(c.History)
+		pairs = 2 * int64(c.History)
 	}
-	params = 8 * nParams * (vectors + int64(max(c.Threads, 1)))
+	// The packed parameters and one packed gradient per thread are in the
+	// network's precision.
+	params = nParams * (8*vectors + elem*(pairs+1+int64(max(c.Threads, 1))))
 
 	streams := int64(4) // value, two directions, u_xx
 	if op, err := operatorFor(c); err == nil {
@@ -91,7 +102,7 @@ func (c *Config) memoryParts() (grid, params, points, diag int64) {
 	// layer for every stream.
 	perPoint := (2*streams+3)*sumW + 2*streams*maxW
 	n := int64(c.NU) + 2*int64(c.NB) + int64(c.NF) + evalChunk
-	points = 8 * n * perPoint
+	points = elem * n * perPoint
 	if c.wantsHessian() {
 		m := min(nParams, 3*int64(c.HessianSteps))
 		diag = 8 * (nParams*(m+int64(c.HessianK)+6) + m*m)

@@ -24,7 +24,7 @@ func TestResourceLimits(t *testing.T) {
 		{"65536 × 2048 grid", func(c *Config) { c.NX, c.NT = 65536, 2048 }, "nx × nt = 65536 × 2048 = 134217728 grid points: the limit is 4194304"},
 		{"4096 × 4096 grid", func(c *Config) { c.NX, c.NT = 4096, 4096 }, "16777216 grid points: the limit is 4194304"},
 		{"four layers of 4096", func(c *Config) { c.Layers = []int{4096, 4096, 4096, 4096} },
-			"the trial needs an estimated 55.44 GiB of memory (network and optimizer 40.90 GiB"},
+			"the trial needs an estimated 55.90 GiB of memory (network and optimizer 41.27 GiB"},
 		{"many points", func(c *Config) { c.NX, c.NT, c.NF = 2048, 2048, 4_000_000 }, "training points"},
 		{"hessian, 1000 steps", func(c *Config) { c.Diagnostics, c.HessianSteps = []string{DiagnosticHessian}, 1000 }, ""},
 		{"landscape, four layers of 512", func(c *Config) { c.Diagnostics, c.Layers = []string{DiagnosticLandscape}, []int{512, 512, 512, 512} }, ""},
@@ -78,6 +78,32 @@ func TestMemoryEstimateGrows(t *testing.T) {
 		set(&c)
 		if e := c.MemoryEstimate(); e <= b {
 			t.Errorf("%s: estimate %d, not above the default's %d", name, e, b)
+		}
+	}
+}
+
+// TestMemoryEstimateFloat32: a float32 network's activations take half
+// the bytes, its per-thread gradients and L-BFGS pairs too; the grid, the
+// optimizer's float64 vectors and the Lanczos basis do not shrink.
+func TestMemoryEstimateFloat32(t *testing.T) {
+	for _, set := range []func(*Config){
+		func(*Config) {},
+		func(c *Config) { c.Optimizer = OptimizerAdam },
+		func(c *Config) { c.Optimizer, c.Threads = OptimizerAdamLBFGS, 4 },
+		func(c *Config) { c.Diagnostics = []string{DiagnosticHessian} },
+	} {
+		c64 := DefaultConfig()
+		set(&c64)
+		c32 := c64
+		c32.Precision = PrecisionF32
+		g64, p64, n64, d64 := c64.memoryParts()
+		g32, p32, n32, d32 := c32.memoryParts()
+		if g32 != g64 || d32 != d64 || 2*n32 != n64 || p32 >= p64 || p32 <= p64/2 {
+			t.Errorf("%+v: f32 parts grid %d, params %d, points %d, diagnostics %d; f64 %d, %d, %d, %d",
+				c32.Optimizer, g32, p32, n32, d32, g64, p64, n64, d64)
+		}
+		if c32.MemoryEstimate() >= c64.MemoryEstimate() {
+			t.Errorf("f32 estimate %d, not below f64's %d", c32.MemoryEstimate(), c64.MemoryEstimate())
 		}
 	}
 }

@@ -36,6 +36,7 @@ func newModel(c *Config) (*model, error) {
 	if err != nil {
 		return nil, err
 	}
+	nt.f32 = c.Precision == PrecisionF32
 	m := &model{nt: nt, emb: emb, p: make([]float64, nt.n)}
 	nt.initParams(m.p, c.Seed)
 	return m, nil

@@ -1,6 +1,10 @@
 package trainer
 
-import "time"
+import (
+	"time"
+
+	"github.com/pinnsweep/pinnsweep/internal/simdlevel"
+)
 
 // Trial statuses reported in Result.Status.
 const (
@@ -88,9 +92,10 @@ type Result struct {
 	Solution *Snapshot `json:"solution,omitempty"`
 	// Version is the pinnsweep trainer version that produced the result.
 	Version string `json:"version"`
-	// BLAS names the GEMM implementation (gonum, gonum+simd, openblas).
-	// Builds differ in rounding, which changes L-BFGS trajectories, so a
-	// trial is reproducible bit for bit only on the same BLAS.
+	// BLAS names the GEMM implementation and the vector kernels' level
+	// (BLASName: gonum, gonum+simd/avx512, openblas/avx2, …). Builds and
+	// levels differ in rounding, which changes L-BFGS trajectories, so a
+	// trial is reproducible bit for bit only on the same BLAS and level.
 	BLAS string `json:"blas"`
 }
 
@@ -126,5 +131,22 @@ type Options struct {
 	Resume *Checkpoint
 }
 
-// Version is the trainer's version, recorded in every Result.
-const Version = "0.1.0"
+// Version is the trainer's version, recorded in every Result. 0.2.0: the
+// float32 path, the bias folded into the GEMMs and the new kernels change
+// the float64 path's rounding too (a run of 0.1.0 does not continue bit
+// for bit, so its checkpoints are refused).
+const Version = "0.2.0"
+
+// BLASName names the arithmetic a run's bits depend on besides its
+// settings and the trainer version: BLASEngine and, where the process
+// runs vector kernels (GEMMs, the L-BFGS two-loop's level-1 routines,
+// tanh), their level, chosen at start-up by internal/simdlevel
+// ("gonum+simd/avx512"). The AVX2 and AVX-512 kernels accumulate in
+// different orders, so their runs differ in the last bits; "gonum" and
+// "openblas" alone where no kernels run.
+func BLASName() string {
+	if l := simdlevel.Start(); l != simdlevel.None {
+		return BLASEngine + "/" + l.String()
+	}
+	return BLASEngine
+}

@@ -52,6 +52,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("history_every = %d: must be ≥ 0", c.HistoryEvery)
 	case c.Threads < 0 || c.Threads > 256:
 		return fmt.Errorf("threads = %d: must be in [0, 256]", c.Threads)
+	case c.Precision != PrecisionF64 && c.Precision != PrecisionF32 && c.Precision != "":
+		return fmt.Errorf("precision = %q: want %s or %s", c.Precision, PrecisionF64, PrecisionF32)
 	}
 	for _, w := range c.Layers {
 		if w < 1 || w > 4096 {

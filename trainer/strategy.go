@@ -265,19 +265,8 @@ func (s *session) newProblem(cfg *Config, m *model, pts pointSet) *problem {
 // same number of points), which saves allocating and clearing every
 // layer's activations on each redraw, and builds a new problem otherwise.
 func (s *session) redrawnProblem(pr *problem, cfg *Config, m *model, pts pointSet) *problem {
-	if pr == nil || pr.hard != nil || cfg.useHard() || len(pr.shards) != 1 || pr.nRes != len(pts.resX) || pr.shards[0].res == nil {
+	if pr == nil || cfg.useHard() || !pr.redraw(pts) {
 		return s.newProblem(cfg, m, pts)
-	}
-	sh := pr.shards[0]
-	sh.res.refill(pts.resX, pts.resT)
-	sh.resT = pts.resT
-	switch {
-	case pts.resW != nil:
-		sh.resW = pts.resW
-	case pr.causal != nil:
-		// the weights are written by every eval
-	default:
-		sh.resW = nil
 	}
 	pr.w = s.problemWeights(cfg)
 	return pr

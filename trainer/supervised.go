@@ -41,6 +41,9 @@ type supervisedLoss struct {
 	parts [numTerms]*problem
 	terms [numTerms]float64
 	grad  []float64
+	// f32: the network is float32, and so is the loss (the terms' sum is
+	// rounded as problem.loss rounds a PINN's).
+	f32 bool
 }
 
 // validateSupervised checks the settings that supervised cannot honour.
@@ -63,7 +66,7 @@ func (s *session) newSupervised(cfg *Config, m *model, pts pointSet, exact []flo
 	w := s.baseWeights(cfg)
 	g := cfg.grid()
 	threads := max(1, cfg.Threads)
-	sl := &supervisedLoss{grad: make([]float64, len(m.p))}
+	sl := &supervisedLoss{grad: make([]float64, len(m.p)), f32: m.nt.f32}
 	part := func(weight float64, x, t, u []float64) *problem {
 		if weight == 0 || len(x) == 0 {
 			return nil
@@ -127,16 +130,22 @@ func boundaryValues(cfg *Config, bcT []float64) ([]float64, error) {
 func (sl *supervisedLoss) eval(p, grad []float64) float64 {
 	clear(grad)
 	total := 0.0
+	var total32 float32
 	for k, pr := range sl.parts {
 		sl.terms[k] = 0
 		if pr == nil {
 			continue
 		}
-		total += pr.eval(p, sl.grad)
+		l := pr.eval(p, sl.grad)
+		total += l
+		total32 += float32(l)
 		sl.terms[k] = pr.terms[termIC]
 		for i, g := range sl.grad {
 			grad[i] += g
 		}
+	}
+	if sl.f32 {
+		return float64(total32)
 	}
 	return total
 }

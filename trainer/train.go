@@ -71,6 +71,9 @@ func (s *session) settings(maxIters int) optim.Settings {
 		TolGrad:   tol(s.cfg.TolGrad),
 		TolChange: tol(s.cfg.TolChange),
 		MaxIters:  maxIters,
+		// A float32 network's gradients carry more noise than float32
+		// curvature pairs add; storing them halves the two-loop's cost.
+		HistoryFloat32: s.cfg.Precision == PrecisionF32,
 		// Adam only (L-BFGS ignores them).
 		DecaySteps: s.cfg.AdamDecaySteps,
 		Decay:      s.cfg.AdamDecay,
@@ -160,9 +163,7 @@ func (m *model) meanSquaredResidual(op operator, x, t []float64) float64 {
 
 // TrainFields is Train that also returns the exact and predicted fields.
 func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Fields, error) {
-	if cfg.Strategy == "" {
-		cfg.Strategy = StrategyRegular
-	}
+	cfg.explicitDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("invalid config: %w", err)
 	}
@@ -175,7 +176,7 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 		return nil, nil, err
 	}
 	s := &session{cfg: cfg, opts: opts, start: time.Now(),
-		res: &Result{Config: cfg, Version: Version, BLAS: BLASEngine, PeriodicUx: cfg.UsePeriodicUx() && cfg.PeriodicX == 0}}
+		res: &Result{Config: cfg, Version: Version, BLAS: BLASName(), PeriodicUx: cfg.UsePeriodicUx() && cfg.PeriodicX == 0}}
 	s.every = cfg.HistoryEvery
 	if s.every <= 0 {
 		s.every = 10

@@ -19,8 +19,17 @@ func smallConfig() Config {
 }
 
 func TestTrainLearnsEasyConvection(t *testing.T) {
+	for _, prec := range []string{PrecisionF64, PrecisionF32} {
+		t.Run(prec, func(t *testing.T) { learnsEasyConvection(t, prec) })
+	}
+}
+
+// learnsEasyConvection trains β = 1 in the given precision: float32 must
+// solve it as float64 does, and its loss must be a float32 value.
+func learnsEasyConvection(t *testing.T, prec string) {
 	c := smallConfig()
 	c.MaxIters = 400
+	c.Precision = prec
 	res, err := Train(context.Background(), c, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -34,8 +43,14 @@ func TestTrainLearnsEasyConvection(t *testing.T) {
 	if res.Evals == 0 || res.Iterations == 0 || res.Seconds <= 0 || len(res.History) == 0 {
 		t.Errorf("missing bookkeeping: %+v", res)
 	}
-	if math.Abs(res.Loss-(res.LossIC+res.LossBC+c.Lambda*res.LossRes)) > 1e-12 {
+	if math.Abs(res.Loss-(res.LossIC+res.LossBC+c.Lambda*res.LossRes)) > 1e-7*res.Loss {
 		t.Errorf("loss %g != sum of terms", res.Loss)
+	}
+	if prec == PrecisionF32 && float64(float32(res.Loss)) != res.Loss {
+		t.Errorf("float32 trial's loss %v is not a float32 value", res.Loss)
+	}
+	if res.Config.Precision != prec {
+		t.Errorf("result records precision %q, want %q", res.Config.Precision, prec)
 	}
 	if res.PeriodicUx {
 		t.Error("periodic_ux on for ν = 0 under auto")
@@ -141,6 +156,7 @@ func TestValidateNamesTheSetting(t *testing.T) {
 		{func(c *Config) { c.PDE = Reaction; c.Rho = 5; c.IC = "sin" }, "sin"},
 		{func(c *Config) { c.IC = "square" }, "square"},
 		{func(c *Config) { c.PeriodicUx = "maybe" }, "periodic_ux"},
+		{func(c *Config) { c.Precision = "f16" }, "precision = \"f16\""},
 	} {
 		c := DefaultConfig()
 		tc.mod(&c)

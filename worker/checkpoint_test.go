@@ -66,9 +66,18 @@ func resultBits(t *testing.T, doc string) string {
 // as on a worker's shutdown) leaves its checkpoint in the directory; the
 // next attempt of the trial resumes from it, logs so, and reports the
 // result of a run straight through, bit for bit; the finished trial's
-// checkpoints are removed.
+// checkpoints are removed. In both precisions.
 func TestTrainerRunnerResumes(t *testing.T) {
-	straight, err := TrainerRunner{}.Run(context.Background(), ckptParams, func(int64, float64) {})
+	for name, params := range map[string]string{"f64": ckptParams, "f32": ckptParamsF32} {
+		t.Run(name, func(t *testing.T) { trainerRunnerResumes(t, params) })
+	}
+}
+
+// ckptParamsF32 is ckptParams with a float32 network.
+var ckptParamsF32 = strings.Replace(ckptParams, `{`, `{"precision":"f32",`, 1)
+
+func trainerRunnerResumes(t *testing.T, params string) {
+	straight, err := TrainerRunner{}.Run(context.Background(), params, func(int64, float64) {})
 	if err != nil || straight.Status != StatusDone {
 		t.Fatalf("%+v, %v", straight, err)
 	}
@@ -77,7 +86,7 @@ func TestTrainerRunnerResumes(t *testing.T) {
 	var logs logBuffer
 
 	ctx, cancel := context.WithCancel(context.Background())
-	out, err := r.Run(trialContext(ctx, 7, 0, &logs), ckptParams, func(evals int64, _ float64) {
+	out, err := r.Run(trialContext(ctx, 7, 0, &logs), params, func(evals int64, _ float64) {
 		if evals >= 150 {
 			cancel()
 		}
@@ -91,7 +100,7 @@ func TestTrainerRunnerResumes(t *testing.T) {
 		t.Fatalf("checkpoint %s: %v", file, err)
 	}
 
-	out, err = r.Run(trialContext(context.Background(), 8, 0, &logs), ckptParams, func(int64, float64) {})
+	out, err = r.Run(trialContext(context.Background(), 8, 0, &logs), params, func(int64, float64) {})
 	if err != nil || out.Status != StatusDone {
 		t.Fatalf("resumed attempt: %+v, %v", out, err)
 	}
@@ -107,8 +116,9 @@ func TestTrainerRunnerResumes(t *testing.T) {
 }
 
 // TestTrainerRunnerSkipsBadCheckpoints: damaged files, another trial's
-// checkpoint and another setting's are skipped, each with a log line,
-// and the furthest good checkpoint is the one resumed from.
+// checkpoint and another setting's (another β, float32) are skipped, each
+// with a log line, and the furthest good checkpoint is the one resumed
+// from.
 func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
 	dir := t.TempDir()
 	var checkpoints [][]byte
@@ -129,6 +139,13 @@ func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
 		Checkpoint: func(b []byte) { otherCk = b }}); err != nil {
 		t.Fatal(err)
 	}
+	f32 := cfg
+	f32.Precision = trainer.PrecisionF32
+	var f32Ck []byte
+	if _, err := trainer.Train(context.Background(), f32, trainer.Options{CheckpointTag: tag,
+		Checkpoint: func(b []byte) { f32Ck = b }}); err != nil {
+		t.Fatal(err)
+	}
 	var foreign []byte
 	if _, err := trainer.Train(context.Background(), cfg, trainer.Options{CheckpointTag: "s/fedcba9876543210",
 		Checkpoint: func(b []byte) { foreign = b }}); err != nil {
@@ -146,6 +163,7 @@ func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
 		"0123456789abcdef.4.ckpt": []byte("not a checkpoint"),
 		"0123456789abcdef.5.ckpt": otherCk,
 		"0123456789abcdef.6.ckpt": foreign,
+		"0123456789abcdef.7.ckpt": f32Ck,            // the same trial in float32: another setting
 		"fedcba9876543210.1.ckpt": checkpoints[n-1], // another trial's file
 	}
 	for name, data := range files {
@@ -159,7 +177,7 @@ func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
 		t.Fatalf("%+v, %v", out, err)
 	}
 	text := logs.String()
-	for _, name := range []string{".3.ckpt", ".4.ckpt", ".5.ckpt", ".6.ckpt"} {
+	for _, name := range []string{".3.ckpt", ".4.ckpt", ".5.ckpt", ".6.ckpt", ".7.ckpt"} {
 		if !strings.Contains(text, "ignoring checkpoint") || !strings.Contains(text, "0123456789abcdef"+name) {
 			t.Errorf("no log line for the bad checkpoint %s:\n%s", name, text)
 		}

@@ -71,8 +71,9 @@
 // file per attempt, so attempts that overlap on a shared directory never
 // write the same file. An attempt first reads every checkpoint of its
 // trial and resumes from the one with the most evaluations that decodes
-// intact and belongs to this trial, its settings, trainer version and
-// BLAS; any other file is skipped with the log line "ignoring checkpoint".
+// intact and belongs to this trial, its settings, trainer version, BLAS
+// and kernel level (trainer.BLASName); any other file is skipped with the
+// log line "ignoring checkpoint".
 // The trial's wall-time budget counts the training seconds that
 // checkpoint carries. When the trial has its final outcome (done,
 // diverged, or timeout) its checkpoints are removed; an attempt that is

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,7 @@ func TestHelpOnStdout(t *testing.T) {
 		`(?m)^\s+--strategy string\s+.*\(default "?regular"?\)$`,
 		`(?m)^\s+--fourier-t-raw\s+keep t .*\(default true\)$`,
 		`(?m)^\s+--tol-change float\s+.*\(default 1e-07\)$`,
+		`(?m)^\s+--precision string\s+.*f64 or f32.*\(default "?f64"?\)$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(stdout) {
 			t.Errorf("train -h lacks %s:\n%s", re, stdout)
@@ -49,6 +51,32 @@ func TestHelpOnStdout(t *testing.T) {
 	code, stdout, _ = cli()
 	if code != 2 || !strings.Contains(stdout, "Available Commands:") || !strings.Contains(stdout, "  context ") {
 		t.Errorf("no arguments: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestTrainPrecision: --precision f32 trains a float32 network and the
+// result's config says so; a precision other than f64 or f32 is bad usage
+// (exit 2) with one line naming the value and the accepted ones, before
+// any training.
+func TestTrainPrecision(t *testing.T) {
+	code, stdout, stderr := cli("train", "--precision", "f32", "--max-iters", "2", "--nf", "100", "--quiet", "--json")
+	var res struct {
+		Config struct{ Precision string }
+		Loss   float64
+		BLAS   string
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); code != 0 || err != nil {
+		t.Fatalf("train --precision f32: exit %d, %v, stderr %q", code, err, stderr)
+	}
+	if res.Config.Precision != "f32" || res.Loss <= 0 || float64(float32(res.Loss)) != res.Loss || res.BLAS == "" {
+		t.Errorf("train --precision f32: config precision %q, loss %v (a float32 value?), blas %q", res.Config.Precision, res.Loss, res.BLAS)
+	}
+	for _, v := range []string{"f16", "F32", "float32"} {
+		code, stdout, stderr := cli("train", "--precision", v, "--max-iters", "1")
+		want := fmt.Sprintf(`precision = %q: want f64 or f32`, v)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, want) || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("--precision %q: exit %d, stdout %q, stderr %q; want 2 and one line with %q", v, code, stdout, stderr, want)
+		}
 	}
 }
 
@@ -128,6 +156,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"run", "spec.yaml", "--sl"}, "--slots"},
 		{[]string{"report", "s", "--trials", ""}, "median worst"},
 		{[]string{"train", "--strategy", ""}, "curriculum seq2seq"},
+		{[]string{"train", "--precision", ""}, "f64 f32"},
 		{[]string{"status", "--c"}, "--coordinator --context"},
 	} {
 		got := strings.Join(complete(tc.args...), " ")

@@ -117,6 +117,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"tol-grad", "tol_grad", "L-BFGS: stop when max|g| ≤ this (0: off)"},
 	{"tol-change", "tol_change", "L-BFGS: stop when the loss or step changes less than this (0: off)"},
 	{"threads", "threads", "goroutines the points are sharded over"},
+	{"precision", "precision", "arithmetic of the network, its derivative streams, loss and gradient: f64 or f32 (the optimizer stays float64)"},
 	{"nx", "nx", "evaluation grid points in x"},
 	{"nt", "nt", "evaluation grid points in t"},
 	{"history-every", "history_every", "record the loss every k evaluations"},
@@ -192,6 +193,7 @@ in a sweep spec's fixed section. Bad flags or values exit with status 2.`,
 		"activation":         {"tanh", "sin"},
 		"curriculum-spacing": {"linear", "geometric"},
 		"periodic-ux":        {"auto", "true", "false"},
+		"precision":          {trainer.PrecisionF64, trainer.PrecisionF32},
 	} {
 		_ = cmd.RegisterFlagCompletionFunc(flag, completeWords(words...))
 	}

@@ -1,5 +1,5 @@
 // Package bincodec is the byte-level encoding of pinnsweep's checkpoints:
-// little-endian fixed-width integers, float64s as their IEEE-754 bits (so
+// little-endian fixed-width integers, float64s and float32s as their IEEE-754 bits (so
 // −0, NaN payloads and every last bit survive, which encoding/gob does not
 // guarantee for a lone −0), and length-prefixed vectors and strings.
 //
@@ -49,6 +49,15 @@ func (w *Writer) Floats(v []float64) {
 	w.Int(len(v))
 	for _, x := range v {
 		w.Float(x)
+	}
+}
+
+// Float32s appends len(v) and v's elements as their float32 bits (4 bytes
+// each).
+func (w *Writer) Float32s(v []float32) {
+	w.Int(len(v))
+	for _, x := range v {
+		w.b = binary.LittleEndian.AppendUint32(w.b, math.Float32bits(x))
 	}
 }
 
@@ -147,6 +156,21 @@ func (r *Reader) Floats() []float64 {
 	for i := range v {
 		v[i] = r.Float()
 	}
+	return v
+}
+
+// Float32s reads a vector written by Writer.Float32s; an empty one comes
+// back nil.
+func (r *Reader) Float32s() []float32 {
+	n := r.length(4)
+	if n == 0 {
+		return nil
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(r.b[4*i:]))
+	}
+	r.b = r.b[4*n:]
 	return v
 }
 

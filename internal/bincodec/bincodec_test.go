@@ -18,6 +18,9 @@ func TestRoundTrip(t *testing.T) {
 	w.Bool(true)
 	w.Floats([]float64{1.5, nz, math.Inf(-1)})
 	w.Floats(nil)
+	nz32, nan32 := float32(math.Copysign(0, -1)), math.Float32frombits(0x7fc00abc)
+	w.Float32s([]float32{1.5, nz32, nan32, float32(math.Inf(1))})
+	w.Float32s(nil)
 	w.String("sweep/0123")
 	w.Blob([]byte{0, 1, 2})
 
@@ -43,6 +46,13 @@ func TestRoundTrip(t *testing.T) {
 	if v := r.Floats(); v != nil {
 		t.Errorf("empty Floats %v", v)
 	}
+	if v := r.Float32s(); len(v) != 4 || v[0] != 1.5 || math.Float32bits(v[1]) != math.Float32bits(nz32) ||
+		math.Float32bits(v[2]) != math.Float32bits(nan32) || !math.IsInf(float64(v[3]), 1) {
+		t.Errorf("Float32s %v", v)
+	}
+	if v := r.Float32s(); v != nil {
+		t.Errorf("empty Float32s %v", v)
+	}
 	if v := r.String(); v != "sweep/0123" {
 		t.Errorf("String %q", v)
 	}
@@ -67,11 +77,24 @@ func TestCorrupt(t *testing.T) {
 			t.Fatalf("truncated to %d bytes: %v", n, err)
 		}
 	}
+	var w32 Writer
+	w32.Float32s([]float32{1, 2, 3})
+	good32 := w32.Bytes()
+	for n := 0; n < len(good32); n++ {
+		r := NewReader(good32[:n])
+		r.Float32s()
+		if err := r.Done(); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("float32s truncated to %d bytes: %v", n, err)
+		}
+	}
 	var huge Writer
 	huge.Int(1 << 60) // a vector of 2^60 floats, in 8 bytes
 	r := NewReader(huge.Bytes())
 	if v := r.Floats(); v != nil || !errors.Is(r.Err(), ErrCorrupt) {
 		t.Errorf("huge length: %d floats, %v", len(v), r.Err())
+	}
+	if r := NewReader(huge.Bytes()); r.Float32s() != nil || !errors.Is(r.Err(), ErrCorrupt) {
+		t.Errorf("huge float32 length: %v", r.Err())
 	}
 	if r.Int() != 0 || r.String() != "" {
 		t.Error("reads after an error are not zero")

@@ -3,7 +3,10 @@ package simdblas
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"github.com/pinnsweep/pinnsweep/internal/cputime"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -29,46 +32,60 @@ func pinnShapes(N int) []pinnShape {
 	}
 }
 
-// BenchmarkDgemm compares gonum's Dgemm with Implementation's on the
-// trainer's shapes, reporting GFLOP/s (2·m·n·k per call). Compare the two
-// in the same run: on a loaded machine only the ratio is meaningful. Run
-// with -cpu 1 for a one-core comparison (gonum parallelises the forward
-// and input products over GOMAXPROCS; Implementation does not).
+// BenchmarkDgemm compares gonum's Dgemm with Implementation's at each
+// kernel level this CPU supports on the trainer's shapes, reporting
+// GFLOP/s (2·m·n·k per call). Compare them in the same run: on a loaded
+// machine only the ratios are meaningful. Run with -cpu 1 for a one-core
+// comparison (gonum parallelises the forward and input products over
+// GOMAXPROCS; Implementation does not).
 func BenchmarkDgemm(b *testing.B) {
-	benchShapes(b, append(pinnShapes(2000), pinnShapes(10000)...))
+	benchShapes[float64](b, append(pinnShapes(2000), pinnShapes(10000)...))
 }
 
-func benchShapes(b *testing.B, shapes []pinnShape) {
+// BenchmarkSgemm is BenchmarkDgemm for float32 (gonum's Sgemm against
+// the float32 kernels).
+func BenchmarkSgemm(b *testing.B) {
+	benchShapes[float32](b, append(pinnShapes(2000), pinnShapes(10000)...))
+}
+
+func benchShapes[T elem](b *testing.B, shapes []pinnShape) {
 	impls := []struct {
-		name string
-		impl Dgemmer
+		name  string
+		impl  any
+		level Level
 	}{
-		{"gonum", gonum.Implementation{}},
-		{"simdblas", Implementation{}},
+		{"gonum", gonum.Implementation{}, LevelNone},
+		{"avx2", Implementation{}, LevelAVX2},
+		{"avx512", Implementation{}, LevelAVX512},
 	}
 	for _, s := range shapes {
-		{
-			rng := rand.New(rand.NewPCG(1, uint64(s.m*s.n*s.k)))
-			ar, ac := s.m, s.k
-			if s.tA != blas.NoTrans {
-				ar, ac = s.k, s.m
-			}
-			br, bc := s.k, s.n
-			if s.tB != blas.NoTrans {
-				br, bc = s.n, s.k
-			}
-			a := randSlice(rng, ar*ac)
-			bm := randSlice(rng, br*bc)
-			c := randSlice(rng, s.m*s.n)
-			for _, im := range impls {
-				b.Run(s.name+"/"+im.name, func(b *testing.B) {
-					for b.Loop() {
-						im.impl.Dgemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, s.beta, c, s.n)
-					}
-					flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
-					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-				})
-			}
+		rng := rand.New(rand.NewPCG(1, uint64(s.m*s.n*s.k)))
+		ar, ac := s.m, s.k
+		if s.tA != blas.NoTrans {
+			ar, ac = s.k, s.m
+		}
+		br, bc := s.k, s.n
+		if s.tB != blas.NoTrans {
+			br, bc = s.n, s.k
+		}
+		a := randSlice[T](rng, ar*ac)
+		bm := randSlice[T](rng, br*bc)
+		c := randSlice[T](rng, s.m*s.n)
+		for _, im := range impls {
+			b.Run(s.name+"/"+im.name, func(b *testing.B) {
+				if im.level != LevelNone && !setLevel(b, im.level) {
+					b.Skipf("this build or CPU has no %s kernels", im.level)
+				}
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				cpu0 := cputime.Thread()
+				for b.Loop() {
+					gemm(im.impl, s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, T(s.beta), c, s.n)
+				}
+				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				b.ReportMetric(flops/(cputime.Thread()-cpu0).Seconds()/1e9, "cpu-GFLOP/s")
+			})
 		}
 	}
 }
@@ -92,13 +109,18 @@ func edgeShapes() []pinnShape {
 
 // BenchmarkDgemmEdge is BenchmarkDgemm for the first and output layers.
 func BenchmarkDgemmEdge(b *testing.B) {
-	benchShapes(b, edgeShapes())
+	benchShapes[float64](b, edgeShapes())
 }
 
-func randSlice(rng *rand.Rand, n int) []float64 {
-	s := make([]float64, n)
+// BenchmarkSgemmEdge is BenchmarkSgemm for the first and output layers.
+func BenchmarkSgemmEdge(b *testing.B) {
+	benchShapes[float32](b, edgeShapes())
+}
+
+func randSlice[T elem](rng *rand.Rand, n int) []T {
+	s := make([]T, n)
 	for i := range s {
-		s[i] = rng.Float64()*2 - 1
+		s[i] = T(rng.Float64()*2 - 1)
 	}
 	return s
 }

@@ -13,6 +13,9 @@ func setMinWork(testing.TB, int) {}
 // setPackBMin does nothing: this build has no kernels.
 func setPackBMin(testing.TB, int) {}
 
-// setKernels reports whether the requested setting is possible: this
-// build has no kernels, so only off is.
-func setKernels(_ testing.TB, on bool) bool { return !on }
+// setLevel reports whether the requested level is possible: this build
+// has no kernels, so only LevelNone is.
+func setLevel(_ testing.TB, lv Level) bool { return lv == LevelNone }
+
+// cpuLevel is LevelNone: this build has no kernels.
+func cpuLevel() Level { return LevelNone }

@@ -7,8 +7,8 @@ import "testing"
 // kernelBuild reports whether this test binary contains the kernels.
 const kernelBuild = true
 
-// setMinWork sets the m·n·k threshold below which Dgemm calls gonum, and
-// restores it when the test ends.
+// setMinWork sets the m·n·k threshold below which the kernels call gonum,
+// and restores it when the test ends.
 func setMinWork(t testing.TB, v int) {
 	old := minWorkVar
 	minWorkVar = v
@@ -23,15 +23,18 @@ func setPackBMin(t testing.TB, v int) {
 	t.Cleanup(func() { packBMinBytesVar = old })
 }
 
-// setKernels enables or disables the kernels (as if the CPU lacked AVX2
-// or FMA), and restores the setting when the test ends. It reports
-// whether the requested setting is possible on this CPU.
-func setKernels(t testing.TB, on bool) bool {
-	old := useKernels
-	if on && !old {
+// setLevel makes Dgemm and Sgemm use the kernels of level lv (LevelNone:
+// gonum's, as on a CPU without AVX2 or FMA) and restores the start-up
+// levels when the test ends. It reports whether this CPU can run lv.
+func setLevel(t testing.TB, lv Level) bool {
+	if lv > detected {
 		return false
 	}
-	useKernels = on
-	t.Cleanup(func() { useKernels = old })
+	o64, o32 := level64, level32
+	level64, level32 = lv, lv
+	t.Cleanup(func() { level64, level32 = o64, o32 })
 	return true
 }
+
+// cpuLevel is the widest level this CPU supports.
+func cpuLevel() Level { return detected }

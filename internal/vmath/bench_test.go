@@ -3,7 +3,10 @@ package vmath
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+
+	"github.com/pinnsweep/pinnsweep/internal/cputime"
 )
 
 // benchN is the benchmark vector length: 50 units × 2000 points.
@@ -83,4 +86,50 @@ func BenchmarkTanhDeriv(b *testing.B) {
 		TanhDeriv(h, s, src)
 	}
 	reportPerElement(b)
+}
+
+// BenchmarkJet measures TanhJet (value, tanh′ and one derivative stream)
+// and TanhJetAdjoint for both precisions at every kernel level, in ns per
+// element of thread CPU time (steadier than wall time on a shared
+// machine) beside the wall-clock ns/op.
+func BenchmarkJet(b *testing.B) {
+	b.Run("float64", benchJet[float64])
+	b.Run("float32", benchJet[float32])
+}
+
+func benchJet[T float32 | float64](b *testing.B) {
+	src64 := benchInput()
+	a := make([]T, benchN)
+	ad := make([]T, benchN)
+	for i, v := range src64 {
+		a[i] = T(v)
+		ad[i] = T(v / 3)
+	}
+	h, s, hd := make([]T, benchN), make([]T, benchN), make([]T, benchN)
+	gv, gd := make([]T, benchN), make([]T, benchN)
+	for _, lv := range levelNames {
+		for _, op := range []string{"tanh", "jet", "adjoint"} {
+			b.Run(op+"/"+lv, func(b *testing.B) {
+				if !setLevel(b, lv) {
+					b.Skipf("no %s kernels in this build or on this CPU", lv)
+				}
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				cpu0 := cputime.Thread()
+				for b.Loop() {
+					switch op {
+					case "tanh":
+						TanhJet(h, s, nil, a, nil)
+					case "jet":
+						TanhJet(h, s, hd, a, ad)
+					case "adjoint":
+						copy(gv, ad)
+						copy(gd, a)
+						TanhJetAdjoint(gv, gd, h, s, ad)
+					}
+				}
+				b.ReportMetric(float64((cputime.Thread()-cpu0).Nanoseconds())/float64(b.N)/benchN, "cpu-ns/elem")
+			})
+		}
+	}
 }

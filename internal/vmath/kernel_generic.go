@@ -2,7 +2,16 @@
 
 package vmath
 
-func implementationName() string { return "go" }
+func implementationName() string   { return "go" }
+func implementation32Name() string { return "go" }
 
-func tanhKernel(dst, src []float64)       { tanhGeneric(dst, src) }
-func tanhDerivKernel(h, s, src []float64) { tanhDerivGeneric(h, s, src) }
+func tanhKernel(dst, src []float64)         { tanhGeneric(dst, src) }
+func tanhDerivKernel(h, s, src []float64)   { tanhJetGeneric(tanhGeneric, h, s, nil, src, nil) }
+func tanh32Kernel(dst, src []float32)       { tanh32Generic(dst, src) }
+func tanhDeriv32Kernel(h, s, src []float32) { tanhJetGeneric(tanh32Generic, h, s, nil, src, nil) }
+
+func tanhJet64(h, s, hd, src, ad []float64) { tanhJetGeneric(tanhGeneric, h, s, hd, src, ad) }
+func tanhJet32(h, s, hd, src, ad []float32) { tanhJetGeneric(tanh32Generic, h, s, hd, src, ad) }
+
+func jetAdjoint64(gv, gd, h, s, ad []float64) { jetAdjointGeneric(gv, gd, h, s, ad) }
+func jetAdjoint32(gv, gd, h, s, ad []float32) { jetAdjointGeneric(gv, gd, h, s, ad) }

@@ -88,24 +88,149 @@ func tanhGeneric(dst, src []float64) {
 	}
 }
 
-// derivChunk is the block length of tanhDerivGeneric: the block of h is
-// still in L1 when s is computed from it.
+// derivChunk is the block length of tanhJetGeneric: the block of h is
+// still in L1 when s (and the derivative stream) are computed from it.
 const derivChunk = 512
 
-// tanhDerivGeneric is the portable fused kernel: h[i] = tanh(src[i]) and
-// s[i] = 1 − h[i]². len(h) and len(s) must be ≥ len(src); h or s may be src.
-func tanhDerivGeneric(h, s, src []float64) {
+// tanhJetGeneric is the portable TanhJet (and Tanh, TanhDeriv) for either
+// precision, with tanh the portable kernel of that precision: h[i] =
+// tanh(src[i]) and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
+// hd[i] = s[i]·ad[i]. h or s may be src.
+func tanhJetGeneric[T real](tanh func(dst, src []T), h, s, hd, src, ad []T) {
 	n := len(src)
-	h = h[:n]
-	s = s[:n]
+	if s == nil {
+		tanh(h[:n], src)
+		return
+	}
 	for lo := 0; lo < n; lo += derivChunk {
 		hi := min(lo+derivChunk, n)
 		hb := h[lo:hi]
-		tanhGeneric(hb, src[lo:hi]) // reads src[lo:hi] before s[lo:hi] is written
-		sb := s[lo:hi]
-		sb = sb[:len(hb)]
-		for i, v := range hb {
-			sb[i] = 1 - float64(v*v)
+		tanh(hb, src[lo:hi]) // reads src[lo:hi] before s[lo:hi] is written
+		var hdb, adb []T
+		if hd != nil {
+			hdb, adb = hd[lo:hi], ad[lo:hi]
 		}
+		jetGeneric(hb, s[lo:hi], hdb, adb)
+	}
+}
+
+// ln3 is ln 3 rounded up (the bits ln3Bits): tanh(a) ≥ 0.5 iff 2a ≥ ln 3.
+var ln3 = math.Float64frombits(ln3Bits)
+
+// Constants of the float32 tanh kernel: Cephes' tanhf polynomial for
+// |x| < small32, and its expf (range reduction by ln 2 in two parts and a
+// degree-5 polynomial) for 1 − 2/(e^{2|x|} + 1) elsewhere.
+const (
+	// small32 is where the odd polynomial gives way to the exponential.
+	small32 = 0.625
+	// clamp32 bounds |x|: the correctly rounded float32 tanh is ±1 from
+	// |x| ≈ 9.01, and the kernel gives exactly ±1 at clamp32.
+	clamp32 = 10.0
+	t32P0   = -5.70498872745e-3
+	t32P1   = 2.06390887954e-2
+	t32P2   = -5.37397155531e-2
+	t32P3   = 1.33314422036e-1
+	t32P4   = -3.33332819422e-1
+	log2e32 = 1.44269504088896341
+	ln2Hi32 = 0.693359375 // exact in float32; k·ln2Hi32 is exact for |k| < 2^15
+	ln2Lo32 = -2.12194440e-4
+	e32P0   = 1.9875691500e-4
+	e32P1   = 1.3981999507e-3
+	e32P2   = 8.3334519073e-3
+	e32P3   = 4.1665795894e-2
+	e32P4   = 1.6666665459e-1
+	e32P5   = 5.0000001201e-1
+	// magic32 is 1.5·2²³ + 127: adding it to y (|y| < 2²²) rounds y to an
+	// integer k and leaves k + 127 in the low mantissa bits, so that
+	// shifting the bits left by 23 gives 2^k.
+	magic32     = 12582912.0 + 127
+	signBit32   = 1 << 31
+	small32Bits = 0x3F200000 // math.Float32bits(small32)
+)
+
+// tanh32Generic is the portable float32 kernel: dst[i] = tanh(src[i]).
+// len(dst) must be ≥ len(src); dst may be src.
+//
+// For a = min(|x|, clamp32) it computes both branches and keeps one
+// without a jump: where a < small32, a + a³·P(a²) (Cephes tanhf, whose
+// polynomial has no cancellation for small a); elsewhere
+// 1 − 2/(e^{2a} + 1), with e^{2a} = 2^k·e^r from the reduction
+// 2a = k·ln2 + r, |r| ≤ ln2/2, and Cephes' expf polynomial for e^r; the
+// result is then at least 0.55, so the subtraction loses nothing. The sign
+// is copied from x (so −0 → −0), and NaN propagates to a NaN.
+//
+// Every product is wrapped in float32(…) so that no compiler fuses it
+// into an FMA: the results are then bit-identical on every platform and
+// to the archsimd kernels, which do the same operations in the same order.
+func tanh32Generic(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		b := math.Float32bits(x)
+		a := min(math.Float32frombits(b&^signBit32), clamp32) // NaN stays NaN
+		z := float32(a * a)
+		p := float32(z*t32P0) + t32P1
+		p = float32(z*p) + t32P2
+		p = float32(z*p) + t32P3
+		p = float32(z*p) + t32P4
+		lo := float32(float32(p*z)*a) + a
+		t := a + a
+		sh := float32(t*log2e32) + magic32 // k + 127 in the low bits
+		kf := sh - magic32
+		r := (t - float32(kf*ln2Hi32)) - float32(kf*ln2Lo32)
+		rz := float32(r * r)
+		q := float32(r*e32P0) + e32P1
+		q = float32(r*q) + e32P2
+		q = float32(r*q) + e32P3
+		q = float32(r*q) + e32P4
+		q = float32(r*q) + e32P5
+		e := (float32(q*rz) + r) + 1
+		e = float32(e * math.Float32frombits(math.Float32bits(sh)<<23))
+		hi := 1 - 2/(e+1)
+		mask := uint32(int32(math.Float32bits(a)-small32Bits) >> 31) // all ones iff a < small32
+		y := math.Float32frombits(math.Float32bits(lo)&mask | math.Float32bits(hi)&^mask)
+		dst[i] = math.Float32frombits(math.Float32bits(y) | b&signBit32)
+	}
+}
+
+// real is the element type of the generic kernels.
+type real interface{ ~float32 | ~float64 }
+
+// jetGeneric finishes the portable TanhJet for a block whose h is already
+// set: s[i] = 1 − h[i]² and, if hd != nil, hd[i] = s[i]·ad[i], each
+// product rounded (never fused).
+func jetGeneric[T real](h, s, hd, ad []T) {
+	s = s[:len(h)]
+	for i, v := range h {
+		s[i] = 1 - T(v*v)
+	}
+	if hd == nil {
+		return
+	}
+	hd = hd[:len(h)]
+	ad = ad[:len(h)]
+	for i, v := range s {
+		hd[i] = T(v * ad[i])
+	}
+}
+
+// jetAdjointGeneric is the portable TanhJetAdjoint: gv[i] =
+// s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or, with
+// gd = nil, gv[i] = s[i]·gv[i]. Every product is rounded (never fused).
+func jetAdjointGeneric[T real](gv, gd, h, s, ad []T) {
+	gv = gv[:len(s)]
+	if gd == nil {
+		for i, v := range s {
+			gv[i] = T(v * gv[i])
+		}
+		return
+	}
+	gd = gd[:len(s)]
+	h = h[:len(s)]
+	ad = ad[:len(s)]
+	for i, v := range s {
+		g := gd[i]
+		t := T(T(h[i]*ad[i]) * g)
+		gv[i] = T(v * (gv[i] - (t + t)))
+		gd[i] = T(v * g)
 	}
 }

@@ -1,6 +1,9 @@
 package vmath
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // Tanh sets dst[i] = tanh(src[i]) for every i. It panics if the lengths
 // differ. dst may be src (in place); any other overlap is not allowed.
@@ -26,6 +29,102 @@ func TanhDeriv(h, s, src []float64) {
 		panic(errLength)
 	}
 	tanhDerivKernel(h, s, src)
+}
+
+// Tanh32 is Tanh for float32: dst[i] = tanh(src[i]) for every i, within
+// 2 ulp of the exact tanh (see the package documentation). It panics if
+// the lengths differ. dst may be src (in place); any other overlap is not
+// allowed. ±0, ±Inf and NaN map to ±0, ±1 and NaN, and every build
+// returns the same bits.
+func Tanh32(dst, src []float32) {
+	if len(dst) != len(src) {
+		panic(errLength)
+	}
+	tanh32Kernel(dst, src)
+}
+
+// TanhDeriv32 is TanhDeriv for float32: h[i] = tanh(src[i]) as Tanh32
+// returns it and s[i] = 1 − float32(h[i]*h[i]), in one pass.
+func TanhDeriv32(h, s, src []float32) {
+	if len(h) != len(src) || len(s) != len(src) {
+		panic(errLength)
+	}
+	tanhDeriv32Kernel(h, s, src)
+}
+
+// TanhJet computes a tanh layer's value and one first-order derivative
+// stream in one pass (Taylor mode): for every i,
+//
+//	h[i]  = tanh(a[i])           (Tanh, or Tanh32 for float32)
+//	s[i]  = 1 − h[i]²            (tanh′)
+//	hd[i] = s[i]·ad[i]           (the derivative stream)
+//
+// with every product rounded (never fused), so that every build returns
+// the same bits. hd and ad may be nil (h and s only, as TanhDeriv). It
+// panics unless all given lengths are equal. h or s may be a, and hd may
+// be ad; no other overlap is allowed.
+func TanhJet[T float32 | float64](h, s, hd, a, ad []T) {
+	n := len(a)
+	if len(h) != n || len(s) != n || (hd == nil) != (ad == nil) && n > 0 || (hd != nil && (len(hd) != n || len(ad) != n)) {
+		panic(errLength)
+	}
+	if n == 0 {
+		return
+	}
+	if f, ok := as64(h); ok {
+		tanhJet64(f, must64(s), must64(hd), must64(a), must64(ad))
+		return
+	}
+	tanhJet32(must32(h), must32(s), must32(hd), must32(a), must32(ad))
+}
+
+// TanhJetAdjoint is the reverse of TanhJet: given the adjoints gv of h
+// and gd of hd, it overwrites them with the adjoints of a and ad,
+//
+//	gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i])
+//	gd[i] = s[i]·gd[i]
+//
+// (with tanh″ = −2·h·s), or, with gd and ad nil, gv[i] = s[i]·gv[i]. Every
+// product is rounded (never fused), so every build returns the same bits.
+// It panics unless all given lengths are equal; the slices must not
+// overlap.
+func TanhJetAdjoint[T float32 | float64](gv, gd, h, s, ad []T) {
+	n := len(s)
+	if len(gv) != n || (gd == nil) != (ad == nil) && n > 0 || (gd != nil && (len(gd) != n || len(h) != n || len(ad) != n)) {
+		panic(errLength)
+	}
+	if n == 0 {
+		return
+	}
+	if f, ok := as64(gv); ok {
+		jetAdjoint64(f, must64(gd), must64(h), must64(s), must64(ad))
+		return
+	}
+	jetAdjoint32(must32(gv), must32(gd), must32(h), must32(s), must32(ad))
+}
+
+// as64 returns s as a []float64 and true when T is float64.
+func as64[T float32 | float64](s []T) ([]float64, bool) {
+	if unsafe.Sizeof(T(0)) != 8 {
+		return nil, false
+	}
+	return must64(s), true
+}
+
+// must64 and must32 reinterpret s (of the matching element size) as
+// []float64 or []float32; nil stays nil.
+func must64[T float32 | float64](s []T) []float64 {
+	if s == nil {
+		return nil
+	}
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+func must32[T float32 | float64](s []T) []float32 {
+	if s == nil {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // Sin sets dst[i] = sin(src[i]) using math.Sin. It panics if the lengths
@@ -58,7 +157,11 @@ func SinCos(sinDst, cosDst, src []float64) {
 // errLength is the panic value for mismatched slice lengths.
 const errLength = "vmath: slice lengths do not match"
 
-// Implementation reports which kernel Tanh and TanhDeriv use: "avx2" for
-// the archsimd kernel (GOEXPERIMENT=simd builds on amd64 CPUs with AVX2)
-// or "go" for the portable one.
+// Implementation reports which kernels the float64 functions (Tanh,
+// TanhDeriv, TanhJet and TanhJetAdjoint on float64) use: "avx512" or
+// "avx2" for the archsimd kernels (GOEXPERIMENT=simd builds on amd64 CPUs
+// with AVX-512 or AVX2, chosen at start-up) or "go" for the portable one.
 func Implementation() string { return implementationName() }
+
+// Implementation32 is Implementation for the float32 functions.
+func Implementation32() string { return implementation32Name() }

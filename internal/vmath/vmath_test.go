@@ -36,11 +36,13 @@ func tanhOne(x float64) float64 {
 }
 
 func TestImplementation(t *testing.T) {
-	t.Logf("Implementation() = %q", Implementation())
-	switch Implementation() {
-	case "go", "avx2":
-	default:
-		t.Fatalf("unknown implementation %q", Implementation())
+	t.Logf("Implementation() = %q, Implementation32() = %q", Implementation(), Implementation32())
+	for _, name := range []string{Implementation(), Implementation32()} {
+		switch name {
+		case "go", "avx2", "avx512":
+		default:
+			t.Fatalf("unknown implementation %q", name)
+		}
 	}
 }
 
@@ -291,21 +293,12 @@ func TestLengths(t *testing.T) {
 }
 
 func TestLengthMismatchPanics(t *testing.T) {
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s: no panic", name)
-			}
-		}()
-		f()
-	}
 	a, b := make([]float64, 3), make([]float64, 4)
-	mustPanic("Tanh", func() { Tanh(a, b) })
-	mustPanic("TanhDeriv h", func() { TanhDeriv(a, b, b) })
-	mustPanic("TanhDeriv s", func() { TanhDeriv(b, a, b) })
-	mustPanic("SinCos", func() { SinCos(b, a, b) })
-	mustPanic("Sin", func() { Sin(a, b) })
+	mustPanic(t, "Tanh", func() { Tanh(a, b) })
+	mustPanic(t, "TanhDeriv h", func() { TanhDeriv(a, b, b) })
+	mustPanic(t, "TanhDeriv s", func() { TanhDeriv(b, a, b) })
+	mustPanic(t, "SinCos", func() { SinCos(b, a, b) })
+	mustPanic(t, "Sin", func() { Sin(a, b) })
 }
 
 func TestSinCos(t *testing.T) {

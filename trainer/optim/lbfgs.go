@@ -6,7 +6,7 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/gonum/floats"
+	"github.com/pinnsweep/pinnsweep/internal/simdblas"
 )
 
 // LBFGS is a stateful L-BFGS optimizer with a strong-Wolfe line search, a
@@ -19,9 +19,9 @@ import (
 // between calls (e.g. resample collocation points) and continue; Reset
 // clears them. An LBFGS is not safe for concurrent use.
 //
-// Memory: 2·(History+1) vectors of n float64 for the curvature pairs
-// (allocated as the history fills, then reused, also across Reset) plus 6
-// work vectors. Minimize does not allocate once the history has filled.
+// Memory: 2·(History+1) vectors of n float64 (float32 with
+// HistoryFloat32) for the curvature pairs (allocated as the history fills,
+// then reused, also across Reset) plus 6 work vectors. Minimize does not allocate once the history has filled.
 type LBFGS struct {
 	n   int
 	set Settings
@@ -71,7 +71,7 @@ func NewLBFGS(n int, s Settings) *LBFGS {
 	if m == 0 {
 		m = DefaultHistory
 	}
-	o.mem.init(max(m, 0))
+	o.mem.init(max(m, 0), s.HistoryFloat32)
 	o.d = make([]float64, n)
 	o.prevG = make([]float64, n)
 	o.xt = make([]float64, n)
@@ -256,20 +256,36 @@ func (o *LBFGS) minimize(lim *limits, fn Func, x []float64, res *Result) (string
 
 // memory is the L-BFGS curvature history: a FIFO of at most m pairs (s, y)
 // stored in m+1 slots, the extra one receiving the candidate pair so a
-// rejected candidate never overwrites a stored one.
+// rejected candidate never overwrites a stored one. The vectors of slot j
+// are v64[sVec][j] and v64[yVec][j], or with f32 v32[sVec][j] and
+// v32[yVec][j] (rounded to float32, see Settings.HistoryFloat32).
 type memory struct {
-	s, y  [][]float64 // per slot; allocated on first use
-	ro    []float64   // per slot: 1/(yᵀs)
-	ring  []int       // slot of the k-th oldest pair is ring[(head+k)%m]
+	v64   [2][][]float64 // per kind and slot; allocated on first use
+	v32   [2][][]float32
+	f32   bool
+	ro    []float64 // per slot: 1/(yᵀs)
+	ring  []int     // slot of the k-th oldest pair is ring[(head+k)%m]
 	head  int
 	count int
 	spare int       // slot that receives the next candidate
 	al    []float64 // two-loop coefficients, by age
 }
 
-func (m *memory) init(size int) {
-	m.s = make([][]float64, size+1)
-	m.y = make([][]float64, size+1)
+// The kinds of vector of a curvature pair.
+const (
+	sVec = iota // s = t·d, the step
+	yVec        // y = g − g_prev, the change of gradient
+)
+
+func (m *memory) init(size int, f32 bool) {
+	m.f32 = f32
+	for k := range 2 {
+		if f32 {
+			m.v32[k] = make([][]float32, size+1)
+		} else {
+			m.v64[k] = make([][]float64, size+1)
+		}
+	}
 	m.ro = make([]float64, size+1)
 	m.ring = make([]int, size)
 	m.al = make([]float64, size)
@@ -281,21 +297,35 @@ func (m *memory) reset() { m.head, m.count, m.spare = 0, 0, 0 }
 func (m *memory) slot(k int) int { return m.ring[(m.head+k)%len(m.ring)] }
 
 // push forms y = g − prevG and s = t·d and stores the pair if yᵀs > 1e-10,
-// dropping the oldest pair when the memory is full. It returns yᵀs and yᵀy.
+// dropping the oldest pair when the memory is full. It returns yᵀs and yᵀy,
+// computed in float64 from the unrounded pair.
 func (m *memory) push(g, prevG, d []float64, t float64) (ys, yy float64, stored bool) {
 	j := m.spare
-	if m.s[j] == nil {
-		m.s[j] = make([]float64, len(g))
-		m.y[j] = make([]float64, len(g))
-	}
-	s, y := m.s[j], m.y[j]
-	s, y = s[:len(g)], y[:len(g)]
-	for i := range g {
-		yi := g[i] - prevG[i]
-		si := d[i] * t
-		y[i], s[i] = yi, si
-		ys += yi * si
-		yy += yi * yi
+	n := len(g)
+	if m.f32 {
+		if m.v32[sVec][j] == nil {
+			m.v32[sVec][j], m.v32[yVec][j] = make([]float32, n), make([]float32, n)
+		}
+		s, y := m.v32[sVec][j][:n], m.v32[yVec][j][:n]
+		for i := range g {
+			yi := g[i] - prevG[i]
+			si := d[i] * t
+			y[i], s[i] = float32(yi), float32(si)
+			ys += yi * si
+			yy += yi * yi
+		}
+	} else {
+		if m.v64[sVec][j] == nil {
+			m.v64[sVec][j], m.v64[yVec][j] = make([]float64, n), make([]float64, n)
+		}
+		s, y := m.v64[sVec][j][:n], m.v64[yVec][j][:n]
+		for i := range g {
+			yi := g[i] - prevG[i]
+			si := d[i] * t
+			y[i], s[i] = yi, si
+			ys += yi * si
+			yy += yi * yi
+		}
 	}
 	if !(ys > 1e-10) || len(m.ring) == 0 {
 		return ys, yy, false
@@ -316,22 +346,70 @@ func (m *memory) push(g, prevG, d []float64, t float64) (ys, yy float64, stored 
 	return ys, yy, true
 }
 
+// dotVec returns the dot product of vector kind of slot j with v.
+func (m *memory) dotVec(kind, j int, v []float64) float64 {
+	if m.f32 {
+		return simdblas.DotMixed(m.v32[kind][j], v)
+	}
+	return dot(m.v64[kind][j], v)
+}
+
+// axpyDot adds alpha times vector kind of slot j to v and returns the dot
+// product of the other kind of slot next with the updated v, in one pass;
+// next < 0 skips the dot product.
+func (m *memory) axpyDot(alpha float64, kind, j, next int, v []float64) float64 {
+	other := 1 - kind
+	switch {
+	case next < 0 && m.f32:
+		simdblas.AxpyMixed(alpha, m.v32[kind][j], v)
+	case next < 0:
+		axpy(alpha, m.v64[kind][j], v)
+	case m.f32:
+		return simdblas.AxpyDotMixed(alpha, m.v32[kind][j], v, m.v32[other][next])
+	default:
+		return simdblas.AxpyDot(alpha, m.v64[kind][j], v, m.v64[other][next])
+	}
+	return 0
+}
+
 // direction writes d = −H·g with the two-loop recursion, H being the L-BFGS
-// inverse-Hessian approximation with initial scale hDiag.
+// inverse-Hessian approximation with initial scale hDiag. Each update of d
+// is fused with the dot product of the next step (one pass over d instead
+// of two); the arithmetic is PyTorch's, summed in a different order.
 func (m *memory) direction(g []float64, hDiag float64, d []float64) {
 	for i, gi := range g {
 		d[i] = -gi
 	}
+	if m.count == 0 {
+		for i := range d {
+			d[i] *= hDiag
+		}
+		return
+	}
+	// First loop, newest to oldest: al_k = ρ_k·s_kᵀd; d −= al_k·y_k.
+	sd := m.dotVec(sVec, m.slot(m.count-1), d)
 	for k := m.count - 1; k >= 0; k-- {
 		j := m.slot(k)
-		m.al[k] = dot(m.s[j], d) * m.ro[j]
-		axpy(-m.al[k], m.y[j], d)
+		m.al[k] = sd * m.ro[j]
+		next := -1
+		if k > 0 {
+			next = m.slot(k - 1)
+		}
+		sd = m.axpyDot(-m.al[k], yVec, j, next, d)
 	}
 	// multiply by initial Hessian
-	floats.Scale(hDiag, d)
+	for i := range d {
+		d[i] *= hDiag
+	}
+	// Second loop, oldest to newest: be_k = ρ_k·y_kᵀd; d += (al_k − be_k)·s_k.
+	yd := m.dotVec(yVec, m.slot(0), d)
 	for k := 0; k < m.count; k++ {
 		j := m.slot(k)
-		be := dot(m.y[j], d) * m.ro[j]
-		axpy(m.al[k]-be, m.s[j], d)
+		be := yd * m.ro[j]
+		next := -1
+		if k+1 < m.count {
+			next = m.slot(k + 1)
+		}
+		yd = m.axpyDot(m.al[k]-be, sVec, j, next, d)
 	}
 }

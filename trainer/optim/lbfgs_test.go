@@ -3,6 +3,7 @@ package optim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -240,7 +241,7 @@ func TestLBFGSFirstStep(t *testing.T) {
 func TestMemory(t *testing.T) {
 	t.Run("curvature threshold", func(t *testing.T) {
 		var m memory
-		m.init(5)
+		m.init(5, false)
 		prev := []float64{0, 0}
 		d := []float64{1, 0}
 		// ys = y₀·s₀ = (g₀−0)·(1·t)
@@ -265,7 +266,7 @@ func TestMemory(t *testing.T) {
 	})
 	t.Run("FIFO", func(t *testing.T) {
 		var m memory
-		m.init(3)
+		m.init(3, false)
 		for k := 1; k <= 7; k++ {
 			// pair k has s = (k, 0), y = (1, 0): ys = k
 			if _, _, ok := m.push([]float64{1, 0}, []float64{0, 0}, []float64{float64(k), 0}, 1); !ok {
@@ -280,9 +281,9 @@ func TestMemory(t *testing.T) {
 			got := []float64{}
 			for i := 0; i < m.count; i++ {
 				j := m.slot(i)
-				got = append(got, m.s[j][0])
-				if m.ro[j] != 1/m.s[j][0] {
-					t.Errorf("ro = %g for s %g", m.ro[j], m.s[j][0])
+				got = append(got, m.v64[sVec][j][0])
+				if m.ro[j] != 1/m.v64[sVec][j][0] {
+					t.Errorf("ro = %g for s %g", m.ro[j], m.v64[sVec][j][0])
 				}
 			}
 			if !slices.Equal(got, want) {
@@ -290,44 +291,9 @@ func TestMemory(t *testing.T) {
 			}
 		}
 	})
-	t.Run("secant", func(t *testing.T) {
-		// pairs from a quadratic with Hessian A: the L-BFGS matrix H
-		// satisfies H·y = s for the newest pair.
-		n := 6
-		var m memory
-		m.init(4)
-		A := func(v, out []float64) {
-			for i := range v {
-				out[i] = float64(i+1) * v[i]
-				if i > 0 {
-					out[i] += 0.5 * v[i-1]
-				}
-				if i+1 < n {
-					out[i] += 0.5 * v[i+1]
-				}
-			}
-		}
-		var s, y []float64
-		for k := 0; k < 6; k++ {
-			s = make([]float64, n)
-			for i := range s {
-				s[i] = math.Sin(float64(3*k + i + 1))
-			}
-			y = make([]float64, n)
-			A(s, y)
-			if _, _, ok := m.push(y, make([]float64, n), s, 1); !ok {
-				t.Fatal("pair rejected")
-			}
-		}
-		hDiag := dotT(y, s) / dotT(y, y)
-		d := make([]float64, n)
-		m.direction(y, hDiag, d) // d = −H·y
-		for i := range d {
-			if math.Abs(d[i]+s[i]) > 1e-12 {
-				t.Errorf("(H·y)[%d] = %g, want s = %g", i, -d[i], s[i])
-			}
-		}
-	})
+	for _, f32 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("secant/float32=%v", f32), func(t *testing.T) { secant(t, f32) })
+	}
 	t.Run("skip on linear objective", func(t *testing.T) {
 		o := NewLBFGS(3, Settings{MaxIters: 4, MaxLineSearch: 2})
 		x := make([]float64, 3)
@@ -338,6 +304,50 @@ func TestMemory(t *testing.T) {
 			t.Errorf("iters %d, pairs stored %d; want 4, 0 (y = 0 ⇒ yᵀs = 0)", it, o.mem.count)
 		}
 	})
+}
+
+// secant checks that pairs from a quadratic with Hessian A give an L-BFGS
+// matrix H with H·y = s for the newest pair: to 1e-12 with float64 pairs,
+// to 1e-6 (the float32 rounding of the pair) with HistoryFloat32.
+func secant(t *testing.T, f32 bool) {
+	n := 6
+	var m memory
+	m.init(4, f32)
+	A := func(v, out []float64) {
+		for i := range v {
+			out[i] = float64(i+1) * v[i]
+			if i > 0 {
+				out[i] += 0.5 * v[i-1]
+			}
+			if i+1 < n {
+				out[i] += 0.5 * v[i+1]
+			}
+		}
+	}
+	var s, y []float64
+	for k := 0; k < 6; k++ {
+		s = make([]float64, n)
+		for i := range s {
+			s[i] = math.Sin(float64(3*k + i + 1))
+		}
+		y = make([]float64, n)
+		A(s, y)
+		if _, _, ok := m.push(y, make([]float64, n), s, 1); !ok {
+			t.Fatal("pair rejected")
+		}
+	}
+	hDiag := dotT(y, s) / dotT(y, y)
+	d := make([]float64, n)
+	m.direction(y, hDiag, d) // d = −H·y
+	for i := range d {
+		tol := 1e-12
+		if f32 {
+			tol = 1e-6
+		}
+		if math.Abs(d[i]+s[i]) > tol {
+			t.Errorf("(H·y)[%d] = %g, want s = %g", i, -d[i], s[i])
+		}
+	}
 }
 
 func b2i(b bool) int {

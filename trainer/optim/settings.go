@@ -88,6 +88,14 @@ type Settings struct {
 	// History is the number of L-BFGS curvature pairs kept (PyTorch
 	// history_size). 0 means DefaultHistory (50). L-BFGS only.
 	History int
+	// HistoryFloat32 stores the curvature pairs (s, y) rounded to
+	// float32; yᵀs, the scale of the initial Hessian and every dot
+	// product and update of the two-loop recursion stay float64. It halves
+	// the two-loop's memory traffic, which dominates its cost (History·n
+	// values read four times per iteration), at a relative perturbation of
+	// the search direction of about 1e-7: meant for objectives computed in
+	// float32, whose gradients carry more noise than that. L-BFGS only.
+	HistoryFloat32 bool
 
 	// TolGrad stops when max|g| ≤ TolGrad (PyTorch tolerance_grad), also on
 	// the first gradient of a call. 0 means DefaultTolGrad (1e-7); a

@@ -58,6 +58,7 @@ type state struct {
 	d, prevG      []float64
 	t, hDiag      float64
 	s, y          [][]float64
+	s32, y32      [][]float32 // the pairs instead of s, y with Settings.HistoryFloat32
 	ro            []float64
 	m, v          []float64
 	step          int
@@ -71,16 +72,24 @@ type state struct {
 	vec  []float64
 }
 
+// settingsKey of an LBFGS: with HistoryFloat32 a sixth value, 1, so that
+// float32 pairs are never restored into a float64 history or the reverse
+// (and states of float64 histories read as before the option existed).
 func (o *LBFGS) settingsKey() []float64 {
-	return []float64{o.lr, o.tolGrad, o.tolChange, float64(o.maxLS), float64(len(o.mem.ring))}
+	k := []float64{o.lr, o.tolGrad, o.tolChange, float64(o.maxLS), float64(len(o.mem.ring))}
+	if o.mem.f32 {
+		k = append(k, 1)
+	}
+	return k
 }
 
 func (o *Adam) settingsKey() []float64 {
 	return []float64{o.lr0, o.b1, o.b2, o.eps, o.tolGrad, o.decay, float64(o.set.DecaySteps)}
 }
 
-// MarshalBinary encodes the optimizer's whole state: the curvature pairs,
-// the last direction and step, the previous gradient, the counters and,
+// MarshalBinary encodes the optimizer's whole state: the curvature pairs
+// (as float32 with Settings.HistoryFloat32, as they are stored), the last
+// direction and step, the previous gradient, the counters and,
 // when called from Settings.AtBoundary, the call in progress. An LBFGS
 // with the same n and settings restored from it by UnmarshalBinary
 // produces bit-identical iterates from there on.
@@ -89,8 +98,13 @@ func (o *LBFGS) MarshalBinary() ([]byte, error) {
 		nIter: o.nIter, nEvals: o.nEvals, d: o.d, prevG: o.prevG, t: o.t, hDiag: o.hDiag, call: o.at}
 	for k := 0; k < o.mem.count; k++ {
 		j := o.mem.slot(k)
-		st.s = append(st.s, o.mem.s[j][:o.n])
-		st.y = append(st.y, o.mem.y[j][:o.n])
+		if o.mem.f32 {
+			st.s32 = append(st.s32, o.mem.v32[sVec][j][:o.n])
+			st.y32 = append(st.y32, o.mem.v32[yVec][j][:o.n])
+		} else {
+			st.s = append(st.s, o.mem.v64[sVec][j][:o.n])
+			st.y = append(st.y, o.mem.v64[yVec][j][:o.n])
+		}
 		st.ro = append(st.ro, o.mem.ro[j])
 	}
 	if o.at != nil {
@@ -106,18 +120,22 @@ func (o *LBFGS) MarshalBinary() ([]byte, error) {
 // continue that call: it does not evaluate x first, and its caps count
 // the iterations and evaluations the call had already done.
 func (o *LBFGS) UnmarshalBinary(data []byte) error {
-	st, err := decodeState(data, kindLBFGS, o.n, o.settingsKey())
+	st, err := decodeState(data, kindLBFGS, o.n, o.settingsKey(), o.mem.f32)
 	if err != nil {
 		return err
 	}
 	size := len(o.mem.ring)
+	pairs, ys := len(st.s)+len(st.s32), len(st.y)+len(st.y32)
 	switch {
 	case len(st.d) != o.n || len(st.prevG) != o.n:
 		return fmt.Errorf("%w: direction or previous gradient of length %d, %d; want %d", ErrState, len(st.d), len(st.prevG), o.n)
-	case len(st.s) > size || len(st.y) != len(st.s) || len(st.ro) != len(st.s):
-		return fmt.Errorf("%w: %d/%d/%d curvature pairs for a history of %d", ErrState, len(st.s), len(st.y), len(st.ro), size)
+	case pairs > size || ys != pairs || len(st.ro) != pairs:
+		return fmt.Errorf("%w: %d/%d/%d curvature pairs for a history of %d", ErrState, pairs, ys, len(st.ro), size)
 	case st.nIter < 0 || st.nEvals < 0:
 		return fmt.Errorf("%w: negative counters", ErrState)
+	case st.m != nil || st.v != nil || st.step != 0 || math.Float64bits(st.lr) != 0:
+		// Adam's fields: an L-BFGS state never sets them.
+		return fmt.Errorf("%w: an L-BFGS state with Adam's moments, step or learning rate", ErrState)
 	case st.call != nil && len(st.vec) != o.n:
 		return fmt.Errorf("%w: call in progress with a gradient of length %d; want %d", ErrState, len(st.vec), o.n)
 	}
@@ -126,23 +144,37 @@ func (o *LBFGS) UnmarshalBinary(data []byte) error {
 			return fmt.Errorf("%w: curvature pair %d has length %d, %d; want %d", ErrState, k, len(st.s[k]), len(st.y[k]), o.n)
 		}
 	}
+	for k := range st.s32 {
+		if len(st.s32[k]) != o.n || len(st.y32[k]) != o.n {
+			return fmt.Errorf("%w: curvature pair %d has length %d, %d; want %d", ErrState, k, len(st.s32[k]), len(st.y32[k]), o.n)
+		}
+	}
 	o.nIter, o.nEvals, o.t, o.hDiag = st.nIter, st.nEvals, st.t, st.hDiag
 	copy(o.d, st.d)
 	copy(o.prevG, st.prevG)
 	// Oldest pair in slot 0: the ring order is all the two-loop recursion
 	// sees, so the directions come out bit for bit as before.
 	o.mem.reset()
-	for k := range st.s {
-		if o.mem.s[k] == nil {
-			o.mem.s[k] = make([]float64, o.n)
-			o.mem.y[k] = make([]float64, o.n)
+	for k := range pairs {
+		if o.mem.f32 {
+			v := &o.mem.v32
+			if v[sVec][k] == nil {
+				v[sVec][k], v[yVec][k] = make([]float32, o.n), make([]float32, o.n)
+			}
+			copy(v[sVec][k], st.s32[k])
+			copy(v[yVec][k], st.y32[k])
+		} else {
+			v := &o.mem.v64
+			if v[sVec][k] == nil {
+				v[sVec][k], v[yVec][k] = make([]float64, o.n), make([]float64, o.n)
+			}
+			copy(v[sVec][k], st.s[k])
+			copy(v[yVec][k], st.y[k])
 		}
-		copy(o.mem.s[k], st.s[k])
-		copy(o.mem.y[k], st.y[k])
 		o.mem.ro[k] = st.ro[k]
 		o.mem.ring[k] = k
 	}
-	o.mem.count = len(st.s)
+	o.mem.count = pairs
 	o.mem.spare = o.mem.count // a free slot: the next one, or the extra slot when full
 	o.resume = st.call
 	if st.call != nil {
@@ -169,7 +201,7 @@ func (o *Adam) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary restores a state written by MarshalBinary, as
 // LBFGS.UnmarshalBinary does.
 func (o *Adam) UnmarshalBinary(data []byte) error {
-	st, err := decodeState(data, kindAdam, o.n, o.settingsKey())
+	st, err := decodeState(data, kindAdam, o.n, o.settingsKey(), false)
 	if err != nil {
 		return err
 	}
@@ -180,6 +212,10 @@ func (o *Adam) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: step %d, evaluations %d, learning rate %v", ErrState, st.step, st.nEvals, st.lr)
 	case st.call != nil && len(st.vec) != o.n:
 		return fmt.Errorf("%w: call in progress with a previous point of length %d; want %d", ErrState, len(st.vec), o.n)
+	case st.nIter != 0 || st.d != nil || st.prevG != nil || math.Float64bits(st.t) != 0 || math.Float64bits(st.hDiag) != 0 ||
+		st.s != nil || st.s32 != nil || st.ro != nil:
+		// L-BFGS's fields: an Adam state never sets them.
+		return fmt.Errorf("%w: an Adam state with L-BFGS's iterations, direction or curvature pairs", ErrState)
 	}
 	copy(o.m, st.m)
 	copy(o.v, st.v)
@@ -203,10 +239,14 @@ func (st *state) encode() []byte {
 	w.Floats(st.prevG)
 	w.Float(st.t)
 	w.Float(st.hDiag)
-	w.Int(len(st.s))
+	w.Int(len(st.s) + len(st.s32))
 	for k := range st.s {
 		w.Floats(st.s[k])
 		w.Floats(st.y[k])
+	}
+	for k := range st.s32 {
+		w.Float32s(st.s32[k])
+		w.Float32s(st.y32[k])
 	}
 	w.Floats(st.ro)
 	w.Floats(st.m)
@@ -225,8 +265,10 @@ func (st *state) encode() []byte {
 }
 
 // decodeState decodes data and checks its format, kind, dimension and
-// settings against the optimizer's.
-func decodeState(data []byte, kind string, n int, settings []float64) (*state, error) {
+// settings against the optimizer's. pairs32 says that the curvature pairs
+// are float32 (the settings, which include HistoryFloat32, already
+// matched).
+func decodeState(data []byte, kind string, n int, settings []float64, pairs32 bool) (*state, error) {
 	r := bincodec.NewReader(data)
 	if f := r.Int(); r.Err() == nil && f != stateFormat {
 		return nil, fmt.Errorf("%w: format %d; this build reads format %d", ErrState, f, stateFormat)
@@ -250,8 +292,13 @@ func decodeState(data []byte, kind string, n int, settings []float64) (*state, e
 		return nil, fmt.Errorf("%w: %d curvature pairs", ErrState, pairs)
 	}
 	for k := 0; k < pairs && r.Err() == nil; k++ {
-		st.s = append(st.s, r.Floats())
-		st.y = append(st.y, r.Floats())
+		if pairs32 {
+			st.s32 = append(st.s32, r.Float32s())
+			st.y32 = append(st.y32, r.Float32s())
+		} else {
+			st.s = append(st.s, r.Floats())
+			st.y = append(st.y, r.Floats())
+		}
 	}
 	st.ro = r.Floats()
 	st.m, st.v = r.Floats(), r.Floats()

@@ -45,6 +45,8 @@ func TestResumeMidCall(t *testing.T) {
 		{"lbfgs/rosenbrock", func(s Settings) stepper { return NewLBFGS(8, s) }, Settings{History: 5, MaxIters: 60}, rosenChained, 8},
 		{"lbfgs/maxevals", func(s Settings) stepper { return NewLBFGS(8, s) }, Settings{History: 3, MaxEvals: 70}, rosenChained, 8},
 		{"lbfgs/converges", func(s Settings) stepper { return NewLBFGS(20, s) }, Settings{History: 50}, quad(20, 1e3), 20},
+		{"lbfgs/float32-pairs", func(s Settings) stepper { return NewLBFGS(8, s) }, Settings{History: 5, MaxIters: 60, HistoryFloat32: true}, rosenChained, 8},
+		{"lbfgs/float32-pairs-full", func(s Settings) stepper { return NewLBFGS(8, s) }, Settings{History: 3, MaxEvals: 70, HistoryFloat32: true}, rosenChained, 8},
 		{"adam/decay", func(s Settings) stepper { return NewAdam(8, s) }, Settings{LR: 0.01, MaxIters: 80, DecaySteps: 7, Decay: 0.5}, rosenChained, 8},
 	}
 	for _, c := range cases {
@@ -105,6 +107,7 @@ func TestResumeBetweenCalls(t *testing.T) {
 		make func() stepper
 	}{
 		{"lbfgs", func() stepper { return NewLBFGS(8, Settings{History: 4, MaxIters: 7}) }},
+		{"lbfgs/float32-pairs", func() stepper { return NewLBFGS(8, Settings{History: 4, MaxIters: 7, HistoryFloat32: true}) }},
 		{"adam", func() stepper { return NewAdam(8, Settings{LR: 0.01, MaxIters: 7, DecaySteps: 3}) }},
 	} {
 		t.Run(mk.name, func(t *testing.T) {
@@ -180,6 +183,14 @@ func TestUnmarshalRefuses(t *testing.T) {
 	}
 	good, _ := src.MarshalBinary()
 	adam, _ := NewAdam(6, Settings{}).MarshalBinary()
+	src32 := NewLBFGS(6, Settings{History: 4, MaxIters: 5, HistoryFloat32: true})
+	if _, err := src32.Minimize(context.Background(), rosenChained, rosenStart(6)); err != nil {
+		t.Fatal(err)
+	}
+	good32, _ := src32.MarshalBinary()
+	if len(good32) >= len(good) {
+		t.Errorf("a state of float32 pairs takes %d bytes, of float64 ones %d", len(good32), len(good))
+	}
 
 	for _, c := range []struct {
 		name string
@@ -191,6 +202,8 @@ func TestUnmarshalRefuses(t *testing.T) {
 		{"dimension", NewLBFGS(7, Settings{History: 4}), good},
 		{"history", NewLBFGS(6, Settings{History: 5}), good},
 		{"settings", NewLBFGS(6, Settings{History: 4, LR: 0.5}), good},
+		{"float64 pairs into a float32 history", NewLBFGS(6, Settings{History: 4, HistoryFloat32: true}), good},
+		{"float32 pairs into a float64 history", NewLBFGS(6, Settings{History: 4}), good32},
 		{"empty", NewLBFGS(6, Settings{History: 4}), nil},
 		{"trailing", NewLBFGS(6, Settings{History: 4}), append(slices.Clone(good), 0)},
 	} {
@@ -203,6 +216,12 @@ func TestUnmarshalRefuses(t *testing.T) {
 		o := NewLBFGS(6, Settings{History: 4})
 		if err := o.UnmarshalBinary(good[:n]); !errors.Is(err, ErrState) {
 			t.Fatalf("truncated to %d of %d bytes: err %v", n, len(good), err)
+		}
+	}
+	for n := 0; n < len(good32); n++ {
+		o := NewLBFGS(6, Settings{History: 4, HistoryFloat32: true})
+		if err := o.UnmarshalBinary(good32[:n]); !errors.Is(err, ErrState) {
+			t.Fatalf("float32 pairs truncated to %d of %d bytes: err %v", n, len(good32), err)
 		}
 	}
 	// A refused state leaves the optimizer as it was.
@@ -225,12 +244,18 @@ func FuzzUnmarshal(f *testing.F) {
 	f.Add(b)
 	a, _ := NewAdam(3, Settings{}).MarshalBinary()
 	f.Add(a)
+	o32 := NewLBFGS(3, Settings{History: 2, MaxIters: 4, HistoryFloat32: true})
+	_, _ = o32.Minimize(context.Background(), rosenChained, rosenStart(3))
+	b32, _ := o32.MarshalBinary()
+	f.Add(b32)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		l := NewLBFGS(3, Settings{History: 2})
-		if l.UnmarshalBinary(data) == nil {
-			again, _ := l.MarshalBinary()
-			if l.resume == nil && !slices.Equal(again, data) {
-				t.Errorf("re-encoded state differs")
+		for _, f32 := range []bool{false, true} {
+			l := NewLBFGS(3, Settings{History: 2, HistoryFloat32: f32})
+			if l.UnmarshalBinary(data) == nil {
+				again, _ := l.MarshalBinary()
+				if l.resume == nil && !slices.Equal(again, data) {
+					t.Errorf("re-encoded state differs (float32 pairs: %v)", f32)
+				}
 			}
 		}
 		_ = NewAdam(3, Settings{}).UnmarshalBinary(data)

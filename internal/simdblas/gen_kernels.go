@@ -1,0 +1,114 @@
+//go:build ignore
+
+// gen_kernels writes the GEMM drivers and micro-kernels of every vector
+// variant (element type × vector width) from one template (the files of
+// templates/, in order):
+//
+//	go generate ./internal/simdblas/
+//
+// writes gemm_f64x4_amd64.go, gemm_f64x8_amd64.go, gemm_f32x8_amd64.go and
+// gemm_f32x16_amd64.go. The variants differ only in the element type, the
+// archsimd vector type and its lane count W; the register block is always
+// 4 rows by 2W columns (eight accumulators), which is what fits in the 15
+// vector registers Go's register allocator uses without spilling.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"log"
+	"os"
+	"strings"
+	"text/template"
+)
+
+// variant is one element type and vector width.
+type variant struct {
+	S     string // name suffix: f64x4
+	T     string // element type: float64
+	U     string // unsigned type of the same size, for copies: uint64
+	V     string // archsimd vector type: Float64x4
+	W     int    // lanes
+	E     int    // bytes per element
+	KC    int    // k extent of one packed block of the outer-product path
+	Level string // the CPU level that selects the variant
+	Base  string // the 256-bit vector type the dot kernels reduce to
+	MR    int    // rows of the outer-product register block
+	V32   string // float64 variants: the float32 vector of the same lane count (mixed precision)
+	NC    int    // columns of a block of B kept in L2 while A's panels run over it
+}
+
+// Rows returns 0, 1, …, MR−1.
+func (v variant) Rows() []int {
+	r := make([]int, v.MR)
+	for i := range r {
+		r[i] = i
+	}
+	return r
+}
+
+// DR is the number of rows of A of the dot-product block: with 4, its
+// eight accumulators, four rows of A and two of B fit in the registers
+// even though the compiler loads every row before the first FMA (5 rows
+// spilled).
+func (v variant) DR() int { return 4 }
+
+// DRows returns 0, 1, …, DR−1.
+func (v variant) DRows() []int { return []int{0, 1, 2, 3} }
+
+// MC is the row extent of one packed block of A: a multiple of MR.
+func (v variant) MC() int { return (64 / v.MR) * v.MR }
+
+func (v variant) UName() string {
+	if v.E == 8 {
+		return "Uint64"
+	}
+	return "Uint32"
+}
+
+// Chains returns 0, 1, …, 11: the independent FMA chains of the peak loop.
+func (v variant) Chains() []int { return []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11} }
+
+func (v variant) NR() int    { return 2 * v.W }
+func (v variant) VB() int    { return v.W * v.E } // bytes per vector
+func (v variant) Half() bool { return v.W*v.E == 64 }
+
+var variants = []variant{
+	{S: "f64x4", T: "float64", U: "uint64", V: "Float64x4", W: 4, E: 8, KC: 128, Level: "AVX2", Base: "Float64x4", MR: 5, NC: 256, V32: "Float32x4"},
+	{S: "f64x8", T: "float64", U: "uint64", V: "Float64x8", W: 8, E: 8, KC: 64, Level: "AVX-512", Base: "Float64x4", MR: 5, NC: 256, V32: "Float32x8"},
+	{S: "f32x8", T: "float32", U: "uint32", V: "Float32x8", W: 8, E: 4, KC: 128, Level: "AVX2", Base: "Float32x8", MR: 5, NC: 512},
+	{S: "f32x16", T: "float32", U: "uint32", V: "Float32x16", W: 16, E: 4, KC: 64, Level: "AVX-512", Base: "Float32x8", MR: 5, NC: 512},
+}
+
+func main() {
+	funcs := template.FuncMap{"mul": func(a, b int) int { return a * b }, "sub": func(a, b int) int { return a - b }}
+	// The kernel file of a variant is the three templates in this order:
+	// the file header and the outer-product path, the dot-product path,
+	// the level-1 and peak loops.
+	var source strings.Builder
+	for _, f := range []string{"templates/outer.tmpl", "templates/dot.tmpl", "templates/level1.tmpl"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			log.Fatal(err)
+		}
+		source.Write(b)
+		source.WriteString("\n")
+	}
+	tmpl := template.Must(template.New("gemm").Funcs(funcs).Parse(source.String()))
+	for _, v := range variants {
+		var buf bytes.Buffer
+		if err := tmpl.Execute(&buf, v); err != nil {
+			log.Fatal(err)
+		}
+		out, err := format.Source(buf.Bytes())
+		if err != nil {
+			os.WriteFile("broken.go", buf.Bytes(), 0o644)
+			log.Fatalf("%s: %v", v.S, err)
+		}
+		name := fmt.Sprintf("gemm_%s_amd64.go", v.S)
+		if err := os.WriteFile(name, out, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
