@@ -1,0 +1,199 @@
+package faultfs_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pinnsweep/pinnsweep/internal/faultfs"
+)
+
+// mount mounts a faultfs over a fresh backing directory and returns it
+// with the backing directory. It skips the test, saying why, where FUSE
+// is unavailable, unless PINNSWEEP_REQUIRE_FAULTS=1 (CI), which makes
+// that a failure.
+func mount(t *testing.T) (*faultfs.FS, string) {
+	t.Helper()
+	if err := faultfs.Available(); err != nil {
+		if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
+			t.Fatalf("FUSE is unavailable and PINNSWEEP_REQUIRE_FAULTS=1: %v", err)
+		}
+		t.Skipf("FUSE is unavailable here: %v", err)
+	}
+	backing, mnt := t.TempDir(), t.TempDir()
+	ffs, err := faultfs.Mount(backing, mnt)
+	if err != nil {
+		if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
+			t.Fatal(err)
+		}
+		t.Skipf("cannot mount a FUSE filesystem here: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := ffs.Unmount(); err != nil {
+			t.Error(err)
+		}
+	})
+	return ffs, backing
+}
+
+func TestWriteFault(t *testing.T) {
+	ffs, backing := mount(t)
+	f, err := os.Create(filepath.Join(ffs.Mountpoint(), "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt([]byte("first"), 0); err != nil {
+		t.Fatal(err)
+	}
+	ffs.Inject(faultfs.Fault{Op: faultfs.OpWrite, File: "other"}) // another file: never fires
+	ffs.Inject(faultfs.Fault{Op: faultfs.OpWrite, File: "data", Off: 100, End: 200, Errno: syscall.ENOSPC})
+	if _, err := f.WriteAt([]byte("second"), 10); err != nil {
+		t.Fatalf("a write outside the fault's range failed: %v", err)
+	}
+	if _, err := f.WriteAt([]byte("third"), 98); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("write overlapping the fault's range: %v, want ENOSPC", err)
+	}
+	if _, err := f.WriteAt([]byte("fourth"), 150); err != nil {
+		t.Fatalf("write after the fault was spent: %v", err)
+	}
+	in := ffs.Injected()
+	if len(in) != 1 || in[0].File != "data" || in[0].Off != 98 || in[0].Len != 5 || in[0].Fault.Op != faultfs.OpWrite {
+		t.Fatalf("injections %+v, want the one write at 98", in)
+	}
+	got, err := os.ReadFile(filepath.Join(backing, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(got, []byte("third")) || !bytes.Contains(got, []byte("fourth")) {
+		t.Errorf("backing file %q: the failed write reached it, or the next one did not", got)
+	}
+	if c := ffs.Counts("data"); c.Writes != 4 {
+		t.Errorf("counts %+v, want 4 writes", c)
+	}
+}
+
+func TestFsyncFaultLosesUnsyncedWrites(t *testing.T) {
+	ffs, backing := mount(t)
+	path := filepath.Join(ffs.Mountpoint(), "data")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt([]byte("synced.."), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("UNSYNCED-and-longer"), 0); err != nil {
+		t.Fatal(err)
+	}
+	ffs.Inject(faultfs.Fault{Op: faultfs.OpFsync, File: "data", Lose: true})
+	if err := f.Sync(); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("fsync: %v, want EIO", err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatalf("the fsync after the failed one: %v; want success, as Linux reports a write-back error once", err)
+	}
+	got, err := os.ReadFile(filepath.Join(backing, "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "synced.." {
+		t.Errorf("backing file after the failed fsync: %q, want the synced content %q", got, "synced..")
+	}
+	in := ffs.Injected()
+	if len(in) != 1 || in[0].Lost != int64(len("UNSYNCED-and-longer")) {
+		t.Errorf("injections %+v, want one that undid %d bytes", in, len("UNSYNCED-and-longer"))
+	}
+	// A fresh open reads the disk, not the pages the failed fsync left.
+	f.Close()
+	got, err = os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "synced.." {
+		t.Errorf("reopened through the mount: %q, want %q", got, "synced..")
+	}
+}
+
+// TestBoltAmbiguousCommit shows what the coordinator's store must handle:
+// when the fdatasync after bbolt's meta page write fails, Commit returns
+// the error, yet the process's own view of the file (its mmap: the page
+// cache) already shows the new transaction, while the disk may or may not
+// hold it.
+func TestBoltAmbiguousCommit(t *testing.T) {
+	for _, lose := range []bool{false, true} {
+		name := "disk-kept-it"
+		if lose {
+			name = "disk-lost-it"
+		}
+		t.Run(name, func(t *testing.T) {
+			ffs, _ := mount(t)
+			path := filepath.Join(ffs.Mountpoint(), "t.db")
+			db, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			put := func(v string) error {
+				return db.Update(func(tx *bolt.Tx) error {
+					b, err := tx.CreateBucketIfNotExists([]byte("b"))
+					if err != nil {
+						return err
+					}
+					return b.Put([]byte("k"), []byte(v))
+				})
+			}
+			txid := func(db *bolt.DB) (id int, v string) {
+				_ = db.View(func(tx *bolt.Tx) error {
+					id = tx.ID()
+					if b := tx.Bucket([]byte("b")); b != nil {
+						v = string(b.Get([]byte("k")))
+					}
+					return nil
+				})
+				return id, v
+			}
+			if err := put("old"); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := txid(db)
+			meta := int64(2 * db.Info().PageSize)
+			ffs.Inject(faultfs.Fault{Op: faultfs.OpFsync, File: "t.db", Off: 0, End: meta, Lose: lose})
+			if err := put("new"); !errors.Is(err, syscall.EIO) {
+				t.Fatalf("commit: %v, want EIO from the meta page's fdatasync", err)
+			}
+			in := ffs.Injected()
+			if len(in) != 1 || in[0].Off+in[0].Len > meta {
+				t.Fatalf("injections %+v, want the one sync of a meta page", in)
+			}
+			after, v := txid(db)
+			if after != before+1 || v != "new" {
+				t.Errorf("in-process view after the failed commit: txid %d, k = %q; want %d and \"new\" (the meta page is in the page cache)", after, v, before+1)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db, err = bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			reopened, v := txid(db)
+			want, wantV := before+1, "new"
+			if lose {
+				want, wantV = before, "old"
+			}
+			if reopened != want || v != wantV {
+				t.Errorf("reopened: txid %d, k = %q; want %d, %q", reopened, v, want, wantV)
+			}
+		})
+	}
+}
