@@ -46,6 +46,27 @@ var (
 	// ErrClosed reports a call on a closed coordinator. [Unavailable]
 	ErrClosed = errors.New("coordinator: closed")
 
+	// ErrDiskFull reports a commit that failed for want of space on the
+	// database's disk (ENOSPC, EDQUOT): nothing was changed, in memory or
+	// in the file, and the same call succeeds once there is room again.
+	// [ResourceExhausted]
+	ErrDiskFull = errors.New("coordinator: the database's disk is full")
+
+	// ErrStorage reports a commit that failed with an I/O error before it
+	// could take effect (a failed write, or a failed sync of pages no
+	// committed state refers to): nothing was changed, and the call may
+	// be retried. [Unavailable]
+	ErrStorage = errors.New("coordinator: writing to the database failed")
+
+	// ErrCommitUnknown reports a commit whose final sync failed after its
+	// meta page had been written: the process's view of the file (the
+	// page cache) shows the transaction, the disk may or may not hold it.
+	// The coordinator stops: it commits nothing more, answers every call
+	// with this error, and Serve returns it, so that a supervisor restarts
+	// the process, which reads the file afresh (see "Storage faults" in the
+	// package documentation). [Unavailable]
+	ErrCommitUnknown = errors.New("coordinator: the outcome of a commit is unknown after a failed sync; the coordinator stopped and must be restarted")
+
 	// ErrLocked reports a database file locked by another process,
 	// normally a running coordinator.
 	ErrLocked = errors.New("coordinator: database is locked by a running coordinator")

@@ -86,7 +86,9 @@ func (b *base) toStatus(method string, err error) error {
 		code = codes.FailedPrecondition
 	case errors.Is(err, ErrInvalidSpec), errors.Is(err, ErrIncompatible), errors.Is(err, ErrInvalidArgument):
 		code = codes.InvalidArgument
-	case errors.Is(err, ErrClosed), errors.Is(err, errShuttingDown):
+	case errors.Is(err, ErrDiskFull):
+		code = codes.ResourceExhausted
+	case errors.Is(err, ErrClosed), errors.Is(err, errShuttingDown), errors.Is(err, ErrStorage), errors.Is(err, ErrCommitUnknown):
 		code = codes.Unavailable
 	case errors.Is(err, context.Canceled):
 		code = codes.Canceled
