@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/internal/faultfs"
 )
 
 // serveStore serves a coordinator on store over loopback gRPC and
@@ -96,4 +99,116 @@ func TestStorageErrorCodes(t *testing.T) {
 	if err := c.Err(); err != nil {
 		t.Fatalf("Err() = %v", err)
 	}
+}
+
+// TestBoltStoreCommitFaults runs the bbolt store on a fault-injecting
+// FUSE filesystem and checks how it classifies each failure of a commit:
+// a failed write (ENOSPC: ErrDiskFull; EIO: ErrStorage) and a failed sync
+// of the data pages (ErrStorage) leave the store as it was and usable; a
+// failed sync of the meta page, which the process already sees in its
+// map of the file, gives ErrCommitUnknown, after which the store commits
+// nothing. Reopened from the disk, the file passes the check and holds
+// the last commit that was acknowledged, or the ambiguous one if the disk
+// kept it.
+func TestBoltStoreCommitFaults(t *testing.T) {
+	for _, lose := range []bool{false, true} {
+		t.Run(fmt.Sprintf("lose=%v", lose), func(t *testing.T) {
+			ffs := mountFaultFS(t)
+			path := filepath.Join(ffs.Mountpoint(), "sweeps.db")
+			st, err := coordinator.OpenBoltStore(path, coordinator.BoltOptions{Logger: testLogger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			ctx := context.Background()
+			token := func() uint64 {
+				s, err := st.Load(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s.NextToken
+			}
+			commit := func(n uint64) error { return st.Commit(ctx, &coordinator.Change{NextToken: n}) }
+			if err := commit(10); err != nil {
+				t.Fatal(err)
+			}
+			page := int64(os.Getpagesize())
+			for _, tt := range []struct {
+				name  string
+				fault faultfs.Fault
+				want  error
+			}{
+				{"write ENOSPC", faultfs.Fault{Op: faultfs.OpWrite, File: "sweeps.db", Errno: syscall.ENOSPC}, coordinator.ErrDiskFull},
+				{"write EIO", faultfs.Fault{Op: faultfs.OpWrite, File: "sweeps.db"}, coordinator.ErrStorage},
+				{"data sync EIO", faultfs.Fault{Op: faultfs.OpFsync, File: "sweeps.db", Off: 2 * page, End: 1 << 62, Lose: lose}, coordinator.ErrStorage},
+			} {
+				ffs.Inject(tt.fault)
+				if err := commit(11); !errors.Is(err, tt.want) {
+					t.Fatalf("%s: Commit = %v, want %v", tt.name, err, tt.want)
+				}
+				if got := token(); got != 10 {
+					t.Fatalf("%s: next token %d after the failed commit, want 10", tt.name, got)
+				}
+			}
+			if err := commit(12); err != nil {
+				t.Fatalf("commit after the clean failures: %v", err)
+			}
+			before := ffs.Counts("sweeps.db")
+			ffs.Inject(faultfs.Fault{Op: faultfs.OpFsync, File: "sweeps.db", Off: 0, End: 2 * page, Lose: lose})
+			if err := commit(13); !errors.Is(err, coordinator.ErrCommitUnknown) {
+				t.Fatalf("meta sync EIO: Commit = %v, want ErrCommitUnknown", err)
+			}
+			if n := len(ffs.Injected()); n != 4 {
+				t.Fatalf("%d faults fired, want 4", n)
+			}
+			failedAt := ffs.Counts("sweeps.db")
+			if err := commit(14); !errors.Is(err, coordinator.ErrCommitUnknown) {
+				t.Fatalf("commit after the ambiguous one: %v, want ErrCommitUnknown", err)
+			}
+			if c := ffs.Counts("sweeps.db"); c != failedAt {
+				t.Errorf("the store wrote after the ambiguous commit: %+v, then %+v", failedAt, c)
+			}
+			if failedAt.Writes <= before.Writes {
+				t.Errorf("counts %+v before and %+v after the ambiguous commit", before, failedAt)
+			}
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := coordinator.CheckDatabase(ctx, path)
+			if err != nil {
+				t.Fatalf("check after the ambiguous commit: %v", err)
+			}
+			want := uint64(13)
+			if lose {
+				want = 12
+			}
+			if rep.NextToken != want {
+				t.Errorf("reopened: next token %d, want %d", rep.NextToken, want)
+			}
+		})
+	}
+}
+
+// mountFaultFS mounts a faultfs over a fresh directory, skipping the test
+// where FUSE is unavailable (a failure with PINNSWEEP_REQUIRE_FAULTS=1, as
+// in CI).
+func mountFaultFS(t *testing.T) *faultfs.FS {
+	t.Helper()
+	skip := t.Skipf
+	if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
+		skip = t.Fatalf
+	}
+	if err := faultfs.Available(); err != nil {
+		skip("FUSE is unavailable here: %v", err)
+	}
+	ffs, err := faultfs.Mount(t.TempDir(), t.TempDir())
+	if err != nil {
+		skip("cannot mount a FUSE filesystem here: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := ffs.Unmount(); err != nil {
+			t.Error(err)
+		}
+	})
+	return ffs
 }
