@@ -95,6 +95,8 @@ type Coordinator struct {
 	work    chan struct{} // closed (and replaced) when a change makes trials pending
 	closed  bool
 	done    chan struct{} // closed by Close
+	failure error         // a commit's outcome is unknown (wraps ErrCommitUnknown): see fail
+	failed  chan struct{} // closed when failure is set
 	reaper  sync.WaitGroup
 	serving bool
 
@@ -157,6 +159,7 @@ func Open(opts Options) (*Coordinator, error) {
 		changed:  make(chan struct{}),
 		work:     make(chan struct{}),
 		done:     make(chan struct{}),
+		failed:   make(chan struct{}),
 		kick:     make(chan struct{}, 1),
 		loopDone: make(chan struct{}),
 	}
@@ -254,6 +257,9 @@ func (c *Coordinator) reap() {
 		timer := time.NewTimer(wait)
 		select {
 		case <-c.done:
+			timer.Stop()
+			return
+		case <-c.failed:
 			timer.Stop()
 			return
 		case <-changed:
@@ -371,6 +377,8 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 			return nil, ctx.Err()
 		case <-c.done:
 			return nil, ErrClosed
+		case <-c.failed:
+			return nil, c.Err()
 		}
 	}
 }
@@ -647,6 +655,8 @@ func (c *Coordinator) Watch(ctx context.Context, sweep string, fn func(Progress)
 			return ctx.Err()
 		case <-c.done:
 			return ErrClosed
+		case <-c.failed:
+			return c.Err()
 		}
 	}
 }

@@ -129,10 +129,11 @@
 //
 // As with any fsync-based store, when the final fsync of a commit fails it
 // is unknown whether the transaction reached the disk: the coordinator
-// reports the failure, and the file may nevertheless hold the change
-// after a restart. Each change is a consistent state of its own, and
-// workers retry a refused Complete or Lease, so this costs at most a lease
-// that no worker holds, which expires (counting an attempt).
+// reports the failure and stops (see "Storage faults"), and the file may
+// nevertheless hold the change after a restart. Each change is a
+// consistent state of its own, and workers retry a refused Complete or
+// Lease, so this costs at most a lease that no worker holds, which expires
+// (counting an attempt).
 //
 // The bbolt store writes bbolt's freelist in each commit, so that opening
 // the file read-write reads it instead of walking every page of the file
@@ -149,6 +150,65 @@
 // coordinator was down gets one more TTL from the restart, so that its
 // worker, which could not heartbeat meanwhile, can reach the new
 // coordinator. Finished trials stay finished.
+//
+// # Storage faults
+//
+// bbolt commits in this order: write the dirty data pages, fdatasync,
+// write one meta page (the atomic switch: two meta pages alternate, and
+// the valid one with the higher transaction id wins), fdatasync. A commit
+// can fail at either side of the meta page's write, and the two leave
+// different states behind, so the bbolt store tells them apart by what
+// the process sees afterwards (BoltStore.update):
+//
+//   - Nothing visible changed: a data write failed (ENOSPC on a full
+//     disk, EIO), growing the file failed, or the data pages' fdatasync
+//     failed. bbolt rolled back; the committed state is the previous one
+//     and the pages written belong to none. The store returns ErrDiskFull
+//     (gRPC ResourceExhausted) or ErrStorage (Unavailable), the engine
+//     rolls the batch back, and the coordinator keeps serving: workers
+//     retry with backoff, and the same calls succeed once the disk has
+//     room or works again. A full disk never stops the coordinator, so
+//     it does not crash-loop; it only refuses changes that need space.
+//   - The meta page's fdatasync failed after its write: an ambiguous
+//     commit. The new meta page is in the page cache, so bbolt's map of
+//     the file — and every later transaction of this process — already
+//     shows the transaction that Commit reported failed, while the disk
+//     may hold it or not: Linux marks pages whose write-back failed
+//     clean and reports the error once, so a retried fsync "succeeds"
+//     (PostgreSQL's "fsyncgate", 2018). Going on would build later
+//     commits on a state the engine has rolled back, and bbolt could
+//     reuse pages that the meta page on disk still refers to. The store
+//     detects the case (the newest meta page it sees carries the failed
+//     transaction's id), returns ErrCommitUnknown and commits nothing
+//     more; the engine stops (Coordinator.fail): every operation gets
+//     ErrCommitUnknown (Unavailable), Watch and Lease return it, and Serve
+//     shuts down and returns it, so `pinnsweep serve` exits 1 for its
+//     supervisor (systemd, Kubernetes) to restart it.
+//
+// This follows PostgreSQL's answer to fsyncgate (commit 9ccdd7f6, "PANIC
+// on fsync() failure", released in 11.2 and 10.7, 2019): never retry a
+// failed fsync and trust what the page cache shows, but crash and
+// recover from what is durable. bbolt needs no log for that: the data
+// pages were synced before the meta page was written, so the previous
+// meta page and the new one, if it reached the disk (or is still cached
+// when the file is opened again), each name a complete, consistent
+// state. The restarted coordinator opens the file with a new descriptor
+// and a new map, restores the engine from it, and its first transaction
+// (the open's schema check commits one) makes the state it found
+// durable. The callers of the failed batch were told it failed: if it
+// survived after all, a worker's repeated Complete is answered duplicate
+// = true, and a lease it granted, which no worker holds, expires.
+// Reopening the file inside the running process was rejected: it would
+// rebuild the engine under live calls, long-polls and watchers, and would
+// read through the same page cache a restart reads; a restart is the path
+// every SIGKILL test already exercises. Reads served between the failure
+// and the shutdown (at most Options.ShutdownTimeout) may see the failed
+// batch through bbolt's map; nothing is acknowledged from it.
+//
+// internal/faultfs (a FUSE filesystem that fails chosen writes and syncs,
+// and can drop the writes a failed sync covered) and a size-limited tmpfs
+// test each case against a real `pinnsweep serve` (internal/e2e,
+// RELIABILITY.md).
 //
 // # Bucket layout
 //

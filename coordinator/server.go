@@ -42,7 +42,9 @@ var keepalivePolicy = keepalive.EnforcementPolicy{MinTime: 5 * time.Second, Perm
 // in-flight RPCs (and their transactions) finish; after
 // Options.ShutdownTimeout the remaining ones are cut. Serve closes lis. It
 // returns nil after a shutdown and the listener's error if serving fails.
-// Close the coordinator after Serve returns.
+// Close the coordinator after Serve returns. After a commit whose outcome
+// is unknown (ErrCommitUnknown) Serve shuts down the same way and returns
+// that error.
 //
 // opts are added to the server's own options (message size limits,
 // keepalive policy, and interceptors that log calls and turn a handler's
@@ -98,6 +100,7 @@ func (c *Coordinator) Serve(ctx context.Context, lis net.Listener, opts ...grpc.
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	case <-c.done:
+	case <-c.failed:
 	}
 	c.rpcLog.Info("shutting down", "timeout", c.opts.ShutdownTimeout)
 	hs.Shutdown() // NOT_SERVING; health Watch streams would block GracefulStop, hence the timer
@@ -109,6 +112,10 @@ func (c *Coordinator) Serve(ctx context.Context, lis net.Listener, opts ...grpc.
 	srv.GracefulStop()
 	timer.Stop()
 	<-errc
+	if err := c.Err(); err != nil {
+		c.rpcLog.Error("stopped after a storage failure", "error", err)
+		return fmt.Errorf("serve: %w", err)
+	}
 	c.rpcLog.Info("stopped")
 	return nil
 }

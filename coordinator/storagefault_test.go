@@ -101,6 +101,60 @@ func TestStorageErrorCodes(t *testing.T) {
 	}
 }
 
+// TestCommitUnknownStops fails a commit with ErrCommitUnknown: the caller
+// gets Unavailable, Serve shuts down and returns the error, in-process
+// callers get it too, and no commit reaches the store afterwards.
+func TestCommitUnknownStops(t *testing.T) {
+	store := &hookStore{Store: coordinator.NewMemoryStore()}
+	c, conn, served := serveStore(t, store)
+	ctx := context.Background()
+	mustSubmit(t, c, specYAML("s", betas(4), 1, 0, 100))
+	g := mustLease(t, c, "w1")
+	watchErr := make(chan error, 1)
+	go func() { watchErr <- c.Watch(ctx, "s", func(coordinator.Progress) error { return nil }) }()
+
+	unknown := fmt.Errorf("commit: %w: %w", coordinator.ErrCommitUnknown, syscall.EIO)
+	commits := 0
+	store.setHook(func(n int, ch *coordinator.Change) error {
+		commits++
+		return unknown
+	})
+	workers := pb.NewWorkerServiceClient(conn)
+	_, err := workers.Complete(ctx, &pb.CompleteRequest{LeaseId: g.LeaseID, Token: g.Token, WorkerId: "w1",
+		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: resultJSON(0.1)})
+	if status.Code(err) != codes.Unavailable {
+		t.Fatalf("Complete whose commit's outcome is unknown: %v, want Unavailable", err)
+	}
+	select {
+	case err := <-served:
+		if !errors.Is(err, coordinator.ErrCommitUnknown) {
+			t.Fatalf("Serve returned %v, want ErrCommitUnknown", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve did not stop after a commit whose outcome is unknown")
+	}
+	select {
+	case err := <-watchErr:
+		if !errors.Is(err, coordinator.ErrCommitUnknown) {
+			t.Errorf("Watch returned %v, want ErrCommitUnknown", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("Watch did not return")
+	}
+	if err := c.Err(); !errors.Is(err, coordinator.ErrCommitUnknown) {
+		t.Errorf("Err() = %v", err)
+	}
+	if _, err := c.Lease(ctx, "w2", 0); !errors.Is(err, coordinator.ErrCommitUnknown) {
+		t.Errorf("Lease after the failure: %v, want ErrCommitUnknown", err)
+	}
+	if _, err := c.Submit(ctx, "t.yaml", []byte(specYAML("t", betas(2), 1, 0, 100))); !errors.Is(err, coordinator.ErrCommitUnknown) {
+		t.Errorf("Submit after the failure: %v, want ErrCommitUnknown", err)
+	}
+	if commits != 1 {
+		t.Errorf("the store saw %d commits; want only the failed one", commits)
+	}
+}
+
 // TestBoltStoreCommitFaults runs the bbolt store on a fault-injecting
 // FUSE filesystem and checks how it classifies each failure of a commit:
 // a failed write (ENOSPC: ErrDiskFull; EIO: ErrStorage) and a failed sync
