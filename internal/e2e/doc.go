@@ -37,10 +37,17 @@
 // netns_test.go cuts the network between a coordinator and its workers in
 // separate network namespaces (root only; it skips, saying why,
 // elsewhere). shutdown_test.go covers SIGTERM on a worker and on the
-// coordinator, and wall-time budgets and divergence. After each, `pinnsweep
-// check` must pass on the database (bbolt's check and the store's
-// invariants), and every completion acknowledged to a worker must be the
-// stored one: same worker, same fencing token.
+// coordinator, and wall-time budgets and divergence. diskfull_test.go puts
+// the coordinator's database, or a worker's log, working directory and
+// TMPDIR, on a small tmpfs and fills it mid-sweep; syncfail_test.go puts
+// the database on internal/faultfs and fails a write, a data-page sync or
+// the meta page's sync (the ambiguous commit after which the coordinator
+// exits for a restart). These need root (tmpfs, FUSE) and skip, saying
+// why, elsewhere, unless PINNSWEEP_REQUIRE_FAULTS=1 (set by .ci/run)
+// makes that a failure. After each, `pinnsweep check` must pass on the
+// database (bbolt's check and the store's invariants), and every
+// completion acknowledged to a worker must be the stored one: same worker,
+// same fencing token.
 //
 // # Running
 //

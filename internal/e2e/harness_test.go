@@ -107,11 +107,25 @@ func startWrapped(t *testing.T, dir, name string, wrap []string, args ...string)
 	if bin == "" {
 		t.Skip("end-to-end tests are skipped in -short mode")
 	}
-	p := &proc{t: t, name: name, done: make(chan struct{})}
 	argv := append(append(append([]string{}, wrap...), bin), args...)
-	p.cmd = exec.Command(argv[0], argv[1:]...)
-	p.cmd.Dir = dir
-	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	return startCmd(t, name, cmd)
+}
+
+// startCmd starts cmd, a command that runs bin, as start does. Its
+// output goes to the proc's buffers unless cmd has a Stdout or Stderr of
+// its own.
+func startCmd(t *testing.T, name string, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{t: t, name: name, cmd: cmd, done: make(chan struct{})}
+	if cmd.Stdout == nil {
+		cmd.Stdout = &p.stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = &p.stderr
+	}
+	args := cmd.Args[1:]
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
