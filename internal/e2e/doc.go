@@ -42,7 +42,10 @@
 // TMPDIR, on a small tmpfs and fills it mid-sweep; syncfail_test.go puts
 // the database on internal/faultfs and fails a write, a data-page sync or
 // the meta page's sync (the ambiguous commit after which the coordinator
-// exits for a restart). These need root (tmpfs, FUSE) and skip, saying
+// exits for a restart); links_test.go puts a TCP fault proxy (toxiproxy,
+// embedded) between the workers and the coordinator and adds latency, a
+// bandwidth limit, resets and a half-open link (flags -links.* vary the
+// latency and TTL). The tmpfs and FUSE tests need root and skip, saying
 // why, elsewhere, unless PINNSWEEP_REQUIRE_FAULTS=1 (set by .ci/run)
 // makes that a failure. After each, `pinnsweep check` must pass on the
 // database (bbolt's check and the store's invariants), and every
