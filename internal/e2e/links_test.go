@@ -162,7 +162,7 @@ func TestSlowLossyLinks(t *testing.T) {
 		len(count(workers, "result rejected as stale; dropped", "trial", nil))
 	slowFailed := len(logTimes(workers, "coordinator unreachable; retrying with backoff"))
 	if limits.answered(latency) && slowFailed > 0 {
-		t.Errorf("%d calls failed at %d±%d ms one-way latency; heartbeats every %v with a deadline of %v should all be answered",
+		t.Errorf("the workers logged %d outages at %d±%d ms one-way latency; heartbeats every %v with a deadline of %v should all be answered",
 			slowFailed, *linksLatency, *linksJitter, limits.every, limits.deadline)
 	}
 	if limits.kept(latency, ttl) && (slowExpired > 0 || slowLost > 0) {
@@ -219,7 +219,7 @@ func TestSlowLossyLinks(t *testing.T) {
 			dupAcks++
 		}
 	}
-	t.Logf("links: slow link (%d±%d ms each way, 64 KB/s): first lease %.1fs after the submission, %d leases expired, %d calls failed; "+
+	t.Logf("links: slow link (%d±%d ms each way, 64 KB/s): first lease %.1fs after the submission, %d leases expired, %d outages logged; "+
 		"resets noticed %d times; half-open for %v noticed %d times, %d workers reachable again, the last %.1fs after healing; "+
 		"sweep finished %.1fs after healing; %d leases expired, %d results dropped as stale, %d duplicate acknowledgements",
 		*linksLatency, *linksJitter, firstLease.Seconds(), slowExpired, slowFailed, resetsSeen, 2*ttl, halfOpenSeen, recovered,
