@@ -167,9 +167,14 @@ func Mount(backing, mountpoint string) (*FS, error) {
 }
 
 // Unmount unmounts the filesystem and waits until it is no longer served.
-// It fails while a process has a file open under the mount point.
+// While a process has a file open under the mount point it detaches the
+// mount instead (it goes away when the last file is closed), so that a
+// failed test leaves no mount behind, and returns the error.
 func (f *FS) Unmount() error {
 	if err := f.server.Unmount(); err != nil {
+		if derr := syscall.Unmount(f.mountpoint, syscall.MNT_DETACH); derr != nil {
+			_ = exec.Command("fusermount3", "-u", "-z", f.mountpoint).Run()
+		}
 		return fmt.Errorf("faultfs: unmounting %s: %w", f.mountpoint, err)
 	}
 	f.server.Wait()

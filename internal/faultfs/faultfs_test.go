@@ -13,31 +13,36 @@ import (
 	"github.com/pinnsweep/pinnsweep/internal/faultfs"
 )
 
-// mount mounts a faultfs over a fresh backing directory and returns it
-// with the backing directory. It skips the test, saying why, where FUSE
-// is unavailable, unless PINNSWEEP_REQUIRE_FAULTS=1 (CI), which makes
-// that a failure.
+// mount mounts a faultfs over a fresh backing directory, unmounted when
+// the test ends, and returns it with the backing directory.
 func mount(t *testing.T) (*faultfs.FS, string) {
 	t.Helper()
-	if err := faultfs.Available(); err != nil {
-		if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
-			t.Fatalf("FUSE is unavailable and PINNSWEEP_REQUIRE_FAULTS=1: %v", err)
-		}
-		t.Skipf("FUSE is unavailable here: %v", err)
-	}
-	backing, mnt := t.TempDir(), t.TempDir()
-	ffs, err := faultfs.Mount(backing, mnt)
-	if err != nil {
-		if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
-			t.Fatal(err)
-		}
-		t.Skipf("cannot mount a FUSE filesystem here: %v", err)
-	}
+	ffs, backing := mountOnly(t)
 	t.Cleanup(func() {
 		if err := ffs.Unmount(); err != nil {
 			t.Error(err)
 		}
 	})
+	return ffs, backing
+}
+
+// mountOnly is mount without the unmount. It skips the test, saying why,
+// where FUSE is unavailable, unless PINNSWEEP_REQUIRE_FAULTS=1 (CI),
+// which makes that a failure.
+func mountOnly(t *testing.T) (*faultfs.FS, string) {
+	t.Helper()
+	skip := t.Skipf
+	if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
+		skip = t.Fatalf
+	}
+	if err := faultfs.Available(); err != nil {
+		skip("FUSE is unavailable here: %v", err)
+	}
+	backing, mnt := t.TempDir(), t.TempDir()
+	ffs, err := faultfs.Mount(backing, mnt)
+	if err != nil {
+		skip("cannot mount a FUSE filesystem here: %v", err)
+	}
 	return ffs, backing
 }
 
@@ -195,5 +200,26 @@ func TestBoltAmbiguousCommit(t *testing.T) {
 				t.Errorf("reopened: txid %d, k = %q; want %d, %q", reopened, v, want, wantV)
 			}
 		})
+	}
+}
+
+// TestUnmountBusyDetaches unmounts while a file is open: Unmount fails,
+// and detaches the mount so that nothing is left mounted.
+func TestUnmountBusyDetaches(t *testing.T) {
+	ffs, _ := mountOnly(t)
+	f, err := os.Create(filepath.Join(ffs.Mountpoint(), "open"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := ffs.Unmount(); err == nil {
+		t.Fatal("Unmount with a file open succeeded")
+	}
+	info, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(info, []byte(" "+ffs.Mountpoint()+" ")) {
+		t.Errorf("%s is still mounted after a failed Unmount", ffs.Mountpoint())
 	}
 }
