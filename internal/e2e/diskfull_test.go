@@ -51,17 +51,9 @@ func TestCoordinatorDiskFull(t *testing.T) {
 
 func testCoordinatorDiskFull(t *testing.T, move bool) {
 	disk := mountTmpfs(t, 8<<20)
-	dir := t.TempDir()
 	db := filepath.Join(disk, "sweeps.db")
-	coord, addr := serve(t, dir, db, "127.0.0.1:0", "--lease-ttl", "3s")
+	dir, coord, addr, workers, c := resumeClusterOn(t, db, 4)
 	coords := []*proc{coord}
-	mustCLI(t, dir, "submit", testdata(t, "resume.yaml"), "--coordinator", addr)
-	workers := []*proc{worker(t, dir, addr, "worker-a"), worker(t, dir, addr, "worker-b")}
-	c := dial(t, addr)
-	eventually(t, 60*time.Second, "4 trials done", func() bool {
-		p := c.progress("resume")
-		return p != nil && p.GetDone() >= 4
-	})
 
 	ballast := fillDisk(t, disk)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

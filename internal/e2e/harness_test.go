@@ -517,8 +517,16 @@ func checkAcked(t *testing.T, stored map[string]coordinator.TrialRecord, acked [
 // the database, the coordinator, its address, the workers and a client.
 func resumeCluster(t *testing.T, done int) (dir, db string, coord *proc, addr string, workers []*proc, c *client) {
 	t.Helper()
+	db = filepath.Join(t.TempDir(), "sweeps.db")
+	dir, coord, addr, workers, c = resumeClusterOn(t, db, done)
+	return dir, db, coord, addr, workers, c
+}
+
+// resumeClusterOn is resumeCluster with the database at db (on a
+// filesystem of the test's choosing).
+func resumeClusterOn(t *testing.T, db string, done int) (dir string, coord *proc, addr string, workers []*proc, c *client) {
+	t.Helper()
 	dir = t.TempDir()
-	db = filepath.Join(dir, "sweeps.db")
 	coord, addr = serve(t, dir, db, "127.0.0.1:0", "--lease-ttl", "3s")
 	mustCLI(t, dir, "submit", testdata(t, "resume.yaml"), "--coordinator", addr)
 	workers = []*proc{worker(t, dir, addr, "worker-a"), worker(t, dir, addr, "worker-b")}
@@ -527,5 +535,5 @@ func resumeCluster(t *testing.T, done int) (dir, db string, coord *proc, addr st
 		p := c.progress("resume")
 		return p != nil && int(p.GetDone()) >= done
 	})
-	return dir, db, coord, addr, workers, c
+	return dir, coord, addr, workers, c
 }

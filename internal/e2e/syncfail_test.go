@@ -33,16 +33,8 @@ func TestCoordinatorSyncFailure(t *testing.T) {
 
 func testMetaSyncFailure(t *testing.T, lose bool) {
 	ffs := mountFaultFS(t)
-	dir := t.TempDir()
 	db := filepath.Join(ffs.Mountpoint(), "sweeps.db")
-	coord, addr := serve(t, dir, db, "127.0.0.1:0", "--lease-ttl", "3s")
-	mustCLI(t, dir, "submit", testdata(t, "resume.yaml"), "--coordinator", addr)
-	workers := []*proc{worker(t, dir, addr, "worker-a"), worker(t, dir, addr, "worker-b")}
-	c := dial(t, addr)
-	eventually(t, 60*time.Second, "4 trials done", func() bool {
-		p := c.progress("resume")
-		return p != nil && p.GetDone() >= 4
-	})
+	dir, coord, addr, workers, c := resumeClusterOn(t, db, 4)
 
 	page := int64(os.Getpagesize())
 	ffs.Inject(faultfs.Fault{Op: faultfs.OpFsync, File: "sweeps.db", Off: 0, End: 2 * page, Lose: lose})
@@ -88,16 +80,8 @@ func testMetaSyncFailure(t *testing.T, lose bool) {
 // serving, without a restart; the sweep finishes exactly once.
 func TestCoordinatorWriteFailure(t *testing.T) {
 	ffs := mountFaultFS(t)
-	dir := t.TempDir()
 	db := filepath.Join(ffs.Mountpoint(), "sweeps.db")
-	coord, addr := serve(t, dir, db, "127.0.0.1:0", "--lease-ttl", "3s")
-	mustCLI(t, dir, "submit", testdata(t, "resume.yaml"), "--coordinator", addr)
-	workers := []*proc{worker(t, dir, addr, "worker-a"), worker(t, dir, addr, "worker-b")}
-	c := dial(t, addr)
-	eventually(t, 60*time.Second, "3 trials done", func() bool {
-		p := c.progress("resume")
-		return p != nil && p.GetDone() >= 3
-	})
+	dir, coord, _, workers, c := resumeClusterOn(t, db, 3)
 	page := int64(os.Getpagesize())
 	ffs.Inject(faultfs.Fault{Op: faultfs.OpWrite, File: "sweeps.db", Off: 2 * page, End: 1 << 62})
 	eventually(t, 30*time.Second, "the write fault to fire", func() bool { return len(ffs.Injected()) == 1 })
