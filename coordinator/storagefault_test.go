@@ -163,61 +163,49 @@ func TestCommitUnknownStops(t *testing.T) {
 // map of the file, gives ErrCommitUnknown, after which the store commits
 // nothing. Reopened from the disk, the file passes the check and holds
 // the last commit that was acknowledged, or the ambiguous one if the disk
-// kept it.
+// kept it. The store runs in a helper process (storeHelper): this one
+// serves the mount and must not map a file on it.
 func TestBoltStoreCommitFaults(t *testing.T) {
 	for _, lose := range []bool{false, true} {
 		t.Run(fmt.Sprintf("lose=%v", lose), func(t *testing.T) {
 			ffs := mountFaultFS(t)
 			path := filepath.Join(ffs.Mountpoint(), "sweeps.db")
-			st, err := coordinator.OpenBoltStore(path, coordinator.BoltOptions{Logger: testLogger(t)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			ctx := context.Background()
-			token := func() uint64 {
-				s, err := st.Load(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s.NextToken
-			}
-			commit := func(n uint64) error { return st.Commit(ctx, &coordinator.Change{NextToken: n}) }
-			if err := commit(10); err != nil {
-				t.Fatal(err)
+			st := startStoreHelper(t, path)
+			if got := st.do("commit 10"); got != "ok" {
+				t.Fatal(got)
 			}
 			page := int64(os.Getpagesize())
 			for _, tt := range []struct {
 				name  string
 				fault faultfs.Fault
-				want  error
+				want  string
 			}{
-				{"write ENOSPC", faultfs.Fault{Op: faultfs.OpWrite, File: "sweeps.db", Errno: syscall.ENOSPC}, coordinator.ErrDiskFull},
-				{"write EIO", faultfs.Fault{Op: faultfs.OpWrite, File: "sweeps.db"}, coordinator.ErrStorage},
-				{"data sync EIO", faultfs.Fault{Op: faultfs.OpFsync, File: "sweeps.db", Off: 2 * page, End: 1 << 62, Lose: lose}, coordinator.ErrStorage},
+				{"write ENOSPC", faultfs.Fault{Op: faultfs.OpWrite, File: "sweeps.db", Errno: syscall.ENOSPC}, "ErrDiskFull"},
+				{"write EIO", faultfs.Fault{Op: faultfs.OpWrite, File: "sweeps.db"}, "ErrStorage"},
+				{"data sync EIO", faultfs.Fault{Op: faultfs.OpFsync, File: "sweeps.db", Off: 2 * page, End: 1 << 62, Lose: lose}, "ErrStorage"},
 			} {
 				ffs.Inject(tt.fault)
-				if err := commit(11); !errors.Is(err, tt.want) {
-					t.Fatalf("%s: Commit = %v, want %v", tt.name, err, tt.want)
+				if got := st.do("commit 11"); got != tt.want {
+					t.Fatalf("%s: Commit = %s, want %s", tt.name, got, tt.want)
 				}
-				if got := token(); got != 10 {
-					t.Fatalf("%s: next token %d after the failed commit, want 10", tt.name, got)
+				if got := st.do("token"); got != "10" {
+					t.Fatalf("%s: next token %s after the failed commit, want 10", tt.name, got)
 				}
 			}
-			if err := commit(12); err != nil {
-				t.Fatalf("commit after the clean failures: %v", err)
+			if got := st.do("commit 12"); got != "ok" {
+				t.Fatalf("commit after the clean failures: %s", got)
 			}
 			before := ffs.Counts("sweeps.db")
 			ffs.Inject(faultfs.Fault{Op: faultfs.OpFsync, File: "sweeps.db", Off: 0, End: 2 * page, Lose: lose})
-			if err := commit(13); !errors.Is(err, coordinator.ErrCommitUnknown) {
-				t.Fatalf("meta sync EIO: Commit = %v, want ErrCommitUnknown", err)
+			if got := st.do("commit 13"); got != "ErrCommitUnknown" {
+				t.Fatalf("meta sync EIO: Commit = %s, want ErrCommitUnknown", got)
 			}
 			if n := len(ffs.Injected()); n != 4 {
 				t.Fatalf("%d faults fired, want 4", n)
 			}
 			failedAt := ffs.Counts("sweeps.db")
-			if err := commit(14); !errors.Is(err, coordinator.ErrCommitUnknown) {
-				t.Fatalf("commit after the ambiguous one: %v, want ErrCommitUnknown", err)
+			if got := st.do("commit 14"); got != "ErrCommitUnknown" {
+				t.Fatalf("commit after the ambiguous one: %s, want ErrCommitUnknown", got)
 			}
 			if c := ffs.Counts("sweeps.db"); c != failedAt {
 				t.Errorf("the store wrote after the ambiguous commit: %+v, then %+v", failedAt, c)
@@ -225,10 +213,12 @@ func TestBoltStoreCommitFaults(t *testing.T) {
 			if failedAt.Writes <= before.Writes {
 				t.Errorf("counts %+v before and %+v after the ambiguous commit", before, failedAt)
 			}
-			if err := st.Close(); err != nil {
-				t.Fatal(err)
+			if got := st.do("close"); got != "ok" {
+				t.Fatal(got)
 			}
-			rep, err := coordinator.CheckDatabase(ctx, path)
+			// The file as the disk has it (the backing directory: this
+			// process must not map the mount).
+			rep, err := coordinator.CheckDatabase(context.Background(), filepath.Join(ffs.Backing(), "sweeps.db"))
 			if err != nil {
 				t.Fatalf("check after the ambiguous commit: %v", err)
 			}

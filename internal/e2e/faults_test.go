@@ -84,7 +84,9 @@ func fillDisk(t *testing.T, dir string) string {
 
 // mountFaultFS mounts internal/faultfs over a new directory and returns
 // it; it is unmounted when the test ends (after the processes it started
-// are killed).
+// are killed). The test process serves the mount, so it must not open a
+// bbolt file on it (storedTrials maps the file): it reads the backing
+// file instead (faultfs.FS.Backing).
 func mountFaultFS(t *testing.T) *faultfs.FS {
 	t.Helper()
 	if bin == "" {

@@ -57,10 +57,12 @@ func testMetaSyncFailure(t *testing.T, lose bool) {
 		t.Errorf("the lost sync undid %d bytes", in[0].Lost)
 	}
 	// Nothing the coordinator acknowledged may be missing from the file
-	// as the disk has it.
-	checkDB(t, dir, db)
+	// as the disk has it (the backing file: this process serves the
+	// mount and must not map a file on it).
+	disk := filepath.Join(ffs.Backing(), "sweeps.db")
+	checkDB(t, dir, disk)
 	acked := acks(workers)
-	checkAcked(t, storedTrials(t, db, "resume"), acked)
+	checkAcked(t, storedTrials(t, disk, "resume"), acked)
 
 	coord2, _ := serve(t, dir, db, addr, "--lease-ttl", "3s")
 	c.waitFinished(t, "resume", 120*time.Second)
@@ -68,7 +70,7 @@ func testMetaSyncFailure(t *testing.T, lose bool) {
 		w.stop()
 	}
 	coord2.stop()
-	verifyExactlyOnce(t, dir, db, "resume", 14, []*proc{coord, coord2}, workers)
+	verifyExactlyOnce(t, dir, disk, "resume", 14, []*proc{coord, coord2}, workers)
 	t.Logf("meta page sync failed (lose=%v, %d bytes undone) with %d completions acknowledged: coordinator exited %d, restarted, sweep finished exactly once",
 		lose, in[0].Lost, len(acked), code)
 }
@@ -101,7 +103,7 @@ func TestCoordinatorWriteFailure(t *testing.T) {
 	if failed < 2 || !strings.Contains(coord.stderr.String(), "writing to the database failed") {
 		t.Errorf("%d failed commits logged, want 2 saying that writing to the database failed", failed)
 	}
-	verifyExactlyOnce(t, dir, db, "resume", 14, []*proc{coord}, workers)
+	verifyExactlyOnce(t, dir, filepath.Join(ffs.Backing(), "sweeps.db"), "resume", 14, []*proc{coord}, workers)
 	t.Logf("a failed write and a failed data sync: %d commits failed, the coordinator kept serving, Unavailable seen by a worker: %v",
 		failed, sawCode(workers, "Unavailable"))
 }

@@ -38,6 +38,19 @@
 // failed write-back on Linux: the next fsync succeeds unless another fault
 // matches it.
 //
+// # Never map the mount in the serving process
+//
+// The filesystem is served by goroutines of the process that mounted it,
+// so that process must reach files under the mount point only through
+// system calls (open, read, write, fsync), never through a memory map
+// (bbolt maps its file). A page fault on a mapped FUSE file blocks its
+// thread outside any system call until the filesystem answers, and the Go
+// runtime's stop-the-world (every garbage collection) waits for that
+// thread while the goroutines that would answer are stopped: the process
+// deadlocks. Run the program under test in another process, as the
+// end-to-end tests do, and read what it wrote through the backing
+// directory (Backing).
+//
 // # Limits
 //
 // Writes go through FUSE one request at a time per file (no writeback

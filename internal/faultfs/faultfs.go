@@ -184,6 +184,10 @@ func (f *FS) Unmount() error {
 // Mountpoint returns the directory the filesystem is mounted on.
 func (f *FS) Mountpoint() string { return f.mountpoint }
 
+// Backing returns the directory the filesystem mirrors: its files as the
+// "disk" has them.
+func (f *FS) Backing() string { return f.backing }
+
 // Inject arms fault; armed faults are matched in the order they were
 // armed, and the first that matches an operation decides it.
 func (f *FS) Inject(fault Fault) {
