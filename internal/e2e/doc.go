@@ -56,6 +56,7 @@
 //
 //	go test -race ./internal/e2e/
 //
-// The package takes 70–90 s on two cores (building the binary,
-// training, and the short chaos run); -short skips it.
+// The package takes about 4 minutes under -race on the shared two-core
+// machine (building the binary, training, the short chaos run and the
+// storage and link fault tests); -short skips it.
 package e2e
