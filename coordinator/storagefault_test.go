@@ -171,7 +171,7 @@ func TestBoltStoreCommitFaults(t *testing.T) {
 			ffs := mountFaultFS(t)
 			path := filepath.Join(ffs.Mountpoint(), "sweeps.db")
 			st := startStoreHelper(t, path)
-			if got := st.do("commit 10"); got != "ok" {
+			if got := st.Do("commit 10"); got != "ok" {
 				t.Fatal(got)
 			}
 			page := int64(os.Getpagesize())
@@ -185,26 +185,26 @@ func TestBoltStoreCommitFaults(t *testing.T) {
 				{"data sync EIO", faultfs.Fault{Op: faultfs.OpFsync, File: "sweeps.db", Off: 2 * page, End: 1 << 62, Lose: lose}, "ErrStorage"},
 			} {
 				ffs.Inject(tt.fault)
-				if got := st.do("commit 11"); got != tt.want {
+				if got := st.Do("commit 11"); got != tt.want {
 					t.Fatalf("%s: Commit = %s, want %s", tt.name, got, tt.want)
 				}
-				if got := st.do("token"); got != "10" {
+				if got := st.Do("token"); got != "10" {
 					t.Fatalf("%s: next token %s after the failed commit, want 10", tt.name, got)
 				}
 			}
-			if got := st.do("commit 12"); got != "ok" {
+			if got := st.Do("commit 12"); got != "ok" {
 				t.Fatalf("commit after the clean failures: %s", got)
 			}
 			before := ffs.Counts("sweeps.db")
 			ffs.Inject(faultfs.Fault{Op: faultfs.OpFsync, File: "sweeps.db", Off: 0, End: 2 * page, Lose: lose})
-			if got := st.do("commit 13"); got != "ErrCommitUnknown" {
+			if got := st.Do("commit 13"); got != "ErrCommitUnknown" {
 				t.Fatalf("meta sync EIO: Commit = %s, want ErrCommitUnknown", got)
 			}
 			if n := len(ffs.Injected()); n != 4 {
 				t.Fatalf("%d faults fired, want 4", n)
 			}
 			failedAt := ffs.Counts("sweeps.db")
-			if got := st.do("commit 14"); got != "ErrCommitUnknown" {
+			if got := st.Do("commit 14"); got != "ErrCommitUnknown" {
 				t.Fatalf("commit after the ambiguous one: %s, want ErrCommitUnknown", got)
 			}
 			if c := ffs.Counts("sweeps.db"); c != failedAt {
@@ -213,7 +213,7 @@ func TestBoltStoreCommitFaults(t *testing.T) {
 			if failedAt.Writes <= before.Writes {
 				t.Errorf("counts %+v before and %+v after the ambiguous commit", before, failedAt)
 			}
-			if got := st.do("close"); got != "ok" {
+			if got := st.Do("close"); got != "ok" {
 				t.Fatal(got)
 			}
 			// The file as the disk has it (the backing directory: this

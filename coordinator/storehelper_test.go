@@ -1,18 +1,15 @@
 package coordinator_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/internal/faultfs"
 )
 
 // storeHelperEnv, when set, makes the test binary a helper process that
@@ -28,8 +25,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// runStoreHelper opens the bbolt store at path and runs the commands it
-// reads from stdin, one a line, answering each with one line:
+// runStoreHelper opens the bbolt store at path and answers the commands
+// of faultfs.ServeHelper:
 //
 //	commit N   Commit a change that sets the token counter to N: "ok", or
 //	           the sentinel the error wraps (ErrDiskFull, ErrStorage,
@@ -43,32 +40,26 @@ func runStoreHelper(path string) int {
 		return 1
 	}
 	ctx := context.Background()
-	sc := bufio.NewScanner(os.Stdin)
-	for sc.Scan() {
-		cmd, arg, _ := strings.Cut(sc.Text(), " ")
+	faultfs.ServeHelper(func(cmd, arg string) (string, bool) {
 		switch cmd {
 		case "commit":
 			n, _ := strconv.ParseUint(arg, 10, 64)
-			fmt.Println(classify(st.Commit(ctx, &coordinator.Change{NextToken: n})))
+			return classify(st.Commit(ctx, &coordinator.Change{NextToken: n})), false
 		case "token":
 			s, err := st.Load(ctx)
 			if err != nil {
-				fmt.Println("error", err)
-				continue
+				return "error " + err.Error(), false
 			}
-			fmt.Println(s.NextToken)
+			return fmt.Sprint(s.NextToken), false
 		case "close":
 			if err := st.Close(); err != nil {
-				fmt.Println("error", err)
-				return 1
+				return "error " + err.Error(), true
 			}
-			fmt.Println("ok")
-			return 0
-		default:
-			fmt.Println("error unknown command", cmd)
+			return "ok", true
 		}
-	}
-	return 1
+		return "error unknown command " + cmd, false
+	})
+	return 0
 }
 
 // classify names the storage sentinel err wraps.
@@ -86,47 +77,14 @@ func classify(err error) string {
 	return "error " + err.Error()
 }
 
-// storeHelper is a running helper process.
-type storeHelper struct {
-	t   *testing.T
-	in  io.WriteCloser
-	out *bufio.Scanner
-}
-
 // startStoreHelper starts a helper process on the store at path; it is
 // killed when the test ends.
-func startStoreHelper(t *testing.T, path string) *storeHelper {
+func startStoreHelper(t *testing.T, path string) *faultfs.Helper {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), storeHelperEnv+"="+path)
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
+	h, err := faultfs.StartTestHelper(storeHelperEnv, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		in.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	return &storeHelper{t: t, in: in, out: bufio.NewScanner(out)}
-}
-
-// do sends one command and returns the answer.
-func (h *storeHelper) do(cmd string) string {
-	h.t.Helper()
-	if _, err := fmt.Fprintln(h.in, cmd); err != nil {
-		h.t.Fatalf("store helper: %s: %v", cmd, err)
-	}
-	if !h.out.Scan() {
-		h.t.Fatalf("store helper: %s: no answer (%v)", cmd, h.out.Err())
-	}
-	return h.out.Text()
+	t.Cleanup(h.Close)
+	return h
 }

@@ -49,7 +49,9 @@
 // thread while the goroutines that would answer are stopped: the process
 // deadlocks. Run the program under test in another process, as the
 // end-to-end tests do, and read what it wrote through the backing
-// directory (Backing).
+// directory (Backing). A unit test that must drive a mapping library
+// step by step runs it in a Helper: the test binary started again by
+// StartTestHelper, its TestMain running ServeHelper's command loop.
 //
 // # Limits
 //

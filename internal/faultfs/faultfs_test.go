@@ -144,26 +144,26 @@ func TestBoltAmbiguousCommit(t *testing.T) {
 			ffs, _ := mount(t)
 			path := filepath.Join(ffs.Mountpoint(), "t.db")
 			h := startBoltHelper(t, path)
-			if got := h.do("put old"); got != "ok" {
+			if got := h.Do("put old"); got != "ok" {
 				t.Fatal(got)
 			}
 			var before int
-			if _, err := fmt.Sscan(h.do("view"), &before); err != nil {
+			if _, err := fmt.Sscan(h.Do("view"), &before); err != nil {
 				t.Fatal(err)
 			}
 			meta := int64(2 * os.Getpagesize())
 			ffs.Inject(faultfs.Fault{Op: faultfs.OpFsync, File: "t.db", Off: 0, End: meta, Lose: lose})
-			if got := h.do("put new"); !strings.HasPrefix(got, "error") || !strings.Contains(got, syscall.EIO.Error()) {
+			if got := h.Do("put new"); !strings.HasPrefix(got, "error") || !strings.Contains(got, syscall.EIO.Error()) {
 				t.Fatalf("commit: %s, want EIO from the meta page's fdatasync", got)
 			}
 			in := ffs.Injected()
 			if len(in) != 1 || in[0].Off+in[0].Len > meta {
 				t.Fatalf("injections %+v, want the one sync of a meta page", in)
 			}
-			if got, want := h.do("view"), fmt.Sprint(before+1, " new"); got != want {
+			if got, want := h.Do("view"), fmt.Sprint(before+1, " new"); got != want {
 				t.Errorf("in-process view after the failed commit: %q; want %q (the meta page is in the page cache)", got, want)
 			}
-			if got := h.do("close"); got != "ok" {
+			if got := h.Do("close"); got != "ok" {
 				t.Fatal(got)
 			}
 			want := fmt.Sprint(before+1, " new")
@@ -171,10 +171,10 @@ func TestBoltAmbiguousCommit(t *testing.T) {
 				want = fmt.Sprint(before, " old")
 			}
 			h = startBoltHelper(t, path)
-			if got := h.do("view"); got != want {
+			if got := h.Do("view"); got != want {
 				t.Errorf("reopened: %q, want %q", got, want)
 			}
-			h.do("close")
+			h.Do("close")
 		})
 	}
 }

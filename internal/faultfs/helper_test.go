@@ -1,16 +1,14 @@
 package faultfs_test
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/pinnsweep/pinnsweep/internal/faultfs"
 )
 
 // helperEnv, when set, makes the test binary a helper process that drives
@@ -26,8 +24,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// runBoltHelper opens the bbolt database at path and runs the commands
-// it reads from stdin, one a line, answering each with one line:
+// runBoltHelper opens the bbolt database at path and answers the
+// commands of faultfs.ServeHelper:
 //
 //	put V   an Update that sets key k of bucket b to V: "ok", or "error MESSAGE"
 //	view    "ID VALUE": the newest transaction id the process sees, and k
@@ -38,9 +36,7 @@ func runBoltHelper(path string) int {
 		fmt.Println("error", err)
 		return 1
 	}
-	sc := bufio.NewScanner(os.Stdin)
-	for sc.Scan() {
-		cmd, arg, _ := strings.Cut(sc.Text(), " ")
+	faultfs.ServeHelper(func(cmd, arg string) (string, bool) {
 		switch cmd {
 		case "put":
 			err := db.Update(func(tx *bolt.Tx) error {
@@ -51,74 +47,39 @@ func runBoltHelper(path string) int {
 				return b.Put([]byte("k"), []byte(arg))
 			})
 			if err != nil {
-				fmt.Println("error", err)
-				continue
+				return "error " + err.Error(), false
 			}
-			fmt.Println("ok")
+			return "ok", false
 		case "view":
+			var answer string
 			_ = db.View(func(tx *bolt.Tx) error {
 				v := ""
 				if b := tx.Bucket([]byte("b")); b != nil {
 					v = string(b.Get([]byte("k")))
 				}
-				fmt.Println(tx.ID(), v)
+				answer = fmt.Sprint(tx.ID(), " ", v)
 				return nil
 			})
+			return answer, false
 		case "close":
 			if err := db.Close(); err != nil {
-				fmt.Println("error", err)
-				return 1
+				return "error " + err.Error(), true
 			}
-			fmt.Println("ok")
-			return 0
-		default:
-			fmt.Println("error unknown command", cmd)
+			return "ok", true
 		}
-	}
-	return 1
-}
-
-// boltHelper is a running helper process.
-type boltHelper struct {
-	t   *testing.T
-	in  io.WriteCloser
-	out *bufio.Scanner
+		return "error unknown command " + cmd, false
+	})
+	return 0
 }
 
 // startBoltHelper starts a helper process on the bbolt database at path;
 // it is killed when the test ends.
-func startBoltHelper(t *testing.T, path string) *boltHelper {
+func startBoltHelper(t *testing.T, path string) *faultfs.Helper {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+path)
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
+	h, err := faultfs.StartTestHelper(helperEnv, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		in.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	return &boltHelper{t: t, in: in, out: bufio.NewScanner(out)}
-}
-
-// do sends one command and returns the answer.
-func (h *boltHelper) do(cmd string) string {
-	h.t.Helper()
-	if _, err := fmt.Fprintln(h.in, cmd); err != nil {
-		h.t.Fatalf("helper: %s: %v", cmd, err)
-	}
-	if !h.out.Scan() {
-		h.t.Fatalf("helper: %s: no answer (%v)", cmd, h.out.Err())
-	}
-	return h.out.Text()
+	t.Cleanup(h.Close)
+	return h
 }
