@@ -13,10 +13,10 @@ BUF := $(GO) tool -modfile=tools/go.mod buf
 SIMD := GOEXPERIMENT=simd
 
 # Packages with concurrency run under the race detector.
-RACE_PKGS := ./sweeps/... ./coordinator/... ./worker/... ./dashboard/... ./cmd/... ./internal/...
+RACE_PKGS := ./sweeps/... ./verdict/... ./coordinator/... ./worker/... ./dashboard/... ./cmd/... ./internal/...
 NUM_PKGS := ./trainer/...
 
-.PHONY: help build build-openblas test test-race test-trainer test-openblas test-simd test-deploy fuzz lint proto proto-check bench scaling scale-million run repro chaos clean
+.PHONY: help build build-openblas test test-race test-trainer test-openblas test-simd test-deploy fuzz lint proto proto-check bench scaling scale-million run repro chaos model clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -35,8 +35,8 @@ test: lint proto-check test-race test-trainer test-openblas test-simd fuzz test-
 test-race: ## tests of the concurrent packages under -race
 	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
 
-test-trainer: ## trainer and report tests, pure-Go BLAS (report has no concurrency: no -race)
-	$(GO) test -count=1 -timeout 20m $(NUM_PKGS) ./report/...
+test-trainer: ## trainer, report and lease-model tests, pure-Go BLAS (no concurrency there: no -race)
+	$(GO) test -count=1 -timeout 20m $(NUM_PKGS) ./report/... ./model/...
 
 test-openblas: ## trainer tests on OpenBLAS
 	$(OPENBLAS_ENV) $(GO) test -tags openblas -count=1 -timeout 20m $(NUM_PKGS)
@@ -84,6 +84,12 @@ chaos: ## long chaos test: ≥200 trials, 4 workers, ≥20 worker and ≥3 coord
 	$(GO) test -count=1 -v -timeout 20m -run '^TestChaos$$' ./internal/e2e/ -args \
 	  -chaos.trials 200 -chaos.workers 4 -chaos.worker-kills 24 -chaos.coord-kills 4 -chaos.stops 2 \
 	  -chaos.seed $(CHAOS_SEED)
+
+# The full exhaustive Spin check of the lease protocol's Promela model
+# (model/README.md); make test (test-trainer) runs bounded configurations
+# and the mutations. Needs spin and gcc: it fails, not skips, without them.
+model: ## exhaustive Spin check of the lease protocol model (model/lease.pml; needs spin and gcc)
+	PINNSWEEP_REQUIRE_SPIN=1 $(GO) test -count=1 -v -timeout 4h -run '^TestModel$$' ./model/ -args -model.full
 
 scaling: build ## throughput and parallel efficiency of real trials with 1..16 slots (MAX_SLOTS, default nproc)
 	$(GO) run ./internal/scaling slots -bin $(BIN) $(if $(MAX_SLOTS),-max-slots $(MAX_SLOTS))

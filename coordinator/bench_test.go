@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 // benchSpec is a sweep of betas × 100 seeds, as internal/scaling's
@@ -76,8 +77,8 @@ func BenchmarkOpen(b *testing.B) {
 		if err != nil || g == nil {
 			b.Fatal(g, err)
 		}
-		if _, err := c.Complete(ctx, coordinator.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w",
-			Status: coordinator.StatusDone, Result: []byte(`{"rel_l2":0.01}`)}); err != nil {
+		if _, err := c.Complete(ctx, state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w",
+			Status: state.StatusDone, Result: []byte(`{"rel_l2":0.01}`)}); err != nil {
 			b.Fatal(err)
 		}
 	}

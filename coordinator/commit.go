@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"runtime/debug"
 	"time"
+
+	"github.com/pinnsweep/pinnsweep/coordinator/scheduler"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 // DefaultMaxBatch is the default of Options.MaxBatch: the most operations
@@ -28,33 +31,18 @@ type op struct {
 // provisionally, so that the next operation of the batch sees it; undos
 // holds what rollback needs to take the changes back.
 type batch struct {
-	s       *scheduler
-	changes []*Change
-	undos   []undo
+	s       *scheduler.Scheduler
+	changes []*state.Change
+	undos   []scheduler.Undo
 	refined []refinedTrials // trials added by refinement, logged once committed
 }
 
-// refinedTrials records the trials refinement added to a sweep.
-type refinedTrials struct {
-	sweep string
-	added []TrialRecord
-}
-
-// logRefined logs and counts the trials refinement added in a committed
-// batch.
-func (c *Coordinator) logRefined(refined []refinedTrials) {
-	for _, r := range refined {
-		c.metrics.refined.Add(float64(len(r.added)))
-		c.log.Info("refinement added trials", "sweep", r.sweep, "trials", len(r.added), "first_point", string(r.added[0].Point))
-	}
-}
-
 // stage applies ch provisionally and adds it to the batch.
-func (b *batch) stage(ch *Change) {
+func (b *batch) stage(ch *state.Change) {
 	if ch.Empty() {
 		return
 	}
-	b.undos = append(b.undos, b.s.apply(ch))
+	b.undos = append(b.undos, b.s.Apply(ch))
 	b.changes = append(b.changes, ch)
 }
 
@@ -62,7 +50,7 @@ func (b *batch) stage(ch *Change) {
 // first.
 func (b *batch) rollback(mark int) {
 	for i := len(b.undos) - 1; i >= mark; i-- {
-		b.s.revert(b.undos[i])
+		b.s.Revert(b.undos[i])
 	}
 	b.undos, b.changes = b.undos[:mark], b.changes[:mark]
 }
@@ -78,7 +66,7 @@ func (c *Coordinator) do(ctx context.Context, run func(b *batch, now time.Time) 
 	c.qmu.Lock()
 	if c.qclosed {
 		c.qmu.Unlock()
-		return ErrClosed
+		return state.ErrClosed
 	}
 	c.queue = append(c.queue, o)
 	c.qmu.Unlock()
@@ -91,7 +79,7 @@ func (c *Coordinator) do(ctx context.Context, run func(b *batch, now time.Time) 
 }
 
 // mutate runs an operation that computes a single change.
-func (c *Coordinator) mutate(ctx context.Context, f func(now time.Time) (*Change, error)) error {
+func (c *Coordinator) mutate(ctx context.Context, f func(now time.Time) (*state.Change, error)) error {
 	return c.do(ctx, func(b *batch, now time.Time) error {
 		ch, err := f(now)
 		if err != nil {
@@ -119,7 +107,7 @@ func (c *Coordinator) commitLoop() {
 			c.queue = nil
 			c.qmu.Unlock()
 			for _, o := range rest {
-				o.err = ErrClosed
+				o.err = state.ErrClosed
 				close(o.done)
 			}
 			return
@@ -154,7 +142,7 @@ func (c *Coordinator) runBatch(ops []*op) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || c.failure != nil {
-		err := ErrClosed
+		err := state.ErrClosed
 		if c.failure != nil {
 			err = c.failure
 		}
@@ -167,7 +155,7 @@ func (c *Coordinator) runBatch(ops []*op) {
 	b := &batch{s: c.sched}
 	// Expire overdue leases first, so that no operation sees a lease that
 	// is past its expiry.
-	expired := c.sched.expire(now)
+	expired := c.sched.Expire(now)
 	b.stage(expired)
 	for _, o := range ops {
 		if err := o.ctx.Err(); err != nil {
@@ -184,14 +172,14 @@ func (c *Coordinator) runBatch(ops []*op) {
 	if len(b.changes) == 0 {
 		return
 	}
-	ch := mergeChanges(b.changes)
+	ch := state.Merge(b.changes)
 	start := time.Now()
 	err := c.safely("commit", func() error { return c.store.Commit(context.Background(), ch) })
 	c.commitNanos.Add(int64(time.Since(start)))
 	if err != nil {
 		b.rollback(0)
 		c.log.Error("commit failed; the batch was rolled back", "operations", len(ops), "error", err)
-		if errors.Is(err, ErrCommitUnknown) {
+		if errors.Is(err, state.ErrCommitUnknown) {
 			c.fail(err)
 		}
 		if expired != nil {
@@ -216,13 +204,13 @@ func (c *Coordinator) runBatch(ops []*op) {
 }
 
 // fail stops the coordinator after a commit whose outcome is unknown
-// (err wraps ErrCommitUnknown): the file may hold the batch that was just
-// rolled back in memory, and bbolt's own view of it already does, so no
-// further commit may build on either. Every later operation gets err;
-// Serve shuts down and returns it, and Watch and Lease return it, so the
-// process exits for a supervisor to restart it on the file as the disk
-// has it (see "Storage faults" in the package documentation). c.mu is
-// held.
+// (err wraps state.ErrCommitUnknown): the file may hold the batch that
+// was just rolled back in memory, and bbolt's own view of it already
+// does, so no further commit may build on either. Every later operation
+// gets err; Failed is closed, so the gRPC server (service.Serve) shuts
+// down and returns err, and Watch and Lease return it, so the process
+// exits for a supervisor to restart it on the file as the disk has it
+// (see "Storage faults" in the package documentation). c.mu is held.
 func (c *Coordinator) fail(err error) {
 	if c.failure != nil {
 		return
@@ -233,12 +221,17 @@ func (c *Coordinator) fail(err error) {
 }
 
 // Err returns nil while the coordinator works, and the error that stopped
-// it (wrapping ErrCommitUnknown) after a commit whose outcome is unknown.
+// it (wrapping state.ErrCommitUnknown) after a commit whose outcome is
+// unknown.
 func (c *Coordinator) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.failure
 }
+
+// Failed returns a channel that is closed when a commit's outcome is
+// unknown and the coordinator stops (Err returns why). Close it still.
+func (c *Coordinator) Failed() <-chan struct{} { return c.failed }
 
 // safely calls f, turning a panic (a bug, or bbolt's reaction to a damaged
 // page) into an error, as the gRPC interceptor does for handlers, so that
@@ -255,79 +248,23 @@ func (c *Coordinator) safely(what string, f func() error) (err error) {
 
 // wake tells watchers that state changed, and long-polling Lease calls if
 // trials became pending. c.mu is held.
-func (c *Coordinator) wake(changes []*Change) {
+func (c *Coordinator) wake(changes []*state.Change) {
 	close(c.changed)
 	c.changed = make(chan struct{})
 	for _, ch := range changes {
-		if len(ch.New) > 0 {
+		if len(ch.New) > 0 { // new trials are pending
 			close(c.work)
 			c.work = make(chan struct{})
 			return
 		}
 		for i := range ch.Trials {
-			if ch.Trials[i].Status == StatusPending {
+			if ch.Trials[i].Status == state.StatusPending {
 				close(c.work)
 				c.work = make(chan struct{})
 				return
 			}
 		}
 	}
-}
-
-// mergeChanges returns one change equivalent to committing changes in
-// order: every record is put as the last change that puts it has it (puts
-// of different keys commute), and the token counter takes the last value
-// set. The new trials of New runs are put before Trials, which is the
-// order of the changes: a trial is created (New) before any change
-// updates it. Records that several changes put (a lease expired and leased again
-// in the same batch) appear once, so that a store may put a change's
-// records in any order.
-func mergeChanges(changes []*Change) *Change {
-	if len(changes) == 1 {
-		return changes[0]
-	}
-	out := &Change{}
-	sweepAt := map[string]int{}
-	trialAt := map[trialRef]int{}
-	resultAt := map[trialRef]int{}
-	for _, ch := range changes {
-		if ch.NextToken != 0 {
-			out.NextToken = ch.NextToken
-		}
-		for _, s := range ch.Sweeps {
-			if i, ok := sweepAt[s.Name]; ok {
-				out.Sweeps[i] = s
-				continue
-			}
-			sweepAt[s.Name] = len(out.Sweeps)
-			out.Sweeps = append(out.Sweeps, s)
-		}
-		for _, t := range ch.Trials {
-			ref := trialRef{t.Sweep, t.Key}
-			if i, ok := trialAt[ref]; ok {
-				if t.Params == nil && t.Point == nil {
-					// Created by an earlier change of the batch (a refined
-					// trial leased at once): keep the inputs it came with.
-					t.Params, t.Point = out.Trials[i].Params, out.Trials[i].Point
-				}
-				out.Trials[i] = t
-				continue
-			}
-			trialAt[ref] = len(out.Trials)
-			out.Trials = append(out.Trials, t)
-		}
-		out.New = append(out.New, ch.New...)
-		for _, r := range ch.Results {
-			ref := trialRef{r.Sweep, r.Key}
-			if i, ok := resultAt[ref]; ok {
-				out.Results[i] = r
-				continue
-			}
-			resultAt[ref] = len(out.Results)
-			out.Results = append(out.Results, r)
-		}
-	}
-	return out
 }
 
 // Stats counts the coordinator's commits since Open.
@@ -339,7 +276,7 @@ type Stats struct {
 	// including those that changed nothing themselves; Operations/Commits
 	// is the mean batch size.
 	Operations uint64
-	// CommitTime is the time spent in Store.Commit, failed commits
+	// CommitTime is the time spent in state.Store.Commit, failed commits
 	// included: for the bbolt store, mostly waiting for fsync.
 	CommitTime time.Duration
 }

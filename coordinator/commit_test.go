@@ -11,18 +11,21 @@ import (
 	"time"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/internal/coordtest"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 // hookStore calls hook before every Commit (n counts them from 1); an
 // error from the hook fails the commit without changing the store.
 type hookStore struct {
-	coordinator.Store
+	state.Store
 	mu   sync.Mutex
 	n    int
-	hook func(n int, ch *coordinator.Change) error
+	hook func(n int, ch *state.Change) error
 }
 
-func (s *hookStore) Commit(ctx context.Context, ch *coordinator.Change) error {
+func (s *hookStore) Commit(ctx context.Context, ch *state.Change) error {
 	s.mu.Lock()
 	s.n++
 	n, hook := s.n, s.hook
@@ -35,7 +38,7 @@ func (s *hookStore) Commit(ctx context.Context, ch *coordinator.Change) error {
 	return s.Store.Commit(ctx, ch)
 }
 
-func (s *hookStore) setHook(hook func(n int, ch *coordinator.Change) error) {
+func (s *hookStore) setHook(hook func(n int, ch *state.Change) error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hook = hook
@@ -44,10 +47,10 @@ func (s *hookStore) setHook(hook func(n int, ch *coordinator.Change) error) {
 // gate makes the next commit wait: it returns a channel closed when that
 // commit has started, and a function that lets it go on, failing it with
 // err if err is not nil. Later commits run through hook then (nil: none).
-func (s *hookStore) gate(err error, then func(n int, ch *coordinator.Change) error) (entered <-chan struct{}, release func()) {
+func (s *hookStore) gate(err error, then func(n int, ch *state.Change) error) (entered <-chan struct{}, release func()) {
 	in, open := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	s.setHook(func(n int, ch *coordinator.Change) error {
+	s.setHook(func(n int, ch *state.Change) error {
 		first := false
 		once.Do(func() { first = true })
 		if !first {
@@ -90,27 +93,27 @@ func betas(n int) []int {
 func TestGroupCommitConcurrentCallers(t *testing.T) {
 	const workers = 20
 	path := filepath.Join(t.TempDir(), "sweeps.db")
-	bs, err := coordinator.OpenBoltStore(path, coordinator.BoltOptions{})
+	bs, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	store := &hookStore{Store: bs}
-	c, err := coordinator.Open(coordinator.Options{Store: store, Logger: testLogger(t)})
+	c, err := coordinator.Open(coordinator.Options{Store: store, Logger: coordtest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	mustSubmit(t, c, specYAML("group", betas(2*workers), 1, 0, 100))
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("group", betas(2*workers), 1, 0, 100))
 
 	var mu sync.Mutex
 	var sizes []int // trials per commit after the gate
-	entered, release := store.gate(nil, func(_ int, ch *coordinator.Change) error {
+	entered, release := store.gate(nil, func(_ int, ch *state.Change) error {
 		mu.Lock()
 		sizes = append(sizes, len(ch.Trials))
 		mu.Unlock()
 		return nil
 	})
-	first := make(chan *coordinator.Grant, 1)
+	first := make(chan *state.Grant, 1)
 	go func() {
 		g, err := c.Lease(ctx, "w-first", 0)
 		if err != nil {
@@ -121,7 +124,7 @@ func TestGroupCommitConcurrentCallers(t *testing.T) {
 	<-entered
 	stats0 := c.Stats()
 	type acked struct {
-		g   *coordinator.Grant
+		g   *state.Grant
 		err error
 	}
 	results := make(chan acked, workers)
@@ -132,15 +135,15 @@ func TestGroupCommitConcurrentCallers(t *testing.T) {
 				results <- acked{g, fmt.Errorf("Lease = %v, %v", g, err)}
 				return
 			}
-			_, err = c.Complete(ctx, coordinator.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker,
-				Status: coordinator.StatusDone, Result: []byte(resultJSON(float64(g.Token)))})
+			_, err = c.Complete(ctx, state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker,
+				Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(float64(g.Token)))})
 			results <- acked{g, err}
 		}()
 	}
 	waitQueued(t, c, workers)
 	release()
 	g0 := <-first
-	done := map[string]*coordinator.Grant{}
+	done := map[string]*state.Grant{}
 	tokens := map[uint64]bool{g0.Token: true}
 	for range workers {
 		r := <-results
@@ -165,7 +168,7 @@ func TestGroupCommitConcurrentCallers(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bs, err = coordinator.OpenBoltStore(path, coordinator.BoltOptions{ReadOnly: true})
+	bs, err = boltstore.Open(path, boltstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,15 +182,15 @@ func TestGroupCommitConcurrentCallers(t *testing.T) {
 		switch g := done[tr.Key]; {
 		case g != nil:
 			nDone++
-			if tr.Status != coordinator.StatusDone || tr.Token != g.Token || tr.RelL2 == nil || *tr.RelL2 != float64(g.Token) {
+			if tr.Status != state.StatusDone || tr.Token != g.Token || tr.Value == nil || *tr.Value != float64(g.Token) {
 				t.Errorf("acknowledged completion of %s is not in the file: %+v", tr.ID(), tr)
 			}
 		case tr.Key == g0.Trial.Key:
 			nRunning++
-			if tr.Status != coordinator.StatusRunning || tr.Token != g0.Token {
+			if tr.Status != state.StatusRunning || tr.Token != g0.Token {
 				t.Errorf("acknowledged lease of %s is not in the file: %+v", tr.ID(), tr)
 			}
-		case tr.Status != coordinator.StatusPending:
+		case tr.Status != state.StatusPending:
 			t.Errorf("trial %s neither leased nor pending: %+v", tr.ID(), tr)
 		}
 	}
@@ -203,15 +206,15 @@ func TestGroupCommitConcurrentCallers(t *testing.T) {
 // several dependent operations and checks that each caller gets the error
 // and that neither memory nor the store changed.
 func TestGroupCommitFailureAnswersEveryCaller(t *testing.T) {
-	store := &hookStore{Store: coordinator.NewMemoryStore()}
-	c, err := coordinator.Open(coordinator.Options{Store: store, Logger: testLogger(t)})
+	store := &hookStore{Store: state.NewMemoryStore()}
+	c, err := coordinator.Open(coordinator.Options{Store: store, Logger: coordtest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	ctx := context.Background()
-	mustSubmit(t, c, specYAML("flaky", betas(10), 1, 0, 100))
-	g1 := mustLease(t, c, "w1")
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("flaky", betas(10), 1, 0, 100))
+	g1 := coordtest.MustLease(t, c, "w1")
 	before, err := store.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +229,7 @@ func TestGroupCommitFailureAnswersEveryCaller(t *testing.T) {
 		heldErr <- err
 	}()
 	<-entered
-	store.setHook(func(int, *coordinator.Change) error { return diskFull }) // later commits fail too
+	store.setHook(func(int, *state.Change) error { return diskFull }) // later commits fail too
 	// The gate's hook was replaced, but the held commit still waits on it.
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -249,11 +252,11 @@ func TestGroupCommitFailureAnswersEveryCaller(t *testing.T) {
 		})
 	}
 	call("Complete", func() error {
-		_, err := c.Complete(ctx, coordinator.Completion{LeaseID: g1.LeaseID, Token: g1.Token, Status: coordinator.StatusDone, Result: []byte(resultJSON(0.1))})
+		_, err := c.Complete(ctx, state.Completion{LeaseID: g1.LeaseID, Token: g1.Token, Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.1))})
 		return err
 	})
 	call("Submit", func() error {
-		_, err := c.Submit(ctx, "other.yaml", []byte(specYAML("other", betas(3), 1, 0, 100)))
+		_, err := c.Submit(ctx, "other.yaml", []byte(coordtest.SpecYAML("other", betas(3), 1, 0, 100)))
 		return err
 	})
 	call("Cancel", func() error { _, err := c.Cancel(ctx, "flaky"); return err })
@@ -269,10 +272,10 @@ func TestGroupCommitFailureAnswersEveryCaller(t *testing.T) {
 		t.Errorf("held Heartbeat = %v, want the commit's error", err)
 	}
 
-	if p := mustProgress(t, c, "flaky"); p.Running != 1 || p.Pending != 9 || p.Done != 0 || p.Cancelled != 0 {
+	if p := coordtest.MustProgress(t, c, "flaky"); p.Running != 1 || p.Pending != 9 || p.Done != 0 || p.Cancelled != 0 {
 		t.Fatalf("a failed batch changed memory: %+v", p)
 	}
-	if _, err := c.Progress(ctx, "other"); !errors.Is(err, coordinator.ErrNotFound) {
+	if _, err := c.Progress(ctx, "other"); !errors.Is(err, state.ErrNotFound) {
 		t.Fatalf("a failed submission is visible: %v", err)
 	}
 	after, err := store.Load(ctx)
@@ -289,34 +292,34 @@ func TestGroupCommitFailureAnswersEveryCaller(t *testing.T) {
 	// The store recovers: the batch's effects can all be had now, with
 	// the tokens the failed batch did not consume.
 	store.setHook(nil)
-	mustComplete(t, c, g1, coordinator.StatusDone, resultJSON(0.1))
-	g2 := mustLease(t, c, "w2")
+	coordtest.MustComplete(t, c, g1, state.StatusDone, coordtest.ResultJSON(0.1))
+	g2 := coordtest.MustLease(t, c, "w2")
 	if g2.Token != g1.Token+1 || g2.Trial.Attempts != 1 {
 		t.Fatalf("lease after the failure: token %d (first %d), attempts %d", g2.Token, g1.Token, g2.Trial.Attempts)
 	}
-	if p := mustProgress(t, c, "flaky"); p.Done != 1 || p.Running != 1 || p.Pending != 8 {
+	if p := coordtest.MustProgress(t, c, "flaky"); p.Done != 1 || p.Running != 1 || p.Pending != 8 {
 		t.Fatalf("progress after recovery: %+v", p)
 	}
 }
 
 func TestCompleteAndLease(t *testing.T) {
-	store := &hookStore{Store: coordinator.NewMemoryStore()}
-	c, err := coordinator.Open(coordinator.Options{Store: store, Logger: testLogger(t)})
+	store := &hookStore{Store: state.NewMemoryStore()}
+	c, err := coordinator.Open(coordinator.Options{Store: store, Logger: coordtest.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	ctx := context.Background()
-	mustSubmit(t, c, specYAML("a", []int{1, 2, 3}, 1, 0, 100))
-	mustSubmit(t, c, specYAML("b", []int{1, 2}, 1, 0, 100))
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("a", []int{1, 2, 3}, 1, 0, 100))
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("b", []int{1, 2}, 1, 0, 100))
 
 	g, err := c.Lease(ctx, "w", 0, "a")
 	if err != nil || g == nil || g.Trial.Sweep != "a" {
 		t.Fatalf("Lease from a = %+v, %v", g, err)
 	}
-	comp := coordinator.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Status: coordinator.StatusDone, Result: []byte(resultJSON(0.5))}
+	comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.5))}
 	s0 := c.Stats()
-	dup, next, err := c.CompleteAndLease(ctx, comp, "a")
+	dup, next, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}})
 	if err != nil || dup || next == nil || next.Trial.Sweep != "a" || next.Trial.Worker != "w" {
 		t.Fatalf("CompleteAndLease = %v, %+v, %v; want a grant from a", dup, next, err)
 	}
@@ -324,25 +327,25 @@ func TestCompleteAndLease(t *testing.T) {
 		t.Fatalf("completion and lease took %d commits, want 1", s.Commits-s0.Commits)
 	}
 	// A duplicate completion still leases; the filter holds.
-	dup, next2, err := c.CompleteAndLease(ctx, comp, "a")
+	dup, next2, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}})
 	if err != nil || !dup || next2 == nil || next2.Trial.Sweep != "a" || next2.Trial.Key == next.Trial.Key {
 		t.Fatalf("duplicate CompleteAndLease = %v, %+v, %v", dup, next2, err)
 	}
-	if _, none, err := c.CompleteAndLease(ctx, comp, "a"); err != nil || none != nil {
+	if _, none, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}}); err != nil || none != nil {
 		t.Fatalf("CompleteAndLease with sweep a exhausted = %+v, %v; want no grant", none, err)
 	}
 	// A refused completion leases nothing.
 	stale := comp
 	stale.LeaseID, stale.Token = next.LeaseID, next.Token+100
-	if _, g, err := c.CompleteAndLease(ctx, stale); err == nil || g != nil {
+	if _, g, err := c.CompleteAndLease(ctx, stale, coordinator.NextLease{}); err == nil || g != nil {
 		t.Fatalf("refused CompleteAndLease = %+v, %v", g, err)
 	}
 	noWorker := comp
 	noWorker.Worker = ""
-	if _, _, err := c.CompleteAndLease(ctx, noWorker); !errors.Is(err, coordinator.ErrInvalidArgument) {
+	if _, _, err := c.CompleteAndLease(ctx, noWorker, coordinator.NextLease{}); !errors.Is(err, state.ErrInvalidArgument) {
 		t.Fatalf("CompleteAndLease without a worker = %v", err)
 	}
-	if p := mustProgress(t, c, "b"); p.Pending != 2 {
+	if p := coordtest.MustProgress(t, c, "b"); p.Pending != 2 {
 		t.Fatalf("sweep b was touched: %+v", p)
 	}
 
@@ -350,13 +353,13 @@ func TestCompleteAndLease(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	entered, release := store.gate(nil, nil)
 	type res struct {
-		next *coordinator.Grant
+		next *state.Grant
 		err  error
 	}
 	out := make(chan res, 1)
 	go func() {
-		comp := coordinator.Completion{LeaseID: next.LeaseID, Token: next.Token, Worker: "w", Status: coordinator.StatusDone, Result: []byte(resultJSON(0.5))}
-		_, g, err := c.CompleteAndLease(cctx, comp)
+		comp := state.Completion{LeaseID: next.LeaseID, Token: next.Token, Worker: "w", Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.5))}
+		_, g, err := c.CompleteAndLease(cctx, comp, coordinator.NextLease{})
 		out <- res{g, err}
 	}()
 	<-entered
@@ -366,10 +369,10 @@ func TestCompleteAndLease(t *testing.T) {
 	if r.err != nil || r.next != nil {
 		t.Fatalf("CompleteAndLease whose caller left = %+v, %v; want the completion and no grant", r.next, r.err)
 	}
-	if p := mustProgress(t, c, "b"); p.Pending != 2 || p.Running != 0 {
+	if p := coordtest.MustProgress(t, c, "b"); p.Pending != 2 || p.Running != 0 {
 		t.Fatalf("the departed caller's grant was not released: %+v", p)
 	}
-	if p := mustProgress(t, c, "a"); p.Done != 2 || p.Running != 1 {
+	if p := coordtest.MustProgress(t, c, "a"); p.Done != 2 || p.Running != 1 {
 		t.Fatalf("progress of a: %+v", p)
 	}
 }

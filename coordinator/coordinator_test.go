@@ -1,41 +1,37 @@
 package coordinator_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/internal/coordtest"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 func TestRestartRestoresEverything(t *testing.T) {
-	clock := newFakeClock()
+	clock := coordtest.NewFakeClock()
 	path := filepath.Join(t.TempDir(), "sweeps.db")
-	c := open(t, path, clock)
-	res := mustSubmit(t, c, specYAML("restart", []int{1, 5}, 2, 1, 100))
+	c := coordtest.Open(t, path, clock)
+	res := coordtest.MustSubmit(t, c, coordtest.SpecYAML("restart", []int{1, 5}, 2, 1, 100))
 	if !res.Created || res.Total != 4 || res.Added != 4 {
 		t.Fatalf("Submit = %+v", res)
 	}
-	done := mustLease(t, c, "w1")
-	mustComplete(t, c, done, coordinator.StatusDone, resultJSON(0.1))
-	held := mustLease(t, c, "w2") // expires at +30s
+	done := coordtest.MustLease(t, c, "w1")
+	coordtest.MustComplete(t, c, done, state.StatusDone, coordtest.ResultJSON(0.1))
+	held := coordtest.MustLease(t, c, "w2") // expires at +30s
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	clock.Advance(10 * time.Second)
-	c = open(t, path, clock)
-	p := mustProgress(t, c, "restart")
+	c = coordtest.Open(t, path, clock)
+	p := coordtest.MustProgress(t, c, "restart")
 	if p.Done != 1 || p.Running != 1 || p.Pending != 2 || p.Total != 4 {
 		t.Fatalf("progress after restart: %+v", p)
 	}
@@ -44,8 +40,8 @@ func TestRestartRestoresEverything(t *testing.T) {
 	if err != nil || beat.Stop {
 		t.Fatalf("heartbeat of the restored lease = %+v, %v", beat, err)
 	}
-	mustComplete(t, c, held, coordinator.StatusDone, resultJSON(0.2))
-	next := mustLease(t, c, "w3")
+	coordtest.MustComplete(t, c, held, state.StatusDone, coordtest.ResultJSON(0.2))
+	next := coordtest.MustLease(t, c, "w3")
 	if next.Token <= held.Token {
 		t.Fatalf("token after restart %d not above %d", next.Token, held.Token)
 	}
@@ -53,10 +49,10 @@ func TestRestartRestoresEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c = open(t, path, clock)
+	c = coordtest.Open(t, path, clock)
 	defer c.Close()
 	leased := map[string]bool{}
-	for _, g := range drain(t, c, "w4", func(*coordinator.Grant) string { return resultJSON(0.3) }) {
+	for _, g := range coordtest.Drain(t, c, "w4", func(*state.Grant) string { return coordtest.ResultJSON(0.3) }) {
 		leased[g.Trial.Key] = true
 	}
 	if leased[done.Trial.Key] || leased[held.Trial.Key] || leased[next.Trial.Key] {
@@ -70,78 +66,78 @@ func TestRestartRestoresEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tr := range trials {
-		if tr.Key == done.Trial.Key && (tr.Status != coordinator.StatusDone || tr.Attempts != 1 || *tr.RelL2 != 0.1) {
+		if tr.Key == done.Trial.Key && (tr.Status != state.StatusDone || tr.Attempts != 1 || *tr.Value != 0.1) {
 			t.Fatalf("first done trial changed: %+v", tr)
 		}
 	}
 }
 
 func TestRestartHonoursLeaseUntilExpiry(t *testing.T) {
-	clock := newFakeClock()
+	clock := coordtest.NewFakeClock()
 	path := filepath.Join(t.TempDir(), "sweeps.db")
-	c := open(t, path, clock)
-	mustSubmit(t, c, specYAML("one", []int{1}, 1, 2, 100))
-	g := mustLease(t, c, "w1")
+	c := coordtest.Open(t, path, clock)
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("one", []int{1}, 1, 2, 100))
+	g := coordtest.MustLease(t, c, "w1")
 	c.Close()
 
 	clock.Advance(20 * time.Second)
-	c = open(t, path, clock)
+	c = coordtest.Open(t, path, clock)
 	defer c.Close()
 	clock.Advance(9 * time.Second) // 29s: still held
 	if g2, err := c.Lease(context.Background(), "w2", 0); err != nil || g2 != nil {
 		t.Fatalf("Lease before expiry = %+v, %v; want nothing", g2, err)
 	}
 	clock.Advance(time.Second) // 30s: expired, requeued as attempt 2
-	g2 := mustLease(t, c, "w2")
+	g2 := coordtest.MustLease(t, c, "w2")
 	if g2.Trial.Key != g.Trial.Key || g2.Trial.Attempts != 2 || g2.Token <= g.Token {
 		t.Fatalf("after expiry: %+v", g2)
 	}
-	_, err := c.Complete(context.Background(), coordinator.Completion{LeaseID: g.LeaseID, Token: g.Token, Status: coordinator.StatusDone, Result: []byte(`{}`)})
-	if !errors.Is(err, coordinator.ErrStaleToken) {
+	_, err := c.Complete(context.Background(), state.Completion{LeaseID: g.LeaseID, Token: g.Token, Status: state.StatusDone, Result: []byte(`{}`)})
+	if !errors.Is(err, state.ErrStaleToken) {
 		t.Fatalf("late completion of the restored lease = %v, want ErrStaleToken", err)
 	}
 }
 
 func TestRestartGraceForLeaseExpiredWhileDown(t *testing.T) {
-	clock := newFakeClock()
+	clock := coordtest.NewFakeClock()
 	path := filepath.Join(t.TempDir(), "sweeps.db")
-	c := open(t, path, clock)
-	mustSubmit(t, c, specYAML("one", []int{1}, 1, 2, 100))
-	g := mustLease(t, c, "w1")
+	c := coordtest.Open(t, path, clock)
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("one", []int{1}, 1, 2, 100))
+	g := coordtest.MustLease(t, c, "w1")
 	c.Close()
 
 	clock.Advance(5 * time.Minute) // the lease expired while the coordinator was down
-	c = open(t, path, clock)
+	c = coordtest.Open(t, path, clock)
 	defer c.Close()
 	beat, err := c.Heartbeat(context.Background(), g.LeaseID, g.Token)
 	if err != nil || beat.Stop {
 		t.Fatalf("worker could not reattach after the restart: %+v, %v", beat, err)
 	}
-	mustComplete(t, c, g, coordinator.StatusDone, resultJSON(0.5))
-	if p := mustProgress(t, c, "one"); p.Done != 1 || !p.Finished {
+	coordtest.MustComplete(t, c, g, state.StatusDone, coordtest.ResultJSON(0.5))
+	if p := coordtest.MustProgress(t, c, "one"); p.Done != 1 || !p.Finished {
 		t.Fatalf("progress %+v", p)
 	}
 }
 
 func TestSubmitGrows(t *testing.T) {
-	c := open(t, "", nil)
+	c := coordtest.Open(t, "", nil)
 	defer c.Close()
-	mustSubmit(t, c, specYAML("grow", []int{1, 5}, 2, 2, 100))
-	g := mustLease(t, c, "w")
-	mustComplete(t, c, g, coordinator.StatusDone, resultJSON(0.1))
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("grow", []int{1, 5}, 2, 2, 100))
+	g := coordtest.MustLease(t, c, "w")
+	coordtest.MustComplete(t, c, g, state.StatusDone, coordtest.ResultJSON(0.1))
 
 	tests := []struct {
 		name         string
 		src          string
 		total, added int
 	}{
-		{"unchanged", specYAML("grow", []int{1, 5}, 2, 2, 100), 4, 0},
-		{"more betas", specYAML("grow", []int{1, 5, 10}, 2, 2, 100), 6, 2},
-		{"more seeds", specYAML("grow", []int{1, 5, 10}, 3, 2, 100), 9, 3},
-		{"again", specYAML("grow", []int{1, 5, 10}, 3, 2, 100), 9, 0},
+		{"unchanged", coordtest.SpecYAML("grow", []int{1, 5}, 2, 2, 100), 4, 0},
+		{"more betas", coordtest.SpecYAML("grow", []int{1, 5, 10}, 2, 2, 100), 6, 2},
+		{"more seeds", coordtest.SpecYAML("grow", []int{1, 5, 10}, 3, 2, 100), 9, 3},
+		{"again", coordtest.SpecYAML("grow", []int{1, 5, 10}, 3, 2, 100), 9, 0},
 	}
 	for _, tt := range tests {
-		res := mustSubmit(t, c, tt.src)
+		res := coordtest.MustSubmit(t, c, tt.src)
 		if res.Created || res.Total != tt.total || res.Added != tt.added {
 			t.Fatalf("%s: Submit = %+v, want total %d added %d", tt.name, res, tt.total, tt.added)
 		}
@@ -159,7 +155,7 @@ func TestSubmitGrows(t *testing.T) {
 			t.Fatalf("duplicate key %s", tr.Key)
 		}
 		keys[tr.Key] = true
-		if tr.Key == g.Trial.Key && tr.Status != coordinator.StatusDone {
+		if tr.Key == g.Trial.Key && tr.Status != state.StatusDone {
 			t.Fatalf("done trial changed by growth: %+v", tr)
 		}
 	}
@@ -167,40 +163,40 @@ func TestSubmitGrows(t *testing.T) {
 	if err != nil || !strings.Contains(rec.Source, "replicates: 3") || rec.Submissions != 5 {
 		t.Fatalf("stored sweep = %+v, %v; want the latest source", rec, err)
 	}
-	if p := mustProgress(t, c, "grow"); p.Pending != 8 || p.Done != 1 {
+	if p := coordtest.MustProgress(t, c, "grow"); p.Pending != 8 || p.Done != 1 {
 		t.Fatalf("progress %+v", p)
 	}
 }
 
 func TestSubmitRefusesIncompatibleChange(t *testing.T) {
-	c := open(t, "", nil)
+	c := coordtest.Open(t, "", nil)
 	defer c.Close()
-	mustSubmit(t, c, specYAML("fixed", []int{1, 5}, 1, 2, 100))
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("fixed", []int{1, 5}, 1, 2, 100))
 	tests := []struct {
 		name, src, mention string
 	}{
-		{"fixed setting", specYAML("fixed", []int{1, 5}, 1, 2, 200), `"nf"`},
-		{"axis value removed", specYAML("fixed", []int{1}, 1, 2, 100), "beta"},
-		{"retries", specYAML("fixed", []int{1, 5}, 1, 3, 100), "retries"},
+		{"fixed setting", coordtest.SpecYAML("fixed", []int{1, 5}, 1, 2, 200), `"nf"`},
+		{"axis value removed", coordtest.SpecYAML("fixed", []int{1}, 1, 2, 100), "beta"},
+		{"retries", coordtest.SpecYAML("fixed", []int{1, 5}, 1, 3, 100), "retries"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.Submit(context.Background(), "spec.yaml", []byte(tt.src))
-			if !errors.Is(err, coordinator.ErrIncompatible) || !strings.Contains(err.Error(), tt.mention) {
+			if !errors.Is(err, state.ErrIncompatible) || !strings.Contains(err.Error(), tt.mention) {
 				t.Fatalf("Submit = %v, want ErrIncompatible mentioning %s", err, tt.mention)
 			}
 		})
 	}
-	if p := mustProgress(t, c, "fixed"); p.Total != 2 {
+	if p := coordtest.MustProgress(t, c, "fixed"); p.Total != 2 {
 		t.Fatalf("refused submissions changed the sweep: %+v", p)
 	}
 }
 
 func TestSubmitInvalidSpec(t *testing.T) {
-	c := open(t, "", nil)
+	c := coordtest.Open(t, "", nil)
 	defer c.Close()
 	for _, src := range []string{"", "name: x\nbogus: 1\n", "not: [valid", "name: x\naxes:\n  beta: []\n"} {
-		if _, err := c.Submit(context.Background(), "bad.yaml", []byte(src)); !errors.Is(err, coordinator.ErrInvalidSpec) {
+		if _, err := c.Submit(context.Background(), "bad.yaml", []byte(src)); !errors.Is(err, state.ErrInvalidSpec) {
 			t.Errorf("Submit(%q) = %v, want ErrInvalidSpec", src, err)
 		}
 	}
@@ -223,178 +219,14 @@ func TestSpecOptionsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	_, err = c.Submit(context.Background(), "spec.yaml", []byte(specYAML("v", []int{1}, 1, 1, 100)))
-	if !errors.Is(err, coordinator.ErrInvalidSpec) || !strings.Contains(err.Error(), "nf is not allowed") {
+	_, err = c.Submit(context.Background(), "spec.yaml", []byte(coordtest.SpecYAML("v", []int{1}, 1, 1, 100)))
+	if !errors.Is(err, state.ErrInvalidSpec) || !strings.Contains(err.Error(), "nf is not allowed") {
 		t.Fatalf("Submit = %v, want the validator's error", err)
 	}
 }
 
-// bigDatabase writes a database of 160 trials to dir/good.db and returns
-// its bytes.
-func bigDatabase(t *testing.T, dir string) []byte {
-	t.Helper()
-	good := filepath.Join(dir, "good.db")
-	c := open(t, good, nil)
-	mustSubmit(t, c, specYAML("big", []int{1, 2, 3, 4, 5, 6, 7, 8}, 20, 1, 100))
-	c.Close()
-	data, err := os.ReadFile(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func TestOpenRejectsBadFiles(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name string, data []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	data := bigDatabase(t, dir) // a real database to truncate
-	foreign := filepath.Join(dir, "foreign.db")
-	db, err := bolt.Open(foreign, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("users")); return err }); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	future := filepath.Join(dir, "future.db")
-	if err := os.WriteFile(future, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err = bolt.Open(future, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 9})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	// A pinnsweep database lacking a bucket, one whose meta names another
-	// application, and one whose data pages (past the two meta pages) are
-	// garbage.
-	edit := func(name string, fn func(tx *bolt.Tx) error) string {
-		p := write(name, data)
-		db, err := bolt.Open(p, 0o600, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := db.Update(fn); err != nil {
-			t.Fatal(err)
-		}
-		db.Close()
-		return p
-	}
-	noBucket := edit("nobucket.db", func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("results")) })
-	otherApp := edit("otherapp.db", func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("meta")).Put([]byte("application"), []byte("someone-else"))
-	})
-	garbled := append([]byte(nil), data...)
-	for i := 2 * 4096; i < len(garbled); i++ {
-		garbled[i] = 0xa5
-	}
-
-	tests := []struct {
-		name string
-		path string
-		want error
-	}{
-		{"text file", write("text.db", []byte(strings.Repeat("this is not a database\n", 400))), coordinator.ErrCorrupt},
-		{"zeros", write("zeros.db", make([]byte, 64<<10)), coordinator.ErrCorrupt},
-		{"missing bucket", noBucket, coordinator.ErrCorrupt},
-		{"other application", otherApp, coordinator.ErrForeignDatabase},
-		{"garbage pages", write("garbled.db", garbled), coordinator.ErrCorrupt},
-		{"short garbage", write("short.db", []byte("xx")), coordinator.ErrCorrupt},
-		// Cut in the middle of the pages in use: bbolt grows the file in
-		// chunks (up to 16 MiB) beyond them.
-		{"truncated", write("truncated.db", data[:usedLen(data)/2]), coordinator.ErrCorrupt},
-		{"header only", write("header.db", data[:4096]), coordinator.ErrCorrupt},
-		{"foreign bbolt", foreign, coordinator.ErrForeignDatabase},
-		{"newer schema", future, coordinator.ErrSchemaVersion},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := coordinator.Open(coordinator.Options{Path: tt.path})
-			if err == nil {
-				c.Close()
-				t.Fatal("Open succeeded")
-			}
-			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.path) {
-				t.Fatalf("Open = %v, want %v naming the file", err, tt.want)
-			}
-			// Reading it (pinnsweep export --db) fails the same way.
-			err = coordinator.ExportDatabase(context.Background(), tt.path, "big", coordinator.FormatCSV, io.Discard)
-			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.path) {
-				t.Fatalf("ExportDatabase = %v, want %v naming the file", err, tt.want)
-			}
-		})
-	}
-}
-
-// TestOpenSurvivesAnyDamagedPage garbles each data page of a real
-// database in turn: Open either fails with ErrCorrupt or succeeds (a free
-// page), and never panics.
-func TestOpenSurvivesAnyDamagedPage(t *testing.T) {
-	dir := t.TempDir()
-	data := bigDatabase(t, dir)
-	const pageSize = 4096
-	// bbolt grows the file in large steps; damage only the pages in use
-	// (up to the last page holding a non-zero byte), on a file cut there.
-	used := len(data)
-	for used > 0 && bytes.Count(data[used-pageSize:used], []byte{0}) == pageSize {
-		used -= pageSize
-	}
-	data = data[:used]
-	failed := 0
-	for page := 2; page*pageSize < len(data); page++ {
-		damaged := append([]byte(nil), data...)
-		for i := page * pageSize; i < (page+1)*pageSize; i++ {
-			damaged[i] = byte(i*7 + page)
-		}
-		p := filepath.Join(dir, fmt.Sprintf("page%d.db", page))
-		if err := os.WriteFile(p, damaged, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		c, err := coordinator.Open(coordinator.Options{Path: p})
-		if err != nil {
-			if !errors.Is(err, coordinator.ErrCorrupt) {
-				t.Errorf("page %d: %v, want ErrCorrupt", page, err)
-			}
-			failed++
-			continue
-		}
-		c.Close()
-	}
-	t.Logf("%d of %d damaged pages were noticed", failed, len(data)/pageSize-2)
-	if failed == 0 {
-		t.Error("no damaged page was noticed")
-	}
-}
-
-func TestOpenLockedDatabase(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sweeps.db")
-	c := open(t, path, nil)
-	defer c.Close()
-	_, err := coordinator.Open(coordinator.Options{Path: path, LockTimeout: 50 * time.Millisecond})
-	if !errors.Is(err, coordinator.ErrLocked) {
-		t.Fatalf("second Open = %v, want ErrLocked", err)
-	}
-	err = coordinator.ExportDatabase(context.Background(), path, "x", coordinator.FormatCSV, &strings.Builder{})
-	if !errors.Is(err, coordinator.ErrLocked) {
-		t.Fatalf("ExportDatabase of a held file = %v, want ErrLocked", err)
-	}
-}
-
 func TestLeaseLongPoll(t *testing.T) {
-	c, err := coordinator.Open(coordinator.Options{Store: coordinator.NewMemoryStore(), MaxLeaseWait: 5 * time.Second})
+	c, err := coordinator.Open(coordinator.Options{Store: state.NewMemoryStore(), MaxLeaseWait: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +241,7 @@ func TestLeaseLongPoll(t *testing.T) {
 		t.Fatalf("empty Lease took %v, want about 50ms", d)
 	}
 
-	got := make(chan *coordinator.Grant, 1)
+	got := make(chan *state.Grant, 1)
 	go func() {
 		g, err := c.Lease(ctx, "w", time.Minute) // capped at MaxLeaseWait
 		if err != nil {
@@ -418,7 +250,7 @@ func TestLeaseLongPoll(t *testing.T) {
 		got <- g
 	}()
 	time.Sleep(50 * time.Millisecond)
-	mustSubmit(t, c, specYAML("poll", []int{1}, 1, 0, 100))
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("poll", []int{1}, 1, 0, 100))
 	select {
 	case g := <-got:
 		if g == nil {
@@ -436,17 +268,17 @@ func TestLeaseLongPoll(t *testing.T) {
 }
 
 func TestWatch(t *testing.T) {
-	c, err := coordinator.Open(coordinator.Options{Store: coordinator.NewMemoryStore()})
+	c, err := coordinator.Open(coordinator.Options{Store: state.NewMemoryStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	mustSubmit(t, c, specYAML("watch", []int{1, 2}, 1, 0, 100))
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("watch", []int{1, 2}, 1, 0, 100))
 	var mu sync.Mutex
-	var seen []coordinator.Progress
+	var seen []state.Progress
 	done := make(chan error, 1)
 	go func() {
-		done <- c.Watch(context.Background(), "watch", func(p coordinator.Progress) error {
+		done <- c.Watch(context.Background(), "watch", func(p state.Progress) error {
 			mu.Lock()
 			seen = append(seen, p)
 			mu.Unlock()
@@ -454,8 +286,8 @@ func TestWatch(t *testing.T) {
 		})
 	}()
 	for range 2 {
-		g := mustLease(t, c, "w")
-		mustComplete(t, c, g, coordinator.StatusDone, resultJSON(0.1))
+		g := coordtest.MustLease(t, c, "w")
+		coordtest.MustComplete(t, c, g, state.StatusDone, coordtest.ResultJSON(0.1))
 	}
 	select {
 	case err := <-done:
@@ -476,19 +308,19 @@ func TestWatch(t *testing.T) {
 			t.Fatalf("Watch repeated an unchanged progress: %+v", seen[i])
 		}
 	}
-	if err := c.Watch(context.Background(), "nosuch", func(coordinator.Progress) error { return nil }); !errors.Is(err, coordinator.ErrNotFound) {
+	if err := c.Watch(context.Background(), "nosuch", func(state.Progress) error { return nil }); !errors.Is(err, state.ErrNotFound) {
 		t.Fatalf("Watch(nosuch) = %v", err)
 	}
 }
 
 // flakyStore fails commits while broken.
 type flakyStore struct {
-	coordinator.Store
+	state.Store
 	mu     sync.Mutex
 	broken bool
 }
 
-func (s *flakyStore) Commit(ctx context.Context, ch *coordinator.Change) error {
+func (s *flakyStore) Commit(ctx context.Context, ch *state.Change) error {
 	s.mu.Lock()
 	broken := s.broken
 	s.mu.Unlock()
@@ -505,35 +337,35 @@ func (s *flakyStore) setBroken(b bool) {
 }
 
 func TestFailedCommitChangesNothing(t *testing.T) {
-	store := &flakyStore{Store: coordinator.NewMemoryStore()}
+	store := &flakyStore{Store: state.NewMemoryStore()}
 	c, err := coordinator.Open(coordinator.Options{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	mustSubmit(t, c, specYAML("flaky", []int{1}, 1, 0, 100))
+	coordtest.MustSubmit(t, c, coordtest.SpecYAML("flaky", []int{1}, 1, 0, 100))
 	store.setBroken(true)
 	if g, err := c.Lease(context.Background(), "w", 0); err == nil || g != nil {
 		t.Fatalf("Lease with a failing store = %v, %v; want an error", g, err)
 	}
-	if _, err := c.Submit(context.Background(), "s.yaml", []byte(specYAML("other", []int{1}, 1, 0, 100))); err == nil {
+	if _, err := c.Submit(context.Background(), "s.yaml", []byte(coordtest.SpecYAML("other", []int{1}, 1, 0, 100))); err == nil {
 		t.Fatal("Submit with a failing store succeeded")
 	}
-	if p := mustProgress(t, c, "flaky"); p.Pending != 1 || p.Running != 0 {
+	if p := coordtest.MustProgress(t, c, "flaky"); p.Pending != 1 || p.Running != 0 {
 		t.Fatalf("a failed commit changed memory: %+v", p)
 	}
-	if _, err := c.Progress(context.Background(), "other"); !errors.Is(err, coordinator.ErrNotFound) {
+	if _, err := c.Progress(context.Background(), "other"); !errors.Is(err, state.ErrNotFound) {
 		t.Fatalf("a failed submission is visible: %v", err)
 	}
 	store.setBroken(false)
-	g := mustLease(t, c, "w")
+	g := coordtest.MustLease(t, c, "w")
 	if g.Trial.Attempts != 1 || g.Token != 1 {
 		t.Fatalf("lease after the failure: attempts %d token %d, want 1 and 1", g.Trial.Attempts, g.Token)
 	}
 }
 
 func TestClosedCoordinator(t *testing.T) {
-	c, err := coordinator.Open(coordinator.Options{Store: coordinator.NewMemoryStore()})
+	c, err := coordinator.Open(coordinator.Options{Store: state.NewMemoryStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,21 +375,10 @@ func TestClosedCoordinator(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatalf("second Close = %v", err)
 	}
-	if _, err := c.Lease(context.Background(), "w", time.Second); !errors.Is(err, coordinator.ErrClosed) {
+	if _, err := c.Lease(context.Background(), "w", time.Second); !errors.Is(err, state.ErrClosed) {
 		t.Fatalf("Lease after Close = %v", err)
 	}
-	if _, err := c.Progress(context.Background(), "x"); !errors.Is(err, coordinator.ErrClosed) {
+	if _, err := c.Progress(context.Background(), "x"); !errors.Is(err, state.ErrClosed) {
 		t.Fatalf("Progress after Close = %v", err)
 	}
-}
-
-// usedLen returns the length of data without its trailing zero bytes: the
-// part of a database file that holds pages, without bbolt's preallocated
-// tail.
-func usedLen(data []byte) int {
-	n := len(data)
-	for n > 0 && data[n-1] == 0 {
-		n--
-	}
-	return n
 }

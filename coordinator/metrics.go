@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 // Metric names, all under the "pinnsweep_" namespace (see "Metrics" in the
@@ -115,7 +117,7 @@ func (m *metrics) connected(now time.Time, ttl time.Duration) int {
 }
 
 // granted records a lease: its queue wait, from enqueued to now.
-func (m *metrics) granted(g *Grant, now time.Time) {
+func (m *metrics) granted(g *state.Grant, now time.Time) {
 	if g != nil && !g.Enqueued.IsZero() {
 		m.queueWait.Observe(max(now.Sub(g.Enqueued), 0).Seconds())
 	}
@@ -136,7 +138,9 @@ func (c *Coordinator) Metrics() http.Handler {
 type promLogger struct{ c *Coordinator }
 
 // Println implements promhttp.Logger.
-func (l promLogger) Println(v ...any) { l.c.rpcLog.Error("serving metrics", "error", v) }
+func (l promLogger) Println(v ...any) {
+	l.c.opts.Logger.Named("metrics").Error("serving metrics", "error", v)
+}
 
 // stateCollector reads the engine's state when the registry is scraped.
 type stateCollector struct{ c *Coordinator }
@@ -172,12 +176,12 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		c.mu.Unlock()
 		return
 	}
-	list := c.sched.list()
-	active := len(c.sched.running)
+	list := c.sched.List()
+	active := c.sched.ActiveLeases()
 	c.mu.Unlock()
 	for _, p := range list {
-		for _, st := range statuses {
-			ch <- prometheus.MustNewConstMetric(descTrials, prometheus.GaugeValue, float64(*p.count(st)), p.Sweep, string(st))
+		for _, st := range state.Statuses() {
+			ch <- prometheus.MustNewConstMetric(descTrials, prometheus.GaugeValue, float64(p.Of(st)), p.Sweep, string(st))
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(active))
@@ -187,3 +191,8 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCommitOps, prometheus.CounterValue, float64(st.Operations))
 	ch <- prometheus.MustNewConstMetric(descCommitSeconds, prometheus.CounterValue, st.CommitTime.Seconds())
 }
+
+// Registerer returns the registry that Metrics serves, so that the process
+// running the coordinator can add its own collectors (build information,
+// gRPC server metrics) to the same /metrics endpoint.
+func (c *Coordinator) Registerer() prometheus.Registerer { return c.metrics.reg }

@@ -5,16 +5,15 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-
+	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/dashboard"
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/trainer"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // get fetches url and returns the status code, the Content-Type and the
@@ -65,7 +64,7 @@ func TestAPI(t *testing.T) {
 	}
 	var d dashboard.Diagram
 	getJSON(t, base+"api/sweeps/dash", &d)
-	if len(d.Cells) != 2 || d.Cells[0].State != dashboard.CellOpen || d.Cells[0].Median != nil || d.Threshold != dashboard.DefaultThreshold {
+	if len(d.Cells) != 2 || d.Cells[0].State != dashboard.CellOpen || d.Cells[0].Median != nil || d.Threshold != verdict.DefaultThreshold {
 		t.Fatalf("diagram before any trial: %+v", d)
 	}
 
@@ -139,17 +138,19 @@ func TestAPI(t *testing.T) {
 }
 
 // TestAPICoordinatorDown checks that the API answers 502 with the reason
-// when the coordinator cannot be reached.
+// when the coordinator is gone (closed).
 func TestAPICoordinatorDown(t *testing.T) {
-	conn, err := grpc.NewClient("127.0.0.1:1", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	c, err := coordinator.Open(coordinator.Options{Path: filepath.Join(t.TempDir(), "gone.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	srv := httptestServer(t, dashboard.New(dashboard.GRPCSource{Client: pb.NewSweepServiceClient(conn)}, dashboard.Options{Timeout: 5 * time.Second}))
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptestServer(t, dashboard.New(c, dashboard.Options{Timeout: 5 * time.Second}))
 	for _, path := range []string{"api/sweeps", "api/sweeps/x", "api/sweeps/x/trials/y"} {
 		code, _, body := get(t, srv+path)
-		if code != http.StatusBadGateway || !strings.Contains(string(body), "Unavailable") {
+		if code != http.StatusBadGateway || !strings.Contains(string(body), "closed") {
 			t.Errorf("GET /%s with the coordinator down: %d %s", path, code, body)
 		}
 	}

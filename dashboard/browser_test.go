@@ -2,8 +2,8 @@ package dashboard_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"image/color"
 	"net"
 	"net/http"
 	"os"
@@ -23,10 +23,13 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	"github.com/pinnsweep/pinnsweep/dashboard"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/trainer"
+	"github.com/pinnsweep/pinnsweep/verdict"
 	"github.com/pinnsweep/pinnsweep/worker"
 )
 
@@ -88,7 +91,7 @@ func startCluster(t *testing.T, spec string) *cluster {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- c.Serve(ctx, lis) }()
+	go func() { served <- service.Serve(ctx, c, lis) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
@@ -103,7 +106,7 @@ func startCluster(t *testing.T, spec string) *cluster {
 	}
 	conn, err := grpc.NewClient(lis.Addr().String(),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(coordinator.MaxSendMsgSize)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(service.MaxSendMsgSize)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +114,11 @@ func startCluster(t *testing.T, spec string) *cluster {
 	return &cluster{coord: c, conn: conn, sweeps: pb.NewSweepServiceClient(conn), work: pb.NewWorkerServiceClient(conn)}
 }
 
-// serveDashboard serves a dashboard over the cluster's gRPC API on a
+// serveDashboard serves a dashboard over the cluster's coordinator on a
 // loopback port and returns its base URL.
 func serveDashboard(t *testing.T, cl *cluster, opts dashboard.Options) string {
 	t.Helper()
-	return httptestServer(t, dashboard.New(dashboard.GRPCSource{Client: cl.sweeps}, opts))
+	return httptestServer(t, dashboard.New(cl.coord, opts))
 }
 
 // httptestServer serves h on a loopback port until the test ends and
@@ -148,16 +151,7 @@ func trainOne(t *testing.T, ctx context.Context, cl *cluster) (string, *trainer.
 	if res.Status != trainer.StatusDone {
 		t.Fatalf("trial ended %s, want done", res.Status)
 	}
-	body, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cl.work.Complete(ctx, &pb.CompleteRequest{
-		LeaseId: lease.GetLeaseId(), Token: lease.GetToken(), WorkerId: "browser-test",
-		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: string(body),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	completeDone(t, ctx, cl, lease, res)
 	return lease.GetTrial().GetKey(), res
 }
 
@@ -174,13 +168,20 @@ func leaseOne(t *testing.T, ctx context.Context, cl *cluster) *pb.LeaseResponse 
 	return lease
 }
 
-// failOne leases the next trial and completes it as failed.
-func failOne(t *testing.T, ctx context.Context, cl *cluster) {
+// endOne leases the next trial and completes it with status st and
+// result (no result when empty).
+func endOne(t *testing.T, ctx context.Context, cl *cluster, st pb.TrialStatus, result string) {
 	t.Helper()
 	lease := leaseOne(t, ctx, cl)
+	completeLease(t, ctx, cl, lease, st, result)
+}
+
+// completeLease completes lease with status st and result.
+func completeLease(t *testing.T, ctx context.Context, cl *cluster, lease *pb.LeaseResponse, st pb.TrialStatus, result string) {
+	t.Helper()
 	if _, err := cl.work.Complete(ctx, &pb.CompleteRequest{
 		LeaseId: lease.GetLeaseId(), Token: lease.GetToken(), WorkerId: "browser-test",
-		Status: pb.TrialStatus_TRIAL_STATUS_FAILED, Reason: "failed by the test",
+		Status: st, ResultJson: result, Reason: "ended by the test",
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -243,11 +244,10 @@ func TestBrowserLiveDiagram(t *testing.T) {
 	if chromium == "" {
 		t.Skip("no chromium binary found (apt-get install chromium, or set PINNSWEEP_CHROMIUM): skipping the headless-browser test")
 	}
-	cl := startCluster(t, browserSpec)
-	// A threshold far above any rel_l2 the tiny network reaches, so that
-	// the trained cell is below it whatever its value.
-	const threshold = 100
-	base := serveDashboard(t, cl, dashboard.Options{Threshold: threshold})
+	// A failure threshold far above any rel_l2 the tiny network reaches,
+	// so that the trained cell passes whatever its value.
+	cl := startCluster(t, strings.Replace(browserSpec, "retries: 0\n", "retries: 0\nfailure_threshold: 100\n", 1))
+	base := serveDashboard(t, cl, dashboard.Options{})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -302,31 +302,70 @@ func TestBrowserLiveDiagram(t *testing.T) {
 		t.Errorf("after one trial: median %v, want %v; cells %v, want %v", got, res.RelL2, cells, want)
 	}
 
-	// β = 1's other trial starts running and both trials of β = 5 fail:
-	// that cell turns failed, which puts it above the threshold and draws
-	// the boundary between the two cells.
-	leaseOne(t, ctx, cl)
-	failOne(t, ctx, cl)
-	failOne(t, ctx, cl)
+	// β = 1's other trial starts running and both trials of β = 5 fail (a
+	// fault, not a result): that cell has no value and a void verdict, so
+	// it takes no side of the threshold and no boundary is drawn (it used
+	// to count as above the threshold here, and void for refinement).
+	running := leaseOne(t, ctx, cl)
+	endOne(t, ctx, cl, pb.TrialStatus_TRIAL_STATUS_FAILED, "")
+	endOne(t, ctx, cl, pb.TrialStatus_TRIAL_STATUS_FAILED, "")
 	if err := chromedp.Do(bctx, chromedp.Poll[chromedp.Void](
-		`document.querySelector('#cell-1-0').getAttribute('data-state') === 'failed'`)); err != nil {
-		t.Fatalf("waiting for the failed cell: %v", err)
+		`document.querySelector('#cell-1-0').getAttribute('data-state') === 'ended'`)); err != nil {
+		t.Fatalf("waiting for the ended cell: %v", err)
 	}
 	cells, err = chromedp.Run(bctx, chromedp.Evaluate[[]map[string]string](
-		`[...document.querySelectorAll('#diagram g.cell')].map(g => ({cell: g.dataset.cell, state: g.dataset.state, failed: g.dataset.failed, open: g.dataset.open}))`))
+		`[...document.querySelectorAll('#diagram g.cell')].map(g => ({cell: g.dataset.cell, state: g.dataset.state, verdict: g.dataset.verdict, failed: g.dataset.failed, open: g.dataset.open, hatch: g.dataset.hatch}))`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = []map[string]string{
-		{"cell": "0,0", "state": dashboard.CellPartial, "failed": "0", "open": "1"},
-		{"cell": "1,0", "state": dashboard.CellFailed, "failed": "2", "open": "0"},
+		{"cell": "0,0", "state": dashboard.CellPartial, "verdict": "pending", "failed": "0", "open": "1", "hatch": ""},
+		{"cell": "1,0", "state": dashboard.CellEnded, "verdict": "void", "failed": "2", "open": "0", "hatch": dashboard.HatchOpen},
 	}
 	if fmt.Sprint(cells) != fmt.Sprint(want) {
 		t.Errorf("after two failures: cells %v, want %v", cells, want)
 	}
 	boundary, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('#diagram g.boundary line').length`))
-	if err != nil || boundary != 1 {
-		t.Errorf("%d threshold boundary segments between the two cells, want 1 (%v)", boundary, err)
+	if err != nil || boundary != 0 {
+		t.Errorf("%d threshold boundary segments next to a void cell, want none (%v)", boundary, err)
+	}
+
+	// β = 1 ends below the threshold (pass); β = 5 is rerun and diverges
+	// twice (fail, red hatch): now the boundary lies between the two.
+	completeLease(t, ctx, cl, running, pb.TrialStatus_TRIAL_STATUS_DONE, `{"rel_l2":0.5,"status":"done"}`)
+	if _, err := cl.coord.RequeueFailed(ctx, "dash"); err != nil {
+		t.Fatal(err)
+	}
+	endOne(t, ctx, cl, pb.TrialStatus_TRIAL_STATUS_DIVERGED, `{"rel_l2":"NaN","status":"diverged"}`)
+	endOne(t, ctx, cl, pb.TrialStatus_TRIAL_STATUS_DIVERGED, `{"rel_l2":"NaN","status":"diverged"}`)
+	if err := chromedp.Do(bctx, chromedp.Poll[chromedp.Void](
+		`document.querySelector('#cell-1-0').getAttribute('data-verdict') === 'fail' && document.querySelectorAll('#diagram g.boundary line').length === 1`)); err != nil {
+		t.Fatalf("waiting for the boundary between the passing and the failing cell: %v", err)
+	}
+	cells, err = chromedp.Run(bctx, chromedp.Evaluate[[]map[string]string](
+		`[...document.querySelectorAll('#diagram g.cell')].map(g => ({cell: g.dataset.cell, state: g.dataset.state, verdict: g.dataset.verdict, hatch: g.dataset.hatch}))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []map[string]string{
+		{"cell": "0,0", "state": dashboard.CellDone, "verdict": "pass", "hatch": ""},
+		{"cell": "1,0", "state": dashboard.CellEnded, "verdict": "fail", "hatch": dashboard.HatchFailed},
+	}
+	if fmt.Sprint(cells) != fmt.Sprint(want) {
+		t.Errorf("after the divergences: cells %v, want %v", cells, want)
+	}
+	// The page draws the server's colours and legend: the cell's fill is
+	// the one the API computed, on the report's scale, and the legend's
+	// threshold is the spec's.
+	var d dashboard.Diagram
+	getJSON(t, base+"api/sweeps/dash", &d)
+	fill, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#cell-0-0 rect.fill').getAttribute('fill')`))
+	if err != nil || d.Cells[0].Fill == "" || fill != d.Cells[0].Fill || d.Cells[0].Fill != hexColor(report.ScaleFor(verdict.Metric{Threshold: 100}).Color(*d.Cells[0].Median)) {
+		t.Errorf("cell β=1 drawn %q, the API says %q (%v)", fill, d.Cells[0].Fill, err)
+	}
+	legend, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#diagram g.legend').getAttribute('data-threshold')`))
+	if err != nil || legend != "fail > 100" {
+		t.Errorf("legend threshold %q (%v), want fail > 100", legend, err)
 	}
 
 	// Clicking the cell lists its two trials, the finished one done;
@@ -375,4 +414,10 @@ func TestBrowserLiveDiagram(t *testing.T) {
 		t.Errorf("%d loss curves drawn (%v)", lossLines, err)
 	}
 	events.check(t)
+}
+
+// hexColor formats a colour as the API does: "#rrggbb".
+func hexColor(c color.Color) string {
+	r, g, b, _ := c.RGBA()
+	return fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8)
 }

@@ -4,17 +4,17 @@ import (
 	"testing"
 	"time"
 
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 func TestSweepCacheFresh(t *testing.T) {
-	old := &pb.SweepProgress{Sweep: "s", Total: 4, Pending: 4}
-	moved := &pb.SweepProgress{Sweep: "s", Total: 4, Pending: 3, Done: 1}
+	old := state.Progress{Sweep: "s", Total: 4, Pending: 4}
+	moved := state.Progress{Sweep: "s", Total: 4, Pending: 3, Done: 1}
 	tests := []struct {
 		name     string
 		age      time.Duration
 		took     time.Duration
-		progress *pb.SweepProgress
+		progress state.Progress
 		fresh    bool
 	}{
 		{"same progress, young", time.Second, time.Millisecond, old, true},
@@ -24,7 +24,7 @@ func TestSweepCacheFresh(t *testing.T) {
 		{"progress moved, long enough after a slow fetch", 3 * time.Second, 200 * time.Millisecond, moved, false},
 	}
 	for _, tt := range tests {
-		c := &sweepCache{resp: &pb.GetSweepResponse{Progress: old}, fetched: time.Now().Add(-tt.age), took: tt.took}
+		c := &sweepCache{progress: old, fetched: time.Now().Add(-tt.age), took: tt.took}
 		if got := c.fresh(tt.progress, 30*time.Second); got != tt.fresh {
 			t.Errorf("%s: fresh = %v, want %v", tt.name, got, tt.fresh)
 		}

@@ -6,25 +6,29 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/dashboard"
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 const (
-	pending  = pb.TrialStatus_TRIAL_STATUS_PENDING
-	running  = pb.TrialStatus_TRIAL_STATUS_RUNNING
-	done     = pb.TrialStatus_TRIAL_STATUS_DONE
-	failed   = pb.TrialStatus_TRIAL_STATUS_FAILED
-	timeout  = pb.TrialStatus_TRIAL_STATUS_TIMEOUT
-	diverged = pb.TrialStatus_TRIAL_STATUS_DIVERGED
+	pending  = state.StatusPending
+	running  = state.StatusRunning
+	done     = state.StatusDone
+	failed   = state.StatusFailed
+	timeout  = state.StatusTimeout
+	diverged = state.StatusDiverged
 )
 
 // trial returns a trial at point (a JSON object) with status; relL2 < 0
-// means no rel_l2.
-func trial(index int64, point string, status pb.TrialStatus, relL2 float64) *pb.Trial {
-	t := &pb.Trial{Key: fmt.Sprintf("k%d", index), Index: index, PointJson: point, Status: status}
-	if relL2 >= 0 {
-		t.RelL2, t.HasRelL2 = relL2, true
+// means a result without rel_l2 (or none, unless the trial is done).
+func trial(index int, point string, status state.Status, relL2 float64) state.TrialRecord {
+	t := state.TrialRecord{Sweep: "s", Key: fmt.Sprintf("k%d", index), Index: index, Point: []byte(point), Status: status}
+	switch {
+	case relL2 >= 0:
+		t.Result = []byte(fmt.Sprintf(`{"rel_l2":%v}`, relL2))
+	case status == done:
+		t.Result = []byte(`{"status":"done"}`)
 	}
 	return t
 }
@@ -35,7 +39,8 @@ type cellSummary struct {
 	State    string
 	Median   any // float64 or nil
 	Min, Max any
-	Counts   dashboard.Counts
+	Counts   dashboard.Counts // by status only
+	Verdict  string
 }
 
 func summarize(d *dashboard.Diagram) []cellSummary {
@@ -47,7 +52,9 @@ func summarize(d *dashboard.Diagram) []cellSummary {
 	}
 	var out []cellSummary
 	for _, c := range d.Cells {
-		out = append(out, cellSummary{c.X, c.Y, c.State, val(c.Median), val(c.Min), val(c.Max), c.Counts})
+		counts := c.Counts
+		counts.Measured, counts.Unsuccessful, counts.Open = 0, 0, 0
+		out = append(out, cellSummary{c.X, c.Y, c.State, val(c.Median), val(c.Min), val(c.Max), counts, c.Verdict})
 	}
 	return out
 }
@@ -56,7 +63,7 @@ func TestBuildDiagram(t *testing.T) {
 	tests := []struct {
 		name    string
 		axes    []string
-		trials  []*pb.Trial
+		trials  []state.TrialRecord
 		xAxis   string
 		xValues []string
 		yValues []string
@@ -64,7 +71,7 @@ func TestBuildDiagram(t *testing.T) {
 	}{{
 		name: "median over done replicates only",
 		axes: []string{"beta", "seed"},
-		trials: []*pb.Trial{
+		trials: []state.TrialRecord{
 			trial(0, `{"beta":1,"seed":0}`, done, 0.3),
 			trial(1, `{"beta":1,"seed":1}`, done, 0.1),
 			trial(2, `{"beta":1,"seed":2}`, diverged, -1),
@@ -73,20 +80,22 @@ func TestBuildDiagram(t *testing.T) {
 		},
 		xAxis: "beta", xValues: []string{"1"}, yValues: []string{""},
 		cells: []cellSummary{{0, 0, dashboard.CellDone, 0.2, 0.1, 0.3,
-			dashboard.Counts{Total: 5, Done: 3, Diverged: 1, Failed: 1}}},
+			dashboard.Counts{Total: 5, Done: 3, Diverged: 1, Failed: 1}, "void"}},
 	}, {
 		name: "even count: mean of the middle two",
 		axes: []string{"beta", "seed"},
-		trials: []*pb.Trial{
+		trials: []state.TrialRecord{
 			trial(0, `{"beta":1,"seed":0}`, done, 0.4),
 			trial(1, `{"beta":1,"seed":1}`, done, 0.1),
 		},
 		xAxis: "beta", xValues: []string{"1"}, yValues: []string{""},
-		cells: []cellSummary{{0, 0, dashboard.CellDone, 0.25, 0.1, 0.4, dashboard.Counts{Total: 2, Done: 2}}},
+		cells: []cellSummary{{0, 0, dashboard.CellDone, 0.25, 0.1, 0.4, dashboard.Counts{Total: 2, Done: 2}, "fail"}},
 	}, {
-		name: "states: open, partial, failed; a done trial without rel_l2 counts as failed",
+		// A done trial without rel_l2 used to count as failed here and as
+		// done in the report: it is done, and says nothing (void).
+		name: "states: open, partial, ended; a done trial without rel_l2 is void",
 		axes: []string{"beta", "strategy", "seed"},
-		trials: []*pb.Trial{
+		trials: []state.TrialRecord{
 			trial(0, `{"beta":1,"strategy":"regular","seed":0}`, pending, -1),
 			trial(1, `{"beta":1,"strategy":"regular","seed":1}`, running, -1),
 			trial(2, `{"beta":1,"strategy":"curriculum","seed":0}`, done, 0.01),
@@ -96,28 +105,28 @@ func TestBuildDiagram(t *testing.T) {
 		},
 		xAxis: "beta", xValues: []string{"1", "5"}, yValues: []string{"strategy=regular", "strategy=curriculum"},
 		cells: []cellSummary{
-			{0, 0, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 2, Pending: 1, Running: 1}},
-			{0, 1, dashboard.CellPartial, 0.01, 0.01, 0.01, dashboard.Counts{Total: 2, Done: 1, Running: 1}},
-			{1, 0, dashboard.CellFailed, nil, nil, nil, dashboard.Counts{Total: 2, Timeout: 1, Failed: 1}},
+			{0, 0, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 2, Pending: 1, Running: 1}, "pending"},
+			{0, 1, dashboard.CellPartial, 0.01, 0.01, 0.01, dashboard.Counts{Total: 2, Done: 1, Running: 1}, "pending"},
+			{1, 0, dashboard.CellEnded, nil, nil, nil, dashboard.Counts{Total: 2, Timeout: 1, Done: 1}, "void"},
 		},
 	}, {
 		name: "rows combine the axes after the first; trials in index order",
 		axes: []string{"nu", "rho", "strategy", "seed"},
-		trials: []*pb.Trial{
+		trials: []state.TrialRecord{
 			trial(1, `{"nu":1,"rho":5,"strategy":"seq2seq","seed":0}`, done, 0.05),
 			trial(0, `{"nu":1,"rho":5,"strategy":"regular","seed":0}`, done, 0.5),
 			trial(2, `{"nu":2.5,"rho":5,"strategy":"regular","seed":0}`, pending, -1),
 		},
 		xAxis: "nu", xValues: []string{"1", "2.5"}, yValues: []string{"rho=5 strategy=regular", "rho=5 strategy=seq2seq"},
 		cells: []cellSummary{
-			{0, 0, dashboard.CellDone, 0.5, 0.5, 0.5, dashboard.Counts{Total: 1, Done: 1}},
-			{0, 1, dashboard.CellDone, 0.05, 0.05, 0.05, dashboard.Counts{Total: 1, Done: 1}},
-			{1, 0, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 1, Pending: 1}},
+			{0, 0, dashboard.CellDone, 0.5, 0.5, 0.5, dashboard.Counts{Total: 1, Done: 1}, "fail"},
+			{0, 1, dashboard.CellDone, 0.05, 0.05, 0.05, dashboard.Counts{Total: 1, Done: 1}, "pass"},
+			{1, 0, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 1, Pending: 1}, "pending"},
 		},
 	}, {
 		name: "numeric axes in numeric order: a refined midpoint comes last by index, not on screen",
 		axes: []string{"beta", "rho", "strategy", "seed"},
-		trials: []*pb.Trial{
+		trials: []state.TrialRecord{
 			trial(0, `{"beta":1,"rho":5,"strategy":"regular","seed":0}`, done, 0.01),
 			trial(1, `{"beta":40,"rho":5,"strategy":"regular","seed":0}`, done, 0.9),
 			trial(2, `{"beta":40,"rho":2,"strategy":"regular","seed":0}`, done, 0.8),
@@ -125,20 +134,20 @@ func TestBuildDiagram(t *testing.T) {
 		},
 		xAxis: "beta", xValues: []string{"1", "15", "40"}, yValues: []string{"rho=2 strategy=regular", "rho=5 strategy=regular"},
 		cells: []cellSummary{
-			{0, 1, dashboard.CellDone, 0.01, 0.01, 0.01, dashboard.Counts{Total: 1, Done: 1}},
-			{2, 1, dashboard.CellDone, 0.9, 0.9, 0.9, dashboard.Counts{Total: 1, Done: 1}},
-			{2, 0, dashboard.CellDone, 0.8, 0.8, 0.8, dashboard.Counts{Total: 1, Done: 1}},
-			{1, 1, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 1, Pending: 1}},
+			{0, 1, dashboard.CellDone, 0.01, 0.01, 0.01, dashboard.Counts{Total: 1, Done: 1}, "pass"},
+			{2, 1, dashboard.CellDone, 0.9, 0.9, 0.9, dashboard.Counts{Total: 1, Done: 1}, "fail"},
+			{2, 0, dashboard.CellDone, 0.8, 0.8, 0.8, dashboard.Counts{Total: 1, Done: 1}, "fail"},
+			{1, 1, dashboard.CellOpen, nil, nil, nil, dashboard.Counts{Total: 1, Pending: 1}, "pending"},
 		},
 	}, {
 		name: "no axes: one cell",
 		axes: []string{"seed"},
-		trials: []*pb.Trial{
+		trials: []state.TrialRecord{
 			trial(0, `{"seed":0}`, done, 0.02),
 			trial(1, `{"seed":1}`, running, -1),
 		},
 		xAxis: "", xValues: []string{""}, yValues: []string{""},
-		cells: []cellSummary{{0, 0, dashboard.CellPartial, 0.02, 0.02, 0.02, dashboard.Counts{Total: 2, Done: 1, Running: 1}}},
+		cells: []cellSummary{{0, 0, dashboard.CellPartial, 0.02, 0.02, 0.02, dashboard.Counts{Total: 2, Done: 1, Running: 1}, "pending"}},
 	}, {
 		name:  "empty sweep",
 		axes:  []string{"beta", "seed"},
@@ -146,8 +155,7 @@ func TestBuildDiagram(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := &pb.GetSweepResponse{Progress: &pb.SweepProgress{Sweep: "s"}, Axes: tt.axes, Trials: tt.trials}
-			d, err := dashboard.BuildDiagram(resp, 0.1)
+			d, err := dashboard.BuildDiagram(state.Progress{Sweep: "s"}, tt.axes, tt.trials, verdict.Default())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,8 +173,8 @@ func TestBuildDiagram(t *testing.T) {
 }
 
 func TestBuildDiagramBadPoint(t *testing.T) {
-	resp := &pb.GetSweepResponse{Axes: []string{"beta", "seed"}, Trials: []*pb.Trial{trial(0, `[1]`, pending, -1)}}
-	if _, err := dashboard.BuildDiagram(resp, 0.1); err == nil {
+	trials := []state.TrialRecord{trial(0, `[1]`, pending, -1)}
+	if _, err := dashboard.BuildDiagram(state.Progress{}, []string{"beta", "seed"}, trials, verdict.Default()); err == nil {
 		t.Fatal("a point that is not a JSON object was accepted")
 	}
 }

@@ -12,15 +12,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"google.golang.org/protobuf/proto"
 
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 // Defaults of Options.
 const (
-	// DefaultThreshold is the rel_l2 above which a trial counts as failed.
-	DefaultThreshold = 0.1
 	// DefaultMaxAge bounds how long a sweep's cached trials are served
 	// while its progress counts do not change.
 	DefaultMaxAge = 30 * time.Second
@@ -32,7 +29,7 @@ const (
 const maxDetails = 64
 
 // refreshFactor throttles the refreshes of a sweep's cache: after a
-// GetSweep that took d, the next waits at least refreshFactor·d, so that
+// fetch that took d, the next waits at least refreshFactor·d, so that
 // fetching a large sweep (every result comes with it) takes at most about
 // a tenth of the coordinator's time however fast trials finish.
 const refreshFactor = 10
@@ -45,9 +42,6 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 
 // Options configure a Dashboard. The zero value uses the defaults.
 type Options struct {
-	// Threshold is the failure threshold on rel_l2, drawn as a boundary in
-	// the phase diagram (default DefaultThreshold).
-	Threshold float64
 	// MaxAge is how long a sweep's cached trials may be served while its
 	// progress counts stay the same (default DefaultMaxAge).
 	MaxAge time.Duration
@@ -55,6 +49,13 @@ type Options struct {
 	Timeout time.Duration
 	// Logger logs failed requests (default: none).
 	Logger hclog.Logger
+	// Hosts are the host names a request's Host header may name besides
+	// IP addresses, localhost and names under .localhost, which are
+	// always accepted; a request for any other host is refused (403), so
+	// that another site's page cannot read the dashboard through a name
+	// of its own resolving to this address (DNS rebinding). Nil accepts
+	// only those.
+	Hosts []string
 }
 
 // Dashboard is the dashboard's http.Handler. It is safe for concurrent
@@ -70,27 +71,26 @@ type Dashboard struct {
 	details map[string][]byte      // trial detail JSON by detailKey
 }
 
-// sweepCache is a sweep's last GetSweep answer and its diagram.
+// sweepCache is a sweep's last fetched state and its diagram.
 type sweepCache struct {
-	resp    *pb.GetSweepResponse
-	fetched time.Time
-	took    time.Duration // how long the GetSweep call took
-	diagram []byte        // JSON of the Diagram
+	progress state.Progress
+	axes     []string
+	trials   []state.TrialRecord
+	fetched  time.Time
+	took     time.Duration // how long fetching and laying it out took
+	diagram  []byte        // JSON of the Diagram
 }
 
 // fresh reports whether c may be served for a sweep whose progress is now
 // p: its progress is the same and it is younger than maxAge, or it is too
 // young to refresh (see refreshFactor).
-func (c *sweepCache) fresh(p *pb.SweepProgress, maxAge time.Duration) bool {
+func (c *sweepCache) fresh(p state.Progress, maxAge time.Duration) bool {
 	age := time.Since(c.fetched)
-	return (proto.Equal(c.resp.GetProgress(), p) && age < maxAge) || age < refreshFactor*c.took
+	return (c.progress == p && age < maxAge) || age < refreshFactor*c.took
 }
 
 // New returns a Dashboard that reads sweeps from src.
 func New(src Source, opts Options) *Dashboard {
-	if opts.Threshold <= 0 {
-		opts.Threshold = DefaultThreshold
-	}
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = DefaultMaxAge
 	}
@@ -119,6 +119,10 @@ func New(src Source, opts Options) *Dashboard {
 
 // ServeHTTP implements http.Handler.
 func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !allowedHost(r.Host, d.opts.Hosts) {
+		refuseHost(w, r)
+		return
+	}
 	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
@@ -135,14 +139,14 @@ func (d *Dashboard) page(files fs.FS) http.Handler {
 func (d *Dashboard) listSweeps(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), d.opts.Timeout)
 	defer cancel()
-	list, err := d.src.ListSweeps(ctx)
+	list, err := d.src.Sweeps(ctx)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
 	out := make([]Progress, len(list))
 	for i, p := range list {
-		out[i] = progressOf(p)
+		out[i] = ProgressOf(p)
 	}
 	writeJSON(w, out)
 }
@@ -164,10 +168,10 @@ func (d *Dashboard) trial(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	var t *pb.Trial
-	for _, tr := range c.resp.GetTrials() {
-		if tr.GetKey() == key {
-			t = tr
+	var t *state.TrialRecord
+	for i := range c.trials {
+		if c.trials[i].Key == key {
+			t = &c.trials[i]
 			break
 		}
 	}
@@ -175,7 +179,7 @@ func (d *Dashboard) trial(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, fmt.Errorf("trial %q of sweep %q: %w", key, name, ErrNotFound))
 		return
 	}
-	body, err := d.detail(name, c.resp.GetAxes(), t)
+	body, err := d.detail(name, c.axes, t)
 	if err != nil {
 		d.fail(w, r, err)
 		return
@@ -185,8 +189,8 @@ func (d *Dashboard) trial(w http.ResponseWriter, r *http.Request) {
 }
 
 // detail returns the JSON of t's TrialDetail, cached per trial state.
-func (d *Dashboard) detail(sweep string, axes []string, t *pb.Trial) ([]byte, error) {
-	id := fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%d", sweep, t.GetKey(), t.GetStatus(), t.GetAttempts(), len(t.GetResultJson()))
+func (d *Dashboard) detail(sweep string, axes []string, t *state.TrialRecord) ([]byte, error) {
+	id := fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d", sweep, t.Key, t.Status, t.Attempts, len(t.Result))
 	d.mu.Lock()
 	body, ok := d.details[id]
 	d.mu.Unlock()
@@ -199,7 +203,7 @@ func (d *Dashboard) detail(sweep string, axes []string, t *pb.Trial) ([]byte, er
 	}
 	body, err = json.Marshal(det)
 	if err != nil {
-		return nil, fmt.Errorf("encoding trial %s: %w", t.GetKey(), err)
+		return nil, fmt.Errorf("encoding trial %s: %w", t.Key, err)
 	}
 	d.mu.Lock()
 	if len(d.details) >= maxDetails {
@@ -213,20 +217,20 @@ func (d *Dashboard) detail(sweep string, axes []string, t *pb.Trial) ([]byte, er
 	return body, nil
 }
 
-// sweep returns the cached state of the named sweep, refreshed with
-// GetSweep when its progress changed or the cache is older than MaxAge,
-// but not sooner than refreshFactor times the last GetSweep's duration.
+// sweep returns the cached state of the named sweep, fetched again when
+// its progress changed or the cache is older than MaxAge, but not sooner
+// than refreshFactor times the last fetch's duration.
 func (d *Dashboard) sweep(ctx context.Context, name string) (*sweepCache, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
 	defer cancel()
-	list, err := d.src.ListSweeps(ctx)
+	list, err := d.src.Sweeps(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var progress *pb.SweepProgress
-	for _, p := range list {
-		if p.GetSweep() == name {
-			progress = p
+	var progress *state.Progress
+	for i := range list {
+		if list[i].Sweep == name {
+			progress = &list[i]
 			break
 		}
 	}
@@ -236,16 +240,23 @@ func (d *Dashboard) sweep(ctx context.Context, name string) (*sweepCache, error)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c := d.sweeps[name]
-	if c != nil && c.fresh(progress, d.opts.MaxAge) {
+	if c != nil && c.fresh(*progress, d.opts.MaxAge) {
 		return c, nil
 	}
 	start := time.Now()
-	resp, err := d.src.GetSweep(ctx, name)
+	rec, err := d.src.Sweep(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	took := time.Since(start)
-	diag, err := BuildDiagram(resp, d.opts.Threshold)
+	metric, err := d.src.Metric(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	trials, err := d.src.Trials(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	diag, err := BuildDiagram(*progress, rec.Axes, trials, metric)
 	if err != nil {
 		return nil, fmt.Errorf("sweep %q: %w", name, err)
 	}
@@ -253,16 +264,16 @@ func (d *Dashboard) sweep(ctx context.Context, name string) (*sweepCache, error)
 	if err != nil {
 		return nil, fmt.Errorf("encoding sweep %q: %w", name, err)
 	}
-	c = &sweepCache{resp: resp, fetched: time.Now(), took: took, diagram: body}
+	c = &sweepCache{progress: *progress, axes: rec.Axes, trials: trials, fetched: time.Now(), took: time.Since(start), diagram: body}
 	d.sweeps[name] = c
 	return c, nil
 }
 
-// fail answers an error as JSON: 404 for ErrNotFound, 502 otherwise (the
-// coordinator failed or could not be reached).
+// fail answers an error as JSON: 404 for an unknown sweep or trial, 502
+// otherwise (the coordinator failed or is closed).
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := http.StatusBadGateway
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, state.ErrNotFound) {
 		code = http.StatusNotFound
 	} else if r.Context().Err() == nil {
 		d.log.Warn("request failed", "path", r.URL.Path, "error", err)

@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"math"
 
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
@@ -17,7 +18,7 @@ type TrialDetail struct {
 	Key      string  `json:"key"`
 	Point    []Coord `json:"point"`
 	Status   string  `json:"status"`
-	Attempts int32   `json:"attempts"`
+	Attempts int     `json:"attempts"`
 	Reason   string  `json:"reason,omitempty"`
 	Worker   string  `json:"worker,omitempty"`
 	// Params is the trial's canonical settings object.
@@ -64,36 +65,42 @@ type Solution struct {
 }
 
 // BuildDetail returns the detail of trial t of sweep, whose grid
-// coordinates are axes (GetSweepResponse.Axes, seed included). It computes
+// coordinates are axes (the sweep record's, seed included). It computes
 // the reference solution of the trial's configuration, which takes up to a
-// few hundred milliseconds.
-func BuildDetail(sweep string, axes []string, t *pb.Trial) (*TrialDetail, error) {
+// few hundred milliseconds: the configuration of its stored params (as
+// submitted, with a grid bounded by trainer.MaxGridPoints), never the one
+// inside the worker's result.
+func BuildDetail(sweep string, axes []string, t *state.TrialRecord) (*TrialDetail, error) {
 	var pt sweeps.Point
-	if err := pt.UnmarshalJSON([]byte(t.GetPointJson())); err != nil {
-		return nil, fmt.Errorf("trial %s: %w", t.GetKey(), err)
+	if err := pt.UnmarshalJSON(t.Point); err != nil {
+		return nil, fmt.Errorf("trial %s: %w", t.Key, err)
 	}
 	d := &TrialDetail{
-		Sweep: sweep, Key: t.GetKey(), Status: statusName(t.GetStatus()), Attempts: t.GetAttempts(),
-		Reason: t.GetReason(), Worker: t.GetWorker(), History: []trainer.HistoryPoint{},
+		Sweep: sweep, Key: t.Key, Status: string(t.Status), Attempts: t.Attempts,
+		Reason: t.Reason, Worker: t.Worker, History: []trainer.HistoryPoint{},
 	}
 	for _, a := range axes {
-		d.Point = append(d.Point, Coord{Axis: a, Value: coordValue(pt, a)})
+		c := Coord{Axis: a}
+		if v, ok := pt.Get(a); ok {
+			c.Value = report.ValueLabel(v)
+		}
+		d.Point = append(d.Point, c)
 	}
-	if p := t.GetParamsJson(); json.Valid([]byte(p)) {
-		d.Params = json.RawMessage(p)
+	if json.Valid(t.Params) {
+		d.Params = json.RawMessage(t.Params)
 	}
-	if t.GetResultJson() == "" {
+	if len(t.Result) == 0 {
 		d.SolutionNote = "no result yet"
 		return d, nil
 	}
 	var res trainer.Result
-	if err := json.Unmarshal([]byte(t.GetResultJson()), &res); err != nil {
+	if err := json.Unmarshal(t.Result, &res); err != nil {
 		d.SolutionNote = fmt.Sprintf("result cannot be decoded: %v", err)
 		return d, nil
 	}
 	d.Metrics = metricsOf(&res)
 	d.History = finiteHistory(res.History)
-	d.Solution, d.SolutionNote = solutionOf(&res)
+	d.Solution, d.SolutionNote = solutionOf(string(t.Params), &res)
 	return d, nil
 }
 
@@ -127,10 +134,10 @@ func finiteHistory(h []trainer.HistoryPoint) []trainer.HistoryPoint {
 	return out
 }
 
-// solutionOf samples the exact solution of r's configuration on r's
-// snapshot sub-grid; without a usable snapshot it returns a note saying
-// why.
-func solutionOf(r *trainer.Result) (*Solution, string) {
+// solutionOf samples the exact solution of the trial's configuration (its
+// params, as submitted) on r's snapshot sub-grid; without a usable
+// snapshot it returns a note saying why.
+func solutionOf(params string, r *trainer.Result) (*Solution, string) {
 	s := r.Solution
 	if s == nil {
 		return nil, "the result has no solution snapshot (made by an older trainer)"
@@ -138,13 +145,13 @@ func solutionOf(r *trainer.Result) (*Solution, string) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Sprintf("invalid solution snapshot: %v", err)
 	}
-	full, err := trainer.Exact(r.Config)
+	cfg, err := trainer.DecodeParams(params)
+	if err != nil {
+		return nil, fmt.Sprintf("the trial's params: %v", err)
+	}
+	exact, err := s.ExactAt(cfg)
 	if err != nil {
 		return nil, fmt.Sprintf("no reference solution: %v", err)
-	}
-	exact, err := s.Sample(full)
-	if err != nil {
-		return nil, fmt.Sprintf("the snapshot does not match the reference grid: %v", err)
 	}
 	sol := &Solution{
 		X: s.X(), T: s.T(),

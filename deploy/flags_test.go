@@ -33,8 +33,9 @@ var authFlags = map[string][]string{
 	"certs":  {"out", "hosts"},
 }
 
-// builtins are subcommands that dispatch handles without flags.
-var builtins = []string{"help", "version"}
+// builtins are subcommands whose flags the recipes never pass: help, and
+// the groups of subcommands (completion, context).
+var builtins = []string{"help", "completion", "context"}
 
 var (
 	// invocationRE finds pinnsweep in command position (line start or
@@ -45,9 +46,11 @@ var (
 	flagRE = regexp.MustCompile(`(?:^|[\s+"'])--([a-z][a-z0-9-]*)`)
 	// commandEnd ends a command within a line.
 	commandEnd = regexp.MustCompile(`\s(?:\||;|&&|\|\||&|>|2>|<<<)\s|\s&$|\)$`)
-	// helpFlagRE is a flag line of `pinnsweep CMD -h`.
-	helpFlagRE = regexp.MustCompile(`^\s+-([a-z][a-z0-9-]*)`)
-	// helpCmdRE is a command line of `pinnsweep help`.
+	// helpFlagRE is a flag line of `pinnsweep CMD -h` (pflag's format:
+	// "  -h, --help   ..." or "      --db file   ...").
+	helpFlagRE = regexp.MustCompile(`^\s+(?:-[a-zA-Z], )?--([a-z][a-z0-9-]*)`)
+	// helpCmdRE is a command line in the "Available Commands:" section of
+	// `pinnsweep help`.
 	helpCmdRE = regexp.MustCompile(`^  ([a-z][a-z0-9-]*)\s`)
 )
 
@@ -152,16 +155,25 @@ func recipeInvocations(t *testing.T) []invocation {
 }
 
 // binaryFlags returns the subcommands of the built binary and their flags,
-// from `pinnsweep help` and `pinnsweep SUBCOMMAND -h`.
+// from `pinnsweep help` and `pinnsweep SUBCOMMAND -h` (cobra's and
+// pflag's help formats).
 func binaryFlags(t *testing.T) map[string][]string {
 	out, err := exec.Command(bin, "help").CombinedOutput()
 	if err != nil {
 		t.Fatalf("pinnsweep help: %v\n%s", err, out)
 	}
 	cmds := map[string][]string{}
+	inCommands := false
 	for _, line := range strings.Split(string(out), "\n") {
-		if m := helpCmdRE.FindStringSubmatch(line); m != nil {
-			cmds[m[1]] = nil
+		switch {
+		case line == "Available Commands:":
+			inCommands = true
+		case strings.TrimSpace(line) == "":
+			inCommands = false
+		case inCommands:
+			if m := helpCmdRE.FindStringSubmatch(line); m != nil {
+				cmds[m[1]] = nil
+			}
 		}
 	}
 	for sub := range cmds {

@@ -31,9 +31,10 @@ type object struct {
 }
 
 type objectMeta struct {
-	Name      string            `yaml:"name"`
-	Namespace string            `yaml:"namespace"`
-	Labels    map[string]string `yaml:"labels"`
+	Name        string            `yaml:"name"`
+	Namespace   string            `yaml:"namespace"`
+	Labels      map[string]string `yaml:"labels"`
+	Annotations map[string]string `yaml:"annotations"`
 }
 
 // objectSpec is the union of the Service, StatefulSet and Deployment specs
@@ -102,7 +103,8 @@ type container struct {
 }
 
 type probe struct {
-	Exec *struct {
+	TimeoutSeconds int `yaml:"timeoutSeconds"`
+	Exec           *struct {
 		Command []string `yaml:"command"`
 	} `yaml:"exec"`
 	GRPC *struct {
@@ -111,6 +113,10 @@ type probe struct {
 	TCPSocket *struct {
 		Port any `yaml:"port"`
 	} `yaml:"tcpSocket"`
+	HTTPGet *struct {
+		Path string `yaml:"path"`
+		Port any    `yaml:"port"`
+	} `yaml:"httpGet"`
 }
 
 type volume struct {
@@ -471,6 +477,11 @@ func checkWorkload(t *testing.T, c *cluster, w *object) {
 			case p.TCPSocket != nil:
 				if !hasContainerPort(w, fmt.Sprint(p.TCPSocket.Port)) {
 					t.Errorf("container %s: %s: tcpSocket port %v is not a container port", ct.Name, name, p.TCPSocket.Port)
+				}
+			case p.HTTPGet != nil:
+				if !hasContainerPort(w, fmt.Sprint(p.HTTPGet.Port)) || p.HTTPGet.Path != "/metrics" {
+					t.Errorf("container %s: %s: httpGet %s on port %v: want /metrics on a container port (pinnsweep serves no other HTTP path)",
+						ct.Name, name, p.HTTPGet.Path, p.HTTPGet.Port)
 				}
 			case p.Exec != nil:
 				checkHealthProbe(t, ct.Name+": "+name, p.Exec.Command, ports, fileIn)

@@ -3,24 +3,21 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/stat"
-
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
-
-// DefaultThreshold is the default failure threshold on rel_l2.
-const DefaultThreshold = 0.1
 
 // Grid is a sweep's trials grouped by grid point: one Cell per combination
 // of the axes' values, the seed excepted.
 type Grid struct {
+	// Metric is what the trials are judged by.
+	Metric verdict.Metric `json:"-"`
 	// Axes are the sweep's axes without the seed, in spec order.
 	Axes []Axis `json:"axes"`
 	// Cells hold one cell per combination of axis values, in row-major
@@ -69,22 +66,22 @@ func (c Counts) Open() int { return c.Pending + c.Running }
 // diverged, failed, timed out or cancelled.
 func (c Counts) Unsuccessful() int { return c.Diverged + c.Failed + c.Timeout + c.Cancelled }
 
-func (c *Counts) add(s coordinator.Status) {
+func (c *Counts) add(s state.Status) {
 	c.Total++
 	switch s {
-	case coordinator.StatusDone:
+	case state.StatusDone:
 		c.Done++
-	case coordinator.StatusDiverged:
+	case state.StatusDiverged:
 		c.Diverged++
-	case coordinator.StatusFailed:
+	case state.StatusFailed:
 		c.Failed++
-	case coordinator.StatusTimeout:
+	case state.StatusTimeout:
 		c.Timeout++
-	case coordinator.StatusCancelled:
+	case state.StatusCancelled:
 		c.Cancelled++
-	case coordinator.StatusPending:
+	case state.StatusPending:
 		c.Pending++
-	case coordinator.StatusRunning:
+	case state.StatusRunning:
 		c.Running++
 	}
 }
@@ -97,22 +94,13 @@ type Cell struct {
 	Point []string `json:"point"`
 	// Counts counts the replicates by status.
 	Counts Counts `json:"counts"`
-	// Stats are the rel_l2 statistics of the done replicates; nil when
-	// none has a finite rel_l2.
-	Stats *Stats `json:"stats"`
+	// Stats are the statistics of the metric over the replicates that
+	// measured it (verdict.Judgement.Stats); nil when none did.
+	Stats *verdict.Stats `json:"stats"`
 	// Trials are the cell's replicates in seed order.
 	Trials []Replicate `json:"trials"`
-}
-
-// Stats are replicate statistics of rel_l2.
-type Stats struct {
-	N      int     `json:"n"`
-	Median float64 `json:"median"`
-	Min    float64 `json:"min"`
-	Max    float64 `json:"max"`
-	Q1     float64 `json:"q1"`
-	Q3     float64 `json:"q3"`
-	IQR    float64 `json:"iqr"`
+	// Verdict is what the replicates say (verdict.Metric.Judge).
+	Verdict verdict.Verdict `json:"verdict"`
 }
 
 // Replicate is one trial of a cell.
@@ -122,37 +110,15 @@ type Replicate struct {
 	// Seed is the trial's seed label.
 	Seed string `json:"seed"`
 	// Status is the trial's status.
-	Status coordinator.Status `json:"status"`
-	// RelL2 is the trial's rel_l2 (done trials with a finite value only).
+	Status state.Status `json:"status"`
+	// RelL2 is the trial's value of the sweep's metric (rel_l2 by
+	// default), read from its result: set for done trials with a finite
+	// value only.
 	RelL2 *float64 `json:"rel_l2,omitempty"`
+	// outcome is what the trial says.
+	outcome verdict.Outcome
 	// Reason explains an unsuccessful trial.
 	Reason string `json:"reason,omitempty"`
-}
-
-// Verdict classifies a cell against the failure threshold.
-type Verdict string
-
-// Verdicts (see the package documentation).
-const (
-	Pass    Verdict = "pass"
-	Fail    Verdict = "fail"
-	Unknown Verdict = "unknown"
-)
-
-// Verdict classifies c against threshold as refinement does
-// (sweeps.Refinements): Pass when the median rel_l2 is at most the
-// threshold, Fail when above it or when no replicate is done and one
-// diverged or ran out of time, Unknown otherwise.
-func (c *Cell) Verdict(threshold float64) Verdict {
-	switch {
-	case c.Stats != nil && c.Stats.Median <= threshold:
-		return Pass
-	case c.Stats != nil:
-		return Fail
-	case c.Counts.Diverged > 0 || c.Counts.Timeout > 0:
-		return Fail
-	}
-	return Unknown
 }
 
 // Label returns the cell's point as "axis=value" pairs separated by spaces.
@@ -164,12 +130,14 @@ func (g *Grid) Label(c *Cell) string {
 	return strings.Join(parts, " ")
 }
 
-// Aggregate groups trials by grid point. axes are the sweep's point names
-// (coordinator.SweepRecord.Axes: the spec's axes then the seed); when empty
+// Aggregate groups trials by grid point and judges each point against
+// metric (verdict.Metric.Judge, reading each trial's value from its result
+// by the metric's name). axes are the sweep's point names
+// (state.SweepRecord.Axes: the spec's axes then the seed); when empty
 // they are taken from the first trial's point. Every combination of the
-// axis values found in the trials gets a cell, with no replicates if no
-// trial has it.
-func Aggregate(axes []string, trials []coordinator.TrialRecord) (*Grid, error) {
+// axis values found in the trials gets a cell, with no replicates (and a
+// pending verdict) if no trial has it.
+func Aggregate(axes []string, trials []state.TrialRecord, metric verdict.Metric) (*Grid, error) {
 	points := make([]sweeps.Point, len(trials))
 	for i := range trials {
 		if err := json.Unmarshal(trials[i].Point, &points[i]); err != nil {
@@ -181,7 +149,7 @@ func Aggregate(axes []string, trials []coordinator.TrialRecord) (*Grid, error) {
 			axes = append(axes, c.Axis)
 		}
 	}
-	g := &Grid{}
+	g := &Grid{Metric: metric.Resolved()}
 	for _, a := range axes {
 		if a != sweeps.SeedKey {
 			g.Axes = append(g.Axes, Axis{Name: a})
@@ -244,8 +212,9 @@ func Aggregate(axes []string, trials []coordinator.TrialRecord) (*Grid, error) {
 		if s, ok := p.Get(sweeps.SeedKey); ok {
 			r.Seed = ValueLabel(s)
 		}
-		if t.Status == coordinator.StatusDone && t.RelL2 != nil && !math.IsNaN(*t.RelL2) && !math.IsInf(*t.RelL2, 0) {
-			v := *t.RelL2
+		v, ok := g.Metric.Result(t.Result)
+		r.outcome = verdict.Classify(t.Status, v, ok)
+		if r.outcome.Class == verdict.ClassMeasured {
 			r.RelL2 = &v
 		}
 		c.Trials = append(c.Trials, r)
@@ -253,7 +222,12 @@ func Aggregate(axes []string, trials []coordinator.TrialRecord) (*Grid, error) {
 	for i := range g.Cells {
 		c := &g.Cells[i]
 		sort.SliceStable(c.Trials, func(a, b int) bool { return seedLess(c.Trials[a].Seed, c.Trials[b].Seed) })
-		c.Stats = statsOf(c.Trials)
+		outcomes := make([]verdict.Outcome, len(c.Trials))
+		for k := range c.Trials {
+			outcomes[k] = c.Trials[k].outcome
+		}
+		j := g.Metric.Judge(outcomes)
+		c.Stats, c.Verdict = j.Stats, j.Verdict
 	}
 	return g, nil
 }
@@ -315,31 +289,6 @@ func (g *Grid) AxisIndex(name string) (int, error) {
 	return -1, fmt.Errorf("%w %q (the sweep's axes: %s)", ErrUnknownAxis, name, strings.Join(names, ", "))
 }
 
-// statsOf returns the statistics of the replicates' rel_l2, or nil.
-func statsOf(reps []Replicate) *Stats {
-	var xs []float64
-	for _, r := range reps {
-		if r.RelL2 != nil {
-			xs = append(xs, *r.RelL2)
-		}
-	}
-	if len(xs) == 0 {
-		return nil
-	}
-	sort.Float64s(xs)
-	n := len(xs)
-	s := &Stats{N: n, Min: xs[0], Max: xs[n-1],
-		Q1: stat.Quantile(0.25, stat.Empirical, xs, nil),
-		Q3: stat.Quantile(0.75, stat.Empirical, xs, nil)}
-	s.IQR = s.Q3 - s.Q1
-	if n%2 == 1 {
-		s.Median = xs[n/2]
-	} else {
-		s.Median = (xs[n/2-1] + xs[n/2]) / 2
-	}
-	return s
-}
-
 // ValueLabel formats an axis value: strings as they are, other values as
 // JSON.
 func ValueLabel(v any) string {
@@ -363,10 +312,12 @@ func seedLess(a, b string) bool {
 	return a < b
 }
 
-// Representative returns the done replicate of c whose rel_l2 ranks as
-// chosen: "best" (lowest), "worst" (highest) or "median" (the lower
-// median), or nil when no replicate is done.
-func (c *Cell) Representative(which string) *Replicate {
+// Representative returns the replicate of c with a metric value that
+// ranks as chosen for a metric with goal g: "best" (lowest for Minimize,
+// highest for Maximize), "worst" (the other end) or "median" (of an even
+// number, the better of the two middle ones), or nil when no replicate
+// has a value.
+func (c *Cell) Representative(which string, g verdict.Goal) *Replicate {
 	var done []*Replicate
 	for i := range c.Trials {
 		if c.Trials[i].RelL2 != nil {
@@ -376,12 +327,16 @@ func (c *Cell) Representative(which string) *Replicate {
 	if len(done) == 0 {
 		return nil
 	}
+	better := -1 // the order of a smaller value
+	if g == verdict.Maximize {
+		better = 1
+	}
 	slices.SortStableFunc(done, func(a, b *Replicate) int {
 		switch {
 		case *a.RelL2 < *b.RelL2:
-			return -1
+			return better
 		case *a.RelL2 > *b.RelL2:
-			return 1
+			return -better
 		}
 		return 0
 	})

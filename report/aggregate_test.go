@@ -8,15 +8,22 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // trial builds a trial record at point (a JSON object) with a status and,
-// when relL2 is not NaN, a rel_l2.
-func trial(key, point string, status coordinator.Status, relL2 float64) coordinator.TrialRecord {
-	t := coordinator.TrialRecord{Sweep: "s", Key: key, Status: status, Point: []byte(point)}
-	if !math.IsNaN(relL2) {
-		t.RelL2 = &relL2
+// when relL2 is not NaN, a result with that rel_l2 (±Inf as the strings
+// encoders write).
+func trial(key, point string, status state.Status, relL2 float64) state.TrialRecord {
+	t := state.TrialRecord{Sweep: "s", Key: key, Status: status, Point: []byte(point)}
+	switch {
+	case math.IsInf(relL2, 1):
+		t.Result = []byte(`{"rel_l2":"Infinity"}`)
+	case math.IsInf(relL2, -1):
+		t.Result = []byte(`{"rel_l2":"-Infinity"}`)
+	case !math.IsNaN(relL2):
+		t.Result = []byte(fmt.Sprintf(`{"rel_l2":%v}`, relL2))
 	}
 	return t
 }
@@ -26,62 +33,62 @@ var nan = math.NaN()
 func TestAggregateStatistics(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		trials []coordinator.TrialRecord
-		stats  *Stats
+		trials []state.TrialRecord
+		stats  *verdict.Stats
 		counts Counts
 		seeds  []string
 	}{
 		{
 			name: "odd count: median is the middle value, IQR max − min",
-			trials: []coordinator.TrialRecord{
-				trial("a", `{"beta":1,"seed":2}`, coordinator.StatusDone, 0.3),
-				trial("b", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.1),
-				trial("c", `{"beta":1,"seed":1}`, coordinator.StatusDone, 0.2),
+			trials: []state.TrialRecord{
+				trial("a", `{"beta":1,"seed":2}`, state.StatusDone, 0.3),
+				trial("b", `{"beta":1,"seed":0}`, state.StatusDone, 0.1),
+				trial("c", `{"beta":1,"seed":1}`, state.StatusDone, 0.2),
 			},
-			stats:  &Stats{N: 3, Median: 0.2, Min: 0.1, Max: 0.3, Q1: 0.1, Q3: 0.3, IQR: 0.3 - 0.1},
+			stats:  &verdict.Stats{N: 3, Median: 0.2, Min: 0.1, Max: 0.3, Q1: 0.1, Q3: 0.3, IQR: 0.3 - 0.1},
 			counts: Counts{Total: 3, Done: 3},
 			seeds:  []string{"0", "1", "2"},
 		},
 		{
 			name: "even count: median is the mean of the middle two",
-			trials: []coordinator.TrialRecord{
-				trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 4),
-				trial("b", `{"beta":1,"seed":1}`, coordinator.StatusDone, 1),
-				trial("c", `{"beta":1,"seed":2}`, coordinator.StatusDone, 3),
-				trial("d", `{"beta":1,"seed":10}`, coordinator.StatusDone, 2),
+			trials: []state.TrialRecord{
+				trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 4),
+				trial("b", `{"beta":1,"seed":1}`, state.StatusDone, 1),
+				trial("c", `{"beta":1,"seed":2}`, state.StatusDone, 3),
+				trial("d", `{"beta":1,"seed":10}`, state.StatusDone, 2),
 			},
-			stats:  &Stats{N: 4, Median: 2.5, Min: 1, Max: 4, Q1: 1, Q3: 3, IQR: 2},
+			stats:  &verdict.Stats{N: 4, Median: 2.5, Min: 1, Max: 4, Q1: 1, Q3: 3, IQR: 2},
 			counts: Counts{Total: 4, Done: 4},
 			seeds:  []string{"0", "1", "2", "10"},
 		},
 		{
 			name: "only done replicates with a finite rel_l2 count",
-			trials: []coordinator.TrialRecord{
-				trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.5),
-				trial("b", `{"beta":1,"seed":1}`, coordinator.StatusDiverged, nan),
-				trial("c", `{"beta":1,"seed":2}`, coordinator.StatusFailed, 0.01),
-				trial("d", `{"beta":1,"seed":3}`, coordinator.StatusDone, math.Inf(1)),
-				trial("e", `{"beta":1,"seed":4}`, coordinator.StatusPending, nan),
-				trial("f", `{"beta":1,"seed":5}`, coordinator.StatusRunning, nan),
-				trial("g", `{"beta":1,"seed":6}`, coordinator.StatusTimeout, nan),
-				trial("h", `{"beta":1,"seed":7}`, coordinator.StatusCancelled, nan),
+			trials: []state.TrialRecord{
+				trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.5),
+				trial("b", `{"beta":1,"seed":1}`, state.StatusDiverged, nan),
+				trial("c", `{"beta":1,"seed":2}`, state.StatusFailed, 0.01),
+				trial("d", `{"beta":1,"seed":3}`, state.StatusDone, math.Inf(1)),
+				trial("e", `{"beta":1,"seed":4}`, state.StatusPending, nan),
+				trial("f", `{"beta":1,"seed":5}`, state.StatusRunning, nan),
+				trial("g", `{"beta":1,"seed":6}`, state.StatusTimeout, nan),
+				trial("h", `{"beta":1,"seed":7}`, state.StatusCancelled, nan),
 			},
-			stats:  &Stats{N: 1, Median: 0.5, Min: 0.5, Max: 0.5, Q1: 0.5, Q3: 0.5},
+			stats:  &verdict.Stats{N: 1, Median: 0.5, Min: 0.5, Max: 0.5, Q1: 0.5, Q3: 0.5},
 			counts: Counts{Total: 8, Done: 2, Diverged: 1, Failed: 1, Timeout: 1, Cancelled: 1, Pending: 1, Running: 1},
 			seeds:  []string{"0", "1", "2", "3", "4", "5", "6", "7"},
 		},
 		{
 			name: "unfinished cell has no statistics",
-			trials: []coordinator.TrialRecord{
-				trial("a", `{"beta":1,"seed":0}`, coordinator.StatusPending, nan),
-				trial("b", `{"beta":1,"seed":1}`, coordinator.StatusRunning, nan),
+			trials: []state.TrialRecord{
+				trial("a", `{"beta":1,"seed":0}`, state.StatusPending, nan),
+				trial("b", `{"beta":1,"seed":1}`, state.StatusRunning, nan),
 			},
 			counts: Counts{Total: 2, Pending: 1, Running: 1},
 			seeds:  []string{"0", "1"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g, err := Aggregate([]string{"beta", "seed"}, tc.trials)
+			g, err := Aggregate([]string{"beta", "seed"}, tc.trials, verdict.Default())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +113,7 @@ func TestAggregateStatistics(t *testing.T) {
 	}
 }
 
-func statsClose(a, b *Stats) bool {
+func statsClose(a, b *verdict.Stats) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
@@ -117,13 +124,13 @@ func statsClose(a, b *Stats) bool {
 
 func TestAggregateAxesAndCells(t *testing.T) {
 	// β out of order, strategies in spec order, one combination missing.
-	trials := []coordinator.TrialRecord{
-		trial("a", `{"beta":10,"strategy":"regular","seed":0}`, coordinator.StatusDone, 0.9),
-		trial("b", `{"beta":2.5,"strategy":"curriculum","seed":0}`, coordinator.StatusDone, 0.01),
-		trial("c", `{"beta":1,"strategy":"regular","seed":0}`, coordinator.StatusDone, 0.001),
-		trial("d", `{"beta":10,"strategy":"curriculum","seed":0}`, coordinator.StatusDone, 0.02),
+	trials := []state.TrialRecord{
+		trial("a", `{"beta":10,"strategy":"regular","seed":0}`, state.StatusDone, 0.9),
+		trial("b", `{"beta":2.5,"strategy":"curriculum","seed":0}`, state.StatusDone, 0.01),
+		trial("c", `{"beta":1,"strategy":"regular","seed":0}`, state.StatusDone, 0.001),
+		trial("d", `{"beta":10,"strategy":"curriculum","seed":0}`, state.StatusDone, 0.02),
 	}
-	g, err := Aggregate(nil, trials)
+	g, err := Aggregate(nil, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +155,7 @@ func TestAggregateAxesAndCells(t *testing.T) {
 		}
 	}
 	missing := g.Cells[g.Index([]int{0, 1})] // β = 1, curriculum
-	if missing.Counts.Total != 0 || missing.Stats != nil || missing.Verdict(0.1) != Unknown {
+	if missing.Counts.Total != 0 || missing.Stats != nil || missing.Verdict != verdict.Pending {
 		t.Errorf("missing combination: %+v", missing)
 	}
 	if got := g.Label(&g.Cells[g.Index([]int{2, 0})]); got != "beta=10 strategy=regular" {
@@ -159,68 +166,83 @@ func TestAggregateAxesAndCells(t *testing.T) {
 func TestAggregateErrors(t *testing.T) {
 	for _, tc := range []struct {
 		axes   []string
-		trials []coordinator.TrialRecord
+		trials []state.TrialRecord
 		msg    string
 	}{
-		{[]string{"beta", "seed"}, []coordinator.TrialRecord{trial("a", `{"beta":`, coordinator.StatusDone, 1)}, "trial s/a: point"},
-		{[]string{"beta", "nu", "seed"}, []coordinator.TrialRecord{trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 1)}, `point has no axis "nu"`},
+		{[]string{"beta", "seed"}, []state.TrialRecord{trial("a", `{"beta":`, state.StatusDone, 1)}, "trial s/a: point"},
+		{[]string{"beta", "nu", "seed"}, []state.TrialRecord{trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 1)}, `point has no axis "nu"`},
 	} {
-		_, err := Aggregate(tc.axes, tc.trials)
+		_, err := Aggregate(tc.axes, tc.trials, verdict.Default())
 		if !errors.Is(err, ErrBadTrial) || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%v: error %v, want ErrBadTrial with %q", tc.axes, err, tc.msg)
 		}
 	}
 }
 
+// TestVerdict: a cell's verdict is the one rule's (verdict.Metric.Judge),
+// which refinement and the dashboard use too. Where the report used to
+// judge differently (a median over the done replicates only, a verdict
+// while replicates were still open, "unknown" for failed or cancelled
+// trials) it now agrees with them: the cases marked "was".
 func TestVerdict(t *testing.T) {
 	for _, tc := range []struct {
-		statuses []coordinator.Status
+		statuses []state.Status
 		relL2    []float64
-		want     Verdict
+		want     verdict.Verdict
 	}{
-		{[]coordinator.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.02}, Pass},
-		{[]coordinator.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.2}, Fail},
-		{[]coordinator.Status{"done"}, []float64{0.1}, Pass}, // at the threshold, as refinement counts it
-		{[]coordinator.Status{"done"}, []float64{0.1000001}, Fail},
-		{[]coordinator.Status{"diverged", "pending"}, []float64{nan, nan}, Fail},
-		{[]coordinator.Status{"diverged", "done"}, []float64{nan, 0.01}, Pass},
-		{[]coordinator.Status{"failed", "timeout", "cancelled"}, []float64{nan, nan, nan}, Fail}, // out of time counts as failing
-		{[]coordinator.Status{"failed", "cancelled"}, []float64{nan, nan}, Unknown},
-		{[]coordinator.Status{"pending", "running"}, []float64{nan, nan}, Unknown},
+		{[]state.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.02}, verdict.Pass},
+		{[]state.Status{"done", "done", "done"}, []float64{0.01, 0.5, 0.2}, verdict.Fail},
+		{[]state.Status{"done"}, []float64{0.1}, verdict.Pass}, // at the threshold, as refinement counts it
+		{[]state.Status{"done"}, []float64{0.1000001}, verdict.Fail},
+		{[]state.Status{"diverged", "pending"}, []float64{nan, nan}, verdict.Pending}, // was fail
+		{[]state.Status{"diverged", "done"}, []float64{nan, 0.01}, verdict.Fail},      // was pass: the median counts the divergence
+		{[]state.Status{"diverged", "done", "done"}, []float64{nan, 0.01, 0.02}, verdict.Pass},
+		{[]state.Status{"failed", "timeout", "cancelled"}, []float64{nan, nan, nan}, verdict.Void}, // was fail
+		{[]state.Status{"timeout", "diverged"}, []float64{nan, nan}, verdict.Fail},                 // out of time counts as failing
+		{[]state.Status{"failed", "cancelled"}, []float64{nan, nan}, verdict.Void},                 // was unknown
+		{[]state.Status{"done", "done"}, []float64{0.01, nan}, verdict.Void},                       // done without rel_l2
+		{[]state.Status{"pending", "running"}, []float64{nan, nan}, verdict.Pending},               // was unknown
 	} {
-		var trials []coordinator.TrialRecord
+		var trials []state.TrialRecord
 		for i, s := range tc.statuses {
 			trials = append(trials, trial(fmt.Sprint(i), fmt.Sprintf(`{"beta":1,"seed":%d}`, i), s, tc.relL2[i]))
 		}
-		g, err := Aggregate([]string{"beta", "seed"}, trials)
+		g, err := Aggregate([]string{"beta", "seed"}, trials, verdict.Default())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := g.Cells[0].Verdict(0.1); got != tc.want {
+		if got := g.Cells[0].Verdict; got != tc.want {
 			t.Errorf("%v %v: %s, want %s", tc.statuses, tc.relL2, got, tc.want)
 		}
 	}
 }
 
 func TestRepresentative(t *testing.T) {
-	g, err := Aggregate(nil, []coordinator.TrialRecord{
-		trial("s0", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.3),
-		trial("s1", `{"beta":1,"seed":1}`, coordinator.StatusDone, 0.1),
-		trial("s2", `{"beta":1,"seed":2}`, coordinator.StatusDiverged, nan),
-		trial("s3", `{"beta":1,"seed":3}`, coordinator.StatusDone, 0.2),
-		trial("s4", `{"beta":1,"seed":4}`, coordinator.StatusDone, 0.4),
-	})
+	g, err := Aggregate(nil, []state.TrialRecord{
+		trial("s0", `{"beta":1,"seed":0}`, state.StatusDone, 0.3),
+		trial("s1", `{"beta":1,"seed":1}`, state.StatusDone, 0.1),
+		trial("s2", `{"beta":1,"seed":2}`, state.StatusDiverged, nan),
+		trial("s3", `{"beta":1,"seed":3}`, state.StatusDone, 0.2),
+		trial("s4", `{"beta":1,"seed":4}`, state.StatusDone, 0.4),
+	}, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &g.Cells[0]
 	for which, key := range map[string]string{"best": "s1", "worst": "s4", "median": "s3"} {
-		if r := c.Representative(which); r == nil || r.Key != key {
+		if r := c.Representative(which, verdict.Minimize); r == nil || r.Key != key {
 			t.Errorf("%s: %+v, want %s", which, r, key)
 		}
 	}
-	empty := Cell{Trials: []Replicate{{Key: "x", Status: coordinator.StatusPending}}}
-	if r := empty.Representative("median"); r != nil {
+	// A maximised metric: the best is the largest value; of the two middle
+	// values, the median is the larger (the better) one.
+	for which, key := range map[string]string{"best": "s4", "worst": "s1", "median": "s0"} {
+		if r := c.Representative(which, verdict.Maximize); r == nil || r.Key != key {
+			t.Errorf("maximised, %s: %+v, want %s", which, r, key)
+		}
+	}
+	empty := Cell{Trials: []Replicate{{Key: "x", Status: state.StatusPending}}}
+	if r := empty.Representative("median", verdict.Minimize); r != nil {
 		t.Errorf("cell without done replicates: %+v", r)
 	}
 }
@@ -228,7 +250,7 @@ func TestRepresentative(t *testing.T) {
 // grid3 is a three-axis grid: ν × ρ × strategy, one seed.
 func grid3(t *testing.T) *Grid {
 	t.Helper()
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	for _, nu := range []int{1, 2, 3} {
 		for _, rho := range []int{5, 10} {
 			for _, s := range []string{"regular", "seq2seq"} {
@@ -237,11 +259,11 @@ func grid3(t *testing.T) *Grid {
 					v /= 10
 				}
 				p := fmt.Sprintf(`{"nu":%d,"rho":%d,"strategy":%q,"seed":0}`, nu, rho, s)
-				trials = append(trials, trial(fmt.Sprint(nu, rho, s), p, coordinator.StatusDone, v))
+				trials = append(trials, trial(fmt.Sprint(nu, rho, s), p, state.StatusDone, v))
 			}
 		}
 	}
-	g, err := Aggregate([]string{"nu", "rho", "strategy", "seed"}, trials)
+	g, err := Aggregate([]string{"nu", "rho", "strategy", "seed"}, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,14 +317,14 @@ func TestSlices(t *testing.T) {
 
 func TestSlicesSkipOneValueAxes(t *testing.T) {
 	// ν × ρ × strategy with a single ρ, as in the reaction-diffusion example.
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	for _, nu := range []int{1, 2} {
 		for _, s := range []string{"regular", "seq2seq"} {
 			trials = append(trials, trial(fmt.Sprint(nu, s), fmt.Sprintf(`{"nu":%d,"rho":5,"strategy":%q,"seed":0}`, nu, s),
-				coordinator.StatusDone, 0.01))
+				state.StatusDone, 0.01))
 		}
 	}
-	g, err := Aggregate(nil, trials)
+	g, err := Aggregate(nil, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,10 +341,10 @@ func TestSlicesSkipOneValueAxes(t *testing.T) {
 }
 
 func TestSlicesOneAxis(t *testing.T) {
-	g, err := Aggregate(nil, []coordinator.TrialRecord{
-		trial("a", `{"beta":1,"seed":0}`, coordinator.StatusDone, 0.01),
-		trial("b", `{"beta":5,"seed":0}`, coordinator.StatusDone, 0.5),
-	})
+	g, err := Aggregate(nil, []state.TrialRecord{
+		trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.01),
+		trial("b", `{"beta":5,"seed":0}`, state.StatusDone, 0.5),
+	}, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,13 +356,13 @@ func TestSlicesOneAxis(t *testing.T) {
 		t.Errorf("%d × %d, y %v, name %q", cols, rows, sl[0].YAxis(), sl[0].Name())
 	}
 	want := []Bracket{{LastPass: "1", FirstFail: "5"}}
-	if got := sl[0].Brackets(0.1); !reflect.DeepEqual(got, want) {
+	if got := sl[0].Brackets(); !reflect.DeepEqual(got, want) {
 		t.Errorf("brackets %+v, want %+v", got, want)
 	}
 }
 
 func TestBrackets(t *testing.T) {
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	rows := map[string][]float64{
 		"regular":    {0.001, 0.01, 0.5, 0.9},    // fails from 20
 		"curriculum": {0.001, 0.002, 0.01, 0.03}, // never fails
@@ -349,14 +371,14 @@ func TestBrackets(t *testing.T) {
 	}
 	for _, s := range []string{"regular", "curriculum", "bad", "open"} {
 		for i, beta := range []int{1, 10, 20, 30} {
-			st := coordinator.StatusDone
+			st := state.StatusDone
 			if math.IsNaN(rows[s][i]) {
-				st = coordinator.StatusPending
+				st = state.StatusPending
 			}
 			trials = append(trials, trial(fmt.Sprint(s, beta), fmt.Sprintf(`{"beta":%d,"strategy":%q,"seed":0}`, beta, s), st, rows[s][i]))
 		}
 	}
-	g, err := Aggregate(nil, trials)
+	g, err := Aggregate(nil, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +394,7 @@ func TestBrackets(t *testing.T) {
 			{Row: "bad", FirstFail: "1", PassesAfter: true},
 			{Row: "open"},
 		}
-		if got := sl[0].Brackets(0.1); !reflect.DeepEqual(got, want) || sl[0].AlongAxis().Name != "beta" {
+		if got := sl[0].Brackets(); !reflect.DeepEqual(got, want) || sl[0].AlongAxis().Name != "beta" {
 			t.Errorf("%v: brackets %+v, want %+v", xy, got, want)
 		}
 	}

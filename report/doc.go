@@ -2,46 +2,55 @@
 // per-trial figures and replicate statistics.
 //
 // The package has no I/O of its own: Aggregate groups trials
-// (coordinator.TrialRecord) into a Grid of cells, one per grid point (the
-// trial's point without its seed), with replicate statistics and counts
-// by status; Grid.Slices cuts the grid into two-axis planes; and the
-// writers (WritePhase, WriteSolution, WriteLoss, WriteSummary) draw or
-// print to an io.Writer. The command `pinnsweep report` reads the trials
-// from a database file or a coordinator and writes the files.
+// (coordinator/state.TrialRecord) into a Grid of cells, one per grid point
+// (the trial's point without its seed), judges each with the one rule of
+// package verdict, and counts the replicates by status; Grid.Slices cuts
+// the grid into two-axis planes; and the writers (WritePhase,
+// WriteSolution, WriteLoss, WriteSummary) draw or print to an io.Writer.
+// The command `pinnsweep report` reads the trials from a database file or
+// a coordinator and writes the files. The package depends on the
+// coordinator's record types only: not on its engine, bbolt, gRPC or
+// protobuf (a test says so). The dashboard groups and judges sweeps with
+// Aggregate too.
 //
-// # Statistics
+// # Statistics and verdicts
 //
-// A cell's statistics are over the rel_l2 of its done replicates (finite
-// values only): the median (the middle value, the mean of the two middle
-// ones for an even count), min, max, and the quartiles Q1 and Q3 from
-// gonum's stat.Quantile with the Empirical kind (observed values, so for
-// three replicates IQR = max − min). Replicates in any other status are
-// counted by status but have no rel_l2.
-//
-// # Verdicts
-//
-// Against a failure threshold on rel_l2 (DefaultThreshold, 0.1, as in
-// Krishnapriyan et al. 2021), a cell passes when the median rel_l2 of its
-// done replicates is below the threshold and fails when it is at or above
-// it. A cell without a done replicate fails when one of its replicates
-// diverged (a diverged training is a failure of the method) and is
-// unknown otherwise: pending, running, failed, timed-out and cancelled
-// trials are states of the infrastructure and say nothing about the PINN.
+// A grid's Metric (verdict.Metric: rel_l2, minimised, failing above the
+// spec's failure_threshold, 0.1 by default as in Krishnapriyan et al.
+// 2021) is read from each trial's result by name. A cell's statistics are
+// over its replicates that measured it (done, with a finite value): the
+// median (the middle value, the mean of the two middle ones for an even
+// count), min, max, and the quartiles Q1 and Q3 as observed values
+// (gonum's stat.Quantile with the Empirical kind, so for three
+// replicates IQR = max − min). Its verdict is verdict.Metric.Judge's, the
+// rule refinement and the dashboard use too: pending while a replicate is
+// still to run, void when one failed, was cancelled or has no value
+// (states of the infrastructure, which say nothing about the PINN), and
+// otherwise pass or fail by the median over the replicates, a diverged or
+// timed-out one counting as a failure.
 //
 // # Figures
 //
 // A phase diagram (WritePhase) colours each cell by log10 of its median
-// rel_l2 on one fixed scale for every sweep, ScaleMin to ScaleMax (1e-4
-// to about 3), blue through white (at ScaleWhite, rel_l2 = 0.1) to red;
-// it writes the median and done/total replicates in the cell, counts the
-// unsuccessful and open replicates on a third line, hatches cells without
-// a done replicate in grey, outlines cells with replicates still to run
-// with a dashed line, and draws a thick line between neighbours of which
-// one passes and the other fails. A trial's solution figure
+// on the metric's Scale, the same for every sweep, ScaleMin to ScaleMax
+// (1e-4 to about 3), blue through white (at the threshold) to red on the
+// failing side; the dashboard draws with the same Scale. It writes the
+// median and done/total replicates in the cell, counts the unsuccessful
+// and open replicates on a third line, hatches cells without a done
+// replicate (grey; red when every replicate diverged or timed out, a
+// failing cell), outlines cells with replicates still to run with a
+// dashed line, and draws a thick line between neighbours of which one
+// passes and the other fails. A trial's solution figure
 // (WriteSolution) shows the exact solution, the prediction (on the same
 // colour range) and the absolute error over (t, x) on the result's
 // snapshot sub-grid; its loss figure (WriteLoss) the total loss and each
-// term, unweighted, against the L-BFGS iteration on a log scale. PNGs are
+// term, unweighted, against the L-BFGS iteration on a log scale. A
+// trial's loss landscape (WriteLandscape; trials trained with the
+// landscape diagnostic) is log10 of the training loss over the plane of
+// its top two Hessian eigenvectors, a heatmap with a contour line every
+// decade and the trained parameters marked, on a colour scale shared by
+// every trial of the sweep (SweepLandscapes: the sweep's smallest to
+// largest landscape loss), so that trials compare at a glance. PNGs are
 // drawn at DPI dots per inch; SVGs do not embed fonts.
 //
 // # Axes
@@ -51,4 +60,15 @@
 // the seed is never an axis of the grid. Phase diagrams place each value
 // in its own equal-width cell, so a numeric axis is shown in order but
 // not to scale.
+//
+// # Untrusted input
+//
+// Labels and axis names come from specs, results from workers. A trial's
+// exact field is computed from its stored params (SolutionFields), never
+// from the config inside its result, on the snapshot grid only once that
+// is checked (trainer.Snapshot.ExactAt). Every such text in summary.md is
+// escaped for Markdown (markdown.go), so it shows as written and adds no
+// HTML, link or structure. FileName keeps file names safe, short and
+// distinct: a name with other characters than [A-Za-z0-9.=_-], or longer
+// than MaxFileStem, is cut and followed by a hash of the original.
 package report

@@ -20,3 +20,7 @@ var (
 
 // ErrNoHistory reports a result without a loss history to plot.
 var ErrNoHistory = errors.New("report: result has no loss history")
+
+// ErrNoLandscape reports a result without a loss landscape (a trial run
+// without the landscape diagnostic).
+var ErrNoLandscape = errors.New("report: result has no loss landscape")

@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -18,9 +19,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // and curriculum passes everywhere; one regular replicate at β = 40
 // diverged, one curriculum trial at β = 40 is still running and another
 // failed.
-func convectionGrid(t *testing.T) ([]string, []coordinator.TrialRecord) {
+func convectionGrid(t *testing.T) ([]string, []state.TrialRecord) {
 	t.Helper()
-	var trials []coordinator.TrialRecord
+	var trials []state.TrialRecord
 	for _, beta := range []int{1, 5, 10, 20, 30, 40} {
 		for _, s := range []string{"regular", "curriculum"} {
 			for seed := range 3 {
@@ -28,18 +29,18 @@ func convectionGrid(t *testing.T) ([]string, []coordinator.TrialRecord) {
 				if s == "regular" && beta >= 20 {
 					v = 0.5 + 0.1*float64(seed)
 				}
-				st := coordinator.StatusDone
+				st := state.StatusDone
 				switch {
 				case s == "regular" && beta == 40 && seed == 1:
-					st, v = coordinator.StatusDiverged, nan
+					st, v = state.StatusDiverged, nan
 				case s == "curriculum" && beta == 40 && seed == 0:
-					st, v = coordinator.StatusRunning, nan
+					st, v = state.StatusRunning, nan
 				case s == "curriculum" && beta == 40 && seed == 2:
-					st, v = coordinator.StatusFailed, nan
+					st, v = state.StatusFailed, nan
 				}
 				key := fmt.Sprintf("%s-%d-%d", s, beta, seed)
 				tr := trial(key, fmt.Sprintf(`{"beta":%d,"strategy":%q,"seed":%d}`, beta, s, seed), st, v)
-				if st == coordinator.StatusFailed {
+				if st == state.StatusFailed {
 					tr.Reason = "worker lost"
 				}
 				trials = append(trials, tr)
@@ -69,12 +70,12 @@ func checkGolden(t *testing.T, name string, got []byte) {
 
 func TestGolden(t *testing.T) {
 	axes, trials := convectionGrid(t)
-	g, err := Aggregate(axes, trials)
+	g, err := Aggregate(axes, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var js bytes.Buffer
-	if err := WriteAggregateJSON(&js, "convection-beta", 0.1, g); err != nil {
+	if err := WriteAggregateJSON(&js, "convection-beta", g); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "aggregate.json.golden", js.Bytes())
@@ -83,13 +84,13 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Summary{Sweep: "convection-beta", Grid: g, Threshold: 0.1, Slices: slices,
+	s := &Summary{Sweep: "convection-beta", Grid: g, Slices: slices,
 		PhaseFiles: [][]string{{"phase-beta-strategy.png", "phase-beta-strategy.svg"}},
 		Data:       []string{"results.csv", "results.json", "aggregate.json"},
 		Problems:   []string{"solution of trial regular-40-0 (beta=40 strategy=regular seed=0): report: result has no solution snapshot"}}
 	for i := range g.Cells {
 		c := &g.Cells[i]
-		if r := c.Representative("median"); r != nil {
+		if r := c.Representative("median", g.Metric.Goal); r != nil {
 			stem := "trials/" + FileName(fmt.Sprintf("beta=%s-strategy=%s-seed=%s", c.Point[0], c.Point[1], r.Seed))
 			s.Trials = append(s.Trials, TrialFigures{Label: g.Label(c), Replicate: *r, Why: "median of its grid point",
 				Solution: []string{stem + "-solution.png"}, Loss: []string{stem + "-loss.png", stem + "-loss.svg"}})

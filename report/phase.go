@@ -12,14 +12,14 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // PhaseOptions label a phase diagram.
 type PhaseOptions struct {
 	// Sweep names the sweep in the title.
 	Sweep string
-	// Threshold is the failure threshold on rel_l2 (DefaultThreshold if 0).
-	Threshold float64
 }
 
 // Phase-diagram layout.
@@ -44,11 +44,12 @@ func PhaseSize(s *Slice) (w, h vg.Length) {
 
 // WritePhase draws the phase diagram of s in format (FormatPNG or
 // FormatSVG) to w: one cell per (x, y) value pair coloured by log10 of the
-// median rel_l2 on the fixed scale [ScaleMin, ScaleMax], annotated with
-// the median and "done/total" replicates (plus the unsuccessful and open
-// ones); cells with no done replicate grey and hatched; a thick line
-// between passing and failing neighbours; a colour bar marking the
-// threshold.
+// median of its measured replicates on the metric's Scale (white at the
+// threshold), annotated with the median and "done/total" replicates (plus
+// the unsuccessful and open ones); cells with no measured replicate grey
+// and hatched, in red when they fail (every replicate diverged or timed
+// out); a thick line between passing and failing neighbours (their
+// verdicts); a colour bar marking the threshold.
 func WritePhase(w io.Writer, format string, s *Slice, opt PhaseOptions) error {
 	width, height := PhaseSize(s)
 	return write(w, format, width, height, func(c draw.Canvas) { drawPhase(c, s, opt) })
@@ -61,31 +62,30 @@ type phaseLayout struct {
 }
 
 func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
-	if opt.Threshold == 0 {
-		opt.Threshold = DefaultThreshold
-	}
+	metric := s.grid.Metric
+	scale := ScaleFor(metric)
 	cols, rows := s.Dims()
 	p := plot.New()
-	title := "median rel L2 over replicates"
+	title := "median " + MetricLabel(metric) + " over replicates"
 	if opt.Sweep != "" {
 		title = opt.Sweep + ": " + title
 	}
 	if o := s.Others(); len(o) > 0 {
 		title += " (" + strings.Join(o, ", ") + ")"
 	}
-	title += "\nthick line: threshold " + strconv.FormatFloat(opt.Threshold, 'g', -1, 64) +
-		"\ngrey hatched: no done replicate · dashed: some still to run"
+	title += "\nthick line: threshold " + strconv.FormatFloat(metric.Threshold, 'g', -1, 64) +
+		"\nhatched: no done replicate (red: all diverged or timed out) · dashed: some still to run"
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = 11
 	setCategoryAxis(&p.X, s.XAxis(), cols)
 	setCategoryAxis(&p.Y, s.YAxis(), rows)
-	pp := &phasePlotter{slice: s, threshold: opt.Threshold}
+	pp := &phasePlotter{slice: s, scale: scale}
 	p.Add(pp)
 
 	main := draw.Crop(c, 0, -barW, 0, 0)
 	bar := draw.Crop(c, c.Max.X-c.Min.X-barW, 0, 0, 0)
 	p.Draw(main)
-	drawScaleBar(bar, opt.Threshold)
+	drawScaleBar(bar, metric, scale)
 	return phaseLayout{cells: pp.rects}
 }
 
@@ -112,9 +112,9 @@ func setCategoryAxis(ax *plot.Axis, a *Axis, n int) {
 
 // phasePlotter draws the cells of a slice at integer coordinates.
 type phasePlotter struct {
-	slice     *Slice
-	threshold float64
-	rects     [][]vg.Rectangle
+	slice *Slice
+	scale Scale
+	rects [][]vg.Rectangle
 }
 
 // DataRange implements plot.DataRanger.
@@ -143,12 +143,12 @@ func (pp *phasePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			cell := pp.slice.Cell(i, j)
 			fill := color.Color(MissingColor)
 			if cell.Stats != nil {
-				fill = ScaleColor(cell.Stats.Median)
+				fill = pp.scale.Color(cell.Stats.Median)
 			}
 			c.SetColor(fill)
 			c.Fill(r.Path())
 			if cell.Stats == nil {
-				hatch(c, r)
+				hatch(c, r, HatchOf(cell.Verdict))
 			}
 			// A thin white grid between cells.
 			c.StrokeLines(draw.LineStyle{Color: color.White, Width: 1}, []vg.Point{
@@ -160,9 +160,7 @@ func (pp *phasePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 					in.Min, {X: in.Max.X, Y: in.Min.Y}, in.Max, {X: in.Min.X, Y: in.Max.Y}, in.Min})
 			}
 			sty := annot
-			if luminance(fill) < 0.45 {
-				sty.Color = color.White
-			}
+			sty.Color = InkOn(fill)
 			c.FillText(sty, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}, Annotation(cell))
 		}
 	}
@@ -170,27 +168,33 @@ func (pp *phasePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 	bound := draw.LineStyle{Color: BoundaryColor, Width: 3.5}
 	for j := range rows {
 		for i := range cols {
-			v := pp.slice.Cell(i, j).Verdict(pp.threshold)
+			v := pp.slice.Cell(i, j).Verdict
 			r := pp.rects[j][i]
-			if i+1 < cols && opposite(v, pp.slice.Cell(i+1, j).Verdict(pp.threshold)) {
+			if i+1 < cols && verdict.Opposite(v, pp.slice.Cell(i+1, j).Verdict) {
 				c.StrokeLine2(bound, r.Max.X, r.Min.Y, r.Max.X, r.Max.Y)
 			}
-			if j+1 < rows && opposite(v, pp.slice.Cell(i, j+1).Verdict(pp.threshold)) {
+			if j+1 < rows && verdict.Opposite(v, pp.slice.Cell(i, j+1).Verdict) {
 				c.StrokeLine2(bound, r.Min.X, r.Max.Y, r.Max.X, r.Max.Y)
 			}
 		}
 	}
 }
 
-func opposite(a, b Verdict) bool {
-	return (a == Pass && b == Fail) || (a == Fail && b == Pass)
+// HatchOf returns the colour that hatches a cell without a measured
+// replicate: FailHatchColor when it fails (every replicate diverged or
+// timed out), HatchColor otherwise.
+func HatchOf(v verdict.Verdict) color.Color {
+	if v == verdict.Fail {
+		return FailHatchColor
+	}
+	return HatchColor
 }
 
-// hatch strokes diagonal lines across r.
-func hatch(c draw.Canvas, r vg.Rectangle) {
+// hatch strokes diagonal lines of colour clr across r.
+func hatch(c draw.Canvas, r vg.Rectangle, clr color.Color) {
 	const step = 7
 	w, h := r.Max.X-r.Min.X, r.Max.Y-r.Min.Y
-	sty := draw.LineStyle{Color: HatchColor, Width: 0.8}
+	sty := draw.LineStyle{Color: clr, Width: 0.8}
 	for d := -h; d < w; d += step {
 		// The line x = r.Min.X + d + (y − r.Min.Y), clipped to r.
 		x0, y0 := r.Min.X+d, r.Min.Y
@@ -241,22 +245,22 @@ func Annotation(c *Cell) string {
 	return strings.Join(lines, "\n")
 }
 
-// drawScaleBar draws the fixed colour scale with decade labels and the
-// threshold into c.
-func drawScaleBar(c draw.Canvas, threshold float64) {
+// drawScaleBar draws the colour scale with decade labels and the threshold
+// into c.
+func drawScaleBar(c draw.Canvas, metric verdict.Metric, scale Scale) {
 	p := plot.New()
-	p.Title.Text = "median\nrel L2"
+	p.Title.Text = "median\n" + MetricLabel(metric)
 	p.Title.TextStyle.Font.Size = 10
 	p.HideX()
 	p.Y.Padding = 0
-	p.Y.Min, p.Y.Max = ScaleMin, ScaleMax
+	p.Y.Min, p.Y.Max = scale.Min, scale.Max
 	var ticks plot.ConstantTicks
-	for e := math.Ceil(ScaleMin); e <= ScaleMax; e++ {
-		ticks = append(ticks, plot.Tick{Value: e, Label: "1e" + strconv.Itoa(int(e))})
+	for _, t := range scale.Ticks() {
+		ticks = append(ticks, plot.Tick{Value: scale.Min + t.Position*(scale.Max-scale.Min), Label: t.Label})
 	}
 	p.Y.Tick.Marker = ticks
-	p.Add(&plotter.ColorBar{ColorMap: errorScale(), Vertical: true, Colors: 256})
-	p.Add(thresholdMark{value: math.Log10(threshold), label: strconv.FormatFloat(threshold, 'g', -1, 64)})
+	p.Add(&plotter.ColorBar{ColorMap: &colorMap{s: scale, min: scale.Min, max: scale.Max}, Vertical: true, Colors: 256})
+	p.Add(thresholdMark{value: scale.White, label: ThresholdLabel(metric)})
 	bar := draw.Crop(c, 0.25*vg.Inch, -0.55*vg.Inch, 0.9*vg.Inch, -0.3*vg.Inch)
 	p.Draw(bar)
 }
@@ -277,5 +281,22 @@ func (m thresholdMark) Plot(c draw.Canvas, p *plot.Plot) {
 	c.StrokeLine2(draw.LineStyle{Color: BoundaryColor, Width: 3}, trX(0)-3, y, trX(1)+3, y)
 	sty := textStyle(8, color.Black)
 	sty.XAlign = draw.XLeft
-	c.FillText(sty, vg.Point{X: trX(1) + 5, Y: y}, "fail > "+m.label)
+	c.FillText(sty, vg.Point{X: trX(1) + 5, Y: y}, m.label)
+}
+
+// MetricLabel names the metric m in figures and their titles: its name
+// with spaces for underscores ("rel l2" for rel_l2).
+func MetricLabel(m verdict.Metric) string {
+	return strings.ReplaceAll(m.Resolved().Name, "_", " ")
+}
+
+// ThresholdLabel marks the threshold on the colour scale: "fail > 0.1"
+// for a minimised metric, "fail < 0.9" for a maximised one.
+func ThresholdLabel(m verdict.Metric) string {
+	m = m.Resolved()
+	op := "fail > "
+	if m.Goal == verdict.Maximize {
+		op = "fail < "
+	}
+	return op + strconv.FormatFloat(m.Threshold, 'g', -1, 64)
 }

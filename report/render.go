@@ -17,6 +17,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // Image formats written by the figure writers.
@@ -28,8 +30,9 @@ const (
 // DPI is the resolution of PNG figures.
 const DPI = 144
 
-// The fixed colour scale of phase diagrams: log10 of the median rel_l2
-// from ScaleMin to ScaleMax (values outside take the end colours).
+// The fixed range of the phase diagrams' colour scale: log10 of the
+// metric from ScaleMin to ScaleMax (values outside take the end colours).
+// The same range serves every sweep, so that diagrams compare at a glance.
 const (
 	ScaleMin = -4.0
 	ScaleMax = 0.5
@@ -37,66 +40,142 @@ const (
 
 // Colours of phase-diagram cells without a colour from the scale.
 var (
-	// MissingColor fills a cell with no done replicate.
-	// (darker than the scale's near-white middle).
+	// MissingColor fills a cell with no measured replicate (darker than
+	// the scale's near-white middle).
 	MissingColor = color.RGBA{R: 0x9e, G: 0x9e, B: 0x9e, A: 0xff}
-	// HatchColor hatches a cell with no done replicate.
+	// HatchColor hatches a cell with no measured replicate whose verdict
+	// is pending or void.
 	HatchColor = color.RGBA{R: 0x6a, G: 0x6a, B: 0x6a, A: 0xff}
+	// FailHatchColor hatches a cell with no measured replicate that
+	// fails: every replicate diverged or ran out of time.
+	FailHatchColor = color.RGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
 	// BoundaryColor draws the threshold boundary.
 	BoundaryColor = color.Black
 )
 
-// ScaleWhite is the log10 rel_l2 drawn white on the phase diagrams' scale:
-// that of the default threshold, 0.1, so that blue reads as accurate and
-// red as failed.
-const ScaleWhite = -1.0
-
-// errorScale returns the phase diagrams' colour map over [ScaleMin,
-// ScaleMax]: Moreland's smooth blue–red map, bent so that ScaleWhite
-// falls on its white middle.
-func errorScale() palette.ColorMap {
-	inner := moreland.SmoothBlueRed()
-	inner.SetMin(0)
-	inner.SetMax(1)
-	return &bentScale{ColorMap: inner, min: ScaleMin, mid: ScaleWhite, max: ScaleMax}
+// Scale is the diverging colour scale of a metric's phase diagrams, the
+// one the report and the dashboard both draw with: log10 of the value on
+// [ScaleMin, ScaleMax], Moreland's smooth blue-red map bent so that the
+// metric's threshold is white, blue on the passing side and red on the
+// failing one (above the threshold when the metric is minimised, below
+// when it is maximised).
+type Scale struct {
+	// Min, Max and White are the log10 values of the scale's ends and of
+	// its white middle (the threshold, kept strictly inside).
+	Min, Max, White float64
+	// RedHigh is set when large values fail (a minimised metric).
+	RedHigh bool
 }
 
-// bentScale maps [min, mid] onto the first half of a [0, 1] colour map
-// and [mid, max] onto the second half.
-type bentScale struct {
-	palette.ColorMap
-	min, mid, max float64
+// ScaleFor returns the colour scale of metric m.
+func ScaleFor(m verdict.Metric) Scale {
+	m = m.Resolved()
+	const margin = 0.05 // keeps white off the ends
+	white := math.Log10(m.Threshold)
+	if math.IsNaN(white) || math.IsInf(white, 0) {
+		white = math.Log10(verdict.DefaultThreshold)
+	}
+	white = math.Max(ScaleMin+margin, math.Min(ScaleMax-margin, white))
+	return Scale{Min: ScaleMin, Max: ScaleMax, White: white, RedHigh: m.Goal != verdict.Maximize}
+}
+
+// Position returns where the value v falls on the scale, from 0 (Min) to
+// 1 (Max), clamped; NaN for a value that is not positive and finite.
+func (s Scale) Position(v float64) float64 {
+	l := math.Log10(v)
+	if math.IsNaN(l) || math.IsInf(l, 1) || v <= 0 {
+		return math.NaN()
+	}
+	return (math.Max(s.Min, math.Min(s.Max, l)) - s.Min) / (s.Max - s.Min)
+}
+
+// ThresholdPosition returns the position of the white middle.
+func (s Scale) ThresholdPosition() float64 { return (s.White - s.Min) / (s.Max - s.Min) }
+
+// ColorAt returns the colour at position p of the scale (0 ≤ p ≤ 1).
+func (s Scale) ColorAt(p float64) color.Color {
+	if math.IsNaN(p) {
+		return MissingColor
+	}
+	m := moreland.SmoothBlueRed()
+	m.SetMin(0)
+	m.SetMax(1)
+	w := s.ThresholdPosition()
+	var f float64 // 0 blue … 0.5 white … 1 red
+	if p <= w {
+		f = 0.5 * p / w
+	} else {
+		f = 0.5 + 0.5*(p-w)/(1-w)
+	}
+	if !s.RedHigh {
+		f = 1 - f
+	}
+	c, err := m.At(math.Max(0, math.Min(1, f)))
+	if err != nil {
+		return MissingColor
+	}
+	return c
+}
+
+// Color returns the colour of the value v.
+func (s Scale) Color(v float64) color.Color { return s.ColorAt(s.Position(v)) }
+
+// Tick is a labelled position on the scale.
+type Tick struct {
+	// Position is from 0 (Min) to 1 (Max).
+	Position float64
+	// Label is the value, "1e-2".
+	Label string
+}
+
+// Ticks returns the scale's decades.
+func (s Scale) Ticks() []Tick {
+	var out []Tick
+	for e := math.Ceil(s.Min); e <= s.Max; e++ {
+		out = append(out, Tick{Position: (e - s.Min) / (s.Max - s.Min), Label: "1e" + strconv.Itoa(int(e))})
+	}
+	return out
+}
+
+// colorMap is the scale as a gonum colour map over [Min, Max] (log10
+// values), for the colour bar.
+type colorMap struct {
+	s        Scale
+	min, max float64
 }
 
 // At implements palette.ColorMap.
-func (b *bentScale) At(v float64) (color.Color, error) {
-	if v < b.min || v > b.max || math.IsNaN(v) {
-		return nil, fmt.Errorf("report: %g outside the colour scale [%g, %g]", v, b.min, b.max)
+func (m *colorMap) At(v float64) (color.Color, error) {
+	if v < m.min || v > m.max || math.IsNaN(v) {
+		return nil, fmt.Errorf("report: %g outside the colour scale [%g, %g]", v, m.min, m.max)
 	}
-	if v <= b.mid {
-		return b.ColorMap.At(0.5 * (v - b.min) / (b.mid - b.min))
-	}
-	return b.ColorMap.At(0.5 + 0.5*(v-b.mid)/(b.max-b.mid))
+	return m.s.ColorAt((v - m.s.Min) / (m.s.Max - m.s.Min)), nil
 }
 
 // Min implements palette.ColorMap.
-func (b *bentScale) Min() float64 { return b.min }
+func (m *colorMap) Min() float64 { return m.min }
 
 // Max implements palette.ColorMap.
-func (b *bentScale) Max() float64 { return b.max }
+func (m *colorMap) Max() float64 { return m.max }
 
 // SetMin implements palette.ColorMap.
-func (b *bentScale) SetMin(v float64) { b.min = v }
+func (m *colorMap) SetMin(v float64) { m.min = v }
 
 // SetMax implements palette.ColorMap.
-func (b *bentScale) SetMax(v float64) { b.max = v }
+func (m *colorMap) SetMax(v float64) { m.max = v }
+
+// Alpha implements palette.ColorMap: the scale is opaque.
+func (m *colorMap) Alpha() float64 { return 1 }
+
+// SetAlpha implements palette.ColorMap; the scale stays opaque.
+func (m *colorMap) SetAlpha(float64) {}
 
 // Palette implements palette.ColorMap: n colours evenly over [min, max].
-func (b *bentScale) Palette(n int) palette.Palette {
+func (m *colorMap) Palette(n int) palette.Palette {
 	out := make(plainPalette, n)
 	for i := range out {
-		v := b.min + (b.max-b.min)*float64(i)/float64(max(n-1, 1))
-		out[i], _ = b.At(min(v, b.max))
+		v := m.min + (m.max-m.min)*float64(i)/float64(max(n-1, 1))
+		out[i], _ = m.At(min(v, m.max))
 	}
 	return out
 }
@@ -105,20 +184,6 @@ type plainPalette []color.Color
 
 // Colors implements palette.Palette.
 func (p plainPalette) Colors() []color.Color { return p }
-
-// ScaleColor returns the colour of a median rel_l2 on the fixed scale.
-func ScaleColor(relL2 float64) color.Color {
-	v := math.Log10(relL2)
-	v = math.Max(ScaleMin, math.Min(ScaleMax, v))
-	if math.IsNaN(v) {
-		return MissingColor
-	}
-	c, err := errorScale().At(v)
-	if err != nil {
-		return MissingColor
-	}
-	return c
-}
 
 // newCanvas returns a canvas of the given size for format.
 func newCanvas(format string, w, h vg.Length) (vg.CanvasWriterTo, error) {
@@ -164,6 +229,15 @@ func textStyle(size vg.Length, clr color.Color) text.Style {
 func luminance(c color.Color) float64 {
 	r, g, b, _ := c.RGBA()
 	return (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)) / 0xffff
+}
+
+// InkOn returns the colour of text on a cell filled with fill: white on
+// dark colours, black otherwise.
+func InkOn(fill color.Color) color.Color {
+	if luminance(fill) < 0.45 {
+		return color.White
+	}
+	return color.Black
 }
 
 // FormatRelL2 formats a rel_l2 compactly: "3.2e-2".

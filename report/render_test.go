@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -16,8 +17,9 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/trainer"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // phaseSlice is β ∈ {1, 20, 30} × {regular, curriculum}: regular passes at
@@ -25,18 +27,18 @@ import (
 // and diverged at 30.
 func phaseSlice(t *testing.T) *Slice {
 	t.Helper()
-	var trials []coordinator.TrialRecord
-	add := func(beta int, s string, st coordinator.Status, v float64) {
+	var trials []state.TrialRecord
+	add := func(beta int, s string, st state.Status, v float64) {
 		p := fmt.Sprintf(`{"beta":%d,"strategy":%q,"seed":0}`, beta, s)
 		trials = append(trials, trial(fmt.Sprint(beta, s), p, st, v))
 	}
-	add(1, "regular", coordinator.StatusDone, 0.001)
-	add(20, "regular", coordinator.StatusDone, 0.8)
-	add(30, "regular", coordinator.StatusPending, nan)
-	add(1, "curriculum", coordinator.StatusDone, 0.002)
-	add(20, "curriculum", coordinator.StatusDone, 0.003)
-	add(30, "curriculum", coordinator.StatusDiverged, nan)
-	g, err := Aggregate([]string{"beta", "strategy", "seed"}, trials)
+	add(1, "regular", state.StatusDone, 0.001)
+	add(20, "regular", state.StatusDone, 0.8)
+	add(30, "regular", state.StatusPending, nan)
+	add(1, "curriculum", state.StatusDone, 0.002)
+	add(20, "curriculum", state.StatusDone, 0.003)
+	add(30, "curriculum", state.StatusDiverged, nan)
+	g, err := Aggregate([]string{"beta", "strategy", "seed"}, trials, verdict.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func near(a color.RGBA, b color.Color) bool {
 
 func TestWritePhasePNG(t *testing.T) {
 	s := phaseSlice(t)
-	opt := PhaseOptions{Sweep: "test", Threshold: 0.1}
+	opt := PhaseOptions{Sweep: "test"}
 	var buf bytes.Buffer
 	if err := WritePhase(&buf, FormatPNG, s, opt); err != nil {
 		t.Fatal(err)
@@ -103,12 +105,12 @@ func TestWritePhasePNG(t *testing.T) {
 	}
 	const regular, curriculum = 0, 1
 	fail := modal(img, inside(1, regular))
-	if !near(fail, ScaleColor(0.8)) || int(fail.R) < int(fail.B)+80 {
-		t.Errorf("failing cell %v: want the hot end of the scale, %v", fail, ScaleColor(0.8))
+	if !near(fail, ScaleFor(verdict.Default()).Color(0.8)) || int(fail.R) < int(fail.B)+80 {
+		t.Errorf("failing cell %v: want the hot end of the scale, %v", fail, ScaleFor(verdict.Default()).Color(0.8))
 	}
 	pass := modal(img, inside(0, regular))
-	if !near(pass, ScaleColor(0.001)) || int(pass.B) < int(pass.R)+40 {
-		t.Errorf("passing cell %v: want the cold end, %v", pass, ScaleColor(0.001))
+	if !near(pass, ScaleFor(verdict.Default()).Color(0.001)) || int(pass.B) < int(pass.R)+40 {
+		t.Errorf("passing cell %v: want the cold end, %v", pass, ScaleFor(verdict.Default()).Color(0.001))
 	}
 	for _, i := range []struct{ i, j int }{{2, regular}, {2, curriculum}} {
 		if got := modal(img, inside(i.i, i.j)); !near(got, MissingColor) {
@@ -209,7 +211,7 @@ func fakeResult(t *testing.T, offset float64) *trainer.Result {
 
 func TestSolutionFields(t *testing.T) {
 	res := fakeResult(t, 0.25)
-	f, err := SolutionFields(res)
+	f, err := SolutionFields(json.RawMessage(`{}`), res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,14 +229,37 @@ func TestSolutionFields(t *testing.T) {
 		t.Errorf("exact %g at x=%g t=%g, want %g", f.Exact[k], f.X[5], f.T[3], want)
 	}
 	res.Solution = nil
-	if _, err := SolutionFields(res); !errors.Is(err, ErrNoSolution) {
+	if _, err := SolutionFields(json.RawMessage(`{}`), res); !errors.Is(err, ErrNoSolution) {
 		t.Errorf("no snapshot: %v, want ErrNoSolution", err)
+	}
+}
+
+// TestSolutionFieldsUseParams: the exact field is the reference of the
+// trial's params, whatever config the result claims; a snapshot off the
+// params' grid or whose grid size overflows is a bad trial, not a panic.
+func TestSolutionFieldsUseParams(t *testing.T) {
+	res := fakeResult(t, 0)
+	res.Config.Beta, res.Config.NX, res.Config.NT = 30, 4096, 4096 // forged
+	f, err := SolutionFields(json.RawMessage(`{"beta": 1}`), res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 3*len(f.X) + 5
+	if want := math.Sin(f.X[5] - f.T[3]); math.Abs(f.Exact[k]-want) > 1e-9 {
+		t.Errorf("exact %g at x=%g t=%g, want %g (β = 1 of the params)", f.Exact[k], f.X[5], f.T[3], want)
+	}
+	if _, err := SolutionFields(json.RawMessage(`{"nx": 512}`), res); !errors.Is(err, ErrBadTrial) {
+		t.Errorf("params on another grid: %v, want ErrBadTrial", err)
+	}
+	res.Solution = &trainer.Snapshot{GridNX: 1<<62 + 1, GridNT: 8, XI: []int{1 << 61}, TI: []int{0, 7}, U: trainer.Float32s{0, 0}}
+	if _, err := SolutionFields(json.RawMessage(`{"nx": 4, "nt": 2, "nf": 3}`), res); !errors.Is(err, ErrBadTrial) {
+		t.Errorf("overflowing snapshot: %v, want ErrBadTrial", err)
 	}
 }
 
 func TestWriteSolutionAndLoss(t *testing.T) {
 	res := fakeResult(t, 0.1)
-	f, err := SolutionFields(res)
+	f, err := SolutionFields(json.RawMessage(`{}`), res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,8 +299,8 @@ func TestAnnotation(t *testing.T) {
 		cell Cell
 		want string
 	}{
-		{Cell{Stats: &Stats{Median: 0.0321}, Counts: Counts{Total: 3, Done: 3}}, "3.2e-2\n3/3"},
-		{Cell{Stats: &Stats{Median: 1.5}, Counts: Counts{Total: 3, Done: 2, Diverged: 1}}, "1.5e0\n2/3\n1 div"},
+		{Cell{Stats: &verdict.Stats{Median: 0.0321}, Counts: Counts{Total: 3, Done: 3}}, "3.2e-2\n3/3"},
+		{Cell{Stats: &verdict.Stats{Median: 1.5}, Counts: Counts{Total: 3, Done: 2, Diverged: 1}}, "1.5e0\n2/3\n1 div"},
 		{Cell{Counts: Counts{Total: 3, Pending: 2, Failed: 1}}, "unfinished\n0/3\n1 fail 2 open"},
 		{Cell{Counts: Counts{Total: 2, Diverged: 1, Timeout: 1}}, "diverged\n0/2\n1 div 1 t/o"},
 		{Cell{Counts: Counts{Total: 1, Cancelled: 1}}, "failed\n0/1\n1 canc"},

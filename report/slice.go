@@ -1,8 +1,12 @@
 package report
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // Slice is a two-axis plane of a Grid: the cells whose other axes hold
@@ -146,9 +150,19 @@ func (s *Slice) Name() string {
 	return FileName(strings.Join(parts, "-"))
 }
 
-// FileName replaces every character of s outside [A-Za-z0-9.=_-] by '_'.
+// MaxFileStem bounds the length of a FileName: with the longest suffix a
+// report adds ("-solution.png") it stays far below the 255 bytes a file
+// name may have.
+const MaxFileStem = 120
+
+// FileName returns a file-name stem for s, made of [A-Za-z0-9.=_-] only,
+// unique and stable: s itself when it is made of those and at most
+// MaxFileStem bytes long; otherwise s with every other character replaced
+// by '_', cut to fit, and followed by '-' and the first 12 hex digits of
+// the SHA-256 of s, so that two names that differ only in replaced or cut
+// characters stay apart.
 func FileName(s string) string {
-	return strings.Map(func(r rune) rune {
+	safe := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
 			r == '.', r == '=', r == '_', r == '-':
@@ -156,6 +170,15 @@ func FileName(s string) string {
 		}
 		return '_'
 	}, s)
+	if safe == s && len(s) <= MaxFileStem {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	suffix := "-" + hex.EncodeToString(sum[:6])
+	if n := MaxFileStem - len(suffix); len(safe) > n {
+		safe = safe[:n] // safe is ASCII: any cut is a character boundary
+	}
+	return safe + suffix
 }
 
 // Bracket is the critical value along a numeric axis for one row of a
@@ -175,9 +198,9 @@ type Bracket struct {
 }
 
 // Brackets returns, for each row of s, the critical bracket along the
-// numeric axis: X when it is numeric, else Y (then per column). It returns
-// nil when neither axis is numeric.
-func (s *Slice) Brackets(threshold float64) []Bracket {
+// numeric axis (X when it is numeric, else Y, then per column), from the
+// cells' verdicts. It returns nil when neither axis is numeric.
+func (s *Slice) Brackets() []Bracket {
 	along, across := s.X, s.Y
 	if a := s.XAxis(); a == nil || !a.Numeric {
 		if b := s.YAxis(); b == nil || !b.Numeric {
@@ -200,14 +223,14 @@ func (s *Slice) Brackets(threshold float64) []Bracket {
 				c = s.Cell(r, v)
 			}
 			lbl := s.grid.Axes[along].Values[v].Label
-			switch c.Verdict(threshold) {
-			case Pass:
+			switch c.Verdict {
+			case verdict.Pass:
 				if failed {
 					b.PassesAfter = true
 				} else {
 					b.LastPass = lbl
 				}
-			case Fail:
+			case verdict.Fail:
 				if !failed {
 					b.FirstFail = lbl
 					failed = true

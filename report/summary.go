@@ -7,6 +7,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // Summary is what WriteSummary prints: the grid and the files written
@@ -14,10 +16,8 @@ import (
 type Summary struct {
 	// Sweep names the sweep.
 	Sweep string
-	// Grid is the aggregated sweep.
+	// Grid is the aggregated sweep (its Metric judges the points).
 	Grid *Grid
-	// Threshold is the failure threshold on rel_l2.
-	Threshold float64
 	// Slices are the phase diagrams' planes; PhaseFiles[i] lists the files
 	// drawn from Slices[i] (one per format, the first one shown).
 	Slices     []Slice
@@ -28,6 +28,8 @@ type Summary struct {
 	Data []string
 	// Problems lists what could not be drawn, one line each.
 	Problems []string
+	// Landscape is the landscapes' shared scale, when they were drawn.
+	Landscape *LandscapeScale
 }
 
 // TrialFigures are the figures of one trial.
@@ -41,32 +43,42 @@ type TrialFigures struct {
 	// Solution and Loss list the solution and loss figures (one per
 	// format, the first one shown; empty when not drawn).
 	Solution, Loss []string
+	// Landscape lists the loss-landscape figures (report --landscape).
+	Landscape []string
 }
 
 // WriteSummary writes s as Markdown to w.
 func WriteSummary(w io.Writer, s *Summary) error {
 	b := bufio.NewWriter(w)
 	g := s.Grid
-	th := strconv.FormatFloat(s.Threshold, 'g', -1, 64)
-	fmt.Fprintf(b, "# Sweep report: %s\n\n", s.Sweep)
+	m := g.Metric
+	th := strconv.FormatFloat(m.Threshold, 'g', -1, 64)
+	name := md(m.Name)
+	side := "above"
+	if m.Goal == verdict.Maximize {
+		side = "below"
+	}
+	fmt.Fprintf(b, "# Sweep report: %s\n\n", md(s.Sweep))
 	c := g.Counts
 	fmt.Fprintf(b, "%d trials: %d done, %d diverged, %d failed, %d timed out, %d cancelled, %d pending, %d running.\n\n",
 		c.Total, c.Done, c.Diverged, c.Failed, c.Timeout, c.Cancelled, c.Pending, c.Running)
 	names := make([]string, len(g.Axes))
 	for k, a := range g.Axes {
-		names[k] = a.Name
+		names[k] = md(a.Name)
 	}
 	fmt.Fprintf(b, "Axes: %s (plus the seed); %d grid points.\n", orNone(strings.Join(names, ", ")), len(g.Cells))
-	fmt.Fprintf(b, "A grid point **fails** when the median rel_l2 of its done replicates is above %s, or when none is done and one diverged or timed out;\n", th)
-	b.WriteString("it is unknown when none is done, diverged or timed out (pending, running, failed or cancelled trials).\n")
-	b.WriteString("Statistics are over the done replicates; Q1 and Q3 are observed values (gonum stat.Quantile, Empirical).\n\n")
+	fmt.Fprintf(b, "A grid point whose replicates all ended **passes** or **fails** as the median %s of its replicates is at most or %s %s,\n", name, side, th)
+	b.WriteString("a diverged or timed-out replicate counting as a failure; it is **pending** while a replicate is still to run, and **void**\n")
+	fmt.Fprintf(b, "when a replicate failed, was cancelled or has no %s (rerun it with `pinnsweep run --rerun-failed` to know): the rule refinement uses.\n", name)
+	fmt.Fprintf(b, "Statistics are over the done replicates with a %s; Q1 and Q3 are observed values (gonum stat.Quantile, Empirical).\n\n", name)
 
 	if len(s.Slices) > 0 {
 		b.WriteString("## Phase diagrams\n\n")
 		sl := &s.Slices[0]
-		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median rel_l2, fixed scale %g (blue) to %g (red), white at %g;\n",
-			axisName(sl.XAxis()), axisName(sl.YAxis()), ScaleMin, ScaleMax, ScaleWhite)
-		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); grey hatched: no done replicate;\n", th)
+		sc := ScaleFor(m)
+		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median %s, fixed scale %.3g to %.3g, white at the threshold (%.3g), red where it fails;\n",
+			md(axisName(sl.XAxis())), md(axisName(sl.YAxis())), name, sc.Min, sc.Max, sc.White)
+		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); hatched: no done replicate (red: every one diverged or timed out);\n", th)
 		b.WriteString("dashed outline: replicates still pending or running. Each cell shows the median and done/total replicates.\n")
 		if len(s.Slices) > 1 {
 			fmt.Fprintf(b, "The sweep has more than two axes: one diagram per combination of the others (%d diagrams).\n", len(s.Slices))
@@ -75,22 +87,22 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		for i := range s.Slices {
 			sl := &s.Slices[i]
 			if o := sl.Others(); len(o) > 0 {
-				fmt.Fprintf(b, "### %s\n\n", strings.Join(o, ", "))
+				fmt.Fprintf(b, "### %s\n\n", strings.Join(mdAll(o), ", "))
 			}
 			if i < len(s.PhaseFiles) && len(s.PhaseFiles[i]) > 0 {
 				files := s.PhaseFiles[i]
-				fmt.Fprintf(b, "![%s](%s)\n\n", sl.Name(), files[0])
+				fmt.Fprintf(b, "![%s](%s)\n\n", md(sl.Name()), files[0])
 				if len(files) > 1 {
 					fmt.Fprintf(b, "Also: %s\n\n", links(files[1:]))
 				}
 			}
-			writeBrackets(b, sl, s.Threshold)
+			writeBrackets(b, sl)
 		}
 	}
 
 	b.WriteString("## Replicate statistics\n\n")
 	header := append(append([]string(nil), names...), "n", "done", "diverged", "failed", "timeout", "cancelled", "open",
-		"median rel_l2", "min", "max", "IQR", "verdict")
+		"median "+name, "min", "max", "IQR", "verdict")
 	writeRow(b, header)
 	seps := make([]string, len(header))
 	for i := range seps {
@@ -103,7 +115,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	for i := range g.Cells {
 		cell := &g.Cells[i]
 		cc := cell.Counts
-		row := append([]string(nil), cell.Point...)
+		row := mdAll(cell.Point)
 		row = append(row, strconv.Itoa(cc.Total), strconv.Itoa(cc.Done), strconv.Itoa(cc.Diverged), strconv.Itoa(cc.Failed),
 			strconv.Itoa(cc.Timeout), strconv.Itoa(cc.Cancelled), strconv.Itoa(cc.Open()))
 		if st := cell.Stats; st != nil {
@@ -111,24 +123,38 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		} else {
 			row = append(row, "–", "–", "–", "–")
 		}
-		row = append(row, string(cell.Verdict(s.Threshold)))
+		row = append(row, cell.Verdict.String())
 		writeRow(b, row)
 	}
 	b.WriteString("\n")
 
 	if len(s.Trials) > 0 {
 		b.WriteString("## Trials\n\n")
-		writeRow(b, []string{"grid point", "seed", "key", "rel_l2", "why", "solution", "loss"})
-		writeRow(b, []string{"---", "--:", "---", "--:", "---", "---", "---"})
+		// The landscape column only when landscapes were drawn.
+		lands := s.Landscape != nil
+		head, seps := []string{"grid point", "seed", "key", name, "why", "solution", "loss"}, []string{"---", "--:", "---", "--:", "---", "---", "---"}
+		if lands {
+			head, seps = append(head, "landscape"), append(seps, "---")
+		}
+		writeRow(b, head)
+		writeRow(b, seps)
 		for _, t := range s.Trials {
 			rel := "–"
 			if t.Replicate.RelL2 != nil {
 				rel = num(*t.Replicate.RelL2)
 			}
-			writeRow(b, []string{t.Label, t.Replicate.Seed, "`" + t.Replicate.Key + "`", rel, t.Why,
-				orNone(formatLinks(t.Solution)), orNone(formatLinks(t.Loss))})
+			row := []string{md(t.Label), md(t.Replicate.Seed), "`" + t.Replicate.Key + "`", rel, md(t.Why),
+				orNone(formatLinks(t.Solution)), orNone(formatLinks(t.Loss))}
+			if lands {
+				row = append(row, orNone(formatLinks(t.Landscape)))
+			}
+			writeRow(b, row)
 		}
 		b.WriteString("\n")
+		if lands {
+			fmt.Fprintf(b, "Landscapes: log10 of the training loss at θ* + a·v₁ + b·v₂ (v₁, v₂ the unit top Hessian eigenvectors, θ* the trained parameters, marked ×), one colour scale for the whole sweep, %.3g to %.3g; contour lines every decade (every half or quarter decade over a narrow scale).\n\n",
+				s.Landscape.Min, s.Landscape.Max)
+		}
 	}
 	if len(s.Data) > 0 {
 		fmt.Fprintf(b, "Data: %s.\n\n", links(s.Data))
@@ -136,7 +162,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	if len(s.Problems) > 0 {
 		b.WriteString("## Not drawn\n\n")
 		for _, p := range s.Problems {
-			fmt.Fprintf(b, "- %s\n", p)
+			fmt.Fprintf(b, "- %s\n", md(p))
 		}
 		b.WriteString("\n")
 	}
@@ -144,7 +170,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 }
 
 // writeBrackets prints the critical value along the slice's numeric axis.
-func writeBrackets(b *bufio.Writer, sl *Slice, threshold float64) {
+func writeBrackets(b *bufio.Writer, sl *Slice) {
 	along := sl.AlongAxis()
 	if along == nil {
 		return
@@ -153,23 +179,24 @@ func writeBrackets(b *bufio.Writer, sl *Slice, threshold float64) {
 	if along == rowAxis {
 		rowAxis = sl.XAxis()
 	}
-	fmt.Fprintf(b, "Critical %s (last passing and first failing value):\n\n", along.Name)
-	for _, br := range sl.Brackets(threshold) {
+	name := md(along.Name)
+	fmt.Fprintf(b, "Critical %s (last passing and first failing value):\n\n", name)
+	for _, br := range sl.Brackets() {
 		prefix := "- "
 		if rowAxis != nil {
-			prefix = "- " + rowAxis.Name + "=" + br.Row + ": "
+			prefix = "- " + md(rowAxis.Name) + "=" + md(br.Row) + ": "
 		}
 		var text string
 		switch {
 		case br.FirstFail == "" && br.LastPass == "":
 			text = "no verdict yet"
 		case br.FirstFail == "":
-			text = fmt.Sprintf("passes at every value (up to %s = %s)", along.Name, br.LastPass)
+			text = fmt.Sprintf("passes at every value (up to %s = %s)", name, md(br.LastPass))
 		case br.LastPass == "":
-			text = fmt.Sprintf("fails from the first value, %s = %s", along.Name, br.FirstFail)
+			text = fmt.Sprintf("fails from the first value, %s = %s", name, md(br.FirstFail))
 		default:
 			text = fmt.Sprintf("passes up to %s = %s, fails from %s = %s: critical %s in (%s, %s]",
-				along.Name, br.LastPass, along.Name, br.FirstFail, along.Name, br.LastPass, br.FirstFail)
+				name, md(br.LastPass), name, md(br.FirstFail), name, md(br.LastPass), md(br.FirstFail))
 		}
 		if br.PassesAfter {
 			text += " (passes again at a larger value: not monotone)"
@@ -192,7 +219,7 @@ func num(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 func links(files []string) string {
 	out := make([]string, len(files))
 	for i, f := range files {
-		out[i] = "[" + f + "](" + f + ")"
+		out[i] = "[" + md(f) + "](" + f + ")"
 	}
 	return strings.Join(out, ", ")
 }

@@ -38,9 +38,13 @@ type Fields struct {
 	Exact, Pred, AbsErr []float64
 }
 
-// SolutionFields computes the exact solution of res's config
-// (trainer.Exact) at the snapshot points and the error of the prediction.
-func SolutionFields(res *trainer.Result) (*Fields, error) {
+// SolutionFields computes the exact solution of the trial's configuration
+// at the snapshot points of its result res, and the error of the
+// prediction. The configuration is the trial's params as submitted
+// (trainer.DecodeParams), never the one a worker put into its result: its
+// grid is bounded (trainer.MaxGridPoints), and the snapshot must lie on it
+// (trainer.Snapshot.ExactAt).
+func SolutionFields(params json.RawMessage, res *trainer.Result) (*Fields, error) {
 	s := res.Solution
 	if s == nil {
 		return nil, ErrNoSolution
@@ -48,11 +52,11 @@ func SolutionFields(res *trainer.Result) (*Fields, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadTrial, err)
 	}
-	full, err := trainer.Exact(res.Config)
+	cfg, err := trainer.DecodeParams(string(params))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: params: %v", ErrBadTrial, err)
 	}
-	exact, err := s.Sample(full)
+	exact, err := s.ExactAt(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadTrial, err)
 	}

@@ -23,10 +23,13 @@ const maxListed = 5
 //
 //	sweeps: incompatible spec change: fixed setting "nf" changed from 1000 to 2000; axis "rho" removed
 //
-// The trial limit (max_trials), the refine rules and the failure threshold
-// may change freely: they do not change which grid trials exist (trials
-// already added by refinement stay; later refinement follows the new
-// rules). Values are compared in canonical
+// The runner must not change either: the program, its arguments, workdir
+// and env produce the results stored under the trial keys.
+//
+// The trial limit (max_trials), the refine rules, the failure threshold,
+// the metric, the goal and the resources may change freely: they do not
+// change which grid trials exist or what they compute (trials already
+// added by refinement stay; later refinement follows the new rules). Values are compared in canonical
 // form, so 1 and 1.0 are the same value.
 func (s *Spec) Compatible(old *Spec) error {
 	if old == nil {
@@ -38,6 +41,9 @@ func (s *Spec) Compatible(old *Spec) error {
 	}
 	if s.Name != old.Name {
 		add("name changed from %q to %q", old.Name, s.Name)
+	}
+	if !s.Runner.equal(&old.Runner) {
+		add("runner changed from %s to %s", old.Runner.String(), s.Runner.String())
 	}
 
 	newFixed := make(map[string]any, len(s.Fixed))

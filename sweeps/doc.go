@@ -9,7 +9,10 @@
 // from its settings.
 //
 // The package knows nothing of the trainer: settings are opaque key/value
-// pairs, checked by the Options.Validate function the caller provides.
+// pairs, checked by the Options.Validate function the caller provides. A
+// sweep may also run a program of the user's own per trial (a command
+// runner): its settings are then free-form and reach the program through
+// placeholders in its command line and a parameters file.
 //
 // # Spec format
 //
@@ -38,18 +41,69 @@
 //	max_trials: 10000            # grid-size limit; default Options.MaxTrials
 //	refine:                      # bisect the failure boundary of numeric axes
 //	  - {axis: beta, tolerance: 1, max_depth: 4}
-//	failure_threshold: 0.1       # rel_l2 above which a trial fails; default 0.1
+//	failure_threshold: 0.1       # the metric's pass/fail threshold; default 0.1 for rel_l2
+//	runner: builtin              # the default; or a program, see Command runners
+//	metric: rel_l2               # the result field verdicts judge; default rel_l2
+//	goal: min                    # min (smaller is better, the default) or max
+//	resources: {gpus: 0}         # GPUs each trial needs (command runners only)
 //
 // Decoding is strict. An unknown or duplicate key, a value of the wrong
 // type, a setting rejected by Options.Validate or given twice, are errors
 // that name the file, line and key:
 //
-//	spec.yaml:3: unknown key "replicate" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold)
+//	spec.yaml:3: unknown key "replicate" (known: name, runner, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold, metric, goal, resources)
 //	quick.yaml:7: axes.beta[1]: want a value or a bundle mapping, got null
 //
 // Plain scalars follow the YAML 1.2 core schema: 1e-3 is a number, while
 // yes, on and 1_000 are strings. Anchors, aliases, tags and several
 // documents in one file are not accepted.
+//
+// A spec may be at most MaxSpecSize bytes (1 MiB) and its collections may
+// nest at most MaxDepth (32) levels deep; both are checked on the text
+// before the YAML parser runs (limits.go), whose cost grows with the
+// square of the nesting depth. Within the limits parsing is linear: the
+// costliest 1 MiB spec (a flow sequence of one-character items) takes the
+// parser about 3 s per 512 KiB and allocates about 700 bytes per byte.
+//
+// # Command runners
+//
+// A runner section with a command runs a program once per trial instead of
+// the built-in trainer:
+//
+//	runner:
+//	  command: [python3, train.py, --beta, "{beta}", "--lr={lr}", --seed, "{seed}"]
+//	  workdir: examples/pytorch-pinn   # on the worker; relative to its working directory
+//	  env: {OMP_NUM_THREADS: 1}        # added to the worker's environment
+//
+// The settings of a command sweep (fixed, axes, bundles) are free-form: any
+// setting name, any scalar or list of scalars; Options.Validate is not
+// called. The trial's params are those of a built-in sweep (fixed and axis
+// settings, max_iters and max_evals from the budget, the seed), and its key
+// is computed the same way.
+//
+// Each element of command after the first, and each env value, may hold
+// placeholders {name} that expand to the trial's value of the setting name
+// (see ExpandPlaceholders and FormatValue): a string as it is, a number in
+// canonical form, a list as JSON. A placeholder expands inside the one
+// argv element that holds it, never into several elements and never
+// through a shell. {{ and }} are literal braces; any other brace is an
+// error. A placeholder must name a setting every trial has: a fixed
+// setting, an axis whose every value sets it, seed, or max_iters and
+// max_evals when the budget sets them; otherwise Parse reports the file,
+// line and name. The program itself (command[0]) cannot hold placeholders.
+//
+// Everything a runner section can make a worker build is bounded
+// (MaxCommandArgs, MaxArgLen, MaxEnvVars, MaxEnvValueLen, MaxWorkdirLen;
+// MaxExpandedArgLen and MaxExpandedLen after expansion), and env may not
+// set PINNSWEEP_*, the GPU assignment or the dynamic loader's LD_* and
+// DYLD_* (CheckEnvName). Runner.Check applies the same rules to a runner a
+// worker receives over the wire, and Runner.Expand builds a trial's argv.
+//
+// The metric key names the result field that verdicts judge (default
+// rel_l2) and goal says which way is better. A metric other than rel_l2
+// needs an explicit failure_threshold, which may then be any finite
+// number. resources.gpus (0 to MaxGPUs) is the number of GPUs each trial
+// needs; only command sweeps may ask for GPUs.
 //
 // # Axes
 //
@@ -107,16 +161,19 @@
 // setting accepts fractional values: Parse checks this with
 // Options.Validate), a tolerance in the axis's units and a maximum depth.
 // Spec.Refinements takes a sweep's existing trials with their outcomes
-// (Observation) and returns the trials to add, a pure and deterministic
-// function that a coordinator calls after each trial ends, and again after
-// a restart:
+// (Observation, classified by verdict.Classify) and returns the trials to
+// add, a pure and deterministic function that a coordinator calls after
+// each trial ends, and again after a restart:
 //
-//   - a point's replicates (the spec's seeds) decide its verdict once all
-//     are final: success when the median rel_l2 is at most
-//     failure_threshold, failure otherwise, a diverged or timed-out
-//     replicate counting as +Inf; a replicate that failed or was
-//     cancelled makes the point void, which blocks refinement next to it
-//     until it is rerun;
+//   - a point's replicates (the spec's seeds) decide its verdict, by the
+//     one rule of package verdict (Spec.VerdictMetric's Judge, which the report
+//     and the dashboard use too): pending while one is open or missing;
+//     void when one failed, was cancelled or ended without the metric,
+//     which blocks refinement next to the point until it is rerun;
+//     otherwise pass when the median of the metric (rel_l2 unless the spec
+//     names another) is at most failure_threshold (at least it with goal:
+//     max) and fail when not, a diverged or timed-out replicate counting
+//     as the metric's worst value (+Inf, or -Inf with goal: max);
 //   - for each combination of the other axes' values, the refined axis's
 //     values (grid and refined) are sorted, and between two neighbours with
 //     opposite verdicts the midpoint, (a+b)/2 rounded to 15 significant
@@ -128,14 +185,18 @@
 //     proposes the same keys and a caller adds only those it lacks.
 //
 // Spec.Brackets reports each transition, with its ends, their median
-// rel_l2 and a status (converged, max-depth, refining, blocked): the
+// metric and a status (converged, max-depth, refining, blocked): the
 // critical coefficient, such as β* of a strategy, lies within it.
+// Spec.Verdicts reports every point's verdict as refinement sees it.
+//
+// A spec's Grid gives its trials by position, computed when asked, so that
+// a coordinator stores a large grid without expanding it in memory.
 //
 // # Growth
 //
 // A sweep grows by resubmitting its spec with more axis values or seeds.
-// Spec.Compatible checks that the new spec changes nothing else and says
-// exactly what changed if it does; the trials to run are then those of the
+// Spec.Compatible checks that the new spec changes nothing else (the
+// runner included) and says exactly what changed if it does; the trials to run are then those of the
 // new expansion whose keys are not already known.
 //
 // # Errors

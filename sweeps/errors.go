@@ -47,6 +47,10 @@ var (
 	// before anything proportional to it is allocated.
 	ErrTooManyTrials = errors.New("sweeps: too many trials")
 
+	// ErrTooLarge reports a spec larger than MaxSpecSize or nested deeper
+	// than MaxDepth, refused before it is parsed.
+	ErrTooLarge = errors.New("sweeps: spec too large")
+
 	// ErrIncompatible reports, from Spec.Compatible, a spec that is not a
 	// growth of an older one.
 	ErrIncompatible = errors.New("sweeps: incompatible spec change")

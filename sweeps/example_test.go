@@ -65,7 +65,7 @@ replicate: 3
 	fmt.Println(errors.Is(err, sweeps.ErrUnknownKey), errors.Is(err, sweeps.ErrSetting))
 	// Output:
 	// demo.yaml:3: fixed.nf: setting "nf": want an integer, got "lots"
-	// demo.yaml:6: unknown key "replicate" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold)
+	// demo.yaml:6: unknown key "replicate" (known: name, runner, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold, metric, goal, resources)
 	// true true
 }
 

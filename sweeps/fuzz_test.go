@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -15,7 +16,7 @@ const fuzzLimit = 200
 // sentinels are the errors every Parse error must wrap one of.
 var sentinels = []error{
 	ErrSyntax, ErrUnknownKey, ErrMissing, ErrType, ErrValue,
-	ErrSetting, ErrConflict, ErrTooManyTrials,
+	ErrSetting, ErrConflict, ErrTooManyTrials, ErrTooLarge,
 }
 
 // FuzzParse parses arbitrary text: Parse must not panic or hang, must
@@ -31,6 +32,7 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	f.Add([]byte(commandSpec))
 	opts := Options{
 		MaxTrials: fuzzLimit,
 		Validate: func(key string, value any) error {
@@ -158,6 +160,12 @@ func checkExpansion(t *testing.T, s *Spec) {
 			t.Fatalf("trial %d: Index %d, Key %s (params key %s, seen %v)", i, tr.Index, tr.Key, Key(tr.Params), keys[tr.Key])
 		}
 		keys[tr.Key] = true
+		// A command's placeholders all name params of every trial.
+		if !s.Runner.Builtin() {
+			if _, _, err := s.Runner.Expand(tr.Params); err != nil && !strings.Contains(err.Error(), "after expansion") {
+				t.Fatalf("trial %d: %v", i, err)
+			}
+		}
 		// The trial's place in the grid: seeds innermost, the last
 		// axis fastest.
 		seeds := s.seeds()
@@ -190,4 +198,35 @@ func checkExpansion(t *testing.T, s *Spec) {
 	if err := s.Compatible(s); err != nil {
 		t.Fatalf("Compatible with itself: %v", err)
 	}
+}
+
+// FuzzPlaceholders checks the placeholder syntax: scanning never panics,
+// Placeholders and ExpandPlaceholders agree on what is valid, doubling
+// every brace of any text makes a template that expands back to the text,
+// and a valid template's expansion contains no placeholder of its own.
+func FuzzPlaceholders(f *testing.F) {
+	for _, s := range []string{"{beta}", "--lr={lr}", "{{x}}", "}}{{", "{", "}", "{a.b-c_d}", "{ beta }", "{{{seed}}}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		names, err := Placeholders(s)
+		params := make(map[string]any, len(names))
+		for _, n := range names {
+			params[n] = "v"
+		}
+		got, xerr := ExpandPlaceholders(s, params)
+		if (err == nil) != (xerr == nil) {
+			t.Fatalf("%q: Placeholders error %v, ExpandPlaceholders error %v", s, err, xerr)
+		}
+		if err != nil && !errors.Is(err, ErrValue) {
+			t.Fatalf("%q: error %v does not wrap ErrValue", s, err)
+		}
+		if err == nil && len(got) > len(s)+len(names) {
+			t.Fatalf("%q expanded to %q", s, got)
+		}
+		escaped := strings.NewReplacer("{", "{{", "}", "}}").Replace(s)
+		if back, err := ExpandPlaceholders(escaped, nil); err != nil || back != s {
+			t.Fatalf("escaped %q expanded to %q, %v", escaped, back, err)
+		}
+	})
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,11 +12,13 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // Keys of the spec format, in documentation order.
 var (
-	topKeys    = []string{"name", "fixed", "axes", "replicates", "budget", "retries", "max_trials", "refine", "failure_threshold"}
+	topKeys    = []string{"name", "runner", "fixed", "axes", "replicates", "budget", "retries", "max_trials", "refine", "failure_threshold", "metric", "goal", "resources"}
 	budgetKeys = []string{"iterations", "evaluations", "seconds"}
 	refineKeys = []string{"axis", "tolerance", "max_depth"}
 	rangeKeys  = []string{Linspace, Logspace}
@@ -33,10 +34,11 @@ var (
 // maxSettingLen is the maximum length of a setting key or axis name.
 const maxSettingLen = 64
 
-// ParseFile reads and parses the spec file at path (see Parse). Errors
-// name the file as path.
+// ParseFile reads and parses the spec file at path (see Parse), which must
+// be a regular file of at most MaxSpecSize bytes. Errors name the file as
+// path.
 func ParseFile(path string, opts Options) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadRegular(path, MaxSpecSize)
 	if err != nil {
 		return nil, fmt.Errorf("sweeps: %w", err)
 	}
@@ -52,8 +54,12 @@ func ParseFile(path string, opts Options) (*Spec, error) {
 // errors, as is a grid larger than its trial limit. Each problem is
 // reported as an *Error naming the file, line and key; when there are
 // several (at most 10 are reported), the returned error is their
-// errors.Join.
+// errors.Join. A spec larger than MaxSpecSize or nested deeper than
+// MaxDepth is refused before it is parsed (ErrTooLarge).
 func Parse(filename string, data []byte, opts Options) (*Spec, error) {
+	if err := checkLimits(filename, data); err != nil {
+		return nil, err
+	}
 	d := &decoder{file: filename, opts: opts, lines: make(map[string]int)}
 	s := d.decode(data)
 	if err := d.result(); err != nil {
@@ -225,6 +231,7 @@ func (d *decoder) decode(data []byte) *Spec {
 	} else {
 		d.fail(line(top), "", ErrMissing, nil, `missing required key "name"`)
 	}
+	d.execution(s, byKey)
 	s.MaxTrials = d.opts.maxTrials()
 	if e, ok := byKey["max_trials"]; ok {
 		s.MaxTrials = d.maxTrials(e)
@@ -254,7 +261,7 @@ func (d *decoder) decode(data []byte) *Spec {
 	}
 	s.FailureThreshold = DefaultFailureThreshold
 	if e, ok := byKey["failure_threshold"]; ok {
-		s.FailureThreshold = d.threshold(e)
+		s.FailureThreshold = d.threshold(e, s.Metric == DefaultMetric)
 	}
 	if d.failed() {
 		return s
@@ -271,6 +278,7 @@ func (d *decoder) decode(data []byte) *Spec {
 	s.Seeds = seeds.materialize()
 	d.validateDerived(s, seeds)
 	s.Refine = d.checkRefine(refine, s.Axes)
+	d.checkPlaceholders(s)
 	return s
 }
 
@@ -690,10 +698,11 @@ func (d *decoder) checkRefine(rules []Refine, axes []Axis) []Refine {
 	return rules
 }
 
-// threshold decodes the failure_threshold key: a positive number.
-func (d *decoder) threshold(e entry) float64 {
+// threshold decodes the failure_threshold key: a number, positive when
+// it is a rel_l2.
+func (d *decoder) threshold(e entry, positive bool) float64 {
 	f, ok := d.number(e.value, e.line, "failure_threshold")
-	if ok && f <= 0 {
+	if ok && positive && f <= 0 {
 		d.fail(e.line, "failure_threshold", ErrValue, nil, "want a positive number, got %s", canonicalString(f))
 	}
 	return f

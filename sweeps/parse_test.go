@@ -188,7 +188,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "name: x\naxes: {beta: [1]}\nreplicate: 3\n",
-			want: `spec.yaml:3: unknown key "replicate" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold)`,
+			want: `spec.yaml:3: unknown key "replicate" (known: name, runner, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold, metric, goal, resources)`,
 			is:   ErrUnknownKey,
 		},
 		{
@@ -577,7 +577,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "several errors",
 			yaml: "name: x\nreplicate: 3\nbudget: {iterations: 0}\n",
-			want: "spec.yaml:2: unknown key \"replicate\" (known: name, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold)\n" +
+			want: "spec.yaml:2: unknown key \"replicate\" (known: name, runner, fixed, axes, replicates, budget, retries, max_trials, refine, failure_threshold, metric, goal, resources)\n" +
 				"spec.yaml:3: budget.iterations: want an integer ≥ 1, got 0",
 			is: ErrValue,
 		},

@@ -5,24 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
-)
 
-// Outcome classifies one trial for refinement.
-type Outcome int
-
-// Trial outcomes.
-const (
-	// OutcomeOpen: the trial has not reached a final state.
-	OutcomeOpen Outcome = iota
-	// OutcomeMeasured: the trial ended with a result whose rel_l2 is
-	// Observation.RelL2.
-	OutcomeMeasured
-	// OutcomeFailed: the trial diverged or timed out, which counts as a
-	// failure whatever its rel_l2.
-	OutcomeFailed
-	// OutcomeVoid: the trial ended without telling anything about the
-	// point (a worker failure, a cancellation, a result without rel_l2).
-	OutcomeVoid
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // Observation is one existing trial of a sweep as refinement sees it.
@@ -30,45 +14,9 @@ type Observation struct {
 	// Point is the trial's point, seed last (as Expand made it or as
 	// decoded from JSON).
 	Point Point
-	// Outcome classifies the trial.
-	Outcome Outcome
-	// RelL2 is the trial's rel_l2 when Outcome is OutcomeMeasured.
-	RelL2 float64
+	// Outcome is what the trial says (verdict.Classify).
+	Outcome verdict.Outcome
 }
-
-// Verdict is what a grid point's replicates say, as a whole.
-type Verdict int
-
-// Point verdicts.
-const (
-	// VerdictPending: a replicate is missing or not final.
-	VerdictPending Verdict = iota
-	// VerdictSuccess: every replicate is final and the median rel_l2 is at
-	// most the threshold.
-	VerdictSuccess
-	// VerdictFailure: every replicate is final and the median rel_l2 (a
-	// diverged or timed-out replicate counting as +Inf) is above the
-	// threshold.
-	VerdictFailure
-	// VerdictVoid: every replicate is final but one ended void.
-	VerdictVoid
-)
-
-// String returns "pending", "success", "failure" or "void".
-func (v Verdict) String() string {
-	switch v {
-	case VerdictSuccess:
-		return "success"
-	case VerdictFailure:
-		return "failure"
-	case VerdictVoid:
-		return "void"
-	}
-	return "pending"
-}
-
-// known reports whether v is a success or a failure.
-func (v Verdict) known() bool { return v == VerdictSuccess || v == VerdictFailure }
 
 // Bracket states.
 const (
@@ -99,10 +47,11 @@ type Bracket struct {
 	// Lower and Upper are the bracket's ends, Lower < Upper.
 	Lower, Upper float64
 	// LowerVerdict and UpperVerdict are the verdicts at Lower and Upper
-	// (one VerdictSuccess, the other VerdictFailure).
-	LowerVerdict, UpperVerdict Verdict
-	// LowerMedian and UpperMedian are the median rel_l2 at each end (+Inf
-	// when diverged or timed-out replicates make up the median).
+	// (one verdict.Pass, the other verdict.Fail).
+	LowerVerdict, UpperVerdict verdict.Verdict
+	// LowerMedian and UpperMedian are the medians the verdicts rest on
+	// at each end (verdict.Judgement.Score: ±Inf when diverged or
+	// timed-out replicates make up the median).
 	LowerMedian, UpperMedian float64
 	// Depth is the number of bisections of the grid interval that gave
 	// this bracket (0: two grid values).
@@ -134,8 +83,8 @@ func (b Bracket) String() string {
 // For each rule, and for each combination of the other axes' values found
 // in obs, the values of the rule's axis (the grid's and those added by
 // earlier refinement) are sorted and each point gets a verdict from its
-// replicates, the spec's seeds (see Verdict: the median rel_l2 against
-// Threshold). Where two neighbouring values both have a known verdict and
+// replicates, the spec's seeds (verdict.Metric.Judge with the spec's
+// Metric: the median against the threshold). Where two neighbouring values both have a known verdict and
 // the verdicts differ, the midpoint is added, with every seed, unless the
 // bracket is at most the rule's Tolerance wide, or the grid interval it
 // lies in has already been bisected MaxDepth times, or the midpoint does
@@ -192,7 +141,7 @@ func (s *Spec) Refinements(obs []Observation) ([]Trial, error) {
 			}
 			for i := 0; i+1 < len(g.line); i++ {
 				a, b := g.line[i], g.line[i+1]
-				if !a.verdict.known() || !b.verdict.known() || a.verdict == b.verdict {
+				if !verdict.Opposite(a.verdict, b.verdict) {
 					continue
 				}
 				if b.x-a.x <= r.Tolerance || g.depth(a.x, b.x) >= r.MaxDepth {
@@ -228,7 +177,7 @@ func (s *Spec) Brackets(obs []Observation) []Bracket {
 		for _, g := range s.groups(pts, ai) {
 			var known []*refPoint
 			for _, p := range g.line {
-				if p.verdict.known() {
+				if p.verdict.Known() {
 					known = append(known, p)
 				}
 			}
@@ -248,9 +197,9 @@ func (s *Spec) Brackets(obs []Observation) []Bracket {
 				switch {
 				case b.x-a.x <= r.Tolerance:
 					br.Status = BracketConverged
-				case g.between(a.x, b.x, VerdictVoid):
+				case g.between(a.x, b.x, verdict.Void):
 					br.Status = BracketBlocked
-				case g.between(a.x, b.x, VerdictPending):
+				case g.between(a.x, b.x, verdict.Pending):
 					br.Status = BracketRefining
 				case br.Depth >= r.MaxDepth || mid <= a.x || mid >= b.x:
 					br.Status = BracketMaxDepth
@@ -271,12 +220,13 @@ func midpoint(a, b float64) float64 {
 
 // refPoint is one grid point (seed aside) with its replicates' verdict.
 type refPoint struct {
-	coords  []any // the axis values (bundle labels), in axis order
-	x       float64
-	grid    bool // the refined axis's value is one of the spec's
-	seeds   map[int64]Outcome
-	verdict Verdict
-	median  float64
+	coords    []any // the axis values (bundle labels), in axis order
+	x         float64
+	grid      bool // the refined axis's value is one of the spec's
+	seeds     map[int64]verdict.Outcome
+	verdict   verdict.Verdict
+	median    float64 // the Judgement's Score
+	judgement verdict.Judgement
 }
 
 // observe groups obs by point (seed aside) and gives each point its
@@ -284,7 +234,6 @@ type refPoint struct {
 // dropped.
 func (s *Spec) observe(obs []Observation) map[string]*refPoint {
 	pts := map[string]*refPoint{}
-	vals := map[string][]float64{}
 	for _, o := range obs {
 		if len(o.Point) != len(s.Axes)+1 {
 			continue
@@ -307,56 +256,27 @@ func (s *Spec) observe(obs []Observation) map[string]*refPoint {
 		id := canonicalString(coords)
 		p := pts[id]
 		if p == nil {
-			p = &refPoint{coords: coords, seeds: map[int64]Outcome{}}
+			p = &refPoint{coords: coords, seeds: map[int64]verdict.Outcome{}}
 			pts[id] = p
 		}
 		p.seeds[seed] = o.Outcome
-		switch o.Outcome {
-		case OutcomeMeasured:
-			vals[id] = append(vals[id], o.RelL2)
-		case OutcomeFailed:
-			vals[id] = append(vals[id], math.Inf(1))
-		}
 	}
-	threshold := s.Threshold()
-	for id, p := range pts {
-		p.verdict = VerdictPending
-		void, complete := false, true
+	metric := s.VerdictMetric()
+	outcomes := make([]verdict.Outcome, 0, len(s.seeds()))
+	for _, p := range pts {
+		// A seed of the spec that the point lacks is still to run.
+		outcomes = outcomes[:0]
 		for _, seed := range s.seeds() {
-			switch oc, ok := p.seeds[seed]; {
-			case !ok || oc == OutcomeOpen:
-				complete = false
-			case oc == OutcomeVoid:
-				void = true
+			o, ok := p.seeds[seed]
+			if !ok {
+				o = verdict.Open()
 			}
+			outcomes = append(outcomes, o)
 		}
-		switch {
-		case !complete:
-		case void:
-			p.verdict = VerdictVoid
-		default:
-			p.median = median(vals[id])
-			p.verdict = VerdictFailure
-			if p.median <= threshold {
-				p.verdict = VerdictSuccess
-			}
-		}
+		j := metric.Judge(outcomes)
+		p.verdict, p.median, p.judgement = j.Verdict, j.Score, j
 	}
 	return pts
-}
-
-// median returns the median of xs (the mean of the two middle values for
-// an even count); xs is sorted in place.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return xs[n/2-1]/2 + xs[n/2]/2
 }
 
 // refGroup is the points of one combination of the other axes' values,
@@ -459,7 +379,7 @@ func (g *refGroup) depth(a, b float64) int {
 }
 
 // between reports whether a point strictly between a and b has verdict v.
-func (g *refGroup) between(a, b float64, v Verdict) bool {
+func (g *refGroup) between(a, b float64, v verdict.Verdict) bool {
 	for _, p := range g.line {
 		if p.x > a && p.x < b && p.verdict == v {
 			return true

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // refineSpec is the convection example's grid with a refine rule on beta.
@@ -29,9 +31,9 @@ func stepModel(critical map[string]float64) func(Point) Observation {
 		beta, _ := p.Get("beta")
 		strategy, _ := p.Get("strategy")
 		x, _ := Number(beta)
-		o := Observation{Point: p, Outcome: OutcomeMeasured, RelL2: 0.01}
+		o := Observation{Point: p, Outcome: verdict.Measured(0.01)}
 		if x > critical[fmt.Sprint(strategy)] {
-			o.RelL2 = 0.8
+			o.Outcome = verdict.Measured(0.8)
 		}
 		return o
 	}
@@ -109,7 +111,7 @@ func TestRefinementsGolden(t *testing.T) {
 		if br.Status != BracketConverged || br.Lower > crit || br.Upper < crit || br.Width() > 1 {
 			t.Errorf("bracket %s does not hold %v within the tolerance", br, crit)
 		}
-		if br.LowerVerdict != VerdictSuccess || br.UpperVerdict != VerdictFailure {
+		if br.LowerVerdict != verdict.Pass || br.UpperVerdict != verdict.Fail {
 			t.Errorf("bracket %s: verdicts %v, %v", br, br.LowerVerdict, br.UpperVerdict)
 		}
 	}
@@ -128,8 +130,8 @@ func TestRefinementsCases(t *testing.T) {
 			p := Point{{Axis: "beta", Value: beta}, {Axis: SeedKey, Value: int64(i)}}
 			switch o := o.(type) {
 			case float64:
-				out = append(out, Observation{Point: p, Outcome: OutcomeMeasured, RelL2: o})
-			case Outcome:
+				out = append(out, Observation{Point: p, Outcome: verdict.Measured(o)})
+			case verdict.Outcome:
 				out = append(out, Observation{Point: p, Outcome: o})
 			}
 		}
@@ -157,15 +159,15 @@ func TestRefinementsCases(t *testing.T) {
 		{"failure then success", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
 			cat(obs(int64(0), 0.5, 0.5, 0.5), obs(int64(8), 0.01, 0.01, 0.01)), []string{"beta=4"}, BracketRefining},
 		{"a replicate not final", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
-			cat(ok, obs(int64(8), 0.5, OutcomeOpen, 0.7)), nil, ""},
+			cat(ok, obs(int64(8), 0.5, verdict.Open(), 0.7)), nil, ""},
 		{"a replicate missing", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
 			cat(ok, obs(int64(8), 0.5, 0.6)), nil, ""},
 		{"a void replicate", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
-			cat(ok, obs(int64(8), 0.5, OutcomeVoid, 0.7)), nil, ""},
+			cat(ok, obs(int64(8), 0.5, verdict.Voided(), 0.7)), nil, ""},
 		{"the median decides", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
-			cat(ok, obs(int64(8), 0.05, OutcomeFailed, 0.07)), nil, ""},
+			cat(ok, obs(int64(8), 0.05, verdict.Failed(), 0.07)), nil, ""},
 		{"diverged and timed out fail", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
-			cat(ok, obs(int64(8), 0.05, OutcomeFailed, OutcomeFailed)), []string{"beta=4"}, BracketRefining},
+			cat(ok, obs(int64(8), 0.05, verdict.Failed(), verdict.Failed())), []string{"beta=4"}, BracketRefining},
 		{"threshold from the spec", base + "failure_threshold: 0.8\nrefine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
 			cat(ok, bad), nil, ""},
 		{"within tolerance", base + "refine: [{axis: beta, tolerance: 8, max_depth: 5}]\n",
@@ -173,9 +175,9 @@ func TestRefinementsCases(t *testing.T) {
 		{"depth reached", base + "refine: [{axis: beta, tolerance: 1, max_depth: 1}]\n",
 			cat(ok, obs(int64(4), 0.5, 0.5, 0.5), bad), nil, BracketMaxDepth},
 		{"midpoint pending", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
-			cat(ok, obs(4.0, 0.5, OutcomeOpen, 0.5), bad), nil, BracketRefining},
+			cat(ok, obs(4.0, 0.5, verdict.Open(), 0.5), bad), nil, BracketRefining},
 		{"midpoint void", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
-			cat(ok, obs(4.0, 0.5, OutcomeVoid, 0.5), bad), nil, BracketBlocked},
+			cat(ok, obs(4.0, 0.5, verdict.Voided(), 0.5), bad), nil, BracketBlocked},
 		{"refined point missing a seed", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
 			cat(ok, obs(4.0, 0.01, 0.01), bad), []string{"beta=4"}, BracketRefining},
 		{"second level", base + "refine: [{axis: beta, tolerance: 1, max_depth: 5}]\n",
@@ -214,7 +216,7 @@ func TestRefinementsCases(t *testing.T) {
 func TestRefinementsMissingSeeds(t *testing.T) {
 	// A refined point that lacks seeds 1 and 2 gets exactly those.
 	s := mustParse(t, "name: x\naxes:\n  beta: [0, 8]\nreplicates: 3\nrefine: [{axis: beta, tolerance: 1, max_depth: 5}]\n")
-	obs := []Observation{{Point: Point{{"beta", 4.0}, {SeedKey, int64(0)}}, Outcome: OutcomeMeasured, RelL2: 0.01}}
+	obs := []Observation{{Point: Point{{"beta", 4.0}, {SeedKey, int64(0)}}, Outcome: verdict.Measured(0.01)}}
 	add, err := s.Refinements(obs)
 	if err != nil {
 		t.Fatal(err)
@@ -230,9 +232,9 @@ func TestRefinementsNonMonotone(t *testing.T) {
 	_, obs := simulate(t, s, func(p Point) Observation {
 		beta, _ := p.Get("beta")
 		x, _ := Number(beta)
-		o := Observation{Point: p, Outcome: OutcomeMeasured, RelL2: 0.01}
+		o := Observation{Point: p, Outcome: verdict.Measured(0.01)}
 		if x > 3.3 && x < 14.2 {
-			o.RelL2 = 0.5
+			o.Outcome = verdict.Measured(0.5)
 		}
 		return o
 	})
@@ -265,8 +267,8 @@ func TestRefinementsStableMidpoints(t *testing.T) {
 	}
 	s := mustParse(t, "name: x\naxes:\n  lr: [0.1, 0.2]\nrefine: [{axis: lr, tolerance: 0.01, max_depth: 5}]\n")
 	obs := []Observation{
-		{Point: Point{{"lr", 0.1}, {SeedKey, int64(0)}}, Outcome: OutcomeMeasured, RelL2: 0.01},
-		{Point: Point{{"lr", 0.2}, {SeedKey, int64(0)}}, Outcome: OutcomeFailed},
+		{Point: Point{{"lr", 0.1}, {SeedKey, int64(0)}}, Outcome: verdict.Measured(0.01)},
+		{Point: Point{{"lr", 0.2}, {SeedKey, int64(0)}}, Outcome: verdict.Failed()},
 	}
 	first, _ := s.Refinements(obs)
 	second, _ := s.Refinements(obs)
@@ -302,9 +304,9 @@ func BenchmarkRefinements(b *testing.B) {
 	model := func(p Point) Observation {
 		beta, _ := p.Get("beta")
 		x, _ := Number(beta)
-		o := Observation{Point: p, Outcome: OutcomeMeasured, RelL2: 0.01}
+		o := Observation{Point: p, Outcome: verdict.Measured(0.01)}
 		if x > 5.3 {
-			o.RelL2 = 0.5
+			o.Outcome = verdict.Measured(0.5)
 		}
 		return o
 	}
@@ -350,11 +352,11 @@ func FuzzRefinements(f *testing.F) {
 			i++
 			switch {
 			case b < 8:
-				return Observation{Point: p, Outcome: OutcomeFailed}
+				return Observation{Point: p, Outcome: verdict.Failed()}
 			case b < 12:
-				return Observation{Point: p, Outcome: OutcomeVoid}
+				return Observation{Point: p, Outcome: verdict.Voided()}
 			}
-			return Observation{Point: p, Outcome: OutcomeMeasured, RelL2: float64(b) / 1000}
+			return Observation{Point: p, Outcome: verdict.Measured(float64(b) / 1000)}
 		}
 		var obs []Observation
 		keys := map[string]bool{}

@@ -1,5 +1,7 @@
 package sweeps
 
+import "github.com/pinnsweep/pinnsweep/verdict"
+
 // Spec is a parsed sweep specification: the trainer settings shared by all
 // trials, the ordered axes whose Cartesian product, times the replicate
 // seeds, forms the grid, and the sweep's execution policy.
@@ -13,6 +15,23 @@ type Spec struct {
 	// Name identifies the sweep: 1 to MaxNameLen characters from
 	// [A-Za-z0-9._-], not "." or "..".
 	Name string
+
+	// Runner says how each trial runs: the built-in trainer (the zero
+	// value) or a program. With a program, settings and axes are
+	// free-form: Options.Validate is not called.
+	Runner Runner
+
+	// Resources is what each trial needs on a worker.
+	Resources Resources
+
+	// Metric names the result field that verdicts, refinement and phase
+	// diagrams judge. Parse sets DefaultMetric when the spec has no metric
+	// key; empty (a hand-built Spec) means the default too.
+	Metric string
+
+	// Goal says whether the metric is better small (GoalMin, the default)
+	// or large (GoalMax). Empty means GoalMin.
+	Goal Goal
 
 	// Fixed holds the settings applied to every trial, in file order.
 	Fixed []Setting
@@ -46,7 +65,10 @@ type Spec struct {
 	// failure, for refinement and reports: a grid point succeeds when the
 	// median rel_l2 of its replicates is at most the threshold. Parse sets
 	// DefaultFailureThreshold when the spec has no failure_threshold key;
-	// zero (a hand-built Spec) means the default too.
+	// zero (a hand-built Spec) means the default too. For a Metric other
+	// than rel_l2 it is that metric's threshold, which the spec must give
+	// (any finite number, zero included: the goal says on which side
+	// failure lies).
 	FailureThreshold float64
 
 	// File is the file name the spec was parsed from, as given to Parse.
@@ -100,15 +122,31 @@ type Refine struct {
 
 // DefaultFailureThreshold is the failure threshold of a spec without a
 // failure_threshold key: a relative L2 error above 10% is a failure.
-const DefaultFailureThreshold = 0.1
+const DefaultFailureThreshold = verdict.DefaultThreshold
 
 // Threshold returns s.FailureThreshold, or DefaultFailureThreshold when it
-// is zero.
+// is zero and the metric is rel_l2.
 func (s *Spec) Threshold() float64 {
-	if s.FailureThreshold > 0 {
+	if s.FailureThreshold > 0 || s.MetricName() != DefaultMetric {
 		return s.FailureThreshold
 	}
 	return DefaultFailureThreshold
+}
+
+// MetricName returns s.Metric, or DefaultMetric when it is empty.
+func (s *Spec) MetricName() string {
+	if s.Metric == "" {
+		return DefaultMetric
+	}
+	return s.Metric
+}
+
+// Direction returns s.Goal, or GoalMin when it is empty.
+func (s *Spec) Direction() Goal {
+	if s.Goal == "" {
+		return GoalMin
+	}
+	return s.Goal
 }
 
 // MaxAttempts returns the maximum number of times a trial of s is

@@ -108,7 +108,7 @@ type Config struct {
 	Threads int `json:"threads"`
 
 	// Strategy is the training strategy: regular, curriculum, seq2seq,
-	// adaptive or resample (see Strategies).
+	// adaptive, resample, hard or supervised (see Strategies).
 	Strategy string `json:"strategy"`
 
 	// CurriculumStart is the first coefficient of the curriculum schedule
@@ -195,6 +195,27 @@ type Config struct {
 	// ReweightEvery is the number of iterations per reweighting round
 	// (causal weights and balancing); L-BFGS restarts every round.
 	ReweightEvery int `json:"reweight_every"`
+
+	// Diagnostics lists the opt-in end-of-training diagnostics: hessian
+	// (curvature of the training loss at the final parameters) and
+	// landscape (the loss on a plane through them, spanned by the top two
+	// Hessian eigenvectors; implies hessian). See diagnose.go.
+	Diagnostics []string `json:"diagnostics"`
+	// HessianK is the number of largest Hessian eigenvalues (k ≥ 2 with landscape).
+	HessianK int `json:"hessian_k"`
+	// HessianSteps is the number of Lanczos steps of the eigenvalue run,
+	// which is also the spectral-density (SLQ) sample: at least this many,
+	// up to 3× while the top k have not converged.
+	HessianSteps int `json:"hessian_steps"`
+	// HessianProbes caps the Hutchinson trace probes.
+	HessianProbes int `json:"hessian_probes"`
+	// LandscapePoints is the landscape grid's points per axis (odd, so the
+	// trained parameters are its centre).
+	LandscapePoints int `json:"landscape_points"`
+	// LandscapeRange is the half-width of the landscape grid: the
+	// coefficients a, b of θ* + a·v₁ + b·v₂ (unit eigenvectors) span
+	// [−LandscapeRange, LandscapeRange].
+	LandscapeRange float64 `json:"landscape_range"`
 }
 
 // DefaultConfig returns the paper protocol for convection at β = 1.
@@ -246,6 +267,12 @@ func DefaultConfig() Config {
 		CausalEps:         1,
 		CausalEpsMax:      100,
 		ReweightEvery:     100,
+
+		HessianK:        2,
+		HessianSteps:    60,
+		HessianProbes:   100,
+		LandscapePoints: 21,
+		LandscapeRange:  1,
 	}
 }
 
@@ -336,7 +363,11 @@ func assign(f reflect.Value, value any) error {
 			return err
 		}
 		f.SetFloat(x)
-	case reflect.Slice: // []int
+	case reflect.Slice:
+		if f.Type().Elem().Kind() == reflect.String {
+			return assignStrings(f, value)
+		}
+		// []int
 		var items []any
 		switch x := value.(type) {
 		case []any:

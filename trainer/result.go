@@ -38,6 +38,11 @@ type Result struct {
 	AbsErr float64 `json:"abs_err"`
 	// LinfRel is max|û−u| / max|u| on the grid.
 	LinfRel float64 `json:"linf_rel"`
+	// MSEGrid is the mean squared error (1/N)Σ(û−u)² on the grid, in the
+	// units of the loss's data terms: beside the supervised loss's
+	// collocation term (LossRes) it shows a fit of the points that misses
+	// the grid.
+	MSEGrid float64 `json:"mse_grid"`
 
 	// Loss and its terms at the final parameters (λ already applied to Loss, not to LossRes).
 	Loss    float64 `json:"loss"`
@@ -48,6 +53,24 @@ type Result struct {
 	ResidualGrid float64 `json:"residual_grid"`
 	// ResidualTrain is the mean squared PDE residual on the training collocation points.
 	ResidualTrain float64 `json:"residual_train"`
+	// LossInitial is the final training loss (the loss Loss measures)
+	// evaluated at the initial parameters: the scale that training
+	// reduced. Absent for seq2seq (one network per segment).
+	LossInitial *float64 `json:"loss_initial,omitempty"`
+	// GradNorm is ‖∇Loss‖₂ at the final parameters (absent for seq2seq).
+	GradNorm *float64 `json:"grad_norm,omitempty"`
+
+	// HessianMax is λ_max, the largest eigenvalue of the training loss's
+	// Hessian at the final parameters, HessianTop the HessianK largest
+	// (descending) and HessianTrace its trace; Hessian has the details.
+	// Present with the hessian diagnostic only (see HessianStats).
+	HessianMax   *float64      `json:"hessian_max,omitempty"`
+	HessianTop   []float64     `json:"hessian_top,omitempty"`
+	HessianTrace *float64      `json:"hessian_trace,omitempty"`
+	Hessian      *HessianStats `json:"hessian,omitempty"`
+	// Landscape is the loss on the plane of the top two eigenvectors
+	// (the landscape diagnostic).
+	Landscape *Landscape `json:"landscape,omitempty"`
 
 	Evals      int     `json:"evals"`
 	Iterations int     `json:"iterations"`

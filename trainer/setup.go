@@ -91,6 +91,12 @@ func (c *Config) Validate() error {
 	if err := c.validateStrategy(); err != nil {
 		return err
 	}
+	if err := c.validateDiagnostics(); err != nil {
+		return err
+	}
+	if err := c.checkResources(); err != nil {
+		return err
+	}
 	if err := c.refProblem().Validate(c.grid()); err != nil {
 		return err
 	}

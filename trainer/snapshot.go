@@ -47,11 +47,15 @@ func (s *Snapshot) coords(idx []int, at func(refsol.Grid, int) float64) []float6
 	return out
 }
 
-// Validate checks the snapshot's shape and indices.
+// Validate checks the snapshot's shape and indices. The grid may have at
+// most refsol.MaxPoints points; its size is compared by division, so a
+// snapshot from an untrusted result cannot overflow it.
 func (s *Snapshot) Validate() error {
 	switch {
 	case s.GridNX < 1 || s.GridNT < 2:
 		return fmt.Errorf("snapshot grid %d × %d: too small", s.GridNX, s.GridNT)
+	case s.GridNX > refsol.MaxPoints/s.GridNT:
+		return fmt.Errorf("snapshot grid %d × %d: more than %d points", s.GridNX, s.GridNT, refsol.MaxPoints)
 	case len(s.U) != len(s.XI)*len(s.TI):
 		return fmt.Errorf("snapshot has %d values for a %d × %d sub-grid", len(s.U), len(s.XI), len(s.TI))
 	}
@@ -98,6 +102,9 @@ func newSnapshot(nx, nt int, f []float64) *Snapshot {
 // Sample returns the full-grid field f (row-major by t, GridNX × GridNT)
 // at the snapshot's points, in the order of U.
 func (s *Snapshot) Sample(f []float64) ([]float64, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
 	if len(f) != s.GridNX*s.GridNT {
 		return nil, fmt.Errorf("field has %d values, want %d × %d", len(f), s.GridNX, s.GridNT)
 	}
@@ -108,6 +115,26 @@ func (s *Snapshot) Sample(f []float64) ([]float64, error) {
 		}
 	}
 	return out, nil
+}
+
+// ExactAt returns the reference solution of cfg at the snapshot's points,
+// in the order of U: what a trial's figures compare its prediction with.
+// cfg is the trial's configuration as submitted (DecodeParams of its
+// stored params), never the one a worker reports inside its result: it
+// must pass Validate, which bounds its grid (MaxGridPoints) and so the
+// work, and the snapshot must lie on its grid.
+func (s *Snapshot) ExactAt(cfg Config) ([]float64, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if s.GridNX != cfg.NX || s.GridNT != cfg.NT {
+		return nil, fmt.Errorf("the snapshot's grid %d × %d is not the trial's %d × %d", s.GridNX, s.GridNT, cfg.NX, cfg.NT)
+	}
+	full, err := Exact(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s.Sample(full)
 }
 
 // Exact returns the reference solution of cfg on its full NX × NT grid,

@@ -31,13 +31,17 @@ const (
 
 // Strategies lists the strategy names.
 func Strategies() []string {
-	return []string{StrategyRegular, StrategyCurriculum, StrategySeq2Seq, StrategyAdaptive, StrategyResample, StrategyHard}
+	return []string{StrategyRegular, StrategyCurriculum, StrategySeq2Seq, StrategyAdaptive, StrategyResample, StrategyHard, StrategySupervised}
 }
 
 // validateStrategy checks the strategy and its parameters.
 func (c *Config) validateStrategy() error {
 	switch c.Strategy {
 	case StrategyRegular, "", StrategyHard:
+	case StrategySupervised:
+		if err := c.validateSupervised(); err != nil {
+			return err
+		}
 	case StrategyCurriculum:
 		target := c.curriculumTarget()
 		switch {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/pinnsweep/pinnsweep/trainer/optim"
@@ -31,7 +32,7 @@ type session struct {
 }
 
 // objective wraps pr.eval with evaluation counting, history and progress.
-func (s *session) objective(pr *problem) optim.Func {
+func (s *session) objective(pr trainingLoss) optim.Func {
 	return func(x, grad []float64) float64 {
 		f := pr.eval(x, grad)
 		s.evals++
@@ -39,8 +40,9 @@ func (s *session) objective(pr *problem) optim.Func {
 		if s.evals >= s.nextLog {
 			s.nextLog = s.evals + s.every
 			el := time.Since(s.start).Seconds()
+			terms := pr.lastTerms()
 			s.res.History = append(s.res.History, HistoryPoint{Eval: s.evals, Iter: s.iters, Seconds: el, Loss: f,
-				LossIC: pr.terms[termIC], LossBC: pr.terms[termBC], LossRes: pr.terms[termRes]})
+				LossIC: terms[termIC], LossBC: terms[termBC], LossRes: terms[termRes]})
 			if s.opts.Progress != nil {
 				s.opts.Progress(Progress{Evals: s.evals, Iter: s.iters, Loss: f, Seconds: el})
 			}
@@ -75,7 +77,7 @@ func (s *session) settings(maxIters int) optim.Settings {
 
 // minimize runs a fresh optimizer on pr from x with at most maxIters
 // iterations (0: no cap) and the trial's remaining eval and time budget.
-func (s *session) minimize(ctx context.Context, pr *problem, x []float64, maxIters int) (string, error) {
+func (s *session) minimize(ctx context.Context, pr trainingLoss, x []float64, maxIters int) (string, error) {
 	set := s.settings(maxIters)
 	if s.cfg.MaxEvals > 0 {
 		left := s.cfg.MaxEvals - s.evals
@@ -166,7 +168,8 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 	var train pointSet
 	var reason string
 	var trainErr error
-	var pr *problem
+	var pr trainingLoss
+	var mdl *model // the trained model (not seq2seq)
 	if cfg.Strategy == StrategySeq2Seq {
 		var st *stitched
 		st, train, reason, trainErr = s.runSeq2Seq(ctx, ic.H)
@@ -177,6 +180,8 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 			return nil, nil, err
 		}
 		sol = m
+		mdl = m
+		p0 := slices.Clone(m.p)
 		train = paperPoints(&cfg, ic.H)
 		switch cfg.Strategy {
 		case StrategyCurriculum:
@@ -191,14 +196,18 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 			}
 			pr = s.newProblem(&cfg, m, train)
 			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)
+		case StrategySupervised:
+			var sup *supervisedLoss
+			if sup, err = s.newSupervised(&cfg, m, train, exact); err != nil {
+				return nil, nil, err
+			}
+			pr = sup
+			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)
 		default:
 			pr = s.newProblem(&cfg, m, train)
 			reason, trainErr = s.minimize(ctx, pr, m.p, cfg.MaxIters)
 		}
-		grad := make([]float64, len(m.p))
-		s.res.Loss = pr.eval(m.p, grad)
-		pr.setOutput(m.p)
-		s.res.LossIC, s.res.LossBC, s.res.LossRes = pr.terms[termIC], pr.terms[termBC], pr.terms[termRes]
+		s.finalLoss(pr, m.p, p0)
 	}
 	res := s.res
 	res.StopReason = reason
@@ -215,6 +224,12 @@ func TrainFields(ctx context.Context, cfg Config, opts Options) (*Result, *Field
 	fields := s.finish(sol, op, train, exact)
 	if res.Status == StatusDone && !finite(res.RelL2, res.Loss) {
 		res.Status = StatusDiverged
+	}
+	if res.Status == StatusDone && cfg.wantsHessian() {
+		if err := s.diagnose(ctx, s.diagnosticLoss(mdl, pr, train), mdl.p); err != nil {
+			res.Status = StatusCancelled
+			return res, fields, err
+		}
 	}
 	return res, fields, trainErr
 }
@@ -234,6 +249,7 @@ func (s *session) finish(sol solution, op operator, train pointSet, exact []floa
 	}
 	pred := sol.predict(xs, ts)
 	res.RelL2, res.AbsErr, res.LinfRel = refsol.Metrics(pred, exact)
+	res.MSEGrid = res.RelL2 * res.RelL2 * dotSelf(exact) / float64(len(exact))
 	ix, it := interiorPoints(c)
 	res.ResidualGrid = sol.meanSquaredResidual(op, ix, it)
 	res.ResidualTrain = sol.meanSquaredResidual(op, train.resX, train.resT)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/worker"
 )
 
@@ -84,7 +86,7 @@ func benchmarkDispatch(b *testing.B, slots, maxBatch int, next bool) {
 	}
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- c.Serve(serveCtx, lis) }()
+	go func() { served <- service.Serve(serveCtx, c, lis) }()
 
 	runner := &countingRunner{runs: map[string]int{}}
 	workCtx, stopWork := context.WithCancel(context.Background())
@@ -120,7 +122,7 @@ func benchmarkDispatch(b *testing.B, slots, maxBatch int, next bool) {
 		if _, err := c.Submit(ctx, name+".yaml", dispatchSpec(name, i)); err != nil {
 			b.Fatal(err)
 		}
-		if err := c.Watch(ctx, name, func(coordinator.Progress) error { return nil }); err != nil {
+		if err := c.Watch(ctx, name, func(state.Progress) error { return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}

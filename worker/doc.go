@@ -15,8 +15,9 @@
 // Each slot loops over the lease protocol of pinnsweep.v1:
 //
 //  1. Lease: a unary long-poll (Options.LeaseWait, 30 s by default) that
-//     carries the worker id, its free slots and the sweeps it accepts
-//     (Options.Sweeps; empty: any), and returns a trial with a lease id, a
+//     carries the worker id, its free slots, the sweeps it accepts
+//     (Options.Sweeps; empty: any), the GPUs a GPU slot offers and whether
+//     it runs command trials, and returns a trial with a lease id, a
 //     fencing token, the lease TTL and a wall-time budget, or nothing ("ask
 //     again").
 //  2. Run the trial with a context that is cancelled when the budget runs
@@ -59,6 +60,80 @@
 // trains a PINN with the trainer package, one goroutine per trial by
 // default, and enforces the lease's budget as a hard wall-time limit
 // (status timeout). NoopRunner does nothing and measures dispatch overhead.
+//
+// # Command trials
+//
+// A grant whose LeaseResponse carries a command is a command trial: the
+// worker runs the user's program with Options.Command, a CommandRunner,
+// instead of Options.Runner. Without one the worker tells the coordinator
+// (LeaseRequest.commands unset) and fails any command trial it is granted.
+// The program runs only if its argv[0] resolves, through the worker's PATH
+// (exec.LookPath), to an absolute path the runner allows
+// (CommandOptions.Allow, `--allow-exec`); placeholders expand inside argv
+// elements (sweeps.Runner.Expand), never through a shell.
+//
+// Each trial gets a directory DIR/SWEEP/KEY/TOKEN/ under the worker
+// directory (CommandOptions.Dir, `--work-dir`): out/ ($PINNSWEEP_OUT, where
+// the program may write result.json and anything else), params.json
+// ($PINNSWEEP_PARAMS, the trial's params object) and trial.log (stdout and
+// stderr as they come, capped at CommandOptions.LogCap: the first half and
+// the last half are kept, with a line saying how much was left out). The
+// program's environment is the worker's without its PINNSWEEP_* variables
+// (credentials), plus the spec's env, $PINNSWEEP_PARAMS, $PINNSWEEP_OUT,
+// $PINNSWEEP_TRIAL_KEY, $PINNSWEEP_SWEEP, $PINNSWEEP_SEED and, on a worker
+// with GPUs, CUDA_VISIBLE_DEVICES and ROCR_VISIBLE_DEVICES (the trial's
+// devices, or empty for a CPU trial) and CUDA_DEVICE_ORDER=PCI_BUS_ID.
+// Stdin is /dev/null.
+//
+// The outcome follows the result contract (judge): the result is
+// result.json, else the last line of stdout that is not a progress line;
+// exit 0 with a finite metric is done, a NaN, ±Infinity or null metric
+// diverged, and a non-zero exit, a signal, a missing or unparsable result
+// or a missing metric failed, with a reason naming which and the last
+// stderr line; the last StderrTailBytes of stderr go with every status but
+// done (CompleteRequest.stderr_tail). Lines "PINNSWEEP_PROGRESS {"step": N,
+// "loss": L}" feed the heartbeats, at most CommandOptions.ProgressRate per
+// second (the latest skipped one is applied a moment later). Everything
+// read is bounded: results (MaxResultBytes), progress lines
+// (MaxProgressLine), the stderr tail, the log.
+//
+// # GPUs
+//
+// Options.GPUs gives one GPU slot per device beside the Slots CPU slots.
+// A CPU slot's Lease offers no GPU, so it is granted only trials that need
+// none; a GPU slot offers every device free when it polls (one GPU slot
+// polls at a time), keeps as many as the granted trial needs
+// (LeaseResponse.gpus) and gives the others back; it completes without
+// asking for a next trial, so that its devices are offered afresh.
+//
+// # Process control
+//
+// A command trial must leave nothing running, whatever happens to it or to
+// the worker. The worker does not start the program itself but a trial
+// shim: its own binary re-executed (ShimMain), in a process group of its
+// own, with a parent-death signal of SIGTERM, started and waited for on
+// one locked OS thread (the signal follows the thread that forked, not the
+// process: go.dev/issue/27505). The shim makes itself a child subreaper
+// (PR_SET_CHILD_SUBREAPER), so that every orphan of the trial — a
+// grandchild whose parent died, a daemon that called setsid — becomes its
+// child rather than init's; it starts the program in a new process group
+// and reaps every child.
+//
+// To stop a trial (cancellation, budget, lost lease, worker shutdown) the
+// worker sends SIGTERM to the shim, which sends SIGTERM to the program's
+// group and to every descendant it has (found through /proc), and SIGKILL
+// to all of them after CommandOptions.KillGrace (`--kill-grace`), until
+// none is left; when the program ends on its own, the processes it left
+// behind are stopped the same way (the reason says how many). If the
+// worker dies, even by SIGKILL, the kernel sends the shim SIGTERM and the
+// same happens. If the shim itself does not finish within the grace and a
+// margin, the worker kills it and the program's group.
+//
+// What is not covered: a process that leaves the trial's tree on purpose
+// (a double fork below another subreaper, or into another PID namespace or
+// cgroup by a privileged program), and a shim killed by SIGKILL by someone
+// else (the OOM killer): its orphans then go to init. Command trials need
+// Linux; NewCommandRunner fails elsewhere.
 //
 // # Logging
 //

@@ -5,48 +5,43 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
 // Status is the final state of one trial run, as reported to the
-// coordinator in Complete.
-type Status string
+// coordinator in Complete: one of the statuses of the coordinator's status
+// table (package coordinator/state) that a worker may report.
+type Status = state.Status
 
 // Trial statuses an Outcome can carry.
 const (
 	// StatusDone: the trial ran to an end and has a result.
-	StatusDone Status = "done"
+	StatusDone = state.StatusDone
 	// StatusDiverged: the loss or gradient became NaN or Inf; the result
 	// records where.
-	StatusDiverged Status = "diverged"
+	StatusDiverged = state.StatusDiverged
 	// StatusTimeout: the lease's wall-time budget ran out.
-	StatusTimeout Status = "timeout"
+	StatusTimeout = state.StatusTimeout
 	// StatusFailed: the trial could not run (invalid settings, an error or
 	// a panic in the runner).
-	StatusFailed Status = "failed"
+	StatusFailed = state.StatusFailed
 	// StatusCancelled: the coordinator told the worker to stop the trial.
-	StatusCancelled Status = "cancelled"
+	StatusCancelled = state.StatusCancelled
 )
 
-// proto maps s to the wire enum; an unknown status maps to FAILED.
-func (s Status) proto() pb.TrialStatus {
-	switch s {
-	case StatusDone:
-		return pb.TrialStatus_TRIAL_STATUS_DONE
-	case StatusDiverged:
-		return pb.TrialStatus_TRIAL_STATUS_DIVERGED
-	case StatusTimeout:
-		return pb.TrialStatus_TRIAL_STATUS_TIMEOUT
-	case StatusCancelled:
-		return pb.TrialStatus_TRIAL_STATUS_CANCELLED
-	default:
+// wireStatus maps s to the wire enum through the status table; a status a
+// worker may not report maps to FAILED.
+func wireStatus(s Status) pb.TrialStatus {
+	if !s.Reported() {
 		return pb.TrialStatus_TRIAL_STATUS_FAILED
 	}
+	return pb.TrialStatus(s.Wire())
 }
 
 // finished reports whether s is the status of a run that reached its own
 // end (done or diverged) rather than being interrupted or failing.
-func (s Status) finished() bool {
+func finished(s Status) bool {
 	return s == StatusDone || s == StatusDiverged
 }
 
@@ -59,6 +54,9 @@ type Outcome struct {
 	ResultJSON string
 	// Reason explains a status other than done.
 	Reason string
+	// StderrTail is the end of a command trial's stderr (at most
+	// StderrTailBytes, valid UTF-8), for a status other than done.
+	StderrTail string
 }
 
 // Runner runs one trial. It is defined here, by its consumer; TrainerRunner

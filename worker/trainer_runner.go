@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 	"strings"
 
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
 
@@ -39,32 +39,9 @@ var _ Runner = TrainerRunner{}
 
 // DecodeParams returns trainer.DefaultConfig with every setting of
 // paramsJSON (a JSON object of trainer setting names to values) assigned
-// through Config.Set, in sorted key order. It reports malformed JSON, an
-// unknown setting or a value of the wrong type; it does not check ranges
-// (trainer.Train does).
+// through Config.Set; see trainer.DecodeParams, which it calls.
 func DecodeParams(paramsJSON string) (trainer.Config, error) {
-	cfg := trainer.DefaultConfig()
-	var params map[string]any
-	dec := json.NewDecoder(strings.NewReader(paramsJSON))
-	dec.UseNumber()
-	if err := dec.Decode(&params); err != nil {
-		return cfg, fmt.Errorf("decoding params: %w", err)
-	}
-	if dec.More() {
-		return cfg, errors.New("decoding params: trailing data after the JSON object")
-	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var errs []error
-	for _, k := range keys {
-		if err := cfg.Set(k, params[k]); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return cfg, errors.Join(errs...)
+	return trainer.DecodeParams(paramsJSON)
 }
 
 // Run implements Runner.
@@ -97,13 +74,12 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 		}
 		return Outcome{Status: StatusFailed, Reason: trainErr.Error()}, nil
 	}
-	out.Status = StatusFailed
-	switch res.Status {
-	case trainer.StatusDone:
-		out.Status = StatusDone
-	case trainer.StatusDiverged:
-		out.Status = StatusDiverged
-	case trainer.StatusCancelled:
+	// The trainer reports its outcome by name; the status table maps it.
+	// Only done, diverged and cancelled are the trainer's to report.
+	switch st, _ := state.ParseStatus(res.Status); st {
+	case StatusDone, StatusDiverged:
+		out.Status = st
+	case StatusCancelled:
 		out.Status = StatusCancelled
 		out.Reason = "cancelled"
 		if cause := context.Cause(ctx); cause != nil {
@@ -115,6 +91,7 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 			res.StopReason = "budget_seconds"
 		}
 	default:
+		out.Status = StatusFailed
 		out.Reason = fmt.Sprintf("trainer reported unknown status %q", res.Status)
 	}
 	b, err := marshalResult(res)

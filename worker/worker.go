@@ -86,8 +86,14 @@ type Options struct {
 	// ID names the worker to the coordinator and in logs; zero means
 	// "<hostname>-<pid>".
 	ID string
-	// Slots is the number of trials run at once; zero means 1.
+	// Slots is the number of CPU slots: trials that need no GPU run at
+	// once; zero means 1, or none when GPUs is set.
 	Slots int
+	// GPUs lists the GPU devices (ids as nvidia-smi numbers them, or
+	// UUIDs) of the worker's GPU slots, one slot per device; a trial that
+	// needs GPUs runs only on them (see gpuPool) and sees its devices
+	// through CUDA_VISIBLE_DEVICES and ROCR_VISIBLE_DEVICES.
+	GPUs []string
 	// Sweeps, if not empty, restricts the worker to trials of these
 	// sweeps (by name); empty means any sweep.
 	Sweeps []string
@@ -97,11 +103,18 @@ type Options struct {
 	// trip, and a commit on the coordinator, per trial; it falls back to
 	// Lease when that brings no trial. For comparisons.
 	NoLeaseNext bool
-	// Runner runs the trials.
+	// Runner runs the trials of the built-in trainer.
 	Runner Runner
+	// Command runs command trials (their grant carries a command); nil
+	// means the worker runs none: its Lease calls say so, and a command
+	// trial it is granted anyway fails.
+	Command *CommandRunner
 	// Logger receives the worker's logs, under the name "worker" with a
 	// worker_id field; nil discards them.
 	Logger hclog.Logger
+	// Metrics, if not nil, records the worker's Prometheus metrics (see
+	// NewMetrics).
+	Metrics *Metrics
 
 	// HeartbeatEvery is the heartbeat interval of a running trial; zero
 	// means a third of the lease TTL granted by the coordinator, at most
@@ -122,8 +135,10 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// StopGrace is how long the worker waits for a cancelled runner to
 	// return before it reports the trial (or releases it, on shutdown)
-	// without the runner's outcome; zero means DefaultStopGrace. A slot
-	// whose runner overran stays busy until the runner returns.
+	// without the runner's outcome; zero means DefaultStopGrace, and with
+	// a Command runner at least the time it takes to stop a trial (its
+	// kill grace and a margin). A slot whose runner overran stays busy
+	// until the runner returns.
 	StopGrace time.Duration
 }
 
@@ -138,7 +153,11 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Slots < 0 {
 		return o, fmt.Errorf("worker: slots = %d: must be ≥ 1", o.Slots)
 	}
-	if o.Slots == 0 {
+	if err := checkGPUs(o.GPUs); err != nil {
+		return o, err
+	}
+	o.GPUs = slices.Clone(o.GPUs)
+	if o.Slots == 0 && len(o.GPUs) == 0 {
 		o.Slots = 1
 	}
 	for _, name := range o.Sweeps {
@@ -165,6 +184,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.StopGrace <= 0 {
 		o.StopGrace = DefaultStopGrace
+	}
+	if o.Command != nil {
+		o.StopGrace = max(o.StopGrace, o.Command.stopGrace())
 	}
 	o.Backoff = o.Backoff.withDefaults()
 	return o, nil
@@ -251,10 +273,17 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	w := &worker{opts: o, client: pb.NewWorkerServiceClient(conn), log: o.Logger, stop: stop}
 	w.free.Store(int32(o.Slots))
-	w.log.Info("worker started", "coordinator", o.Coordinator, "slots", o.Slots)
+	o.Metrics.setSlots(o.Slots + len(o.GPUs))
+	w.log.Info("worker started", "coordinator", o.Coordinator, "slots", o.Slots, "gpus", o.GPUs, "commands", o.Command != nil)
 	var wg sync.WaitGroup
 	for i := range o.Slots {
-		wg.Go(func() { w.slot(ctx, i) })
+		wg.Go(func() { w.slot(ctx, i, nil) })
+	}
+	if len(o.GPUs) > 0 {
+		pool := newGPUPool(o.GPUs)
+		for i := range o.GPUs {
+			wg.Go(func() { w.slot(ctx, o.Slots+i, pool) })
+		}
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); errors.Is(err, ErrRefused) {
@@ -270,7 +299,7 @@ type worker struct {
 	opts   Options
 	client pb.WorkerServiceClient
 	log    hclog.Logger
-	// free counts idle slots (sent as LeaseRequest.slots).
+	// free counts idle CPU slots (sent as LeaseRequest.slots).
 	free atomic.Int32
 	// unreachable is set after a transient call failure and cleared by the
 	// next success, so an outage logs one warning and one recovery.
@@ -279,18 +308,28 @@ type worker struct {
 	stop context.CancelCauseFunc
 }
 
-// slot is one slot's loop.
-func (w *worker) slot(ctx context.Context, n int) {
+// slot is one slot's loop: a CPU slot's, or with a pool a GPU slot's.
+func (w *worker) slot(ctx context.Context, n int, pool *gpuPool) {
 	log := w.log.With("slot", n)
 	r := retrier{b: w.opts.Backoff}
 	var next *pb.LeaseResponse // leased by the last Complete
 	for ctx.Err() == nil {
 		resp := next
 		next = nil
+		var offer []string // a GPU slot's devices offered in its Lease
 		if resp == nil {
+			if pool != nil {
+				var ok bool
+				if offer, ok = pool.acquire(ctx); !ok {
+					return
+				}
+			}
 			start := time.Now()
 			var err error
-			resp, err = w.lease(ctx)
+			resp, err = w.lease(ctx, len(offer))
+			if err != nil || resp.GetTrial() == nil {
+				pool.giveBack(offer)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return
@@ -311,9 +350,23 @@ func (w *worker) slot(ctx context.Context, n int) {
 				continue
 			}
 		}
-		w.free.Add(-1)
-		next = w.runTrial(ctx, log, resp)
-		w.free.Add(1)
+		st := slotTrial{gpuSlot: pool != nil}
+		if pool != nil {
+			st.devices, st.refuse = pool.grant(offer, int(resp.GetGpus()))
+		} else if need := resp.GetGpus(); need > 0 {
+			st.refuse = fmt.Sprintf("the trial needs %d GPUs; this worker slot has none (start the worker with --gpus)", need)
+		}
+		if pool == nil {
+			w.free.Add(-1)
+		}
+		w.opts.Metrics.slotBusy(1)
+		next = w.runTrial(ctx, log, resp, st)
+		w.opts.Metrics.slotBusy(-1)
+		if pool == nil {
+			w.free.Add(1)
+		} else {
+			pool.put(st.devices, false)
+		}
 	}
 	if next != nil {
 		// The worker stopped as Complete brought the next trial: hand it
@@ -325,21 +378,23 @@ func (w *worker) slot(ctx context.Context, n int) {
 }
 
 // leaseRequest returns the parameters of a Lease call: a long-poll of
-// wait.
-func (w *worker) leaseRequest(wait time.Duration) *pb.LeaseRequest {
+// wait, offering gpus GPUs (a GPU slot's) or none (a CPU slot's).
+func (w *worker) leaseRequest(wait time.Duration, gpus int) *pb.LeaseRequest {
 	return &pb.LeaseRequest{
 		WorkerId: w.opts.ID,
 		Slots:    max(1, w.free.Load()),
 		WaitMs:   wait.Milliseconds(),
 		Sweeps:   w.opts.Sweeps,
+		Gpus:     int32(gpus),
+		Commands: w.opts.Command != nil,
 	}
 }
 
 // lease long-polls the coordinator for one trial.
-func (w *worker) lease(ctx context.Context) (*pb.LeaseResponse, error) {
+func (w *worker) lease(ctx context.Context, gpus int) (*pb.LeaseResponse, error) {
 	cctx, cancel := context.WithTimeout(ctx, w.opts.LeaseWait+leaseMargin)
 	defer cancel()
-	resp, err := w.client.Lease(cctx, w.leaseRequest(w.opts.LeaseWait))
+	resp, err := w.client.Lease(cctx, w.leaseRequest(w.opts.LeaseWait, gpus))
 	if err != nil {
 		return nil, fmt.Errorf("lease: %w", err)
 	}
@@ -382,10 +437,18 @@ func (p *progress) load() (int64, float64) {
 	return p.evals.Load(), math.Float64frombits(p.loss.Load())
 }
 
+// slotTrial is what a slot adds to a leased trial.
+type slotTrial struct {
+	gpuSlot bool
+	devices []string // the GPUs assigned to the trial
+	refuse  string   // why the slot cannot run the trial
+}
+
 // runTrial runs one leased trial to its report. It returns the next
 // trial if the coordinator leased one with the completion, else nil.
-func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse) *pb.LeaseResponse {
+func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial) *pb.LeaseResponse {
 	t := resp.GetTrial()
+	start := time.Now()
 	l := &lease{id: resp.GetLeaseId(), worker: w.opts.ID, token: resp.GetToken(), budget: resp.GetBudgetSeconds()}
 	l.ttlMs.Store(resp.GetTtlMs())
 	log = log.With("sweep", t.GetSweep(), "trial", t.GetKey(), "token", l.token)
@@ -408,7 +471,7 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 	}()
 
 	done := make(chan Outcome, 1)
-	go func() { done <- w.execute(runCtx, log, t.GetParamsJson(), prog.report) }()
+	go func() { done <- w.execute(runCtx, log, resp, st, prog.report) }()
 	var out Outcome
 	returned := true
 	select {
@@ -435,7 +498,7 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 		}()
 	}
 
-	if !out.Status.finished() && runCtx.Err() != nil {
+	if !finished(out.Status) && runCtx.Err() != nil {
 		cause := context.Cause(runCtx)
 		switch {
 		case errors.Is(cause, ErrBudgetExceeded):
@@ -446,27 +509,50 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 			out.Reason = cause.Error()
 		case errors.Is(cause, ErrLeaseLost):
 			log.Warn("trial abandoned: its lease was lost", "error", cause)
+			w.opts.Metrics.trialEnded(outcomeLost, time.Since(start))
 			return nil
 		case ctx.Err() != nil:
+			w.opts.Metrics.trialEnded(outcomeReleased, time.Since(start))
 			w.release(ctx, log, l)
 			return nil
 		}
 	}
+	w.opts.Metrics.trialEnded(string(out.Status), time.Since(start))
 	// A slot whose runner overran stays busy (above), so it must not be
-	// given a next trial whose lease it could not heartbeat.
-	return w.complete(ctx, log, l, out, returned)
+	// given a next trial whose lease it could not heartbeat. A GPU slot
+	// gives its devices back and polls with every free one instead.
+	return w.complete(ctx, log, l, out, returned && !st.gpuSlot)
 }
 
 // execute calls the runner, turning an error or a panic into a failed
-// outcome.
-func (w *worker) execute(ctx context.Context, log hclog.Logger, params string, report func(int64, float64)) (out Outcome) {
+// outcome: the CommandRunner for a trial whose grant carries a command,
+// else the Runner.
+func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial, report func(int64, float64)) (out Outcome) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("runner panicked", "panic", p, "stack", string(debug.Stack()))
 			out = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("runner panic: %v", p)}
 		}
 	}()
-	o, err := w.opts.Runner.Run(ctx, params, report)
+	if st.refuse != "" {
+		return Outcome{Status: StatusFailed, Reason: st.refuse}
+	}
+	t := resp.GetTrial()
+	var o Outcome
+	var err error
+	if c := resp.GetCommand(); c != nil {
+		if w.opts.Command == nil {
+			return Outcome{Status: StatusFailed, Reason: "this worker runs no command trials (start it with --allow-exec PROGRAM)"}
+		}
+		o, err = w.opts.Command.Run(ctx, CommandTrial{
+			Sweep: t.GetSweep(), Key: t.GetKey(), Token: resp.GetToken(), Params: t.GetParamsJson(),
+			Command:  Command{Argv: c.GetArgv(), Workdir: c.GetWorkdir(), Env: c.GetEnv(), Metric: c.GetMetric()},
+			Devices:  st.devices,
+			HideGPUs: len(w.opts.GPUs) > 0,
+		}, report)
+	} else {
+		o, err = w.opts.Runner.Run(ctx, t.GetParamsJson(), report)
+	}
 	switch {
 	case err != nil:
 		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error()}
@@ -527,14 +613,16 @@ func (w *worker) heartbeat(ctx context.Context, log hclog.Logger, l *lease, p *p
 func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out Outcome, askNext bool) *pb.LeaseResponse {
 	req := &pb.CompleteRequest{
 		LeaseId: l.id, Token: l.token, WorkerId: l.worker,
-		Status: out.Status.proto(), ResultJson: out.ResultJSON, Reason: out.Reason,
+		Status: wireStatus(out.Status), ResultJson: out.ResultJSON, Reason: out.Reason,
+		StderrTail: out.StderrTail,
 	}
 	if askNext && !w.opts.NoLeaseNext && ctx.Err() == nil {
-		req.Next = w.leaseRequest(0)
+		req.Next = w.leaseRequest(0, 0)
 		req.Next.WorkerId = "" // defaults to the request's
 		req.Next.Slots = 1
 	}
 	r := retrier{b: w.opts.Backoff}
+	failed := 0 // failed attempts, for the late-result metric
 	// Retry at least as often as a heartbeat would come, so the result
 	// gets in while a restarted coordinator still honours the lease.
 	r.b.Max = max(r.b.Initial, min(r.b.Max, l.interval(w.opts.HeartbeatEvery)))
@@ -552,6 +640,7 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		cancel()
 		if err == nil {
 			w.callOK()
+			w.opts.Metrics.delivered(failed)
 			log.Info("trial completed", "status", out.Status, "duplicate", resp.GetDuplicate(), "reason", req.GetReason())
 			if next := resp.GetNext(); next.GetTrial() != nil {
 				return next
@@ -561,6 +650,7 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		switch {
 		case staleLease(err):
 			log.Warn("result rejected as stale; dropped", "status", out.Status, "error", err)
+			w.opts.Metrics.drop(dropStale)
 			return nil
 		case status.Code(err) == codes.InvalidArgument && req.Status != pb.TrialStatus_TRIAL_STATUS_FAILED:
 			log.Error("coordinator rejected the result; reporting the trial failed", "status", out.Status, "error", err)
@@ -570,14 +660,18 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 			continue
 		case status.Code(err) == codes.InvalidArgument:
 			log.Error("coordinator rejected the completion; dropped", "error", err)
+			w.opts.Metrics.drop(dropRejected)
 			return nil
 		case !shutdown && ctx.Err() != nil && shutdownRetry(err):
+			failed++
 			continue // the worker is stopping: make the one last attempt now
 		case shutdown || ctx.Err() != nil:
 			log.Error("shutting down with an undelivered result; the trial reruns when its lease expires",
 				"status", out.Status, "error", err)
+			w.opts.Metrics.drop(dropUndelivered)
 			return nil
 		}
+		failed++
 		d := r.next()
 		w.callFailed(log, "complete", err, d)
 		sleep(ctx, d)

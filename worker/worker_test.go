@@ -45,6 +45,12 @@ type fakeCoordinator struct {
 	// queue, without waiting); otherwise it ignores it, as a coordinator
 	// that predates it does.
 	leaseNext bool
+
+	// command, if set, makes every trial a command trial; gpus holds the
+	// GPUs trials need by key, and a trial is leased only to a request
+	// that offers them (LeaseRequest.gpus).
+	command *pb.Command
+	gpus    map[string]int32
 }
 
 func newFake(n int) *fakeCoordinator {
@@ -55,24 +61,29 @@ func newFake(n int) *fakeCoordinator {
 	return f
 }
 
-// pop leases the first queued trial, or returns an empty answer. f.mu is
-// held.
-func (f *fakeCoordinator) pop() *pb.LeaseResponse {
-	if len(f.queue) == 0 {
+// pop leases the first queued trial that fits the request, or returns an
+// empty answer. f.mu is held.
+func (f *fakeCoordinator) pop(req *pb.LeaseRequest) *pb.LeaseResponse {
+	i := slices.IndexFunc(f.queue, func(t *pb.Trial) bool {
+		need := f.gpus[t.GetKey()]
+		return need == 0 && req.GetGpus() == 0 || need > 0 && need <= req.GetGpus()
+	})
+	if i < 0 {
 		return &pb.LeaseResponse{}
 	}
-	t := f.queue[0]
-	f.queue = f.queue[1:]
+	t := f.queue[i]
+	f.queue = slices.Delete(f.queue, i, i+1)
 	f.next++
 	id := fmt.Sprintf("L%d", f.next)
 	f.leases[id] = t
-	return &pb.LeaseResponse{Trial: t, LeaseId: id, Token: f.next, TtlMs: f.ttlMs, BudgetSeconds: f.budget}
+	return &pb.LeaseResponse{Trial: t, LeaseId: id, Token: f.next, TtlMs: f.ttlMs, BudgetSeconds: f.budget,
+		Command: f.command, Gpus: f.gpus[t.GetKey()]}
 }
 
 func (f *fakeCoordinator) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
 	f.mu.Lock()
 	f.leaseReqs = append(f.leaseReqs, req)
-	if resp := f.pop(); resp.GetTrial() != nil {
+	if resp := f.pop(req); resp.GetTrial() != nil {
 		f.mu.Unlock()
 		return resp, nil
 	}
@@ -111,7 +122,7 @@ func (f *fakeCoordinator) Complete(_ context.Context, req *pb.CompleteRequest) (
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.leaseNext && req.GetNext() != nil {
-		return &pb.CompleteResponse{Next: f.pop()}, nil
+		return &pb.CompleteResponse{Next: f.pop(req.GetNext())}, nil
 	}
 	return &pb.CompleteResponse{}, nil
 }
@@ -602,7 +613,7 @@ func TestStopReleasesTrialLeasedByComplete(t *testing.T) {
 	w := &worker{opts: o, client: client, log: o.Logger}
 	w.free.Store(1)
 	done := make(chan struct{})
-	go func() { defer close(done); w.slot(ctx, 0) }()
+	go func() { defer close(done); w.slot(ctx, 0, nil) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):

@@ -145,7 +145,7 @@ func TestClientCommandsWithCredentials(t *testing.T) {
 		{"export admin", []string{"export", "cluster", "--ca", ca, "--token-file", adminTok}, "", 0, "key,"},
 		{"cancel worker token", []string{"cancel", "cluster", "--ca", ca, "--token-file", workerTok}, "", 1, "CancelSweep needs the admin role"},
 		{"cancel admin", []string{"cancel", "cluster", "--ca", ca, "--token-file", adminTok}, "", 0, "cancelled 4 trials"},
-		{"empty token env", []string{"status", "--ca", ca}, "\x00empty", 1, "empty token"},
+		{"empty token env", []string{"status", "--ca", ca}, "\x00empty", 2, "empty token"},
 		// A worker whose credentials are refused stops at once instead of retrying.
 		{"work wrong token", []string{"work", "--ca", ca, "--log-level", "off"}, "wrong-secret", 1, "refused the worker's credentials"},
 		{"work no token", []string{"work", "--ca", ca, "--log-level", "off"}, "", 1, "refused the worker's credentials"},
@@ -196,7 +196,7 @@ func TestCertsCommand(t *testing.T) {
 	if code, _, stderr := cli("certs", "--out", dir, "--force"); code != 0 {
 		t.Fatalf("certs --force: %d %q", code, stderr)
 	}
-	for _, args := range [][]string{{"certs"}, {"certs", "--out", dir, "--days", "0"}, {"certs", "--out", dir, "extra"}} {
+	for _, args := range [][]string{{"certs"}, {"certs", "--out", dir, "--days", "0"}, {"certs", "--out", dir, "--days", "200000"}, {"certs", "--out", dir, "extra"}} {
 		if code, _, _ := cli(args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}

@@ -51,6 +51,36 @@ func writeBrackets(w io.Writer, sweep []string, brackets [][]*pb.Bracket) error 
 	return tw.Flush()
 }
 
+// bracketJSON is a failure-boundary bracket in JSON output (status
+// --json, run --json).
+type bracketJSON struct {
+	Axis string `json:"axis"`
+	// Where holds the other axes' values, in axis order.
+	Where json.RawMessage `json:"where"`
+	// Success and Failure are the bracket's ends: the axis value that
+	// passes and the one that fails.
+	Success float64 `json:"success"`
+	Failure float64 `json:"failure"`
+	Width   float64 `json:"width"`
+	Status  string  `json:"status"`
+	// Bisections counts the bisections that gave the bracket.
+	Bisections int32 `json:"bisections"`
+}
+
+// bracketOf converts a bracket for JSON output.
+func bracketOf(b *pb.Bracket) bracketJSON {
+	ok, bad := b.GetLower(), b.GetUpper()
+	if b.GetLowerVerdict() != "success" {
+		ok, bad = bad, ok
+	}
+	where := json.RawMessage(b.GetOthersJson())
+	if !json.Valid(where) {
+		where = json.RawMessage("{}")
+	}
+	return bracketJSON{Axis: b.GetAxis(), Where: where, Success: ok, Failure: bad,
+		Width: b.GetUpper() - b.GetLower(), Status: b.GetStatus(), Bisections: b.GetDepth()}
+}
+
 // formatNumber formats an axis value in the shortest exact form.
 func formatNumber(x float64) string {
 	return strconv.FormatFloat(x, 'g', -1, 64)

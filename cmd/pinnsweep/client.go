@@ -14,7 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
@@ -28,23 +28,22 @@ type coordinatorClient struct {
 	sweeps pb.SweepServiceClient
 }
 
-// dialCoordinator returns a client for the coordinator at addr
-// (host:port or any gRPC target), presenting the credentials of creds.
-// Like grpc.NewClient it does not connect until the first call. Its
-// receive limit matches the server's send limit, so whole sweeps can be
-// fetched.
-func dialCoordinator(addr string, creds *clientAuthFlags) (*coordinatorClient, error) {
-	opts, err := creds.dialOptions()
+// dialCoordinator returns a client for the coordinator c names (host:port
+// or any gRPC target), presenting its credentials. Like grpc.NewClient it
+// does not connect until the first call. Its receive limit matches the
+// server's send limit, so whole sweeps can be fetched.
+func dialCoordinator(c conn) (*coordinatorClient, error) {
+	opts, err := c.dialOptions()
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(addr, append(opts,
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(coordinator.MaxSendMsgSize)),
+	cc, err := grpc.NewClient(c.Coordinator, append(opts,
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(service.MaxSendMsgSize)),
 	)...)
 	if err != nil {
-		return nil, fmt.Errorf("coordinator address %q: %w", addr, err)
+		return nil, usageErrorf("coordinator address %q: %w", c.where(), err)
 	}
-	return &coordinatorClient{conn: conn, sweeps: pb.NewSweepServiceClient(conn)}, nil
+	return &coordinatorClient{conn: cc, sweeps: pb.NewSweepServiceClient(cc)}, nil
 }
 
 // Close closes the connection.
@@ -64,8 +63,8 @@ func callContext() (context.Context, context.CancelFunc) {
 }
 
 // rpcError turns a gRPC error into a one-line message without the
-// "rpc error: code = ... desc =" wrapping, naming the coordinator when it
-// cannot be reached.
+// "rpc error: code = ... desc =" wrapping, naming the coordinator (addr,
+// as conn.where describes it) when it cannot be reached.
 func rpcError(addr string, err error) string {
 	st, ok := status.FromError(err)
 	if !ok {
@@ -87,3 +86,15 @@ func rpcError(addr string, err error) string {
 	}
 	return fmt.Sprintf("%s: %s", st.Code(), oneLine(errors.New(st.Message())))
 }
+
+// errRPC is a failed call to the coordinator at addr.
+type errRPC struct {
+	addr string
+	err  error
+}
+
+func (e errRPC) Error() string { return rpcError(e.addr, e.err) }
+func (e errRPC) Unwrap() error { return e.err }
+
+// rpcErr wraps a failed call to c's coordinator for its message.
+func (c conn) rpcErr(err error) error { return errRPC{addr: c.where(), err: err} }

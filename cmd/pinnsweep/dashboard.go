@@ -7,14 +7,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
+	"os"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
 	"github.com/pinnsweep/pinnsweep/dashboard"
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
 // httpFlagUsage documents --http for serve and run.
@@ -26,42 +25,29 @@ const dashboardShutdown = 5 * time.Second
 
 // dashboardListenAddr returns the address to listen on for --http addr:
 // HOST:PORT as given, :PORT and PORT on the loopback interface.
-func dashboardListenAddr(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		if n, aerr := strconv.Atoi(addr); aerr == nil && n >= 0 && n <= 65535 {
-			return net.JoinHostPort("127.0.0.1", addr), nil
-		}
-		return "", fmt.Errorf("--http %q: want HOST:PORT, :PORT or PORT", addr)
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port), nil
-}
+func dashboardListenAddr(addr string) (string, error) { return listenAddr("http", addr) }
 
-// localSource reads the dashboard's data from the coordinator running in
-// this process, without a network round trip or the API's credentials:
-// the dashboard is part of the coordinator's process and read-only.
-type localSource struct{ c *coordinator.Coordinator }
-
-func (s localSource) ListSweeps(ctx context.Context) ([]*pb.SweepProgress, error) {
-	return s.c.SweepList(ctx)
-}
-
-func (s localSource) GetSweep(ctx context.Context, name string) (*pb.GetSweepResponse, error) {
-	resp, err := s.c.SweepDetail(ctx, name, true)
-	if errors.Is(err, coordinator.ErrNotFound) {
-		return nil, fmt.Errorf("sweep %q: %w", name, dashboard.ErrNotFound)
+// dashboardHosts returns the host names the dashboard at addr answers to
+// besides IP addresses and localhost: the name it listens on, if any, and
+// the machine's host name.
+func dashboardHosts(addr string) []string {
+	var hosts []string
+	if host, _, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host) == nil {
+		hosts = append(hosts, host)
 	}
-	return resp, err
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	return hosts
 }
 
 // startDashboard serves the dashboard on httpAddr (see dashboardListenAddr),
-// reading sweeps over gRPC from the coordinator listening at coord, and
-// prints its URL to stdout. stop shuts it down: it waits up to
-// dashboardShutdown for requests in flight, then closes the connections.
-func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Writer, log hclog.Logger) (stop func(), err error) {
+// reading sweeps from the coordinator c of this process (no network round
+// trip, no API credentials: the dashboard is part of the coordinator's
+// process and read-only), and prints its URL to out. stop shuts it down:
+// it waits up to dashboardShutdown for requests in flight, then closes the
+// connections.
+func startDashboard(httpAddr string, c *coordinator.Coordinator, out io.Writer, log hclog.Logger) (stop func(), err error) {
 	addr, err := dashboardListenAddr(httpAddr)
 	if err != nil {
 		return nil, err
@@ -71,12 +57,12 @@ func startDashboard(httpAddr string, c *coordinator.Coordinator, stdout io.Write
 		return nil, fmt.Errorf("dashboard: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           dashboard.New(localSource{c}, dashboard.Options{Logger: log}),
+		Handler:           dashboard.New(c, dashboard.Options{Logger: log, Hosts: dashboardHosts(addr)}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
-	fmt.Fprintf(stdout, "dashboard on http://%s/\n", lis.Addr())
+	fmt.Fprintf(out, "dashboard on http://%s/\n", lis.Addr())
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dashboardShutdown)
 		defer cancel()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/internal/cliconfig"
 )
 
 func TestDashboardListenAddr(t *testing.T) {
@@ -61,7 +62,7 @@ func TestServeDashboard(t *testing.T) {
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("serve --http printed %q, want the dashboard's URL on the loopback", stdout.String())
 	}
-	client, err := dialCoordinator(addr, &clientAuthFlags{tokenFile: token})
+	client, err := dialCoordinator(conn{cliconfig.Resolved{Settings: cliconfig.Settings{Coordinator: addr, TokenFile: token}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +87,17 @@ func TestServeDashboard(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Sweep != "cluster" || list[0].Total != 4 || list[0].Pending != 4 {
 		t.Fatalf("GET /api/sweeps: %v %+v, want the cluster sweep with 4 pending trials", err, list)
 	}
+	// DNS rebinding: a page of another site whose name resolves here.
+	req, err := http.NewRequest(http.MethodGet, url+"api/sweeps", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "rebind.evil.example"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("GET /api/sweeps for Host rebind.evil.example: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exited with %d", code)
@@ -100,13 +112,14 @@ func TestServeDashboard(t *testing.T) {
 // URL, and the dashboard stops with the command.
 func TestRunDashboard(t *testing.T) {
 	spec := writeSpec(t, tinySpec)
-	code, out, errOut := runCmd("run", spec, "--db", filepath.Join(t.TempDir(), "db"), "--out", t.TempDir(), "--slots", "1", "--http", "127.0.0.1:0")
+	code, out, errOut := runCmd("run", spec, "--db", filepath.Join(t.TempDir(), "db"), "--out", t.TempDir(), "--slots", "1", "--http", "127.0.0.1:0", "--no-report")
 	if code != 0 {
 		t.Fatalf("run: %d %s", code, errOut)
 	}
-	url := dashboardURL(out)
-	if !strings.HasPrefix(url, "http://127.0.0.1:") {
-		t.Fatalf("run --http printed %q, want the dashboard's URL on the loopback", out)
+	// The URL is a message, not data: on stderr.
+	url := dashboardURL(errOut)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") || dashboardURL(out) != "" {
+		t.Fatalf("run --http printed %q on stderr and %q on stdout, want the dashboard's URL on stderr", errOut, out)
 	}
 	if conn, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")); err == nil {
 		conn.Close()

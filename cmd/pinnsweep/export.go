@@ -3,119 +3,146 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/spf13/cobra"
+
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/export"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
-func init() {
-	register("export", command{
-		summary: "export a sweep's trials and results as CSV or JSON",
-		run:     runExport,
-	})
+// defaultDB is the database file of `run`, which export and report read
+// by default.
+const defaultDB = "pinnsweep.db"
+
+// sourceFlags choose where export and report read a sweep: a database file
+// or a coordinator.
+type sourceFlags struct {
+	db   string
+	conn *connFlags
 }
 
-// runExport implements `pinnsweep export SWEEP (--db FILE | --coordinator
-// ADDR) --format csv|json [--out FILE]`.
-func runExport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	db := fs.String("db", "", "read the sweep database `file` directly (no coordinator may hold it)")
-	addr := fs.String("coordinator", "", "ask the coordinator at `host:port`")
-	creds := addClientAuthFlags(fs)
-	format := fs.String("format", coordinator.FormatCSV, "output format: csv or json")
-	out := fs.String("out", "", "write to `file` instead of standard output")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep export SWEEP (--db FILE | --coordinator ADDR) [--format csv|json] [--out FILE]")
-		fmt.Fprintln(fs.Output(), clientAuthUsage)
-		fmt.Fprintln(fs.Output(), "\nWrites one row (CSV) or object (JSON) per trial: its key, status, attempts, axis values")
-		fmt.Fprintln(fs.Output(), "and seed, metrics, worker and reason; the JSON also holds each full result.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	sweep, code, ok := parseOneArg(fs, args, stderr, "SWEEP (usage: pinnsweep export SWEEP (--db FILE | --coordinator ADDR))")
-	if !ok {
-		return code
-	}
-	switch {
-	case (*db == "") == (*addr == ""):
-		fmt.Fprintln(stderr, "pinnsweep export: give exactly one of --db and --coordinator")
-		return 2
-	case *format != coordinator.FormatCSV && *format != coordinator.FormatJSON:
-		fmt.Fprintf(stderr, "pinnsweep export: --format %q: want csv or json\n", *format)
-		return 2
-	}
+// addSourceFlags registers --db and the connection flags on cmd.
+func addSourceFlags(cmd *cobra.Command) *sourceFlags {
+	f := &sourceFlags{}
+	cmd.Flags().StringVar(&f.db, "db", "", "read the sweep database `file` directly; no coordinator may hold it (default: "+
+		defaultDB+", the file of pinnsweep run, unless a coordinator is set by --coordinator, $PINNSWEEP_COORDINATOR or a context)")
+	f.conn = addConnFlags(cmd)
+	return f
+}
 
-	ctx, cancel := callContext()
-	defer cancel()
-	// Read first, so that a failed read leaves no partial output.
-	ls, err := loadSweep(ctx, *db, *addr, creds, sweep)
+// source is a resolved sweep source: a database file, or a coordinator
+// when db is "".
+type source struct {
+	db   string
+	conn conn
+}
+
+// resolve picks the source: --db or --coordinator as given (not both);
+// without either, a coordinator from the environment or a context, else
+// the default database.
+func (f *sourceFlags) resolve(cmd *cobra.Command) (source, error) {
+	dbGiven, coordGiven := cmd.Flags().Changed("db"), cmd.Flags().Changed("coordinator")
+	if dbGiven && coordGiven {
+		return source{}, usageErrorf("give at most one of --db and --coordinator")
+	}
+	if dbGiven {
+		if f.db == "" {
+			return source{}, usageErrorf("--db must not be empty")
+		}
+		return source{db: f.db}, nil
+	}
+	c, err := f.conn.resolve()
 	if err != nil {
-		return loadError(stderr, "export", *db, *addr, err)
+		return source{}, err
 	}
-	write := func(w io.Writer) error {
-		return coordinator.WriteExport(w, *format, ls.axes, ls.trials)
+	if c.Coordinator == "" {
+		return source{db: defaultDB}, nil
 	}
-	if *out == "" {
-		err = write(stdout)
-	} else {
-		err = writeFileAtomic(*out, write)
+	return source{conn: c}, nil
+}
+
+func newExportCmd() *cobra.Command {
+	var format, out string
+	cmd := &cobra.Command{
+		Use:   "export SWEEP",
+		Short: "export a sweep's trials and results as CSV or JSON",
+		Long: `Writes one row (CSV) or object (JSON) per trial: its key, status, attempts, axis values
+and seed, metrics, worker and reason; the JSON also holds each full result. The sweep is
+read from --db FILE, or from a coordinator (--coordinator, $PINNSWEEP_COORDINATOR or a
+context), else from ` + defaultDB + `.`,
+		Args: positional(1, 1, "SWEEP"),
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "pinnsweep export: %v\n", oneLine(err))
-		return 1
+	cmd.Flags().StringVar(&format, "format", export.FormatCSV, "output format: csv or json")
+	cmd.Flags().StringVar(&out, "out", "", "write to `file` (mode 0644, atomically) instead of standard output")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(export.FormatCSV, export.FormatJSON))
+	sf := addSourceFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		sweep := args[0]
+		if format != export.FormatCSV && format != export.FormatJSON {
+			return usageErrorf("--format %q: want csv or json", format)
+		}
+		src, err := sf.resolve(cmd)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := callContext()
+		defer cancel()
+		// Read first, so that a failed read leaves no partial output.
+		ls, err := loadSweep(ctx, src, sweep)
+		if err != nil {
+			return err
+		}
+		write := func(w io.Writer) error {
+			return export.Write(w, format, ls.axes, ls.trials)
+		}
+		if out == "" {
+			return write(cmd.OutOrStdout())
+		}
+		return atomicfile.Write(out, atomicfile.Public, write)
 	}
-	return 0
+	return cmd
 }
 
 // loadedSweep is a sweep as export and report read it.
 type loadedSweep struct {
 	axes   []string
-	trials []coordinator.TrialRecord
+	trials []state.TrialRecord
 	// spec is the sweep's latest accepted spec, as submitted.
 	spec, specFile string
 }
 
 // loadSweep reads a sweep's axes, spec and trials, results included, from
-// the database file db or, when db is empty, from the coordinator at addr.
-func loadSweep(ctx context.Context, db, addr string, creds *clientAuthFlags, sweep string) (loadedSweep, error) {
-	if db != "" {
-		rec, trials, err := coordinator.ReadDatabase(ctx, db, sweep)
+// src.
+func loadSweep(ctx context.Context, src source, sweep string) (loadedSweep, error) {
+	if src.db != "" {
+		if err := safefile.CheckRegular(src.db); err != nil {
+			return loadedSweep{}, err
+		}
+		rec, trials, err := boltstore.ReadDatabase(ctx, src.db, sweep)
+		if errors.Is(err, boltstore.ErrLocked) {
+			return loadedSweep{}, fmt.Errorf("database %s is locked by a running coordinator; use --coordinator", src.db)
+		}
 		return loadedSweep{axes: rec.Axes, trials: trials, spec: rec.Source, specFile: rec.Filename}, err
 	}
-	client, err := dialCoordinator(addr, creds)
+	client, err := dialCoordinator(src.conn)
 	if err != nil {
 		return loadedSweep{}, err
 	}
 	defer client.Close()
 	resp, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: sweep, IncludeTrials: true})
 	if err != nil {
-		return loadedSweep{}, errRPC{addr: addr, err: err}
+		return loadedSweep{}, src.conn.rpcErr(err)
 	}
-	trials := make([]coordinator.TrialRecord, len(resp.GetTrials()))
+	trials := make([]state.TrialRecord, len(resp.GetTrials()))
 	for i, t := range resp.GetTrials() {
-		trials[i] = coordinator.TrialFromProto(t)
+		trials[i] = service.TrialFromProto(t)
 	}
 	return loadedSweep{axes: resp.GetAxes(), trials: trials, spec: resp.GetSpecSource(), specFile: sweep + ".yaml"}, nil
-}
-
-// errRPC is a failed call to the coordinator at addr.
-type errRPC struct {
-	addr string
-	err  error
-}
-
-func (e errRPC) Error() string { return rpcError(e.addr, e.err) }
-func (e errRPC) Unwrap() error { return e.err }
-
-// loadError prints the error of loadSweep for command cmd and returns
-// the exit code.
-func loadError(stderr io.Writer, cmd, db, addr string, err error) int {
-	if errors.Is(err, coordinator.ErrLocked) {
-		fmt.Fprintf(stderr, "pinnsweep %s: database %s is locked by a running coordinator; use --coordinator\n", cmd, db)
-		return 1
-	}
-	fmt.Fprintf(stderr, "pinnsweep %s: %v\n", cmd, oneLine(err))
-	return 1
 }

@@ -1,68 +1,65 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"os"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
-	rpt "github.com/pinnsweep/pinnsweep/report"
-	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/internal/eta"
 )
 
-// plainEvery spaces the progress lines printed when stdout is not a
+// plainEvery spaces the progress lines printed when the output is not a
 // terminal.
 const plainEvery = 5 * time.Second
 
-// progressView shows a sweep's progress: a bar on a terminal, a line every
-// few seconds otherwise. Rate and ETA count only the trials that ended
-// since the view started, so a resumed sweep does not look faster than it
-// is.
+// progressView shows a sweep's progress on stderr: a bar on a terminal, a
+// line every few seconds otherwise, each with an ETA learnt per grid
+// point (see internal/eta). Rate counts only the trials that ended since
+// the view started, so a resumed sweep does not look faster than it is.
 type progressView struct {
 	w       io.Writer
 	bar     *progressbar.ProgressBar // nil when not a terminal
+	eta     func() eta.ETA           // nil: no ETA
 	start   time.Time
 	ended0  int // trials that had ended when the view started
 	mu      sync.Mutex
-	last    coordinator.Progress
+	last    state.Progress
 	printed time.Time
 	closed  bool
 }
 
-// isTerminal reports whether w is a terminal.
+// isTerminal reports whether w is a terminal (a file, or a writer with
+// the file descriptor of one).
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && f.Fd() != ^uintptr(0) && term.IsTerminal(int(f.Fd()))
 }
 
 // ended returns the number of trials of p that are neither pending nor
 // running.
-func ended(p coordinator.Progress) int {
+func ended(p state.Progress) int {
 	return p.Done + p.Failed + p.Timeout + p.Diverged + p.Cancelled
 }
 
-// newProgressView starts a view of a sweep whose progress is start.
-func newProgressView(w io.Writer, start coordinator.Progress) *progressView {
-	v := &progressView{w: w, start: time.Now(), ended0: ended(start), last: start}
+// newProgressView starts a view of a sweep whose progress is start;
+// etaFn, if not nil, estimates the time left.
+func newProgressView(w io.Writer, start state.Progress, etaFn func() eta.ETA) *progressView {
+	v := &progressView{w: w, eta: etaFn, start: time.Now(), ended0: ended(start), last: start}
 	if isTerminal(w) {
 		v.bar = progressbar.NewOptions64(int64(max(start.Total-v.ended0, 1)),
 			progressbar.OptionSetWriter(w),
-			progressbar.OptionSetDescription(describe(start)),
+			progressbar.OptionSetDescription(v.describe(start)),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("trials"),
-			progressbar.OptionSetPredictTime(true),
+			// The bar's own prediction extrapolates the mean rate; the
+			// description carries the per-grid-point ETA instead.
+			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionThrottle(100*time.Millisecond),
@@ -77,8 +74,8 @@ func newProgressView(w io.Writer, start coordinator.Progress) *progressView {
 	return v
 }
 
-// describe is the bar's description: the counts by outcome.
-func describe(p coordinator.Progress) string {
+// counts describes the counts by outcome.
+func counts(p state.Progress) string {
 	s := fmt.Sprintf("done %d", p.Done)
 	if p.Diverged > 0 {
 		s += fmt.Sprintf(" diverged %d", p.Diverged)
@@ -86,25 +83,31 @@ func describe(p coordinator.Progress) string {
 	return s + fmt.Sprintf(" failed %d running %d", p.Failed+p.Timeout+p.Cancelled, p.Running)
 }
 
-// line is one plain progress line.
-func (v *progressView) line(p coordinator.Progress) string {
-	s := fmt.Sprintf("%d/%d ended (%s), pending %d", ended(p), p.Total, describe(p), p.Pending)
-	n := ended(p) - v.ended0
-	el := time.Since(v.start)
-	if n > 0 && el > 0 {
-		rate := float64(n) / el.Seconds()
-		left := p.Total - ended(p)
-		s += fmt.Sprintf("; %.2f trials/s", rate)
-		if left > 0 {
-			eta := time.Duration(float64(left) / rate * float64(time.Second))
-			s += fmt.Sprintf(", ETA %s", eta.Round(time.Second))
-		}
+// etaText is ", ETA …" for an unfinished sweep, else "".
+func (v *progressView) etaText(p state.Progress) string {
+	if v.eta == nil || p.Finished {
+		return ""
 	}
-	return s
+	return ", ETA " + v.eta().String()
+}
+
+// describe is the bar's description: the counts and the ETA.
+func (v *progressView) describe(p state.Progress) string {
+	return counts(p) + v.etaText(p)
+}
+
+// line is one plain progress line.
+func (v *progressView) line(p state.Progress) string {
+	s := fmt.Sprintf("%d/%d ended (%s), pending %d", ended(p), p.Total, counts(p), p.Pending)
+	n := ended(p) - v.ended0
+	if el := time.Since(v.start); n > 0 && el > 0 {
+		s += fmt.Sprintf("; %.2f trials/s", float64(n)/el.Seconds())
+	}
+	return s + v.etaText(p)
 }
 
 // update shows p.
-func (v *progressView) update(p coordinator.Progress) {
+func (v *progressView) update(p state.Progress) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.closed {
@@ -115,7 +118,7 @@ func (v *progressView) update(p coordinator.Progress) {
 		if total := int64(max(p.Total-v.ended0, 1)); total != v.bar.GetMax64() {
 			v.bar.ChangeMax64(total)
 		}
-		v.bar.Describe(describe(p))
+		v.bar.Describe(v.describe(p))
 		_ = v.bar.Set64(int64(max(ended(p)-v.ended0, 0)))
 		return
 	}
@@ -143,88 +146,4 @@ func (v *progressView) close() {
 	if !v.last.Finished {
 		fmt.Fprintf(v.w, "progress: %s\n", v.line(v.last))
 	}
-}
-
-// summaryRow aggregates the replicates of one axis point.
-type summaryRow struct {
-	values                 []string
-	relL2                  []float64
-	done, diverged, failed int
-	open                   int // pending or running
-}
-
-// writeSummary prints one row per axis point (the trial's point without
-// its seed): the axis values, the median rel_l2 over the done replicates,
-// and the number of replicates done, diverged and failed (failed, timed
-// out or cancelled). axes are the sweep's point names (SweepRecord.Axes);
-// rows keep the order of the trials.
-func writeSummary(w io.Writer, axes []string, trials []coordinator.TrialRecord) error {
-	var cols []string
-	for _, a := range axes {
-		if a != sweeps.SeedKey {
-			cols = append(cols, a)
-		}
-	}
-	rows := map[string]*summaryRow{}
-	var order []string
-	for i := range trials {
-		t := &trials[i]
-		var pt sweeps.Point
-		if len(t.Point) > 0 {
-			if err := json.Unmarshal(t.Point, &pt); err != nil {
-				return fmt.Errorf("trial %s: decoding its point: %w", t.ID(), err)
-			}
-		}
-		vals := make([]string, len(cols))
-		for j, c := range cols {
-			if v, ok := pt.Get(c); ok {
-				vals[j] = rpt.ValueLabel(v)
-			}
-		}
-		id := strings.Join(vals, "\x00")
-		r := rows[id]
-		if r == nil {
-			r = &summaryRow{values: vals}
-			rows[id] = r
-			order = append(order, id)
-		}
-		switch t.Status {
-		case coordinator.StatusDone:
-			r.done++
-			if t.RelL2 != nil && !math.IsNaN(*t.RelL2) {
-				r.relL2 = append(r.relL2, *t.RelL2)
-			}
-		case coordinator.StatusDiverged:
-			r.diverged++
-		case coordinator.StatusPending, coordinator.StatusRunning:
-			r.open++
-		default:
-			r.failed++
-		}
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	header := append(append([]string(nil), cols...), "median rel_l2", "n", "done", "diverged", "failed")
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, id := range order {
-		r := rows[id]
-		med := "-"
-		if len(r.relL2) > 0 {
-			med = strconv.FormatFloat(median(r.relL2), 'g', 4, 64)
-		}
-		n := r.done + r.diverged + r.failed + r.open
-		cells := append(append([]string(nil), r.values...), med, strconv.Itoa(n),
-			strconv.Itoa(r.done), strconv.Itoa(r.diverged), strconv.Itoa(r.failed))
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
-	}
-	return tw.Flush()
-}
-
-// median returns the median of xs (which it sorts).
-func median(xs []float64) float64 {
-	sort.Float64s(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
 }

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	rpt "github.com/pinnsweep/pinnsweep/report"
 )
 
@@ -46,14 +47,14 @@ func TestReportEndToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweeps.db")
-	if code, stdout, stderr := runCmd("run", writeSpec(t, reportSpec), "--db", db, "--slots", "2", "--out", filepath.Join(dir, "run")); code != 0 {
+	if code, stdout, stderr := runCmd("run", writeSpec(t, reportSpec), "--db", db, "--slots", "2", "--out", filepath.Join(dir, "run"), "--no-report"); code != 0 {
 		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
 	}
 
 	out := filepath.Join(dir, "report")
 	// The trial at β = 2, nf = 40, drawn in both formats (PNG encoding is
 	// slow under -race: one trial only).
-	_, trials, err := coordinator.ReadDatabase(context.Background(), db, "rep")
+	_, trials, err := boltstore.ReadDatabase(context.Background(), db, "rep")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +92,7 @@ func TestReportEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"4 trials: 2 done, 0 diverged, 2 failed", "| 1 | 100000 | 1 | 0 | 0 | 1 |", "unknown",
+	for _, s := range []string{"4 trials: 2 done, 0 diverged, 2 failed", "| 1 | 100000 | 1 | 0 | 0 | 1 |", "void", // a failed trial says nothing: void, as for refinement (was "unknown")
 		"![phase-beta-nf](phase-beta-nf.png)", "[png](trials/beta=2-nf=40-seed=0-solution.png)", "--trial"} {
 		if !strings.Contains(string(summary), s) {
 			t.Errorf("summary.md lacks %q:\n%s", s, summary)
@@ -136,8 +137,54 @@ func TestReportEndToEnd(t *testing.T) {
 	}
 }
 
+// TestRunThenReport follows the README's new-user path: `run SPEC` with
+// no flags writes the report and prints the phase diagram's path, and
+// `report SWEEP` with no flags works right after, in the same places.
+func TestRunThenReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains networks")
+	}
+	t.Chdir(t.TempDir())
+	// One done trial (β = 1, nf = 40) and one failed: one trial's figures
+	// to draw, as PNG encoding is slow under -race.
+	spec := writeSpec(t, strings.Replace(reportSpec, "beta: [2, 1]", "beta: [1]", 1))
+	code, stdout, stderr := runCmd("run", spec, "--slots", "2")
+	if code != 0 {
+		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	dir := filepath.Join("pinnsweep-out", "rep")
+	phase := filepath.Join(dir, "phase-nf-beta.png")
+	for _, want := range []string{"phase diagram: " + phase + "\n", "report: " + filepath.Join(dir, "summary.md") + "\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("run's stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, name := range []string{"pinnsweep.db", phase, filepath.Join(dir, "phase-nf-beta.svg"), filepath.Join(dir, "summary.md"),
+		filepath.Join(dir, "aggregate.json"), filepath.Join(dir, "results.csv"), filepath.Join(dir, "trials", "beta=1-nf=40-seed=0-solution.png")} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if name != "pinnsweep.db" && fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want 0644", name, fi.Mode())
+		}
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "aggregate.json"))
+
+	code, stdout, stderr = runCmd("report", "rep")
+	if code != 0 || !strings.Contains(stdout, "report: 10 files in "+dir) {
+		t.Fatalf("report with no flags: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "aggregate.json"))
+	if string(before) != string(after) {
+		t.Errorf("report's aggregate.json differs from run's")
+	}
+}
+
 func TestReportUsageErrors(t *testing.T) {
 	dir := t.TempDir()
+	t.Chdir(dir)
 	db := filepath.Join(dir, "sweeps.db")
 	// A database with the sweep submitted and nothing run.
 	addr, stop := startServe(t, db)
@@ -152,9 +199,10 @@ func TestReportUsageErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"report"}, 2, "missing SWEEP"},
-		{[]string{"report", "rep", "--out", out}, 2, "give exactly one of --db and --coordinator"},
-		{[]string{"report", "rep", "--db", db, "--coordinator", "x:1", "--out", out}, 2, "give exactly one"},
-		{[]string{"report", "rep", "--db", db}, 2, "--out DIR is required"},
+		{[]string{"report", "rep", "--db", db, "--coordinator", "x:1", "--out", out}, 2, "at most one of --db and --coordinator"},
+		{[]string{"report", "rep", "--db", db, "--out", ""}, 2, "--out must not be empty"},
+		// Without --db, the file of pinnsweep run in the current directory.
+		{[]string{"report", "rep", "--out", out}, 1, "pinnsweep.db"},
 		{[]string{"report", "rep", "--db", db, "--out", out, "--threshold", "0"}, 2, "--threshold 0: want a positive number"},
 		{[]string{"report", "rep", "--db", db, "--out", out, "--format", "png,gif"}, 2, `--format "gif"`},
 		{[]string{"report", "rep", "--db", db, "--out", out, "--trials", "some"}, 2, `--trials "some": want one of median, best`},
@@ -189,7 +237,7 @@ func TestPickTrials(t *testing.T) {
 	rel := func(v float64) *float64 { return &v }
 	g := &rpt.Grid{Cells: []rpt.Cell{
 		{Trials: []rpt.Replicate{{Key: "a0", RelL2: rel(0.3)}, {Key: "a1", RelL2: rel(0.1)}, {Key: "a2", RelL2: rel(0.2)}}},
-		{Trials: []rpt.Replicate{{Key: "b0", Status: coordinator.StatusDiverged}, {Key: "b1", Status: coordinator.StatusPending}}},
+		{Trials: []rpt.Replicate{{Key: "b0", Status: state.StatusDiverged}, {Key: "b1", Status: state.StatusPending}}},
 		{Trials: []rpt.Replicate{{Key: "c0", RelL2: rel(0.5)}, {Key: "c1", RelL2: rel(0.4)}}},
 	}}
 	for _, tc := range []struct {

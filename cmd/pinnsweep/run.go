@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -11,25 +10,20 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"syscall"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
-	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/worker"
 )
-
-func init() {
-	register("run", command{
-		summary: "run a sweep on this machine (resumable)",
-		run:     runRun,
-	})
-}
-
-// exitInterrupted is the exit code after SIGINT or SIGTERM (128 + SIGINT).
-const exitInterrupted = 130
 
 // runFlags are the settings of `pinnsweep run`.
 type runFlags struct {
@@ -38,91 +32,126 @@ type runFlags struct {
 	slots       int
 	rerunFailed bool
 	out         string
-	logJSON     bool
-	logLevel    string
 	http        string
+	json        bool
+	noReport    bool
+	log         logFlags
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run SPEC",
+		Short: "run a sweep on this machine (resumable)",
+		Long: `Runs the sweep SPEC (YAML) on this machine: an in-process coordinator on the database
+file, one worker slot per CPU. Progress and logs go to stderr. When the sweep ends, the
+summary (one row per grid point: its verdict, the median rel_l2, the replicates; then the
+failure-boundary brackets of refined axes) goes to stdout, and the output directory gets
+results.csv, results.json and the report (phase diagrams, trial figures, summary.md, as
+'pinnsweep report' draws them); 'pinnsweep report SWEEP' redraws it with other choices.
+
+Interrupt it at any time: rerunning the same command resumes without rerunning finished
+trials.`,
+		Args: positional(1, 1, "SPEC file"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.spec = args[0]
+			return runRun(cmd, f)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.db, "db", defaultDB, "sweep database `file` (created if missing; an existing sweep resumes)")
+	fs.IntVar(&f.slots, "slots", runtime.NumCPU(), "trials run at once, one thread each")
+	fs.BoolVar(&f.rerunFailed, "rerun-failed", false, "requeue the sweep's failed, timed-out and cancelled trials")
+	fs.StringVar(&f.out, "out", "", "output `dir`ectory of the results and the report (default pinnsweep-out/<sweep>)")
+	fs.StringVar(&f.http, "http", "", httpFlagUsage)
+	fs.BoolVar(&f.json, "json", false, "print the summary as one JSON object")
+	fs.BoolVar(&f.noReport, "no-report", false, "write only results.csv and results.json, not the report's figures and summary.md")
+	f.log.add(fs, "warn")
+	return cmd
 }
 
 // runRun implements `pinnsweep run SPEC`: the embedded mode. It opens the
 // database with an in-process coordinator served on a loopback port, runs
 // local worker slots against it over gRPC, submits the spec (which resumes
 // the sweep when the database already has it), shows progress until every
-// trial has ended, then prints a summary and writes the report files.
-func runRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	var f runFlags
-	fs.StringVar(&f.db, "db", "./pinnsweep.db", "sweep database `file` (created if missing; an existing sweep resumes)")
-	fs.IntVar(&f.slots, "slots", runtime.NumCPU(), "trials run at once, one thread each")
-	fs.BoolVar(&f.rerunFailed, "rerun-failed", false, "requeue the sweep's failed, timed-out and cancelled trials")
-	fs.StringVar(&f.out, "out", "", "report `dir`ectory (default ./pinnsweep-out/<sweep>)")
-	fs.BoolVar(&f.logJSON, "log-json", false, "log JSON lines instead of text")
-	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: trace, debug, info, warn, error")
-	fs.StringVar(&f.http, "http", "", httpFlagUsage)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep run SPEC [--db FILE] [--slots N] [--rerun-failed] [--out DIR] [--http ADDR] [--log-json]")
-		fmt.Fprintln(fs.Output(), "\nRuns the sweep SPEC (YAML) on this machine and writes results.csv and results.json.")
-		fmt.Fprintln(fs.Output(), "Interrupt it at any time: rerunning the same command resumes without rerunning")
-		fmt.Fprintln(fs.Output(), "finished trials.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	spec, code, ok := parseOneArg(fs, args, stderr, "SPEC file (usage: pinnsweep run SPEC [flags])")
-	if !ok {
-		return code
-	}
+// trial has ended, then prints a summary and writes the results and the
+// report.
+func runRun(cmd *cobra.Command, f runFlags) error {
 	switch {
 	case f.slots < 1:
-		fmt.Fprintf(stderr, "pinnsweep run: --slots %d: must be at least 1\n", f.slots)
-		return 2
+		return usageErrorf("--slots %d: must be at least 1", f.slots)
 	case f.db == "":
-		fmt.Fprintln(stderr, "pinnsweep run: --db must not be empty")
-		return 2
+		return usageErrorf("--db must not be empty")
+	}
+	if err := f.log.check(); err != nil {
+		return err
 	}
 	if f.http != "" {
 		if _, err := dashboardListenAddr(f.http); err != nil {
-			fmt.Fprintf(stderr, "pinnsweep run: %v\n", err)
-			return 2
+			return err
 		}
 	}
-	f.spec = spec
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
 		<-ctx.Done()
 		stop() // a second signal kills at once
 	}()
-	log := newRootLogger(stderr, f.logLevel, f.logJSON)
-	err := runSweep(ctx, f, stdout, log)
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, errInterrupted):
-		fmt.Fprintf(stderr, "pinnsweep run: interrupted; the sweep's state is saved in %s: rerun the same command to resume\n", f.db)
-		return exitInterrupted
-	default:
-		fmt.Fprintf(stderr, "pinnsweep run: %v\n", oneLine(err))
-		return 1
+	// The logger, the progress view and the messages share stderr.
+	stderr := &lockedWriter{w: cmd.ErrOrStderr()}
+	log := f.log.logger(stderr)
+	err := runSweep(ctx, f, cmd.OutOrStdout(), stderr, log)
+	if errors.Is(err, errInterrupted) {
+		return exitCodeError{exitInterrupted, fmt.Errorf("interrupted; the sweep's state is saved in %s: rerun the same command to resume", f.db)}
 	}
+	return err
+}
+
+// lockedWriter serialises the writes of several goroutines to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Fd returns the descriptor of w when it is a file, so that a terminal is
+// still recognised as one.
+func (l *lockedWriter) Fd() uintptr {
+	if f, ok := l.w.(*os.File); ok {
+		return f.Fd()
+	}
+	return ^uintptr(0)
 }
 
 // errInterrupted reports a run stopped by a signal.
 var errInterrupted = errors.New("interrupted")
 
 // runSweep does the work of runRun; ctx is cancelled by SIGINT or SIGTERM.
-func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logger) (err error) {
-	source, err := os.ReadFile(f.spec)
+// Data (the summary) goes to stdout, progress and messages to stderr.
+func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hclog.Logger) (err error) {
+	source, err := safefile.ReadRegular(f.spec, sweeps.MaxSpecSize)
 	if err != nil {
 		return fmt.Errorf("reading spec: %w", err)
 	}
-	// Parse first, so that a bad spec is reported before the database is
-	// created.
-	if _, err := sweeps.Parse(f.spec, source, specOptions()); err != nil {
+	if err := safefile.CheckRegular(f.db); err != nil {
 		return err
 	}
+	// Parse first, so that a bad spec is reported before the database is
+	// created; the coordinator takes the parsed spec.
+	spec, err := sweeps.Parse(f.spec, source, specOptions())
+	if err != nil {
+		return err
+	}
+	spec.File = filepath.Base(f.spec) // the name the sweep is stored under
 
 	c, err := coordinator.Open(coordinator.Options{Path: f.db, Logger: log, SpecOptions: specOptions()})
 	if err != nil {
-		if errors.Is(err, coordinator.ErrLocked) {
+		if errors.Is(err, boltstore.ErrLocked) {
 			return fmt.Errorf("database %s is in use by another pinnsweep process (serve or run)", f.db)
 		}
 		return err
@@ -133,7 +162,7 @@ func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logge
 		}
 	}()
 
-	res, err := c.Submit(ctx, filepath.Base(f.spec), source)
+	res, err := c.SubmitSpec(ctx, spec)
 	if err != nil {
 		return err
 	}
@@ -141,7 +170,7 @@ func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logge
 	// The database is ours (bbolt's file lock), so leases still active in
 	// it belong to processes that are gone: hand them back now rather than
 	// waiting for their TTL.
-	released, err := releaseOrphans(ctx, c)
+	released, err := c.ReleaseOrphans(ctx)
 	if err != nil {
 		return err
 	}
@@ -150,55 +179,30 @@ func runSweep(ctx context.Context, f runFlags, stdout io.Writer, log hclog.Logge
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "requeued %d failed trials\n", n)
+		fmt.Fprintf(stderr, "requeued %d failed trials\n", n)
 	}
 	p, err := c.Progress(ctx, sweep)
 	if err != nil {
 		return err
 	}
-	describeStart(stdout, res, p, released)
+	describeStart(stderr, res, p, released)
 
 	if !p.Finished {
-		if err := runLocal(ctx, c, sweep, f, p, stdout, log); err != nil {
+		if err := runLocal(ctx, c, sweep, f, p, len(spec.Refine) > 0, stderr, log); err != nil {
 			return err
 		}
 	} else if f.http != "" {
-		fmt.Fprintln(stdout, "the sweep has finished: no dashboard (use pinnsweep serve --http to browse it)")
+		fmt.Fprintln(stderr, "the sweep has finished: no dashboard (use pinnsweep serve --http to browse it)")
 	}
-	return report(ctx, c, sweep, f.out, stdout)
-}
-
-// releaseOrphans releases every active lease in the database and returns
-// their number.
-func releaseOrphans(ctx context.Context, c *coordinator.Coordinator) (int, error) {
-	all, err := c.Sweeps(ctx)
-	if err != nil {
-		return 0, err
+	out := f.out
+	if out == "" {
+		out = defaultOut(sweep)
 	}
-	n := 0
-	for _, p := range all {
-		if p.Running == 0 {
-			continue
-		}
-		trials, err := c.Trials(ctx, p.Sweep)
-		if err != nil {
-			return n, err
-		}
-		for _, t := range trials {
-			if t.Status != coordinator.StatusRunning || t.LeaseState != coordinator.LeaseActive {
-				continue
-			}
-			if err := c.Release(ctx, t.LeaseID, t.Token); err != nil {
-				return n, fmt.Errorf("releasing the orphaned lease of %s: %w", t.ID(), err)
-			}
-			n++
-		}
-	}
-	return n, nil
+	return finish(ctx, c, sweep, out, f, stdout, stderr)
 }
 
 // describeStart prints what the submission found.
-func describeStart(w io.Writer, res coordinator.SubmitResult, p coordinator.Progress, released int) {
+func describeStart(w io.Writer, res state.SubmitResult, p state.Progress, released int) {
 	switch {
 	case res.Created:
 		fmt.Fprintf(w, "sweep %s: %d trials\n", res.Sweep, res.Total)
@@ -217,20 +221,28 @@ func describeStart(w io.Writer, res coordinator.SubmitResult, p coordinator.Prog
 }
 
 // runLocal serves c on a loopback port, runs f.slots local workers
-// against it (and the dashboard on f.http, if set) and shows progress
-// until the sweep has finished or ctx is done.
+// against it (and the dashboard on f.http, if set) and shows progress on
+// stderr until the sweep has finished or ctx is done. mayGrow says that
+// the sweep refines, so that trials may be added.
 func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f runFlags,
-	start coordinator.Progress, stdout io.Writer, log hclog.Logger) error {
+	start state.Progress, mayGrow bool, stderr io.Writer, log hclog.Logger) error {
+	trials, err := c.Trials(ctx, sweep)
+	if err != nil {
+		return err
+	}
+	clock := newSweepClock(f.slots, mayGrow)
+	clock.load(trials)
+
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("listening on loopback: %w", err)
 	}
 	serveCtx, stopServe := context.WithCancel(context.Background())
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- c.Serve(serveCtx, lis) }()
+	go func() { serveErr <- service.Serve(serveCtx, c, lis) }()
 	stopDashboard := func() {}
 	if f.http != "" {
-		if stopDashboard, err = startDashboard(f.http, c, stdout, log); err != nil {
+		if stopDashboard, err = startDashboard(f.http, c, stderr, log); err != nil {
 			stopServe()
 			<-serveErr
 			return err
@@ -247,13 +259,19 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 			// Only this sweep: the database may hold other unfinished
 			// sweeps, which this command must not run.
 			Sweeps: []string{sweep},
-			Runner: worker.TrainerRunner{Threads: 1},
+			Runner: timedRunner{Runner: worker.TrainerRunner{Threads: 1}, clock: clock},
 			Logger: log,
 		})
 	}()
 
-	view := newProgressView(stdout, start)
-	watchErr := c.Watch(ctx, sweep, func(p coordinator.Progress) error {
+	view := newProgressView(stderr, start, clock.eta)
+	watchErr := c.Watch(ctx, sweep, func(p state.Progress) error {
+		if p.Total > clock.size() {
+			// Refinement added trials: learn their points.
+			if trials, err := c.Trials(ctx, sweep); err == nil {
+				clock.load(trials)
+			}
+		}
 		view.update(p)
 		return nil
 	})
@@ -277,120 +295,4 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 		return serr
 	}
 	return nil
-}
-
-// report prints the summary table and writes results.csv and results.json
-// into dir (default ./pinnsweep-out/<sweep>).
-func report(ctx context.Context, c *coordinator.Coordinator, sweep, dir string, stdout io.Writer) error {
-	rec, err := c.Sweep(ctx, sweep)
-	if err != nil {
-		return err
-	}
-	trials, err := c.Trials(ctx, sweep)
-	if err != nil {
-		return err
-	}
-	p, err := c.Progress(ctx, sweep)
-	if err != nil {
-		return err
-	}
-	brackets, err := c.Brackets(ctx, sweep)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout)
-	if err := writeSummary(stdout, rec.Axes, trials); err != nil {
-		return err
-	}
-	bs := make([]*pb.Bracket, len(brackets))
-	for i, b := range brackets {
-		bs[i] = coordinator.BracketToProto(b)
-	}
-	if err := writeBrackets(stdout, []string{sweep}, [][]*pb.Bracket{bs}); err != nil {
-		return err
-	}
-	if dir == "" {
-		dir = filepath.Join("pinnsweep-out", sweep)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating the report directory: %w", err)
-	}
-	for _, format := range []string{coordinator.FormatCSV, coordinator.FormatJSON} {
-		path := filepath.Join(dir, "results."+format)
-		if err := writeFileAtomic(path, func(w io.Writer) error {
-			return coordinator.WriteExport(w, format, rec.Axes, trials)
-		}); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-	}
-	fmt.Fprintf(stdout, "\n%d trials ended: %d done, %d diverged, %d failed, %d timed out, %d cancelled\n",
-		p.Total, p.Done, p.Diverged, p.Failed, p.Timeout, p.Cancelled)
-	if bad := p.Failed + p.Timeout + p.Cancelled; bad > 0 {
-		fmt.Fprintf(stdout, "%d trials did not finish; rerun with --rerun-failed to retry them\n", bad)
-	}
-	fmt.Fprintf(stdout, "results: %s, %s\n", filepath.Join(dir, "results.csv"), filepath.Join(dir, "results.json"))
-	return nil
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory, renamed into place once complete.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// parseOneArg is parseInterspersed for commands that take exactly one
-// positional argument; missing describes it for the error message (e.g.
-// "SPEC file (usage: pinnsweep run SPEC [flags])").
-func parseOneArg(fs *flag.FlagSet, args []string, stderr io.Writer, missing string) (string, int, bool) {
-	pos, code, ok := parseInterspersed(fs, args, stderr)
-	switch {
-	case !ok:
-		return "", code, false
-	case len(pos) == 0:
-		fmt.Fprintf(stderr, "pinnsweep %s: missing %s\n", fs.Name(), missing)
-		return "", 2, false
-	case len(pos) > 1:
-		fmt.Fprintf(stderr, "pinnsweep %s: unexpected argument %q\n", fs.Name(), pos[1])
-		return "", 2, false
-	}
-	return pos[0], 0, true
-}
-
-// parseInterspersed parses args with fs, allowing flags after positional
-// arguments (`run spec.yaml --slots 2`); "--" ends the flags. It returns
-// the positional arguments, or the exit code and false when the caller
-// must stop.
-func parseInterspersed(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, int, bool) {
-	var pos []string
-	for {
-		if code, ok := parseFlags(fs, args, stderr); !ok {
-			return nil, code, false
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, 0, true
-		}
-		// flag stops at "--" (consumed) or at the first non-flag.
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), 0, true
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }

@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // tinySpec is a sweep of fast trials: 2 β values × 1 seed, plus a third
@@ -60,7 +61,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", spec, "--slots", "0"}, 2, "--slots 0"},
 		{[]string{"run", spec, "--http", "a:b:c"}, 2, `--http "a:b:c"`},
 		{[]string{"serve", "--db", "x.db", "--http", "localhost"}, 2, `--http "localhost"`},
-		{[]string{"run", "--bogus", spec}, 2, "flag provided but not defined"},
+		{[]string{"run", "--bogus", spec}, 2, "unknown flag: --bogus"},
+		{[]string{"run", spec, "--slots"}, 2, "flag needs an argument: --slots"},
+		{[]string{"run", spec, "--slots", "many"}, 2, `invalid argument "many" for "--slots"`},
 		{[]string{"run", filepath.Join(t.TempDir(), "missing.yaml")}, 1, "reading spec"},
 		{[]string{"run", writeSpec(t, "name: bad\nfixed:\n  betta: 1\n"), "--db", filepath.Join(t.TempDir(), "db")}, 1, `unknown setting "betta"`},
 		{[]string{"work"}, 2, "--coordinator is required"},
@@ -83,17 +86,26 @@ func TestRunResumesAndRerunsFailed(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweeps.db")
 	out := filepath.Join(dir, "out")
-	args := []string{"run", spec, "--db", db, "--slots", "2", "--out", out, "--log-level", "info", "--log-json"}
+	args := []string{"run", spec, "--db", db, "--slots", "2", "--out", out, "--log-level", "info", "--log-json", "--no-report"}
 
 	code, stdout, stderr := runCmd(args...)
 	if code != 0 {
 		t.Fatalf("first run: code %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"sweep tiny: 3 trials", "median rel_l2", "3 trials ended: 2 done, 0 diverged, 1 failed",
-		"1 trials did not finish; rerun with --rerun-failed"} {
+	// Data on stdout, messages and progress on stderr.
+	for _, want := range []string{"median rel_l2", "3 trials ended: 2 done, 0 diverged, 1 failed",
+		"results: " + filepath.Join(out, "results.csv")} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("first run: stdout lacks %q:\n%s", want, stdout)
 		}
+	}
+	for _, want := range []string{"sweep tiny: 3 trials", "progress: ", "1 trials did not finish; rerun with --rerun-failed"} {
+		if !strings.Contains(stderr, want) || strings.Contains(stdout, want) {
+			t.Errorf("first run: %q is not on stderr only:\nstdout:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "report: ") || strings.Contains(stdout, "phase diagram") {
+		t.Errorf("--no-report drew a report:\n%s", stdout)
 	}
 	if n := strings.Count(stderr, `"@message":"trial leased"`); n != 3 {
 		t.Errorf("first run leased %d trials, want 3", n)
@@ -109,20 +121,39 @@ func TestRunResumesAndRerunsFailed(t *testing.T) {
 	if csv, err := os.ReadFile(filepath.Join(out, "results.csv")); err != nil || strings.Count(string(csv), "\n") != 4 {
 		t.Fatalf("results.csv: %v\n%s", err, csv)
 	}
+	for _, name := range []string{"results.json", "results.csv"} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v (%v), want 0644 so that colleagues can read it", name, fi.Mode(), err)
+		}
+	}
 
 	// Resume: nothing to run.
 	code, stdout, stderr = runCmd(args...)
-	if code != 0 || !strings.Contains(stdout, "resuming, 3 trials") || strings.Contains(stderr, "trial leased") {
+	if code != 0 || !strings.Contains(stderr, "resuming, 3 trials") || strings.Contains(stderr, "trial leased") {
 		t.Fatalf("second run: code %d\n%s\n%s", code, stdout, stderr)
 	}
 
 	// --rerun-failed runs only the failed trial (which fails again).
 	code, stdout, stderr = runCmd(append(args, "--rerun-failed")...)
-	if code != 0 || !strings.Contains(stdout, "requeued 1 failed trials") {
+	if code != 0 || !strings.Contains(stderr, "requeued 1 failed trials") {
 		t.Fatalf("rerun: code %d\n%s\n%s", code, stdout, stderr)
 	}
 	if n := strings.Count(stderr, `"@message":"trial leased"`); n != 1 {
 		t.Errorf("rerun leased %d trials, want 1", n)
+	}
+
+	// --json: the same summary as one JSON object on stdout.
+	code, stdout, stderr = runCmd(append(args, "--json")...)
+	var sum runSummary
+	if code != 0 || json.Unmarshal([]byte(stdout), &sum) != nil {
+		t.Fatalf("--json: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	if sum.Sweep != "tiny" || sum.Counts.Total != 3 || sum.Counts.Done != 2 || len(sum.Points) != 3 ||
+		sum.Files.ResultsCSV != filepath.Join(out, "results.csv") || sum.Metric != "rel_l2" || sum.Goal != "min" || sum.Threshold != 0.1 {
+		t.Errorf("--json summary: %+v", sum)
+	}
+	if p := sum.Points[2]; p.Point.String() != "nf=100000" || p.Verdict != verdict.Void || p.Failed != 1 || p.Median != nil {
+		t.Errorf("the failed point: %+v", p)
 	}
 }
 
@@ -147,7 +178,7 @@ func TestRunOnlyRunsItsSweep(t *testing.T) {
 	}
 
 	spec := writeSpec(t, tinySpec)
-	code, stdout, stderr := runCmd("run", spec, "--db", db, "--slots", "2", "--out", filepath.Join(dir, "out"), "--log-level", "info", "--log-json")
+	code, stdout, stderr := runCmd("run", spec, "--db", db, "--slots", "2", "--out", filepath.Join(dir, "out"), "--log-level", "info", "--log-json", "--no-report")
 	if code != 0 {
 		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -169,42 +200,61 @@ func TestRunOnlyRunsItsSweep(t *testing.T) {
 }
 
 func TestWriteSummary(t *testing.T) {
-	f := func(x float64) *float64 { return &x }
-	trials := []coordinator.TrialRecord{
-		{Key: "a", Status: coordinator.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":0}`), RelL2: f(0.1)},
-		{Key: "b", Status: coordinator.StatusDone, Point: []byte(`{"beta":1,"strategy":"regular","seed":1}`), RelL2: f(0.3)},
-		{Key: "c", Status: coordinator.StatusFailed, Point: []byte(`{"beta":1,"strategy":"regular","seed":2}`)},
-		{Key: "d", Status: coordinator.StatusDiverged, Point: []byte(`{"beta":30,"strategy":"regular","seed":0}`)},
-		{Key: "e", Status: coordinator.StatusPending, Point: []byte(`{"beta":30,"strategy":"regular","seed":1}`)},
+	done := func(key, point, result string) state.TrialRecord {
+		return state.TrialRecord{Key: key, Status: state.StatusDone, Point: []byte(point), Result: []byte(result)}
 	}
-	var b bytes.Buffer
-	if err := writeSummary(&b, []string{"beta", "strategy", "seed"}, trials); err != nil {
-		t.Fatal(err)
+	// A refined sweep's trials in index order: the grid, then the
+	// midpoints 15 and 12.5 in the order refinement added them.
+	trials := []state.TrialRecord{
+		done("a", `{"beta":1,"strategy":"regular","seed":0}`, `{"rel_l2":0.01,"accuracy":0.9}`),
+		done("b", `{"beta":1,"strategy":"regular","seed":1}`, `{"rel_l2":0.03,"accuracy":0.7}`),
+		done("c", `{"beta":1,"strategy":"regular","seed":2}`, `{"rel_l2":0.02,"accuracy":0.8}`),
+		{Key: "d", Status: state.StatusDiverged, Point: []byte(`{"beta":30,"strategy":"regular","seed":0}`)},
+		{Key: "e", Status: state.StatusPending, Point: []byte(`{"beta":30,"strategy":"regular","seed":1}`)},
+		done("f", `{"beta":15,"strategy":"regular","seed":0}`, `{"rel_l2":0.5,"accuracy":0.95}`),
+		{Key: "g", Status: state.StatusRunning, Point: []byte(`{"beta":12.5,"strategy":"regular","seed":0}`)},
+		{Key: "h", Status: state.StatusCancelled, Point: []byte(`{"beta":1,"strategy":"curriculum","seed":0}`)},
+		{Key: "i", Status: state.StatusFailed, Point: []byte(`{"beta":40,"strategy":"regular","seed":0}`)},
+		{Key: "j", Status: state.StatusTimeout, Point: []byte(`{"beta":50,"strategy":"regular","seed":0}`)},
 	}
-	want := "" +
-		"beta  strategy  median rel_l2  n  done  diverged  failed\n" +
-		"1     regular   0.2            3  2     0         1\n" +
-		"30    regular   -              2  0     1         0\n"
-	if b.String() != want {
-		t.Errorf("summary:\n%s\nwant:\n%s", b.String(), want)
-	}
-}
-
-func TestParseInterspersed(t *testing.T) {
 	for _, tc := range []struct {
-		args []string
-		pos  []string
-		n    int
+		metric verdict.Metric
+		want   string
 	}{
-		{[]string{"a.yaml", "--slots", "3"}, []string{"a.yaml"}, 3},
-		{[]string{"--slots", "3", "a.yaml", "b"}, []string{"a.yaml", "b"}, 3},
-		{[]string{"--", "--slots"}, []string{"--slots"}, 1},
+		{verdict.Default(), "" +
+			"beta  strategy    verdict  median rel_l2  n  done  diverged  failed\n" +
+			"1     regular     pass     0.02           3  3     0         0\n" +
+			"1     curriculum  void     -              1  0     0         1\n" +
+			"12.5  regular     pending  -              1  0     0         0\n" +
+			"15    regular     fail     0.5            1  1     0         0\n" +
+			"30    regular     pending  -              2  0     1         0\n" +
+			"40    regular     void     -              1  0     0         1\n" +
+			"50    regular     fail     -              1  0     0         1\n"},
+		// A command sweep's own metric and goal (sweeps.Spec.VerdictMetric):
+		// at least 0.75 passes, a timeout is the worst accuracy.
+		{verdict.Metric{Name: "accuracy", Goal: verdict.Maximize, Threshold: 0.75}, "" +
+			"beta  strategy    verdict  median accuracy  n  done  diverged  failed\n" +
+			"1     regular     pass     0.8              3  3     0         0\n" +
+			"1     curriculum  void     -                1  0     0         1\n" +
+			"12.5  regular     pending  -                1  0     0         0\n" +
+			"15    regular     pass     0.95             1  1     0         0\n" +
+			"30    regular     pending  -                2  0     1         0\n" +
+			"40    regular     void     -                1  0     0         1\n" +
+			"50    regular     fail     -                1  0     0         1\n"},
 	} {
-		fs := flag.NewFlagSet("run", flag.ContinueOnError)
-		n := fs.Int("slots", 1, "")
-		pos, _, ok := parseInterspersed(fs, tc.args, &bytes.Buffer{})
-		if !ok || !reflect.DeepEqual(pos, tc.pos) || *n != tc.n {
-			t.Errorf("%v: pos %v slots %d ok %v", tc.args, pos, *n, ok)
+		rows, g, err := summaryRows([]string{"beta", "strategy", "seed"}, trials, tc.metric)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := writeSummary(&b, g, rows); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tc.want {
+			t.Errorf("%s: summary:\n%s\nwant:\n%s", tc.metric.Name, b.String(), tc.want)
+		}
+		if rows[2].Open != 1 || rows[4].Open != 1 {
+			t.Errorf("open counts: %+v", rows)
 		}
 	}
 }
@@ -227,15 +277,32 @@ func TestSpecOptionsValidate(t *testing.T) {
 
 func TestProgressViewPlain(t *testing.T) {
 	var b bytes.Buffer
-	v := newProgressView(&b, coordinator.Progress{Total: 4, Done: 1, Pending: 3})
-	v.update(coordinator.Progress{Total: 4, Done: 2, Running: 1, Pending: 1}) // within plainEvery: not printed
-	v.update(coordinator.Progress{Total: 4, Done: 3, Failed: 1, Finished: true})
+	// One trial done in 10 s at beta=1 (its result says so), three
+	// pending: two like it, one at a point nothing like has run.
+	rec := func(i int, beta string, status state.Status, result string) state.TrialRecord {
+		return state.TrialRecord{Index: i, Status: status, Point: []byte(`{"beta":` + beta + `,"seed":` + strconv.Itoa(i) + `}`),
+			Params: []byte(`{"beta":` + beta + `,"seed":` + strconv.Itoa(i) + `,"strategy":"curriculum"}`), Result: []byte(result)}
+	}
+	clock := newSweepClock(1, false)
+	clock.load([]state.TrialRecord{
+		rec(0, "1", state.StatusDone, `{"seconds":10}`),
+		rec(1, "1", state.StatusPending, ""),
+		rec(2, "1", state.StatusPending, ""),
+	})
+	v := newProgressView(&b, state.Progress{Total: 4, Done: 1, Pending: 3}, clock.eta)
+	clock.load([]state.TrialRecord{rec(3, "2", state.StatusPending, "")})
+	v.update(state.Progress{Total: 4, Done: 2, Running: 1, Pending: 1}) // within plainEvery: not printed
+	v.update(state.Progress{Total: 4, Done: 3, Failed: 1, Finished: true})
 	v.close()
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "progress: 1/4 ended (done 1 failed 0 running 0), pending 3") ||
+	if len(lines) != 2 || lines[0] != "progress: 1/4 ended (done 1 failed 0 running 0), pending 3, ETA 20s" ||
 		!strings.HasPrefix(lines[1], "progress: 4/4 ended (done 3 failed 1 running 0), pending 0; ") ||
 		strings.Contains(lines[1], "ETA") {
 		t.Errorf("progress lines:\n%s", b.String())
+	}
+	// beta=2 is extrapolated from the strategy's measured point.
+	if got := clock.eta().String(); got != "~30s" {
+		t.Errorf("ETA with an unmeasured point: %s, want ~30s", got)
 	}
 }
 
@@ -270,7 +337,7 @@ func TestRunRefines(t *testing.T) {
 	}
 	spec := writeSpec(t, refineSpec)
 	dir := t.TempDir()
-	args := []string{"run", spec, "--db", filepath.Join(dir, "sweeps.db"), "--slots", "2", "--out", filepath.Join(dir, "out"), "--log-level", "info", "--log-json"}
+	args := []string{"run", spec, "--db", filepath.Join(dir, "sweeps.db"), "--slots", "2", "--out", filepath.Join(dir, "out"), "--log-level", "info", "--log-json", "--no-report"}
 	code, stdout, stderr := runCmd(args...)
 	if code != 0 {
 		t.Fatalf("run: code %d\n%s\n%s", code, stdout, stderr)
@@ -283,7 +350,7 @@ func TestRunRefines(t *testing.T) {
 		t.Errorf("run output lacks the 5 trials or the bracket:\n%s", stdout)
 	}
 	code, stdout, stderr = runCmd(args...)
-	if code != 0 || !strings.Contains(stdout, "resuming, 5 trials") || strings.Contains(stderr, "trial leased") || !row.MatchString(stdout) {
+	if code != 0 || !strings.Contains(stderr, "resuming, 5 trials") || strings.Contains(stderr, "trial leased") || !row.MatchString(stdout) {
 		t.Fatalf("second run: code %d\n%s\n%s", code, stdout, stderr)
 	}
 }

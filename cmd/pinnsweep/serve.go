@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -14,17 +12,15 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
-
-func init() {
-	register("serve", command{
-		summary: "run a coordinator that farms sweeps out to workers",
-		run:     runServe,
-	})
-}
 
 // serveContext returns the context that ends `pinnsweep serve`: cancelled
 // by SIGINT or SIGTERM. Tests replace it.
@@ -32,113 +28,145 @@ var serveContext = func() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+// serveFlags are the settings of `pinnsweep serve`.
+type serveFlags struct {
+	listen, db, httpAddr, metricsAddr string
+	ttl                               time.Duration
+	log                               logFlags
+	auth                              *serverAuthFlags
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve --db FILE",
+		Short: "run a coordinator that farms sweeps out to workers",
+		Long: `Serves sweeps to workers (pinnsweep work) until SIGINT or SIGTERM. Restarting it on the
+same database resumes every sweep.
+
+Without credentials the API is open to anyone who can connect, so serve refuses a
+non-loopback address unless it authenticates callers: by token (the admin token allows
+every call, the worker token only the lease protocol), by client certificate (--client-ca:
+mutual TLS, the certificate's OU admin or worker being the role), or both (a caller then
+needs both and gets the lesser role); --insecure overrides the refusal. Tokens are read
+from files or $` + auth.EnvAdminToken + ` and $` + auth.EnvWorkerToken + `, never from arguments.
+'pinnsweep certs' writes development certificates.
+
+--metrics serves Prometheus metrics: the coordinator's (trials by state, leases, workers,
+commits), gRPC server metrics by method and code, calls refused for their credentials by
+code, pinnsweep_build_info, and the Go runtime's.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, f) },
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:7433", "`address` to serve gRPC on (e.g. :7433 to accept workers from other machines)")
+	fs.StringVar(&f.db, "db", "", "sweep database `file`, created if missing (required)")
+	fs.DurationVar(&f.ttl, "lease-ttl", coordinator.DefaultLeaseTTL, "how long a lease lives without a heartbeat")
+	fs.StringVar(&f.httpAddr, "http", "", httpFlagUsage)
+	fs.StringVar(&f.metricsAddr, "metrics", "", metricsFlagUsage)
+	f.log.add(fs, "info")
+	f.auth = addServerAuthFlags(fs)
+	return cmd
+}
+
 // runServe implements `pinnsweep serve`: it opens the database and serves
-// the coordinator's gRPC API (and, with --http, the dashboard) until SIGINT
-// or SIGTERM, then stops accepting calls, lets in-flight ones (and their
-// transactions) finish within a bounded time, and closes the database.
-func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:7433", "`address` to serve gRPC on (e.g. :7433 to accept workers from other machines)")
-	db := fs.String("db", "", "sweep database `file`, created if missing (required)")
-	ttl := fs.Duration("lease-ttl", coordinator.DefaultLeaseTTL, "how long a lease lives without a heartbeat")
-	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
-	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
-	httpAddr := fs.String("http", "", httpFlagUsage)
-	metricsAddr := fs.String("metrics", "", "also serve Prometheus metrics over HTTP at `address`/metrics (e.g. :9433)")
-	authFlags := addServerAuthFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep serve --db FILE [--listen ADDR] [--http ADDR] [--metrics ADDR] [--lease-ttl 30s] [--log-json] [--log-level info]")
-		fmt.Fprintln(fs.Output(), "         [--admin-token-file FILE] [--worker-token-file FILE] [--tls-cert FILE --tls-key FILE] [--client-ca FILE] [--insecure]")
-		fmt.Fprintln(fs.Output(), "\nServes sweeps to workers (pinnsweep work) until SIGINT or SIGTERM. Restarting it on the")
-		fmt.Fprintln(fs.Output(), "same database resumes every sweep.")
-		fmt.Fprintln(fs.Output(), "\nWithout credentials the API is open to anyone who can connect, so serve refuses a")
-		fmt.Fprintln(fs.Output(), "non-loopback address unless it authenticates callers: by token (the admin token allows")
-		fmt.Fprintln(fs.Output(), "every call, the worker token only the lease protocol), by client certificate (--client-ca:")
-		fmt.Fprintln(fs.Output(), "mutual TLS, the certificate's OU admin or worker being the role), or both (a caller then")
-		fmt.Fprintln(fs.Output(), "needs both and gets the lesser role); --insecure overrides the refusal. Tokens are read")
-		fmt.Fprintf(fs.Output(), "from files or $%s and $%s, never from arguments.\n", auth.EnvAdminToken, auth.EnvWorkerToken)
-		fmt.Fprintln(fs.Output(), "'pinnsweep certs' writes development certificates.")
-		fmt.Fprintln(fs.Output(), "\nFlags:")
-		fs.PrintDefaults()
-	}
-	if code, ok := parseFlags(fs, args, stderr); !ok {
-		return code
-	}
+// the coordinator's gRPC API (and, with --http, the dashboard; with
+// --metrics, Prometheus metrics) until SIGINT or SIGTERM, then stops
+// accepting calls, lets in-flight ones (and their transactions) finish
+// within a bounded time, and closes the database.
+func runServe(cmd *cobra.Command, f serveFlags) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "pinnsweep serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	case *db == "":
-		fmt.Fprintln(stderr, "pinnsweep serve: --db is required")
-		return 2
-	case *ttl < time.Second:
-		fmt.Fprintf(stderr, "pinnsweep serve: --lease-ttl %v: must be at least 1s\n", *ttl)
-		return 2
+	case f.db == "":
+		return usageErrorf("--db is required")
+	case f.ttl < time.Second:
+		return usageErrorf("--lease-ttl %v: must be at least 1s", f.ttl)
 	}
-	if *httpAddr != "" {
-		if _, err := dashboardListenAddr(*httpAddr); err != nil {
-			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", err)
-			return 2
+	if err := safefile.CheckRegular(f.db); err != nil {
+		return usageErrorf("--db: %w", err)
+	}
+	if err := f.log.check(); err != nil {
+		return err
+	}
+	if f.httpAddr != "" {
+		if _, err := listenAddr("http", f.httpAddr); err != nil {
+			return err
 		}
 	}
-	log := newRootLogger(stderr, *logLevel, *logJSON)
+	metricsAt := ""
+	if f.metricsAddr != "" {
+		var err error
+		if metricsAt, err = listenAddr("metrics", f.metricsAddr); err != nil {
+			return err
+		}
+	}
+	log := f.log.logger(stderr)
 	// Catch SIGTERM from here on, before anything says the server is up.
 	ctx, stop := serveContext()
 	defer stop()
-	authCfg, err := authFlags.config(log.Named("auth"))
+	authCfg, err := f.auth.config(log.Named("auth"))
 	if err != nil {
-		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
-		return 2
+		return usageError{err}
 	}
+	authCfg.Refused = auth.NewRefusedCounter()
 	serverOpts, err := authCfg.ServerOptions()
 	if err != nil {
-		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
-		return 2
+		return usageError{err}
 	}
-	lis, err := net.Listen("tcp", *listen)
+	lis, err := net.Listen("tcp", f.listen)
 	if err != nil {
-		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
-		return 1
+		return err
 	}
-	if err := checkExposure(lis.Addr(), authCfg, authFlags.insecure); err != nil {
+	if err := checkExposure(lis.Addr(), authCfg, f.auth.insecure); err != nil {
 		lis.Close()
-		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", err)
-		return 2
+		return usageError{err}
 	}
 
 	c, err := coordinator.Open(coordinator.Options{
-		Path:        *db,
-		LeaseTTL:    *ttl,
+		Path:        f.db,
+		LeaseTTL:    f.ttl,
 		Logger:      log,
 		SpecOptions: specOptions(),
 	})
 	if err != nil {
 		lis.Close()
-		if errors.Is(err, coordinator.ErrLocked) {
-			fmt.Fprintf(stderr, "pinnsweep serve: database %s is locked by a running coordinator\n", *db)
-		} else {
-			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
+		if errors.Is(err, boltstore.ErrLocked) {
+			return fmt.Errorf("database %s is locked by a running coordinator", f.db)
 		}
-		return 1
+		return err
 	}
-	logServerAuth(log, authCfg, authFlags.insecure)
+	logServerAuth(log, authCfg, f.auth.insecure)
+	// gRPC server metrics, the build information and the count of calls
+	// refused for their credentials join the coordinator's own registry:
+	// one /metrics endpoint. The metrics interceptors come before the
+	// credential interceptors, but the credentials are checked first in
+	// the tap handle, before any interceptor: refused calls are counted in
+	// pinnsweep_refused_calls_total, not in grpc_server_*.
+	grpcMetrics, err := registerServerMetrics(c.Registerer(), authCfg.Refused)
+	if err != nil {
+		lis.Close()
+		c.Close()
+		return err
+	}
+	serverOpts = append([]grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(grpcMetrics.UnaryServerInterceptor()),
+		grpc.ChainStreamInterceptor(grpcMetrics.StreamServerInterceptor()),
+	}, serverOpts...)
 	var metricsLis net.Listener
-	if *metricsAddr != "" {
-		if metricsLis, err = net.Listen("tcp", *metricsAddr); err != nil {
+	if metricsAt != "" {
+		if metricsLis, err = net.Listen("tcp", metricsAt); err != nil {
 			lis.Close()
 			c.Close()
-			fmt.Fprintf(stderr, "pinnsweep serve: --metrics: %v\n", oneLine(err))
-			return 1
+			return fmt.Errorf("--metrics: %w", err)
 		}
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", lis.Addr())
 	stopDashboard := func() {}
-	if *httpAddr != "" {
-		if stopDashboard, err = startDashboard(*httpAddr, c, stdout, log); err != nil {
+	if f.httpAddr != "" {
+		if stopDashboard, err = startDashboard(f.httpAddr, c, stdout, log); err != nil {
 			lis.Close()
 			c.Close()
-			fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(err))
-			return 1
+			return err
 		}
 	}
 
@@ -149,23 +177,18 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	var merr chan error
 	if metricsLis != nil {
 		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", metricsLis.Addr())
-		merr = serveMetrics(ctx, c, metricsLis, log)
+		merr = serveMetrics(ctx, c.Metrics(), metricsLis, log)
 	}
-	serr := c.Serve(ctx, lis, serverOpts...)
+	serr := service.Serve(ctx, c, lis, serverOpts...)
 	stopDashboard()
 	if merr != nil && serr == nil {
 		serr = <-merr
 	}
 	cerr := c.Close()
-	switch {
-	case serr != nil:
-		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(serr))
-		return 1
-	case cerr != nil:
-		fmt.Fprintf(stderr, "pinnsweep serve: %v\n", oneLine(cerr))
-		return 1
+	if serr != nil {
+		return serr
 	}
-	return 0
+	return cerr
 }
 
 // logServerAuth logs how callers are authenticated, and warns where that
@@ -182,12 +205,12 @@ func logServerAuth(log hclog.Logger, cfg auth.ServerConfig, insecure bool) {
 	}
 }
 
-// serveMetrics serves c's metrics at /metrics on lis until ctx is done,
-// then shuts the HTTP server down; the returned channel gets its error (nil
-// after a clean shutdown).
-func serveMetrics(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, log hclog.Logger) chan error {
+// serveMetrics serves h at /metrics on lis until ctx is done, then shuts
+// the HTTP server down; the returned channel gets its error (nil after a
+// clean shutdown).
+func serveMetrics(ctx context.Context, h http.Handler, lis net.Listener, log hclog.Logger) chan error {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", c.Metrics())
+	mux.Handle("/metrics", h)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -98,7 +99,7 @@ func startServeCmd(t *testing.T, args ...string) (addr string, stdout *syncBuffe
 	var stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- runServe(args, stdout, &stderr)
+		done <- dispatch(append([]string{"serve"}, args...), stdout, &stderr)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -205,6 +206,9 @@ func TestServeSubmitStatusExportCancel(t *testing.T) {
 	if code, _, errOut := cli("export", "cluster", "--coordinator", addr, "--format", "csv", "--out", csvPath); code != 0 {
 		t.Fatalf("export csv: %s", errOut)
 	}
+	if fi, err := os.Stat(csvPath); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("export --out: mode %v (%v), want 0644", fi.Mode(), err)
+	}
 	data, _ := os.ReadFile(csvPath)
 	rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil || len(rows) != 5 || strings.Join(rows[0][:5], ",") != "key,status,attempts,beta,seed" || rows[1][1] != "done" || rows[1][5] != "0.0625" {
@@ -249,7 +253,12 @@ func TestClusterUsageErrors(t *testing.T) {
 		{[]string{"serve"}, "--db is required"},
 		{[]string{"serve", "--db", "x.db", "extra"}, `unexpected argument "extra"`},
 		{[]string{"serve", "--db", "x.db", "--lease-ttl", "10ms"}, "--lease-ttl"},
-		{[]string{"serve", "--bogus"}, "flag provided but not defined"},
+		{[]string{"serve", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"serve", "--db", "x.db", "--listn", ":1"}, "unknown flag: --listn (did you mean --listen?)"},
+		{[]string{"serve", "--db", "x.db", "--metrics", "a:b:c"}, `--metrics "a:b:c"`},
+		{[]string{"serve", "--db", "x.db", "--log-level", "loud"}, `--log-level "loud"`},
+		{[]string{"work", "--coordinator", "x:1", "--metrics", "localhost"}, `--metrics "localhost"`},
+		{[]string{"stauts"}, `unknown command "stauts" (did you mean status?)`},
 		{[]string{"submit", "--coordinator", "x:1"}, "missing SPEC"},
 		{[]string{"submit", "a.yaml"}, "--coordinator is required"},
 		{[]string{"submit", "a.yaml", "b.yaml", "--coordinator", "x:1"}, `unexpected argument "b.yaml"`},
@@ -258,8 +267,8 @@ func TestClusterUsageErrors(t *testing.T) {
 		{[]string{"status", "--watch", "--coordinator", "x:1"}, "--watch needs a SWEEP"},
 		{[]string{"cancel", "--coordinator", "x:1"}, "missing SWEEP"},
 		{[]string{"cancel", "s"}, "--coordinator is required"},
-		{[]string{"export", "s"}, "exactly one of --db and --coordinator"},
-		{[]string{"export", "s", "--db", "a", "--coordinator", "x:1"}, "exactly one of --db and --coordinator"},
+		{[]string{"export", "s", "--db", "a", "--coordinator", "x:1"}, "at most one of --db and --coordinator"},
+		{[]string{"export", "s", "--db", ""}, "--db must not be empty"},
 		{[]string{"export", "s", "--db", "a", "--format", "xml"}, `--format "xml"`},
 		{[]string{"export", "--db", "a"}, "missing SWEEP"},
 	}
@@ -307,6 +316,75 @@ budget: {iterations: 5, seconds: 60}
 refine:
   - {axis: beta, tolerance: 4, max_depth: 5}
 `
+
+// metricsURL waits for serve's "metrics on URL" line in stdout and returns
+// the URL.
+func metricsURL(t *testing.T, stdout *syncBuffer) string {
+	t.Helper()
+	line := regexp.MustCompile(`(?m)^metrics on (.*)$`)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := line.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("serve did not print the metrics address:\n%s", stdout.String())
+	return ""
+}
+
+// TestServeMetricsLoopback: --metrics with a port only listens on the
+// loopback interface (it served every interface, unauthenticated).
+func TestServeMetricsLoopback(t *testing.T) {
+	_, stdout, stop := startServeCmd(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "sweeps.db"), "--log-level", "warn", "--metrics", ":0")
+	defer stop()
+	if u := metricsURL(t, stdout); !regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/metrics$`).MatchString(u) {
+		t.Fatalf("serve --metrics :0 printed %q; want the metrics on 127.0.0.1", stdout.String())
+	}
+	if code, _, stderr := cli("serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--metrics", "a:b:c"); code != 2 || !strings.Contains(stderr, `--metrics "a:b:c": want HOST:PORT, :PORT or PORT`) {
+		t.Errorf("serve --metrics a:b:c: exit %d, %q", code, stderr)
+	}
+}
+
+// TestServeMetricsRefusals: calls refused for their credentials, which the
+// tap handle refuses before any interceptor (so grpc_server_* never sees
+// them), are counted by code in pinnsweep_refused_calls_total.
+func TestServeMetricsRefusals(t *testing.T) {
+	clearTokenEnv(t)
+	dir := t.TempDir()
+	admin := writeToken(t, dir, "admin.token", "adm1n-secret")
+	worker := writeToken(t, dir, "worker.token", "w0rker-secret")
+	addr, stdout, stop := startServeCmd(t, "--listen", "127.0.0.1:0", "--db", filepath.Join(dir, "sweeps.db"), "--log-level", "off",
+		"--admin-token-file", admin, "--worker-token-file", worker, "--metrics", "127.0.0.1:0")
+	defer stop()
+	url := metricsURL(t, stdout)
+	wrong := writeToken(t, dir, "wrong.token", "wr0ng-secret")
+	for _, tt := range []struct {
+		tokenFile string // "": none
+		code      int
+	}{{"", 1}, {wrong, 1}, {worker, 1}, {admin, 0}} {
+		args := []string{"status", "--coordinator", addr}
+		if tt.tokenFile != "" {
+			args = append(args, "--token-file", tt.tokenFile)
+		}
+		if code, _, stderr := cli(args...); code != tt.code {
+			t.Fatalf("%v: exit %d, %q; want %d", args, code, stderr, tt.code)
+		}
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`pinnsweep_refused_calls_total{grpc_code="Unauthenticated"} 2`,
+		`pinnsweep_refused_calls_total{grpc_code="PermissionDenied"} 1`,
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="ListSweeps",grpc_service="pinnsweep.v1.SweepService",grpc_type="unary"} 1`,
+	} {
+		if !strings.Contains(string(body), want+"\n") {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+}
 
 // TestServeMetricsAndBrackets runs serve with --metrics, drives a refined
 // sweep over gRPC, and checks the metrics endpoint and status's brackets.
@@ -371,6 +449,20 @@ func TestServeMetricsAndBrackets(t *testing.T) {
 		t.Fatalf("status edge:\n%s", out)
 	}
 
+	// The same as JSON.
+	code, out, _ = cli("status", "edge", "--coordinator", addr, "--json")
+	var js struct {
+		Sweeps []sweepStatus `json:"sweeps"`
+	}
+	if err := json.Unmarshal([]byte(out), &js); code != 0 || err != nil || len(js.Sweeps) != 1 {
+		t.Fatalf("status --json: %d %v\n%s", code, err, out)
+	}
+	if st := js.Sweeps[0]; st.Sweep != "edge" || st.Done != 10 || st.Total != 10 || !st.Finished || len(st.Brackets) != 2 ||
+		st.Brackets[0].Success != 21.25 || st.Brackets[0].Failure != 25 || st.Brackets[0].Bisections != 3 ||
+		compact(st.Brackets[0].Where) != `{"strategy":"regular"}` || st.Brackets[0].Status != "converged" {
+		t.Errorf("status --json:\n%s", out)
+	}
+
 	resp, err := http.Get(metricsURL)
 	if err != nil {
 		t.Fatal(err)
@@ -383,10 +475,17 @@ func TestServeMetricsAndBrackets(t *testing.T) {
 		`pinnsweep_completions_total{reported="done"} 10`,
 		`pinnsweep_active_leases 0`,
 		`pinnsweep_connected_workers 1`,
+		// gRPC server metrics by method and code (the middleware's).
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="Complete",grpc_service="pinnsweep.v1.WorkerService",grpc_type="unary"} 10`,
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="SubmitSweep",grpc_service="pinnsweep.v1.SweepService",grpc_type="unary"} 1`,
+		`grpc_server_handling_seconds_count{grpc_method="Lease",grpc_service="pinnsweep.v1.WorkerService",grpc_type="unary"} 11`,
 	} {
 		if !strings.Contains(string(body), want+"\n") {
 			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
+	}
+	if !regexp.MustCompile(`(?m)^pinnsweep_build_info\{goversion="go[^"]+",revision="[^"]+",version="` + regexp.QuoteMeta(version) + `"\} 1$`).Match(body) {
+		t.Errorf("metrics lack pinnsweep_build_info:\n%s", body)
 	}
 	if code := stop(); code != 0 {
 		t.Fatalf("serve exited with %d", code)
@@ -394,4 +493,13 @@ func TestServeMetricsAndBrackets(t *testing.T) {
 	if _, err := http.Get(metricsURL); err == nil {
 		t.Error("the metrics endpoint still answers after serve stopped")
 	}
+}
+
+// compact returns JSON without insignificant space.
+func compact(raw []byte) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return err.Error()
+	}
+	return b.String()
 }

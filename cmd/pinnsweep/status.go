@@ -1,112 +1,120 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
+	"github.com/pinnsweep/pinnsweep/dashboard"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
-
-func init() {
-	register("status", command{
-		summary: "show the progress of a coordinator's sweeps",
-		run:     runStatus,
-	})
-}
 
 // statusHeader is the header of the status table.
 const statusHeader = "SWEEP\tTOTAL\tPENDING\tRUNNING\tDONE\tFAILED\tTIMEOUT\tDIVERGED\tCANCELLED"
 
-// runStatus implements `pinnsweep status [SWEEP] --coordinator ADDR`: a
-// table of trial counts by status, for one sweep or all of them; --watch
-// prints a row for one sweep on every change until it has finished.
-func runStatus(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	addr := fs.String("coordinator", "", "coordinator address `host:port` (required)")
-	creds := addClientAuthFlags(fs)
-	watch := fs.Bool("watch", false, "print a row on every change of SWEEP until it has finished")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep status [SWEEP] --coordinator ADDR [--watch]")
-		fmt.Fprintln(fs.Output(), clientAuthUsage)
-		fmt.Fprintln(fs.Output(), "\nPrints the number of trials of each sweep (or of SWEEP) by status, and the")
-		fmt.Fprintln(fs.Output(), "failure-boundary brackets of sweeps with refine rules.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	pos, code, ok := parseInterspersed(fs, args, stderr)
-	if !ok {
-		return code
-	}
-	switch {
-	case len(pos) > 1:
-		fmt.Fprintf(stderr, "pinnsweep status: unexpected argument %q\n", pos[1])
-		return 2
-	case *addr == "":
-		fmt.Fprintln(stderr, "pinnsweep status: --coordinator is required")
-		return 2
-	case *watch && len(pos) == 0:
-		fmt.Fprintln(stderr, "pinnsweep status: --watch needs a SWEEP")
-		return 2
-	}
-	client, err := dialCoordinator(*addr, creds)
-	if err != nil {
-		fmt.Fprintf(stderr, "pinnsweep status: %v\n", oneLine(err))
-		return 1
-	}
-	defer client.Close()
-	ctx, cancel := callContext()
-	defer cancel()
+// sweepStatus is one sweep in `status --json`: the counts as the
+// dashboard's API gives them (GET /api/sweeps), and the brackets.
+type sweepStatus struct {
+	dashboard.Progress
+	Brackets []bracketJSON `json:"brackets,omitempty"`
+}
 
-	var rows []*pb.SweepProgress
-	var names []string
-	var brackets [][]*pb.Bracket
-	switch {
-	case *watch:
-		if err := watchStatus(client, pos[0], stdout); err != nil {
-			fmt.Fprintf(stderr, "pinnsweep status: %s\n", rpcError(*addr, err))
-			return 1
+// statusOf converts a sweep's progress and brackets for JSON.
+func statusOf(p *pb.SweepProgress, brackets []*pb.Bracket) sweepStatus {
+	s := sweepStatus{Progress: dashboard.ProgressOf(service.ProgressFromProto(p))}
+	for _, b := range brackets {
+		s.Brackets = append(s.Brackets, bracketOf(b))
+	}
+	return s
+}
+
+func newStatusCmd() *cobra.Command {
+	var watch, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [SWEEP]",
+		Short: "show the progress of a coordinator's sweeps",
+		Long: `Prints the number of trials of each sweep (or of SWEEP) by status, and the
+failure-boundary brackets of sweeps with refine rules. --json prints one JSON
+object {"sweeps": [...]}; with --watch, one JSON object per change.`,
+		Args: positional(0, 1, "SWEEP"),
+	}
+	cmd.Flags().BoolVar(&watch, "watch", false, "print a row on every change of SWEEP until it has finished")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	cf := addConnFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if watch && len(args) == 0 {
+			return usageErrorf("--watch needs a SWEEP")
 		}
-		return 0
-	case len(pos) == 1:
-		resp, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: pos[0]})
+		c, client, err := cf.dial()
 		if err != nil {
-			fmt.Fprintf(stderr, "pinnsweep status: %s\n", rpcError(*addr, err))
-			return 1
+			return err
 		}
-		rows = []*pb.SweepProgress{resp.GetProgress()}
-		names, brackets = []string{pos[0]}, [][]*pb.Bracket{resp.GetBrackets()}
-	default:
-		resp, err := client.sweeps.ListSweeps(ctx, &pb.ListSweepsRequest{})
-		if err != nil {
-			fmt.Fprintf(stderr, "pinnsweep status: %s\n", rpcError(*addr, err))
-			return 1
-		}
-		rows = resp.GetSweeps()
-		for _, p := range rows {
-			got, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: p.GetSweep()})
-			if err != nil {
-				fmt.Fprintf(stderr, "pinnsweep status: %s\n", rpcError(*addr, err))
-				return 1
+		defer client.Close()
+		stdout := cmd.OutOrStdout()
+		if watch {
+			if err := watchStatus(client, args[0], stdout, asJSON); err != nil {
+				return c.rpcErr(err)
 			}
-			names, brackets = append(names, p.GetSweep()), append(brackets, got.GetBrackets())
+			return nil
 		}
+		ctx, cancel := callContext()
+		defer cancel()
+		var rows []*pb.SweepProgress
+		var brackets [][]*pb.Bracket
+		if len(args) == 1 {
+			resp, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: args[0]})
+			if err != nil {
+				return c.rpcErr(err)
+			}
+			rows, brackets = []*pb.SweepProgress{resp.GetProgress()}, [][]*pb.Bracket{resp.GetBrackets()}
+		} else {
+			resp, err := client.sweeps.ListSweeps(ctx, &pb.ListSweepsRequest{})
+			if err != nil {
+				return c.rpcErr(err)
+			}
+			rows = resp.GetSweeps()
+			for _, p := range rows {
+				got, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: p.GetSweep()})
+				if err != nil {
+					return c.rpcErr(err)
+				}
+				brackets = append(brackets, got.GetBrackets())
+			}
+		}
+		if asJSON {
+			out := struct {
+				Sweeps []sweepStatus `json:"sweeps"`
+			}{Sweeps: []sweepStatus{}}
+			for i, p := range rows {
+				out.Sweeps = append(out.Sweeps, statusOf(p, brackets[i]))
+			}
+			return writeJSON(stdout, out)
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, statusHeader)
+		names := make([]string, len(rows))
+		for i, p := range rows {
+			fmt.Fprintln(tw, statusRow(p))
+			names[i] = p.GetSweep()
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		return writeBrackets(stdout, names, brackets)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, statusHeader)
-	for _, p := range rows {
-		fmt.Fprintln(tw, statusRow(p))
-	}
-	err = tw.Flush()
-	if err == nil {
-		err = writeBrackets(stdout, names, brackets)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "pinnsweep status: %v\n", err)
-		return 1
-	}
-	return 0
+	return cmd
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func statusRow(p *pb.SweepProgress) string {
@@ -114,9 +122,9 @@ func statusRow(p *pb.SweepProgress) string {
 		p.GetRunning(), p.GetDone(), p.GetFailed(), p.GetTimeout(), p.GetDiverged(), p.GetCancelled())
 }
 
-// watchStatus streams a sweep's progress, one row per change, until it
-// has finished or a signal arrives (no time limit).
-func watchStatus(client *coordinatorClient, sweep string, stdout io.Writer) error {
+// watchStatus streams a sweep's progress, one row (or JSON line) per
+// change, until it has finished or a signal arrives (no time limit).
+func watchStatus(client *coordinatorClient, sweep string, stdout io.Writer, asJSON bool) error {
 	ctx, stop := signalContext() // no time limit
 	defer stop()
 	stream, err := client.sweeps.WatchSweep(ctx, &pb.WatchSweepRequest{Sweep: sweep})
@@ -124,7 +132,10 @@ func watchStatus(client *coordinatorClient, sweep string, stdout io.Writer) erro
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 9, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, statusHeader)
+	enc := json.NewEncoder(stdout)
+	if !asJSON {
+		fmt.Fprintln(tw, statusHeader)
+	}
 	for {
 		m, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -136,6 +147,12 @@ func watchStatus(client *coordinatorClient, sweep string, stdout io.Writer) erro
 				return nil // interrupted
 			}
 			return err
+		}
+		if asJSON {
+			if err := enc.Encode(statusOf(m.GetProgress(), nil)); err != nil {
+				return err
+			}
+			continue
 		}
 		fmt.Fprintln(tw, statusRow(m.GetProgress()))
 		tw.Flush() // one line at a time; the minimum width keeps columns aligned

@@ -4,52 +4,89 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"golang.org/x/term"
+	"github.com/spf13/cobra"
 
+	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 	"github.com/pinnsweep/pinnsweep/trainer"
+	"github.com/pinnsweep/pinnsweep/trainer/refsol"
 )
 
-func init() {
-	register("train", command{summary: "train one PINN and print its errors", run: runTrain})
-}
-
-// settingFlag is a flag.Value that records a trainer setting by key; the
-// settings are applied in command-line order after parsing.
+// settingFlag is a pflag.Value that records a trainer setting by key; the
+// settings are applied in command-line order after parsing. Its type and
+// default, shown in the help, come from trainer.Config.
 type settingFlag struct {
-	key  string
-	list *[]setting
+	key, typ string
+	list     *[]setting
 }
 
 type setting struct{ key, value string }
 
 func (f settingFlag) String() string { return "" }
 
-// boolSettingFlag is a settingFlag that may be given without a value.
-type boolSettingFlag struct{ settingFlag }
-
-func (boolSettingFlag) IsBoolFlag() bool { return true }
-
-// boolSettings are the trainer settings whose flags may omit "=true".
-var boolSettings = map[string]bool{"fourier_t_raw": true, "seq2seq_warm": true, "hard_layer": true, "grad_balance": true, "resample_reset": true}
+// Type implements pflag.Value: the value's placeholder in the help.
+func (f settingFlag) Type() string { return f.typ }
 
 func (f settingFlag) Set(v string) error {
 	c := trainer.DefaultConfig()
+	if f.key == "layers" {
+		v = hiddenLayers(v)
+	}
 	if err := c.Set(f.key, v); err != nil {
 		return err
 	}
 	*f.list = append(*f.list, setting{f.key, v})
 	return nil
+}
+
+// settingDefaults returns, by setting key, the type name of each trainer
+// setting (bool, int, float, string, ints, strings) and its default as shown in
+// help (trainer.DefaultConfig).
+func settingDefaults() map[string][2]string {
+	out := map[string][2]string{}
+	def := reflect.ValueOf(trainer.DefaultConfig())
+	t := def.Type()
+	for i := 0; i < t.NumField(); i++ {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		v := def.Field(i)
+		var typ, val string
+		switch v.Kind() {
+		case reflect.Bool:
+			typ, val = "bool", strconv.FormatBool(v.Bool())
+		case reflect.Int, reflect.Int64:
+			typ, val = "int", strconv.FormatInt(v.Int(), 10)
+		case reflect.Float64:
+			typ, val = "float", strconv.FormatFloat(v.Float(), 'g', -1, 64)
+		case reflect.String:
+			typ, val = "string", v.String()
+		case reflect.Slice:
+			parts := make([]string, v.Len())
+			for j := range parts {
+				parts[j] = fmt.Sprint(v.Index(j).Interface())
+			}
+			typ = "ints"
+			if v.Type().Elem().Kind() == reflect.String {
+				typ = "strings"
+			}
+			val = strings.Join(parts, ",")
+		default:
+			typ, val = "value", fmt.Sprint(v.Interface())
+		}
+		out[key] = [2]string{typ, val}
+	}
+	return out
 }
 
 // trainFlags maps command-line flags to trainer settings.
@@ -83,7 +120,7 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"nx", "nx", "evaluation grid points in x"},
 	{"nt", "nt", "evaluation grid points in t"},
 	{"history-every", "history_every", "record the loss every k evaluations"},
-	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample, hard"},
+	{"strategy", "strategy", "training strategy: regular, curriculum, seq2seq, adaptive, resample, hard, supervised (the exact solution as data: the expressivity control)"},
 	{"curriculum-start", "curriculum_start", "curriculum: first coefficient (β, ρ or ν)"},
 	{"curriculum-stages", "curriculum_stages", "curriculum: coefficients in the schedule (0: steps of about 5)"},
 	{"curriculum-spacing", "curriculum_spacing", "curriculum: linear or geometric"},
@@ -108,50 +145,84 @@ var trainFlags = []struct{ flag, key, usage string }{
 	{"causal-eps-max", "causal_eps_max", "causal weighting: largest ε (×10 per release)"},
 	{"grad-balance", "grad_balance", "balance the loss terms by their gradient norms"},
 	{"reweight-every", "reweight_every", "iterations per causal/balancing round"},
+	{"diagnostics", "diagnostics", "end-of-training diagnostics, comma-separated: hessian, landscape"},
+	{"hessian-k", "hessian_k", "hessian: number of largest eigenvalues"},
+	{"hessian-steps", "hessian_steps", "hessian: Lanczos steps (the spectral-density sample)"},
+	{"hessian-probes", "hessian_probes", "hessian: most Hutchinson trace probes (0: no trace)"},
+	{"landscape-points", "landscape_points", "landscape: grid points per axis (odd)"},
+	{"landscape-range", "landscape_range", "landscape: half-width of the grid along each eigenvector"},
 }
 
-func runTrain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	var sets []setting
+func newTrainCmd() *cobra.Command {
+	var (
+		sets   []setting
+		asJSON bool
+		outDir string
+		quiet  bool
+		diag   diagFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "train",
+		Short: "train one PINN and print its errors",
+		Long: `Trains one PINN and prints its errors: rel_l2 against the reference solution, the loss
+terms, the residual. The defaults are the paper's protocol (Krishnapriyan et al., 2021);
+every flag is a trainer setting, as in a sweep spec's fixed section. Bad flags or
+values exit with status 2.`,
+		Example: `  pinnsweep train --pde convection --beta 30 --nf 1000 --seed 0
+  pinnsweep train --beta 30 --strategy curriculum --json`,
+		Args: noArgs,
+	}
+	fs := cmd.Flags()
+	defaults := settingDefaults()
 	for _, f := range trainFlags {
-		sf := settingFlag{key: f.key, list: &sets}
-		if boolSettings[f.key] {
-			fs.Var(boolSettingFlag{sf}, f.flag, f.usage)
-		} else {
-			fs.Var(sf, f.flag, f.usage)
+		d := defaults[f.key]
+		fl := fs.VarPF(settingFlag{key: f.key, typ: d[0], list: &sets}, f.flag, "", f.usage)
+		fl.DefValue = d[1]
+		if d[0] == "bool" {
+			fl.NoOptDefVal = "true"
 		}
 	}
-	asJSON := fs.Bool("json", false, "print one JSON object with the result on stdout")
-	outDir := fs.String("out", "", "directory to write the exact and predicted fields to")
-	quiet := fs.Bool("quiet", false, "no progress line")
-	if code, ok := parseFlags(fs, args, stderr); !ok {
-		return code
+	for flag, words := range map[string][]string{
+		"pde":                {trainer.Convection, trainer.Reaction, trainer.ReactionDiffusion, trainer.Diffusion},
+		"ic":                 refsol.ICNames(),
+		"strategy":           trainer.Strategies(),
+		"optimizer":          {trainer.OptimizerLBFGS, trainer.OptimizerAdam, trainer.OptimizerAdamLBFGS},
+		"activation":         {"tanh", "sin"},
+		"curriculum-spacing": {"linear", "geometric"},
+		"periodic-ux":        {"auto", "true", "false"},
+	} {
+		_ = cmd.RegisterFlagCompletionFunc(flag, completeWords(words...))
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "pinnsweep train: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object with the result on stdout")
+	fs.StringVar(&outDir, "out", "", "`dir`ectory to write result.json and fields.csv (the exact and predicted fields) to")
+	fs.BoolVar(&quiet, "quiet", false, "no progress line")
+	fs.BoolVar(&diag.hessian, "hessian", false, "after training, the Hessian's top eigenvalues, trace and spectral density (adds hessian to --diagnostics)")
+	fs.BoolVar(&diag.landscape, "landscape", false, "after training, the loss on the plane of the top two Hessian eigenvectors (adds landscape to --diagnostics)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return runTrain(cmd, sets, asJSON, outDir, quiet, diag)
 	}
+	return cmd
+}
+
+// runTrain implements `pinnsweep train`.
+func runTrain(cmd *cobra.Command, sets []setting, asJSON bool, outDir string, quiet bool, diag diagFlags) error {
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	cfg := trainer.DefaultConfig()
 	for _, s := range sets {
-		v := s.value
-		if s.key == "layers" {
-			v = hiddenLayers(v)
-		}
-		if err := cfg.Set(s.key, v); err != nil {
-			fmt.Fprintf(stderr, "pinnsweep train: %v\n", err)
-			return 2
+		if err := cfg.Set(s.key, s.value); err != nil {
+			return usageError{err}
 		}
 	}
+	diag.apply(&cfg)
 	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "pinnsweep train: %v\n", err)
-		return 2
+		return usageError{err}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var opts trainer.Options
 	tty := false
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !*quiet {
+	if isTerminal(stderr) && !quiet {
 		tty = true
 		last := time.Time{}
 		opts.Progress = func(p trainer.Progress) {
@@ -164,13 +235,12 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	}
 	var res *trainer.Result
 	var err error
-	if *outDir != "" {
+	if outDir != "" {
 		var fields *trainer.Fields
 		res, fields, err = trainer.TrainFields(ctx, cfg, opts)
 		if res != nil && fields != nil {
-			if werr := writeFields(*outDir, res, fields); werr != nil {
-				fmt.Fprintf(stderr, "pinnsweep train: %v\n", werr)
-				return 1
+			if werr := writeFields(outDir, res, fields); werr != nil {
+				return werr
 			}
 		}
 	} else {
@@ -180,24 +250,22 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
 	if res == nil {
-		fmt.Fprintf(stderr, "pinnsweep train: %v\n", err)
-		return 1
+		return err
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		if err := enc.Encode(res); err != nil {
-			fmt.Fprintf(stderr, "pinnsweep train: %v\n", err)
-			return 1
+	if asJSON {
+		if err := json.NewEncoder(stdout).Encode(res); err != nil {
+			return err
 		}
 	} else {
 		fmt.Fprintf(stdout, "status %s (%s)\nrel_l2 %.4e  abs_err %.4e  linf_rel %.4e\nloss %.4e (ic %.3e, bc %.3e, res %.3e)\nresidual: grid %.4e  train %.4e\nevals %d  iterations %d  seconds %.2f\n",
 			res.Status, res.StopReason, res.RelL2, res.AbsErr, res.LinfRel, res.Loss, res.LossIC, res.LossBC, res.LossRes,
 			res.ResidualGrid, res.ResidualTrain, res.Evals, res.Iterations, res.Seconds)
+		printDiagnostics(stdout, res)
 	}
 	if errors.Is(err, context.Canceled) {
-		return 130
+		return exitCodeError{exitInterrupted, errSilent}
 	}
-	return 0
+	return nil
 }
 
 // hiddenLayers turns the full form 2-50-50-1 into the hidden widths
@@ -215,26 +283,60 @@ func hiddenLayers(v string) string {
 }
 
 // writeFields writes result.json and fields.csv (x, t, exact, predicted,
-// |error| on the evaluation grid) into dir.
+// |error| on the evaluation grid) into dir, atomically with mode 0644.
 func writeFields(dir string, res *trainer.Result, f *trainer.Fields) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := atomicfile.MkdirAll(dir); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "result.json"), b, 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "result.json"), append(b, '\n'), atomicfile.Public); err != nil {
 		return err
 	}
-	var sb strings.Builder
-	sb.WriteString("x,t,exact,predicted,abs_error\n")
-	for i := range f.Exact {
-		d := f.Pred[i] - f.Exact[i]
-		if d < 0 {
-			d = -d
+	return atomicfile.Write(filepath.Join(dir, "fields.csv"), atomicfile.Public, func(w io.Writer) error {
+		if _, err := io.WriteString(w, "x,t,exact,predicted,abs_error\n"); err != nil {
+			return err
 		}
-		fmt.Fprintf(&sb, "%.17g,%.17g,%.17g,%.17g,%.17g\n", f.X[i], f.T[i], f.Exact[i], f.Pred[i], d)
+		for i := range f.Exact {
+			d := math.Abs(f.Pred[i] - f.Exact[i])
+			if _, err := fmt.Fprintf(w, "%.17g,%.17g,%.17g,%.17g,%.17g\n", f.X[i], f.T[i], f.Exact[i], f.Pred[i], d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// diagFlags are train's --hessian and --landscape switches.
+type diagFlags struct{ hessian, landscape bool }
+
+// apply adds the switched-on diagnostics to cfg.Diagnostics.
+func (d diagFlags) apply(cfg *trainer.Config) {
+	for name, on := range map[string]bool{trainer.DiagnosticHessian: d.hessian, trainer.DiagnosticLandscape: d.landscape} {
+		if on && !slices.Contains(cfg.Diagnostics, name) {
+			cfg.Diagnostics = append(cfg.Diagnostics, name)
+		}
 	}
-	return os.WriteFile(filepath.Join(dir, "fields.csv"), []byte(sb.String()), 0o644)
+	slices.Sort(cfg.Diagnostics)
+}
+
+// printDiagnostics prints the Hessian and landscape lines of a result.
+func printDiagnostics(w io.Writer, res *trainer.Result) {
+	if h := res.Hessian; h != nil {
+		if h.Error != "" {
+			fmt.Fprintf(w, "hessian: stopped: %s\n", h.Error)
+		}
+		if res.HessianMax != nil {
+			fmt.Fprintf(w, "hessian: top %.4g (converged %v, %d Lanczos steps), min Ritz %.3g", res.HessianTop, h.Converged, h.LanczosSteps, h.Min)
+			if res.HessianTrace != nil {
+				fmt.Fprintf(w, ", trace %.4g ± %.2g (%d probes)", *res.HessianTrace, h.TraceStdErr, h.TraceProbes)
+			}
+			fmt.Fprintf(w, "\nhessian: %d products, %.2fs, product error %.1e\n", h.HVPs, h.Seconds, h.HVPRelErr)
+		}
+	}
+	if l := res.Landscape; l != nil {
+		fmt.Fprintf(w, "landscape: %d × %d over ±%g, %.2fs\n", len(l.Coords), len(l.Coords), l.Coords[len(l.Coords)-1], l.Seconds)
+	}
 }

@@ -2,100 +2,144 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/pinnsweep/pinnsweep/worker"
 )
 
-func init() {
-	register("work", command{
-		summary: "run trials for a coordinator (a worker process)",
-		run:     runWork,
-	})
+// workContext returns the context that ends `pinnsweep work`: cancelled by
+// SIGINT or SIGTERM. Tests replace it.
+var workContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-// runWork implements `pinnsweep work`: a worker that leases trials from a
-// coordinator and trains them until SIGINT or SIGTERM, when it releases
-// its running trials so that the coordinator requeues them at once.
-func runWork(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("work", flag.ContinueOnError)
-	coord := fs.String("coordinator", "", "coordinator address `host:port` (required)")
-	creds := addClientAuthFlags(fs)
-	slots := fs.Int("slots", 1, "trials run at once, one thread each")
-	id := fs.String("id", "", "worker id (default <hostname>-<pid>)")
-	sweepNames := listFlag{what: "sweep name"}
+func newWorkCmd() *cobra.Command {
+	var (
+		slots       int
+		id          string
+		metricsAddr string
+		sweepNames  = listFlag{what: "sweep name"}
+		lf          logFlags
+		gpus        string
+		allowExec   string
+		workDir     string
+		killGrace   time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "work",
+		Short: "run trials for a coordinator (a worker process)",
+		Long: `Leases trials from a coordinator and trains them until SIGINT or SIGTERM, when it
+releases its running trials so that the coordinator requeues them at once.
+
+--metrics serves Prometheus metrics: pinnsweep_worker_slots and _slots_busy, the
+histogram pinnsweep_worker_trial_seconds by outcome, pinnsweep_worker_results_late_total
+(results delivered after the coordinator was unreachable) and _results_dropped_total by
+reason, pinnsweep_build_info and the Go runtime's.`,
+		Args: noArgs,
+	}
+	fs := cmd.Flags()
+	cf := addConnFlags(cmd)
+	fs.IntVar(&slots, "slots", 1, "CPU slots: trials run at once, one thread each (with --gpus: 0 unless given)")
+	fs.StringVar(&gpus, "gpus", "", "one GPU slot per listed device `ID[,ID...]`, numbered as nvidia-smi does: GPU trials run there, with CUDA_VISIBLE_DEVICES and ROCR_VISIBLE_DEVICES set")
+	fs.StringVar(&allowExec, "allow-exec", "", "run command trials only of the programs `PROGRAM[,PROGRAM...]`, names looked up in PATH or paths; without it no command trial runs")
+	fs.StringVar(&workDir, "work-dir", worker.DefaultWorkDir, "directory of command trials' outputs and logs (`DIR`/SWEEP/KEY/TOKEN/)")
+	fs.DurationVar(&killGrace, "kill-grace", worker.DefaultKillGrace, "time a stopped command trial has between SIGTERM and SIGKILL")
+	fs.StringVar(&id, "id", "", "worker id (default <hostname>-<pid>)")
 	fs.Var(&sweepNames, "sweep", "run only trials of sweep `NAME` (repeat for several; default: any sweep)")
-	logJSON := fs.Bool("log-json", false, "log JSON lines instead of text")
-	logLevel := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: pinnsweep work --coordinator ADDR [--slots N] [--sweep NAME]... [--id ID] [--log-json]")
-		fmt.Fprintln(fs.Output(), clientAuthUsage)
-		fmt.Fprintln(fs.Output(), "\nLeases trials from a coordinator and trains them until SIGINT or SIGTERM.\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if code, ok := parseFlags(fs, args, stderr); !ok {
-		return code
-	}
-	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(stderr, "pinnsweep work: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	case *coord == "":
-		fmt.Fprintln(stderr, "pinnsweep work: --coordinator is required")
-		return 2
-	case *slots < 1:
-		fmt.Fprintf(stderr, "pinnsweep work: --slots %d: must be at least 1\n", *slots)
-		return 2
-	}
-	dialOpts, err := creds.dialOptions()
-	if err != nil {
-		fmt.Fprintf(stderr, "pinnsweep work: %v\n", oneLine(err))
-		return 2
-	}
-	log := newRootLogger(stderr, *logLevel, *logJSON)
+	fs.StringVar(&metricsAddr, "metrics", "", metricsFlagUsage)
+	lf.add(fs, "info")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		c, err := cf.requireCoordinator()
+		if err != nil {
+			return err
+		}
+		gpuIDs := splitList(gpus)
+		if len(gpuIDs) > 0 && !cmd.Flags().Changed("slots") {
+			slots = 0
+		}
+		switch {
+		case slots < 0 || slots == 0 && len(gpuIDs) == 0:
+			return usageErrorf("--slots %d: must be at least 1 (or 0 with --gpus)", slots)
+		case killGrace <= 0 || killGrace > 10*time.Minute:
+			return usageErrorf("--kill-grace %v: must be between 0 and 10m", killGrace)
+		case len(gpuIDs) > 0 && allowExec == "":
+			return usageErrorf("--gpus needs --allow-exec: only command trials run on GPUs")
+		}
+		var cmdRunner *worker.CommandRunner
+		if programs := splitList(allowExec); len(programs) > 0 {
+			if cmdRunner, err = worker.NewCommandRunner(worker.CommandOptions{Allow: programs, Dir: workDir, KillGrace: killGrace}); err != nil {
+				return usageErrorf("--allow-exec: %v", err)
+			}
+		}
+		if err := lf.check(); err != nil {
+			return err
+		}
+		metricsAt := ""
+		if metricsAddr != "" {
+			if metricsAt, err = listenAddr("metrics", metricsAddr); err != nil {
+				return err
+			}
+		}
+		dialOpts, err := c.dialOptions()
+		if err != nil {
+			return err
+		}
+		log := lf.logger(cmd.ErrOrStderr())
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err = worker.Run(ctx, worker.Options{
-		Coordinator: *coord,
-		DialOptions: dialOpts,
-		ID:          *id,
-		Slots:       *slots,
-		Sweeps:      sweepNames.values,
-		Runner:      worker.TrainerRunner{Threads: 1},
-		Logger:      log,
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "pinnsweep work: %v\n", oneLine(err))
-		return 1
+		ctx, stop := workContext()
+		defer stop()
+		var metrics *worker.Metrics
+		var merr chan error
+		if metricsAt != "" {
+			reg, handler := newWorkerRegistry()
+			if metrics, err = worker.NewMetrics(reg); err != nil {
+				return err
+			}
+			lis, err := net.Listen("tcp", metricsAt)
+			if err != nil {
+				return fmt.Errorf("--metrics: %w", err)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "metrics on http://%s/metrics\n", lis.Addr())
+			merr = serveMetrics(ctx, handler, lis, log)
+		}
+		err = worker.Run(ctx, worker.Options{
+			Coordinator: c.Coordinator,
+			DialOptions: dialOpts,
+			ID:          id,
+			Slots:       slots,
+			GPUs:        gpuIDs,
+			Sweeps:      sweepNames.values,
+			Runner:      worker.TrainerRunner{Threads: 1},
+			Command:     cmdRunner,
+			Logger:      log,
+			Metrics:     metrics,
+		})
+		stop()
+		if merr != nil {
+			if mErr := <-merr; err == nil {
+				err = mErr
+			}
+		}
+		return err
 	}
-	return 0
+	return cmd
 }
 
-// listFlag collects the values of a repeated flag (--sweep, --trial);
-// what names a value in the error for an empty one.
-type listFlag struct {
-	what   string
-	values []string
-}
-
-func (l *listFlag) String() string {
-	if l == nil {
-		return ""
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
 	}
-	return strings.Join(l.values, ",")
-}
-
-func (l *listFlag) Set(v string) error {
-	if v == "" {
-		return fmt.Errorf("empty %s", l.what)
-	}
-	l.values = append(l.values, v)
-	return nil
+	return out
 }

@@ -1,5 +1,5 @@
 // Package storetest is a conformance suite for implementations of
-// coordinator.Store, in the style of gonum's testblas: every store
+// state.Store, in the style of gonum's testblas: every store
 // (the bbolt one, the in-memory one, any future one) runs the same tests.
 //
 // # Usage
@@ -7,7 +7,7 @@
 //	func TestMyStore(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) storetest.Opener {
 //			path := filepath.Join(t.TempDir(), "db")
-//			return func() coordinator.Store { return mustOpen(t, path) }
+//			return func() state.Store { return mustOpen(t, path) }
 //		})
 //	}
 //
@@ -21,15 +21,16 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 )
 
 // Opener opens the store under test. A second call, made after the first
 // store was closed, must return a store over the same data.
-type Opener func() coordinator.Store
+type Opener func() state.Store
 
 // Run runs the conformance suite. newOpener is called once per test.
 func Run(t *testing.T, newOpener func(t *testing.T) Opener) {
@@ -48,6 +49,8 @@ func Run(t *testing.T, newOpener func(t *testing.T) Opener) {
 		{"EmptyChange", testEmptyChange},
 		{"Reopen", testReopen},
 		{"Isolation", testIsolation},
+		{"UpdateOfMissingTrial", testUpdateOfMissingTrial},
+		{"InputsNeverChange", testInputsNeverChange},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,8 +61,8 @@ func Run(t *testing.T, newOpener func(t *testing.T) Opener) {
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 123456789, time.UTC)
 
-func sweep(name string) coordinator.SweepRecord {
-	return coordinator.SweepRecord{
+func sweep(name string) state.SweepRecord {
+	return state.SweepRecord{
 		Name:          name,
 		Filename:      name + ".yaml",
 		Source:        "name: " + name + "\n",
@@ -72,8 +75,8 @@ func sweep(name string) coordinator.SweepRecord {
 	}
 }
 
-func trial(sw string, i int, st coordinator.Status) coordinator.TrialRecord {
-	t := coordinator.TrialRecord{
+func trial(sw string, i int, st state.Status) state.TrialRecord {
+	t := state.TrialRecord{
 		Sweep:   sw,
 		Key:     fmt.Sprintf("%016x", 0xabc000+i),
 		Index:   i,
@@ -82,28 +85,52 @@ func trial(sw string, i int, st coordinator.Status) coordinator.TrialRecord {
 		Point:   json.RawMessage(fmt.Sprintf(`{"beta":%d,"seed":0}`, i)),
 		Updated: t0,
 	}
-	if st == coordinator.StatusRunning {
+	if st == state.StatusRunning {
 		t.Attempts, t.Token, t.Worker = 1, uint64(10+i), "w1"
 		t.LeaseID = fmt.Sprintf("%s/%s/%d", sw, t.Key, t.Token)
-		t.LeaseState = coordinator.LeaseActive
+		t.LeaseState = state.LeaseActive
 		t.LeaseExpiry = t0.Add(30 * time.Second)
 	}
-	if st == coordinator.StatusDone {
+	if st == state.StatusDone {
 		v := 0.25
-		t.RelL2, t.Attempts, t.Token = &v, 1, uint64(100+i)
-		t.LeaseState = coordinator.LeaseCompleted
+		t.Value, t.Attempts, t.Token = &v, 1, uint64(100+i)
+		t.LeaseState = state.LeaseCompleted
 	}
 	return t
 }
 
-func mustCommit(t *testing.T, s coordinator.Store, ch *coordinator.Change) {
+// created returns the change part that creates trials: a New run per
+// sweep and run of consecutive indexes, with the trials' inputs, and the
+// trials themselves as the runs' new states (a store creates New first).
+func created(trials ...state.TrialRecord) (runs []*state.NewTrials, states []state.TrialRecord) {
+	sorted := slices.Clone(trials)
+	state.SortTrials(sorted)
+	var nt *state.NewTrials
+	for _, tr := range sorted {
+		if nt == nil || nt.Sweep != tr.Sweep || nt.Base+len(nt.Keys) != tr.Index {
+			nt = &state.NewTrials{Sweep: tr.Sweep, Base: tr.Index, Inputs: state.InputList{}, Updated: t0}
+			runs = append(runs, nt)
+		}
+		nt.Keys = append(nt.Keys, tr.Key)
+		nt.Inputs = append(nt.Inputs.(state.InputList), state.TrialInputs{Key: tr.Key, Params: tr.Params, Point: tr.Point})
+	}
+	return runs, trials
+}
+
+// create returns a change that creates sweeps and trials.
+func create(sweeps []state.SweepRecord, trials ...state.TrialRecord) *state.Change {
+	runs, states := created(trials...)
+	return &state.Change{Sweeps: sweeps, New: runs, Trials: states}
+}
+
+func mustCommit(t *testing.T, s state.Store, ch *state.Change) {
 	t.Helper()
 	if err := s.Commit(context.Background(), ch); err != nil {
 		t.Fatalf("Commit: %v", err)
 	}
 }
 
-func mustLoad(t *testing.T, s coordinator.Store) *coordinator.State {
+func mustLoad(t *testing.T, s state.Store) *state.Snapshot {
 	t.Helper()
 	st, err := s.Load(context.Background())
 	if err != nil {
@@ -112,7 +139,7 @@ func mustLoad(t *testing.T, s coordinator.Store) *coordinator.State {
 	return st
 }
 
-func mustClose(t *testing.T, s coordinator.Store) {
+func mustClose(t *testing.T, s state.Store) {
 	t.Helper()
 	if err := s.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
@@ -120,15 +147,15 @@ func mustClose(t *testing.T, s coordinator.Store) {
 }
 
 // byKey indexes trials by sweep/key.
-func byKey(ts []coordinator.TrialRecord) map[string]coordinator.TrialRecord {
-	m := map[string]coordinator.TrialRecord{}
+func byKey(ts []state.TrialRecord) map[string]state.TrialRecord {
+	m := map[string]state.TrialRecord{}
 	for _, t := range ts {
 		m[t.ID()] = t
 	}
 	return m
 }
 
-func sameTrial(t *testing.T, got, want coordinator.TrialRecord) {
+func sameTrial(t *testing.T, got, want state.TrialRecord) {
 	t.Helper()
 	if !got.Updated.Equal(want.Updated) || !got.LeaseExpiry.Equal(want.LeaseExpiry) {
 		t.Errorf("trial %s times: got %v/%v, want %v/%v", want.ID(), got.Updated, got.LeaseExpiry, want.Updated, want.LeaseExpiry)
@@ -146,7 +173,7 @@ func sameTrial(t *testing.T, got, want coordinator.TrialRecord) {
 	}
 }
 
-func sameSweep(t *testing.T, got, want coordinator.SweepRecord) {
+func sameSweep(t *testing.T, got, want state.SweepRecord) {
 	t.Helper()
 	if !got.Created.Equal(want.Created) || !got.Updated.Equal(want.Updated) {
 		t.Errorf("sweep %s times differ", want.Name)
@@ -170,16 +197,14 @@ func testCommitLoad(t *testing.T, open Opener) {
 	s := open()
 	defer mustClose(t, s)
 	a, b := sweep("a"), sweep("b")
-	trials := []coordinator.TrialRecord{
-		trial("a", 0, coordinator.StatusPending), trial("a", 1, coordinator.StatusRunning),
-		trial("a", 2, coordinator.StatusDone), trial("b", 0, coordinator.StatusPending),
+	trials := []state.TrialRecord{
+		trial("a", 0, state.StatusPending), trial("a", 1, state.StatusRunning),
+		trial("a", 2, state.StatusDone), trial("b", 0, state.StatusPending),
 	}
-	mustCommit(t, s, &coordinator.Change{
-		Sweeps:    []coordinator.SweepRecord{a, b},
-		Trials:    trials,
-		Results:   []coordinator.ResultPut{{Sweep: "a", Key: trials[2].Key, JSON: json.RawMessage(`{"rel_l2":0.25}`)}},
-		NextToken: 200,
-	})
+	ch := create([]state.SweepRecord{a, b}, trials...)
+	ch.Results = []state.ResultPut{{Sweep: "a", Key: trials[2].Key, JSON: json.RawMessage(`{"rel_l2":0.25}`)}}
+	ch.NextToken = 200
+	mustCommit(t, s, ch)
 	st := mustLoad(t, s)
 	if st.NextToken != 200 {
 		t.Errorf("NextToken = %d, want 200", st.NextToken)
@@ -210,15 +235,13 @@ func testCommitLoad(t *testing.T, open Opener) {
 func testTrialsWithResults(t *testing.T, open Opener) {
 	s := open()
 	defer mustClose(t, s)
-	trials := []coordinator.TrialRecord{
-		trial("a", 2, coordinator.StatusDone), trial("a", 0, coordinator.StatusPending), trial("a", 1, coordinator.StatusDone),
+	trials := []state.TrialRecord{
+		trial("a", 2, state.StatusDone), trial("a", 0, state.StatusPending), trial("a", 1, state.StatusDone),
 	}
 	res := json.RawMessage(`{"rel_l2":0.25,"history":[1,2,3]}`)
-	mustCommit(t, s, &coordinator.Change{
-		Sweeps:  []coordinator.SweepRecord{sweep("a"), sweep("b")},
-		Trials:  append(trials, trial("b", 0, coordinator.StatusDone)),
-		Results: []coordinator.ResultPut{{Sweep: "a", Key: trials[0].Key, JSON: res}, {Sweep: "b", Key: trial("b", 0, "").Key, JSON: json.RawMessage(`{}`)}},
-	})
+	ch := create([]state.SweepRecord{sweep("a"), sweep("b")}, append(trials, trial("b", 0, state.StatusDone))...)
+	ch.Results = []state.ResultPut{{Sweep: "a", Key: trials[0].Key, JSON: res}, {Sweep: "b", Key: trial("b", 0, "").Key, JSON: json.RawMessage(`{}`)}}
+	mustCommit(t, s, ch)
 	got, err := s.Trials(context.Background(), "a")
 	if err != nil {
 		t.Fatalf("Trials: %v", err)
@@ -242,12 +265,12 @@ func testTrialsWithResults(t *testing.T, open Opener) {
 func testReplace(t *testing.T, open Opener) {
 	s := open()
 	defer mustClose(t, s)
-	tr := trial("a", 0, coordinator.StatusPending)
-	mustCommit(t, s, &coordinator.Change{Sweeps: []coordinator.SweepRecord{sweep("a")}, Trials: []coordinator.TrialRecord{tr}})
-	run := trial("a", 0, coordinator.StatusRunning)
+	tr := trial("a", 0, state.StatusPending)
+	mustCommit(t, s, create([]state.SweepRecord{sweep("a")}, tr))
+	run := trial("a", 0, state.StatusRunning)
 	sw := sweep("a")
 	sw.Submissions, sw.Source = 2, "name: a # grown\n"
-	mustCommit(t, s, &coordinator.Change{Sweeps: []coordinator.SweepRecord{sw}, Trials: []coordinator.TrialRecord{run}, NextToken: 11})
+	mustCommit(t, s, &state.Change{Sweeps: []state.SweepRecord{sw}, Trials: []state.TrialRecord{run}, NextToken: 11})
 	st := mustLoad(t, s)
 	if len(st.Trials) != 1 || len(st.Sweeps) != 1 {
 		t.Fatalf("put did not replace: %d trials, %d sweeps", len(st.Trials), len(st.Sweeps))
@@ -258,7 +281,7 @@ func testReplace(t *testing.T, open Opener) {
 		t.Errorf("NextToken = %d, want 11", st.NextToken)
 	}
 	// A change without NextToken leaves the counter alone.
-	mustCommit(t, s, &coordinator.Change{Trials: []coordinator.TrialRecord{tr}})
+	mustCommit(t, s, &state.Change{Trials: []state.TrialRecord{tr}})
 	if st := mustLoad(t, s); st.NextToken != 11 {
 		t.Errorf("NextToken = %d after a change without one, want 11", st.NextToken)
 	}
@@ -267,23 +290,21 @@ func testReplace(t *testing.T, open Opener) {
 func testDeleteResult(t *testing.T, open Opener) {
 	s := open()
 	defer mustClose(t, s)
-	tr := trial("a", 0, coordinator.StatusDone)
-	mustCommit(t, s, &coordinator.Change{
-		Sweeps:  []coordinator.SweepRecord{sweep("a")},
-		Trials:  []coordinator.TrialRecord{tr},
-		Results: []coordinator.ResultPut{{Sweep: "a", Key: tr.Key, JSON: json.RawMessage(`{"x":1}`)}},
-	})
-	tr.Status = coordinator.StatusPending
-	tr.RelL2 = nil
-	mustCommit(t, s, &coordinator.Change{
-		Trials:  []coordinator.TrialRecord{tr},
-		Results: []coordinator.ResultPut{{Sweep: "a", Key: tr.Key}, {Sweep: "nosuch", Key: "k"}},
+	tr := trial("a", 0, state.StatusDone)
+	ch := create([]state.SweepRecord{sweep("a")}, tr)
+	ch.Results = []state.ResultPut{{Sweep: "a", Key: tr.Key, JSON: json.RawMessage(`{"x":1}`)}}
+	mustCommit(t, s, ch)
+	tr.Status = state.StatusPending
+	tr.Value = nil
+	mustCommit(t, s, &state.Change{
+		Trials:  []state.TrialRecord{tr},
+		Results: []state.ResultPut{{Sweep: "a", Key: tr.Key}, {Sweep: "nosuch", Key: "k"}},
 	})
 	got, err := s.Trials(context.Background(), "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Result != nil || got[0].Status != coordinator.StatusPending {
+	if len(got) != 1 || got[0].Result != nil || got[0].Status != state.StatusPending {
 		t.Fatalf("after delete: %+v", got)
 	}
 }
@@ -291,7 +312,7 @@ func testDeleteResult(t *testing.T, open Opener) {
 func testUnknownSweep(t *testing.T, open Opener) {
 	s := open()
 	defer mustClose(t, s)
-	if _, err := s.Trials(context.Background(), "nosuch"); !errors.Is(err, coordinator.ErrNotFound) {
+	if _, err := s.Trials(context.Background(), "nosuch"); !errors.Is(err, state.ErrNotFound) {
 		t.Fatalf("Trials(nosuch) = %v, want ErrNotFound", err)
 	}
 }
@@ -299,7 +320,7 @@ func testUnknownSweep(t *testing.T, open Opener) {
 func testSweepWithoutTrials(t *testing.T, open Opener) {
 	s := open()
 	defer mustClose(t, s)
-	mustCommit(t, s, &coordinator.Change{Sweeps: []coordinator.SweepRecord{sweep("a")}})
+	mustCommit(t, s, &state.Change{Sweeps: []state.SweepRecord{sweep("a")}})
 	got, err := s.Trials(context.Background(), "a")
 	if err != nil || len(got) != 0 {
 		t.Fatalf("Trials = %v, %v; want none, nil", got, err)
@@ -311,7 +332,7 @@ func testCancelledContext(t *testing.T, open Opener) {
 	defer mustClose(t, s)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := s.Commit(ctx, &coordinator.Change{Sweeps: []coordinator.SweepRecord{sweep("a")}, NextToken: 5})
+	err := s.Commit(ctx, &state.Change{Sweeps: []state.SweepRecord{sweep("a")}, NextToken: 5})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Commit with a cancelled context = %v, want context.Canceled", err)
 	}
@@ -326,7 +347,7 @@ func testCancelledContext(t *testing.T, open Opener) {
 func testEmptyChange(t *testing.T, open Opener) {
 	s := open()
 	defer mustClose(t, s)
-	mustCommit(t, s, &coordinator.Change{})
+	mustCommit(t, s, &state.Change{})
 	mustCommit(t, s, nil)
 	if st := mustLoad(t, s); st.NextToken != 1 {
 		t.Fatalf("NextToken = %d, want 1", st.NextToken)
@@ -335,14 +356,12 @@ func testEmptyChange(t *testing.T, open Opener) {
 
 func testReopen(t *testing.T, open Opener) {
 	s := open()
-	tr := trial("a", 1, coordinator.StatusRunning)
-	done := trial("a", 2, coordinator.StatusDone)
-	mustCommit(t, s, &coordinator.Change{
-		Sweeps:    []coordinator.SweepRecord{sweep("a")},
-		Trials:    []coordinator.TrialRecord{tr, done},
-		Results:   []coordinator.ResultPut{{Sweep: "a", Key: done.Key, JSON: json.RawMessage(`{"rel_l2":0.25}`)}},
-		NextToken: 42,
-	})
+	tr := trial("a", 1, state.StatusRunning)
+	done := trial("a", 2, state.StatusDone)
+	ch := create([]state.SweepRecord{sweep("a")}, tr, done)
+	ch.Results = []state.ResultPut{{Sweep: "a", Key: done.Key, JSON: json.RawMessage(`{"rel_l2":0.25}`)}}
+	ch.NextToken = 42
+	mustCommit(t, s, ch)
 	mustClose(t, s)
 	s = open()
 	defer mustClose(t, s)
@@ -362,13 +381,45 @@ func testReopen(t *testing.T, open Opener) {
 func testIsolation(t *testing.T, open Opener) {
 	s := open()
 	defer mustClose(t, s)
-	tr := trial("a", 0, coordinator.StatusPending)
-	ch := &coordinator.Change{Sweeps: []coordinator.SweepRecord{sweep("a")}, Trials: []coordinator.TrialRecord{tr}}
+	tr := trial("a", 0, state.StatusPending)
+	ch := create([]state.SweepRecord{sweep("a")}, tr)
 	mustCommit(t, s, ch)
-	ch.Trials[0].Params[2] = 'X' // the caller's memory is its own
+	ch.New[0].Inputs.(state.InputList)[0].Params[2] = 'X' // the caller's memory is its own
 	ch.Sweeps[0].Axes[0] = "changed"
 	st := mustLoad(t, s)
 	if string(st.Trials[0].Params) != `{"beta":0,"seed":0}` || st.Sweeps[0].Axes[0] != "beta" {
 		t.Fatalf("store shares memory with the committed change: %s %v", st.Trials[0].Params, st.Sweeps[0].Axes)
+	}
+}
+
+// testUpdateOfMissingTrial: Trials may only update trials that exist (or
+// that New creates); a change that puts another fails and changes
+// nothing.
+func testUpdateOfMissingTrial(t *testing.T, open Opener) {
+	s := open()
+	defer mustClose(t, s)
+	mustCommit(t, s, create([]state.SweepRecord{sweep("a")}, trial("a", 0, state.StatusPending)))
+	bad := &state.Change{Trials: []state.TrialRecord{trial("a", 1, state.StatusPending)}, NextToken: 9}
+	if err := s.Commit(context.Background(), bad); err == nil {
+		t.Fatal("a change updating a trial that does not exist was committed")
+	}
+	if st := mustLoad(t, s); len(st.Trials) != 1 || st.NextToken != 1 {
+		t.Fatalf("the refused change left %d trials, next token %d", len(st.Trials), st.NextToken)
+	}
+}
+
+// testInputsNeverChange: an update writes a trial's state only; its params
+// and point are those New wrote.
+func testInputsNeverChange(t *testing.T, open Opener) {
+	s := open()
+	defer mustClose(t, s)
+	tr := trial("a", 0, state.StatusPending)
+	mustCommit(t, s, create([]state.SweepRecord{sweep("a")}, tr))
+	upd := trial("a", 0, state.StatusRunning)
+	upd.Params, upd.Point = json.RawMessage(`{"other":1}`), nil
+	mustCommit(t, s, &state.Change{Trials: []state.TrialRecord{upd}, NextToken: 20})
+	got, err := s.Trial(context.Background(), "a", tr.Key)
+	if err != nil || got.Status != state.StatusRunning || string(got.Params) != string(tr.Params) || string(got.Point) != string(tr.Point) {
+		t.Fatalf("after an update carrying other inputs: %+v, %v; want running with params %s, point %s", got, err, tr.Params, tr.Point)
 	}
 }

@@ -5,9 +5,9 @@
 (function () {
   const POLL_MS = 1000;
   const DIAGRAM_MAX_AGE_MS = 10000;
-  // Fixed colour scale of the phase diagram: log10(rel_l2) from 1e-4 to 10.
-  const LOG_MIN = -4, LOG_MAX = 1;
   const SVGNS = 'http://www.w3.org/2000/svg';
+  // Colour ramps of a trial's fields (not of the phase diagram, whose
+  // colours, verdicts, labels and legend come from the server).
   const VIRIDIS = [[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142],
     [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43], [253, 231, 37]];
   const DIVERGING = [[5, 48, 97], [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240],
@@ -60,9 +60,6 @@
     return stops[i].map((c, k) => Math.round(c + (stops[i + 1][k] - c) * r));
   }
 
-  const rgb = (c) => 'rgb(' + c[0] + ',' + c[1] + ',' + c[2] + ')';
-  const relColor = (v) => ramp(VIRIDIS, (Math.log10(Math.max(v, 1e-300)) - LOG_MIN) / (LOG_MAX - LOG_MIN));
-  const light = (c) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] > 140;
 
   function fmt(v) {
     if (v === null || v === undefined) return '—';
@@ -84,8 +81,6 @@
 
   // ---- sweeps ----
 
-  function ended(p) { return p.done + p.diverged + p.failed + p.timeout + p.cancelled; }
-
   function renderSweeps(list) {
     const text = JSON.stringify(list) + '|' + state.sweep;
     if (text === state.listText) return;
@@ -94,12 +89,12 @@
     body.replaceChildren();
     $('no-sweeps').hidden = list.length > 0;
     for (const p of list) {
-      const pct = p.total ? 100 * ended(p) / p.total : 0;
+      const pct = p.total ? 100 * p.ended / p.total : 0;
       const bar = h('span', { class: 'bar' }, h('span'));
       bar.firstChild.style.width = pct.toFixed(1) + '%';
-      const row = h('tr', { 'data-sweep': p.sweep, 'data-ended': ended(p), 'data-total': p.total },
+      const row = h('tr', { 'data-sweep': p.sweep, 'data-ended': p.ended, 'data-total': p.total },
         h('td', {}, p.sweep),
-        h('td', {}, bar, ended(p) + ' / ' + p.total + (p.finished ? ' (finished)' : '')),
+        h('td', {}, bar, p.ended + ' / ' + p.total + (p.finished ? ' (finished)' : '')),
         ...[p.done, p.diverged, p.failed, p.timeout, p.cancelled, p.running, p.pending].map((n) => h('td', { class: 'num' }, n)));
       if (p.sweep === state.sweep) row.classList.add('selected');
       row.addEventListener('click', () => selectSweep(p.sweep));
@@ -129,19 +124,18 @@
     return d.cells.find((c) => c.x + ',' + c.y === key) || null;
   }
 
-  function failures(c) { return c.counts.diverged + c.counts.failed + c.counts.timeout + c.counts.cancelled; }
-
+  // renderDiagram draws the diagram the server laid out: each cell's fill
+  // or hatch, text and outline, the boundary edges and the legend.
   function renderDiagram(d) {
     const CW = 96, CH = 60, TOP = 28;
     const nx = Math.max(d.x_values.length, 1), ny = Math.max(d.y_values.length, 1);
     const rowLabelW = Math.max(60, 7.2 * Math.max(0, ...d.y_values.map((v) => v.length)) + 16);
     const left = rowLabelW, gridW = nx * CW, gridH = ny * CH;
     const legendX = left + gridW + 36;
-    const width = legendX + 150, height = Math.max(TOP + gridH + 56, TOP + 250);
+    const width = legendX + 190, height = Math.max(TOP + gridH + 56, TOP + 300);
     const root = s('svg', { id: 'diagram-svg', width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img' });
-    root.append(s('defs', {},
-      hatch('hatch-open', '#eceff2', '#b3bcc5'),
-      hatch('hatch-failed', '#fbe3e1', '#c62828')));
+    const hatches = d.legend.hatches;
+    root.append(s('defs', {}, ...Object.keys(hatches).map((k) => hatch('hatch-' + k, hatches[k].background, hatches[k].line))));
 
     if (d.y_axes.length) root.append(s('text', { x: 4, y: TOP - 10, 'font-size': 12, fill: '#5b6672' }, d.y_axes.join(' × ')));
     // With one row axis, its name heads the rows and the labels are values.
@@ -154,9 +148,9 @@
     }, v)));
     if (d.x_axis) root.append(s('text', { x: left + gridW / 2, y: TOP + gridH + 36, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600 }, d.x_axis));
 
-    for (const c of d.cells) root.append(drawCell(d, c, left + c.x * CW, TOP + c.y * CH, CW, CH));
+    for (const c of d.cells) root.append(drawCell(c, left + c.x * CW, TOP + c.y * CH, CW, CH));
     root.append(boundary(d, left, TOP, CW, CH));
-    root.append(legend(d, legendX, TOP, gridH));
+    root.append(legend(d.legend, legendX, TOP, gridH));
     $('diagram').replaceChildren(root);
     markSelectedCell();
   }
@@ -164,98 +158,70 @@
   function hatch(id, bg, fg) {
     return s('pattern', { id, width: 8, height: 8, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
       s('rect', { width: 8, height: 8, fill: bg }),
-      s('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: fg, 'stroke-width': 3 }));
+      s('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: fg, 'stroke-width': 2 }));
   }
 
-  function drawCell(d, c, x0, y0, w, hgt) {
+  function drawCell(c, x0, y0, w, hgt) {
     const key = c.x + ',' + c.y;
     const g = s('g', {
-      class: 'cell', id: 'cell-' + c.x + '-' + c.y, 'data-cell': key, 'data-state': c.state,
-      'data-total': c.counts.total, 'data-done': c.counts.done, 'data-failed': failures(c),
-      'data-open': c.counts.pending + c.counts.running,
+      class: 'cell', id: 'cell-' + c.x + '-' + c.y, 'data-cell': key, 'data-state': c.state, 'data-verdict': c.verdict,
+      'data-total': c.counts.total, 'data-done': c.counts.measured, 'data-failed': c.counts.unsuccessful,
+      'data-open': c.counts.open, 'data-fill': c.fill || '', 'data-hatch': c.hatch || '',
     });
-    let fill, textColor = '#1d232a';
-    if (c.median !== undefined && c.median !== null) {
-      g.setAttribute('data-median', String(c.median));
-      const col = relColor(c.median);
-      fill = rgb(col);
-      textColor = light(col) ? '#111' : '#fff';
-    } else {
-      fill = c.state === 'failed' ? 'url(#hatch-failed)' : 'url(#hatch-open)';
-    }
+    if (c.median !== undefined && c.median !== null) g.setAttribute('data-median', String(c.median));
+    const fill = c.fill || 'url(#hatch-' + c.hatch + ')';
     g.append(s('rect', { class: 'fill', x: x0, y: y0, width: w, height: hgt, fill }));
     const frame = s('rect', { class: 'frame', x: x0 + 1, y: y0 + 1, width: w - 2, height: hgt - 2, fill: 'none', stroke: '#fff', 'stroke-width': 2 });
-    if (c.state === 'partial' || c.state === 'open') frame.setAttribute('stroke-dasharray', '4 3');
+    if (c.dashed) frame.setAttribute('stroke-dasharray', '4 3');
     g.append(frame);
-    const lines = [];
-    if (c.median !== undefined && c.median !== null) lines.push([fmt(c.median), 14, 700]);
-    else lines.push([c.state === 'failed' ? 'failed' : '—', 13, 700]);
-    lines.push([c.counts.done + '/' + c.counts.total + ' done', 11, 400]);
-    const f = failures(c);
-    const kinds = ['diverged', 'failed', 'timeout', 'cancelled'].filter((k) => c.counts[k] > 0);
-    if (f > 0) lines.push([f + ' ' + (kinds.length === 1 ? kinds[0] : 'failed'), 11, 400]);
-    else if (c.counts.running > 0) lines.push([c.counts.running + ' running', 11, 400]);
-    const y1 = y0 + hgt / 2 - (lines.length - 1) * 7 + 4;
-    lines.forEach(([t, size, weight], i) => g.append(s('text', {
-      x: x0 + w / 2, y: y1 + i * 14, 'text-anchor': 'middle', 'font-size': size, 'font-weight': weight,
-      fill: textColor, 'pointer-events': 'none',
+    const y1 = y0 + hgt / 2 - (c.lines.length - 1) * 7 + 4;
+    c.lines.forEach((t, i) => g.append(s('text', {
+      x: x0 + w / 2, y: y1 + i * 14, 'text-anchor': 'middle', 'font-size': i === 0 ? 13 : 11, 'font-weight': i === 0 ? 700 : 400,
+      fill: c.ink, 'pointer-events': 'none',
     }, t)));
-    const tip = c.point.map((p) => p.axis + '=' + p.value).join(' ') +
-      '\nmedian rel_l2 ' + fmt(c.median) + (c.min !== undefined ? ' (min ' + fmt(c.min) + ', max ' + fmt(c.max) + ')' : '') +
-      '\n' + ['pending', 'running', 'done', 'diverged', 'failed', 'timeout', 'cancelled']
-        .filter((k) => c.counts[k] > 0).map((k) => c.counts[k] + ' ' + k).join(', ');
-    g.append(s('title', {}, tip));
+    g.append(s('title', {}, c.title));
     g.addEventListener('click', () => selectCell(key));
     return g;
   }
 
-  // boundary draws the failure threshold between neighbouring cells on
-  // either side of it: a cell is above it when its median is, or when
-  // every one of its trials failed; cells without a median yet take no
-  // side.
+  // boundary draws the edges the server found between a passing and a
+  // failing neighbour.
   function boundary(d, left, top, w, hgt) {
     const g = s('g', { class: 'boundary' });
-    const side = new Map();
-    for (const c of d.cells) {
-      if (c.median !== undefined && c.median !== null) side.set(c.x + ',' + c.y, c.median > d.threshold);
-      else if (c.state === 'failed') side.set(c.x + ',' + c.y, true);
-    }
-    for (const [key, bad] of side) {
-      const [x, y] = key.split(',').map(Number);
-      const right = side.get((x + 1) + ',' + y), below = side.get(x + ',' + (y + 1));
-      if (right !== undefined && bad !== right) {
-        const X = left + (x + 1) * w;
-        g.append(s('line', { x1: X, y1: top + y * hgt, x2: X, y2: top + (y + 1) * hgt, stroke: '#e0001b', 'stroke-width': 4 }));
-      }
-      if (below !== undefined && bad !== below) {
-        const Y = top + (y + 1) * hgt;
-        g.append(s('line', { x1: left + x * w, y1: Y, x2: left + (x + 1) * w, y2: Y, stroke: '#e0001b', 'stroke-width': 4 }));
+    for (const e of d.boundary) {
+      if (e.side === 'right') {
+        const X = left + (e.x + 1) * w;
+        g.append(s('line', { x1: X, y1: top + e.y * hgt, x2: X, y2: top + (e.y + 1) * hgt, stroke: '#000', 'stroke-width': 4 }));
+      } else {
+        const Y = top + (e.y + 1) * hgt;
+        g.append(s('line', { x1: left + e.x * w, y1: Y, x2: left + (e.x + 1) * w, y2: Y, stroke: '#000', 'stroke-width': 4 }));
       }
     }
     return g;
   }
 
-  function legend(d, x0, y0, gridH) {
-    const H = Math.max(gridH, 180), W = 18, n = 60;
-    const g = s('g', { class: 'legend' });
-    g.append(s('text', { x: x0, y: y0 - 10, 'font-size': 12, fill: '#5b6672' }, 'median rel_l2'));
-    for (let i = 0; i < n; i++) {
-      const f = (i + 0.5) / n; // bottom (LOG_MIN) to top (LOG_MAX)
-      g.append(s('rect', { x: x0, y: y0 + H - (i + 1) * H / n, width: W, height: H / n + 0.5, fill: rgb(ramp(VIRIDIS, f)) }));
+  // legend draws the server's legend: the colour bar bottom to top, its
+  // ticks, the threshold and the keys.
+  function legend(l, x0, y0, gridH) {
+    const H = Math.max(gridH, 180), W = 18, n = l.stops.length;
+    const g = s('g', { class: 'legend', 'data-threshold': l.threshold.label });
+    g.append(s('text', { x: x0, y: y0 - 10, 'font-size': 12, fill: '#5b6672' }, l.title));
+    l.stops.forEach((col, i) => g.append(s('rect', { x: x0, y: y0 + H - (i + 1) * H / n, width: W, height: H / n + 0.5, fill: col })));
+    const yOf = (p) => y0 + H - p * H;
+    for (const t of l.ticks) {
+      g.append(s('line', { x1: x0 + W, y1: yOf(t.position), x2: x0 + W + 4, y2: yOf(t.position), stroke: '#1d232a' }));
+      g.append(s('text', { x: x0 + W + 7, y: yOf(t.position) + 4, 'font-size': 11 }, t.label));
     }
-    const yOf = (l) => y0 + H - (l - LOG_MIN) / (LOG_MAX - LOG_MIN) * H;
-    for (let k = LOG_MIN; k <= LOG_MAX; k++) {
-      g.append(s('line', { x1: x0 + W, y1: yOf(k), x2: x0 + W + 4, y2: yOf(k), stroke: '#1d232a' }));
-      g.append(s('text', { x: x0 + W + 7, y: yOf(k) + 4, 'font-size': 11 }, tickLabel(k)));
-    }
-    const ty = yOf(clamp(Math.log10(d.threshold), LOG_MIN, LOG_MAX));
-    g.append(s('line', { x1: x0 - 4, y1: ty, x2: x0 + W + 4, y2: ty, stroke: '#e0001b', 'stroke-width': 3 }));
-    g.append(s('text', { x: x0 + W + 44, y: ty + 4, 'font-size': 11, fill: '#e0001b' }, 'threshold ' + fmt(d.threshold)));
-    const ky = y0 + H + 14;
-    g.append(s('rect', { x: x0, y: ky, width: W, height: 12, fill: 'url(#hatch-open)' }));
-    g.append(s('text', { x: x0 + W + 6, y: ky + 10, 'font-size': 11 }, 'no result yet'));
-    g.append(s('rect', { x: x0, y: ky + 18, width: W, height: 12, fill: 'url(#hatch-failed)' }));
-    g.append(s('text', { x: x0 + W + 6, y: ky + 28, 'font-size': 11 }, 'every trial failed'));
+    const ty = yOf(l.threshold.position);
+    g.append(s('line', { x1: x0 - 4, y1: ty, x2: x0 + W + 4, y2: ty, stroke: '#000', 'stroke-width': 3 }));
+    g.append(s('text', { x: x0 + W + 44, y: ty + 4, 'font-size': 11 }, l.threshold.label));
+    l.keys.forEach((k, i) => {
+      const ky = y0 + H + 14 + i * 18;
+      const box = s('rect', { x: x0, y: ky, width: W, height: 12, fill: k.hatch ? 'url(#hatch-' + k.hatch + ')' : 'none' });
+      if (k.dashed) { box.setAttribute('stroke', '#1d232a'); box.setAttribute('stroke-dasharray', '4 3'); }
+      g.append(box);
+      g.append(s('text', { x: x0 + W + 6, y: ky + 10, 'font-size': 11 }, k.label));
+    });
     return g;
   }
 
@@ -448,7 +414,7 @@
             state.diagram = d;
             $('diagram-section').hidden = false;
             const p = d.progress;
-            $('diagram-title').textContent = 'Phase diagram: ' + d.sweep + ' (' + ended(p) + ' of ' + p.total + ' trials ended)';
+            $('diagram-title').textContent = 'Phase diagram: ' + d.sweep + ' (' + p.ended + ' of ' + p.total + ' trials ended)';
             renderDiagram(d);
             renderTrials();
           }

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 )
 
 // Names of the files WriteDevCerts writes.
@@ -31,6 +34,8 @@ const (
 	WorkerCertFile  = "worker.pem"
 	WorkerKeyFile   = "worker-key.pem"
 	defaultCertDays = 365
+	// MaxCertDays is the longest validity WriteDevCerts gives (100 years).
+	MaxCertDays = 36500
 )
 
 // DevCertOptions configures WriteDevCerts.
@@ -40,10 +45,13 @@ type DevCertOptions struct {
 	// Hosts are the server certificate's names and IP addresses, besides
 	// localhost, 127.0.0.1 and ::1, which are always included.
 	Hosts []string
-	// Days is every certificate's validity; zero means 365.
+	// Days is every certificate's validity, at most MaxCertDays; zero
+	// means 365.
 	Days int
-	// Force overwrites existing files; without it an existing file is
-	// ErrExists and nothing is written.
+	// Force replaces existing files; without it an existing file is
+	// ErrExists and nothing is written. A file is replaced by renaming a
+	// new one over it, never written through: a symbolic link planted in
+	// Dir is replaced, its target left alone.
 	Force bool
 	// Now is the start of validity; zero means the current time.
 	Now time.Time
@@ -59,8 +67,8 @@ func WriteDevCerts(o DevCertOptions) ([]string, error) {
 	if o.Days == 0 {
 		o.Days = defaultCertDays
 	}
-	if o.Days < 0 {
-		return nil, fmt.Errorf("%w: days = %d: must be positive", ErrConfig, o.Days)
+	if o.Days < 0 || o.Days > MaxCertDays {
+		return nil, fmt.Errorf("%w: days = %d: must be in [1, %d]", ErrConfig, o.Days, MaxCertDays)
 	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
@@ -85,7 +93,7 @@ func WriteDevCerts(o DevCertOptions) ([]string, error) {
 	}
 
 	notBefore := o.Now.Add(-5 * time.Minute) // tolerate small clock skew
-	notAfter := o.Now.Add(time.Duration(o.Days) * 24 * time.Hour)
+	notAfter := o.Now.AddDate(0, 0, o.Days)  // a time.Duration overflows after 292 years
 	caKey, caDER, err := issue(&x509.Certificate{
 		Subject:               pkix.Name{CommonName: "pinnsweep development CA", Organization: []string{"pinnsweep"}},
 		NotBefore:             notBefore,
@@ -211,25 +219,26 @@ func issue(tmpl, parent *x509.Certificate, parentKey crypto.Signer) (*ecdsa.Priv
 	return key, der, nil
 }
 
-// writePEM writes one PEM block to path with mode perm (also when the file
-// existed: overwriting needs force).
+// writePEM writes one PEM block to a new file path with mode perm; with
+// force it replaces an existing path (by a rename: a symbolic link there is
+// replaced, not followed).
 func writePEM(path, typ string, der []byte, perm os.FileMode, force bool) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if !force {
-		flags |= os.O_EXCL
+	block := &pem.Block{Type: typ, Bytes: der}
+	if force {
+		return atomicfile.Write(path, perm, func(w io.Writer) error { return pem.Encode(w, block) })
 	}
-	f, err := os.OpenFile(path, flags, perm)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%w: %s (use --force to overwrite)", ErrExists, path)
 		}
 		return err
 	}
-	if err := f.Chmod(perm); err != nil { // an overwritten file keeps its mode otherwise
+	if err := f.Chmod(perm); err != nil { // despite the umask
 		f.Close()
 		return err
 	}
-	if err := pem.Encode(f, &pem.Block{Type: typ, Bytes: der}); err != nil {
+	if err := pem.Encode(f, block); err != nil {
 		f.Close()
 		return err
 	}

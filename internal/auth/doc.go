@@ -10,7 +10,23 @@
 // (pinnsweep.v1.WorkerService: Lease, Heartbeat, Complete, Release) and
 // grpc.health.v1; RoleAdmin may call everything (SweepService: submit,
 // cancel, status, export; reflection). Policy maps a method to the role it
-// needs; a method it does not know needs RoleAdmin.
+// needs; a method it does not know needs RoleAdmin. One method needs no
+// credentials at all: grpc.health.v1.Health/Check, which kubelets and load
+// balancers call without any (deploy/k8s probes it so); it tells only
+// whether the coordinator serves.
+//
+// # Where calls are refused
+//
+// The server checks credentials in a tap handle (grpc.InTapHandle) when a
+// call's stream opens, from its headers and its connection's client
+// certificate, before gRPC reads its request message: a caller without
+// credentials costs the coordinator a HEADERS frame, not the read and
+// decoding of a message of up to 16 MiB (RELIABILITY.md has the
+// figures). Interceptors check again for calls that reach the server
+// another way (ServeHTTP runs no tap handle). Refusals are logged at most
+// ten a second, with a count of those left out, and counted by code in
+// pinnsweep_refused_calls_total (ServerConfig.Refused): a call refused
+// in the tap handle never reaches the gRPC metrics interceptors.
 //
 // # Credentials
 //
@@ -24,7 +40,10 @@
 //
 // With mutual TLS the server verifies every client certificate against a
 // CA, and the certificate's Organizational Unit ("admin" or "worker")
-// gives the role. When both tokens and mTLS are configured a caller needs
+// gives the role. A client that presents no certificate completes the
+// TLS handshake (so that health checks get through) and is refused every
+// other call; one whose certificate fails verification fails the
+// handshake. When both tokens and mTLS are configured a caller needs
 // both, and gets the lesser of the two roles.
 //
 // Refusals are gRPC statuses naming the method: Unauthenticated for a

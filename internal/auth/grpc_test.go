@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
 
 	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/auth"
 )
@@ -30,13 +32,14 @@ budget: {iterations: 5, seconds: 60}
 `
 
 // serve runs a real coordinator on 127.0.0.1:0 with cfg's credentials and
-// returns its address.
-func serve(t *testing.T, cfg auth.ServerConfig) string {
+// the server options extra, and returns its address.
+func serve(t *testing.T, cfg auth.ServerConfig, extra ...grpc.ServerOption) string {
 	t.Helper()
 	opts, err := cfg.ServerOptions()
 	if err != nil {
 		t.Fatal(err)
 	}
+	opts = append(opts, extra...)
 	c, err := coordinator.Open(coordinator.Options{Path: filepath.Join(t.TempDir(), "auth.db")})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +50,7 @@ func serve(t *testing.T, cfg auth.ServerConfig) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- c.Serve(ctx, lis, opts...) }()
+	go func() { done <- service.Serve(ctx, c, lis, opts...) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -105,6 +108,14 @@ func health(t *testing.T, c conn) error {
 	return err
 }
 
+func healthWatch(t *testing.T, c conn) error {
+	st, err := c.health.Watch(ctx(t), &healthpb.HealthCheckRequest{})
+	if err == nil {
+		_, err = st.Recv()
+	}
+	return err
+}
+
 func watch(t *testing.T, c conn) error {
 	st, err := c.sweeps.WatchSweep(ctx(t), &pb.WatchSweepRequest{Sweep: "auth"})
 	if err == nil {
@@ -132,7 +143,8 @@ func wantCode(t *testing.T, what string, err error, want codes.Code) {
 }
 
 func TestTokens(t *testing.T) {
-	addr := serve(t, auth.ServerConfig{AdminToken: adminToken, WorkerToken: workerToken})
+	refused := auth.NewRefusedCounter()
+	addr := serve(t, auth.ServerConfig{AdminToken: adminToken, WorkerToken: workerToken, Refused: refused})
 	none := dial(t, addr, auth.ClientConfig{})
 	wrong := dial(t, addr, auth.ClientConfig{Token: "not-the-token"})
 	worker := dial(t, addr, auth.ClientConfig{Token: workerToken})
@@ -140,7 +152,10 @@ func TestTokens(t *testing.T) {
 
 	wantCode(t, "submit without token", submit(t, none), codes.Unauthenticated)
 	wantCode(t, "lease without token", lease(t, none), codes.Unauthenticated)
-	wantCode(t, "health without token", health(t, none), codes.Unauthenticated)
+	wantCode(t, "health check without token", health(t, none), codes.OK) // as kubelets and load balancers call it
+	wantCode(t, "health check with wrong token", health(t, wrong), codes.OK)
+	wantCode(t, "health watch without token", healthWatch(t, none), codes.Unauthenticated)
+	wantCode(t, "health watch with worker token", healthWatch(t, worker), codes.OK)
 	wantCode(t, "watch without token", watch(t, none), codes.Unauthenticated)
 	wantCode(t, "submit with wrong token", submit(t, wrong), codes.Unauthenticated)
 	wantCode(t, "lease with wrong token", lease(t, wrong), codes.Unauthenticated)
@@ -153,6 +168,12 @@ func TestTokens(t *testing.T) {
 	wantCode(t, "admin lease", lease(t, admin), codes.OK)
 	wantCode(t, "admin watch", watch(t, admin), codes.OK)
 	wantCode(t, "admin cancel", cancelSweep(t, admin), codes.OK)
+	// Every refusal above is counted once, by code; allowed calls are not.
+	for code, want := range map[codes.Code]float64{codes.Unauthenticated: 6, codes.PermissionDenied: 3} {
+		if n := testutil.ToFloat64(refused.WithLabelValues(code.String())); n != want {
+			t.Errorf("%s{grpc_code=%q} = %v, want %v", auth.RefusedMetric, code, n, want)
+		}
+	}
 }
 
 // pki writes a development PKI into a fresh directory.
@@ -198,11 +219,17 @@ func TestMutualTLS(t *testing.T) {
 	wantCode(t, "worker certificate submits", submit(t, worker), codes.PermissionDenied)
 	wantCode(t, "worker certificate cancels", cancelSweep(t, worker), codes.PermissionDenied)
 
-	// A certificate from another CA fails the handshake, as does none.
+	// A certificate from another CA fails the handshake. Without one the
+	// handshake succeeds, so that health checks get through, and every
+	// other call is refused.
 	untrusted := newPKI(t).client("admin", "")
 	untrusted.CAFile = p.file(auth.CAFile) // it trusts the server
 	wantCode(t, "untrusted client certificate", submit(t, dial(t, addr, untrusted)), codes.Unavailable)
-	wantCode(t, "no client certificate", submit(t, dial(t, addr, auth.ClientConfig{CAFile: p.file(auth.CAFile)})), codes.Unavailable)
+	nocert := dial(t, addr, auth.ClientConfig{CAFile: p.file(auth.CAFile)})
+	wantCode(t, "no client certificate", submit(t, nocert), codes.Unauthenticated)
+	wantCode(t, "no client certificate, lease", lease(t, nocert), codes.Unauthenticated)
+	wantCode(t, "no client certificate, health check", health(t, nocert), codes.OK)
+	wantCode(t, "no client certificate, health watch", healthWatch(t, nocert), codes.Unauthenticated)
 	wantCode(t, "plaintext", submit(t, dial(t, addr, auth.ClientConfig{})), codes.Unavailable)
 }
 

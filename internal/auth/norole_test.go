@@ -87,7 +87,11 @@ func TestClientCertificateWithoutRole(t *testing.T) {
 		defer cc.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, err = healthpb.NewHealthClient(cc).Check(ctx, &healthpb.HealthCheckRequest{})
+		// Watch, which needs the worker role (Check is open to all).
+		st, err := healthpb.NewHealthClient(cc).Watch(ctx, &healthpb.HealthCheckRequest{})
+		if err == nil {
+			_, err = st.Recv()
+		}
 		return err
 	}
 	err = check(certFile, keyFile)

@@ -16,7 +16,8 @@ type Role int
 
 // The roles.
 const (
-	// RoleNone allows nothing.
+	// RoleNone allows nothing but the methods open to every caller (see
+	// Policy).
 	RoleNone Role = iota
 	// RoleWorker allows the lease protocol (WorkerService) and health
 	// checks.
@@ -38,10 +39,16 @@ func (r Role) String() string {
 }
 
 // Policy returns the role a method (a gRPC full method name,
-// "/package.Service/Method") needs: RoleWorker for pinnsweep.v1.WorkerService
-// and grpc.health.v1.Health, RoleAdmin for everything else (SweepService,
+// "/package.Service/Method") needs: RoleNone (no credentials at all) for
+// grpc.health.v1.Health/Check, which kubelets and load balancers call
+// without credentials; RoleWorker for pinnsweep.v1.WorkerService and the
+// rest of grpc.health.v1.Health (Watch and List hold streams or walk
+// every service); RoleAdmin for everything else (SweepService,
 // reflection, and any method this version does not know).
 func Policy(fullMethod string) Role {
+	if fullMethod == grpc_health_v1.Health_Check_FullMethodName {
+		return RoleNone
+	}
 	service, _, _ := strings.Cut(strings.TrimPrefix(fullMethod, "/"), "/")
 	switch service {
 	case pb.WorkerService_ServiceDesc.ServiceName, grpc_health_v1.Health_ServiceDesc.ServiceName:

@@ -9,12 +9,14 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 )
 
 // ServerConfig configures the coordinator side. The zero value
@@ -38,6 +40,29 @@ type ServerConfig struct {
 	// Logger, if set, receives a warning for every refused call (method,
 	// peer address, reason; never a token).
 	Logger hclog.Logger
+	// Refused, if set, counts every refused call by its gRPC code (see
+	// NewRefusedCounter); nil counts nothing. A call refused by the tap
+	// handle never reaches an interceptor, so the gRPC server metrics of
+	// interceptors do not count it.
+	Refused *prometheus.CounterVec
+}
+
+// RefusedMetric is the name of the counter NewRefusedCounter makes.
+const RefusedMetric = "pinnsweep_refused_calls_total"
+
+// NewRefusedCounter returns the counter of ServerConfig.Refused,
+// pinnsweep_refused_calls_total, by grpc_code (Unauthenticated or
+// PermissionDenied), for the caller to register. It has no method label:
+// a caller without credentials chooses the method names it sends.
+func NewRefusedCounter() *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: RefusedMetric,
+		Help: "Calls refused for their credentials (before their request message is read), by gRPC code.",
+	}, []string{"grpc_code"})
+	for _, code := range []codes.Code{codes.Unauthenticated, codes.PermissionDenied} {
+		c.WithLabelValues(code.String()) // exported as 0 before the first refusal
+	}
+	return c
 }
 
 // Authenticates reports whether c authenticates callers (tokens or
@@ -47,9 +72,12 @@ func (c ServerConfig) Authenticates() bool {
 }
 
 // ServerOptions checks c, loads its certificates and returns the gRPC
-// server options that enforce it: transport credentials (TLS, mTLS) and a
-// unary and a stream interceptor that authorise every call by Policy. The
-// zero ServerConfig gives none.
+// server options that enforce it: transport credentials (TLS, mTLS), a
+// tap handle (grpc.InTapHandle) that authorises every call by Policy from
+// its headers, before its request message is read, and a unary and a
+// stream interceptor that authorise it again (they also cover a server
+// mounted through ServeHTTP, where gRPC runs no tap handle). The zero
+// ServerConfig gives none.
 func (c ServerConfig) ServerOptions() ([]grpc.ServerOption, error) {
 	switch {
 	case c.WorkerToken != "" && c.AdminToken == "":
@@ -79,10 +107,11 @@ func (c ServerConfig) ServerOptions() ([]grpc.ServerOption, error) {
 	if !c.Authenticates() {
 		return opts, nil
 	}
-	a := &authorizer{mtls: c.ClientCAFile != "", log: c.Logger}
-	if a.log == nil {
-		a.log = hclog.NewNullLogger()
+	log := c.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
 	}
+	a := &authorizer{mtls: c.ClientCAFile != "", log: newRefusalLog(log), refused: c.Refused}
 	if c.AdminToken != "" {
 		a.tokens = append(a.tokens, tokenRole{digestOf(c.AdminToken), RoleAdmin})
 	}
@@ -90,14 +119,18 @@ func (c ServerConfig) ServerOptions() ([]grpc.ServerOption, error) {
 		a.tokens = append(a.tokens, tokenRole{digestOf(c.WorkerToken), RoleWorker})
 	}
 	return append(opts,
+		grpc.InTapHandle(a.tap),
 		grpc.ChainUnaryInterceptor(a.unary),
 		grpc.ChainStreamInterceptor(a.stream),
 	), nil
 }
 
 // ServerTLS returns a TLS configuration serving the certificate in
-// certFile and key in keyFile; with clientCAFile it requires client
-// certificates signed by one of the CAs in that file.
+// certFile and key in keyFile; with clientCAFile it verifies client
+// certificates against the CAs in that file. A client certificate that
+// fails verification ends the handshake; a client without one completes
+// it, so that health checks (which carry no credentials) reach the
+// server, and the authoriser refuses its other calls (Unauthenticated).
 func ServerTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
@@ -110,7 +143,7 @@ func ServerTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
 			return nil, err
 		}
 		cfg.ClientCAs = pool
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+		cfg.ClientAuth = tls.VerifyClientCertIfGiven
 	}
 	return cfg, nil
 }
@@ -134,33 +167,55 @@ type tokenRole struct {
 	role   Role
 }
 
-// authorizer is the server-side interceptor.
+// authorizer is the server-side tap handle and interceptor.
 type authorizer struct {
-	tokens []tokenRole // empty: tokens are not used
-	mtls   bool
-	log    hclog.Logger
+	tokens  []tokenRole // empty: tokens are not used
+	mtls    bool
+	log     *refusalLog
+	refused *prometheus.CounterVec // nil: not counted
+}
+
+// tap authorises a call from its headers when its stream opens, before
+// gRPC reads (and allocates for) its request message: a refused call
+// costs its headers, not its up to 16 MiB message. gRPC runs it on the
+// connection's reading goroutine, so it must not block: it hashes one
+// token and compares digests.
+func (a *authorizer) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if err := a.authorize(ctx, info.FullMethodName, info.Header); err != nil {
+		return nil, err
+	}
+	return ctx, nil
 }
 
 func (a *authorizer) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if err := a.authorize(ctx, info.FullMethod); err != nil {
+	md, _ := metadata.FromIncomingContext(ctx)
+	if err := a.authorize(ctx, info.FullMethod, md); err != nil {
 		return nil, err
 	}
 	return handler(ctx, req)
 }
 
 func (a *authorizer) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	if err := a.authorize(ss.Context(), info.FullMethod); err != nil {
+	md, _ := metadata.FromIncomingContext(ss.Context())
+	if err := a.authorize(ss.Context(), info.FullMethod, md); err != nil {
 		return err
 	}
 	return handler(srv, ss)
 }
 
-// authorize returns nil if the caller's role allows method, and an
-// Unauthenticated or PermissionDenied status naming method otherwise.
-func (a *authorizer) authorize(ctx context.Context, method string) error {
-	role, err := a.role(ctx)
+// authorize returns nil if the caller's credentials (its metadata md and
+// its connection's peer in ctx) give a role that allows method, and an
+// Unauthenticated or PermissionDenied status naming method otherwise. A
+// method open to every caller (Policy RoleNone) is allowed without
+// looking at credentials.
+func (a *authorizer) authorize(ctx context.Context, method string, md metadata.MD) error {
+	need := Policy(method)
+	if need == RoleNone {
+		return nil
+	}
+	role, err := a.role(ctx, md)
 	if err == nil {
-		if need := Policy(method); role < need {
+		if role < need {
 			err = status.Errorf(codes.PermissionDenied, "%s needs the %s role; the caller has the %s role", method, need, role)
 		}
 	} else {
@@ -171,17 +226,20 @@ func (a *authorizer) authorize(ctx context.Context, method string) error {
 		if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 			addr = p.Addr.String()
 		}
-		a.log.Warn("call refused", "method", method, "peer", addr, "code", status.Code(err), "reason", status.Convert(err).Message())
+		a.log.refused(method, addr, status.Code(err), status.Convert(err).Message())
+		if a.refused != nil {
+			a.refused.WithLabelValues(status.Code(err).String()).Inc()
+		}
 	}
 	return err
 }
 
-// role authenticates the caller: by token, by client certificate, or by
-// both (the lesser role).
-func (a *authorizer) role(ctx context.Context) (Role, error) {
+// role authenticates the caller: by the token in md, by the client
+// certificate of ctx's peer, or by both (the lesser role).
+func (a *authorizer) role(ctx context.Context, md metadata.MD) (Role, error) {
 	role := RoleAdmin
 	if len(a.tokens) > 0 {
-		r, err := a.tokenRole(ctx)
+		r, err := a.tokenRole(md)
 		if err != nil {
 			return RoleNone, err
 		}
@@ -197,9 +255,8 @@ func (a *authorizer) role(ctx context.Context) (Role, error) {
 	return role, nil
 }
 
-// tokenRole returns the role of the caller's token.
-func (a *authorizer) tokenRole(ctx context.Context) (Role, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
+// tokenRole returns the role of the token in the caller's metadata.
+func (a *authorizer) tokenRole(md metadata.MD) (Role, error) {
 	vals := md.Get(authorizationKey)
 	if len(vals) == 0 {
 		return RoleNone, fmt.Errorf("no token (authorization metadata); give the client --token-file or %s", EnvToken)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"google.golang.org/grpc/credentials"
+
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // Environment variables that hold tokens when no token file is given.
@@ -38,7 +40,9 @@ const MaxTokenLen = 4096
 func ReadToken(file, env string) (string, error) {
 	var tok, source string
 	if file != "" {
-		b, err := os.ReadFile(file)
+		// Bounded, and never a named pipe or a device: the token follows
+		// at most a few line ends.
+		b, err := safefile.ReadRegular(file, MaxTokenLen+1024)
 		if err != nil {
 			return "", fmt.Errorf("token file: %w", err)
 		}

@@ -185,14 +185,14 @@ func doneIn(trials []exported) map[string]exported {
 }
 
 // runArgs returns a fresh directory, the database and report paths in it,
-// and the arguments of `pinnsweep run` on testdata/spec with 2 slots and
-// JSON logs.
+// and the arguments of `pinnsweep run` on testdata/spec with 2 slots,
+// JSON logs and no report figures (results.csv and .json only).
 func runArgs(t *testing.T, spec string) (dir, db, out string, args []string) {
 	dir = t.TempDir()
 	db = filepath.Join(dir, "sweeps.db")
 	out = filepath.Join(dir, "out")
 	args = []string{"run", testdata(t, spec), "--db", db, "--slots", "2", "--out", out,
-		"--log-json", "--log-level", "info"}
+		"--log-json", "--log-level", "info", "--no-report"}
 	return dir, db, out, args
 }
 
@@ -258,7 +258,8 @@ func TestRunKillResume(t *testing.T) {
 	if code := second.wait(120 * time.Second); code != 0 {
 		t.Fatalf("second run exited %d", code)
 	}
-	if s := second.stdout.String(); !strings.Contains(s, "sweep resume: resuming, 14 trials") ||
+	// Messages on stderr, the summary on stdout.
+	if s := second.stdout.String(); !strings.Contains(second.stderr.String(), "sweep resume: resuming, 14 trials") ||
 		!strings.Contains(s, "14 trials ended: 14 done") {
 		t.Errorf("second run's output:\n%s", s)
 	}

@@ -22,7 +22,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/boltstore"
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
@@ -432,10 +433,10 @@ func testdata(t *testing.T, name string) string {
 
 // checkDB runs `pinnsweep check --db FILE --json` on a database no
 // coordinator holds; the check must pass.
-func checkDB(t *testing.T, dir, db string) coordinator.Report {
+func checkDB(t *testing.T, dir, db string) boltstore.Report {
 	t.Helper()
 	code, stdout, stderr := runCLI(t, dir, "check", "--db", db, "--json")
-	var rep coordinator.Report
+	var rep boltstore.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 0 {
 		t.Fatalf("pinnsweep check --db %s: exit %d, %v\n%s\n%s", db, code, err, stdout, stderr)
 	}
@@ -474,9 +475,9 @@ func (l logLine) num(k string) string {
 
 // storedTrials reads a sweep's trials, with tokens and results, from a
 // database file no coordinator holds.
-func storedTrials(t *testing.T, db, sweep string) map[string]coordinator.TrialRecord {
+func storedTrials(t *testing.T, db, sweep string) map[string]state.TrialRecord {
 	t.Helper()
-	st, err := coordinator.OpenBoltStore(db, coordinator.BoltOptions{ReadOnly: true})
+	st, err := boltstore.Open(db, boltstore.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,7 +486,7 @@ func storedTrials(t *testing.T, db, sweep string) map[string]coordinator.TrialRe
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]coordinator.TrialRecord{}
+	out := map[string]state.TrialRecord{}
 	for _, tr := range trials {
 		out[tr.Key] = tr
 	}
@@ -496,7 +497,7 @@ func storedTrials(t *testing.T, db, sweep string) map[string]coordinator.TrialRe
 // database: the trial has the acknowledged status, was last leased with
 // the acknowledged token, and names the acknowledging worker. It returns
 // the number of acknowledgements checked.
-func checkAcked(t *testing.T, stored map[string]coordinator.TrialRecord, acked []ack) int {
+func checkAcked(t *testing.T, stored map[string]state.TrialRecord, acked []ack) int {
 	t.Helper()
 	for _, a := range acked {
 		tr, ok := stored[a.trial]

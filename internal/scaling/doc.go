@@ -1,7 +1,7 @@
 // Command scaling measures how pinnsweep scales on one machine. It is a
 // benchmark program, not part of the product, and not run by make test.
 //
-// Two measurements, each a subcommand:
+// Three measurements, each a subcommand:
 //
 //	go run ./internal/scaling slots   [-bin bin/pinnsweep] [-max-slots N] [-trials N] [-evals N] [-reps N]
 //	go run ./internal/scaling million [-bin bin/pinnsweep] [-trials 1000000] [-dispatch 20000] [-slots 16]
@@ -26,6 +26,15 @@
 // existing database to its first SERVING answer of the gRPC health service
 // and its first ListSweeps answer.
 //
-// Both print Markdown tables to stdout and progress to stderr; `make
+// refused starts `pinnsweep serve` with an admin token and sends it
+// -calls concurrent callers × -rounds SubmitSweep calls of -size bytes (just
+// under the 16 MiB message limit) without a token, each caller on its own
+// connection, and reports the coordinator's resident memory before, at
+// its peak and after, and the CPU time it spent refusing them
+// (RELIABILITY.md, "Callers without credentials"):
+//
+//	go run ./internal/scaling refused [-bin bin/pinnsweep] [-calls 16] [-rounds 8] [-size BYTES]
+//
+// They print Markdown tables to stdout and progress to stderr; `make
 // scaling` and `make scale-1m` run them (BENCHMARKS.md, "Scaling").
 package main

@@ -13,7 +13,7 @@ func main() {
 // dispatch runs the subcommand named by args[0] and returns the exit code.
 func dispatch(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: scaling slots|million [flags] (scaling CMD -h for its flags)")
+		fmt.Fprintln(stderr, "usage: scaling slots|million|refused [flags] (scaling CMD -h for its flags)")
 		return 2
 	}
 	var err error
@@ -22,8 +22,10 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 		err = runSlots(args[1:], stdout, stderr)
 	case "million":
 		err = runMillion(args[1:], stdout, stderr)
+	case "refused":
+		err = runRefused(args[1:], stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "scaling: unknown command %q (slots or million)\n", args[0])
+		fmt.Fprintf(stderr, "scaling: unknown command %q (slots, million or refused)\n", args[0])
 		return 2
 	}
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/pinnsweep/pinnsweep/coordinator"
+	"github.com/pinnsweep/pinnsweep/coordinator/service"
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/worker"
 )
@@ -231,7 +231,7 @@ func submitSpec(ctx context.Context, addr, spec string) (time.Duration, error) {
 // listSweeps makes one ListSweeps call.
 func listSweeps(ctx context.Context, addr string) error {
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(coordinator.MaxSendMsgSize)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(service.MaxSendMsgSize)))
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func runSlotsOnce(bin, spec, dir string, slots, trials, evals int) (slotsRun, er
 	r := slotsRun{slots: slots, load: loadAvg()}
 	out := filepath.Join(dir, "out")
 	cmd := exec.Command(bin, "run", spec, "--slots", strconv.Itoa(slots),
-		"--db", filepath.Join(dir, "pinnsweep.db"), "--out", out, "--log-level", "error")
+		"--db", filepath.Join(dir, "pinnsweep.db"), "--out", out, "--log-level", "error", "--no-report")
 	start := time.Now()
 	b, err := cmd.CombinedOutput()
 	r.wall = time.Since(start)

@@ -1017,7 +1017,10 @@ type Trial struct {
 	// Index orders the trials of a sweep (expansion order; growths append).
 	Index int64 `protobuf:"varint,11,opt,name=index,proto3" json:"index,omitempty"`
 	// HasRelL2 reports whether rel_l2 is set.
-	HasRelL2      bool `protobuf:"varint,12,opt,name=has_rel_l2,json=hasRelL2,proto3" json:"has_rel_l2,omitempty"`
+	HasRelL2 bool `protobuf:"varint,12,opt,name=has_rel_l2,json=hasRelL2,proto3" json:"has_rel_l2,omitempty"`
+	// The last bytes (at most 64 KiB) of the standard error of the trial's
+	// latest attempt that ended other than done, for command trials.
+	StderrTail    string `protobuf:"bytes,13,opt,name=stderr_tail,json=stderrTail,proto3" json:"stderr_tail,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1136,6 +1139,95 @@ func (x *Trial) GetHasRelL2() bool {
 	return false
 }
 
+func (x *Trial) GetStderrTail() string {
+	if x != nil {
+		return x.StderrTail
+	}
+	return ""
+}
+
+// Command is how a worker runs the trials of a sweep whose spec has a
+// command runner: the runner section of the spec, as the coordinator
+// parsed it (see the sweeps package). The worker expands the placeholders
+// with the trial's params_json and checks the command by the spec's rules
+// before running anything; it runs only programs it allows (--allow-exec).
+type Command struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The argv template: argv[0] is the program (resolved on the worker,
+	// through its PATH); the other elements may hold {name} placeholders,
+	// each expanded inside its own element ({{ and }} are literal braces).
+	Argv []string `protobuf:"bytes,1,rep,name=argv,proto3" json:"argv,omitempty"`
+	// The program's working directory: absolute, or relative to the worker's
+	// working directory; empty means the worker's.
+	Workdir string `protobuf:"bytes,2,opt,name=workdir,proto3" json:"workdir,omitempty"`
+	// Environment variables added to the worker's; values may hold
+	// placeholders.
+	Env map[string]string `protobuf:"bytes,3,rep,name=env,proto3" json:"env,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The result field that decides done (finite), diverged (not finite) or
+	// failed (missing); empty means rel_l2.
+	Metric        string `protobuf:"bytes,4,opt,name=metric,proto3" json:"metric,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Command) Reset() {
+	*x = Command{}
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Command) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Command) ProtoMessage() {}
+
+func (x *Command) ProtoReflect() protoreflect.Message {
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Command.ProtoReflect.Descriptor instead.
+func (*Command) Descriptor() ([]byte, []int) {
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Command) GetArgv() []string {
+	if x != nil {
+		return x.Argv
+	}
+	return nil
+}
+
+func (x *Command) GetWorkdir() string {
+	if x != nil {
+		return x.Workdir
+	}
+	return ""
+}
+
+func (x *Command) GetEnv() map[string]string {
+	if x != nil {
+		return x.Env
+	}
+	return nil
+}
+
+func (x *Command) GetMetric() string {
+	if x != nil {
+		return x.Metric
+	}
+	return ""
+}
+
 type LeaseRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	WorkerId string                 `protobuf:"bytes,1,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
@@ -1147,14 +1239,24 @@ type LeaseRequest struct {
 	// that matches no sweep matches nothing). Empty means any sweep.
 	// Coordinators that predate this field ignore it and lease from any
 	// sweep.
-	Sweeps        []string `protobuf:"bytes,4,rep,name=sweeps,proto3" json:"sweeps,omitempty"`
+	Sweeps []string `protobuf:"bytes,4,rep,name=sweeps,proto3" json:"sweeps,omitempty"`
+	// GPUs are the GPUs this request offers. A request with gpus > 0 comes
+	// from a GPU slot and may be granted only a trial that needs between 1
+	// and gpus GPUs; a request with gpus = 0 (every request from a worker
+	// that predates the field) only a trial that needs none.
+	Gpus int32 `protobuf:"varint,5,opt,name=gpus,proto3" json:"gpus,omitempty"`
+	// Commands is set when the worker runs command trials (it was started
+	// with --allow-exec). A request without it must not be granted a trial
+	// of a sweep with a command runner; workers that predate the field run
+	// none.
+	Commands      bool `protobuf:"varint,6,opt,name=commands,proto3" json:"commands,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LeaseRequest) Reset() {
 	*x = LeaseRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[16]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1166,7 +1268,7 @@ func (x *LeaseRequest) String() string {
 func (*LeaseRequest) ProtoMessage() {}
 
 func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[16]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1179,7 +1281,7 @@ func (x *LeaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseRequest.ProtoReflect.Descriptor instead.
 func (*LeaseRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{16}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LeaseRequest) GetWorkerId() string {
@@ -1210,6 +1312,20 @@ func (x *LeaseRequest) GetSweeps() []string {
 	return nil
 }
 
+func (x *LeaseRequest) GetGpus() int32 {
+	if x != nil {
+		return x.Gpus
+	}
+	return 0
+}
+
+func (x *LeaseRequest) GetCommands() bool {
+	if x != nil {
+		return x.Commands
+	}
+	return false
+}
+
 type LeaseResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Unset when no work became available within the wait.
@@ -1222,13 +1338,20 @@ type LeaseResponse struct {
 	TtlMs int64 `protobuf:"varint,4,opt,name=ttl_ms,json=ttlMs,proto3" json:"ttl_ms,omitempty"`
 	// Per-trial wall-time budget in seconds (0: none).
 	BudgetSeconds float64 `protobuf:"fixed64,5,opt,name=budget_seconds,json=budgetSeconds,proto3" json:"budget_seconds,omitempty"`
+	// Command is set when the trial's sweep has a command runner: the worker
+	// runs this program instead of the built-in trainer. The trial key is
+	// trial.key and the seed is trial.params_json's "seed".
+	Command *Command `protobuf:"bytes,6,opt,name=command,proto3" json:"command,omitempty"`
+	// GPUs the trial needs (the spec's resources.gpus); at most the request's
+	// gpus.
+	Gpus          int32 `protobuf:"varint,7,opt,name=gpus,proto3" json:"gpus,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LeaseResponse) Reset() {
 	*x = LeaseResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[17]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1240,7 +1363,7 @@ func (x *LeaseResponse) String() string {
 func (*LeaseResponse) ProtoMessage() {}
 
 func (x *LeaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[17]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1253,7 +1376,7 @@ func (x *LeaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaseResponse.ProtoReflect.Descriptor instead.
 func (*LeaseResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{17}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LeaseResponse) GetTrial() *Trial {
@@ -1291,6 +1414,20 @@ func (x *LeaseResponse) GetBudgetSeconds() float64 {
 	return 0
 }
 
+func (x *LeaseResponse) GetCommand() *Command {
+	if x != nil {
+		return x.Command
+	}
+	return nil
+}
+
+func (x *LeaseResponse) GetGpus() int32 {
+	if x != nil {
+		return x.Gpus
+	}
+	return 0
+}
+
 type HeartbeatRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	LeaseId  string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
@@ -1306,7 +1443,7 @@ type HeartbeatRequest struct {
 
 func (x *HeartbeatRequest) Reset() {
 	*x = HeartbeatRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[18]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1318,7 +1455,7 @@ func (x *HeartbeatRequest) String() string {
 func (*HeartbeatRequest) ProtoMessage() {}
 
 func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[18]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1331,7 +1468,7 @@ func (x *HeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*HeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{18}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *HeartbeatRequest) GetLeaseId() string {
@@ -1382,7 +1519,7 @@ type HeartbeatResponse struct {
 
 func (x *HeartbeatResponse) Reset() {
 	*x = HeartbeatResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[19]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1394,7 +1531,7 @@ func (x *HeartbeatResponse) String() string {
 func (*HeartbeatResponse) ProtoMessage() {}
 
 func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[19]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1407,7 +1544,7 @@ func (x *HeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*HeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{19}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HeartbeatResponse) GetStop() bool {
@@ -1455,14 +1592,18 @@ type CompleteRequest struct {
 	// does not refuse the completion: it is answered without a trial, and the
 	// Lease call the worker makes then reports the problem. Coordinators that
 	// predate this field ignore it and answer without next: call Lease then.
-	Next          *LeaseRequest `protobuf:"bytes,7,opt,name=next,proto3" json:"next,omitempty"`
+	Next *LeaseRequest `protobuf:"bytes,7,opt,name=next,proto3" json:"next,omitempty"`
+	// The last bytes (at most 64 KiB, valid UTF-8) of a command trial's
+	// standard error, sent for every status but DONE; to be stored with the
+	// attempt and shown by status and export.
+	StderrTail    string `protobuf:"bytes,8,opt,name=stderr_tail,json=stderrTail,proto3" json:"stderr_tail,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CompleteRequest) Reset() {
 	*x = CompleteRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[20]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1474,7 +1615,7 @@ func (x *CompleteRequest) String() string {
 func (*CompleteRequest) ProtoMessage() {}
 
 func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[20]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1487,7 +1628,7 @@ func (x *CompleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteRequest.ProtoReflect.Descriptor instead.
 func (*CompleteRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{20}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CompleteRequest) GetLeaseId() string {
@@ -1539,6 +1680,13 @@ func (x *CompleteRequest) GetNext() *LeaseRequest {
 	return nil
 }
 
+func (x *CompleteRequest) GetStderrTail() string {
+	if x != nil {
+		return x.StderrTail
+	}
+	return ""
+}
+
 type CompleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Duplicate is true when this lease had already completed (idempotent replay).
@@ -1553,7 +1701,7 @@ type CompleteResponse struct {
 
 func (x *CompleteResponse) Reset() {
 	*x = CompleteResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[21]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1565,7 +1713,7 @@ func (x *CompleteResponse) String() string {
 func (*CompleteResponse) ProtoMessage() {}
 
 func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[21]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1578,7 +1726,7 @@ func (x *CompleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteResponse.ProtoReflect.Descriptor instead.
 func (*CompleteResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{21}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CompleteResponse) GetDuplicate() bool {
@@ -1606,7 +1754,7 @@ type ReleaseRequest struct {
 
 func (x *ReleaseRequest) Reset() {
 	*x = ReleaseRequest{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[22]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1618,7 +1766,7 @@ func (x *ReleaseRequest) String() string {
 func (*ReleaseRequest) ProtoMessage() {}
 
 func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[22]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1631,7 +1779,7 @@ func (x *ReleaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseRequest) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{22}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ReleaseRequest) GetLeaseId() string {
@@ -1663,7 +1811,7 @@ type ReleaseResponse struct {
 
 func (x *ReleaseResponse) Reset() {
 	*x = ReleaseResponse{}
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[23]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1675,7 +1823,7 @@ func (x *ReleaseResponse) String() string {
 func (*ReleaseResponse) ProtoMessage() {}
 
 func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[23]
+	mi := &file_pinnsweep_v1_pinnsweep_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1688,7 +1836,7 @@ func (x *ReleaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseResponse) Descriptor() ([]byte, []int) {
-	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{23}
+	return file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP(), []int{24}
 }
 
 var File_pinnsweep_v1_pinnsweep_proto protoreflect.FileDescriptor
@@ -1756,7 +1904,7 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\tcancelled\x18\t \x01(\x03R\tcancelled\x12\x1a\n" +
 	"\bfinished\x18\n" +
 	" \x01(\bR\bfinished\x12&\n" +
-	"\x0fcreated_unix_ms\x18\v \x01(\x03R\rcreatedUnixMs\"\xda\x02\n" +
+	"\x0fcreated_unix_ms\x18\v \x01(\x03R\rcreatedUnixMs\"\xfb\x02\n" +
 	"\x05Trial\x12\x14\n" +
 	"\x05sweep\x18\x01 \x01(\tR\x05sweep\x12\x10\n" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x121\n" +
@@ -1774,18 +1922,32 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	" \x01(\tR\tpointJson\x12\x14\n" +
 	"\x05index\x18\v \x01(\x03R\x05index\x12\x1c\n" +
 	"\n" +
-	"has_rel_l2\x18\f \x01(\bR\bhasRelL2\"r\n" +
+	"has_rel_l2\x18\f \x01(\bR\bhasRelL2\x12\x1f\n" +
+	"\vstderr_tail\x18\r \x01(\tR\n" +
+	"stderrTail\"\xb9\x01\n" +
+	"\aCommand\x12\x12\n" +
+	"\x04argv\x18\x01 \x03(\tR\x04argv\x12\x18\n" +
+	"\aworkdir\x18\x02 \x01(\tR\aworkdir\x120\n" +
+	"\x03env\x18\x03 \x03(\v2\x1e.pinnsweep.v1.Command.EnvEntryR\x03env\x12\x16\n" +
+	"\x06metric\x18\x04 \x01(\tR\x06metric\x1a6\n" +
+	"\bEnvEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa2\x01\n" +
 	"\fLeaseRequest\x12\x1b\n" +
 	"\tworker_id\x18\x01 \x01(\tR\bworkerId\x12\x14\n" +
 	"\x05slots\x18\x02 \x01(\x05R\x05slots\x12\x17\n" +
 	"\await_ms\x18\x03 \x01(\x03R\x06waitMs\x12\x16\n" +
-	"\x06sweeps\x18\x04 \x03(\tR\x06sweeps\"\xa9\x01\n" +
+	"\x06sweeps\x18\x04 \x03(\tR\x06sweeps\x12\x12\n" +
+	"\x04gpus\x18\x05 \x01(\x05R\x04gpus\x12\x1a\n" +
+	"\bcommands\x18\x06 \x01(\bR\bcommands\"\xee\x01\n" +
 	"\rLeaseResponse\x12)\n" +
 	"\x05trial\x18\x01 \x01(\v2\x13.pinnsweep.v1.TrialR\x05trial\x12\x19\n" +
 	"\blease_id\x18\x02 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x03 \x01(\x04R\x05token\x12\x15\n" +
 	"\x06ttl_ms\x18\x04 \x01(\x03R\x05ttlMs\x12%\n" +
-	"\x0ebudget_seconds\x18\x05 \x01(\x01R\rbudgetSeconds\"\x8a\x01\n" +
+	"\x0ebudget_seconds\x18\x05 \x01(\x01R\rbudgetSeconds\x12/\n" +
+	"\acommand\x18\x06 \x01(\v2\x15.pinnsweep.v1.CommandR\acommand\x12\x12\n" +
+	"\x04gpus\x18\a \x01(\x05R\x04gpus\"\x8a\x01\n" +
 	"\x10HeartbeatRequest\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\x04R\x05token\x12\x1b\n" +
@@ -1795,7 +1957,7 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x11HeartbeatResponse\x12\x12\n" +
 	"\x04stop\x18\x01 \x01(\bR\x04stop\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x15\n" +
-	"\x06ttl_ms\x18\x03 \x01(\x03R\x05ttlMs\"\xfb\x01\n" +
+	"\x06ttl_ms\x18\x03 \x01(\x03R\x05ttlMs\"\x9c\x02\n" +
 	"\x0fCompleteRequest\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\x04R\x05token\x12\x1b\n" +
@@ -1804,7 +1966,9 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\vresult_json\x18\x05 \x01(\tR\n" +
 	"resultJson\x12\x16\n" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12.\n" +
-	"\x04next\x18\a \x01(\v2\x1a.pinnsweep.v1.LeaseRequestR\x04next\"a\n" +
+	"\x04next\x18\a \x01(\v2\x1a.pinnsweep.v1.LeaseRequestR\x04next\x12\x1f\n" +
+	"\vstderr_tail\x18\b \x01(\tR\n" +
+	"stderrTail\"a\n" +
 	"\x10CompleteResponse\x12\x1c\n" +
 	"\tduplicate\x18\x01 \x01(\bR\tduplicate\x12/\n" +
 	"\x04next\x18\x02 \x01(\v2\x1b.pinnsweep.v1.LeaseResponseR\x04next\"^\n" +
@@ -1850,7 +2014,7 @@ func file_pinnsweep_v1_pinnsweep_proto_rawDescGZIP() []byte {
 }
 
 var file_pinnsweep_v1_pinnsweep_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_pinnsweep_v1_pinnsweep_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_pinnsweep_v1_pinnsweep_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_pinnsweep_v1_pinnsweep_proto_goTypes = []any{
 	(TrialStatus)(0),              // 0: pinnsweep.v1.TrialStatus
 	(*Spec)(nil),                  // 1: pinnsweep.v1.Spec
@@ -1869,14 +2033,16 @@ var file_pinnsweep_v1_pinnsweep_proto_goTypes = []any{
 	(*RequeueFailedResponse)(nil), // 14: pinnsweep.v1.RequeueFailedResponse
 	(*SweepProgress)(nil),         // 15: pinnsweep.v1.SweepProgress
 	(*Trial)(nil),                 // 16: pinnsweep.v1.Trial
-	(*LeaseRequest)(nil),          // 17: pinnsweep.v1.LeaseRequest
-	(*LeaseResponse)(nil),         // 18: pinnsweep.v1.LeaseResponse
-	(*HeartbeatRequest)(nil),      // 19: pinnsweep.v1.HeartbeatRequest
-	(*HeartbeatResponse)(nil),     // 20: pinnsweep.v1.HeartbeatResponse
-	(*CompleteRequest)(nil),       // 21: pinnsweep.v1.CompleteRequest
-	(*CompleteResponse)(nil),      // 22: pinnsweep.v1.CompleteResponse
-	(*ReleaseRequest)(nil),        // 23: pinnsweep.v1.ReleaseRequest
-	(*ReleaseResponse)(nil),       // 24: pinnsweep.v1.ReleaseResponse
+	(*Command)(nil),               // 17: pinnsweep.v1.Command
+	(*LeaseRequest)(nil),          // 18: pinnsweep.v1.LeaseRequest
+	(*LeaseResponse)(nil),         // 19: pinnsweep.v1.LeaseResponse
+	(*HeartbeatRequest)(nil),      // 20: pinnsweep.v1.HeartbeatRequest
+	(*HeartbeatResponse)(nil),     // 21: pinnsweep.v1.HeartbeatResponse
+	(*CompleteRequest)(nil),       // 22: pinnsweep.v1.CompleteRequest
+	(*CompleteResponse)(nil),      // 23: pinnsweep.v1.CompleteResponse
+	(*ReleaseRequest)(nil),        // 24: pinnsweep.v1.ReleaseRequest
+	(*ReleaseResponse)(nil),       // 25: pinnsweep.v1.ReleaseResponse
+	nil,                           // 26: pinnsweep.v1.Command.EnvEntry
 }
 var file_pinnsweep_v1_pinnsweep_proto_depIdxs = []int32{
 	1,  // 0: pinnsweep.v1.SubmitSweepRequest.spec:type_name -> pinnsweep.v1.Spec
@@ -1886,35 +2052,37 @@ var file_pinnsweep_v1_pinnsweep_proto_depIdxs = []int32{
 	15, // 4: pinnsweep.v1.ListSweepsResponse.sweeps:type_name -> pinnsweep.v1.SweepProgress
 	15, // 5: pinnsweep.v1.WatchSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
 	0,  // 6: pinnsweep.v1.Trial.status:type_name -> pinnsweep.v1.TrialStatus
-	16, // 7: pinnsweep.v1.LeaseResponse.trial:type_name -> pinnsweep.v1.Trial
-	0,  // 8: pinnsweep.v1.CompleteRequest.status:type_name -> pinnsweep.v1.TrialStatus
-	17, // 9: pinnsweep.v1.CompleteRequest.next:type_name -> pinnsweep.v1.LeaseRequest
-	18, // 10: pinnsweep.v1.CompleteResponse.next:type_name -> pinnsweep.v1.LeaseResponse
-	2,  // 11: pinnsweep.v1.SweepService.SubmitSweep:input_type -> pinnsweep.v1.SubmitSweepRequest
-	4,  // 12: pinnsweep.v1.SweepService.GetSweep:input_type -> pinnsweep.v1.GetSweepRequest
-	7,  // 13: pinnsweep.v1.SweepService.ListSweeps:input_type -> pinnsweep.v1.ListSweepsRequest
-	9,  // 14: pinnsweep.v1.SweepService.WatchSweep:input_type -> pinnsweep.v1.WatchSweepRequest
-	11, // 15: pinnsweep.v1.SweepService.CancelSweep:input_type -> pinnsweep.v1.CancelSweepRequest
-	13, // 16: pinnsweep.v1.SweepService.RequeueFailed:input_type -> pinnsweep.v1.RequeueFailedRequest
-	17, // 17: pinnsweep.v1.WorkerService.Lease:input_type -> pinnsweep.v1.LeaseRequest
-	19, // 18: pinnsweep.v1.WorkerService.Heartbeat:input_type -> pinnsweep.v1.HeartbeatRequest
-	21, // 19: pinnsweep.v1.WorkerService.Complete:input_type -> pinnsweep.v1.CompleteRequest
-	23, // 20: pinnsweep.v1.WorkerService.Release:input_type -> pinnsweep.v1.ReleaseRequest
-	3,  // 21: pinnsweep.v1.SweepService.SubmitSweep:output_type -> pinnsweep.v1.SubmitSweepResponse
-	5,  // 22: pinnsweep.v1.SweepService.GetSweep:output_type -> pinnsweep.v1.GetSweepResponse
-	8,  // 23: pinnsweep.v1.SweepService.ListSweeps:output_type -> pinnsweep.v1.ListSweepsResponse
-	10, // 24: pinnsweep.v1.SweepService.WatchSweep:output_type -> pinnsweep.v1.WatchSweepResponse
-	12, // 25: pinnsweep.v1.SweepService.CancelSweep:output_type -> pinnsweep.v1.CancelSweepResponse
-	14, // 26: pinnsweep.v1.SweepService.RequeueFailed:output_type -> pinnsweep.v1.RequeueFailedResponse
-	18, // 27: pinnsweep.v1.WorkerService.Lease:output_type -> pinnsweep.v1.LeaseResponse
-	20, // 28: pinnsweep.v1.WorkerService.Heartbeat:output_type -> pinnsweep.v1.HeartbeatResponse
-	22, // 29: pinnsweep.v1.WorkerService.Complete:output_type -> pinnsweep.v1.CompleteResponse
-	24, // 30: pinnsweep.v1.WorkerService.Release:output_type -> pinnsweep.v1.ReleaseResponse
-	21, // [21:31] is the sub-list for method output_type
-	11, // [11:21] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	26, // 7: pinnsweep.v1.Command.env:type_name -> pinnsweep.v1.Command.EnvEntry
+	16, // 8: pinnsweep.v1.LeaseResponse.trial:type_name -> pinnsweep.v1.Trial
+	17, // 9: pinnsweep.v1.LeaseResponse.command:type_name -> pinnsweep.v1.Command
+	0,  // 10: pinnsweep.v1.CompleteRequest.status:type_name -> pinnsweep.v1.TrialStatus
+	18, // 11: pinnsweep.v1.CompleteRequest.next:type_name -> pinnsweep.v1.LeaseRequest
+	19, // 12: pinnsweep.v1.CompleteResponse.next:type_name -> pinnsweep.v1.LeaseResponse
+	2,  // 13: pinnsweep.v1.SweepService.SubmitSweep:input_type -> pinnsweep.v1.SubmitSweepRequest
+	4,  // 14: pinnsweep.v1.SweepService.GetSweep:input_type -> pinnsweep.v1.GetSweepRequest
+	7,  // 15: pinnsweep.v1.SweepService.ListSweeps:input_type -> pinnsweep.v1.ListSweepsRequest
+	9,  // 16: pinnsweep.v1.SweepService.WatchSweep:input_type -> pinnsweep.v1.WatchSweepRequest
+	11, // 17: pinnsweep.v1.SweepService.CancelSweep:input_type -> pinnsweep.v1.CancelSweepRequest
+	13, // 18: pinnsweep.v1.SweepService.RequeueFailed:input_type -> pinnsweep.v1.RequeueFailedRequest
+	18, // 19: pinnsweep.v1.WorkerService.Lease:input_type -> pinnsweep.v1.LeaseRequest
+	20, // 20: pinnsweep.v1.WorkerService.Heartbeat:input_type -> pinnsweep.v1.HeartbeatRequest
+	22, // 21: pinnsweep.v1.WorkerService.Complete:input_type -> pinnsweep.v1.CompleteRequest
+	24, // 22: pinnsweep.v1.WorkerService.Release:input_type -> pinnsweep.v1.ReleaseRequest
+	3,  // 23: pinnsweep.v1.SweepService.SubmitSweep:output_type -> pinnsweep.v1.SubmitSweepResponse
+	5,  // 24: pinnsweep.v1.SweepService.GetSweep:output_type -> pinnsweep.v1.GetSweepResponse
+	8,  // 25: pinnsweep.v1.SweepService.ListSweeps:output_type -> pinnsweep.v1.ListSweepsResponse
+	10, // 26: pinnsweep.v1.SweepService.WatchSweep:output_type -> pinnsweep.v1.WatchSweepResponse
+	12, // 27: pinnsweep.v1.SweepService.CancelSweep:output_type -> pinnsweep.v1.CancelSweepResponse
+	14, // 28: pinnsweep.v1.SweepService.RequeueFailed:output_type -> pinnsweep.v1.RequeueFailedResponse
+	19, // 29: pinnsweep.v1.WorkerService.Lease:output_type -> pinnsweep.v1.LeaseResponse
+	21, // 30: pinnsweep.v1.WorkerService.Heartbeat:output_type -> pinnsweep.v1.HeartbeatResponse
+	23, // 31: pinnsweep.v1.WorkerService.Complete:output_type -> pinnsweep.v1.CompleteResponse
+	25, // 32: pinnsweep.v1.WorkerService.Release:output_type -> pinnsweep.v1.ReleaseResponse
+	23, // [23:33] is the sub-list for method output_type
+	13, // [13:23] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_pinnsweep_v1_pinnsweep_proto_init() }
@@ -1928,7 +2096,7 @@ func file_pinnsweep_v1_pinnsweep_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pinnsweep_v1_pinnsweep_proto_rawDesc), len(file_pinnsweep_v1_pinnsweep_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

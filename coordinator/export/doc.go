@@ -1,0 +1,8 @@
+// Package export writes a sweep's trials as CSV or JSON (Write): one row
+// or object per trial with its key, status, attempts, point, the result's
+// metrics (rel_l2, abs_err, linf_rel, residuals, evals, iterations,
+// seconds: numbers only, empty or null otherwise), worker and reason; the
+// JSON also holds each full result. `pinnsweep export` and `pinnsweep
+// run` write them from a database file (boltstore.ReadDatabase) or a
+// coordinator.
+package export

@@ -1,0 +1,246 @@
+package scheduler
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pinnsweep/pinnsweep/coordinator/state"
+)
+
+// Lease hands the next pending trial to worker: the first pending trial,
+// in index order, of the next sweep in round-robin order that has one and,
+// if sweeps is not empty, is one of sweeps. It returns nil when no such
+// trial is pending.
+func (s *Scheduler) Lease(now time.Time, worker string, sweeps []string) (*state.Change, *state.Grant) {
+	now = now.UTC()
+	for i := range s.order {
+		name := s.order[(s.rr+i)%len(s.order)]
+		if len(sweeps) > 0 && !slices.Contains(sweeps, name) {
+			continue
+		}
+		sw := s.sweeps[name]
+		i, ok := sw.pending.peek()
+		if !ok {
+			continue
+		}
+		t := s.record(sw, i)
+		enqueued := t.Updated
+		token := s.nextToken
+		t.Status = state.StatusRunning
+		t.Attempts++
+		t.Worker = worker
+		t.Token = token
+		t.LeaseID = state.LeaseID(t.Sweep, t.Key, token)
+		t.LeaseState = state.LeaseActive
+		t.LeaseExpiry = now.Add(s.ttl)
+		t.StopRequested = false
+		t.Updated = now
+		ch := &state.Change{Trials: []state.TrialRecord{t}, NextToken: token + 1}
+		return ch, &state.Grant{
+			Trial:         t,
+			LeaseID:       t.LeaseID,
+			Token:         token,
+			TTL:           s.ttl,
+			BudgetSeconds: sw.rec.BudgetSeconds,
+			Enqueued:      enqueued,
+		}
+	}
+	return nil, nil
+}
+
+// lookupLease finds the trial a lease id names and checks that token is the
+// lease id's token. It returns the trial's record.
+func (s *Scheduler) lookupLease(leaseID string, token uint64) (*sweepState, *state.TrialRecord, error) {
+	sweep, key, idToken, ok := state.ParseLeaseID(leaseID)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: malformed lease id %q", state.ErrLeaseNotFound, leaseID)
+	}
+	if token != idToken {
+		return nil, nil, fmt.Errorf("%w: token %d does not match lease %q", state.ErrInvalidArgument, token, leaseID)
+	}
+	sw, i, ok := s.lookup(sweep, key)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: %q names no trial", state.ErrLeaseNotFound, leaseID)
+	}
+	t := s.record(sw, i)
+	return sw, &t, nil
+}
+
+// staleError describes a token older (or newer) than the trial's current
+// one.
+func staleError(t *state.TrialRecord, token uint64) error {
+	return fmt.Errorf("%w: lease token %d of trial %s was superseded by token %d", state.ErrStaleToken, token, t.ID(), t.Token)
+}
+
+// ReasonCancelled is the reason of trials ended by Cancel.
+const ReasonCancelled = "sweep cancelled"
+
+// Heartbeat extends an active lease by the TTL. A lease that is no longer
+// valid (superseded, expired, released or completed) gets Stop with the
+// reason and changes nothing; a running trial of a cancelled sweep gets
+// Stop and its lease extended, so the worker has time to report.
+func (s *Scheduler) Heartbeat(now time.Time, leaseID string, token uint64) (*state.Change, state.Beat, error) {
+	now = now.UTC()
+	_, cur, err := s.lookupLease(leaseID, token)
+	if err != nil {
+		return nil, state.Beat{}, err
+	}
+	if token != cur.Token {
+		return nil, state.Beat{Stop: true, Reason: "lease superseded by a newer lease of the trial"}, nil
+	}
+	switch cur.LeaseState {
+	case state.LeaseCompleted:
+		return nil, state.Beat{Stop: true, Reason: "lease already completed"}, nil
+	case state.LeaseReleased:
+		return nil, state.Beat{Stop: true, Reason: "lease released"}, nil
+	case state.LeaseExpired:
+		return nil, state.Beat{Stop: true, Reason: "lease expired"}, nil
+	}
+	t := *cur
+	t.LeaseExpiry = now.Add(s.ttl)
+	t.Updated = now
+	beat := state.Beat{TTL: s.ttl}
+	if t.StopRequested {
+		beat.Stop, beat.Reason = true, ReasonCancelled
+	}
+	return &state.Change{Trials: []state.TrialRecord{t}}, beat, nil
+}
+
+// Complete records the end of a lease. A repeated Complete of the lease
+// that completed the trial returns duplicate = true and no change; a stale
+// token gives state.ErrStaleToken, an expired or released lease
+// state.ErrLeaseExpired or state.ErrLeaseReleased.
+//
+// Outcomes: done, diverged and timeout are final. Failed is retried
+// (requeued, result dropped) while attempts remain, and final otherwise.
+// Cancelled is final when the sweep asked the trial to stop; otherwise the
+// worker gave the trial up and it is requeued without counting the
+// attempt, as by Release. A trial whose sweep was cancelled ends cancelled
+// unless it reports done, diverged or timeout. A kept result is stored
+// with the completion's Value; the engine has checked that the result is
+// a JSON object.
+func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Change, duplicate bool, err error) {
+	now = now.UTC()
+	if !c.Status.Reported() {
+		return nil, false, fmt.Errorf("%w: completion status %q is not done, diverged, timeout, failed or cancelled", state.ErrInvalidArgument, c.Status)
+	}
+	if c.Status == state.StatusDone && len(c.Result) == 0 {
+		return nil, false, fmt.Errorf("%w: a done completion needs a result", state.ErrInvalidArgument)
+	}
+	sw, cur, err := s.lookupLease(c.LeaseID, c.Token)
+	if err != nil {
+		return nil, false, err
+	}
+	if c.Token != cur.Token {
+		return nil, false, staleError(cur, c.Token)
+	}
+	switch cur.LeaseState {
+	case state.LeaseCompleted:
+		return nil, true, nil
+	case state.LeaseExpired:
+		return nil, false, fmt.Errorf("%w: lease %s expired before its result arrived", state.ErrLeaseExpired, c.LeaseID)
+	case state.LeaseReleased:
+		return nil, false, fmt.Errorf("%w: lease %s was released", state.ErrLeaseReleased, c.LeaseID)
+	}
+	t := *cur
+	t.LeaseState = state.LeaseCompleted
+	t.LeaseExpiry = time.Time{}
+	t.Updated = now
+	t.Reason = c.Reason
+	ch = &state.Change{}
+	keep := func() { // store the result with a final status
+		t.Value = nil
+		if c.Value != nil {
+			v := *c.Value
+			t.Value = &v
+		}
+		if len(c.Result) > 0 {
+			ch.Results = []state.ResultPut{{Sweep: t.Sweep, Key: t.Key, JSON: c.Result}}
+		}
+	}
+	switch {
+	case c.Status == state.StatusDone || c.Status == state.StatusDiverged || c.Status == state.StatusTimeout:
+		t.Status = c.Status
+		keep()
+	case t.StopRequested:
+		t.Status = state.StatusCancelled
+		t.Reason = joinReason(ReasonCancelled, c.Reason)
+		keep()
+	case c.Status == state.StatusCancelled:
+		// The sweep was not cancelled: the worker gave the trial up.
+		t.Status = state.StatusPending
+		t.Attempts--
+		t.Reason = joinReason("attempt abandoned by worker", c.Reason)
+	case t.Attempts < sw.rec.MaxAttempts:
+		t.Status = state.StatusPending
+		t.Reason = joinReason(fmt.Sprintf("attempt %d of %d failed", t.Attempts, sw.rec.MaxAttempts), c.Reason)
+	default:
+		t.Status = state.StatusFailed
+		if t.Reason == "" {
+			t.Reason = "worker reported failure"
+		}
+		keep()
+	}
+	ch.Trials = []state.TrialRecord{t}
+	return ch, false, nil
+}
+
+func joinReason(prefix, reason string) string {
+	if reason == "" {
+		return prefix
+	}
+	return prefix + ": " + reason
+}
+
+// Release hands an active lease back: the trial is requeued at once and the
+// attempt does not count (a cancelled sweep's trial ends cancelled). A
+// release of a lease that already ended is a no-op; a stale token gives
+// state.ErrStaleToken.
+func (s *Scheduler) Release(now time.Time, leaseID string, token uint64) (*state.Change, error) {
+	now = now.UTC()
+	_, cur, err := s.lookupLease(leaseID, token)
+	if err != nil {
+		return nil, err
+	}
+	if token != cur.Token {
+		return nil, staleError(cur, token)
+	}
+	if cur.LeaseState != state.LeaseActive {
+		return nil, nil
+	}
+	t := released(*cur, now)
+	return &state.Change{Trials: []state.TrialRecord{t}}, nil
+}
+
+// released returns t, whose lease is active, with the lease handed back.
+func released(t state.TrialRecord, now time.Time) state.TrialRecord {
+	t.LeaseState = state.LeaseReleased
+	t.LeaseExpiry = time.Time{}
+	t.Updated = now
+	if t.StopRequested {
+		t.Status, t.Reason = state.StatusCancelled, ReasonCancelled
+	} else {
+		t.Status = state.StatusPending
+		t.Attempts--
+	}
+	return t
+}
+
+// ReleaseAll hands back every active lease, as Release does each, and
+// returns the number released: at the start of `pinnsweep run`, whose
+// database lock proves that the workers holding them are gone. It returns
+// a nil change when no lease is active.
+func (s *Scheduler) ReleaseAll(now time.Time) (*state.Change, int) {
+	now = now.UTC()
+	var out []state.TrialRecord
+	for ref := range s.running {
+		sw, i, _ := s.lookup(ref.sweep, ref.key)
+		out = append(out, released(s.record(sw, i), now))
+	}
+	if len(out) == 0 {
+		return nil, 0
+	}
+	state.SortTrials(out)
+	return &state.Change{Trials: out}, len(out)
+}

@@ -1,0 +1,65 @@
+package state
+
+import "time"
+
+// SubmitResult reports what a submission did.
+type SubmitResult struct {
+	// Sweep is the sweep's name.
+	Sweep string
+	// Total is the number of trials after the submission.
+	Total int
+	// Added is the number of trials this submission added (0 when an
+	// unchanged spec is resubmitted).
+	Added int
+	// Created is true when the submission created the sweep.
+	Created bool
+}
+
+// Grant is a lease handed to a worker.
+type Grant struct {
+	// Trial is the leased trial (status running), with its params and
+	// point once the engine has read them.
+	Trial TrialRecord
+	// LeaseID identifies the lease in Heartbeat, Complete and Release.
+	LeaseID string
+	// Token is the lease's fencing token.
+	Token uint64
+	// TTL is how long the lease lives without a heartbeat.
+	TTL time.Duration
+	// BudgetSeconds is the trial's wall-time budget (0: none).
+	BudgetSeconds float64
+	// Enqueued is when the trial last became pending (its record's
+	// Updated time before the lease), for the queue-wait metric.
+	Enqueued time.Time
+}
+
+// Beat is the answer to a heartbeat.
+type Beat struct {
+	// Stop tells the worker to abandon the trial.
+	Stop bool
+	// Reason says why Stop is set.
+	Reason string
+	// TTL is the lease's time to live from now.
+	TTL time.Duration
+}
+
+// Completion is a worker's report of a trial's end.
+type Completion struct {
+	// LeaseID and Token identify the lease.
+	LeaseID string
+	Token   uint64
+	// Worker is the reporting worker's id (informational).
+	Worker string
+	// Status is the outcome: StatusDone, StatusDiverged, StatusTimeout,
+	// StatusFailed or StatusCancelled (Status.Reported).
+	Status Status
+	// Result is the trainer's result JSON object (required for
+	// StatusDone, optional otherwise), stored as sent.
+	Result []byte
+	// Value is the sweep's metric in Result, or nil: the engine decodes
+	// the result once, before the completion reaches the scheduler, and
+	// reads the metric from it (verdict.Metric.Value).
+	Value *float64
+	// Reason explains a non-done status.
+	Reason string
+}

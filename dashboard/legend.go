@@ -1,0 +1,74 @@
+package dashboard
+
+import (
+	"github.com/pinnsweep/pinnsweep/report"
+	"github.com/pinnsweep/pinnsweep/verdict"
+)
+
+// legendStops is the number of colours of the legend's colour bar.
+const legendStops = 60
+
+// Legend is the diagram's legend, the report's: the colour scale of the
+// metric (report.ScaleFor: log10, white at the threshold, red on the
+// failing side) with its decades and the threshold, and the keys of the
+// hatched and dashed cells.
+type Legend struct {
+	// Title names what the colours show ("median rel_l2").
+	Title string `json:"title"`
+	// Stops are the colour bar's colours, evenly spaced from the bottom
+	// (the scale's minimum) to the top.
+	Stops []string `json:"stops"`
+	// Ticks mark the decades; Threshold the threshold.
+	Ticks     []Mark `json:"ticks"`
+	Threshold Mark   `json:"threshold"`
+	// Hatches are the hatch styles by name (HatchOpen, HatchFailed).
+	Hatches map[string]Hatch `json:"hatches"`
+	// Keys explain the hatches and the dashed outline, in order.
+	Keys []Key `json:"keys"`
+}
+
+// Mark is a labelled position on the colour bar, from 0 (bottom) to 1
+// (top).
+type Mark struct {
+	Position float64 `json:"position"`
+	Label    string  `json:"label"`
+}
+
+// Hatch is a hatch style: diagonal lines of Line on Background.
+type Hatch struct {
+	Background string `json:"background"`
+	Line       string `json:"line"`
+}
+
+// Key is one entry of the legend's keys: a hatch ("" for the dashed
+// outline) and what it means.
+type Key struct {
+	Hatch  string `json:"hatch,omitempty"`
+	Dashed bool   `json:"dashed,omitempty"`
+	Label  string `json:"label"`
+}
+
+// legendOf returns the legend of a diagram judged by m.
+func legendOf(m verdict.Metric) Legend {
+	scale := report.ScaleFor(m)
+	l := Legend{
+		Title:     "median " + m.Name,
+		Threshold: Mark{Position: scale.ThresholdPosition(), Label: report.ThresholdLabel(m)},
+		Hatches: map[string]Hatch{
+			HatchOpen:   {Background: hex(report.MissingColor), Line: hex(report.HatchOf(verdict.Pending))},
+			HatchFailed: {Background: hex(report.MissingColor), Line: hex(report.HatchOf(verdict.Fail))},
+		},
+		Keys: []Key{
+			{Hatch: HatchOpen, Label: "no value yet, or void"},
+			{Hatch: HatchFailed, Label: "all diverged or timed out"},
+			{Dashed: true, Label: "replicates still to run"},
+		},
+	}
+	for i := range legendStops {
+		l.Stops = append(l.Stops, hex(scale.ColorAt((float64(i)+0.5)/legendStops)))
+	}
+	for _, t := range scale.Ticks() {
+		l.Ticks = append(l.Ticks, Mark{Position: t.Position, Label: t.Label})
+	}
+	return l
+}
