@@ -312,6 +312,9 @@ type worker struct {
 func (w *worker) slot(ctx context.Context, n int, pool *gpuPool) {
 	log := w.log.With("slot", n)
 	r := retrier{b: w.opts.Backoff}
+	// unrunnable spaces the leases of a slot that cannot prepare trials
+	// (its work directory's disk is full, say): each is released.
+	unrunnable := retrier{b: w.opts.Backoff}
 	var next *pb.LeaseResponse // leased by the last Complete
 	for ctx.Err() == nil {
 		resp := next
@@ -360,12 +363,18 @@ func (w *worker) slot(ctx context.Context, n int, pool *gpuPool) {
 			w.free.Add(-1)
 		}
 		w.opts.Metrics.slotBusy(1)
-		next = w.runTrial(ctx, log, resp, st)
+		var released bool
+		next, released = w.runTrial(ctx, log, resp, st)
 		w.opts.Metrics.slotBusy(-1)
 		if pool == nil {
 			w.free.Add(1)
 		} else {
 			pool.put(st.devices, false)
+		}
+		if released {
+			sleep(ctx, unrunnable.next())
+		} else {
+			unrunnable.reset()
 		}
 	}
 	if next != nil {
@@ -445,8 +454,10 @@ type slotTrial struct {
 }
 
 // runTrial runs one leased trial to its report. It returns the next
-// trial if the coordinator leased one with the completion, else nil.
-func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial) *pb.LeaseResponse {
+// trial if the coordinator leased one with the completion, else nil; and
+// unrunnable if the worker could not prepare the trial (see execute) and
+// released its lease, the attempt not counted, so that the slot backs off.
+func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial) (next *pb.LeaseResponse, unrunnable bool) {
 	t := resp.GetTrial()
 	start := time.Now()
 	l := &lease{id: resp.GetLeaseId(), worker: w.opts.ID, token: resp.GetToken(), budget: resp.GetBudgetSeconds()}
@@ -470,16 +481,22 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 		w.heartbeat(hbCtx, log, l, &prog, cancelRun)
 	}()
 
-	done := make(chan Outcome, 1)
-	go func() { done <- w.execute(runCtx, log, resp, st, prog.report) }()
+	done := make(chan executed, 1)
+	go func() {
+		out, err := w.execute(runCtx, log, resp, st, prog.report)
+		done <- executed{out, err}
+	}()
 	var out Outcome
+	var setupErr error
 	returned := true
 	select {
-	case out = <-done:
+	case e := <-done:
+		out, setupErr = e.out, e.setupErr
 	case <-runCtx.Done():
 		grace := time.NewTimer(w.opts.StopGrace)
 		select {
-		case out = <-done:
+		case e := <-done:
+			out, setupErr = e.out, e.setupErr
 		case <-grace.C:
 			returned = false
 			log.Warn("runner did not stop in time; reporting without its outcome", "grace", w.opts.StopGrace)
@@ -498,6 +515,12 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 		}()
 	}
 
+	if setupErr != nil && ctx.Err() == nil {
+		log.Error("cannot prepare the trial; releasing its lease (the attempt does not count) and backing off", "error", setupErr)
+		w.opts.Metrics.trialEnded(outcomeReleased, time.Since(start))
+		w.release(ctx, log, l)
+		return nil, true
+	}
 	if !finished(out.Status) && runCtx.Err() != nil {
 		cause := context.Cause(runCtx)
 		switch {
@@ -510,39 +533,48 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 		case errors.Is(cause, ErrLeaseLost):
 			log.Warn("trial abandoned: its lease was lost", "error", cause)
 			w.opts.Metrics.trialEnded(outcomeLost, time.Since(start))
-			return nil
+			return nil, false
 		case ctx.Err() != nil:
 			w.opts.Metrics.trialEnded(outcomeReleased, time.Since(start))
 			w.release(ctx, log, l)
-			return nil
+			return nil, false
 		}
 	}
 	w.opts.Metrics.trialEnded(string(out.Status), time.Since(start))
 	// A slot whose runner overran stays busy (above), so it must not be
 	// given a next trial whose lease it could not heartbeat. A GPU slot
 	// gives its devices back and polls with every free one instead.
-	return w.complete(ctx, log, l, out, returned && !st.gpuSlot)
+	return w.complete(ctx, log, l, out, returned && !st.gpuSlot), false
+}
+
+// executed is what execute returned.
+type executed struct {
+	out      Outcome
+	setupErr error
 }
 
 // execute calls the runner, turning an error or a panic into a failed
 // outcome: the CommandRunner for a trial whose grant carries a command,
-// else the Runner.
-func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial, report func(int64, float64)) (out Outcome) {
+// else the Runner. An error of the CommandRunner says that the worker
+// could not prepare the trial (its work directory: a full disk, say),
+// which is no fault of the trial: it is returned as setupErr, for the
+// caller to release the lease rather than fail the trial.
+func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial, report func(int64, float64)) (out Outcome, setupErr error) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("runner panicked", "panic", p, "stack", string(debug.Stack()))
-			out = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("runner panic: %v", p)}
+			out, setupErr = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("runner panic: %v", p)}, nil
 		}
 	}()
 	if st.refuse != "" {
-		return Outcome{Status: StatusFailed, Reason: st.refuse}
+		return Outcome{Status: StatusFailed, Reason: st.refuse}, nil
 	}
 	t := resp.GetTrial()
 	var o Outcome
 	var err error
 	if c := resp.GetCommand(); c != nil {
 		if w.opts.Command == nil {
-			return Outcome{Status: StatusFailed, Reason: "this worker runs no command trials (start it with --allow-exec PROGRAM)"}
+			return Outcome{Status: StatusFailed, Reason: "this worker runs no command trials (start it with --allow-exec PROGRAM)"}, nil
 		}
 		o, err = w.opts.Command.Run(ctx, CommandTrial{
 			Sweep: t.GetSweep(), Key: t.GetKey(), Token: resp.GetToken(), Params: t.GetParamsJson(),
@@ -550,16 +582,19 @@ func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseRe
 			Devices:  st.devices,
 			HideGPUs: len(w.opts.GPUs) > 0,
 		}, report)
+		if err != nil {
+			return Outcome{}, err
+		}
 	} else {
 		o, err = w.opts.Runner.Run(ctx, t.GetParamsJson(), report)
 	}
 	switch {
 	case err != nil:
-		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error()}
+		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error()}, nil
 	case o.Status == "":
-		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: "runner reported no status"}
+		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: "runner reported no status"}, nil
 	}
-	return o
+	return o, nil
 }
 
 // heartbeat extends l every interval until ctx is done, carrying the

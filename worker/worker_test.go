@@ -46,6 +46,10 @@ type fakeCoordinator struct {
 	// that predates it does.
 	leaseNext bool
 
+	// requeue makes Release put the lease's trial back in the queue, as
+	// the coordinator does.
+	requeue bool
+
 	// command, if set, makes every trial a command trial; gpus holds the
 	// GPUs trials need by key, and a trial is leased only to a request
 	// that offers them (LeaseRequest.gpus).
@@ -131,6 +135,10 @@ func (f *fakeCoordinator) Release(_ context.Context, req *pb.ReleaseRequest) (*p
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.releases = append(f.releases, req)
+	if t, ok := f.leases[req.GetLeaseId()]; ok && f.requeue {
+		delete(f.leases, req.GetLeaseId())
+		f.queue = append(f.queue, t)
+	}
 	return &pb.ReleaseResponse{}, nil
 }
 

@@ -142,7 +142,10 @@ func copyFile(t *testing.T, src, dst string) {
 // start. The worker cannot write a log line, yet it runs the trials and
 // delivers every result: each trial is leased once (attempts 1, no
 // failure, no expiry) and completed once. When the space returns, its log
-// lines come back, and SIGTERM stops it cleanly.
+// lines come back, and SIGTERM stops it cleanly. (Command trials, whose
+// work directory holds $PINNSWEEP_OUT, on a full disk: the worker
+// package's TestCommandTrialDiskFull; the coordinator of this tree does
+// not lease command trials yet.)
 func TestWorkerDiskFull(t *testing.T) {
 	disk := mountTmpfs(t, 1<<20)
 	logPath := filepath.Join(disk, "worker.log")

@@ -1,12 +1,8 @@
 package e2e
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/pinnsweep/pinnsweep/internal/faultfs"
@@ -38,46 +34,24 @@ func mountTmpfs(t *testing.T, size int64) string {
 		t.Skip("end-to-end tests are skipped in -short mode")
 	}
 	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d,mode=0700", size)); err != nil {
+	if err := faultfs.MountTmpfs(dir, size); err != nil {
 		skipFault(t, "cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): %v", err)
 	}
 	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			_ = syscall.Unmount(dir, syscall.MNT_DETACH)
+		if err := faultfs.UnmountTmpfs(dir); err != nil {
+			t.Error(err)
 		}
 	})
 	return dir
 }
 
-// fillDisk writes a ballast file into dir until its filesystem has no
-// block left, and returns the file's path; removing it gives the space
-// back.
+// fillDisk fills dir's filesystem (faultfs.Fill) and returns the ballast
+// file's path; removing it gives the space back.
 func fillDisk(t *testing.T, dir string) string {
 	t.Helper()
-	path := filepath.Join(dir, "ballast")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	path, err := faultfs.Fill(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	for i := range buf {
-		buf[i] = byte(i)
-	}
-	for n := len(buf); n >= 512; {
-		if _, err := f.Write(buf[:n]); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling %s: %v", dir, err)
-			}
-			n /= 2
-		}
-	}
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	if st.Bavail > 0 {
-		t.Fatalf("%s still has %d blocks free after filling", dir, st.Bavail)
 	}
 	return path
 }
