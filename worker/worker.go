@@ -381,7 +381,7 @@ func (w *worker) slot(ctx context.Context, n int, pool *gpuPool) {
 		// The worker stopped as Complete brought the next trial: hand it
 		// back at once.
 		t := next.GetTrial()
-		l := &lease{id: next.GetLeaseId(), worker: w.opts.ID, token: next.GetToken()}
+		l := &lease{id: next.GetLeaseId(), worker: w.opts.ID, token: next.GetToken(), secret: next.GetLeaseSecret()}
 		w.release(ctx, log.With("sweep", t.GetSweep(), "trial", t.GetKey(), "token", l.token), l)
 	}
 }
@@ -414,6 +414,7 @@ func (w *worker) lease(ctx context.Context, gpus int) (*pb.LeaseResponse, error)
 type lease struct {
 	id, worker string
 	token      uint64
+	secret     []byte // the lease's secret (LeaseResponse.lease_secret): never logged
 	budget     float64
 	ttlMs      atomic.Int64
 }
@@ -460,7 +461,8 @@ type slotTrial struct {
 func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial) (next *pb.LeaseResponse, unrunnable bool) {
 	t := resp.GetTrial()
 	start := time.Now()
-	l := &lease{id: resp.GetLeaseId(), worker: w.opts.ID, token: resp.GetToken(), budget: resp.GetBudgetSeconds()}
+	l := &lease{id: resp.GetLeaseId(), worker: w.opts.ID, token: resp.GetToken(), secret: resp.GetLeaseSecret(),
+		budget: resp.GetBudgetSeconds()}
 	l.ttlMs.Store(resp.GetTtlMs())
 	log = log.With("sweep", t.GetSweep(), "trial", t.GetKey(), "token", l.token)
 	log.Info("trial leased", "lease", l.id, "attempt", t.GetAttempts(), "ttl_ms", resp.GetTtlMs(), "budget_s", l.budget)
@@ -613,7 +615,7 @@ func (w *worker) heartbeat(ctx context.Context, log hclog.Logger, l *lease, p *p
 		evals, loss := p.load()
 		cctx, cancel := context.WithTimeout(ctx, min(w.opts.CallTimeout, max(every, time.Second)))
 		resp, err := w.client.Heartbeat(cctx, &pb.HeartbeatRequest{
-			LeaseId: l.id, Token: l.token, WorkerId: l.worker, Evals: evals, Loss: loss,
+			LeaseId: l.id, Token: l.token, WorkerId: l.worker, LeaseSecret: l.secret, Evals: evals, Loss: loss,
 		})
 		cancel()
 		switch {
@@ -647,7 +649,7 @@ func (w *worker) heartbeat(ctx context.Context, log hclog.Logger, l *lease, p *p
 // one), and returns it if the coordinator leased one.
 func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out Outcome, askNext bool) *pb.LeaseResponse {
 	req := &pb.CompleteRequest{
-		LeaseId: l.id, Token: l.token, WorkerId: l.worker,
+		LeaseId: l.id, Token: l.token, WorkerId: l.worker, LeaseSecret: l.secret,
 		Status: wireStatus(out.Status), ResultJson: out.ResultJSON, Reason: out.Reason,
 		StderrTail: out.StderrTail,
 	}
@@ -724,7 +726,7 @@ func shutdownRetry(err error) bool {
 func (w *worker) release(ctx context.Context, log hclog.Logger, l *lease) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.ShutdownTimeout)
 	defer cancel()
-	_, err := w.client.Release(cctx, &pb.ReleaseRequest{LeaseId: l.id, Token: l.token, WorkerId: l.worker})
+	_, err := w.client.Release(cctx, &pb.ReleaseRequest{LeaseId: l.id, Token: l.token, WorkerId: l.worker, LeaseSecret: l.secret})
 	if err != nil {
 		log.Warn("could not release the lease; the trial is requeued when it expires", "error", err)
 		return
@@ -733,10 +735,11 @@ func (w *worker) release(ctx context.Context, log hclog.Logger, l *lease) {
 }
 
 // staleLease reports whether err says the lease is no longer this
-// worker's: its token is stale or the coordinator does not know it.
+// worker's: its token is stale, the coordinator does not know it, or it
+// says this worker does not hold it (PermissionDenied).
 func staleLease(err error) bool {
 	c := status.Code(err)
-	return c == codes.FailedPrecondition || c == codes.NotFound
+	return c == codes.FailedPrecondition || c == codes.NotFound || c == codes.PermissionDenied
 }
 
 // transient reports whether c is an error code of an outage or overload

@@ -117,7 +117,7 @@ func TestCommitUnknownStops(t *testing.T) {
 	go func() { watchErr <- s.c.Watch(ctx, "s", func(state.Progress) error { return nil }) }()
 
 	store.fail(fmt.Errorf("commit: %w: %w", state.ErrCommitUnknown, syscall.EIO))
-	_, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: g.LeaseID, Token: g.Token, WorkerId: "w1",
+	_, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: g.LeaseID, Token: g.Token, WorkerId: "w1", LeaseSecret: g.Secret.Bytes(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: coordtest.ResultJSON(0.1)})
 	if status.Code(err) != codes.Unavailable {
 		t.Fatalf("Complete whose commit's outcome is unknown: %v, want Unavailable", err)

@@ -30,6 +30,12 @@ var (
 	// released. [FailedPrecondition]
 	ErrLeaseReleased = errors.New("coordinator: lease released")
 
+	// ErrNotHolder reports a Heartbeat, Complete or Release from a caller
+	// that does not hold the lease: another worker, or a wrong or missing
+	// lease secret. It changes nothing, and the message names neither the
+	// holder nor its token. [PermissionDenied]
+	ErrNotHolder = errors.New("coordinator: the caller does not hold the lease")
+
 	// ErrInvalidSpec reports a sweep spec that does not parse or expand;
 	// the sweeps package's error is wrapped too. [InvalidArgument]
 	ErrInvalidSpec = errors.New("coordinator: invalid sweep spec")
