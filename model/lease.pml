@@ -15,6 +15,12 @@
  * method (file names are a hint only: the coordinator package is being
  * split into sub-packages).
  *
+ * Not modelled: a dishonest worker. Scheduler.Heartbeat, Complete and
+ * Release also refuse a caller that does not hold the lease (checkHolder:
+ * the worker it was granted to, with the lease's secret; issue 15). The
+ * model's workers present only leases granted to them, so for them that
+ * check always passes and the model is unchanged by it.
+ *
  * Bounds (cpp macros; spin -DNAME=VALUE overrides them):
  */
 #ifndef NT
