@@ -74,6 +74,7 @@ func Serve(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, op
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 		grpc.KeepaliveEnforcementPolicy(keepalivePolicy),
+		serverCodec(),
 		grpc.ChainUnaryInterceptor(unaryInterceptor(log)),
 		grpc.ChainStreamInterceptor(streamInterceptor(log)),
 	}, opts...)...)
@@ -118,8 +119,9 @@ func Serve(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, op
 	return nil
 }
 
-// unaryInterceptor turns a handler panic into Internal and logs each call
-// at debug level.
+// unaryInterceptor answers a request that did not decode with
+// InvalidArgument (decodeError), turns a handler panic into Internal and
+// logs each call at debug level. It must stay the outermost interceptor.
 func unaryInterceptor(log hclog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		start := time.Now()
@@ -130,6 +132,9 @@ func unaryInterceptor(log hclog.Logger) grpc.UnaryServerInterceptor {
 			}
 			log.Debug("rpc", "method", info.FullMethod, "code", status.Code(err), "duration", time.Since(start))
 		}()
+		if err := decodeError(req); err != nil {
+			return nil, err
+		}
 		return handler(ctx, req)
 	}
 }
@@ -145,6 +150,6 @@ func streamInterceptor(log hclog.Logger) grpc.StreamServerInterceptor {
 			}
 			log.Debug("rpc", "method", info.FullMethod, "code", status.Code(err), "duration", time.Since(start))
 		}()
-		return handler(srv, ss)
+		return handler(srv, decodedStream{ss})
 	}
 }
