@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -140,9 +141,13 @@ func (c *Coordinator) runBatch(ops []*op) {
 	}()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
+	if c.closed || c.failure != nil {
+		err := state.ErrClosed
+		if c.failure != nil {
+			err = c.failure
+		}
 		for _, o := range ops {
-			o.err = state.ErrClosed
+			o.err = err
 		}
 		return
 	}
@@ -174,6 +179,9 @@ func (c *Coordinator) runBatch(ops []*op) {
 	if err != nil {
 		b.rollback(0)
 		c.log.Error("commit failed; the batch was rolled back", "operations", len(ops), "error", err)
+		if errors.Is(err, state.ErrCommitUnknown) {
+			c.fail(err)
+		}
 		if expired != nil {
 			err = fmt.Errorf("expire leases: %w", err)
 		}
@@ -194,6 +202,36 @@ func (c *Coordinator) runBatch(ops []*op) {
 		}
 	}
 }
+
+// fail stops the coordinator after a commit whose outcome is unknown
+// (err wraps state.ErrCommitUnknown): the file may hold the batch that
+// was just rolled back in memory, and bbolt's own view of it already
+// does, so no further commit may build on either. Every later operation
+// gets err; Failed is closed, so the gRPC server (service.Serve) shuts
+// down and returns err, and Watch and Lease return it, so the process
+// exits for a supervisor to restart it on the file as the disk has it
+// (see "Storage faults" in the package documentation). c.mu is held.
+func (c *Coordinator) fail(err error) {
+	if c.failure != nil {
+		return
+	}
+	c.failure = err
+	close(c.failed)
+	c.log.Error("stopping: a commit's outcome is unknown after a failed sync; restart the coordinator, which reads the database afresh", "error", err)
+}
+
+// Err returns nil while the coordinator works, and the error that stopped
+// it (wrapping state.ErrCommitUnknown) after a commit whose outcome is
+// unknown.
+func (c *Coordinator) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failure
+}
+
+// Failed returns a channel that is closed when a commit's outcome is
+// unknown and the coordinator stops (Err returns why). Close it still.
+func (c *Coordinator) Failed() <-chan struct{} { return c.failed }
 
 // safely calls f, turning a panic (a bug, or bbolt's reaction to a damaged
 // page) into an error, as the gRPC interceptor does for handlers, so that

@@ -99,6 +99,8 @@ type Coordinator struct {
 	work    chan struct{} // closed (and replaced) when a change makes trials pending
 	closed  bool
 	done    chan struct{} // closed by Close
+	failure error         // a commit's outcome is unknown (wraps ErrCommitUnknown): see fail
+	failed  chan struct{} // closed when failure is set
 	reaper  sync.WaitGroup
 
 	// qmu guards the queue of operations waiting for the commit loop.
@@ -160,6 +162,7 @@ func Open(opts Options) (*Coordinator, error) {
 		changed:  make(chan struct{}),
 		work:     make(chan struct{}),
 		done:     make(chan struct{}),
+		failed:   make(chan struct{}),
 		kick:     make(chan struct{}, 1),
 		loopDone: make(chan struct{}),
 	}
@@ -262,6 +265,9 @@ func (c *Coordinator) reap() {
 		timer := time.NewTimer(wait)
 		select {
 		case <-c.done:
+			timer.Stop()
+			return
+		case <-c.failed:
 			timer.Stop()
 			return
 		case <-changed:

@@ -36,7 +36,7 @@ func TestRestartRestoresEverything(t *testing.T) {
 		t.Fatalf("progress after restart: %+v", p)
 	}
 	// The held lease is honoured: w2 may heartbeat and complete.
-	beat, err := c.Heartbeat(context.Background(), held.LeaseID, held.Token)
+	beat, err := c.Heartbeat(context.Background(), held.Claim())
 	if err != nil || beat.Stop {
 		t.Fatalf("heartbeat of the restored lease = %+v, %v", beat, err)
 	}
@@ -92,7 +92,7 @@ func TestRestartHonoursLeaseUntilExpiry(t *testing.T) {
 	if g2.Trial.Key != g.Trial.Key || g2.Trial.Attempts != 2 || g2.Token <= g.Token {
 		t.Fatalf("after expiry: %+v", g2)
 	}
-	_, err := c.Complete(context.Background(), state.Completion{LeaseID: g.LeaseID, Token: g.Token, Status: state.StatusDone, Result: []byte(`{}`)})
+	_, err := c.Complete(context.Background(), state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker, Secret: g.Secret, Status: state.StatusDone, Result: []byte(`{}`)})
 	if !errors.Is(err, state.ErrStaleToken) {
 		t.Fatalf("late completion of the restored lease = %v, want ErrStaleToken", err)
 	}
@@ -109,7 +109,7 @@ func TestRestartGraceForLeaseExpiredWhileDown(t *testing.T) {
 	clock.Advance(5 * time.Minute) // the lease expired while the coordinator was down
 	c = coordtest.Open(t, path, clock)
 	defer c.Close()
-	beat, err := c.Heartbeat(context.Background(), g.LeaseID, g.Token)
+	beat, err := c.Heartbeat(context.Background(), g.Claim())
 	if err != nil || beat.Stop {
 		t.Fatalf("worker could not reattach after the restart: %+v, %v", beat, err)
 	}

@@ -131,10 +131,11 @@
 //
 // As with any fsync-based store, when the final fsync of a commit fails it
 // is unknown whether the transaction reached the disk: the coordinator
-// reports the failure, and the file may nevertheless hold the change
-// after a restart. Each change is a consistent state of its own, and
-// workers retry a refused Complete or Lease, so this costs at most a lease
-// that no worker holds, which expires (counting an attempt).
+// reports the failure and stops (see "Storage faults"), and the file may
+// nevertheless hold the change after a restart. Each change is a
+// consistent state of its own, and workers retry a refused Complete or
+// Lease, so this costs at most a lease that no worker holds, which expires
+// (counting an attempt).
 //
 // On restart the coordinator restores every sweep, trial and lease from the
 // store. Lease expiries are stored as wall-clock times: an active lease is
@@ -142,6 +143,54 @@
 // coordinator was down gets one more TTL from the restart, so that its
 // worker, which could not heartbeat meanwhile, can reach the new
 // coordinator. Finished trials stay finished.
+//
+// # Storage faults
+//
+// A store's failed Commit says what it left behind (package boltstore
+// tells the cases apart; its DESIGN.md, "Failed commits", says how):
+//
+//   - Nothing changed: a write failed (ENOSPC on a full disk, EIO),
+//     growing the file failed, or the sync of pages no committed state
+//     refers to failed. The error wraps state.ErrDiskFull (gRPC
+//     ResourceExhausted) or state.ErrStorage (Unavailable); the engine
+//     rolls the batch back and keeps serving: workers retry with backoff,
+//     and the same calls succeed once the disk has room or works again. A
+//     full disk never stops the coordinator, so it does not crash-loop; it
+//     only refuses changes that need space.
+//   - The outcome is unknown (state.ErrCommitUnknown): the final sync,
+//     after the transaction became visible to the process, failed. The
+//     page cache shows the transaction that Commit reported failed, while
+//     the disk may hold it or not: Linux marks pages whose write-back
+//     failed clean and reports the error once, so a retried fsync
+//     "succeeds" (PostgreSQL's "fsyncgate", 2018). Going on would build
+//     later commits on a state the engine has rolled back. The store
+//     commits nothing more, and the engine stops (Coordinator.fail): every
+//     operation gets the error (Unavailable), Watch and Lease return it,
+//     Failed is closed, and the gRPC server (service.Serve) shuts down and
+//     returns it, so `pinnsweep serve` exits 1 for its supervisor
+//     (systemd, Kubernetes) to restart it.
+//
+// This follows PostgreSQL's answer to fsyncgate (commit 9ccdd7f6, "PANIC
+// on fsync() failure", released in 11.2 and 10.7, 2019): never retry a
+// failed fsync and trust what the page cache shows, but crash and recover
+// from what is durable. The restarted coordinator opens the file with a
+// new descriptor and a new map and restores the engine from it. The
+// callers of the failed batch were told it failed: if it survived after
+// all, a worker's repeated Complete is answered duplicate = true, and a
+// lease it granted, which no worker holds, expires. Reopening the store
+// inside the running process was rejected: it would rebuild the engine
+// under live calls, long-polls and watchers, and would read through the
+// same page cache a restart reads; a restart is the path every SIGKILL
+// test already exercises. Reads served between the failure and the
+// shutdown (at most Options.ShutdownTimeout) may see the failed batch
+// through bbolt's map; nothing is acknowledged from it. The Promela model
+// (model/, "Commit failures") checks this choice: rolling back and going
+// on breaks the store's invariants, stopping keeps them.
+//
+// internal/faultfs (a FUSE filesystem that fails chosen writes and syncs,
+// and can drop the writes a failed sync covered) and a size-limited tmpfs
+// test each case against a real `pinnsweep serve` (internal/e2e,
+// RELIABILITY.md).
 //
 // # Memory
 //

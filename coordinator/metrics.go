@@ -44,10 +44,9 @@ type metrics struct {
 	expired     prometheus.Counter
 	refined     prometheus.Counter
 
-	// seen maps worker ids to the last time they called Lease, Heartbeat
-	// or Complete.
-	mu   sync.Mutex
-	seen map[string]time.Time
+	// seen holds the workers that called Lease, Heartbeat or Complete
+	// lately, for pinnsweep_connected_workers.
+	seen *workersSeen
 }
 
 // dispatchBuckets are the buckets of the lease-call and queue-wait
@@ -76,7 +75,7 @@ func newMetrics(c *Coordinator) *metrics {
 		refused:    newCounter(metricRefused, "Completions refused: stale token, expired or released lease, invalid request."),
 		expired:    newCounter(metricExpired, "Leases that expired without a heartbeat."),
 		refined:    newCounter(metricRefined, "Trials added by refinement of the failure boundary."),
-		seen:       map[string]time.Time{},
+		seen:       newWorkersSeen(c.opts.LeaseTTL),
 	}
 	m.reg.MustRegister(m.leaseCall, m.queueWait, m.completions, m.duplicates, m.refused, m.expired, m.refined,
 		&stateCollector{c: c},
@@ -91,29 +90,73 @@ func newCounter(name, help string) prometheus.Counter {
 }
 
 // saw records that worker called the coordinator at now.
-func (m *metrics) saw(worker string, now time.Time) {
+func (m *metrics) saw(worker string, now time.Time) { m.seen.saw(worker, now) }
+
+// connected returns the number of workers seen within ttl of now.
+func (m *metrics) connected(now time.Time) int { return m.seen.connected(now) }
+
+// maxWorkersSeen bounds the worker ids workersSeen remembers: ids are
+// whatever callers send, and a flood of new ones must not grow the map
+// without bound. Beyond it, new ids are not counted until old ones go.
+const maxWorkersSeen = 1 << 16
+
+// minPruneAt is the size from which workersSeen.saw prunes.
+const minPruneAt = 1024
+
+// workersSeen maps worker ids to the last time they called. It forgets a
+// worker not seen for a TTL as it goes (saw prunes whenever the map has
+// doubled since the last pruning: amortised O(1) per call), not only when
+// the metrics are scraped, so that it stays bounded on a coordinator
+// nobody scrapes.
+type workersSeen struct {
+	ttl time.Duration
+
+	mu        sync.Mutex
+	seen      map[string]time.Time
+	pruneAt   int       // prune when a new id would make the map this large
+	lastPrune time.Time // when full: prune at most once per TTL
+}
+
+func newWorkersSeen(ttl time.Duration) *workersSeen {
+	return &workersSeen{ttl: ttl, seen: map[string]time.Time{}, pruneAt: minPruneAt}
+}
+
+// saw records that worker called at now.
+func (w *workersSeen) saw(worker string, now time.Time) {
 	if worker == "" {
 		return
 	}
-	m.mu.Lock()
-	m.seen[worker] = now
-	m.mu.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, ok := w.seen[worker]; !ok && len(w.seen) >= w.pruneAt {
+		if len(w.seen) < maxWorkersSeen || now.Sub(w.lastPrune) >= w.ttl {
+			w.prune(now)
+			w.lastPrune = now
+			w.pruneAt = min(max(2*len(w.seen), minPruneAt), maxWorkersSeen)
+		}
+		if len(w.seen) >= maxWorkersSeen {
+			return
+		}
+	}
+	w.seen[worker] = now
 }
 
-// connected returns the number of workers seen within ttl of now, and
+// connected returns the number of workers seen within the TTL of now, and
 // forgets the others.
-func (m *metrics) connected(now time.Time, ttl time.Duration) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for w, t := range m.seen {
-		if now.Sub(t) > ttl {
-			delete(m.seen, w)
-			continue
+func (w *workersSeen) connected(now time.Time) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.prune(now)
+	return len(w.seen)
+}
+
+// prune forgets the workers not seen within the TTL of now. w.mu is held.
+func (w *workersSeen) prune(now time.Time) {
+	for id, t := range w.seen {
+		if now.Sub(t) > w.ttl {
+			delete(w.seen, id)
 		}
-		n++
 	}
-	return n
 }
 
 // granted records a lease: its queue wait, from enqueued to now.
@@ -185,7 +228,7 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descActive, prometheus.GaugeValue, float64(active))
-	ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(c.metrics.connected(c.now(), c.opts.LeaseTTL)))
+	ch <- prometheus.MustNewConstMetric(descWorkers, prometheus.GaugeValue, float64(c.metrics.connected(c.now())))
 	st := c.Stats()
 	ch <- prometheus.MustNewConstMetric(descCommits, prometheus.CounterValue, float64(st.Commits))
 	ch <- prometheus.MustNewConstMetric(descCommitOps, prometheus.CounterValue, float64(st.Operations))

@@ -124,6 +124,8 @@ func (c *Coordinator) lease(ctx context.Context, worker string, wait time.Durati
 			return nil, ctx.Err()
 		case <-c.done:
 			return nil, state.ErrClosed
+		case <-c.failed:
+			return nil, c.Err()
 		}
 	}
 }
@@ -144,39 +146,36 @@ func (c *Coordinator) readInputs(ctx context.Context, g *state.Grant) error {
 // releaseDeparted releases a lease granted to a caller whose ctx ended
 // while the grant was being committed.
 func (c *Coordinator) releaseDeparted(ctx context.Context, g *state.Grant) {
-	err := c.Release(context.WithoutCancel(ctx), g.LeaseID, g.Token)
+	err := c.Release(context.WithoutCancel(ctx), g.Claim())
 	c.log.Debug("released lease of a departed worker", "trial", g.Trial.ID(), "error", err)
 }
 
-// Heartbeat extends a lease by the TTL. It reports Stop (without an error)
-// when the lease is no longer valid or the sweep was cancelled; an unknown
-// lease gives state.ErrLeaseNotFound.
-func (c *Coordinator) Heartbeat(ctx context.Context, leaseID string, token uint64) (state.Beat, error) {
+// Heartbeat extends the lease claim names by the TTL. It reports Stop
+// (without an error) when the lease is no longer valid or the sweep was
+// cancelled; an unknown lease gives state.ErrLeaseNotFound, and a caller
+// that does not hold the lease (claim's worker and secret)
+// state.ErrNotHolder.
+func (c *Coordinator) Heartbeat(ctx context.Context, claim state.LeaseClaim) (state.Beat, error) {
 	var beat state.Beat
-	var worker string
 	err := c.mutate(ctx, func(now time.Time) (*state.Change, error) {
-		ch, b, err := c.sched.Heartbeat(now, leaseID, token)
-		if err == nil {
-			beat = b
-			sweep, key, _, _ := state.ParseLeaseID(leaseID)
-			t, _ := c.sched.Trial(sweep, key)
-			worker = t.Worker
-		}
+		ch, b, err := c.sched.Heartbeat(now, claim)
+		beat = b
 		return ch, err
 	})
 	if err != nil {
 		return state.Beat{}, err
 	}
-	c.metrics.saw(worker, c.now())
+	c.metrics.saw(claim.Worker, c.now())
 	return beat, nil
 }
 
 // Complete records a lease's outcome (see the package documentation for
 // the rules). It returns duplicate = true for a repeat of the Complete that
-// ended the lease; a stale token gives state.ErrStaleToken, an expired or
-// released lease state.ErrLeaseExpired or state.ErrLeaseReleased, and none
-// changes anything. comp.Value is ignored: the engine reads the sweep's
-// metric from the result.
+// ended the lease; a stale token gives state.ErrStaleToken, a caller that
+// does not hold the lease (comp's worker and secret) state.ErrNotHolder,
+// an expired or released lease state.ErrLeaseExpired or
+// state.ErrLeaseReleased, and none changes anything. comp.Value is
+// ignored: the engine reads the sweep's metric from the result.
 func (c *Coordinator) Complete(ctx context.Context, comp state.Completion) (duplicate bool, err error) {
 	duplicate, _, err = c.complete(ctx, comp, false, nil)
 	return duplicate, err
@@ -299,15 +298,16 @@ func (c *Coordinator) refused(comp state.Completion, err error) {
 	c.metrics.refused.Inc()
 }
 
-// Release hands a lease back without a result: the trial is requeued at
-// once without counting the attempt. Releasing a lease that already ended
-// is a no-op; a stale token gives state.ErrStaleToken.
-func (c *Coordinator) Release(ctx context.Context, leaseID string, token uint64) error {
+// Release hands the lease claim names back without a result: the trial is
+// requeued at once without counting the attempt. Releasing a lease that
+// already ended is a no-op; a stale token gives state.ErrStaleToken, and a
+// caller that does not hold the lease state.ErrNotHolder.
+func (c *Coordinator) Release(ctx context.Context, claim state.LeaseClaim) error {
 	err := c.mutate(ctx, func(now time.Time) (*state.Change, error) {
-		return c.sched.Release(now, leaseID, token)
+		return c.sched.Release(now, claim)
 	})
 	if err == nil {
-		c.log.Debug("lease released", "lease", leaseID)
+		c.log.Debug("lease released", "lease", claim.LeaseID)
 	}
 	return err
 }

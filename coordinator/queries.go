@@ -69,8 +69,8 @@ func (c *Coordinator) Trials(ctx context.Context, sweep string) ([]state.TrialRe
 
 // Watch calls fn with a sweep's progress now and after every change of it,
 // until the sweep is finished (it returns nil after reporting that), ctx is
-// done (ctx.Err()), the coordinator closes (state.ErrClosed) or fn fails (its
-// error).
+// done (ctx.Err()), the coordinator closes (state.ErrClosed) or stops after
+// a commit whose outcome is unknown (Err), or fn fails (its error).
 func (c *Coordinator) Watch(ctx context.Context, sweep string, fn func(state.Progress) error) error {
 	var last state.Progress
 	sent := false
@@ -101,6 +101,8 @@ func (c *Coordinator) Watch(ctx context.Context, sweep string, fn func(state.Pro
 			return ctx.Err()
 		case <-c.done:
 			return state.ErrClosed
+		case <-c.failed:
+			return c.Err()
 		}
 	}
 }

@@ -180,7 +180,7 @@ func endOne(t *testing.T, ctx context.Context, cl *cluster, st pb.TrialStatus, r
 func completeLease(t *testing.T, ctx context.Context, cl *cluster, lease *pb.LeaseResponse, st pb.TrialStatus, result string) {
 	t.Helper()
 	if _, err := cl.work.Complete(ctx, &pb.CompleteRequest{
-		LeaseId: lease.GetLeaseId(), Token: lease.GetToken(), WorkerId: "browser-test",
+		LeaseId: lease.GetLeaseId(), Token: lease.GetToken(), WorkerId: "browser-test", LeaseSecret: lease.GetLeaseSecret(),
 		Status: st, ResultJson: result, Reason: "ended by the test",
 	}); err != nil {
 		t.Fatal(err)

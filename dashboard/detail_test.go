@@ -44,7 +44,7 @@ func completeDone(t *testing.T, ctx context.Context, cl *cluster, lease *pb.Leas
 		t.Fatal(err)
 	}
 	if _, err := cl.work.Complete(ctx, &pb.CompleteRequest{
-		LeaseId: lease.GetLeaseId(), Token: lease.GetToken(), WorkerId: "browser-test",
+		LeaseId: lease.GetLeaseId(), Token: lease.GetToken(), WorkerId: "browser-test", LeaseSecret: lease.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: string(body),
 	}); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,12 @@
  * method (file names are a hint only: the coordinator package is being
  * split into sub-packages).
  *
+ * Not modelled: a dishonest worker. Scheduler.Heartbeat, Complete and
+ * Release also refuse a caller that does not hold the lease (checkHolder:
+ * the worker it was granted to, with the lease's secret; issue 15). The
+ * model's workers present only leases granted to them, so for them that
+ * check always passes and the model is unchanged by it.
+ *
  * Bounds (cpp macros; spin -DNAME=VALUE overrides them):
  */
 #ifndef NT
@@ -45,7 +51,7 @@
 #define MAXBATCH 2	/* operations per group commit (Options.MaxBatch) */
 #endif
 #ifndef MAXFAIL
-#define MAXFAIL 0	/* commits that fail without a crash (see COMMIT_FAILURE_CONTINUES) */
+#define MAXFAIL 0	/* commits that fail (see "A failed commit" below) */
 #endif
 
 /*
@@ -56,12 +62,18 @@
  *   ACK_BEFORE_COMMIT  the commit loop answers a batch before its commit
  *   NO_EXPIRY          leases never expire (Coordinator.reap does nothing)
  *
- * A scenario, with MAXFAIL > 0: a commit fails (an I/O error, a failed
- * fsync) and the file may hold the batch all the same. What
- * Coordinator.runBatch does on main: roll the batch back in memory,
- * answer every call of it with the error, and go on serving
- * (COMMIT_FAILURE_CONTINUES). Without the switch the coordinator stops
- * and restarts instead (a crash: the disk is reloaded).
+ *   COMMIT_FAILURE_CONTINUES  after a commit whose outcome is unknown the
+ *                      coordinator rolls back in memory and goes on serving
+ *                      (the handling before issue 15); needs MAXFAIL > 0
+ *
+ * A failed commit, with MAXFAIL > 0, as Coordinator.runBatch handles it:
+ * a failed write or data-page sync (state.ErrDiskFull, state.ErrStorage)
+ * leaves the file as it was, and the store knows it: the batch is rolled
+ * back in memory, its calls get the error, and serving goes on. A failed
+ * sync of the meta page (state.ErrCommitUnknown) leaves the file holding
+ * the batch or not, nobody knows which: the coordinator stops
+ * (Coordinator.fail), its calls get the error, and it restarts from the
+ * file, like a crash (which a stop does not count as).
  */
 #ifdef NO_EXPIRY
 #define NO_EXPIRY_ true
@@ -555,10 +567,10 @@ inline crash() {
 	gnext = disk_gnext
 }
 
-/* A commit fails without a crash (COMMIT_FAILURE_CONTINUES): every call
- * of the batch is answered with the error, and its worker acts as after
- * a crash (a Heartbeat waits for the next beat, a Release is given up,
- * Lease and Complete are retried). */
+/* A commit fails and the coordinator goes on serving: every call of the
+ * batch is answered with the error, and its worker acts as after a crash
+ * (a Heartbeat waits for the next beat, a Release is given up, Lease and
+ * Complete are retried). */
 inline fail_calls() {
 	j = 0;
 	do
@@ -575,10 +587,13 @@ inline fail_calls() {
 	amask = 0
 }
 
+/* The handling of a commit that failed: CLEAN_FAILURE when the store
+ * knows the file is unchanged, UNKNOWN_FAILURE when it does not. */
+#define CLEAN_FAILURE rollback(); fail_calls(); printf("  rolled back; the calls get the error; serving goes on\n")
 #ifdef COMMIT_FAILURE_CONTINUES
-#define FAILED_COMMIT rollback(); fail_calls(); printf("  rolled back; the calls get the error; serving goes on\n")
+#define UNKNOWN_FAILURE CLEAN_FAILURE
 #else
-#define FAILED_COMMIT crash(); printf("  the coordinator stops; it restarts from the disk\n")
+#define UNKNOWN_FAILURE crash(); crashes--; printf("  the coordinator stops; it restarts from the disk\n")
 #endif
 
 /* Take call s (0..NW-1: slot s's outstanding call; 4+w: the call slot w
@@ -660,12 +675,15 @@ end_loop:
 			d_step { printf("coordinator: commit, then CRASH\n"); commit(); crash(); canon(); finish() }
 		:: crashes < MAXCRASH ->	/* lost before its commit */
 			d_step { printf("coordinator: CRASH before the commit\n"); crash(); canon(); finish() }
-		:: fails < MAXFAIL ->		/* an I/O error: the file does not hold the batch */
-			d_step { printf("coordinator: the commit fails; the file does not hold the batch\n");
-				fails++; FAILED_COMMIT; canon(); finish() }
-		:: fails < MAXFAIL ->		/* a failed fsync: the file may hold the batch */
-			d_step { printf("coordinator: the commit fails; the file holds the batch all the same\n");
-				fails++; commit(); FAILED_COMMIT; canon(); finish() }
+		:: fails < MAXFAIL ->		/* ErrDiskFull, ErrStorage: the file is unchanged */
+			d_step { printf("coordinator: the commit fails; the file does not hold the batch, and the store knows it\n");
+				fails++; CLEAN_FAILURE; canon(); finish() }
+		:: fails < MAXFAIL ->		/* ErrCommitUnknown: the disk kept the batch */
+			d_step { printf("coordinator: the commit's final sync fails; the file holds the batch all the same\n");
+				fails++; commit(); UNKNOWN_FAILURE; canon(); finish() }
+		:: fails < MAXFAIL ->		/* ErrCommitUnknown: the disk lost the batch */
+			d_step { printf("coordinator: the commit's final sync fails; the file does not hold the batch\n");
+				fails++; UNKNOWN_FAILURE; canon(); finish() }
 #ifdef ACK_BEFORE_COMMIT
 		:: crashes < MAXCRASH ->	/* MUTATION */
 			d_step { printf("coordinator: answer, then CRASH before the commit\n"); publish(); crash(); canon(); finish() }

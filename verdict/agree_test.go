@@ -128,7 +128,7 @@ func testAgree(t *testing.T, spec string, want verdict.Metric, result func(float
 			release = append(release, g)
 			continue
 		}
-		comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Status: state.Status(status), Result: []byte(`{"status":"` + status + `"}`)}
+		comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret, Status: state.Status(status), Result: []byte(`{"status":"` + status + `"}`)}
 		if value != "" && value != "-" {
 			v, err := strconv.ParseFloat(value, 64)
 			if err != nil {
@@ -141,7 +141,7 @@ func testAgree(t *testing.T, spec string, want verdict.Metric, result func(float
 		}
 	}
 	for _, g := range release {
-		if err := c.Release(ctx, g.LeaseID, g.Token); err != nil {
+		if err := c.Release(ctx, g.Claim()); err != nil {
 			t.Fatal(err)
 		}
 	}

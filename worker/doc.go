@@ -112,6 +112,13 @@
 // checkpoints are. The worker does not look inside: what the program
 // saves, and how it resumes, is the program's. Stdin is /dev/null.
 //
+// A trial the worker cannot prepare (CommandRunner.Run's error: its
+// directory, params.json or trial.log cannot be written, say on a full
+// disk) is no fault of the trial: the worker releases the lease, so the
+// attempt does not count, logs why, and the slot backs off
+// (Options.Backoff) before it asks for work again. A program that fails
+// to write its own output is the trial's failure, with its reason.
+//
 // The outcome follows the result contract (judge): the result is
 // result.json, else the last line of stdout that is not a progress line;
 // exit 0 with a finite metric is done, a NaN, ±Infinity or null metric

@@ -312,6 +312,9 @@ type worker struct {
 func (w *worker) slot(ctx context.Context, n int, pool *gpuPool) {
 	log := w.log.With("slot", n)
 	r := retrier{b: w.opts.Backoff}
+	// unrunnable spaces the leases of a slot that cannot prepare trials
+	// (its work directory's disk is full, say): each is released.
+	unrunnable := retrier{b: w.opts.Backoff}
 	var next *pb.LeaseResponse // leased by the last Complete
 	for ctx.Err() == nil {
 		resp := next
@@ -360,19 +363,25 @@ func (w *worker) slot(ctx context.Context, n int, pool *gpuPool) {
 			w.free.Add(-1)
 		}
 		w.opts.Metrics.slotBusy(1)
-		next = w.runTrial(ctx, log, resp, st)
+		var released bool
+		next, released = w.runTrial(ctx, log, resp, st)
 		w.opts.Metrics.slotBusy(-1)
 		if pool == nil {
 			w.free.Add(1)
 		} else {
 			pool.put(st.devices, false)
 		}
+		if released {
+			sleep(ctx, unrunnable.next())
+		} else {
+			unrunnable.reset()
+		}
 	}
 	if next != nil {
 		// The worker stopped as Complete brought the next trial: hand it
 		// back at once.
 		t := next.GetTrial()
-		l := &lease{id: next.GetLeaseId(), worker: w.opts.ID, token: next.GetToken()}
+		l := &lease{id: next.GetLeaseId(), worker: w.opts.ID, token: next.GetToken(), secret: next.GetLeaseSecret()}
 		w.release(ctx, log.With("sweep", t.GetSweep(), "trial", t.GetKey(), "token", l.token), l)
 	}
 }
@@ -405,6 +414,7 @@ func (w *worker) lease(ctx context.Context, gpus int) (*pb.LeaseResponse, error)
 type lease struct {
 	id, worker string
 	token      uint64
+	secret     []byte // the lease's secret (LeaseResponse.lease_secret): never logged
 	budget     float64
 	ttlMs      atomic.Int64
 }
@@ -445,11 +455,14 @@ type slotTrial struct {
 }
 
 // runTrial runs one leased trial to its report. It returns the next
-// trial if the coordinator leased one with the completion, else nil.
-func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial) *pb.LeaseResponse {
+// trial if the coordinator leased one with the completion, else nil; and
+// unrunnable if the worker could not prepare the trial (see execute) and
+// released its lease, the attempt not counted, so that the slot backs off.
+func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial) (next *pb.LeaseResponse, unrunnable bool) {
 	t := resp.GetTrial()
 	start := time.Now()
-	l := &lease{id: resp.GetLeaseId(), worker: w.opts.ID, token: resp.GetToken(), budget: resp.GetBudgetSeconds()}
+	l := &lease{id: resp.GetLeaseId(), worker: w.opts.ID, token: resp.GetToken(), secret: resp.GetLeaseSecret(),
+		budget: resp.GetBudgetSeconds()}
 	l.ttlMs.Store(resp.GetTtlMs())
 	log = log.With("sweep", t.GetSweep(), "trial", t.GetKey(), "token", l.token)
 	log.Info("trial leased", "lease", l.id, "attempt", t.GetAttempts(), "ttl_ms", resp.GetTtlMs(), "budget_s", l.budget)
@@ -472,16 +485,22 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 		w.heartbeat(hbCtx, log, l, &prog, cancelRun)
 	}()
 
-	done := make(chan Outcome, 1)
-	go func() { done <- w.execute(runCtx, log, resp, st, prog.report) }()
+	done := make(chan executed, 1)
+	go func() {
+		out, err := w.execute(runCtx, log, resp, st, prog.report)
+		done <- executed{out, err}
+	}()
 	var out Outcome
+	var setupErr error
 	returned := true
 	select {
-	case out = <-done:
+	case e := <-done:
+		out, setupErr = e.out, e.setupErr
 	case <-runCtx.Done():
 		grace := time.NewTimer(w.opts.StopGrace)
 		select {
-		case out = <-done:
+		case e := <-done:
+			out, setupErr = e.out, e.setupErr
 		case <-grace.C:
 			returned = false
 			log.Warn("runner did not stop in time; reporting without its outcome", "grace", w.opts.StopGrace)
@@ -500,6 +519,12 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 		}()
 	}
 
+	if setupErr != nil && ctx.Err() == nil {
+		log.Error("cannot prepare the trial; releasing its lease (the attempt does not count) and backing off", "error", setupErr)
+		w.opts.Metrics.trialEnded(outcomeReleased, time.Since(start))
+		w.release(ctx, log, l)
+		return nil, true
+	}
 	if !finished(out.Status) && runCtx.Err() != nil {
 		cause := context.Cause(runCtx)
 		switch {
@@ -512,39 +537,48 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 		case errors.Is(cause, ErrLeaseLost):
 			log.Warn("trial abandoned: its lease was lost", "error", cause)
 			w.opts.Metrics.trialEnded(outcomeLost, time.Since(start))
-			return nil
+			return nil, false
 		case ctx.Err() != nil:
 			w.opts.Metrics.trialEnded(outcomeReleased, time.Since(start))
 			w.release(ctx, log, l)
-			return nil
+			return nil, false
 		}
 	}
 	w.opts.Metrics.trialEnded(string(out.Status), time.Since(start))
 	// A slot whose runner overran stays busy (above), so it must not be
 	// given a next trial whose lease it could not heartbeat. A GPU slot
 	// gives its devices back and polls with every free one instead.
-	return w.complete(ctx, log, l, out, returned && !st.gpuSlot)
+	return w.complete(ctx, log, l, out, returned && !st.gpuSlot), false
+}
+
+// executed is what execute returned.
+type executed struct {
+	out      Outcome
+	setupErr error
 }
 
 // execute calls the runner, turning an error or a panic into a failed
 // outcome: the CommandRunner for a trial whose grant carries a command,
-// else the Runner.
-func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial, report func(int64, float64)) (out Outcome) {
+// else the Runner. An error of the CommandRunner says that the worker
+// could not prepare the trial (its work directory: a full disk, say),
+// which is no fault of the trial: it is returned as setupErr, for the
+// caller to release the lease rather than fail the trial.
+func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseResponse, st slotTrial, report func(int64, float64)) (out Outcome, setupErr error) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("runner panicked", "panic", p, "stack", string(debug.Stack()))
-			out = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("runner panic: %v", p)}
+			out, setupErr = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("runner panic: %v", p)}, nil
 		}
 	}()
 	if st.refuse != "" {
-		return Outcome{Status: StatusFailed, Reason: st.refuse}
+		return Outcome{Status: StatusFailed, Reason: st.refuse}, nil
 	}
 	t := resp.GetTrial()
 	var o Outcome
 	var err error
 	if c := resp.GetCommand(); c != nil {
 		if w.opts.Command == nil {
-			return Outcome{Status: StatusFailed, Reason: "this worker runs no command trials (start it with --allow-exec PROGRAM)"}
+			return Outcome{Status: StatusFailed, Reason: "this worker runs no command trials (start it with --allow-exec PROGRAM)"}, nil
 		}
 		o, err = w.opts.Command.Run(ctx, CommandTrial{
 			Sweep: t.GetSweep(), Key: t.GetKey(), Token: resp.GetToken(), Params: t.GetParamsJson(),
@@ -552,16 +586,19 @@ func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseRe
 			Devices:  st.devices,
 			HideGPUs: len(w.opts.GPUs) > 0,
 		}, report)
+		if err != nil {
+			return Outcome{}, err
+		}
 	} else {
 		o, err = w.opts.Runner.Run(ctx, t.GetParamsJson(), report)
 	}
 	switch {
 	case err != nil:
-		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error()}
+		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error()}, nil
 	case o.Status == "":
-		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: "runner reported no status"}
+		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: "runner reported no status"}, nil
 	}
-	return o
+	return o, nil
 }
 
 // heartbeat extends l every interval until ctx is done, carrying the
@@ -580,7 +617,7 @@ func (w *worker) heartbeat(ctx context.Context, log hclog.Logger, l *lease, p *p
 		evals, loss := p.load()
 		cctx, cancel := context.WithTimeout(ctx, min(w.opts.CallTimeout, max(every, time.Second)))
 		resp, err := w.client.Heartbeat(cctx, &pb.HeartbeatRequest{
-			LeaseId: l.id, Token: l.token, WorkerId: l.worker, Evals: evals, Loss: loss,
+			LeaseId: l.id, Token: l.token, WorkerId: l.worker, LeaseSecret: l.secret, Evals: evals, Loss: loss,
 		})
 		cancel()
 		switch {
@@ -614,7 +651,7 @@ func (w *worker) heartbeat(ctx context.Context, log hclog.Logger, l *lease, p *p
 // one), and returns it if the coordinator leased one.
 func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out Outcome, askNext bool) *pb.LeaseResponse {
 	req := &pb.CompleteRequest{
-		LeaseId: l.id, Token: l.token, WorkerId: l.worker,
+		LeaseId: l.id, Token: l.token, WorkerId: l.worker, LeaseSecret: l.secret,
 		Status: wireStatus(out.Status), ResultJson: out.ResultJSON, Reason: out.Reason,
 		StderrTail: out.StderrTail,
 	}
@@ -691,7 +728,7 @@ func shutdownRetry(err error) bool {
 func (w *worker) release(ctx context.Context, log hclog.Logger, l *lease) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.ShutdownTimeout)
 	defer cancel()
-	_, err := w.client.Release(cctx, &pb.ReleaseRequest{LeaseId: l.id, Token: l.token, WorkerId: l.worker})
+	_, err := w.client.Release(cctx, &pb.ReleaseRequest{LeaseId: l.id, Token: l.token, WorkerId: l.worker, LeaseSecret: l.secret})
 	if err != nil {
 		log.Warn("could not release the lease; the trial is requeued when it expires", "error", err)
 		return
@@ -700,10 +737,11 @@ func (w *worker) release(ctx context.Context, log hclog.Logger, l *lease) {
 }
 
 // staleLease reports whether err says the lease is no longer this
-// worker's: its token is stale or the coordinator does not know it.
+// worker's: its token is stale, the coordinator does not know it, or it
+// says this worker does not hold it (PermissionDenied).
 func staleLease(err error) bool {
 	c := status.Code(err)
-	return c == codes.FailedPrecondition || c == codes.NotFound
+	return c == codes.FailedPrecondition || c == codes.NotFound || c == codes.PermissionDenied
 }
 
 // transient reports whether c is an error code of an outage or overload

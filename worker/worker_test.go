@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,6 +34,7 @@ type fakeCoordinator struct {
 	ttlMs     int64
 	budget    float64
 	leases    map[string]*pb.Trial  // lease id → trial
+	secrets   map[string][]byte     // lease id → the lease's secret
 	completes []*pb.CompleteRequest // every call, duplicates and refused ones too
 	// accepted holds the completion accepted for each lease. As the real
 	// coordinator does, a later completion of a completed lease is a
@@ -53,6 +55,10 @@ type fakeCoordinator struct {
 	// that predates it does.
 	leaseNext bool
 
+	// requeue makes Release put the lease's trial back in the queue, as
+	// the coordinator does.
+	requeue bool
+
 	// command, if set, makes every trial a command trial; gpus holds the
 	// GPUs trials need by key, and a trial is leased only to a request
 	// that offers them (LeaseRequest.gpus).
@@ -61,7 +67,7 @@ type fakeCoordinator struct {
 }
 
 func newFake(n int) *fakeCoordinator {
-	f := &fakeCoordinator{ttlMs: 3000, leases: map[string]*pb.Trial{}, accepted: map[string]*pb.CompleteRequest{}}
+	f := &fakeCoordinator{ttlMs: 3000, leases: map[string]*pb.Trial{}, accepted: map[string]*pb.CompleteRequest{}, secrets: map[string][]byte{}}
 	for i := range n {
 		f.queue = append(f.queue, &pb.Trial{Sweep: "s", Key: fmt.Sprintf("k%02d", i), ParamsJson: fmt.Sprintf(`{"seed":%d}`, i)})
 	}
@@ -83,8 +89,18 @@ func (f *fakeCoordinator) pop(req *pb.LeaseRequest) *pb.LeaseResponse {
 	f.next++
 	id := fmt.Sprintf("L%d", f.next)
 	f.leases[id] = t
+	f.secrets[id] = []byte(fmt.Sprintf("secret of %-6s", id)) // 16 bytes, as the coordinator's
 	return &pb.LeaseResponse{Trial: t, LeaseId: id, Token: f.next, TtlMs: f.ttlMs, BudgetSeconds: f.budget,
-		Command: f.command, Gpus: f.gpus[t.GetKey()]}
+		Command: f.command, Gpus: f.gpus[t.GetKey()], LeaseSecret: f.secrets[id]}
+}
+
+// holds refuses, as the coordinator does (PermissionDenied), a call on a
+// lease that does not carry the lease's secret. f.mu is held.
+func (f *fakeCoordinator) holds(leaseID string, secret []byte) error {
+	if want, ok := f.secrets[leaseID]; ok && !bytes.Equal(secret, want) {
+		return status.Errorf(codes.PermissionDenied, "lease %s: wrong or missing lease secret", leaseID)
+	}
+	return nil
 }
 
 func (f *fakeCoordinator) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
@@ -108,7 +124,11 @@ func (f *fakeCoordinator) Heartbeat(_ context.Context, req *pb.HeartbeatRequest)
 	f.mu.Lock()
 	f.beats = append(f.beats, req)
 	hook := f.onHeartbeat
+	err := f.holds(req.GetLeaseId(), req.GetLeaseSecret())
 	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	if hook != nil {
 		return hook(req)
 	}
@@ -120,7 +140,11 @@ func (f *fakeCoordinator) Complete(_ context.Context, req *pb.CompleteRequest) (
 	f.completes = append(f.completes, req)
 	n := len(f.completes)
 	hook := f.onComplete
+	err := f.holds(req.GetLeaseId(), req.GetLeaseSecret())
 	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	if hook != nil {
 		if err := hook(n, req); err != nil {
 			return nil, err
@@ -145,6 +169,13 @@ func (f *fakeCoordinator) Release(_ context.Context, req *pb.ReleaseRequest) (*p
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.releases = append(f.releases, req)
+	if err := f.holds(req.GetLeaseId(), req.GetLeaseSecret()); err != nil {
+		return nil, err
+	}
+	if t, ok := f.leases[req.GetLeaseId()]; ok && f.requeue {
+		delete(f.leases, req.GetLeaseId())
+		f.queue = append(f.queue, t)
+	}
 	return &pb.ReleaseResponse{}, nil
 }
 
@@ -279,6 +310,9 @@ func TestRunCompletesEveryTrialOnce(t *testing.T) {
 		if want := "L" + fmt.Sprint(c.GetToken()); c.GetLeaseId() != want {
 			t.Errorf("lease %s carries token %d", c.GetLeaseId(), c.GetToken())
 		}
+		if !bytes.Equal(c.GetLeaseSecret(), f.secrets[c.GetLeaseId()]) {
+			t.Errorf("complete of lease %s carries secret %q, want %q", c.GetLeaseId(), c.GetLeaseSecret(), f.secrets[c.GetLeaseId()])
+		}
 	}
 	for _, r := range f.leaseReqs {
 		if r.GetWorkerId() != "w1" || r.GetSlots() < 1 || r.GetSlots() > 3 || r.GetWaitMs() != 50 {
@@ -397,36 +431,54 @@ func TestShutdownReleasesRunningTrials(t *testing.T) {
 	if len(c) != 0 || len(r) != 2 {
 		t.Fatalf("completes=%d releases=%d, want 0 and 2", len(c), len(r))
 	}
+	for _, rel := range r {
+		if want := f.secrets[rel.GetLeaseId()]; want == nil || !bytes.Equal(rel.GetLeaseSecret(), want) {
+			t.Errorf("release of %s carries secret %q, want %q", rel.GetLeaseId(), rel.GetLeaseSecret(), want)
+		}
+	}
 	tokens := map[uint64]bool{r[0].GetToken(): true, r[1].GetToken(): true}
 	if !tokens[1] || !tokens[2] || r[0].GetWorkerId() != "w1" {
 		t.Fatalf("releases %v", r)
 	}
 }
 
+// TestLostLeaseAbandonsTrial: a heartbeat answered with an error that
+// says the lease is no longer this worker's (a stale token, an unknown
+// lease, or PermissionDenied: the coordinator says this worker does not
+// hold it) cancels the run, and the worker neither completes nor releases
+// the lease.
 func TestLostLeaseAbandonsTrial(t *testing.T) {
-	f := newFake(1)
-	f.onHeartbeat = func(*pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
-		return nil, status.Error(codes.FailedPrecondition, "stale fencing token")
-	}
-	cancelled := make(chan error, 1)
-	cc := serve(t, f)
-	startWorker(t, Options{Conn: cc, HeartbeatEvery: 10 * time.Millisecond,
-		Runner: funcRunner(func(ctx context.Context, _ string, _ func(int64, float64)) (Outcome, error) {
-			<-ctx.Done()
-			cancelled <- context.Cause(ctx)
-			return Outcome{Status: StatusCancelled}, nil
-		})})
-	select {
-	case err := <-cancelled:
-		if !errors.Is(err, ErrLeaseLost) {
-			t.Fatalf("cause %v, want ErrLeaseLost", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("run not cancelled")
-	}
-	time.Sleep(30 * time.Millisecond)
-	if c, r, _ := f.snapshot(); len(c) != 0 || len(r) != 0 {
-		t.Fatalf("completes=%d releases=%d, want none", len(c), len(r))
+	for _, code := range []codes.Code{codes.FailedPrecondition, codes.NotFound, codes.PermissionDenied} {
+		t.Run(code.String(), func(t *testing.T) {
+			f := newFake(1)
+			f.onHeartbeat = func(*pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
+				return nil, status.Error(code, "the lease is not yours")
+			}
+			cancelled := make(chan error, 1)
+			cc := serve(t, f)
+			startWorker(t, Options{Conn: cc, HeartbeatEvery: 10 * time.Millisecond,
+				Runner: funcRunner(func(ctx context.Context, _ string, _ func(int64, float64)) (Outcome, error) {
+					<-ctx.Done()
+					cancelled <- context.Cause(ctx)
+					return Outcome{Status: StatusCancelled}, nil
+				})})
+			select {
+			case err := <-cancelled:
+				if !errors.Is(err, ErrLeaseLost) {
+					t.Fatalf("cause %v, want ErrLeaseLost", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("run not cancelled")
+			}
+			time.Sleep(30 * time.Millisecond)
+			c, r, beats := f.snapshot()
+			if len(c) != 0 || len(r) != 0 {
+				t.Fatalf("completes=%d releases=%d, want none", len(c), len(r))
+			}
+			if len(beats) == 0 || string(beats[0].GetLeaseSecret()) != "secret of L1    " {
+				t.Fatalf("heartbeats %v; want the lease's secret in each", beats)
+			}
+		})
 	}
 }
 
@@ -592,7 +644,7 @@ type nextClient struct {
 func (c *nextClient) grant() *pb.LeaseResponse {
 	c.leased++
 	return &pb.LeaseResponse{Trial: &pb.Trial{Sweep: "s", Key: fmt.Sprintf("k%d", c.leased), ParamsJson: "{}"},
-		LeaseId: fmt.Sprintf("L%d", c.leased), Token: uint64(c.leased), TtlMs: 3000}
+		LeaseId: fmt.Sprintf("L%d", c.leased), Token: uint64(c.leased), TtlMs: 3000, LeaseSecret: []byte(fmt.Sprintf("secret of L%-4d", c.leased))}
 }
 
 func (c *nextClient) Lease(context.Context, *pb.LeaseRequest, ...grpc.CallOption) (*pb.LeaseResponse, error) {
@@ -646,7 +698,8 @@ func TestStopReleasesTrialLeasedByComplete(t *testing.T) {
 	if len(client.completes) != 1 || client.completes[0].GetNext() == nil {
 		t.Fatalf("completes %v; want one, asking for the next trial", client.completes)
 	}
-	if len(client.releases) != 1 || client.releases[0].GetLeaseId() != "L2" || client.releases[0].GetToken() != 2 || client.releases[0].GetWorkerId() != "w1" {
+	if len(client.releases) != 1 || client.releases[0].GetLeaseId() != "L2" || client.releases[0].GetToken() != 2 || client.releases[0].GetWorkerId() != "w1" ||
+		string(client.releases[0].GetLeaseSecret()) != "secret of L2   " {
 		t.Fatalf("releases %v; want the next trial's lease L2 released", client.releases)
 	}
 }

@@ -181,7 +181,7 @@ func TestServeSubmitStatusExportCancel(t *testing.T) {
 	if err != nil || l1.GetTrial() == nil {
 		t.Fatalf("Lease: %v %v", l1, err)
 	}
-	if _, err := w.Complete(ctx, &pb.CompleteRequest{LeaseId: l1.GetLeaseId(), Token: l1.GetToken(), WorkerId: "w1",
+	if _, err := w.Complete(ctx, &pb.CompleteRequest{LeaseId: l1.GetLeaseId(), Token: l1.GetToken(), WorkerId: "w1", LeaseSecret: l1.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: `{"rel_l2":0.0625,"abs_err":0.01,"iterations":5,"seconds":0.5}`}); err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +433,7 @@ func TestServeMetricsAndBrackets(t *testing.T) {
 		if p.Beta > critical[p.Strategy] {
 			rel = "0.5"
 		}
-		if _, err := w.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "w1",
+		if _, err := w.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "w1", LeaseSecret: l.GetLeaseSecret(),
 			Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: `{"rel_l2":` + rel + `}`}); err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -29,6 +30,11 @@ var commitChunk = 1 << 16
 // Trial, CheckDatabase); a failed commit deletes them again, and so does
 // the next read-write open after a crash. So the change is still all or
 // nothing for every reader, and durable once Commit returns nil.
+//
+// A commit that fails in bbolt wraps state.ErrDiskFull or state.ErrStorage
+// when the file's committed state is as before, and state.ErrCommitUnknown
+// when its outcome is unknown; the store then commits nothing more (see
+// update, and DESIGN.md, "Failed commits").
 func (s *Store) Commit(ctx context.Context, ch *state.Change) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -44,13 +50,11 @@ func (s *Store) Commit(ctx context.Context, ch *state.Change) error {
 	if big > commitChunk {
 		var err error
 		if runs, err = s.commitNew(ch); err != nil {
-			if derr := s.db.Update(func(tx *bolt.Tx) error { return discardPartial(tx, s.log) }); derr != nil {
-				s.log.Error("discarding an interrupted submission failed; the next open discards it", "error", derr)
-			}
+			s.discardPartial(err)
 			return fmt.Errorf("commit: %w", err)
 		}
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if ch.NextToken != 0 {
 			if err := tx.Bucket(bucketMeta).Put(keyNextToken, u64(ch.NextToken)); err != nil {
 				return err
@@ -121,13 +125,23 @@ func (s *Store) Commit(ctx context.Context, ch *state.Change) error {
 	})
 	if err != nil {
 		if runs != nil {
-			if derr := s.db.Update(func(tx *bolt.Tx) error { return discardPartial(tx, s.log) }); derr != nil {
-				s.log.Error("discarding an interrupted submission failed; the next open discards it", "error", derr)
-			}
+			s.discardPartial(err)
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// discardPartial deletes the trials of a chunked submission that failed
+// with err, unless the store's state is unknown (state.ErrCommitUnknown):
+// it commits nothing more then, and the next open discards them.
+func (s *Store) discardPartial(err error) {
+	if errors.Is(err, state.ErrCommitUnknown) {
+		return
+	}
+	if derr := s.update(func(tx *bolt.Tx) error { return discardPartial(tx, s.log) }); derr != nil {
+		s.log.Error("discarding an interrupted submission failed; the next open discards it", "error", derr)
+	}
 }
 
 // newRun is one sweep's run of new trials in a chunked commit.
@@ -152,7 +166,7 @@ func (s *Store) commitNew(ch *state.Change) ([]newRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error {
+	if err := s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketMeta).Put(keyPartial, marker)
 	}); err != nil {
 		return nil, err
@@ -167,7 +181,7 @@ func (s *Store) commitNew(ch *state.Change) ([]newRun, error) {
 		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(nt.Keys[a], nt.Keys[b]) })
 		for len(order) > 0 {
 			n := min(len(order), commitChunk)
-			err := s.db.Update(func(tx *bolt.Tx) error {
+			err := s.update(func(tx *bolt.Tx) error {
 				w := trialWriter{tx: tx, fill: 0.95}
 				for _, i := range order[:n] {
 					t, err := nt.Record(int(i))

@@ -126,7 +126,8 @@ func TestSchema1Upgrade(t *testing.T) {
 			held = tr
 		}
 	}
-	if beat, err := c.Heartbeat(ctx, held.LeaseID, held.Token); err != nil || beat.Stop {
+	// No secret: the lease was granted before secrets existed.
+	if beat, err := c.Heartbeat(ctx, state.LeaseClaim{LeaseID: held.LeaseID, Token: held.Token, Worker: held.Worker}); err != nil || beat.Stop {
 		t.Fatalf("heartbeat of the stored lease: %+v, %v", beat, err)
 	}
 	coordtest.MustComplete(t, c, &state.Grant{LeaseID: held.LeaseID, Token: held.Token, Trial: held}, state.StatusDone, coordtest.ResultJSON(0.5))

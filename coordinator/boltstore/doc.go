@@ -14,6 +14,11 @@
 // transactions, and stays all or nothing for every reader and across a
 // crash.
 //
+// A failed commit says what it left behind: nothing (state.ErrDiskFull,
+// state.ErrStorage; the store stays usable), or an unknown outcome after a
+// failed final sync (state.ErrCommitUnknown; the store commits nothing
+// more, and the file is to be reopened by a new process).
+//
 // The file format — buckets, the binary trial record, the upgrade from
 // schema version 1, chunked submissions — is described in DESIGN.md, next
 // to this file; the status and lease codes of the trial record are the

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -66,6 +67,9 @@ type Options struct {
 type Store struct {
 	db  *bolt.DB
 	log hclog.Logger
+
+	mu     sync.Mutex
+	broken error // a commit's outcome is unknown (wraps state.ErrCommitUnknown); see update
 }
 
 var _ state.Store = (*Store)(nil)

@@ -31,6 +31,7 @@ const (
 	flagValue   = 1 << 1 // Value is set (8 bytes follow the times)
 	flagLeaseID = 1 << 2 // LeaseID is "sweep/key/token" (formatLeaseID)
 	flagIDText  = 1 << 3 // LeaseID is some other text, stored after the reason
+	flagSecret  = 1 << 4 // LeaseSecret is set (16 bytes at the end)
 )
 
 // appendTrialState appends the binary state record of t: everything but
@@ -48,6 +49,7 @@ const (
 //	8 bytes rel_l2 (float64 bits, little-endian), if flagValue
 //	uvarint len(worker), worker, uvarint len(reason), reason
 //	uvarint len(lease id), lease id, if flagIDText
+//	16 bytes lease secret, if flagSecret
 func appendTrialState(b []byte, t *state.TrialRecord) ([]byte, error) {
 	sc, sok := t.Status.Code()
 	lc, lok := t.LeaseState.Code()
@@ -68,6 +70,9 @@ func appendTrialState(b []byte, t *state.TrialRecord) ([]byte, error) {
 	default:
 		flags |= flagIDText
 	}
+	if !t.LeaseSecret.IsZero() {
+		flags |= flagSecret
+	}
 	b = append(b, recordBinary)
 	b = binary.AppendUvarint(b, uint64(t.Index))
 	b = append(b, sc, lc, flags)
@@ -86,6 +91,9 @@ func appendTrialState(b []byte, t *state.TrialRecord) ([]byte, error) {
 	if flags&flagIDText != 0 {
 		b = binary.AppendUvarint(b, uint64(len(t.LeaseID)))
 		b = append(b, t.LeaseID...)
+	}
+	if flags&flagSecret != 0 {
+		b = append(b, t.LeaseSecret[:]...)
 	}
 	return b, nil
 }
@@ -163,12 +171,16 @@ func decodeTrialState(v []byte, t *state.TrialRecord) error {
 	if flags&flagIDText != 0 {
 		leaseID = r.bytes(r.uvarint())
 	}
+	var secret state.LeaseSecret
+	if flags&flagSecret != 0 {
+		copy(secret[:], r.bytes(uint64(len(secret))))
+	}
 	if r.bad || len(r.b) != 0 {
 		return fmt.Errorf("%w: truncated or overlong binary record", errBadRecord)
 	}
 	status, sok := state.StatusOfCode(sc)
 	lease, lok := state.LeaseOfCode(lc)
-	if !sok || !lok || index > math.MaxInt32 || flags&^(flagStop|flagValue|flagLeaseID|flagIDText) != 0 ||
+	if !sok || !lok || index > math.MaxInt32 || flags&^(flagStop|flagValue|flagLeaseID|flagIDText|flagSecret) != 0 ||
 		attempts != int64(int32(attempts)) || expiries != int64(int32(expiries)) {
 		return fmt.Errorf("%w: bad status, lease state, flags or counts", errBadRecord)
 	}
@@ -189,6 +201,7 @@ func decodeTrialState(v []byte, t *state.TrialRecord) error {
 	t.LeaseExpiry, t.Updated = state.TimeOfUnixNano(expiry), state.TimeOfUnixNano(updated)
 	t.Value = rel
 	t.Worker, t.Reason = string(worker), string(reason)
+	t.LeaseSecret = secret
 	return nil
 }
 

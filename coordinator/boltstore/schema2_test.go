@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -132,7 +133,9 @@ func TestSchema2RecordsRoundTrip(t *testing.T) {
 }
 
 // TestSchema2Restore: a coordinator restores the fixture's state and goes
-// on with it.
+// on with it. The fixture's active leases were granted before lease
+// secrets existed: their holders go on without one, and any other worker
+// is refused.
 func TestSchema2Restore(t *testing.T) {
 	path := copyV2(t)
 	c, err := coordinator.Open(coordinator.Options{Path: path, LeaseTTL: time.Hour, Logger: coordtest.Logger(t),
@@ -151,5 +154,27 @@ func TestSchema2Restore(t *testing.T) {
 	g := coordtest.MustLease(t, c, "w")
 	if g.Trial.Sweep != "alpha" || g.Trial.Index != 6 || g.Trial.Attempts != 2 || g.Token != 12 || len(g.Trial.Params) == 0 {
 		t.Errorf("first lease after restore: %+v", g)
+	}
+	if g.Secret.IsZero() {
+		t.Error("a lease granted after the restore has no secret")
+	}
+
+	ctx := context.Background()
+	held := state.LeaseClaim{LeaseID: "alpha/f04f812afa89394a/10", Token: 10, Worker: "w9"}
+	forged := held
+	forged.Worker = "w"
+	if _, err := c.Heartbeat(ctx, forged); !errors.Is(err, state.ErrNotHolder) {
+		t.Errorf("heartbeat of w9's stored lease by w: %v, want ErrNotHolder", err)
+	}
+	if _, err := c.Complete(ctx, state.Completion{LeaseID: forged.LeaseID, Token: forged.Token, Worker: forged.Worker,
+		Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.9))}); !errors.Is(err, state.ErrNotHolder) {
+		t.Errorf("completion of w9's stored lease by w: %v, want ErrNotHolder", err)
+	}
+	if beat, err := c.Heartbeat(ctx, held); err != nil || beat.Stop {
+		t.Errorf("heartbeat of the stored lease by its holder, without a secret: %+v, %v", beat, err)
+	}
+	if dup, err := c.Complete(ctx, state.Completion{LeaseID: held.LeaseID, Token: held.Token, Worker: held.Worker,
+		Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.25))}); err != nil || dup {
+		t.Errorf("completion of the stored lease by its holder: %v, %v", dup, err)
 	}
 }

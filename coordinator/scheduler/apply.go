@@ -67,8 +67,9 @@ func (s *Scheduler) Apply(ch *state.Change) Undo {
 		if err != nil {
 			panic(fmt.Sprintf("scheduler: change puts a bad trial: %v", err))
 		}
-		u.trials = append(u.trials, trialPre{sweep: t.Sweep, index: idx, old: sw.trials[idx], reason: sw.reasons[idx]})
-		s.set(sw, idx, ts, t.Reason, false)
+		u.trials = append(u.trials, trialPre{sweep: t.Sweep, index: idx, old: sw.trials[idx], reason: sw.reasons[idx],
+			secret: s.running[trialRef{t.Sweep, t.Key}]})
+		s.set(sw, idx, ts, t.Reason, t.LeaseSecret, false)
 	}
 	return u
 }
@@ -97,6 +98,7 @@ type trialPre struct {
 	index  int32
 	old    trialState
 	reason string
+	secret state.LeaseSecret
 }
 
 // sweepLen is a sweep's number of trials before a change added some.
@@ -122,7 +124,7 @@ func (u *Undo) grew(sweep string, n int) {
 func (s *Scheduler) Revert(u Undo) {
 	for i := len(u.trials) - 1; i >= 0; i-- {
 		p := u.trials[i]
-		s.set(s.sweeps[p.sweep], p.index, p.old, p.reason, false)
+		s.set(s.sweeps[p.sweep], p.index, p.old, p.reason, p.secret, false)
 	}
 	for i := len(u.grown) - 1; i >= 0; i-- {
 		s.truncate(s.sweeps[u.grown[i].sweep], u.grown[i].n)
@@ -141,9 +143,10 @@ func (s *Scheduler) Revert(u Undo) {
 	s.submitted = nil
 }
 
-// set installs ts (with its reason) as trial i of sw, updating the
-// counters, the pending set, the running set and the round-robin position.
-func (s *Scheduler) set(sw *sweepState, i int32, ts trialState, reason string, created bool) {
+// set installs ts (with its reason, and the secret of its lease if that is
+// active) as trial i of sw, updating the counters, the pending set, the
+// running set and the round-robin position.
+func (s *Scheduler) set(sw *sweepState, i int32, ts trialState, reason string, secret state.LeaseSecret, created bool) {
 	if !created {
 		old := &sw.trials[i]
 		sw.counts.Shift(old.Status(), -1)
@@ -162,7 +165,7 @@ func (s *Scheduler) set(sw *sweepState, i int32, ts trialState, reason string, c
 	}
 	ref := trialRef{sw.rec.Name, sw.keys[i]}
 	if ts.lease == ordActive {
-		s.running[ref] = true
+		s.running[ref] = secret
 	} else if !created {
 		delete(s.running, ref)
 	}
@@ -180,7 +183,7 @@ func (s *Scheduler) add(sw *sweepState, key string, ts trialState) {
 	sw.keys = append(sw.keys, key)
 	sw.trials = append(sw.trials, trialState{})
 	sw.byKey[key] = i
-	s.set(sw, i, ts, "", true)
+	s.set(sw, i, ts, "", state.LeaseSecret{}, true)
 }
 
 // truncate drops the trials of sw from index n on, which add appended.

@@ -33,6 +33,7 @@ func (s *Scheduler) Lease(now time.Time, worker string, sweeps []string) (*state
 		t.Token = token
 		t.LeaseID = state.LeaseID(t.Sweep, t.Key, token)
 		t.LeaseState = state.LeaseActive
+		t.LeaseSecret = s.secrets()
 		t.LeaseExpiry = now.Add(s.ttl)
 		t.StopRequested = false
 		t.Updated = now
@@ -41,6 +42,7 @@ func (s *Scheduler) Lease(now time.Time, worker string, sweeps []string) (*state
 			Trial:         t,
 			LeaseID:       t.LeaseID,
 			Token:         token,
+			Secret:        t.LeaseSecret,
 			TTL:           s.ttl,
 			BudgetSeconds: sw.rec.BudgetSeconds,
 			Enqueued:      enqueued,
@@ -57,7 +59,7 @@ func (s *Scheduler) lookupLease(leaseID string, token uint64) (*sweepState, *sta
 		return nil, nil, fmt.Errorf("%w: malformed lease id %q", state.ErrLeaseNotFound, leaseID)
 	}
 	if token != idToken {
-		return nil, nil, fmt.Errorf("%w: token %d does not match lease %q", state.ErrInvalidArgument, token, leaseID)
+		return nil, nil, fmt.Errorf("%w: the token does not match lease %q", state.ErrInvalidArgument, leaseID)
 	}
 	sw, i, ok := s.lookup(sweep, key)
 	if !ok {
@@ -67,10 +69,25 @@ func (s *Scheduler) lookupLease(leaseID string, token uint64) (*sweepState, *sta
 	return sw, &t, nil
 }
 
-// staleError describes a token older (or newer) than the trial's current
-// one.
-func staleError(t *state.TrialRecord, token uint64) error {
-	return fmt.Errorf("%w: lease token %d of trial %s was superseded by token %d", state.ErrStaleToken, token, t.ID(), t.Token)
+// staleError describes a lease whose token is not the trial's current one.
+// It names no token: the current one would tell a caller that does not
+// hold the lease what to forge.
+func staleError(t *state.TrialRecord) error {
+	return fmt.Errorf("%w: the lease of trial %s was superseded by a newer lease", state.ErrStaleToken, t.ID())
+}
+
+// checkHolder refuses a claim on cur's current lease from a caller that
+// does not hold it: another worker than the one it was granted to, or,
+// while the lease is active and has a secret, a wrong or missing secret.
+// (A lease granted before secrets existed is checked by worker alone.)
+func checkHolder(cur *state.TrialRecord, c state.LeaseClaim) error {
+	if c.Worker != cur.Worker {
+		return fmt.Errorf("%w: the lease of trial %s was not granted to worker %q", state.ErrNotHolder, cur.ID(), c.Worker)
+	}
+	if cur.LeaseState == state.LeaseActive && !cur.LeaseSecret.IsZero() && !cur.LeaseSecret.Matches(c.Secret) {
+		return fmt.Errorf("%w: trial %s: wrong or missing lease secret", state.ErrNotHolder, cur.ID())
+	}
+	return nil
 }
 
 // ReasonCancelled is the reason of trials ended by Cancel.
@@ -79,15 +96,19 @@ const ReasonCancelled = "sweep cancelled"
 // Heartbeat extends an active lease by the TTL. A lease that is no longer
 // valid (superseded, expired, released or completed) gets Stop with the
 // reason and changes nothing; a running trial of a cancelled sweep gets
-// Stop and its lease extended, so the worker has time to report.
-func (s *Scheduler) Heartbeat(now time.Time, leaseID string, token uint64) (*state.Change, state.Beat, error) {
+// Stop and its lease extended, so the worker has time to report. A caller
+// that does not hold the current lease gets state.ErrNotHolder.
+func (s *Scheduler) Heartbeat(now time.Time, c state.LeaseClaim) (*state.Change, state.Beat, error) {
 	now = now.UTC()
-	_, cur, err := s.lookupLease(leaseID, token)
+	_, cur, err := s.lookupLease(c.LeaseID, c.Token)
 	if err != nil {
 		return nil, state.Beat{}, err
 	}
-	if token != cur.Token {
+	if c.Token != cur.Token {
 		return nil, state.Beat{Stop: true, Reason: "lease superseded by a newer lease of the trial"}, nil
+	}
+	if err := checkHolder(cur, c); err != nil {
+		return nil, state.Beat{}, err
 	}
 	switch cur.LeaseState {
 	case state.LeaseCompleted:
@@ -109,8 +130,9 @@ func (s *Scheduler) Heartbeat(now time.Time, leaseID string, token uint64) (*sta
 
 // Complete records the end of a lease. A repeated Complete of the lease
 // that completed the trial returns duplicate = true and no change; a stale
-// token gives state.ErrStaleToken, an expired or released lease
-// state.ErrLeaseExpired or state.ErrLeaseReleased.
+// token gives state.ErrStaleToken, a caller that does not hold the lease
+// (another worker, a wrong secret) state.ErrNotHolder, an expired or
+// released lease state.ErrLeaseExpired or state.ErrLeaseReleased.
 //
 // Outcomes: done, diverged and timeout are final. Failed is retried
 // (requeued, result dropped) while attempts remain, and final otherwise.
@@ -133,7 +155,10 @@ func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Chang
 		return nil, false, err
 	}
 	if c.Token != cur.Token {
-		return nil, false, staleError(cur, c.Token)
+		return nil, false, staleError(cur)
+	}
+	if err := checkHolder(cur, c.Claim()); err != nil {
+		return nil, false, err
 	}
 	switch cur.LeaseState {
 	case state.LeaseCompleted:
@@ -145,6 +170,7 @@ func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Chang
 	}
 	t := *cur
 	t.LeaseState = state.LeaseCompleted
+	t.LeaseSecret = state.LeaseSecret{}
 	t.LeaseExpiry = time.Time{}
 	t.Updated = now
 	t.Reason = c.Reason
@@ -196,15 +222,19 @@ func joinReason(prefix, reason string) string {
 // Release hands an active lease back: the trial is requeued at once and the
 // attempt does not count (a cancelled sweep's trial ends cancelled). A
 // release of a lease that already ended is a no-op; a stale token gives
-// state.ErrStaleToken.
-func (s *Scheduler) Release(now time.Time, leaseID string, token uint64) (*state.Change, error) {
+// state.ErrStaleToken, and a caller that does not hold the lease
+// state.ErrNotHolder.
+func (s *Scheduler) Release(now time.Time, c state.LeaseClaim) (*state.Change, error) {
 	now = now.UTC()
-	_, cur, err := s.lookupLease(leaseID, token)
+	_, cur, err := s.lookupLease(c.LeaseID, c.Token)
 	if err != nil {
 		return nil, err
 	}
-	if token != cur.Token {
-		return nil, staleError(cur, token)
+	if c.Token != cur.Token {
+		return nil, staleError(cur)
+	}
+	if err := checkHolder(cur, c); err != nil {
+		return nil, err
 	}
 	if cur.LeaseState != state.LeaseActive {
 		return nil, nil
@@ -216,6 +246,7 @@ func (s *Scheduler) Release(now time.Time, leaseID string, token uint64) (*state
 // released returns t, whose lease is active, with the lease handed back.
 func released(t state.TrialRecord, now time.Time) state.TrialRecord {
 	t.LeaseState = state.LeaseReleased
+	t.LeaseSecret = state.LeaseSecret{}
 	t.LeaseExpiry = time.Time{}
 	t.Updated = now
 	if t.StopRequested {

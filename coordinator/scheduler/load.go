@@ -27,6 +27,7 @@ type loading struct {
 	index   []int32
 	states  []trialState
 	reasons map[int32]string
+	secrets map[int32]state.LeaseSecret // of active leases that have one
 }
 
 // NewLoader returns a Loader of a scheduler whose leases live ttl.
@@ -51,7 +52,7 @@ func (l *Loader) Add(t *state.TrialRecord) error {
 	}
 	ld := l.sweeps[t.Sweep]
 	if ld == nil {
-		ld = &loading{reasons: map[int32]string{}}
+		ld = &loading{reasons: map[int32]string{}, secrets: map[int32]state.LeaseSecret{}}
 		l.sweeps[t.Sweep] = ld
 	}
 	ld.keys = append(ld.keys, t.Key)
@@ -59,6 +60,9 @@ func (l *Loader) Add(t *state.TrialRecord) error {
 	ld.states = append(ld.states, ts)
 	if t.Reason != "" {
 		ld.reasons[int32(t.Index)] = t.Reason
+	}
+	if t.LeaseState == state.LeaseActive && !t.LeaseSecret.IsZero() {
+		ld.secrets[int32(t.Index)] = t.LeaseSecret
 	}
 	if t.Token > l.maxToken {
 		l.maxToken, l.maxID = t.Token, t.ID()
@@ -110,7 +114,7 @@ func (l *Loader) Finish(snap *state.Snapshot) (*Scheduler, error) {
 				sw.pending.add(i)
 			}
 			if ts.lease == ordActive {
-				s.running[trialRef{name, key}] = true
+				s.running[trialRef{name, key}] = ld.secrets[i]
 			}
 		}
 		sw.counts.Total = n

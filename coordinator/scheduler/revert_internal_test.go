@@ -104,11 +104,11 @@ func (d *randomDriver) step() *state.Change {
 		return ch
 	case r < 78 && len(d.grants) > 0:
 		g := d.grants[d.rng.IntN(len(d.grants))]
-		ch, _, _ := h.s.Heartbeat(h.now, g.LeaseID, g.Token)
+		ch, _, _ := h.s.Heartbeat(h.now, g.Claim())
 		return ch
 	case r < 84 && len(d.grants) > 0:
 		g := d.grants[d.rng.IntN(len(d.grants))]
-		ch, _ := h.s.Release(h.now, g.LeaseID, g.Token)
+		ch, _ := h.s.Release(h.now, g.Claim())
 		return ch
 	case r < 88 && d.sweeps > 0:
 		ch, _, _ := h.s.Cancel(h.now, fmt.Sprintf("s%d", d.rng.IntN(d.sweeps)))

@@ -8,7 +8,8 @@ import (
 )
 
 // Scheduler is the coordinator's deterministic core, in the style of
-// etcd-raft: it does no I/O and reads no clock. Every event method takes
+// etcd-raft: it does no I/O and reads no clock (its one source of
+// randomness, the lease secrets, can be set: SetSecretSource). Every event method takes
 // the current time and returns the state.Change it implies without
 // touching the scheduler's state; the engine applies it (Apply) so that
 // the next event of the same batch sees it, commits the batch to the
@@ -29,9 +30,14 @@ type Scheduler struct {
 	sweeps    map[string]*sweepState
 	order     []string          // sweep names in creation order
 	rr        int               // position in order of the sweep served next
-	running   map[trialRef]bool // trials with an active lease
 	workers   []string          // interned worker ids; workers[0] is ""
 	workerIdx map[string]uint32 // worker id → position in workers
+
+	// running holds the trials with an active lease, and each lease's
+	// secret (zero for one granted before secrets existed); secrets draws
+	// the secret of a new lease (state.NewLeaseSecret).
+	running map[trialRef]state.LeaseSecret
+	secrets func() state.LeaseSecret
 
 	// submitted is the key index that Submit built for the new sweep of
 	// the change it returned, which Apply adopts as the sweep's map rather
@@ -99,7 +105,8 @@ func New(ttl time.Duration, nextToken uint64) *Scheduler {
 		ttl:       ttl,
 		nextToken: max(nextToken, 1),
 		sweeps:    map[string]*sweepState{},
-		running:   map[trialRef]bool{},
+		running:   map[trialRef]state.LeaseSecret{},
+		secrets:   state.NewLeaseSecret,
 		workers:   []string{""},
 		workerIdx: map[string]uint32{"": 0},
 	}
@@ -118,6 +125,11 @@ func FromSnapshot(ttl time.Duration, snap *state.Snapshot) (*Scheduler, error) {
 	}
 	return l.Finish(snap)
 }
+
+// SetSecretSource makes f draw the secrets of new leases instead of
+// crypto/rand (state.NewLeaseSecret): for tests that need reproducible
+// grants. The secrets must be unguessable in production.
+func (s *Scheduler) SetSecretSource(f func() state.LeaseSecret) { s.secrets = f }
 
 // TTL returns the leases' time to live.
 func (s *Scheduler) TTL() time.Duration { return s.ttl }
@@ -187,6 +199,9 @@ func (s *Scheduler) record(sw *sweepState, i int32) state.TrialRecord {
 	}
 	if ts.token != 0 {
 		t.LeaseID = state.LeaseID(t.Sweep, t.Key, ts.token)
+	}
+	if ts.lease == ordActive {
+		t.LeaseSecret = s.running[trialRef{t.Sweep, t.Key}]
 	}
 	if ts.flags&flagValue != 0 {
 		v := ts.value

@@ -108,7 +108,7 @@ func TestRestoreOrder(t *testing.T) {
 	if got := h.progress("a"); got != want {
 		t.Fatalf("progress after restore %+v, want %+v", got, want)
 	}
-	if !h.s.running[trialRef{"a", first.Trial.Key}] {
+	if _, ok := h.s.running[trialRef{"a", first.Trial.Key}]; !ok {
 		t.Fatal("the running trial's lease was not restored")
 	}
 	next := 1
@@ -151,7 +151,7 @@ func inputs(n int) state.InputList {
 // completion returns the completion of g with status st and result r,
 // with the result's rel_l2 read as the engine reads the metric.
 func completion(g *state.Grant, st state.Status, r []byte, reason string) state.Completion {
-	c := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Status: st, Result: r, Reason: reason}
+	c := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret, Status: st, Result: r, Reason: reason}
 	if v, ok := verdict.Default().Result(r); ok {
 		c.Value = &v
 	}

@@ -32,6 +32,9 @@ import (
 //	complete NAME status=S [reason=R]   complete it with status S and the result in the input
 //	         [lease=ID] [token=N]       (forged: another lease id, or another token)
 //	release NAME                        release it
+//	  heartbeat, complete and release take [as=W] [secret=none|wrong]: a
+//	  claim on the grant from worker W (not the grant's), without the
+//	  lease's secret or with another one (a forged call on another's lease)
 //	release-all                         release every active lease
 //	advance DURATION                    move the clock on and expire overdue leases
 //	cancel SWEEP, requeue SWEEP         cancel the sweep, requeue its failed trials
@@ -63,11 +66,41 @@ type env struct {
 	refiner *refine.Refiner
 	specs   map[string]*sweeps.Spec
 	grants  map[string]*state.Grant
+	secrets byte // lease secrets drawn
 }
 
 func newEnv(t *testing.T) *env {
-	return &env{t: t, s: scheduler.New(ttl, 1), now: epoch, store: state.NewMemoryStore(),
+	e := &env{t: t, s: scheduler.New(ttl, 1), now: epoch, store: state.NewMemoryStore(),
 		refiner: refine.New(), specs: map[string]*sweeps.Spec{}, grants: map[string]*state.Grant{}}
+	e.s.SetSecretSource(e.nextSecret)
+	return e
+}
+
+// nextSecret draws reproducible lease secrets: 1, 2, ... in the first
+// byte.
+func (e *env) nextSecret() state.LeaseSecret {
+	e.secrets++
+	return state.LeaseSecret{e.secrets}
+}
+
+// claim is the claim a heartbeat, complete or release command makes on
+// the grant g: g's own, or a forged one (as=W, secret=none|wrong).
+func (e *env) claim(d *datadriven.TestData, g *state.Grant) state.LeaseClaim {
+	c := g.Claim()
+	if arg, ok := d.Arg("as"); ok {
+		c.Worker = arg.SingleVal(e.t)
+	}
+	if arg, ok := d.Arg("secret"); ok {
+		switch arg.SingleVal(e.t) {
+		case "none":
+			c.Secret = state.LeaseSecret{}
+		case "wrong":
+			c.Secret[1]++
+		default:
+			e.t.Fatalf("%s: secret=%s: want none or wrong", d.Pos, arg.SingleVal(e.t))
+		}
+	}
+	return c
 }
 
 // apply applies a change and commits it, as the engine does, and returns
@@ -205,7 +238,7 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 			g.Trial.Attempts, g.Token, g.TTL) + e.apply(ch)
 	case "heartbeat":
 		g := e.grant(d)
-		ch, beat, err := e.s.Heartbeat(e.now, g.LeaseID, g.Token)
+		ch, beat, err := e.s.Heartbeat(e.now, e.claim(d, g))
 		if err != nil {
 			return "error: " + err.Error()
 		}
@@ -219,7 +252,8 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 		var status, reason string
 		d.ScanArgs(t, "status", &status)
 		d.MaybeScanArgs(t, "reason", &reason)
-		c := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker, Status: state.Status(status),
+		cl := e.claim(d, g)
+		c := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: cl.Worker, Secret: cl.Secret, Status: state.Status(status),
 			Reason: strings.ReplaceAll(reason, "-", " ")}
 		if in := strings.TrimSpace(d.Input); in != "" {
 			c.Result = []byte(in)
@@ -246,7 +280,7 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 		return e.apply(ch)
 	case "release":
 		g := e.grant(d)
-		ch, err := e.s.Release(e.now, g.LeaseID, g.Token)
+		ch, err := e.s.Release(e.now, e.claim(d, g))
 		if err != nil {
 			return "error: " + err.Error()
 		}
@@ -348,6 +382,7 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 			return "error: " + err.Error()
 		}
 		e.s = s
+		e.s.SetSecretSource(e.nextSecret)
 		return "restored at " + e.at(e.now) + "\n" + e.apply(s.RestoreGrace(e.now))
 	}
 	t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)

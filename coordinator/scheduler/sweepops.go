@@ -21,6 +21,7 @@ func (s *Scheduler) Expire(now time.Time) *state.Change {
 		}
 		t := s.record(sw, i)
 		t.LeaseState = state.LeaseExpired
+		t.LeaseSecret = state.LeaseSecret{}
 		t.LeaseExpiry = time.Time{}
 		t.Expiries++
 		t.Updated = now

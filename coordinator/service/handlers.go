@@ -87,9 +87,13 @@ func (b *base) toStatus(method string, err error) error {
 		code = codes.NotFound
 	case errors.Is(err, state.ErrStaleToken), errors.Is(err, state.ErrLeaseExpired), errors.Is(err, state.ErrLeaseReleased):
 		code = codes.FailedPrecondition
+	case errors.Is(err, state.ErrNotHolder):
+		code = codes.PermissionDenied
 	case errors.Is(err, state.ErrInvalidSpec), errors.Is(err, state.ErrIncompatible), errors.Is(err, state.ErrInvalidArgument):
 		code = codes.InvalidArgument
-	case errors.Is(err, state.ErrClosed), errors.Is(err, errShuttingDown):
+	case errors.Is(err, state.ErrDiskFull):
+		code = codes.ResourceExhausted
+	case errors.Is(err, state.ErrClosed), errors.Is(err, errShuttingDown), errors.Is(err, state.ErrStorage), errors.Is(err, state.ErrCommitUnknown):
 		code = codes.Unavailable
 	case errors.Is(err, context.Canceled):
 		code = codes.Canceled
@@ -269,7 +273,8 @@ func checkLeaseRequest(ctx context.Context, prefix string, req *pb.LeaseRequest,
 		}
 		worker = id
 	}
-	if err := checkString(prefix+"worker_id", worker, maxWorkerIDLen, true); err != nil {
+	_, cert := peerCommonName(ctx) // with a client certificate, that is the identity
+	if err := checkString(prefix+"worker_id", worker, maxWorkerIDLen, !cert); err != nil {
 		return "", 0, err
 	}
 	if req.GetSlots() < 0 || req.GetSlots() > maxSlots {
@@ -297,6 +302,9 @@ func checkLeaseRequest(ctx context.Context, prefix string, req *pb.LeaseRequest,
 func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.LeaseResponse, error) {
 	worker, wait, err := checkLeaseRequest(ctx, "", req, "")
 	if err != nil {
+		return nil, err
+	}
+	if worker, err = workerIdentity(ctx, "worker_id", worker); err != nil {
 		return nil, err
 	}
 	resp, err := s.lease(ctx, worker, wait, req.GetSweeps())
@@ -331,23 +339,37 @@ func grantToProto(g *state.Grant) *pb.LeaseResponse {
 		Token:         g.Token,
 		TtlMs:         g.TTL.Milliseconds(),
 		BudgetSeconds: g.BudgetSeconds,
+		LeaseSecret:   g.Secret.Bytes(),
 	}
 }
 
-// checkLease validates a lease reference.
-func checkLease(leaseID string, token uint64, worker string) error {
+// checkLease validates a lease reference and returns what the caller
+// claims with it: its worker identity (workerIdentity) and the secret.
+func checkLease(ctx context.Context, leaseID string, token uint64, worker string, secret []byte) (state.LeaseClaim, error) {
 	if err := checkString("lease_id", leaseID, maxLeaseIDLen, true); err != nil {
-		return err
+		return state.LeaseClaim{}, err
 	}
 	if token == 0 {
-		return invalid("token is required")
+		return state.LeaseClaim{}, invalid("token is required")
 	}
-	return checkString("worker_id", worker, maxWorkerIDLen, false)
+	if err := checkString("worker_id", worker, maxWorkerIDLen, false); err != nil {
+		return state.LeaseClaim{}, err
+	}
+	s, err := leaseSecret(secret)
+	if err != nil {
+		return state.LeaseClaim{}, err
+	}
+	id, err := workerIdentity(ctx, "worker_id", worker)
+	if err != nil {
+		return state.LeaseClaim{}, err
+	}
+	return state.LeaseClaim{LeaseID: leaseID, Token: token, Worker: id, Secret: s}, nil
 }
 
 // Heartbeat implements pb.WorkerServiceServer.
 func (s *workerService) Heartbeat(ctx context.Context, req *pb.HeartbeatRequest) (*pb.HeartbeatResponse, error) {
-	if err := checkLease(req.GetLeaseId(), req.GetToken(), req.GetWorkerId()); err != nil {
+	claim, err := checkLease(ctx, req.GetLeaseId(), req.GetToken(), req.GetWorkerId(), req.GetLeaseSecret())
+	if err != nil {
 		return nil, err
 	}
 	if req.GetEvals() < 0 {
@@ -356,19 +378,20 @@ func (s *workerService) Heartbeat(ctx context.Context, req *pb.HeartbeatRequest)
 	if l := req.GetLoss(); math.IsNaN(l) || math.IsInf(l, 0) {
 		return nil, invalid("loss must be finite, got %v", l)
 	}
-	beat, err := s.c.Heartbeat(ctx, req.GetLeaseId(), req.GetToken())
+	beat, err := s.c.Heartbeat(ctx, claim)
 	if err != nil {
 		return nil, s.toStatus("Heartbeat", err)
 	}
 	if beat.Stop {
-		s.log.Debug("heartbeat says stop", "lease", req.GetLeaseId(), "worker", req.GetWorkerId(), "reason", beat.Reason)
+		s.log.Debug("heartbeat says stop", "lease", req.GetLeaseId(), "worker", claim.Worker, "reason", beat.Reason)
 	}
 	return &pb.HeartbeatResponse{Stop: beat.Stop, Reason: beat.Reason, TtlMs: beat.TTL.Milliseconds()}, nil
 }
 
 // Complete implements pb.WorkerServiceServer.
 func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (*pb.CompleteResponse, error) {
-	if err := checkLease(req.GetLeaseId(), req.GetToken(), req.GetWorkerId()); err != nil {
+	claim, err := checkLease(ctx, req.GetLeaseId(), req.GetToken(), req.GetWorkerId(), req.GetLeaseSecret())
+	if err != nil {
 		return nil, err
 	}
 	st := StatusFromProto(req.GetStatus())
@@ -389,13 +412,15 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 	// lose a result to it): next is answered without a trial, and the
 	// worker's Lease call then reports the problem.
 	next := req.GetNext()
-	worker, wait := req.GetWorkerId(), time.Duration(0)
+	worker, wait := claim.Worker, time.Duration(0)
 	var nextErr error
 	if next != nil {
 		var w string
-		if w, wait, nextErr = checkLeaseRequest(ctx, "next.", next, worker); nextErr == nil {
-			worker = w
-		} else {
+		if w, wait, nextErr = checkLeaseRequest(ctx, "next.", next, req.GetWorkerId()); nextErr == nil {
+			worker, nextErr = workerIdentity(ctx, "next.worker_id", w)
+		}
+		if nextErr != nil {
+			worker = claim.Worker
 			s.log.Warn("ignoring an invalid next in Complete", "lease", req.GetLeaseId(), "error", nextErr)
 		}
 	}
@@ -407,6 +432,7 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 		LeaseID: req.GetLeaseId(),
 		Token:   req.GetToken(),
 		Worker:  worker,
+		Secret:  claim.Secret,
 		Status:  st,
 		Result:  result,
 		Reason:  req.GetReason(),
@@ -431,10 +457,11 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 
 // Release implements pb.WorkerServiceServer.
 func (s *workerService) Release(ctx context.Context, req *pb.ReleaseRequest) (*pb.ReleaseResponse, error) {
-	if err := checkLease(req.GetLeaseId(), req.GetToken(), req.GetWorkerId()); err != nil {
+	claim, err := checkLease(ctx, req.GetLeaseId(), req.GetToken(), req.GetWorkerId(), req.GetLeaseSecret())
+	if err != nil {
 		return nil, err
 	}
-	if err := s.c.Release(ctx, req.GetLeaseId(), req.GetToken()); err != nil {
+	if err := s.c.Release(ctx, claim); err != nil {
 		return nil, s.toStatus("Release", err)
 	}
 	return &pb.ReleaseResponse{}, nil

@@ -53,7 +53,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		return l
 	}
 	complete := func(l *pb.LeaseResponse, st pb.TrialStatus, result string) (*pb.CompleteResponse, error) {
-		return s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "A", Status: st, ResultJson: result})
+		return s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "A", LeaseSecret: l.GetLeaseSecret(), Status: st, ResultJson: result})
 	}
 
 	// B takes a trial and goes silent: its lease expires (no retries: the
@@ -111,7 +111,7 @@ pinnsweep_active_leases 1
 	}
 
 	// B's late result is refused, and B is in touch again.
-	if _, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "B",
+	if _, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "B", LeaseSecret: b.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: coordtest.ResultJSON(0.5)}); err == nil {
 		t.Fatal("B's expired lease completed")
 	}

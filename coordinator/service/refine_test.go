@@ -59,7 +59,7 @@ func (w *grpcWorker) complete(t *testing.T, s *server, l *pb.LeaseResponse) {
 	t.Helper()
 	tr := l.GetTrial()
 	resp, err := s.worker.Complete(context.Background(), &pb.CompleteRequest{
-		LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "w",
+		LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "w", LeaseSecret: l.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: coordtest.ResultJSON(syntheticRelL2(t, tr.GetParamsJson())),
 	})
 	if err != nil || resp.GetDuplicate() {

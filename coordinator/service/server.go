@@ -49,9 +49,10 @@ var keepalivePolicy = keepalive.EnforcementPolicy{MinTime: 5 * time.Second, Perm
 // in-flight RPCs (and their transactions) finish; after
 // the coordinator's Options.ShutdownTimeout the remaining ones are cut.
 // Serve closes lis. It returns nil after a shutdown, state.ErrClosed for a
-// closed coordinator and the listener's error if serving fails. Close the
-// coordinator after Serve returns. It logs through the coordinator's
-// logger, Named("grpc").
+// closed coordinator and the listener's error if serving fails. After a
+// commit whose outcome is unknown (state.ErrCommitUnknown) Serve shuts
+// down the same way and returns that error. Close the coordinator after
+// Serve returns. It logs through the coordinator's logger, Named("grpc").
 //
 // opts are added to the server's own options (message size limits,
 // keepalive policy, and interceptors that log calls and turn a handler's
@@ -73,6 +74,7 @@ func Serve(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, op
 		grpc.MaxSendMsgSize(MaxSendMsgSize),
 		grpc.MaxConcurrentStreams(MaxConcurrentStreams),
 		grpc.KeepaliveEnforcementPolicy(keepalivePolicy),
+		serverCodec(),
 		grpc.ChainUnaryInterceptor(unaryInterceptor(log)),
 		grpc.ChainStreamInterceptor(streamInterceptor(log)),
 	}, opts...)...)
@@ -97,6 +99,7 @@ func Serve(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, op
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	case <-c.Done():
+	case <-c.Failed():
 	}
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	hs.Shutdown() // NOT_SERVING; health Watch streams would block GracefulStop, hence the timer
@@ -108,12 +111,17 @@ func Serve(ctx context.Context, c *coordinator.Coordinator, lis net.Listener, op
 	srv.GracefulStop()
 	timer.Stop()
 	<-errc
+	if err := c.Err(); err != nil {
+		log.Error("stopped after a storage failure", "error", err)
+		return fmt.Errorf("serve: %w", err)
+	}
 	log.Info("stopped")
 	return nil
 }
 
-// unaryInterceptor turns a handler panic into Internal and logs each call
-// at debug level.
+// unaryInterceptor answers a request that did not decode with
+// InvalidArgument (decodeError), turns a handler panic into Internal and
+// logs each call at debug level. It must stay the outermost interceptor.
 func unaryInterceptor(log hclog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		start := time.Now()
@@ -124,6 +132,9 @@ func unaryInterceptor(log hclog.Logger) grpc.UnaryServerInterceptor {
 			}
 			log.Debug("rpc", "method", info.FullMethod, "code", status.Code(err), "duration", time.Since(start))
 		}()
+		if err := decodeError(req); err != nil {
+			return nil, err
+		}
 		return handler(ctx, req)
 	}
 }
@@ -139,6 +150,6 @@ func streamInterceptor(log hclog.Logger) grpc.StreamServerInterceptor {
 			}
 			log.Debug("rpc", "method", info.FullMethod, "code", status.Code(err), "duration", time.Since(start))
 		}()
-		return handler(srv, ss)
+		return handler(srv, decodedStream{ss})
 	}
 }

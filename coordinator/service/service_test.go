@@ -52,6 +52,13 @@ func startServerAt(t *testing.T, path string, clock *coordtest.FakeClock) *serve
 	if clock != nil {
 		opts.Now = clock.Now
 	}
+	return startServerWith(t, opts)
+}
+
+// startServerWith is startServer with the given options (Path or Store
+// set).
+func startServerWith(t *testing.T, opts coordinator.Options) *server {
+	t.Helper()
 	c, err := coordinator.Open(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +102,7 @@ func (s *server) stop(t *testing.T) {
 }
 
 // leaseOne submits a sweep of one trial and leases it as worker "w".
-func (s *server) leaseOne(t *testing.T, sweep string) (leaseID string, token uint64) {
+func (s *server) leaseOne(t *testing.T, sweep string) (leaseID string, token uint64, secret []byte) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := s.sweeps.SubmitSweep(ctx, &pb.SubmitSweepRequest{Spec: &pb.Spec{Source: coordtest.SpecYAML(sweep, []int{1}, 1, 0, 100)}}); err != nil {
@@ -105,7 +112,7 @@ func (s *server) leaseOne(t *testing.T, sweep string) (leaseID string, token uin
 	if err != nil || l.GetTrial() == nil {
 		t.Fatalf("Lease = %v, %v", l, err)
 	}
-	return l.GetLeaseId(), l.GetToken()
+	return l.GetLeaseId(), l.GetToken(), l.GetLeaseSecret()
 }
 
 func wantCode(t *testing.T, err error, code codes.Code) {
@@ -135,7 +142,7 @@ func TestGRPCStaleLease(t *testing.T) {
 	if err := json.Unmarshal([]byte(a.GetTrial().GetParamsJson()), &params); err != nil || params["beta"] != 3.0 || params["seed"] != 0.0 {
 		t.Fatalf("params_json %q (%v)", a.GetTrial().GetParamsJson(), err)
 	}
-	hb, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "A", Evals: 10, Loss: 0.5})
+	hb, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "A", LeaseSecret: a.GetLeaseSecret(), Evals: 10, Loss: 0.5})
 	if err != nil || hb.GetStop() || hb.GetTtlMs() != 30000 {
 		t.Fatalf("A's Heartbeat = %v, %v", hb, err)
 	}
@@ -148,20 +155,20 @@ func TestGRPCStaleLease(t *testing.T) {
 	if b.GetToken() <= a.GetToken() || b.GetTrial().GetAttempts() != 2 {
 		t.Fatalf("B's lease: token %d (A's %d), attempts %d", b.GetToken(), a.GetToken(), b.GetTrial().GetAttempts())
 	}
-	hb, err = s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "A"})
+	hb, err = s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "A", LeaseSecret: a.GetLeaseSecret()})
 	if err != nil || !hb.GetStop() || hb.GetReason() == "" {
 		t.Fatalf("A's late Heartbeat = %v, %v; want stop with a reason", hb, err)
 	}
 
 	bResult := coordtest.ResultJSON(0.042)
-	if _, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "B",
+	if _, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "B", LeaseSecret: b.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: bResult}); err != nil {
 		t.Fatalf("B's Complete: %v", err)
 	}
-	_, err = s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "A",
+	_, err = s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "A", LeaseSecret: a.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: coordtest.ResultJSON(0.9)})
 	wantCode(t, err, codes.FailedPrecondition)
-	dup, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "B",
+	dup, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "B", LeaseSecret: b.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: bResult})
 	if err != nil || !dup.GetDuplicate() {
 		t.Fatalf("B's repeated Complete = %v, %v; want duplicate", dup, err)
@@ -186,7 +193,7 @@ func TestGRPCStaleLease(t *testing.T) {
 func TestGRPCInvalidArguments(t *testing.T) {
 	s := startServer(t, nil)
 	ctx := context.Background()
-	id, tok := s.leaseOne(t, "inv")
+	id, tok, secret := s.leaseOne(t, "inv")
 	tests := []struct {
 		name string
 		call func() error
@@ -275,7 +282,7 @@ func TestGRPCInvalidArguments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.call(), tt.code) })
 	}
 	// None of that changed the lease.
-	hb, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: id, Token: tok, WorkerId: "w"})
+	hb, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: id, Token: tok, WorkerId: "w", LeaseSecret: secret})
 	if err != nil || hb.GetStop() {
 		t.Fatalf("lease disturbed by bad requests: %v, %v", hb, err)
 	}
@@ -307,11 +314,11 @@ func TestGRPCWatchCancelRequeueAndHealth(t *testing.T) {
 	if err != nil || c.GetCancelled() != 4 {
 		t.Fatalf("CancelSweep = %v, %v", c, err)
 	}
-	hb, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken()})
+	hb, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "w", LeaseSecret: l.GetLeaseSecret()})
 	if err != nil || !hb.GetStop() {
 		t.Fatalf("heartbeat after cancel = %v, %v; want stop", hb, err)
 	}
-	if _, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), Status: pb.TrialStatus_TRIAL_STATUS_CANCELLED, Reason: "stopped"}); err != nil {
+	if _, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "w", LeaseSecret: l.GetLeaseSecret(), Status: pb.TrialStatus_TRIAL_STATUS_CANCELLED, Reason: "stopped"}); err != nil {
 		t.Fatal(err)
 	}
 	var last *pb.SweepProgress
@@ -396,7 +403,7 @@ func TestGRPCLeaseNextAndSweepFilter(t *testing.T) {
 	}
 	complete := func(l *pb.LeaseResponse, next *pb.LeaseRequest) *pb.CompleteResponse {
 		t.Helper()
-		resp, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "A",
+		resp, err := s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "A", LeaseSecret: l.GetLeaseSecret(),
 			Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: coordtest.ResultJSON(0.1), Next: next})
 		if err != nil {
 			t.Fatalf("Complete: %v", err)
@@ -432,12 +439,12 @@ func TestGRPCLeaseNextAndSweepFilter(t *testing.T) {
 	if err != nil || l.GetTrial().GetSweep() != "two" {
 		t.Fatalf("Lease = %v, %v", l, err)
 	}
-	resp, err = s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "B",
+	resp, err = s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "B", LeaseSecret: l.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: coordtest.ResultJSON(0.1), Next: &pb.LeaseRequest{WorkerId: "C"}})
 	if err != nil || resp.GetNext() == nil || resp.GetNext().GetTrial() != nil {
 		t.Fatalf("Complete with a next for another worker = %v, %v; want the completion and an empty next", resp, err)
 	}
-	resp, err = s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "B",
+	resp, err = s.worker.Complete(ctx, &pb.CompleteRequest{LeaseId: l.GetLeaseId(), Token: l.GetToken(), WorkerId: "B", LeaseSecret: l.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: coordtest.ResultJSON(0.1)})
 	if err != nil || !resp.GetDuplicate() || resp.GetNext() != nil {
 		t.Fatalf("Complete without next = %v, %v", resp, err)

@@ -21,7 +21,7 @@ import (
 func TestGRPCRequestValidation(t *testing.T) {
 	s := startServer(t, nil)
 	ctx := context.Background()
-	id, tok := s.leaseOne(t, "val")
+	id, tok, secret := s.leaseOne(t, "val")
 	long := strings.Repeat("n", 2000)
 	spec := func(sp *pb.Spec) func() error {
 		return func() error { _, err := s.sweeps.SubmitSweep(ctx, &pb.SubmitSweepRequest{Spec: sp}); return err }
@@ -117,7 +117,7 @@ func TestGRPCRequestValidation(t *testing.T) {
 		wantCode(t, err, codes.ResourceExhausted)
 	})
 	// The lease survived every bad request.
-	if hb, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: id, Token: tok, WorkerId: "w"}); err != nil || hb.GetStop() {
+	if hb, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: id, Token: tok, WorkerId: "w", LeaseSecret: secret}); err != nil || hb.GetStop() {
 		t.Fatalf("lease disturbed by bad requests: %v, %v", hb, err)
 	}
 }

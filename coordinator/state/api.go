@@ -24,6 +24,8 @@ type Grant struct {
 	LeaseID string
 	// Token is the lease's fencing token.
 	Token uint64
+	// Secret is the lease's secret, which only the worker learns.
+	Secret LeaseSecret
 	// TTL is how long the lease lives without a heartbeat.
 	TTL time.Duration
 	// BudgetSeconds is the trial's wall-time budget (0: none).
@@ -48,8 +50,10 @@ type Completion struct {
 	// LeaseID and Token identify the lease.
 	LeaseID string
 	Token   uint64
-	// Worker is the reporting worker's id (informational).
+	// Worker is the reporting worker's id: it must be the lease's holder.
 	Worker string
+	// Secret is the lease's secret, as granted.
+	Secret LeaseSecret
 	// Status is the outcome: StatusDone, StatusDiverged, StatusTimeout,
 	// StatusFailed or StatusCancelled (Status.Reported).
 	Status Status
@@ -62,4 +66,14 @@ type Completion struct {
 	Value *float64
 	// Reason explains a non-done status.
 	Reason string
+}
+
+// Claim returns what the worker of a completion presents for its lease.
+func (c *Completion) Claim() LeaseClaim {
+	return LeaseClaim{LeaseID: c.LeaseID, Token: c.Token, Worker: c.Worker, Secret: c.Secret}
+}
+
+// Claim returns what the grant's worker presents for its lease.
+func (g *Grant) Claim() LeaseClaim {
+	return LeaseClaim{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker, Secret: g.Secret}
 }

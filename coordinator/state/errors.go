@@ -30,6 +30,12 @@ var (
 	// released. [FailedPrecondition]
 	ErrLeaseReleased = errors.New("coordinator: lease released")
 
+	// ErrNotHolder reports a Heartbeat, Complete or Release from a caller
+	// that does not hold the lease: another worker, or a wrong or missing
+	// lease secret. It changes nothing, and the message names neither the
+	// holder nor its token. [PermissionDenied]
+	ErrNotHolder = errors.New("coordinator: the caller does not hold the lease")
+
 	// ErrInvalidSpec reports a sweep spec that does not parse or expand;
 	// the sweeps package's error is wrapped too. [InvalidArgument]
 	ErrInvalidSpec = errors.New("coordinator: invalid sweep spec")
@@ -47,6 +53,27 @@ var (
 	// ErrClosed reports a call on a closed coordinator or store.
 	// [Unavailable]
 	ErrClosed = errors.New("coordinator: closed")
+
+	// ErrDiskFull reports a commit that failed for want of space on the
+	// database's disk (ENOSPC, EDQUOT): nothing was changed, in memory or
+	// in the file, and the same call succeeds once there is room again.
+	// [ResourceExhausted]
+	ErrDiskFull = errors.New("coordinator: the database's disk is full")
+
+	// ErrStorage reports a commit that failed with an I/O error before it
+	// could take effect (a failed write, or a failed sync of pages no
+	// committed state refers to): nothing was changed, and the call may
+	// be retried. [Unavailable]
+	ErrStorage = errors.New("coordinator: writing to the database failed")
+
+	// ErrCommitUnknown reports a commit whose final sync failed after its
+	// meta page had been written: the process's view of the file (the
+	// page cache) shows the transaction, the disk may or may not hold it.
+	// The store commits nothing more; the coordinator stops, answers every
+	// call with this error, and the gRPC server returns it, so that a
+	// supervisor restarts the process, which reads the file afresh (see
+	// "Storage faults" in package coordinator). [Unavailable]
+	ErrCommitUnknown = errors.New("coordinator: the outcome of a commit is unknown after a failed sync; the coordinator stopped and must be restarted")
 
 	// ErrCorrupt reports stored state that cannot be right: a database
 	// file that is not a readable bbolt database (truncated, damaged, some

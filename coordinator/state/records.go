@@ -79,6 +79,10 @@ type TrialRecord struct {
 	Token uint64 `json:"token,omitempty"`
 	// LeaseState is the latest lease's state.
 	LeaseState LeaseState `json:"lease_state,omitempty"`
+	// LeaseSecret is the active lease's secret, which its holder presents
+	// with every call on the lease (zero once the lease has ended, and for
+	// a lease granted before secrets existed). It is never exported.
+	LeaseSecret LeaseSecret `json:"-"`
 	// LeaseExpiry is when the active lease expires (wall clock, UTC).
 	LeaseExpiry time.Time `json:"lease_expiry,omitzero"`
 	// StopRequested is set on a running trial of a cancelled sweep: the

@@ -89,6 +89,7 @@ func trial(sw string, i int, st state.Status) state.TrialRecord {
 		t.Attempts, t.Token, t.Worker = 1, uint64(10+i), "w1"
 		t.LeaseID = fmt.Sprintf("%s/%s/%d", sw, t.Key, t.Token)
 		t.LeaseState = state.LeaseActive
+		t.LeaseSecret = state.LeaseSecret{0xa5, byte(i), 0xff} // stored with the active lease
 		t.LeaseExpiry = t0.Add(30 * time.Second)
 	}
 	if st == state.StatusDone {

@@ -33,7 +33,8 @@ func securePKI(t *testing.T, dir string) (pki string, admin, worker credentials)
 // with mutual TLS and tokens, one `pinnsweep work` holding worker
 // credentials, and `submit`, `status --watch` and `export` holding admin
 // credentials. The worker's credentials cannot submit; the sweep
-// completes, every trial once; no token appears in any output.
+// completes, every trial once, attributed to the worker identity its
+// certificate gives; no token appears in any output.
 func TestSecureCluster(t *testing.T) {
 	dir := t.TempDir()
 	pki, admin, workerCreds := securePKI(t, dir)
@@ -61,6 +62,11 @@ func TestSecureCluster(t *testing.T) {
 	}
 	trials := export(t, dir, "quick", append([]string{"--coordinator", addr}, admin...)...)
 	checkAllDone(t, trials, 4)
+	for _, tr := range trials { // the identity is the certificate's Common Name, qualified by --id
+		if tr.Worker != "pinnsweep worker/secure-worker" {
+			t.Errorf("trial %s was completed by %q, want \"pinnsweep worker/secure-worker\"", tr.Key, tr.Worker)
+		}
+	}
 	if leased := count([]*proc{w}, "trial leased", "trial", nil); len(leased) != 4 {
 		t.Errorf("the worker leased %d distinct trials, want 4", len(leased))
 	}

@@ -35,17 +35,27 @@
 // past the lease TTL, in an order drawn from a seeded RNG (flags
 // -chaos.*; `make chaos` runs the long variant of RELIABILITY.md).
 // netns_test.go cuts the network between a coordinator and its workers in
-// separate network namespaces (root only; it skips, saying why,
-// elsewhere). shutdown_test.go covers SIGTERM on a worker and on the
-// coordinator, and wall-time budgets and divergence. After each, `pinnsweep
-// check` must pass on the database (bbolt's check and the store's
-// invariants), and every completion acknowledged to a worker must be the
-// stored one: same worker, same fencing token.
+// separate network namespaces (root only). shutdown_test.go covers SIGTERM on a worker and on the
+// coordinator, and wall-time budgets and divergence. diskfull_test.go puts
+// the coordinator's database, or a worker's log, working directory and
+// TMPDIR, on a small tmpfs and fills it mid-sweep; syncfail_test.go puts
+// the database on internal/faultfs and fails a write, a data-page sync or
+// the meta page's sync (the ambiguous commit after which the coordinator
+// exits for a restart); links_test.go puts a TCP fault proxy (toxiproxy,
+// embedded) between the workers and the coordinator and adds latency, a
+// bandwidth limit, resets and a half-open link (flags -links.* vary the
+// latency and TTL). The netns, tmpfs and FUSE tests need root and skip,
+// saying why, elsewhere, unless PINNSWEEP_REQUIRE_FAULTS=1 (set by
+// .ci/run) makes that a failure. After each, `pinnsweep check` must pass on the
+// database (bbolt's check and the store's invariants), and every
+// completion acknowledged to a worker must be the stored one: same worker,
+// same fencing token.
 //
 // # Running
 //
 //	go test -race ./internal/e2e/
 //
-// The package takes 70–90 s on two cores (building the binary,
-// training, and the short chaos run); -short skips it.
+// The package takes about 4 minutes under -race on the shared two-core
+// machine (building the binary, training, the short chaos run and the
+// storage and link fault tests); -short skips it.
 package e2e

@@ -298,7 +298,7 @@ func TestStaleLeaseClient(t *testing.T) {
 	if err != nil || a.GetTrial() == nil {
 		t.Fatalf("lease A: %v, %v", a, err)
 	}
-	if hb, err := c.workers.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "stale-a"}); err != nil || hb.GetStop() {
+	if hb, err := c.workers.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "stale-a", LeaseSecret: a.GetLeaseSecret()}); err != nil || hb.GetStop() {
 		t.Fatalf("fresh heartbeat: %v, %v", hb, err)
 	}
 	// B's long-poll is answered when A's lease expires.
@@ -307,25 +307,25 @@ func TestStaleLeaseClient(t *testing.T) {
 		t.Fatalf("lease B: %v, %v (A had token %d)", b, err, a.GetToken())
 	}
 
-	hb, err := c.workers.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "stale-a"})
+	hb, err := c.workers.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "stale-a", LeaseSecret: a.GetLeaseSecret()})
 	if err == nil && !hb.GetStop() {
 		t.Errorf("stale heartbeat not told to stop: %v", hb)
 	}
 	resultB := `{"status":"done","rel_l2":0.125,"by":"fresh-b"}`
-	if resp, err := c.workers.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "fresh-b",
+	if resp, err := c.workers.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "fresh-b", LeaseSecret: b.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: resultB}); err != nil || resp.GetDuplicate() {
 		t.Fatalf("complete B: %v, %v", resp, err)
 	}
-	_, err = c.workers.Complete(ctx, &pb.CompleteRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "stale-a",
+	_, err = c.workers.Complete(ctx, &pb.CompleteRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "stale-a", LeaseSecret: a.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: `{"status":"done","rel_l2":0.5,"by":"stale-a"}`})
 	if status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("stale complete: %v, want FailedPrecondition", err)
 	}
-	_, err = c.workers.Release(ctx, &pb.ReleaseRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "stale-a"})
+	_, err = c.workers.Release(ctx, &pb.ReleaseRequest{LeaseId: a.GetLeaseId(), Token: a.GetToken(), WorkerId: "stale-a", LeaseSecret: a.GetLeaseSecret()})
 	if status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("stale release: %v, want FailedPrecondition", err)
 	}
-	if resp, err := c.workers.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "fresh-b",
+	if resp, err := c.workers.Complete(ctx, &pb.CompleteRequest{LeaseId: b.GetLeaseId(), Token: b.GetToken(), WorkerId: "fresh-b", LeaseSecret: b.GetLeaseSecret(),
 		Status: pb.TrialStatus_TRIAL_STATUS_DONE, ResultJson: resultB}); err != nil || !resp.GetDuplicate() {
 		t.Errorf("repeated complete B: %v, %v; want duplicate", resp, err)
 	}

@@ -108,11 +108,25 @@ func startWrapped(t *testing.T, dir, name string, wrap []string, args ...string)
 	if bin == "" {
 		t.Skip("end-to-end tests are skipped in -short mode")
 	}
-	p := &proc{t: t, name: name, done: make(chan struct{})}
 	argv := append(append(append([]string{}, wrap...), bin), args...)
-	p.cmd = exec.Command(argv[0], argv[1:]...)
-	p.cmd.Dir = dir
-	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	return startCmd(t, name, cmd)
+}
+
+// startCmd starts cmd, a command that runs bin, as start does. Its
+// output goes to the proc's buffers unless cmd has a Stdout or Stderr of
+// its own.
+func startCmd(t *testing.T, name string, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{t: t, name: name, cmd: cmd, done: make(chan struct{})}
+	if cmd.Stdout == nil {
+		cmd.Stdout = &p.stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = &p.stderr
+	}
+	args := cmd.Args[1:]
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
@@ -504,8 +518,16 @@ func checkAcked(t *testing.T, stored map[string]state.TrialRecord, acked []ack) 
 // the database, the coordinator, its address, the workers and a client.
 func resumeCluster(t *testing.T, done int) (dir, db string, coord *proc, addr string, workers []*proc, c *client) {
 	t.Helper()
+	db = filepath.Join(t.TempDir(), "sweeps.db")
+	dir, coord, addr, workers, c = resumeClusterOn(t, db, done)
+	return dir, db, coord, addr, workers, c
+}
+
+// resumeClusterOn is resumeCluster with the database at db (on a
+// filesystem of the test's choosing).
+func resumeClusterOn(t *testing.T, db string, done int) (dir string, coord *proc, addr string, workers []*proc, c *client) {
+	t.Helper()
 	dir = t.TempDir()
-	db = filepath.Join(dir, "sweeps.db")
 	coord, addr = serve(t, dir, db, "127.0.0.1:0", "--lease-ttl", "3s")
 	mustCLI(t, dir, "submit", testdata(t, "resume.yaml"), "--coordinator", addr)
 	workers = []*proc{worker(t, dir, addr, "worker-a"), worker(t, dir, addr, "worker-b")}
@@ -514,5 +536,5 @@ func resumeCluster(t *testing.T, done int) (dir, db string, coord *proc, addr st
 		p := c.progress("resume")
 		return p != nil && int(p.GetDone()) >= done
 	})
-	return dir, db, coord, addr, workers, c
+	return dir, coord, addr, workers, c
 }

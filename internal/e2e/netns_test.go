@@ -34,17 +34,19 @@ func ipCmd(args ...string) error {
 // the coordinator, .2 for the workers), removed when the test ends. It
 // skips the test, saying why, where that is not permitted: not root, no
 // `ip` (Debian: iproute2), or no CAP_SYS_ADMIN/CAP_NET_ADMIN (a
-// container without them).
+// container without them); with PINNSWEEP_REQUIRE_FAULTS=1 (CI, which
+// runs as root) it fails instead, so the partition test is never skipped
+// silently there.
 func newNetPair(t *testing.T) *netPair {
 	t.Helper()
 	if bin == "" {
 		t.Skip("end-to-end tests are skipped in -short mode")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("network namespaces need root (ip netns add); skipping the partition test")
+		skipFault(t, "network namespaces need root (ip netns add); skipping the partition test")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("the ip command is missing (Debian package iproute2); skipping the partition test")
+		skipFault(t, "the ip command is missing (Debian package iproute2); skipping the partition test")
 	}
 	id := os.Getpid()
 	p := &netPair{coordNS: fmt.Sprintf("psw%d-c", id), workerNS: fmt.Sprintf("psw%d-w", id),
@@ -52,7 +54,7 @@ func newNetPair(t *testing.T) *netPair {
 	coordDev := fmt.Sprintf("psw%dc", id)
 	for _, ns := range []string{p.coordNS, p.workerNS} {
 		if err := ipCmd("netns", "add", ns); err != nil {
-			t.Skipf("cannot create a network namespace here (needs CAP_SYS_ADMIN and CAP_NET_ADMIN); skipping the partition test: %v", err)
+			skipFault(t, "cannot create a network namespace here (needs CAP_SYS_ADMIN and CAP_NET_ADMIN); skipping the partition test: %v", err)
 		}
 		t.Cleanup(func() {
 			if err := ipCmd("netns", "del", ns); err != nil {
@@ -61,10 +63,10 @@ func newNetPair(t *testing.T) *netPair {
 		})
 	}
 	if out, err := exec.Command("ip", "netns", "exec", p.coordNS, "true").CombinedOutput(); err != nil {
-		t.Skipf("cannot run a program in a network namespace here; skipping the partition test: %v: %s", err, out)
+		skipFault(t, "cannot run a program in a network namespace here; skipping the partition test: %v: %s", err, out)
 	}
 	if err := ipCmd("link", "add", coordDev, "type", "veth", "peer", "name", p.workerDev); err != nil {
-		t.Skipf("cannot create a veth pair here; skipping the partition test: %v", err)
+		skipFault(t, "cannot create a veth pair here; skipping the partition test: %v", err)
 	}
 	for _, args := range [][]string{
 		{"link", "set", coordDev, "netns", p.coordNS},

@@ -1229,8 +1229,11 @@ func (x *Command) GetMetric() string {
 }
 
 type LeaseRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	WorkerId string                 `protobuf:"bytes,1,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The worker's id, which the lease is bound to. With a verified client
+	// certificate the identity is the certificate's Common Name, or
+	// "CN/worker_id" when worker_id is set and differs from it.
+	WorkerId string `protobuf:"bytes,1,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	// Free slots on the worker (at least 1).
 	Slots int32 `protobuf:"varint,2,opt,name=slots,proto3" json:"slots,omitempty"`
 	// How long to wait for work, in milliseconds (the server caps it).
@@ -1344,7 +1347,12 @@ type LeaseResponse struct {
 	Command *Command `protobuf:"bytes,6,opt,name=command,proto3" json:"command,omitempty"`
 	// GPUs the trial needs (the spec's resources.gpus); at most the request's
 	// gpus.
-	Gpus          int32 `protobuf:"varint,7,opt,name=gpus,proto3" json:"gpus,omitempty"`
+	Gpus int32 `protobuf:"varint,7,opt,name=gpus,proto3" json:"gpus,omitempty"`
+	// The lease's secret: 16 random bytes that only the coordinator and this
+	// worker know. Heartbeat, Complete and Release must carry it; without
+	// it (or from another worker) they are refused with PERMISSION_DENIED.
+	// Never log it. (Field 15 leaves 8-14 to the grant's other fields.)
+	LeaseSecret   []byte `protobuf:"bytes,15,opt,name=lease_secret,json=leaseSecret,proto3" json:"lease_secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1428,15 +1436,28 @@ func (x *LeaseResponse) GetGpus() int32 {
 	return 0
 }
 
+func (x *LeaseResponse) GetLeaseSecret() []byte {
+	if x != nil {
+		return x.LeaseSecret
+	}
+	return nil
+}
+
 type HeartbeatRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	LeaseId  string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
-	Token    uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
-	WorkerId string                 `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	LeaseId string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Token   uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
+	// The worker the lease was granted to (LeaseRequest.worker_id; with a
+	// client certificate, as qualified by its Common Name). A Heartbeat,
+	// Complete or Release from another worker, or without the lease's
+	// secret, is refused with PERMISSION_DENIED and changes nothing.
+	WorkerId string `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	// Loss evaluations so far (not negative).
 	Evals int64 `protobuf:"varint,4,opt,name=evals,proto3" json:"evals,omitempty"`
 	// Latest loss; must be finite (send 0 when it is NaN or Inf).
-	Loss          float64 `protobuf:"fixed64,5,opt,name=loss,proto3" json:"loss,omitempty"`
+	Loss float64 `protobuf:"fixed64,5,opt,name=loss,proto3" json:"loss,omitempty"`
+	// The lease's secret, as LeaseResponse.lease_secret gave it.
+	LeaseSecret   []byte `protobuf:"bytes,6,opt,name=lease_secret,json=leaseSecret,proto3" json:"lease_secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1506,6 +1527,13 @@ func (x *HeartbeatRequest) GetLoss() float64 {
 	return 0
 }
 
+func (x *HeartbeatRequest) GetLeaseSecret() []byte {
+	if x != nil {
+		return x.LeaseSecret
+	}
+	return nil
+}
+
 type HeartbeatResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Stop tells the worker to abandon the trial (cancelled sweep, or the
@@ -1569,10 +1597,11 @@ func (x *HeartbeatResponse) GetTtlMs() int64 {
 }
 
 type CompleteRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	LeaseId  string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
-	Token    uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
-	WorkerId string                 `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	LeaseId string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Token   uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
+	// The lease's holder, as in HeartbeatRequest.
+	WorkerId string `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	// Final status: DONE, DIVERGED, TIMEOUT, FAILED or CANCELLED. DONE,
 	// DIVERGED and TIMEOUT are final; FAILED is retried while attempts remain.
 	// CANCELLED is final after a heartbeat said stop because the sweep was
@@ -1596,7 +1625,9 @@ type CompleteRequest struct {
 	// The last bytes (at most 64 KiB, valid UTF-8) of a command trial's
 	// standard error, sent for every status but DONE; to be stored with the
 	// attempt and shown by status and export.
-	StderrTail    string `protobuf:"bytes,8,opt,name=stderr_tail,json=stderrTail,proto3" json:"stderr_tail,omitempty"`
+	StderrTail string `protobuf:"bytes,8,opt,name=stderr_tail,json=stderrTail,proto3" json:"stderr_tail,omitempty"`
+	// The lease's secret, as LeaseResponse.lease_secret gave it.
+	LeaseSecret   []byte `protobuf:"bytes,9,opt,name=lease_secret,json=leaseSecret,proto3" json:"lease_secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1687,6 +1718,13 @@ func (x *CompleteRequest) GetStderrTail() string {
 	return ""
 }
 
+func (x *CompleteRequest) GetLeaseSecret() []byte {
+	if x != nil {
+		return x.LeaseSecret
+	}
+	return nil
+}
+
 type CompleteResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Duplicate is true when this lease had already completed (idempotent replay).
@@ -1744,10 +1782,13 @@ func (x *CompleteResponse) GetNext() *LeaseResponse {
 }
 
 type ReleaseRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	LeaseId       string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
-	Token         uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
-	WorkerId      string                 `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	LeaseId string                 `protobuf:"bytes,1,opt,name=lease_id,json=leaseId,proto3" json:"lease_id,omitempty"`
+	Token   uint64                 `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
+	// The lease's holder, as in HeartbeatRequest.
+	WorkerId string `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
+	// The lease's secret, as LeaseResponse.lease_secret gave it.
+	LeaseSecret   []byte `protobuf:"bytes,4,opt,name=lease_secret,json=leaseSecret,proto3" json:"lease_secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1801,6 +1842,13 @@ func (x *ReleaseRequest) GetWorkerId() string {
 		return x.WorkerId
 	}
 	return ""
+}
+
+func (x *ReleaseRequest) GetLeaseSecret() []byte {
+	if x != nil {
+		return x.LeaseSecret
+	}
+	return nil
 }
 
 type ReleaseResponse struct {
@@ -1939,7 +1987,7 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\await_ms\x18\x03 \x01(\x03R\x06waitMs\x12\x16\n" +
 	"\x06sweeps\x18\x04 \x03(\tR\x06sweeps\x12\x12\n" +
 	"\x04gpus\x18\x05 \x01(\x05R\x04gpus\x12\x1a\n" +
-	"\bcommands\x18\x06 \x01(\bR\bcommands\"\xee\x01\n" +
+	"\bcommands\x18\x06 \x01(\bR\bcommands\"\x91\x02\n" +
 	"\rLeaseResponse\x12)\n" +
 	"\x05trial\x18\x01 \x01(\v2\x13.pinnsweep.v1.TrialR\x05trial\x12\x19\n" +
 	"\blease_id\x18\x02 \x01(\tR\aleaseId\x12\x14\n" +
@@ -1947,17 +1995,19 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x06ttl_ms\x18\x04 \x01(\x03R\x05ttlMs\x12%\n" +
 	"\x0ebudget_seconds\x18\x05 \x01(\x01R\rbudgetSeconds\x12/\n" +
 	"\acommand\x18\x06 \x01(\v2\x15.pinnsweep.v1.CommandR\acommand\x12\x12\n" +
-	"\x04gpus\x18\a \x01(\x05R\x04gpus\"\x8a\x01\n" +
+	"\x04gpus\x18\a \x01(\x05R\x04gpus\x12!\n" +
+	"\flease_secret\x18\x0f \x01(\fR\vleaseSecret\"\xad\x01\n" +
 	"\x10HeartbeatRequest\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\x04R\x05token\x12\x1b\n" +
 	"\tworker_id\x18\x03 \x01(\tR\bworkerId\x12\x14\n" +
 	"\x05evals\x18\x04 \x01(\x03R\x05evals\x12\x12\n" +
-	"\x04loss\x18\x05 \x01(\x01R\x04loss\"V\n" +
+	"\x04loss\x18\x05 \x01(\x01R\x04loss\x12!\n" +
+	"\flease_secret\x18\x06 \x01(\fR\vleaseSecret\"V\n" +
 	"\x11HeartbeatResponse\x12\x12\n" +
 	"\x04stop\x18\x01 \x01(\bR\x04stop\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x15\n" +
-	"\x06ttl_ms\x18\x03 \x01(\x03R\x05ttlMs\"\x9c\x02\n" +
+	"\x06ttl_ms\x18\x03 \x01(\x03R\x05ttlMs\"\xbf\x02\n" +
 	"\x0fCompleteRequest\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\x04R\x05token\x12\x1b\n" +
@@ -1968,14 +2018,16 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\x12.\n" +
 	"\x04next\x18\a \x01(\v2\x1a.pinnsweep.v1.LeaseRequestR\x04next\x12\x1f\n" +
 	"\vstderr_tail\x18\b \x01(\tR\n" +
-	"stderrTail\"a\n" +
+	"stderrTail\x12!\n" +
+	"\flease_secret\x18\t \x01(\fR\vleaseSecret\"a\n" +
 	"\x10CompleteResponse\x12\x1c\n" +
 	"\tduplicate\x18\x01 \x01(\bR\tduplicate\x12/\n" +
-	"\x04next\x18\x02 \x01(\v2\x1b.pinnsweep.v1.LeaseResponseR\x04next\"^\n" +
+	"\x04next\x18\x02 \x01(\v2\x1b.pinnsweep.v1.LeaseResponseR\x04next\"\x81\x01\n" +
 	"\x0eReleaseRequest\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\x04R\x05token\x12\x1b\n" +
-	"\tworker_id\x18\x03 \x01(\tR\bworkerId\"\x11\n" +
+	"\tworker_id\x18\x03 \x01(\tR\bworkerId\x12!\n" +
+	"\flease_secret\x18\x04 \x01(\fR\vleaseSecret\"\x11\n" +
 	"\x0fReleaseResponse*\xe0\x01\n" +
 	"\vTrialStatus\x12\x1c\n" +
 	"\x18TRIAL_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
