@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/dashboard"
 	"github.com/pinnsweep/pinnsweep/report"
-	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
@@ -91,41 +89,20 @@ func (s unclassified) Trials(ctx context.Context, name string) ([]state.TrialRec
 // from before classes existed, classified on read).
 func TestClassesAgree(t *testing.T) {
 	ctx := context.Background()
-	c, err := coordinator.Open(coordinator.Options{Path: filepath.Join(t.TempDir(), "classes.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Submit(ctx, "classes.yaml", []byte(classesSpec)); err != nil {
-		t.Fatal(err)
-	}
 	want := map[string]verdict.FailureClass{} // by trial key
 	sent := map[string]string{}
-	for {
-		g, err := c.Lease(ctx, "w", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g == nil {
-			break
-		}
-		var pt sweeps.Point
-		if err := json.Unmarshal(g.Trial.Point, &pt); err != nil {
-			t.Fatal(err)
-		}
-		beta, _ := pt.Get("beta")
-		seed, _ := pt.Get(sweeps.SeedKey)
-		o := classOutcomes[int(beta.(int64))][seed.(int64)]
+	c := leaseEach(t, classesSpec, func(c *coordinator.Coordinator, g *state.Grant, beta, seed int) {
+		o := classOutcomes[beta][seed]
 		want[g.Trial.Key] = o.want
 		if o.status == "running" {
-			continue
+			return
 		}
 		sent[g.Trial.Key] = o.result
 		comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Status: o.status, Result: []byte(o.result)}
 		if _, err := c.Complete(ctx, comp); err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
 	if len(want) != 24 {
 		t.Fatalf("%d trials", len(want))
 	}
