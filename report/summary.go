@@ -217,11 +217,10 @@ func writeImage(b *bufio.Writer, alt string, files []string) {
 // writeClassRules says how the failure classes are decided.
 func writeClassRules(b *bufio.Writer, m verdict.Metric) {
 	b.WriteString("Each finished trial has a **failure class** (verdict.Metric.FailureClass), the first that holds: **diverged** or **timeout** by its status;\n")
-	fmt.Fprintf(b, "**pass** when its %s passes (%s); **optimization** when its final loss is at least %g of its loss at the initial parameters;\n",
-		md(m.Name), md(ThresholdLabel(m)), verdict.LossRatio)
-	fmt.Fprintf(b, "**collocation-overfit** when its mean squared PDE residual on the whole grid is at least %g times the one on its training points\n", verdict.ResidualRatio)
-	b.WriteString("(the supervised control: its squared error on the grid against its data misfit at the points); **consistent-but-wrong** otherwise\n")
-	b.WriteString("(a small loss and as small a residual on the grid, yet a wrong solution); **unexplained** when the result lacks a number a rule needs.\n")
+	fmt.Fprintf(b, "**pass** when its %s passes (%s); **collocation-overfit** when its mean squared PDE residual on the whole grid is at least %g times the one on its training points\n",
+		md(m.Name), md(ThresholdLabel(m)), verdict.ResidualRatio)
+	fmt.Fprintf(b, "(the supervised control: its squared error on the grid against its data misfit at the points); **optimization** when its final loss is at least %g of its loss at the initial parameters;\n", verdict.LossRatio)
+	b.WriteString("**consistent-but-wrong** otherwise (a small loss and as small a residual on the grid, yet a wrong solution); **unexplained** when the result lacks a number a rule needs.\n")
 	b.WriteString("Counts use the short names: " + classShortNames() + ".\n\n")
 }
 

@@ -42,8 +42,10 @@ func result(t *testing.T, spec string) map[string]json.RawMessage {
 func TestFailureClassRules(t *testing.T) {
 	m := verdict.Default()
 	acc := verdict.Metric{Name: "acc", Goal: verdict.Maximize, Threshold: 0.8}
-	// A failing trial's numbers, with the ratios as named.
+	// A failing trial's numbers, with the ratios as named; eq: the same
+	// residual on the grid as on the training points.
 	const fail = "rel_l2=1.5 loss_initial=2 "
+	const eq = "residual_train=1e-4 residual_grid=1e-4 "
 	for _, tc := range []struct {
 		name   string
 		metric verdict.Metric
@@ -62,16 +64,19 @@ func TestFailureClassRules(t *testing.T) {
 		{"done with a NaN metric: void", m, state.StatusDone, "rel_l2=NaN", verdict.Unclassified},
 		// Pass, at the threshold's boundary.
 		{"at the threshold passes", m, state.StatusDone, "rel_l2=0.1 loss=1 loss_initial=1", verdict.Passed},
-		{"just above fails", m, state.StatusDone, "rel_l2=0.10000001 loss=1 loss_initial=1", verdict.Optimization},
+		{"just above fails", m, state.StatusDone, eq + "rel_l2=0.10000001 loss=1 loss_initial=1", verdict.Optimization},
 		{"maximised: at the threshold passes", acc, state.StatusDone, "acc=0.8", verdict.Passed},
 		{"maximised: below fails, no numbers", acc, state.StatusDone, "acc=0.79", verdict.Unexplained},
-		// Optimization: loss ≥ LossRatio × loss_initial.
-		{"loss ratio at LossRatio", m, state.StatusDone, fail + "loss=0.02 residual_train=1 residual_grid=1000", verdict.Optimization},
-		{"loss ratio just below", m, state.StatusDone, fail + "loss=0.0199999 residual_train=1 residual_grid=1000", verdict.CollocationOverfit},
-		{"loss ratio far above", m, state.StatusDone, fail + "loss=2", verdict.Optimization},
-		// CollocationOverfit: residual_grid ≥ ResidualRatio × residual_train.
+		// CollocationOverfit first: residual_grid ≥ ResidualRatio × residual_train,
+		// whatever the loss (docs/repro.md's β = 50 PINN: loss 1.2 % of its
+		// initial value, grid residual 1e5 × the training points').
 		{"residual ratio at ResidualRatio", m, state.StatusDone, fail + "loss=1e-4 residual_train=2e-4 residual_grid=2e-3", verdict.CollocationOverfit},
 		{"residual ratio just below", m, state.StatusDone, fail + "loss=1e-4 residual_train=2e-4 residual_grid=1.9999e-3", verdict.ConsistentButWrong},
+		{"residual ratio large, loss large", m, state.StatusDone, fail + "loss=0.024 residual_train=7e-4 residual_grid=76", verdict.CollocationOverfit},
+		// Optimization: then loss ≥ LossRatio × loss_initial.
+		{"loss ratio at LossRatio", m, state.StatusDone, fail + eq + "loss=0.02", verdict.Optimization},
+		{"loss ratio just below", m, state.StatusDone, fail + eq + "loss=0.0199999", verdict.ConsistentButWrong},
+		{"loss ratio far above", m, state.StatusDone, fail + eq + "loss=2", verdict.Optimization},
 		{"zero training residual, some on the grid", m, state.StatusDone, fail + "loss=1e-4 residual_train=0 residual_grid=1e-9", verdict.CollocationOverfit},
 		{"residual equal everywhere", m, state.StatusDone, fail + "loss=1e-4 residual_train=1e-6 residual_grid=1e-6", verdict.ConsistentButWrong},
 		// The supervised control compares its data misfit.
@@ -79,11 +84,13 @@ func TestFailureClassRules(t *testing.T) {
 		{"supervised: grid error as at the points", m, state.StatusDone, fail + "supervised loss=1e-4 loss_res=1e-5 mse_grid=9e-5 residual_train=1 residual_grid=1e6", verdict.ConsistentButWrong},
 		{"supervised without mse_grid", m, state.StatusDone, fail + "supervised loss=1e-4 loss_res=1e-5 residual_train=1 residual_grid=1e6", verdict.Unexplained},
 		// Missing numbers: Unexplained where a rule cannot be decided.
-		{"no loss_initial (seq2seq, older results)", m, state.StatusDone, "rel_l2=1.5 loss=1e-4 residual_train=1e-4 residual_grid=10", verdict.Unexplained},
-		{"loss_initial not positive", m, state.StatusDone, "rel_l2=1.5 loss_initial=0 loss=0 residual_train=1e-4 residual_grid=10", verdict.Unexplained},
-		{"loss not finite", m, state.StatusDone, fail + "loss=Infinity residual_train=1e-4 residual_grid=10", verdict.Unexplained},
-		{"no residuals, loss large: decided", m, state.StatusDone, fail + "loss=1", verdict.Optimization},
+		{"no loss_initial (seq2seq, older results)", m, state.StatusDone, "rel_l2=1.5 loss=1e-4 " + eq, verdict.Unexplained},
+		{"no loss_initial, overfit: decided", m, state.StatusDone, "rel_l2=1.5 loss=1e-4 residual_train=1e-4 residual_grid=10", verdict.CollocationOverfit},
+		{"loss_initial not positive", m, state.StatusDone, "rel_l2=1.5 loss_initial=0 loss=0 " + eq, verdict.Unexplained},
+		{"loss not finite", m, state.StatusDone, fail + eq + "loss=Infinity", verdict.Unexplained},
+		{"no residuals, loss large: not decided", m, state.StatusDone, fail + "loss=1", verdict.Unexplained},
 		{"no residuals, loss small: not decided", m, state.StatusDone, fail + "loss=1e-4", verdict.Unexplained},
+		{"residual not finite", m, state.StatusDone, fail + "loss=1 residual_train=1e-4 residual_grid=NaN", verdict.Unexplained},
 		{"a command trial's free-form result", acc, state.StatusDone, "acc=0.3 epochs=12", verdict.Unexplained},
 		{"a command trial with the trainer's numbers", acc, state.StatusDone, "acc=0.3 loss=1e-4 loss_initial=1 residual_train=1e-4 residual_grid=1", verdict.CollocationOverfit},
 		// A stored class: the diagnosis of a failing trial is kept; pass
@@ -92,8 +99,8 @@ func TestFailureClassRules(t *testing.T) {
 		{"stored diagnosis of a command trial", acc, state.StatusDone, "acc=0.3 failure_class=consistent-but-wrong", verdict.ConsistentButWrong},
 		{"stored pass, failing by this threshold", m, state.StatusDone, fail + "loss=1e-4 residual_train=1 residual_grid=1000 failure_class=pass", verdict.CollocationOverfit},
 		{"stored failure, passing by this threshold", m, state.StatusDone, "rel_l2=0.05 failure_class=collocation-overfit", verdict.Passed},
-		{"stored status class on a done trial", m, state.StatusDone, fail + "loss=1 failure_class=diverged", verdict.Optimization},
-		{"stored unknown class", m, state.StatusDone, fail + "loss=1 failure_class=bad-luck", verdict.Optimization},
+		{"stored status class on a done trial", m, state.StatusDone, fail + eq + "loss=1 failure_class=diverged", verdict.Optimization},
+		{"stored unknown class", m, state.StatusDone, fail + eq + "loss=1 failure_class=bad-luck", verdict.Optimization},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.metric.FailureClass(tc.status, result(t, tc.result)); got != tc.want {

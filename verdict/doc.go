@@ -27,16 +27,17 @@
 // Metric.FailureClass says why one finished trial failed, from its status
 // and its own result numbers (the trainer's loss, loss_initial,
 // residual_train, residual_grid, and for the supervised control loss_res
-// and mse_grid): pass, optimization (the loss stayed at ≥ LossRatio = 1e-2
-// of its initial value), collocation-overfit (a small loss, but a
-// residual on the whole grid ≥ ResidualRatio = 10 times the one on the
-// training points), consistent-but-wrong (a small loss and a grid
-// residual as small as at the points, yet a large error: a degenerate
-// solution), diverged, timeout; unexplained when the result lacks the
-// numbers (a command trial's free-form result); none for trials that
-// are open, failed (a fault), cancelled or void. The thresholds are
-// calibrated on docs/repro.md and docs/why.md, where every failing trial
-// lies a decade or more from them.
+// and mse_grid): pass, collocation-overfit (a residual on the whole grid
+// ≥ ResidualRatio = 10 times the one on the training points), optimization
+// (otherwise, if the loss stayed at ≥ LossRatio = 1e-2 of its initial
+// value), consistent-but-wrong (a small loss and a grid residual as small
+// as at the points, yet a large error: a degenerate solution), diverged,
+// timeout; unexplained when the result lacks the numbers (a command
+// trial's free-form result); none for trials that are open, failed (a
+// fault), cancelled or void. The thresholds are calibrated on
+// docs/repro.md's failing cases and the convection-why sweep
+// (docs/why.md), where every failing trial lies at least 3 times from
+// them.
 //
 // The coordinator's engine classifies every result it commits with the
 // sweep's metric and stores the class in it (WithClass, key
