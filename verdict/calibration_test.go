@@ -11,7 +11,7 @@ import (
 )
 
 // calibrationClasses is the class docs/why.md states for each of
-// docs/repro.md's failing cases, rerun by docs/why/calibrate.sh into
+// docs/repro.md's failing cases (and one that no longer fails), rerun by docs/why/calibrate.sh into
 // testdata/calibration/NAME.json (the trainer's own result numbers).
 var calibrationClasses = map[string]verdict.FailureClass{
 	"reaction-rho5":           verdict.Optimization,
@@ -22,7 +22,9 @@ var calibrationClasses = map[string]verdict.FailureClass{
 	"hard-beta30":             verdict.CollocationOverfit,
 	"hard-beta40":             verdict.CollocationOverfit,
 	"convection-beta50":       verdict.CollocationOverfit,
-	"curriculum-beta40-seed1": verdict.ConsistentButWrong,
+	// docs/repro.md: 0.61 with a grid residual as small as at the points
+	// (a consistent-but-wrong candidate); rerun, it passes (1.8e-2).
+	"curriculum-beta40-seed1": verdict.Passed,
 }
 
 // TestFailureClassCalibrationData classifies the measured results the
