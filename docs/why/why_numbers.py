@@ -13,8 +13,11 @@ lambda_max and of the trace at beta >= 20; and what the diagnostics cost:
 per strategy, the seconds of training, of the Hessian diagnostic (Lanczos,
 Hutchinson, SLQ) and of the landscape grid, with the diagnostics' share of
 each trial's time (training + diagnostics; median and range over trials)
-and of the sweep's total.
+and of the sweep's total; and per landscape the median and the largest
+log10 of loss / loss at θ* over the grid and the number of local minima
+(grid points below their 8 neighbours) besides θ*.
 """
+import base64
 import json
 import math
 import statistics
@@ -69,6 +72,34 @@ def main(path):
                   f"curriculum {[f'{v:.3g}' for v in cur['lam']]}")
 
     cost(trials)
+    landscapes(trials)
+
+
+def landscapes(trials):
+    """How high and how rugged each landscape is around θ*."""
+    print("landscape  strategy    beta  seed  median log10(L/L*)  max log10(L/L*)  other local minima")
+    for t in sorted(trials, key=lambda t: (t["params"]["strategy"], t["params"]["beta"], t["params"]["seed"])):
+        ls = (t.get("result") or {}).get("landscape")
+        if t["status"] != "done" or not ls:
+            continue
+        raw = base64.b64decode(ls["loss"])
+        n = len(ls["coords"])
+        vals = [v[0] for v in __import__("struct").iter_unpack("<f", raw)]
+        grid = [vals[i * n:(i + 1) * n] for i in range(n)]
+        c = ls["center"]
+        logs = [math.log10(v / c) for v in vals if v > 0]
+        mins = 0
+        for i in range(n):
+            for j in range(n):
+                if i == j == n // 2:
+                    continue
+                nb = [grid[a][b] for a in range(max(0, i - 1), min(n, i + 2))
+                      for b in range(max(0, j - 1), min(n, j + 2)) if (a, b) != (i, j)]
+                if all(grid[i][j] < v for v in nb):
+                    mins += 1
+        p = t["params"]
+        print(f"landscape  {p['strategy']:<10} {p['beta']:>4}  {p['seed']:>4}  {statistics.median(logs):>18.1f}  "
+              f"{max(logs):>15.1f}  {mins:>18}")
 
 
 def cost(trials):
