@@ -53,8 +53,8 @@ const (
 // Thresholds of the diagnosis, calibrated on docs/repro.md's failing
 // cases (rerun into testdata/calibration by docs/why/calibrate.sh) and the
 // convection-why sweep (docs/why.md): the failing trials' grid/train
-// residual ratios are ≤ 1.15 or ≥ 35, and among those below ResidualRatio
-// the loss ratios are ≤ 6.5e-4 or ≥ 5.2e-2, so each threshold sits in a gap
+// residual ratios are ≤ 1.3 or ≥ 34, and among those below ResidualRatio
+// the loss ratios are ≤ 1.2e-3 or ≥ 5.2e-2, so each threshold sits in a gap
 // of the data, at least 3 times from the nearest trial
 // (TestFailureClassCalibrationData checks that margin).
 const (
