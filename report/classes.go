@@ -140,14 +140,15 @@ func drawClasses(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 }
 
 // drawClassBar keys the classes' colours, with their names and short
-// names, in the bar area at the right of a classes' diagram (and the
-// margin left of it: the longest name is wider than the bar).
+// names, in the bar area at the right of a classes' diagram. It stays
+// inside that area: left of it, the last column's class markers sit in
+// the cells' top right corners.
 func drawClassBar(c draw.Canvas) {
-	name := textStyle(8, color.Black)
+	name := textStyle(7, color.Black)
 	name.XAlign = draw.XLeft
-	short := textStyle(7, color.Gray{Y: 0x50})
+	short := textStyle(6.5, color.Gray{Y: 0x50})
 	short.XAlign = draw.XLeft
-	x := c.Min.X - 0.2*vg.Inch
+	x := c.Min.X
 	y := c.Max.Y - phaseTop - 0.05*vg.Inch
 	c.FillText(textStyle(10, color.Black), vg.Point{X: c.Min.X + barW/2 - 0.1*vg.Inch, Y: y + 0.28*vg.Inch}, "median\nreplicate's class")
 	for _, cl := range verdict.FailureClasses() {
