@@ -28,7 +28,10 @@
 // the commit wakes long-polls and watchers and answers the callers. It
 // parses a spec once per submission and keeps the parsed spec (growth
 // checks, refinement, the sweep's metric), and decodes a result once,
-// before the commit loop.
+// before the commit loop. A done, diverged or timed-out result is stored
+// with its failure class, judged by the sweep's metric
+// (verdict.Metric.FailureClass, under the key failure_class; the rest of
+// the worker's bytes are kept).
 //
 // # Trial lifecycle
 //

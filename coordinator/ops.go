@@ -238,7 +238,8 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completio
 
 // complete implements Complete and CompleteAndLease. The result is
 // decoded once, here, before the operation queues for the commit loop;
-// the loop only reads the sweep's metric from the decoded fields.
+// the loop only reads the sweep's metric from the decoded fields and
+// stores the result with its failure class (verdict.WithClass).
 func (c *Coordinator) complete(ctx context.Context, comp state.Completion, leaseNext bool, sweeps []string) (duplicate bool, next *state.Grant, err error) {
 	fields, err := verdict.Fields(comp.Result)
 	if err != nil {
@@ -248,12 +249,21 @@ func (c *Coordinator) complete(ctx context.Context, comp state.Completion, lease
 		return false, nil, err
 	}
 	var after state.TrialRecord
+	sent := comp.Result
 	err = c.do(ctx, func(b *batch, now time.Time) error {
-		comp.Value = nil
+		comp.Value, comp.Result = nil, sent
 		if sweep, _, _, ok := state.ParseLeaseID(comp.LeaseID); ok && fields != nil {
-			if v, ok := c.metricOf(sweep).Value(fields); ok {
+			m := c.metricOf(sweep)
+			if v, ok := m.Value(fields); ok {
 				comp.Value = &v
 			}
+			// The result is stored with its failure class, judged by the
+			// sweep's metric (readers classify again by theirs).
+			withClass, err := verdict.WithClass(sent, fields, m.FailureClass(comp.Status, fields))
+			if err != nil {
+				return fmt.Errorf("%w: %w", state.ErrInvalidArgument, err)
+			}
+			comp.Result = withClass
 		}
 		ch, dup, err := c.sched.Complete(now, comp)
 		if err != nil {

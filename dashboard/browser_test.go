@@ -343,13 +343,16 @@ func TestBrowserLiveDiagram(t *testing.T) {
 		t.Fatalf("waiting for the boundary between the passing and the failing cell: %v", err)
 	}
 	cells, err = chromedp.Run(bctx, chromedp.Evaluate[[]map[string]string](
-		`[...document.querySelectorAll('#diagram g.cell')].map(g => ({cell: g.dataset.cell, state: g.dataset.state, verdict: g.dataset.verdict, hatch: g.dataset.hatch}))`))
+		`[...document.querySelectorAll('#diagram g.cell')].map(g => ({cell: g.dataset.cell, state: g.dataset.state, verdict: g.dataset.verdict, hatch: g.dataset.hatch,
+			class: g.dataset.class, classes: g.dataset.classes, marker: [...g.querySelectorAll('g.marker')].map(m => m.dataset.class).join(',')}))`))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each cell is marked with its median replicate's failure class, as
+	// the server classified it (the browser only looks the marker up).
 	want = []map[string]string{
-		{"cell": "0,0", "state": dashboard.CellDone, "verdict": "pass", "hatch": ""},
-		{"cell": "1,0", "state": dashboard.CellEnded, "verdict": "fail", "hatch": dashboard.HatchFailed},
+		{"cell": "0,0", "state": dashboard.CellDone, "verdict": "pass", "hatch": "", "class": "pass", "classes": "2 pass", "marker": "pass"},
+		{"cell": "1,0", "state": dashboard.CellEnded, "verdict": "fail", "hatch": dashboard.HatchFailed, "class": "diverged", "classes": "2 div", "marker": "diverged"},
 	}
 	if fmt.Sprint(cells) != fmt.Sprint(want) {
 		t.Errorf("after the divergences: cells %v, want %v", cells, want)
@@ -366,6 +369,11 @@ func TestBrowserLiveDiagram(t *testing.T) {
 	legend, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#diagram g.legend').getAttribute('data-threshold')`))
 	if err != nil || legend != "fail > 100" {
 		t.Errorf("legend threshold %q (%v), want fail > 100", legend, err)
+	}
+	keys, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll('#diagram g.legend g.class-key')].filter(k => k.querySelector('g.marker *')).map(k => k.dataset.class)`))
+	if err != nil || strings.Join(keys, ",") != "pass,optimization,collocation-overfit,consistent-but-wrong,unexplained,diverged,timeout" {
+		t.Errorf("legend keys the classes %v (%v)", keys, err)
 	}
 
 	// Clicking the cell lists its two trials, the finished one done;
@@ -385,8 +393,12 @@ func TestBrowserLiveDiagram(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows != 2 || status.Value != "done" {
-		t.Errorf("cell β=1 lists %d trials (want 2), the trained one %q (want done)", rows, status.Value)
+	class, err := chromedp.Run(bctx, chromedp.AttributeValue(row, "data-class"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 2 || status.Value != "done" || class.Value != "pass" {
+		t.Errorf("cell β=1 lists %d trials (want 2), the trained one %q (want done), class %q (want pass)", rows, status.Value, class.Value)
 	}
 	if err := chromedp.Do(bctx,
 		chromedp.Click(row),

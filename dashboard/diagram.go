@@ -134,6 +134,13 @@ type Cell struct {
 	Dashed bool `json:"dashed"`
 	// Lines are the cell's text (report.Annotation).
 	Lines []string `json:"lines"`
+	// Class is the failure class of the cell's median replicate
+	// (report.Cell.Class), which the page marks with the marker of
+	// Legend.Classes of that class; "" when none.
+	Class string `json:"failure_class,omitempty"`
+	// Classes counts the replicates by class, by short name ("2 ovf 1
+	// pass"; report.ClassCounts).
+	Classes string `json:"classes"`
 	// Title is the cell's tooltip.
 	Title string `json:"title"`
 }
@@ -158,13 +165,15 @@ type Counts struct {
 
 // TrialRef is one trial of a cell.
 type TrialRef struct {
-	Key      string   `json:"key"`
-	Seed     string   `json:"seed"`
-	Status   string   `json:"status"`
-	RelL2    *float64 `json:"rel_l2,omitempty"`
-	Attempts int      `json:"attempts"`
-	Reason   string   `json:"reason,omitempty"`
-	Worker   string   `json:"worker,omitempty"`
+	Key    string   `json:"key"`
+	Seed   string   `json:"seed"`
+	Status string   `json:"status"`
+	RelL2  *float64 `json:"rel_l2,omitempty"`
+	// Class is the trial's failure class ("" for none).
+	Class    string `json:"failure_class,omitempty"`
+	Attempts int    `json:"attempts"`
+	Reason   string `json:"reason,omitempty"`
+	Worker   string `json:"worker,omitempty"`
 }
 
 // Edge is the right or bottom edge of cell (X, Y).
@@ -300,7 +309,7 @@ func fillCell(c *Cell, g *report.Grid, gc *report.Cell, byKey map[string]*state.
 	c.Verdict = gc.Verdict.String()
 	c.Trials = []TrialRef{}
 	for _, r := range gc.Trials {
-		ref := TrialRef{Key: r.Key, Seed: r.Seed, Status: string(r.Status), RelL2: r.RelL2, Reason: r.Reason}
+		ref := TrialRef{Key: r.Key, Seed: r.Seed, Status: string(r.Status), RelL2: r.RelL2, Reason: r.Reason, Class: string(r.Class)}
 		if t := byKey[r.Key]; t != nil {
 			ref.Attempts, ref.Worker = t.Attempts, t.Worker
 		}
@@ -334,6 +343,7 @@ func fillCell(c *Cell, g *report.Grid, gc *report.Cell, byKey map[string]*state.
 		c.State = CellDone
 	}
 	c.Lines = strings.Split(report.Annotation(gc), "\n")
+	c.Class, c.Classes = string(gc.Class), report.ClassCounts(gc)
 	c.Title = title(c, g.Metric)
 }
 
@@ -351,6 +361,12 @@ func title(c *Cell, m verdict.Metric) string {
 		fmt.Fprintf(&b, " (min %s, max %s)", fmtValue(c.Min), fmtValue(c.Max))
 	}
 	fmt.Fprintf(&b, "\nverdict: %s", c.Verdict)
+	if c.Class != "" {
+		fmt.Fprintf(&b, "\nmedian replicate's class: %s", c.Class)
+	}
+	if c.Classes != "–" {
+		fmt.Fprintf(&b, "\nclasses: %s", c.Classes)
+	}
 	var parts []string
 	for _, n := range []struct {
 		k string

@@ -44,7 +44,11 @@
 // text colour, the annotation (report.Annotation) and the tooltip. Cells
 // without a measured replicate are hatched: red when the point fails
 // (every replicate diverged or timed out), grey otherwise (pending or
-// void). The boundary is drawn between a passing and a failing
+// void). Each cell carries the failure class of its median replicate
+// (report.Cell.Class), which the page marks in the cell's corner with the
+// class's marker, sent in the legend as polylines (report.StyleOf), and
+// its replicates counted by class (in the tooltip); each trial of a cell
+// carries its class. The boundary is drawn between a passing and a failing
 // neighbour only, so a cell whose replicates are still running, or one of
 // which failed or was cancelled, takes no side. The legend (colour bar,
 // decades, threshold, keys) is the report's, sent with the diagram.

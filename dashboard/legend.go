@@ -25,6 +25,27 @@ type Legend struct {
 	Hatches map[string]Hatch `json:"hatches"`
 	// Keys explain the hatches and the dashed outline, in order.
 	Keys []Key `json:"keys"`
+	// Classes key the failure classes' markers, in the order of
+	// verdict.FailureClasses (report.StyleOf).
+	Classes []ClassKey `json:"classes"`
+}
+
+// ClassKey is a failure class's entry of the legend: its marker, drawn
+// in a cell's corner, and what it means.
+type ClassKey struct {
+	// Class is the class's name (Cell.Class, TrialRef.Class).
+	Class string `json:"class"`
+	// Label is the class and its short name ("collocation-overfit
+	// (ovf)"); Description says what it means.
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	// Color is the class's colour in the report's classes' diagram.
+	Color string `json:"color"`
+	// Paths are the marker's polylines in the square [-1, 1]², y down
+	// (SVG's direction), to be scaled to the marker's radius; Filled
+	// closes and fills them, else they are stroked.
+	Paths  [][][2]float64 `json:"paths"`
+	Filled bool           `json:"filled"`
 }
 
 // Mark is a labelled position on the colour bar, from 0 (bottom) to 1
@@ -63,6 +84,19 @@ func legendOf(m verdict.Metric) Legend {
 			{Hatch: HatchFailed, Label: "all diverged or timed out"},
 			{Dashed: true, Label: "replicates still to run"},
 		},
+	}
+	for _, cl := range verdict.FailureClasses() {
+		st := report.StyleOf(cl)
+		k := ClassKey{Class: cl.String(), Label: cl.String() + " (" + st.Short + ")", Description: cl.Description(),
+			Color: hex(st.Color), Filled: st.Marker.Filled}
+		for _, path := range st.Marker.Paths {
+			flipped := make([][2]float64, len(path))
+			for i, p := range path {
+				flipped[i] = [2]float64{p[0], -p[1]}
+			}
+			k.Paths = append(k.Paths, flipped)
+		}
+		l.Classes = append(l.Classes, k)
 	}
 	for i := range legendStops {
 		l.Stops = append(l.Stops, hex(scale.ColorAt((float64(i)+0.5)/legendStops)))

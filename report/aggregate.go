@@ -106,6 +106,13 @@ type Cell struct {
 	Trials []Replicate `json:"trials"`
 	// Verdict is what the replicates say (verdict.Metric.Judge).
 	Verdict verdict.Verdict `json:"verdict"`
+	// Class is the failure class of the cell's median replicate
+	// (verdict.Judgement.Median), which phase diagrams mark; "" when no
+	// replicate is measured or failed.
+	Class verdict.FailureClass `json:"failure_class,omitempty"`
+	// Classes counts the replicates by failure class (unclassified ones
+	// are not counted); nil when none has a class.
+	Classes map[verdict.FailureClass]int `json:"classes,omitempty"`
 }
 
 // Replicate is one trial of a cell.
@@ -120,6 +127,9 @@ type Replicate struct {
 	// default), read from its result: set for done trials with a finite
 	// value only.
 	RelL2 *float64 `json:"rel_l2,omitempty"`
+	// Class is the trial's failure class (verdict.Metric.FailureClass
+	// with the grid's metric); "" for a trial without one.
+	Class verdict.FailureClass `json:"failure_class,omitempty"`
 	// outcome is what the trial says.
 	outcome verdict.Outcome
 	// Reason explains an unsuccessful trial.
@@ -236,8 +246,10 @@ func Aggregate(axes []string, trials []state.TrialRecord, metric verdict.Metric)
 		if s, ok := p.Get(sweeps.SeedKey); ok {
 			r.Seed = ValueLabel(s)
 		}
-		v, ok := g.Metric.Result(t.Result)
+		fields, _ := verdict.Fields(t.Result) // an undecodable result has no numbers
+		v, ok := g.Metric.Value(fields)
 		r.outcome = verdict.Classify(t.Status, v, ok)
+		r.Class = g.Metric.FailureClass(t.Status, fields)
 		if r.outcome.Class == verdict.ClassMeasured {
 			r.RelL2 = &v
 		}
@@ -261,6 +273,17 @@ func Aggregate(axes []string, trials []state.TrialRecord, metric verdict.Metric)
 		}
 		j := g.Metric.Judge(outcomes)
 		c.Stats, c.Verdict = j.Stats, j.Verdict
+		if j.Median >= 0 {
+			c.Class = c.Trials[j.Median].Class
+		}
+		for k := range c.Trials {
+			if cl := c.Trials[k].Class; cl != verdict.Unclassified {
+				if c.Classes == nil {
+					c.Classes = map[verdict.FailureClass]int{}
+				}
+				c.Classes[cl]++
+			}
+		}
 	}
 	return g, nil
 }

@@ -40,7 +40,24 @@
 // replicate (grey; red when every replicate diverged or timed out, a
 // failing cell), outlines cells with replicates still to run with a
 // dashed line, and draws a thick line between neighbours of which one
-// passes and the other fails. A trial's solution figure
+// passes and the other fails.
+//
+// Every phase diagram marks each cell, in its top right corner, with the
+// failure class of the cell's median replicate (Cell.Class, from
+// verdict.Metric.FailureClass and verdict.Judgement.Median; one marker
+// shape per class, keyed under the diagram: StyleOf). WriteClasses draws
+// the classes' diagram: each cell filled with its class's colour (Okabe
+// and Ito's colour-blind-safe palette) and annotated with its replicates
+// counted by class. WriteField draws a diagram coloured by any numeric
+// top-level result field (Grid.Field; `report --metric NAME`): the median
+// of the field over the done replicates that have it, on Kindlmann's
+// sequential map, log10 when every cell's median is positive and the
+// largest is at least LogSpan (10) times the smallest, linear otherwise;
+// the field's name is on the colour bar and in the file name
+// (Slice.FieldName), and the threshold boundary is drawn only when the
+// field is the grid's verdict metric.
+//
+// A trial's solution figure
 // (WriteSolution) shows the exact solution, the prediction (on the same
 // colour range) and the absolute error over (t, x) on the result's
 // snapshot sub-grid; its loss figure (WriteLoss) the total loss and each

@@ -24,3 +24,7 @@ var ErrNoHistory = errors.New("report: result has no loss history")
 // ErrNoLandscape reports a result without a loss landscape (a trial run
 // without the landscape diagnostic).
 var ErrNoLandscape = errors.New("report: result has no loss landscape")
+
+// ErrNoField reports a result field that no trial of a sweep has as a
+// finite number (report --metric NAME).
+var ErrNoField = errors.New("report: no trial has the field as a number")

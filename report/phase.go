@@ -32,13 +32,16 @@ const (
 	barW        = 1.4 * vg.Inch // colour bar and its labels
 	phaseMinH   = 3.2 * vg.Inch
 	phaseMinW   = 5.6 * vg.Inch // room for the title
+	// legendH is the strip under a diagram that keys the class markers.
+	legendH = 0.55 * vg.Inch
 )
 
-// PhaseSize returns the size of s's phase diagram.
+// PhaseSize returns the size of s's phase diagrams (every kind: the
+// metric's, the classes' and a field's).
 func PhaseSize(s *Slice) (w, h vg.Length) {
 	cols, rows := s.Dims()
 	w = max(phaseLeft+vg.Length(cols)*cellW, phaseMinW) + barW + 0.3*vg.Inch
-	h = max(phaseMinH, phaseBottom+phaseTop+vg.Length(rows)*cellH)
+	h = max(phaseMinH, phaseBottom+phaseTop+vg.Length(rows)*cellH) + legendH
 	return w, h
 }
 
@@ -49,7 +52,9 @@ func PhaseSize(s *Slice) (w, h vg.Length) {
 // the unsuccessful and open ones); cells with no measured replicate grey
 // and hatched, in red when they fail (every replicate diverged or timed
 // out); a thick line between passing and failing neighbours (their
-// verdicts); a colour bar marking the threshold.
+// verdicts); a colour bar marking the threshold; in each cell's top right
+// corner the marker of its failure class (Cell.Class), keyed under the
+// diagram.
 func WritePhase(w io.Writer, format string, s *Slice, opt PhaseOptions) error {
 	width, height := PhaseSize(s)
 	return write(w, format, width, height, func(c draw.Canvas) { drawPhase(c, s, opt) })
@@ -61,12 +66,48 @@ type phaseLayout struct {
 	cells [][]vg.Rectangle
 }
 
+// diagram is what one kind of phase diagram draws: the metric's
+// (drawPhase), the classes' (drawClasses) or a field's (drawFieldPhase).
+type diagram struct {
+	// title heads the diagram: a first line, to which the sweep's name
+	// and the fixed axes are added, and more lines.
+	title string
+	// fill returns a cell's colour, and the colour of its hatch or nil.
+	fill func(*Cell) (fill, hatch color.Color)
+	// text is a cell's annotation.
+	text func(*Cell) string
+	// boundary draws the threshold boundary between passing and failing
+	// neighbours (the verdict metric's values only).
+	boundary bool
+	// bar draws the colour bar or key at the right.
+	bar func(draw.Canvas)
+}
+
 func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 	metric := s.grid.Metric
 	scale := ScaleFor(metric)
+	return drawDiagram(c, s, opt, diagram{
+		title: "median " + MetricLabel(metric) + " over replicates" +
+			"\nthick line: threshold " + strconv.FormatFloat(metric.Threshold, 'g', -1, 64) +
+			"\nhatched: no done replicate (red: all diverged or timed out) · dashed: some still to run",
+		fill: func(cell *Cell) (color.Color, color.Color) {
+			if cell.Stats == nil {
+				return MissingColor, HatchOf(cell.Verdict)
+			}
+			return scale.Color(cell.Stats.Median), nil
+		},
+		text:     Annotation,
+		boundary: true,
+		bar:      func(bar draw.Canvas) { drawScaleBar(bar, metric, scale) },
+	})
+}
+
+// drawDiagram draws the cells of s as d says, each with the marker of its
+// failure class, the key of the markers under the diagram, and d's bar.
+func drawDiagram(c draw.Canvas, s *Slice, opt PhaseOptions, d diagram) phaseLayout {
 	cols, rows := s.Dims()
 	p := plot.New()
-	title := "median " + MetricLabel(metric) + " over replicates"
+	title, rest, _ := strings.Cut(d.title, "\n")
 	if opt.Sweep != "" {
 		title = opt.Sweep + ": " + title
 	}
@@ -77,19 +118,23 @@ func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 	if len(o) > 0 {
 		title += " (" + strings.Join(o, ", ") + ")"
 	}
-	title += "\nthick line: threshold " + strconv.FormatFloat(metric.Threshold, 'g', -1, 64) +
-		"\nhatched: no done replicate (red: all diverged or timed out) · dashed: some still to run"
+	if rest != "" {
+		title += "\n" + rest
+	}
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = 11
 	setCategoryAxis(&p.X, s.XAxis(), cols)
 	setCategoryAxis(&p.Y, s.YAxis(), rows)
-	pp := &phasePlotter{slice: s, scale: scale}
+	pp := &phasePlotter{slice: s, d: d}
 	p.Add(pp)
 
-	main := draw.Crop(c, 0, -barW, 0, 0)
-	bar := draw.Crop(c, c.Max.X-c.Min.X-barW, 0, 0, 0)
+	height := c.Max.Y - c.Min.Y
+	main := draw.Crop(c, 0, -barW, legendH, 0)
+	bar := draw.Crop(c, c.Max.X-c.Min.X-barW, 0, legendH, 0)
+	key := draw.Crop(c, 0, 0, 0, legendH-height)
 	p.Draw(main)
-	drawScaleBar(bar, metric, scale)
+	d.bar(bar)
+	drawClassKey(key)
 	return phaseLayout{cells: pp.rects}
 }
 
@@ -117,7 +162,7 @@ func setCategoryAxis(ax *plot.Axis, a *Axis, n int) {
 // phasePlotter draws the cells of a slice at integer coordinates.
 type phasePlotter struct {
 	slice *Slice
-	scale Scale
+	d     diagram
 	rects [][]vg.Rectangle
 }
 
@@ -145,14 +190,11 @@ func (pp *phasePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			r := rect(i, j)
 			pp.rects[j][i] = r
 			cell := pp.slice.Cell(i, j)
-			fill := color.Color(MissingColor)
-			if cell.Stats != nil {
-				fill = pp.scale.Color(cell.Stats.Median)
-			}
+			fill, hatchColor := pp.d.fill(cell)
 			c.SetColor(fill)
 			c.Fill(r.Path())
-			if cell.Stats == nil {
-				hatch(c, r, HatchOf(cell.Verdict))
+			if hatchColor != nil {
+				hatch(c, r, hatchColor)
 			}
 			// A thin white grid between cells.
 			c.StrokeLines(draw.LineStyle{Color: color.White, Width: 1}, []vg.Point{
@@ -165,8 +207,14 @@ func (pp *phasePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			}
 			sty := annot
 			sty.Color = InkOn(fill)
-			c.FillText(sty, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}, Annotation(cell))
+			c.FillText(sty, vg.Point{X: (r.Min.X + r.Max.X) / 2, Y: (r.Min.Y + r.Max.Y) / 2}, pp.d.text(cell))
+			if cell.Class != verdict.Unclassified {
+				drawMarker(c, vg.Point{X: r.Max.X - markerInset, Y: r.Max.Y - markerInset}, markerR, StyleOf(cell.Class).Marker, InkOn(fill))
+			}
 		}
+	}
+	if !pp.d.boundary {
+		return
 	}
 	// The threshold boundary between passing and failing neighbours.
 	bound := draw.LineStyle{Color: BoundaryColor, Width: 3.5}

@@ -160,11 +160,22 @@ func (s *Slice) PrecisionLabel() string {
 	return strings.Join(names, " and ")
 }
 
-// Name returns a file-name stem for the slice: "phase-X-Y" followed by the
-// fixed values ("phase-nu-strategy-rho=5"), made of letters, digits and
-// ".=_-" only.
-func (s *Slice) Name() string {
-	parts := []string{"phase"}
+// Name returns a file-name stem for the slice's phase diagram: "phase-X-Y"
+// followed by the fixed values ("phase-nu-strategy-rho=5"), made of
+// letters, digits and ".=_-" only.
+func (s *Slice) Name() string { return s.stem("phase") }
+
+// ClassesName returns the file-name stem of the slice's classes' diagram:
+// "classes-X-Y" followed by the fixed values.
+func (s *Slice) ClassesName() string { return s.stem("classes") }
+
+// FieldName returns the file-name stem of the slice's diagram of a result
+// field: "metric-FIELD-X-Y" followed by the fixed values
+// ("metric-hessian_max-beta-strategy"), a FileName.
+func (s *Slice) FieldName(field string) string { return s.stem("metric-" + field) }
+
+func (s *Slice) stem(prefix string) string {
+	parts := []string{prefix}
 	if a := s.XAxis(); a != nil {
 		parts = append(parts, a.Name)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"strconv"
 	"strings"
@@ -22,6 +23,10 @@ type Summary struct {
 	// drawn from Slices[i] (one per format, the first one shown).
 	Slices     []Slice
 	PhaseFiles [][]string
+	// ClassFiles[i] lists the classes' diagrams of Slices[i].
+	ClassFiles [][]string
+	// Fields are the diagrams of result fields (report --metric).
+	Fields []FieldFiles
 	// Trials are the trial figures drawn.
 	Trials []TrialFigures
 	// Data lists the data files written (results.csv, …).
@@ -30,6 +35,13 @@ type Summary struct {
 	Problems []string
 	// Landscape is the landscapes' shared scale, when they were drawn.
 	Landscape *LandscapeScale
+}
+
+// FieldFiles are the diagrams of one result field: Files[i] those of
+// Summary.Slices[i].
+type FieldFiles struct {
+	Field *Field
+	Files [][]string
 }
 
 // TrialFigures are the figures of one trial.
@@ -71,6 +83,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	b.WriteString("a diverged or timed-out replicate counting as a failure; it is **pending** while a replicate is still to run, and **void**\n")
 	fmt.Fprintf(b, "when a replicate failed, was cancelled or has no %s (rerun it with `pinnsweep run --rerun-failed` to know): the rule refinement uses.\n", name)
 	fmt.Fprintf(b, "Statistics are over the done replicates with a %s; Q1 and Q3 are observed values (gonum stat.Quantile, Empirical).\n\n", name)
+	writeClassRules(b, m)
 
 	if len(s.Slices) > 0 {
 		b.WriteString("## Phase diagrams\n\n")
@@ -80,6 +93,22 @@ func WriteSummary(w io.Writer, s *Summary) error {
 			md(axisName(sl.XAxis())), md(axisName(sl.YAxis())), name, sc.Min, sc.Max, sc.White)
 		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); hatched: no done replicate (red: every one diverged or timed out);\n", th)
 		b.WriteString("dashed outline: replicates still pending or running. Each cell shows the median and done/total replicates.\n")
+		b.WriteString("The marker in each cell's corner is the failure class of the grid point's median replicate (keyed under the diagram);\n")
+		b.WriteString("the classes' diagram (classes-*) fills each cell with that class's colour and counts the replicates by class.\n")
+		for _, f := range s.Fields {
+			sc := f.Field.Scale
+			lo, hi, kind := sc.Min, sc.Max, "linear"
+			if sc.Log {
+				lo, hi, kind = math.Pow(10, lo), math.Pow(10, hi), "log10"
+			}
+			fmt.Fprintf(b, "metric-%s-*: colour is the median %s over the done replicates that have it, %s scale from %s to %s (log when every median is positive and the largest is at least %d times the smallest); ",
+				md(FileName(f.Field.Name)), md(f.Field.Name), kind, num(lo), num(hi), LogSpan)
+			if f.Field.Name == m.Name {
+				b.WriteString("thick line: the threshold boundary.\n")
+			} else {
+				fmt.Fprintf(b, "no threshold boundary (%s judges the sweep).\n", name)
+			}
+		}
 		if len(s.Slices) > 1 {
 			fmt.Fprintf(b, "The sweep has more than two axes: one diagram per combination of the others (%d diagrams).\n", len(s.Slices))
 		}
@@ -89,11 +118,15 @@ func WriteSummary(w io.Writer, s *Summary) error {
 			if o := sl.Others(); len(o) > 0 {
 				fmt.Fprintf(b, "### %s\n\n", strings.Join(mdAll(o), ", "))
 			}
-			if i < len(s.PhaseFiles) && len(s.PhaseFiles[i]) > 0 {
-				files := s.PhaseFiles[i]
-				fmt.Fprintf(b, "![%s](%s)\n\n", md(sl.Name()), files[0])
-				if len(files) > 1 {
-					fmt.Fprintf(b, "Also: %s\n\n", links(files[1:]))
+			if i < len(s.PhaseFiles) {
+				writeImage(b, sl.Name(), s.PhaseFiles[i])
+			}
+			if i < len(s.ClassFiles) {
+				writeImage(b, sl.ClassesName(), s.ClassFiles[i])
+			}
+			for _, f := range s.Fields {
+				if i < len(f.Files) {
+					writeImage(b, sl.FieldName(f.Field.Name), f.Files[i])
 				}
 			}
 			writeBrackets(b, sl)
@@ -102,7 +135,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 
 	b.WriteString("## Replicate statistics\n\n")
 	header := append(append([]string(nil), names...), "n", "done", "diverged", "failed", "timeout", "cancelled", "open",
-		"median "+name, "min", "max", "IQR", "verdict")
+		"median "+name, "min", "max", "IQR", "verdict", "class", "classes")
 	writeRow(b, header)
 	seps := make([]string, len(header))
 	for i := range seps {
@@ -123,7 +156,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		} else {
 			row = append(row, "–", "–", "–", "–")
 		}
-		row = append(row, cell.Verdict.String())
+		row = append(row, cell.Verdict.String(), orNone(cell.Class.String()), ClassCounts(cell))
 		writeRow(b, row)
 	}
 	b.WriteString("\n")
@@ -167,6 +200,39 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		b.WriteString("\n")
 	}
 	return b.Flush()
+}
+
+// writeImage embeds the first of files (one per format) with the others
+// linked.
+func writeImage(b *bufio.Writer, alt string, files []string) {
+	if len(files) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "![%s](%s)\n\n", md(alt), files[0])
+	if len(files) > 1 {
+		fmt.Fprintf(b, "Also: %s\n\n", links(files[1:]))
+	}
+}
+
+// writeClassRules says how the failure classes are decided.
+func writeClassRules(b *bufio.Writer, m verdict.Metric) {
+	b.WriteString("Each finished trial has a **failure class** (verdict.Metric.FailureClass), the first that holds: **diverged** or **timeout** by its status;\n")
+	fmt.Fprintf(b, "**pass** when its %s passes (%s); **collocation-overfit** when its mean squared PDE residual on the whole grid is at least %g times the one on its training points\n",
+		md(m.Name), md(ThresholdLabel(m)), verdict.ResidualRatio)
+	fmt.Fprintf(b, "(the supervised control: its squared error on the grid against its data misfit at the points); **optimization** when its final loss is at least %g of its loss at the initial parameters;\n", verdict.LossRatio)
+	b.WriteString("**consistent-but-wrong** otherwise (a small loss and as small a residual on the grid, yet a wrong solution); **unexplained** when the result lacks a number a rule needs.\n")
+	b.WriteString("Counts use the short names: " + classShortNames() + ".\n\n")
+}
+
+// classShortNames lists "short = class" for every class.
+func classShortNames() string {
+	var parts []string
+	for _, c := range verdict.FailureClasses() {
+		if short := StyleOf(c).Short; short != c.String() {
+			parts = append(parts, short+" = "+c.String())
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // writeBrackets prints the critical value along the slice's numeric axis.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/dashboard"
 	"github.com/pinnsweep/pinnsweep/report"
-	"github.com/pinnsweep/pinnsweep/sweeps"
 	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
@@ -96,37 +94,15 @@ func TestReportRefinementDashboardAgree(t *testing.T) {
 // three readings against agreeWant and the sweep's metric against metric.
 func testAgree(t *testing.T, spec string, want verdict.Metric, result func(float64) string) {
 	ctx := context.Background()
-	c, err := coordinator.Open(coordinator.Options{Path: filepath.Join(t.TempDir(), "agree.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Submit(ctx, "agree.yaml", []byte(spec)); err != nil {
-		t.Fatal(err)
-	}
 	var release []*state.Grant
-	for {
-		g, err := c.Lease(ctx, "w", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g == nil {
-			break
-		}
-		var pt sweeps.Point
-		if err := json.Unmarshal(g.Trial.Point, &pt); err != nil {
-			t.Fatal(err)
-		}
-		beta, _ := pt.Get("beta")
-		seed, _ := pt.Get(sweeps.SeedKey)
-		outcome := agreeOutcomes[int(beta.(int64))][seed.(int64)]
-		status, value, _ := strings.Cut(outcome, " ")
+	c := leaseEach(t, spec, func(c *coordinator.Coordinator, g *state.Grant, beta, seed int) {
+		status, value, _ := strings.Cut(agreeOutcomes[beta][seed], " ")
 		switch status {
 		case "running":
-			continue
+			return
 		case "pending":
 			release = append(release, g)
-			continue
+			return
 		}
 		comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret, Status: state.Status(status), Result: []byte(`{"status":"` + status + `"}`)}
 		if value != "" && value != "-" {
@@ -139,7 +115,7 @@ func testAgree(t *testing.T, spec string, want verdict.Metric, result func(float
 		if _, err := c.Complete(ctx, comp); err != nil {
 			t.Fatal(err)
 		}
-	}
+	})
 	for _, g := range release {
 		if err := c.Release(ctx, g.Claim()); err != nil {
 			t.Fatal(err)

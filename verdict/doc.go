@@ -20,10 +20,35 @@
 // Classify gives each trial one of four outcomes: open (pending or
 // running), measured (done, with the metric), failed (diverged or timed
 // out: the method failed there) and void (failed, cancelled, or done
-// without the metric: the trial says nothing about the point). A
-// per-trial failure class computed from a trial's own numbers (pass,
-// optimization, collocation overfit, consistent but wrong, diverged,
-// timeout) belongs beside Classify, in this package.
+// without the metric: the trial says nothing about the point).
+//
+// # Failure classes
+//
+// Metric.FailureClass says why one finished trial failed, from its status
+// and its own result numbers (the trainer's loss, loss_initial,
+// residual_train, residual_grid, and for the supervised control loss_res
+// and mse_grid): pass, collocation-overfit (a residual on the whole grid
+// ≥ ResidualRatio = 10 times the one on the training points), optimization
+// (otherwise, if the loss stayed at ≥ LossRatio = 1e-2 of its initial
+// value), consistent-but-wrong (a small loss and a grid residual as small
+// as at the points, yet a large error: a degenerate solution), diverged,
+// timeout; unexplained when the result lacks the numbers (a command
+// trial's free-form result); none for trials that are open, failed (a
+// fault), cancelled or void. The thresholds are calibrated on
+// docs/repro.md's failing cases and the convection-why sweep
+// (docs/why.md), where every failing trial lies at least 3 times from
+// them.
+//
+// The coordinator's engine classifies every result it commits with the
+// sweep's metric and stores the class in it (WithClass, key
+// failure_class); readers (the report, the dashboard, exports) call
+// FailureClass again with their metric, which returns the stored
+// diagnosis for a failing trial and classifies results stored before
+// classes existed from their numbers. Pass or fail is always the reader's
+// metric's, so `report --threshold` reclassifies by its threshold. A
+// grid point shows the class of its median replicate (Judgement.Median:
+// the replicate at the verdict's median, a failed one ranking as the
+// worst value; of an even count, the middle one on the verdict's side).
 //
 // # Verdicts
 //

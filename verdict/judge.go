@@ -175,6 +175,11 @@ type Judgement struct {
 	// metric's worst value (so ±Inf when failures make up the median). It
 	// is NaN unless the verdict is Pass or Fail.
 	Score float64
+	// Median is the index, in the outcomes judged, of the point's median
+	// replicate, whose failure class a phase diagram shows for the point
+	// (medianReplicate says which), or -1 when no replicate is measured or
+	// failed.
+	Median int
 }
 
 // Judge returns what outcomes, the replicates of one grid point, say
@@ -190,7 +195,8 @@ type Judgement struct {
 func (m Metric) Judge(outcomes []Outcome) Judgement {
 	j := Judgement{Score: math.NaN()}
 	var measured, scored []float64
-	for _, o := range outcomes {
+	var ranked []ranked
+	for i, o := range outcomes {
 		switch o.Class {
 		case ClassOpen:
 			j.Tally.Open++
@@ -198,9 +204,11 @@ func (m Metric) Judge(outcomes []Outcome) Judgement {
 			j.Tally.Measured++
 			measured = append(measured, o.Value)
 			scored = append(scored, o.Value)
+			ranked = append(ranked, rankedOf(i, o.Value))
 		case ClassFailed:
 			j.Tally.Failed++
 			scored = append(scored, m.Worst())
+			ranked = append(ranked, rankedOf(i, m.Worst()))
 		default:
 			j.Tally.Void++
 		}
@@ -218,7 +226,43 @@ func (m Metric) Judge(outcomes []Outcome) Judgement {
 			j.Verdict = Pass
 		}
 	}
+	j.Median = m.medianReplicate(ranked, j.Verdict)
 	return j
+}
+
+// ranked is a replicate's index and the value it is ranked by.
+type ranked struct {
+	index int
+	value float64
+}
+
+func rankedOf(i int, v float64) ranked { return ranked{index: i, value: v} }
+
+// medianReplicate returns the index of the median replicate among rs, the
+// measured and failed replicates with their values (a failed one at
+// m.Worst()), ordered from best to worst for m's goal (ties by index):
+// the middle one of an odd count; of an even count, the one of the two
+// middle ones on the verdict's side (the worse of them when the point
+// fails, the better otherwise), so that a passing point's median
+// replicate passes and a failing point's fails. -1 when rs is empty.
+func (m Metric) medianReplicate(rs []ranked, v Verdict) int {
+	if len(rs) == 0 {
+		return -1
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int {
+		if a.value == b.value {
+			return a.index - b.index
+		}
+		if (a.value < b.value) == (m.Goal != Maximize) {
+			return -1 // a is better
+		}
+		return 1
+	})
+	n := len(rs)
+	if n%2 == 1 || v != Fail {
+		return rs[(n-1)/2].index
+	}
+	return rs[n/2].index
 }
 
 // statsOf returns the statistics of xs (sorted in place), or nil.

@@ -15,6 +15,8 @@ import (
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 	"github.com/pinnsweep/pinnsweep/internal/safefile"
+	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // defaultDB is the database file of `run`, which export and report read
@@ -74,7 +76,8 @@ func newExportCmd() *cobra.Command {
 		Use:   "export SWEEP",
 		Short: "export a sweep's trials and results as CSV or JSON",
 		Long: `Writes one row (CSV) or object (JSON) per trial: its key, status, attempts, axis values
-and seed, metrics, worker and reason; the JSON also holds each full result. The sweep is
+and seed, metrics, failure class (judged by the sweep's metric and threshold), worker and
+reason; the JSON also holds each full result. The sweep is
 read from --db FILE, or from a coordinator (--coordinator, $PINNSWEEP_COORDINATOR or a
 context), else from ` + defaultDB + `.`,
 		Args: positional(1, 1, "SWEEP"),
@@ -99,8 +102,9 @@ context), else from ` + defaultDB + `.`,
 		if err != nil {
 			return err
 		}
+		metric := ls.metric(cmd.ErrOrStderr())
 		write := func(w io.Writer) error {
-			return export.Write(w, format, ls.axes, ls.trials)
+			return export.Write(w, format, ls.axes, ls.trials, metric)
 		}
 		if out == "" {
 			return write(cmd.OutOrStdout())
@@ -116,6 +120,20 @@ type loadedSweep struct {
 	trials []state.TrialRecord
 	// spec is the sweep's latest accepted spec, as submitted.
 	spec, specFile string
+}
+
+// metric returns what the sweep's stored spec judges its trials by
+// (sweeps.Spec.VerdictMetric), or verdict.Default with a line to warn
+// when the stored spec does not parse.
+func (ls loadedSweep) metric(warn io.Writer) verdict.Metric {
+	spec, err := sweeps.Parse(ls.specFile, []byte(ls.spec), specOptions())
+	if err != nil {
+		m := verdict.Default()
+		fmt.Fprintf(warn, "pinnsweep: the stored spec does not parse (%v); judging by %s, threshold %g\n",
+			oneLine(err), m.Name, m.Threshold)
+		return m
+	}
+	return spec.VerdictMetric()
 }
 
 // loadSweep reads a sweep's axes, spec and trials, results included, from

@@ -13,6 +13,7 @@ import (
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 	rpt "github.com/pinnsweep/pinnsweep/report"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // runSummary is the JSON summary of `pinnsweep run --json`.
@@ -77,7 +78,7 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, dir s
 	sum.Files = runFiles{Dir: dir, ResultsCSV: filepath.Join(dir, "results.csv"), ResultsJSON: filepath.Join(dir, "results.json")}
 
 	if f.noReport {
-		if err := writeResults(dir, rec.Axes, trials); err != nil {
+		if err := writeResults(dir, rec.Axes, trials, metric); err != nil {
 			return err
 		}
 	} else {
@@ -122,14 +123,14 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, dir s
 }
 
 // writeResults writes results.csv and results.json into dir, atomically
-// with mode 0644.
-func writeResults(dir string, axes []string, trials []state.TrialRecord) error {
+// with mode 0644, classifying the trials by metric.
+func writeResults(dir string, axes []string, trials []state.TrialRecord, metric verdict.Metric) error {
 	if err := atomicfile.MkdirAll(dir); err != nil {
 		return fmt.Errorf("creating the output directory: %w", err)
 	}
 	for _, format := range []string{export.FormatCSV, export.FormatJSON} {
 		if err := atomicfile.Write(filepath.Join(dir, "results."+format), atomicfile.Public, func(w io.Writer) error {
-			return export.Write(w, format, axes, trials)
+			return export.Write(w, format, axes, trials, metric)
 		}); err != nil {
 			return err
 		}

@@ -15,15 +15,19 @@ func newReportCmd() *cobra.Command {
 		o      reportOptions
 		format string
 		keys   = listFlag{what: "trial key"}
+		fields = listFlag{what: "result field"}
 	)
 	cmd := &cobra.Command{
 		Use:   "report SWEEP",
 		Short: "draw a sweep's phase diagrams and trial figures, with replicate statistics",
 		Long: `Writes into the report directory (default pinnsweep-out/SWEEP, where pinnsweep run
 writes too): a phase diagram per pair of axes (median of the sweep's metric per grid point,
-rel_l2 unless the spec names another; the threshold boundary), a solution figure (exact, predicted, |error|) and a loss-curve figure
-per chosen trial under trials/, summary.md (replicate statistics), aggregate.json,
-results.csv and results.json, with mode 0644. The report is written whole or not at all:
+rel_l2 unless the spec names another; the threshold boundary; the failure class of each
+point's median replicate as a marker), a failure-class diagram (classes-*), a diagram of each
+--metric field (metric-FIELD-*: its median per point, on a log scale when the medians are
+positive and span a decade or more), a solution figure (exact, predicted, |error|) and a
+loss-curve figure per chosen trial under trials/, summary.md (replicate statistics and
+failure classes per point), aggregate.json, results.csv and results.json, with mode 0644. The report is written whole or not at all:
 its files are staged in a hidden directory inside it and moved into place, summary.md
 last, once every one is written.
 
@@ -41,12 +45,13 @@ $PINNSWEEP_COORDINATOR or a context), else from ` + defaultDB + `: right after
 	fs.StringVar(&format, "format", "png,svg", "image `formats`, comma-separated: png, svg")
 	fs.Var(&keys, "trial", "also draw the trial with this `key` (repeatable)")
 	fs.StringVar(&o.trials, "trials", "median", "trials drawn per grid point: "+strings.Join(trialChoices, ", ")+" (median, best, worst by the sweep's metric)")
+	fs.Var(&fields, "metric", "also draw a phase diagram coloured by this numeric result `field` (e.g. hessian_max, residual_grid; repeatable)")
 	fs.BoolVar(&o.landscape, "landscape", false, "also draw each drawn trial's loss landscape (trials run with diagnostics: [landscape]), one colour scale per sweep")
 	_ = cmd.RegisterFlagCompletionFunc("trials", completeWords(trialChoices...))
 	_ = cmd.RegisterFlagCompletionFunc("format", completeWords("png,svg", "png", "svg"))
 	sf := addSourceFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		o.sweep, o.keys = args[0], keys.values
+		o.sweep, o.keys, o.fields = args[0], keys.values, fields.values
 		if !cmd.Flags().Changed("out") {
 			o.dir = defaultOut(o.sweep)
 		}

@@ -90,7 +90,7 @@ func TestReportLongLabel(t *testing.T) {
 			t.Errorf("file name %q is %d bytes long", f, len(filepath.Base(f)))
 		}
 	}
-	if len(files) != 5+2*2 { // data, summary and the phase diagram; two figures per trial
+	if len(files) != 6+2*2 { // data, summary, the phase and classes' diagrams; two figures per trial
 		t.Errorf("files %v", files)
 	}
 	summary, err := os.ReadFile(filepath.Join(out, "summary.md"))

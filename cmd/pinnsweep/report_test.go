@@ -64,11 +64,12 @@ func TestReportEndToEnd(t *testing.T) {
 			key = tr.Key
 		}
 	}
-	code, stdout, stderr := runCmd("report", "rep", "--db", db, "--out", out, "--trials", "none", "--trial", key)
-	if code != 0 || stderr != "" || !strings.Contains(stdout, "report: 10 files in "+out) {
+	code, stdout, stderr := runCmd("report", "rep", "--db", db, "--out", out, "--trials", "none", "--trial", key, "--metric", "residual_grid")
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "report: 14 files in "+out) {
 		t.Fatalf("report: code %d\n%s\n%s", code, stdout, stderr)
 	}
-	want := []string{"aggregate.json", "phase-beta-nf.png", "phase-beta-nf.svg", "results.csv", "results.json", "summary.md"}
+	want := []string{"aggregate.json", "phase-beta-nf.png", "phase-beta-nf.svg", "classes-beta-nf.png", "classes-beta-nf.svg",
+		"metric-residual_grid-beta-nf.png", "metric-residual_grid-beta-nf.svg", "results.csv", "results.json", "summary.md"}
 	for _, f := range []string{"loss.png", "loss.svg", "solution.png", "solution.svg"} {
 		want = append(want, filepath.Join("trials", "beta=2-nf=40-seed=0-"+f))
 	}
@@ -93,7 +94,8 @@ func TestReportEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"4 trials: 2 done, 0 diverged, 2 failed", "| 1 | 100000 | 1 | 0 | 0 | 1 |", "void", // a failed trial says nothing: void, as for refinement (was "unknown")
-		"![phase-beta-nf](phase-beta-nf.png)", "[png](trials/beta=2-nf=40-seed=0-solution.png)", "--trial"} {
+		"![phase-beta-nf](phase-beta-nf.png)", "[png](trials/beta=2-nf=40-seed=0-solution.png)", "--trial",
+		"![classes-beta-nf](classes-beta-nf.png)", "![metric-residual\\_grid-beta-nf](metric-residual_grid-beta-nf.png)", "| class | classes |"} {
 		if !strings.Contains(string(summary), s) {
 			t.Errorf("summary.md lacks %q:\n%s", s, summary)
 		}
@@ -129,7 +131,7 @@ func TestReportEndToEnd(t *testing.T) {
 			t.Errorf("%s over gRPC differs from the one read from the file (%v):\n%s", name, err, b)
 		}
 	}
-	want = []string{"aggregate.json", "phase-nf-beta.svg", "results.csv", "results.json", "summary.md",
+	want = []string{"aggregate.json", "classes-nf-beta.svg", "phase-nf-beta.svg", "results.csv", "results.json", "summary.md",
 		"trials/beta=1-nf=40-seed=0-loss.svg", "trials/beta=1-nf=40-seed=0-solution.svg",
 		"trials/beta=2-nf=40-seed=0-loss.svg", "trials/beta=2-nf=40-seed=0-solution.svg"}
 	if got := listFiles(t, one); strings.Join(got, " ") != strings.Join(want, " ") {
@@ -173,7 +175,7 @@ func TestRunThenReport(t *testing.T) {
 	before, _ := os.ReadFile(filepath.Join(dir, "aggregate.json"))
 
 	code, stdout, stderr = runCmd("report", "rep")
-	if code != 0 || !strings.Contains(stdout, "report: 10 files in "+dir) {
+	if code != 0 || !strings.Contains(stdout, "report: 12 files in "+dir) {
 		t.Fatalf("report with no flags: code %d\n%s\n%s", code, stdout, stderr)
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, "aggregate.json"))
@@ -209,6 +211,8 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"report", "rep", "--db", db, "--out", out, "--trial", ""}, 2, "empty trial key"},
 		{[]string{"report", "rep", "--db", db, "--out", out, "--x", "rho"}, 2, `--x: report: unknown axis "rho" (the sweep's axes: beta, nf)`},
 		{[]string{"report", "rep", "--db", db, "--out", out, "--trial", "feedface"}, 2, `--trial feedface: sweep "rep" has no trial with this key`},
+		{[]string{"report", "rep", "--db", db, "--out", out, "--metric", "hessian_max"}, 2, `--metric hessian_max: report: no trial has the field as a number "hessian_max"`},
+		{[]string{"report", "rep", "--db", db, "--out", out, "--metric", ""}, 2, "empty result field"},
 		{[]string{"report", "nope", "--db", db, "--out", out}, 1, "not found"},
 		{[]string{"report", "rep", "--db", filepath.Join(dir, "missing.db"), "--out", out}, 1, "missing.db"},
 	} {

@@ -14,7 +14,6 @@ import (
 	"github.com/pinnsweep/pinnsweep/verdict"
 	// Imported as rpt: "report" names the command's variables.
 	rpt "github.com/pinnsweep/pinnsweep/report"
-	"github.com/pinnsweep/pinnsweep/sweeps"
 )
 
 // trialChoices are the values of --trials.
@@ -40,6 +39,9 @@ type reportOptions struct {
 	keys   []string
 	// landscape draws each drawn trial's loss landscape (report --landscape).
 	landscape bool
+	// fields are result fields to draw phase diagrams of (report
+	// --metric).
+	fields []string
 }
 
 // defaultReportOptions are the report's defaults, which run uses.
@@ -110,14 +112,7 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 		res.metric = *o.metric
 	} else {
 		// The spec's metric, which refinement judged by too.
-		res.metric = verdict.Default()
-		spec, err := sweeps.Parse(ls.specFile, []byte(ls.spec), specOptions())
-		if err != nil {
-			fmt.Fprintf(warn, "pinnsweep report: the stored spec does not parse (%v); judging by %s, threshold %g\n",
-				oneLine(err), res.metric.Name, res.metric.Threshold)
-		} else {
-			res.metric = spec.VerdictMetric()
-		}
+		res.metric = ls.metric(warn)
 	}
 	if o.threshold != nil {
 		if t := *o.threshold; !(t > 0) && res.metric.Resolved().Name == verdict.DefaultName {
@@ -145,6 +140,12 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 			return res, usageErrorf("--trial %s: sweep %q has no trial with this key", k, o.sweep)
 		}
 	}
+	fields := make([]*rpt.Field, len(o.fields))
+	for i, name := range o.fields {
+		if fields[i], err = grid.Field(name, ls.trials); err != nil {
+			return res, usageErrorf("--metric %s: %v", name, err)
+		}
+	}
 	var lands *rpt.Landscapes
 	if o.landscape {
 		if lands, err = rpt.SweepLandscapes(ls.trials); err != nil {
@@ -160,7 +161,7 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 	sum := &rpt.Summary{Sweep: o.sweep, Grid: grid, Slices: slices}
 	for _, name := range []string{"results.csv", "results.json"} {
 		format := strings.TrimPrefix(filepath.Ext(name), ".")
-		w.file(name, func(out io.Writer) error { return export.Write(out, format, ls.axes, ls.trials) })
+		w.file(name, func(out io.Writer) error { return export.Write(out, format, ls.axes, ls.trials, res.metric) })
 		sum.Data = append(sum.Data, name)
 	}
 	w.file("aggregate.json", func(out io.Writer) error {
@@ -177,6 +178,19 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 		for _, n := range names {
 			res.phases = append(res.phases, filepath.Join(o.dir, n))
 		}
+		sum.ClassFiles = append(sum.ClassFiles, w.images(sl.ClassesName(), o.formats, func(out io.Writer, format string) error {
+			return rpt.WriteClasses(out, format, sl, opt)
+		}))
+	}
+	for _, f := range fields {
+		ff := rpt.FieldFiles{Field: f}
+		for i := range slices {
+			sl := &slices[i]
+			ff.Files = append(ff.Files, w.images(sl.FieldName(f.Name), o.formats, func(out io.Writer, format string) error {
+				return rpt.WriteField(out, format, sl, f, rpt.PhaseOptions{Sweep: o.sweep})
+			}))
+		}
+		sum.Fields = append(sum.Fields, ff)
 	}
 	if lands != nil {
 		sum.Landscape = &lands.Scale

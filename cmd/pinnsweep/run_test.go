@@ -222,25 +222,25 @@ func TestWriteSummary(t *testing.T) {
 		want   string
 	}{
 		{verdict.Default(), "" +
-			"beta  strategy    verdict  median rel_l2  n  done  diverged  failed\n" +
-			"1     regular     pass     0.02           3  3     0         0\n" +
-			"1     curriculum  void     -              1  0     0         1\n" +
-			"12.5  regular     pending  -              1  0     0         0\n" +
-			"15    regular     fail     0.5            1  1     0         0\n" +
-			"30    regular     pending  -              2  0     1         0\n" +
-			"40    regular     void     -              1  0     0         1\n" +
-			"50    regular     fail     -              1  0     0         1\n"},
+			"beta  strategy    verdict  median rel_l2  n  done  diverged  failed  class\n" +
+			"1     regular     pass     0.02           3  3     0         0       pass\n" +
+			"1     curriculum  void     -              1  0     0         1       -\n" +
+			"12.5  regular     pending  -              1  0     0         0       -\n" +
+			"15    regular     fail     0.5            1  1     0         0       unexplained\n" +
+			"30    regular     pending  -              2  0     1         0       diverged\n" +
+			"40    regular     void     -              1  0     0         1       -\n" +
+			"50    regular     fail     -              1  0     0         1       timeout\n"},
 		// A command sweep's own metric and goal (sweeps.Spec.VerdictMetric):
 		// at least 0.75 passes, a timeout is the worst accuracy.
 		{verdict.Metric{Name: "accuracy", Goal: verdict.Maximize, Threshold: 0.75}, "" +
-			"beta  strategy    verdict  median accuracy  n  done  diverged  failed\n" +
-			"1     regular     pass     0.8              3  3     0         0\n" +
-			"1     curriculum  void     -                1  0     0         1\n" +
-			"12.5  regular     pending  -                1  0     0         0\n" +
-			"15    regular     pass     0.95             1  1     0         0\n" +
-			"30    regular     pending  -                2  0     1         0\n" +
-			"40    regular     void     -                1  0     0         1\n" +
-			"50    regular     fail     -                1  0     0         1\n"},
+			"beta  strategy    verdict  median accuracy  n  done  diverged  failed  class\n" +
+			"1     regular     pass     0.8              3  3     0         0       pass\n" +
+			"1     curriculum  void     -                1  0     0         1       -\n" +
+			"12.5  regular     pending  -                1  0     0         0       -\n" +
+			"15    regular     pass     0.95             1  1     0         0       pass\n" +
+			"30    regular     pending  -                2  0     1         0       diverged\n" +
+			"40    regular     void     -                1  0     0         1       -\n" +
+			"50    regular     fail     -                1  0     0         1       timeout\n"},
 	} {
 		rows, g, err := summaryRows([]string{"beta", "strategy", "seed"}, trials, tc.metric)
 		if err != nil {

@@ -31,6 +31,11 @@ type summaryRow struct {
 	Diverged   int `json:"diverged"`
 	Failed     int `json:"failed"`
 	Open       int `json:"open"`
+	// Class is the failure class of the point's median replicate
+	// (report.Cell.Class; "" when none) and Classes counts the replicates
+	// by class.
+	Class   verdict.FailureClass         `json:"failure_class,omitempty"`
+	Classes map[verdict.FailureClass]int `json:"classes,omitempty"`
 }
 
 // pointVerdict is the verdict of a grid point of run's summary: the one
@@ -64,6 +69,8 @@ func summaryRows(axes []string, trials []state.TrialRecord, metric verdict.Metri
 			Diverged:   c.Counts.Diverged,
 			Failed:     c.Counts.Failed + c.Counts.Timeout + c.Counts.Cancelled,
 			Open:       c.Counts.Open(),
+			Class:      c.Class,
+			Classes:    c.Classes,
 		}
 		for k, j := range c.Index {
 			v := g.Axes[k].Values[j]
@@ -84,15 +91,16 @@ func summaryRows(axes []string, trials []state.TrialRecord, metric verdict.Metri
 
 // writeSummary prints one row per grid point: the axis values, the
 // verdict, the median of the grid's metric over the replicates that
-// measured it, and the number of replicates, done, diverged and failed
-// (failed, timed out or cancelled).
+// measured it, the number of replicates, done, diverged and failed
+// (failed, timed out or cancelled), and the failure class of the median
+// replicate.
 func writeSummary(w io.Writer, g *rpt.Grid, rows []summaryRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	var header []string
 	for _, a := range g.Axes {
 		header = append(header, a.Name)
 	}
-	header = append(header, "verdict", "median "+g.Metric.Name, "n", "done", "diverged", "failed")
+	header = append(header, "verdict", "median "+g.Metric.Name, "n", "done", "diverged", "failed", "class")
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, r := range rows {
 		var cells []string
@@ -103,8 +111,12 @@ func writeSummary(w io.Writer, g *rpt.Grid, rows []summaryRow) error {
 		if r.Median != nil {
 			med = strconv.FormatFloat(*r.Median, 'g', 4, 64)
 		}
+		class := "-"
+		if r.Class != verdict.Unclassified {
+			class = r.Class.String()
+		}
 		cells = append(cells, r.Verdict.String(), med, strconv.Itoa(r.Replicates),
-			strconv.Itoa(r.Done), strconv.Itoa(r.Diverged), strconv.Itoa(r.Failed))
+			strconv.Itoa(r.Done), strconv.Itoa(r.Diverged), strconv.Itoa(r.Failed), class)
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()

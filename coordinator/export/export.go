@@ -26,12 +26,14 @@ const (
 // Write writes trials to w in format (FormatCSV or FormatJSON).
 // axes names the point columns of the CSV export, normally
 // state.SweepRecord.Axes; when empty they are taken from the first trial's point.
-func Write(w io.Writer, format string, axes []string, trials []state.TrialRecord) error {
+// metric classifies each trial (verdict.Metric.FailureClass): normally
+// the sweep's.
+func Write(w io.Writer, format string, axes []string, trials []state.TrialRecord, metric verdict.Metric) error {
 	switch format {
 	case FormatCSV:
-		return CSV(w, axes, trials)
+		return CSV(w, axes, trials, metric)
 	case FormatJSON:
-		return JSON(w, trials)
+		return JSON(w, trials, metric)
 	}
 	return CheckFormat(format)
 }
@@ -47,9 +49,11 @@ type exportTrial struct {
 	AbsErr   json.RawMessage `json:"abs_err"`
 	LinfRel  json.RawMessage `json:"linf_rel"`
 	Seconds  json.RawMessage `json:"seconds"`
-	Worker   string          `json:"worker"`
-	Reason   string          `json:"reason"`
-	Result   json.RawMessage `json:"result"`
+	// Class is the trial's failure class, null when it has none.
+	Class  *verdict.FailureClass `json:"failure_class"`
+	Worker string                `json:"worker"`
+	Reason string                `json:"reason"`
+	Result json.RawMessage       `json:"result"`
 }
 
 var jsonNull = json.RawMessage("null")
@@ -57,9 +61,10 @@ var jsonNull = json.RawMessage("null")
 // JSON writes trials as a JSON array, one object per trial with the
 // fields key, index, status, attempts, params (the trial's point: axis
 // values and seed, in axis order), rel_l2, abs_err, linf_rel and seconds
-// (numbers from the result, null when absent or not finite), worker,
-// reason and result (the full result object, or null).
-func JSON(w io.Writer, trials []state.TrialRecord) error {
+// (numbers from the result, null when absent or not finite),
+// failure_class (metric.FailureClass, null when the trial has none),
+// worker, reason and result (the full result object, or null).
+func JSON(w io.Writer, trials []state.TrialRecord, metric verdict.Metric) error {
 	bw := bufio.NewWriter(w)
 	if _, err := bw.WriteString("[\n"); err != nil {
 		return err
@@ -83,6 +88,9 @@ func JSON(w io.Writer, trials []state.TrialRecord) error {
 		}
 		if fields != nil {
 			e.Result = compact(t.Result)
+		}
+		if c := metric.FailureClass(t.Status, fields); c != verdict.Unclassified {
+			e.Class = &c
 		}
 		if string(e.RelL2) == "null" && t.Value != nil {
 			e.RelL2 = json.RawMessage(strconv.FormatFloat(*t.Value, 'g', -1, 64))
@@ -133,15 +141,16 @@ func compact(raw []byte) json.RawMessage {
 // one column per name in axes (values from the trial's point; strings
 // unquoted, other values as JSON), then rel_l2, abs_err, linf_rel,
 // residual_grid, residual_train, evals, iterations, seconds (from the
-// result; empty when absent), worker and reason.
-func CSV(w io.Writer, axes []string, trials []state.TrialRecord) error {
+// result; empty when absent), failure_class (metric.FailureClass; empty
+// when the trial has none), worker and reason.
+func CSV(w io.Writer, axes []string, trials []state.TrialRecord, metric verdict.Metric) error {
 	if len(axes) == 0 && len(trials) > 0 {
 		axes = pointKeys(trials[0].Point)
 	}
 	cw := csv.NewWriter(w)
 	header := append([]string{"key", "status", "attempts"}, axes...)
 	header = append(header, metricNames...)
-	header = append(header, "worker", "reason")
+	header = append(header, verdict.ClassField, "worker", "reason")
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -157,7 +166,7 @@ func CSV(w io.Writer, axes []string, trials []state.TrialRecord) error {
 		for _, m := range metricNames {
 			row = append(row, metricCell(fields[m]))
 		}
-		row = append(row, t.Worker, t.Reason)
+		row = append(row, string(metric.FailureClass(t.Status, fields)), t.Worker, t.Reason)
 		if err := cw.Write(row); err != nil {
 			return err
 		}

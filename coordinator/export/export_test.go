@@ -15,6 +15,7 @@ import (
 	"github.com/pinnsweep/pinnsweep/coordinator/export"
 	"github.com/pinnsweep/pinnsweep/coordinator/internal/coordtest"
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // exportFixture makes a finished sweep with one trial of each kind.
@@ -55,7 +56,7 @@ func TestExportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHeader := "key,status,attempts,beta,seed,rel_l2,abs_err,linf_rel,residual_grid,residual_train,evals,iterations,seconds,worker,reason"
+	wantHeader := "key,status,attempts,beta,seed,rel_l2,abs_err,linf_rel,residual_grid,residual_train,evals,iterations,seconds,failure_class,worker,reason"
 	if got := strings.Join(rows[0], ","); got != wantHeader {
 		t.Fatalf("header\n got  %s\n want %s", got, wantHeader)
 	}
@@ -63,10 +64,10 @@ func TestExportCSV(t *testing.T) {
 		t.Fatalf("got %d rows, want header + 4", len(rows))
 	}
 	want := [][]string{
-		{"done", "1", "1", "0", "0.0125", "0.5", "0.25", "1e-3", "2e-4", "120", "100", "1.5", "w-done", ""},
-		{"diverged", "1", "1", "1", "NaN", "", "", "", "", "", "", "", "w-diverged", "loss is NaN"},
-		{"failed", "1", "5", "0", "", "", "", "", "", "", "", "", "w-failed", "out of memory"},
-		{"pending", "0", "5", "1", "", "", "", "", "", "", "", "", "", ""},
+		{"done", "1", "1", "0", "0.0125", "0.5", "0.25", "1e-3", "2e-4", "120", "100", "1.5", "pass", "w-done", ""},
+		{"diverged", "1", "1", "1", "NaN", "", "", "", "", "", "", "", "diverged", "w-diverged", "loss is NaN"},
+		{"failed", "1", "5", "0", "", "", "", "", "", "", "", "", "", "w-failed", "out of memory"},
+		{"pending", "0", "5", "1", "", "", "", "", "", "", "", "", "", "", ""},
 	}
 	for i, w := range want {
 		if got := rows[i+1][1:]; strings.Join(got, "|") != strings.Join(w, "|") {
@@ -89,7 +90,7 @@ func TestExportJSON(t *testing.T) {
 	if len(got) != 4 {
 		t.Fatalf("got %d objects", len(got))
 	}
-	for _, k := range []string{"key", "status", "attempts", "params", "rel_l2", "abs_err", "linf_rel", "seconds", "worker", "reason", "result"} {
+	for _, k := range []string{"key", "status", "attempts", "params", "rel_l2", "abs_err", "linf_rel", "seconds", "failure_class", "worker", "reason", "result"} {
 		if _, ok := got[0][k]; !ok {
 			t.Errorf("object lacks %q", k)
 		}
@@ -104,7 +105,10 @@ func TestExportJSON(t *testing.T) {
 	if diverged["rel_l2"] != nil || diverged["result"].(map[string]any)["rel_l2"] != "NaN" {
 		t.Errorf("diverged trial: rel_l2 %v, result %v", diverged["rel_l2"], diverged["result"])
 	}
-	if pending["rel_l2"] != nil || pending["result"] != nil || pending["status"] != "pending" {
+	if done["failure_class"] != "pass" || diverged["failure_class"] != "diverged" || got[2]["failure_class"] != nil {
+		t.Errorf("classes: done %v, diverged %v, failed %v", done["failure_class"], diverged["failure_class"], got[2]["failure_class"])
+	}
+	if pending["rel_l2"] != nil || pending["result"] != nil || pending["status"] != "pending" || pending["failure_class"] != nil {
 		t.Errorf("pending trial: %v", pending)
 	}
 	// Params keep the axis order.
@@ -135,5 +139,5 @@ func exportDatabase(ctx context.Context, path, sweep, format string, w io.Writer
 	if err != nil {
 		return err
 	}
-	return export.Write(w, format, rec.Axes, trials)
+	return export.Write(w, format, rec.Axes, trials, verdict.Default())
 }

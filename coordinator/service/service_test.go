@@ -182,7 +182,8 @@ func TestGRPCStaleLease(t *testing.T) {
 		t.Fatalf("progress %v", p)
 	}
 	tr := got.GetTrials()[0]
-	if tr.GetWorker() != "B" || tr.GetResultJson() != bResult || !tr.GetHasRelL2() || tr.GetRelL2() != 0.042 || tr.GetAttempts() != 2 {
+	// B's result, stored with its failure class (verdict.WithClass).
+	if tr.GetWorker() != "B" || tr.GetResultJson() != `{"failure_class":"pass",`+bResult[1:] || !tr.GetHasRelL2() || tr.GetRelL2() != 0.042 || tr.GetAttempts() != 2 {
 		t.Fatalf("B's result does not stand: %v", tr)
 	}
 	if tr.GetPointJson() != `{"beta":3,"seed":0}` || strings.Join(got.GetAxes(), ",") != "beta,seed" || !strings.Contains(got.GetSpecSource(), "name: one") {

@@ -132,7 +132,10 @@
     const rowLabelW = Math.max(60, 7.2 * Math.max(0, ...d.y_values.map((v) => v.length)) + 16);
     const left = rowLabelW, gridW = nx * CW, gridH = ny * CH;
     const legendX = left + gridW + 36;
-    const width = legendX + 190, height = Math.max(TOP + gridH + 56, TOP + 300);
+    // The legend: the colour bar (at least 180 high), then a row per key,
+    // a heading and a row per failure class.
+    const legendRows = d.legend.keys.length + 1 + d.legend.classes.length;
+    const width = legendX + 220, height = Math.max(TOP + gridH + 56, TOP + Math.max(gridH, 180) + 24 + legendRows * 18);
     const root = s('svg', { id: 'diagram-svg', width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img' });
     const hatches = d.legend.hatches;
     root.append(s('defs', {}, ...Object.keys(hatches).map((k) => hatch('hatch-' + k, hatches[k].background, hatches[k].line))));
@@ -148,7 +151,8 @@
     }, v)));
     if (d.x_axis) root.append(s('text', { x: left + gridW / 2, y: TOP + gridH + 36, 'text-anchor': 'middle', 'font-size': 13, 'font-weight': 600 }, d.x_axis));
 
-    for (const c of d.cells) root.append(drawCell(c, left + c.x * CW, TOP + c.y * CH, CW, CH));
+    const markers = Object.fromEntries(d.legend.classes.map((k) => [k.class, k]));
+    for (const c of d.cells) root.append(drawCell(c, left + c.x * CW, TOP + c.y * CH, CW, CH, markers));
     root.append(boundary(d, left, TOP, CW, CH));
     root.append(legend(d.legend, legendX, TOP, gridH));
     $('diagram').replaceChildren(root);
@@ -161,12 +165,25 @@
       s('line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: fg, 'stroke-width': 2 }));
   }
 
-  function drawCell(c, x0, y0, w, hgt) {
+  // marker draws a failure class's marker (the server's polylines in
+  // [-1, 1]², y down) centred at (cx, cy) with radius r.
+  function marker(k, cx, cy, r, ink) {
+    const g = s('g', { class: 'marker', 'data-class': k.class, 'pointer-events': 'none' });
+    for (const path of k.paths) {
+      const points = path.map((p) => (cx + r * p[0]).toFixed(2) + ',' + (cy + r * p[1]).toFixed(2)).join(' ');
+      g.append(k.filled ? s('polygon', { points, fill: ink })
+        : s('polyline', { points, fill: 'none', stroke: ink, 'stroke-width': 1.6 }));
+    }
+    return g;
+  }
+
+  function drawCell(c, x0, y0, w, hgt, markers) {
     const key = c.x + ',' + c.y;
     const g = s('g', {
       class: 'cell', id: 'cell-' + c.x + '-' + c.y, 'data-cell': key, 'data-state': c.state, 'data-verdict': c.verdict,
       'data-total': c.counts.total, 'data-done': c.counts.measured, 'data-failed': c.counts.unsuccessful,
       'data-open': c.counts.open, 'data-fill': c.fill || '', 'data-hatch': c.hatch || '',
+      'data-class': c.failure_class || '', 'data-classes': c.classes,
     });
     if (c.median !== undefined && c.median !== null) g.setAttribute('data-median', String(c.median));
     const fill = c.fill || 'url(#hatch-' + c.hatch + ')';
@@ -179,6 +196,7 @@
       x: x0 + w / 2, y: y1 + i * 14, 'text-anchor': 'middle', 'font-size': i === 0 ? 13 : 11, 'font-weight': i === 0 ? 700 : 400,
       fill: c.ink, 'pointer-events': 'none',
     }, t)));
+    if (c.failure_class && markers[c.failure_class]) g.append(marker(markers[c.failure_class], x0 + w - 11, y0 + 11, 5.5, c.ink));
     g.append(s('title', {}, c.title));
     g.addEventListener('click', () => selectCell(key));
     return g;
@@ -222,6 +240,17 @@
       g.append(box);
       g.append(s('text', { x: x0 + W + 6, y: ky + 10, 'font-size': 11 }, k.label));
     });
+    // The failure classes' markers.
+    const cy0 = y0 + H + 14 + l.keys.length * 18;
+    g.append(s('text', { x: x0, y: cy0 + 10, 'font-size': 11, fill: '#5b6672' }, 'corner: median replicate\'s class'));
+    l.classes.forEach((k, i) => {
+      const ky = cy0 + (i + 1) * 18;
+      const row = s('g', { class: 'class-key', 'data-class': k.class });
+      row.append(marker(k, x0 + W / 2, ky + 6, 5.5, '#1d232a'));
+      row.append(s('text', { x: x0 + W + 6, y: ky + 10, 'font-size': 11 }, k.label));
+      row.append(s('title', {}, k.description));
+      g.append(row);
+    });
     return g;
   }
 
@@ -248,9 +277,10 @@
     const body = $('trial-list').querySelector('tbody');
     body.replaceChildren();
     for (const t of c.trials) {
-      const row = h('tr', { 'data-key': t.key, 'data-status': t.status },
+      const row = h('tr', { 'data-key': t.key, 'data-status': t.status, 'data-class': t.failure_class || '' },
         h('td', {}, t.seed),
         h('td', { class: 'status-' + t.status }, t.status),
+        h('td', { class: 'class' }, t.failure_class || '—'),
         h('td', { class: 'num' }, t.rel_l2 === undefined ? '—' : fmt(t.rel_l2)),
         h('td', { class: 'num' }, t.attempts),
         h('td', {}, t.worker || ''),
