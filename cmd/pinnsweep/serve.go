@@ -32,6 +32,7 @@ var serveContext = func() (context.Context, context.CancelFunc) {
 type serveFlags struct {
 	listen, db, httpAddr, metricsAddr string
 	ttl                               time.Duration
+	allowCommandSpecs                 bool
 	log                               logFlags
 	auth                              *serverAuthFlags
 }
@@ -52,6 +53,11 @@ needs both and gets the lesser role); --insecure overrides the refusal. Tokens a
 from files or $` + auth.EnvAdminToken + ` and $` + auth.EnvWorkerToken + `, never from arguments.
 'pinnsweep certs' writes development certificates.
 
+A spec whose trials run a command (runner: {command: [...]}) is accepted only from a caller
+authenticated as admin: a server without authentication refuses one unless
+--allow-command-specs says that everyone who can connect may submit them. Workers run only
+the programs their --allow-exec lists.
+
 --metrics serves Prometheus metrics: the coordinator's (trials by state, leases, workers,
 commits), gRPC server metrics by method and code, calls refused for their credentials by
 code, pinnsweep_build_info, and the Go runtime's.`,
@@ -64,6 +70,7 @@ code, pinnsweep_build_info, and the Go runtime's.`,
 	fs.DurationVar(&f.ttl, "lease-ttl", coordinator.DefaultLeaseTTL, "how long a lease lives without a heartbeat")
 	fs.StringVar(&f.httpAddr, "http", "", httpFlagUsage)
 	fs.StringVar(&f.metricsAddr, "metrics", "", metricsFlagUsage)
+	fs.BoolVar(&f.allowCommandSpecs, "allow-command-specs", false, "without authentication, accept specs that run a command from anyone who can connect (with authentication only the admin role may submit them)")
 	f.log.add(fs, "info")
 	f.auth = addServerAuthFlags(fs)
 	return cmd
@@ -113,6 +120,8 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
+	serverOpts = append(serverOpts, service.AcceptCommandSpecs(auth.CommandSpecs{
+		Authenticated: authCfg.Authenticates(), AllowUnauthenticated: f.allowCommandSpecs}))
 	lis, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return err
@@ -136,6 +145,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	logServerAuth(log, authCfg, f.auth.insecure)
+	if f.allowCommandSpecs && !authCfg.Authenticates() {
+		log.Warn("accepting command specs from anyone who can connect (--allow-command-specs): they make workers run the programs they allow with any arguments")
+	}
 	// gRPC server metrics, the build information and the count of calls
 	// refused for their credentials join the coordinator's own registry:
 	// one /metrics endpoint. The metrics interceptors come before the

@@ -170,6 +170,10 @@ func (s *sweepService) SubmitSweep(ctx context.Context, req *pb.SubmitSweepReque
 	if name := spec.GetName(); name != "" && name != parsed.Name {
 		return nil, s.toStatus("SubmitSweep", fmt.Errorf("%w: request names sweep %q but the spec is named %q", state.ErrInvalidArgument, name, parsed.Name))
 	}
+	if err := checkCommandSpec(ctx, parsed); err != nil {
+		s.log.Warn("command spec refused", "sweep", parsed.Name, "error", err)
+		return nil, err
+	}
 	res, err := s.c.SubmitSpec(ctx, parsed)
 	if err != nil {
 		return nil, s.toStatus("SubmitSweep", err)
@@ -261,7 +265,8 @@ const leaseDeadlineMargin = 250 * time.Millisecond
 
 // checkLeaseRequest validates a LeaseRequest (the fields named with
 // prefix) and returns its worker id, defaulting to worker, and its wait,
-// capped to end leaseDeadlineMargin before ctx's deadline.
+// capped to end leaseDeadlineMargin before ctx's deadline. What it offers
+// is checked by checkOffer.
 func checkLeaseRequest(ctx context.Context, prefix string, req *pb.LeaseRequest, worker string) (string, time.Duration, error) {
 	if id := req.GetWorkerId(); id != "" {
 		if worker != "" && id != worker {
@@ -299,7 +304,11 @@ func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.Le
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.lease(ctx, worker, wait, req.GetSweeps())
+	offer, err := checkOffer("", req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.lease(ctx, worker, wait, offer)
 	if err != nil {
 		return nil, s.toStatus("Lease", err)
 	}
@@ -307,10 +316,10 @@ func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.Le
 }
 
 // lease long-polls for a trial; shutdown gives an empty answer.
-func (s *workerService) lease(ctx context.Context, worker string, wait time.Duration, sweeps []string) (*pb.LeaseResponse, error) {
+func (s *workerService) lease(ctx context.Context, worker string, wait time.Duration, offer state.Offer) (*pb.LeaseResponse, error) {
 	ctx, cancel := s.withStop(ctx)
 	defer cancel()
-	g, err := s.c.Lease(ctx, worker, wait, sweeps...)
+	g, err := s.c.LeaseOffer(ctx, worker, wait, offer)
 	if err != nil {
 		if errors.Is(context.Cause(ctx), errShuttingDown) {
 			return &pb.LeaseResponse{}, nil // "ask again"; the next call finds the server gone
@@ -331,6 +340,8 @@ func grantToProto(g *state.Grant) *pb.LeaseResponse {
 		Token:         g.Token,
 		TtlMs:         g.TTL.Milliseconds(),
 		BudgetSeconds: g.BudgetSeconds,
+		Command:       commandToProto(g.Command),
+		Gpus:          int32(g.GPUs),
 	}
 }
 
@@ -385,17 +396,23 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 	if len(req.GetReason()) > maxReasonLen {
 		return nil, invalid("reason is %d bytes long; the limit is %d", len(req.GetReason()), maxReasonLen)
 	}
+	if err := checkStderrTail(req.GetStderrTail()); err != nil {
+		return nil, err
+	}
 	// An invalid next does not refuse the completion (a worker must never
 	// lose a result to it): next is answered without a trial, and the
 	// worker's Lease call then reports the problem.
 	next := req.GetNext()
 	worker, wait := req.GetWorkerId(), time.Duration(0)
 	var nextErr error
+	var offer state.Offer
 	if next != nil {
 		var w string
 		if w, wait, nextErr = checkLeaseRequest(ctx, "next.", next, worker); nextErr == nil {
 			worker = w
-		} else {
+			offer, nextErr = checkOffer("next.", next)
+		}
+		if nextErr != nil {
 			s.log.Warn("ignoring an invalid next in Complete", "lease", req.GetLeaseId(), "error", nextErr)
 		}
 	}
@@ -411,6 +428,7 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 		Result:  result,
 		Reason:  req.GetReason(),
 	}
+	comp.StderrTail = req.GetStderrTail()
 	if next == nil || nextErr != nil {
 		dup, err := s.c.Complete(ctx, comp)
 		if err != nil {
@@ -422,7 +440,8 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 		}
 		return resp, nil
 	}
-	dup, g, err := s.c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: next.GetSweeps(), Wait: wait, Stop: s.stop})
+	dup, g, err := s.c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: offer.Sweeps, GPUs: offer.GPUs,
+		Commands: offer.Commands, Wait: wait, Stop: s.stop})
 	if err != nil {
 		return nil, s.toStatus("Complete", err)
 	}

@@ -40,8 +40,9 @@ func startServer(t *testing.T, clock *coordtest.FakeClock) *server {
 	return startServerAt(t, filepath.Join(t.TempDir(), "sweeps.db"), clock)
 }
 
-// startServerAt is startServer on the database file at path.
-func startServerAt(t *testing.T, path string, clock *coordtest.FakeClock) *server {
+// startServerAt is startServer on the database file at path, with extra
+// server options.
+func startServerAt(t *testing.T, path string, clock *coordtest.FakeClock, extra ...grpc.ServerOption) *server {
 	t.Helper()
 	opts := coordinator.Options{
 		Path:         path,
@@ -62,7 +63,7 @@ func startServerAt(t *testing.T, path string, clock *coordtest.FakeClock) *serve
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{c: c, addr: lis.Addr().String(), cancel: cancel, served: make(chan error, 1)}
-	go func() { s.served <- service.Serve(ctx, c, lis) }()
+	go func() { s.served <- service.Serve(ctx, c, lis, extra...) }()
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
