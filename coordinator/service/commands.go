@@ -85,3 +85,20 @@ func checkStderrTail(tail string) error {
 	}
 	return nil
 }
+
+// checkStatuses checks GetSweepRequest.statuses: each a trial status, at
+// most once.
+func checkStatuses(in []pb.TrialStatus) ([]state.Status, error) {
+	out := make([]state.Status, 0, len(in))
+	for i, w := range in {
+		st := StatusFromProto(w)
+		switch {
+		case st == "":
+			return nil, invalid("statuses[%d]: %d is not a trial status", i, int32(w))
+		case slices.Contains(out, st):
+			return nil, invalid("statuses[%d]: %s is listed twice", i, w)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}

@@ -125,4 +125,16 @@ func TestCommandTrialsOverGRPC(t *testing.T) {
 	if !found {
 		t.Fatalf("GetSweep lacks the failed trial's tail: %v", got.GetTrials())
 	}
+	// Only the failed trials, as status asks for them.
+	got, err = s.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: "cmd", IncludeTrials: true,
+		Statuses: []pb.TrialStatus{pb.TrialStatus_TRIAL_STATUS_FAILED, pb.TrialStatus_TRIAL_STATUS_TIMEOUT}})
+	if err != nil || len(got.GetTrials()) != 1 || got.GetTrials()[0].GetKey() != l.GetTrial().GetKey() {
+		t.Fatalf("GetSweep of the failed trials: %v, %v", got.GetTrials(), err)
+	}
+	for _, bad := range [][]pb.TrialStatus{{0}, {99}, {pb.TrialStatus_TRIAL_STATUS_FAILED, pb.TrialStatus_TRIAL_STATUS_FAILED}} {
+		_, err := s.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: "cmd", IncludeTrials: true, Statuses: bad})
+		if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "statuses[") {
+			t.Errorf("GetSweep with statuses %v: %v", bad, err)
+		}
+	}
 }

@@ -186,7 +186,11 @@ func (s *sweepService) GetSweep(ctx context.Context, req *pb.GetSweepRequest) (*
 	if err := checkString("sweep", req.GetSweep(), maxSweepLen, true); err != nil {
 		return nil, err
 	}
-	resp, err := sweepDetail(ctx, s.c, s.log, req.GetSweep(), req.GetIncludeTrials())
+	only, err := checkStatuses(req.GetStatuses())
+	if err != nil {
+		return nil, err
+	}
+	resp, err := sweepDetail(ctx, s.c, s.log, req.GetSweep(), req.GetIncludeTrials(), only)
 	if err != nil {
 		return nil, s.toStatus("GetSweep", err)
 	}
