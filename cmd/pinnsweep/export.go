@@ -15,6 +15,8 @@ import (
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 	"github.com/pinnsweep/pinnsweep/internal/safefile"
+	"github.com/pinnsweep/pinnsweep/sweeps"
+	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // defaultDB is the database file of `run`, which export and report read
@@ -74,7 +76,9 @@ func newExportCmd() *cobra.Command {
 		Use:   "export SWEEP",
 		Short: "export a sweep's trials and results as CSV or JSON",
 		Long: `Writes one row (CSV) or object (JSON) per trial: its key, status, attempts, axis values
-and seed, metrics, worker and reason; the JSON also holds each full result. The sweep is
+and seed, the result's numeric fields (the sweep's metric first), the params that are not
+axes, worker, reason and the stderr tail of a failed command trial; the JSON also holds each
+full result, params and tail. The CSV has at most 64 result and 64 param columns. The sweep is
 read from --db FILE, or from a coordinator (--coordinator, $PINNSWEEP_COORDINATOR or a
 context), else from ` + defaultDB + `.`,
 		Args: positional(1, 1, "SWEEP"),
@@ -99,8 +103,9 @@ context), else from ` + defaultDB + `.`,
 		if err != nil {
 			return err
 		}
+		sheet := export.Sheet{Axes: ls.axes, Metric: ls.metric().Name}
 		write := func(w io.Writer) error {
-			return export.Write(w, format, ls.axes, ls.trials)
+			return export.Write(w, format, sheet, ls.trials)
 		}
 		if out == "" {
 			return write(cmd.OutOrStdout())
@@ -116,6 +121,16 @@ type loadedSweep struct {
 	trials []state.TrialRecord
 	// spec is the sweep's latest accepted spec, as submitted.
 	spec, specFile string
+}
+
+// metric returns what the sweep is judged by: its stored spec's metric,
+// or the default metric when the spec does not parse.
+func (ls *loadedSweep) metric() verdict.Metric {
+	spec, err := sweeps.Parse(ls.specFile, []byte(ls.spec), specOptions())
+	if err != nil {
+		return verdict.Default()
+	}
+	return spec.VerdictMetric()
 }
 
 // loadSweep reads a sweep's axes, spec and trials, results included, from

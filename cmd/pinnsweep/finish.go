@@ -77,7 +77,7 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, dir s
 	sum.Files = runFiles{Dir: dir, ResultsCSV: filepath.Join(dir, "results.csv"), ResultsJSON: filepath.Join(dir, "results.json")}
 
 	if f.noReport {
-		if err := writeResults(dir, rec.Axes, trials); err != nil {
+		if err := writeResults(dir, export.Sheet{Axes: rec.Axes, Metric: metric.Name}, trials); err != nil {
 			return err
 		}
 	} else {
@@ -123,13 +123,13 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, dir s
 
 // writeResults writes results.csv and results.json into dir, atomically
 // with mode 0644.
-func writeResults(dir string, axes []string, trials []state.TrialRecord) error {
+func writeResults(dir string, sheet export.Sheet, trials []state.TrialRecord) error {
 	if err := atomicfile.MkdirAll(dir); err != nil {
 		return fmt.Errorf("creating the output directory: %w", err)
 	}
 	for _, format := range []string{export.FormatCSV, export.FormatJSON} {
 		if err := atomicfile.Write(filepath.Join(dir, "results."+format), atomicfile.Public, func(w io.Writer) error {
-			return export.Write(w, format, axes, trials)
+			return export.Write(w, format, sheet, trials)
 		}); err != nil {
 			return err
 		}
