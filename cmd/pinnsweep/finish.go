@@ -84,6 +84,12 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, dir s
 		fmt.Fprintf(stderr, "drawing the report in %s\n", dir)
 		o := defaultReportOptions(sweep)
 		o.dir, o.metric = dir, &metric
+		if rec.Needs.Command {
+			// A program's results seldom hold the built-in trainer's
+			// loss history and solution snapshot that trial figures
+			// draw; report --trials median draws them where they do.
+			o.trials = "none"
+		}
 		ls := loadedSweep{axes: rec.Axes, trials: trials, spec: rec.Source, specFile: rec.Filename}
 		res, err := writeReport(ls, o, stderr)
 		if err != nil {
