@@ -66,7 +66,9 @@ type CommandOptions struct {
 	// means DefaultProgressRate.
 	ProgressRate int
 	// Shim is the executable that runs the trial shim: a program that
-	// calls ShimMain first thing in main. Zero means os.Executable().
+	// imports this package (whose import of internal/trialshim makes it a
+	// shim when started as one) or calls ShimMain. Zero means
+	// os.Executable().
 	Shim string
 }
 
