@@ -85,6 +85,19 @@ chaos: ## long chaos test: ≥200 trials, 4 workers, ≥20 worker and ≥3 coord
 	  -chaos.trials 200 -chaos.workers 4 -chaos.worker-kills 24 -chaos.coord-kills 4 -chaos.stops 2 \
 	  -chaos.seed $(CHAOS_SEED)
 
+# Command trials (BENCHMARKS.md, "Command trials"), all in one run: the worker's
+# overhead per no-op command trial and the shim's start (also with the built
+# binary as the shim), dispatch of 1000 no-op command trials against 1000 built-in
+# no-op trials (2 workers x 4 slots), then the Optuna anchor.
+BENCH_COUNT ?= 3
+.PHONY: bench-command
+bench-command: build ## command trials: per-trial overhead, shim start, 1000-trial dispatch vs built-in no-op trials, Optuna anchor
+	uptime
+	PINNSWEEP_BENCH_SHIMS=pinnsweep=$(BIN) $(GO) test -run '^$$' -bench 'CommandTrial|ShimStart' -count $(BENCH_COUNT) ./worker/
+	$(GO) test -run '^$$' -bench 'DispatchCommand' -benchtime 1x -count $(BENCH_COUNT) -timeout 30m ./worker/
+	-/usr/bin/python3 ../shared/bench/optuna_dispatch.py --points 1000 --workers 2
+	uptime
+
 # The full exhaustive Spin check of the lease protocol's Promela model
 # (model/README.md); make test (test-trainer) runs bounded configurations
 # and the mutations. Needs spin and gcc: it fails, not skips, without them.
