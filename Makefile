@@ -93,7 +93,7 @@ BENCH_COUNT ?= 3
 .PHONY: bench-command
 bench-command: build ## command trials: per-trial overhead, shim start, 1000-trial dispatch vs built-in no-op trials, Optuna anchor
 	uptime
-	PINNSWEEP_BENCH_SHIMS=pinnsweep=$(BIN) $(GO) test -run '^$$' -bench 'CommandTrial|ShimStart' -count $(BENCH_COUNT) ./worker/
+	PINNSWEEP_BENCH_SHIMS=pinnsweep=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench 'CommandTrial|ShimStart' -benchtime 40x -count $(BENCH_COUNT) ./worker/
 	$(GO) test -run '^$$' -bench 'DispatchCommand' -benchtime 1x -count $(BENCH_COUNT) -timeout 30m ./worker/
 	-/usr/bin/python3 ../shared/bench/optuna_dispatch.py --points 1000 --workers 2
 	uptime
