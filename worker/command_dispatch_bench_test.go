@@ -103,13 +103,7 @@ func commandDispatchSpec(name string, n int, dir string, argv []string) []byte {
 		}
 		fmt.Fprintf(&b, "%q", a)
 	}
-	fmt.Fprintf(&b, "]\n  workdir: %q\nfixed:\n  n: %d\naxes:\n  i: [", dir, n)
-	for i := range dispatchGrid {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprint(&b, i+1)
-	}
-	b.WriteString("]\n")
+	fmt.Fprintf(&b, "]\n  workdir: %q\nfixed:\n  n: %d\naxes:\n  i: ", dir, n)
+	writeGridAxis(&b)
 	return []byte(b.String())
 }

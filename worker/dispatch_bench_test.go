@@ -40,15 +40,22 @@ func (r *countingRunner) Run(ctx context.Context, params string, progress func(i
 // benchmark share their params.
 func dispatchSpec(name string, n int) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\nfixed:\n  pde: convection\n  sample_seed: %d\naxes:\n  beta: [", name, n)
+	fmt.Fprintf(&b, "name: %s\nfixed:\n  pde: convection\n  sample_seed: %d\naxes:\n  beta: ", name, n)
+	writeGridAxis(&b)
+	return []byte(b.String())
+}
+
+// writeGridAxis writes the values of a dispatchGrid-point axis, 1 to
+// dispatchGrid, as a YAML flow list and a newline.
+func writeGridAxis(b *strings.Builder) {
+	b.WriteString("[")
 	for i := range dispatchGrid {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprint(&b, i+1)
+		fmt.Fprint(b, i+1)
 	}
 	b.WriteString("]\n")
-	return []byte(b.String())
 }
 
 // BenchmarkDispatch measures end-to-end dispatch: no-op trials leased,
