@@ -91,6 +91,32 @@ chaos: ## long chaos test: ≥200 trials, 4 workers, ≥20 worker and ≥3 coord
 	  -chaos.trials 200 -chaos.workers 4 -chaos.worker-kills 24 -chaos.coord-kills 4 -chaos.stops 2 \
 	  -chaos.seed $(CHAOS_SEED)
 
+# Command trials (BENCHMARKS.md, "Command trials"), all in one run: the worker's
+# overhead per no-op command trial and the shim's start (also with the built
+# binary as the shim), dispatch of 1000 no-op command trials against 1000 built-in
+# no-op trials (2 workers x 4 slots), then the Optuna anchor.
+BENCH_COUNT ?= 3
+.PHONY: bench-command
+bench-command: build ## command trials: per-trial overhead, shim start, 1000-trial dispatch vs built-in no-op trials, Optuna anchor
+	uptime
+	PINNSWEEP_BENCH_SHIMS=pinnsweep=$(CURDIR)/$(BIN) $(GO) test -run '^$$' -bench 'CommandTrial|ShimStart' -benchtime 40x -count $(BENCH_COUNT) ./worker/
+	$(GO) test -run '^$$' -bench 'DispatchCommand' -benchtime 1x -count $(BENCH_COUNT) -timeout 30m ./worker/
+	-/usr/bin/python3 ../shared/bench/optuna_dispatch.py --points 1000 --workers 2
+	uptime
+
+# The chaos run of a command sweep (issue #11): examples/pytorch-pinn's own
+# program and spec (β × lr), cut to 36 trials of 100 L-BFGS iterations so that it
+# fits a shared 2-core machine, under 6 worker SIGKILLs, 1 coordinator SIGKILL and
+# 1 SIGSTOP past the TTL. Beyond TestChaos's exactly-once checks it fails if any
+# trial process outlives its worker (after each kill) or the run (pgrep -f).
+# CHAOS_COMMAND=minimal runs the standard-library example instead.
+CHAOS_COMMAND ?= pytorch-pinn
+.PHONY: chaos-command
+chaos-command: ## chaos test of a command sweep (reduced examples/pytorch-pinn): worker and coordinator SIGKILLs; fails on orphaned Python processes
+	PINNSWEEP_REQUIRE_PYTHON=1 $(GO) test -count=1 -v -timeout 20m -run '^TestChaos$$' ./internal/e2e/ -args \
+	  -chaos.command $(CHAOS_COMMAND) -chaos.trials 36 -chaos.iters 100 -chaos.workers 4 -chaos.worker-kills 6 \
+	  -chaos.coord-kills 1 -chaos.stops 1 -chaos.ttl 3s -chaos.seed $(CHAOS_SEED)
+
 # The full exhaustive Spin check of the lease protocol's Promela model
 # (model/README.md); make test (test-trainer) runs bounded configurations
 # and the mutations. Needs spin and gcc: it fails, not skips, without them.

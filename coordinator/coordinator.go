@@ -182,7 +182,8 @@ func Open(opts Options) (*Coordinator, error) {
 func (c *Coordinator) Config() Options { return c.opts }
 
 // restore loads the store's state into a new scheduler, gives leases that
-// expired while the coordinator was down one more TTL, and adds the trials
+// expired while the coordinator was down one more TTL, records the needs
+// of sweeps whose records lack them (restoreNeeds), and adds the trials
 // that refinement calls for but that are missing (a crash, or a change of
 // the refine rules, may have kept them from being added), in one commit.
 func (c *Coordinator) restore() error {
@@ -201,6 +202,7 @@ func (c *Coordinator) restore() error {
 	now := c.now()
 	b := &batch{s: sched}
 	b.stage(sched.RestoreGrace(now))
+	c.restoreNeeds(b)
 	c.refineAll(b, now)
 	if len(b.changes) > 0 {
 		if err := c.store.Commit(ctx, state.Merge(b.changes)); err != nil {

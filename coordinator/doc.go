@@ -80,6 +80,17 @@
 // lease succeeds with duplicate = true, so a worker may retry Complete
 // until it is acknowledged.
 //
+// A request says what its slot offers (LeaseOffer, state.Offer): the GPUs
+// of a GPU slot, and whether its worker runs commands. A sweep's trials
+// need what its spec says (resources: {gpus: G}, a command runner),
+// stored with the sweep record (state.Needs), and are leased only to
+// requests they fit, from a queue of their class, so that pending trials
+// no request can take keep none waiting (package scheduler, "Scheduling by
+// resources"). The grant of a command sweep's trial carries the command
+// (the spec's argv template, workdir, env and metric, read from the
+// parsed spec) and the GPUs it needs; a completion may carry the last 64
+// KiB of the program's standard error, stored with the attempt.
+//
 // A lease id has the form "sweep/key/token" (state.LeaseID) but workers
 // should treat it as opaque. A Lease may name the sweeps it accepts trials
 // from (empty: any), so that `pinnsweep run` runs only its own sweep when

@@ -72,16 +72,29 @@ func (c *Coordinator) SubmitSpec(ctx context.Context, spec *sweeps.Spec) (state.
 // if sweeps are given, only trials of those sweeps are leased (an unknown
 // name matches nothing). A lease granted after ctx was cancelled is
 // released again, so a worker that went away does not cost the trial an
-// attempt.
+// attempt. It is LeaseOffer for a CPU slot of a worker that runs no
+// commands.
 func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Duration, sweeps ...string) (*state.Grant, error) {
+	return c.LeaseOffer(ctx, worker, wait, state.Offer{Sweeps: sweeps})
+}
+
+// LeaseOffer is Lease for a request that offers GPUs or runs commands:
+// only trials whose sweep's needs the offer fits are leased (see package
+// scheduler, "Scheduling by resources"). A grant of a command sweep's
+// trial carries the command (state.Grant.Command), and every grant the
+// GPUs its trial needs.
+func (c *Coordinator) LeaseOffer(ctx context.Context, worker string, wait time.Duration, offer state.Offer) (*state.Grant, error) {
 	if worker == "" {
 		return nil, fmt.Errorf("%w: empty worker id", state.ErrInvalidArgument)
 	}
-	return c.lease(ctx, worker, wait, sweeps, nil)
+	if offer.GPUs < 0 || offer.GPUs > state.MaxGPUs {
+		return nil, fmt.Errorf("%w: %d GPUs offered; want 0 to %d", state.ErrInvalidArgument, offer.GPUs, state.MaxGPUs)
+	}
+	return c.lease(ctx, worker, wait, offer, nil)
 }
 
-// lease implements Lease; a closed stop ends the wait like the timer.
-func (c *Coordinator) lease(ctx context.Context, worker string, wait time.Duration, sweeps []string, stop <-chan struct{}) (*state.Grant, error) {
+// lease implements LeaseOffer; a closed stop ends the wait like the timer.
+func (c *Coordinator) lease(ctx context.Context, worker string, wait time.Duration, offer state.Offer, stop <-chan struct{}) (*state.Grant, error) {
 	wait = min(max(wait, 0), c.opts.MaxLeaseWait)
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
@@ -93,8 +106,12 @@ func (c *Coordinator) lease(ctx context.Context, worker string, wait time.Durati
 		var work chan struct{}
 		err := c.mutate(ctx, func(now time.Time) (*state.Change, error) {
 			var ch *state.Change
-			ch, g = c.sched.Lease(now, worker, sweeps)
+			ch, g = c.sched.LeaseOffer(now, worker, offer)
 			work = c.work
+			if err := c.describe(g); err != nil {
+				g = nil
+				return nil, err
+			}
 			return ch, nil
 		})
 		if err != nil {
@@ -177,7 +194,7 @@ func (c *Coordinator) Heartbeat(ctx context.Context, claim state.LeaseClaim) (st
 // state.ErrLeaseReleased, and none changes anything. comp.Value is
 // ignored: the engine reads the sweep's metric from the result.
 func (c *Coordinator) Complete(ctx context.Context, comp state.Completion) (duplicate bool, err error) {
-	duplicate, _, err = c.complete(ctx, comp, false, nil)
+	duplicate, _, err = c.complete(ctx, comp, false, state.Offer{})
 	return duplicate, err
 }
 
@@ -186,6 +203,10 @@ type NextLease struct {
 	// Sweeps restricts the trials leased, as Lease's sweeps do (empty:
 	// any).
 	Sweeps []string
+	// GPUs and Commands are what the worker's slot offers, as in
+	// state.Offer (zero: a CPU slot of a worker that runs no commands).
+	GPUs     int
+	Commands bool
 	// Wait is how long to wait for a trial when none is pending once the
 	// completion is committed, as Lease waits (zero: do not wait).
 	Wait time.Duration
@@ -208,7 +229,8 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completio
 	if comp.Worker == "" {
 		return false, nil, fmt.Errorf("%w: empty worker id", state.ErrInvalidArgument)
 	}
-	duplicate, g, err = c.complete(ctx, comp, true, next.Sweeps)
+	offer := state.Offer{Sweeps: next.Sweeps, GPUs: next.GPUs, Commands: next.Commands}
+	duplicate, g, err = c.complete(ctx, comp, true, offer)
 	if err != nil {
 		return false, nil, err
 	}
@@ -227,7 +249,7 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completio
 	}
 	if next.Wait > 0 {
 		// Nothing was pending: long-poll as Lease would.
-		g, err = c.lease(ctx, comp.Worker, next.Wait, next.Sweeps, next.Stop)
+		g, err = c.lease(ctx, comp.Worker, next.Wait, offer, next.Stop)
 		if err != nil {
 			c.log.Debug("lease after completion failed", "worker", comp.Worker, "error", err)
 			return duplicate, nil, nil
@@ -240,7 +262,7 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completio
 // decoded once, here, before the operation queues for the commit loop;
 // the loop only reads the sweep's metric from the decoded fields and
 // stores the result with its failure class (verdict.WithClass).
-func (c *Coordinator) complete(ctx context.Context, comp state.Completion, leaseNext bool, sweeps []string) (duplicate bool, next *state.Grant, err error) {
+func (c *Coordinator) complete(ctx context.Context, comp state.Completion, leaseNext bool, offer state.Offer) (duplicate bool, next *state.Grant, err error) {
 	fields, err := verdict.Fields(comp.Result)
 	if err != nil {
 		err = fmt.Errorf("%w: %w", state.ErrInvalidArgument, err)
@@ -281,7 +303,12 @@ func (c *Coordinator) complete(ctx context.Context, comp state.Completion, lease
 		}
 		if leaseNext {
 			var lch *state.Change
-			lch, next = c.sched.Lease(now, comp.Worker, sweeps)
+			lch, next = c.sched.LeaseOffer(now, comp.Worker, offer)
+			if err := c.describe(next); err != nil {
+				// The completion stands; the worker asks again.
+				c.log.Error("next trial not granted", "trial", next.Trial.ID(), "error", err)
+				next, lch = nil, nil
+			}
 			b.stage(lch)
 		}
 		return nil

@@ -85,6 +85,7 @@ func sweepRecord(spec *sweeps.Spec) state.SweepRecord {
 		Source:        string(spec.Source),
 		BudgetSeconds: spec.Budget.Seconds,
 		MaxAttempts:   spec.MaxAttempts(),
+		Needs:         needsOf(spec),
 	}
 	for _, a := range spec.Axes {
 		rec.Axes = append(rec.Axes, a.Name)

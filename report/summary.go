@@ -66,9 +66,9 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	m := g.Metric
 	th := strconv.FormatFloat(m.Threshold, 'g', -1, 64)
 	name := md(m.Name)
-	side := "above"
+	bound, side := "at most", "above"
 	if m.Goal == verdict.Maximize {
-		side = "below"
+		bound, side = "at least", "below"
 	}
 	fmt.Fprintf(b, "# Sweep report: %s\n\n", md(s.Sweep))
 	c := g.Counts
@@ -79,7 +79,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		names[k] = md(a.Name)
 	}
 	fmt.Fprintf(b, "Axes: %s (plus the seed); %d grid points.\n", orNone(strings.Join(names, ", ")), len(g.Cells))
-	fmt.Fprintf(b, "A grid point whose replicates all ended **passes** or **fails** as the median %s of its replicates is at most or %s %s,\n", name, side, th)
+	fmt.Fprintf(b, "A grid point whose replicates all ended **passes** or **fails** as the median %s of its replicates is %s or %s %s,\n", name, bound, side, th)
 	b.WriteString("a diverged or timed-out replicate counting as a failure; it is **pending** while a replicate is still to run, and **void**\n")
 	fmt.Fprintf(b, "when a replicate failed, was cancelled or has no %s (rerun it with `pinnsweep run --rerun-failed` to know): the rule refinement uses.\n", name)
 	fmt.Fprintf(b, "Statistics are over the done replicates with a %s; Q1 and Q3 are observed values (gonum stat.Quantile, Empirical).\n\n", name)

@@ -200,7 +200,7 @@ func readClasses(t *testing.T, src dashboard.Source, axes []string, trials []sta
 	}
 
 	var buf bytes.Buffer
-	if err := export.Write(&buf, export.FormatCSV, axes, trials, metric); err != nil {
+	if err := export.Write(&buf, export.FormatCSV, export.Sheet{Axes: axes, Metric: metric}, trials); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
@@ -215,7 +215,7 @@ func readClasses(t *testing.T, src dashboard.Source, axes []string, trials []sta
 		got["csv"][row[0]] = row[col]
 	}
 	buf.Reset()
-	if err := export.Write(&buf, export.FormatJSON, axes, trials, metric); err != nil {
+	if err := export.Write(&buf, export.FormatJSON, export.Sheet{Axes: axes, Metric: metric}, trials); err != nil {
 		t.Fatal(err)
 	}
 	var objs []struct {

@@ -27,7 +27,7 @@ func leaseEach(t *testing.T, spec string, end func(c *coordinator.Coordinator, g
 		t.Fatal(err)
 	}
 	for {
-		g, err := c.Lease(ctx, "w", 0)
+		g, err := c.LeaseOffer(ctx, "w", 0, state.Offer{Commands: true}) // command sweeps too
 		if err != nil {
 			t.Fatal(err)
 		}

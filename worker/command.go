@@ -68,7 +68,9 @@ type CommandOptions struct {
 	// means DefaultProgressRate.
 	ProgressRate int
 	// Shim is the executable that runs the trial shim: a program that
-	// calls ShimMain first thing in main. Zero means os.Executable().
+	// imports this package (whose import of internal/trialshim makes it a
+	// shim when started as one) or calls ShimMain. Zero means
+	// os.Executable().
 	Shim string
 	// CheckpointDir, if set, gives each trial's program a checkpoint
 	// directory of its own, $PINNSWEEP_CHECKPOINT_DIR =

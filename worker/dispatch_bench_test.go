@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"path/filepath"
 	"strings"
@@ -39,15 +40,22 @@ func (r *countingRunner) Run(ctx context.Context, params string, progress func(i
 // benchmark share their params.
 func dispatchSpec(name string, n int) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "name: %s\nfixed:\n  pde: convection\n  sample_seed: %d\naxes:\n  beta: [", name, n)
+	fmt.Fprintf(&b, "name: %s\nfixed:\n  pde: convection\n  sample_seed: %d\naxes:\n  beta: ", name, n)
+	writeGridAxis(&b)
+	return []byte(b.String())
+}
+
+// writeGridAxis writes the values of a dispatchGrid-point axis, 1 to
+// dispatchGrid, as a YAML flow list and a newline.
+func writeGridAxis(b *strings.Builder) {
+	b.WriteString("[")
 	for i := range dispatchGrid {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprint(&b, i+1)
+		fmt.Fprint(b, i+1)
 	}
 	b.WriteString("]\n")
-	return []byte(b.String())
 }
 
 // BenchmarkDispatch measures end-to-end dispatch: no-op trials leased,
@@ -76,7 +84,36 @@ func BenchmarkDispatch(b *testing.B) {
 }
 
 func benchmarkDispatch(b *testing.B, slots, maxBatch int, next bool) {
-	c, err := coordinator.Open(coordinator.Options{Path: filepath.Join(b.TempDir(), "bench.db"), MaxBatch: maxBatch})
+	runner := &countingRunner{runs: map[string]int{}}
+	runDispatch(b, dispatchCase{slots: slots, maxBatch: maxBatch, next: next, spec: dispatchSpec,
+		configure: func(o *worker.Options) { o.Runner = runner },
+		runs: func() map[string]int {
+			runner.mu.Lock()
+			defer runner.mu.Unlock()
+			return maps.Clone(runner.runs)
+		}})
+}
+
+// dispatchCase is one configuration of a dispatch benchmark.
+type dispatchCase struct {
+	slots, maxBatch int
+	next            bool
+	// spec returns the spec of the sweep of iteration n, named name: one
+	// of dispatchGrid trials, none of which shares its params with a
+	// trial of another iteration.
+	spec func(name string, n int) []byte
+	// configure sets the runners of each worker's options.
+	configure func(*worker.Options)
+	// runs returns how often each trial ran, by an identity of its own.
+	runs func() map[string]int
+}
+
+// runDispatch runs one dispatch benchmark: a coordinator on a bbolt file
+// served over gRPC on loopback, 2 workers of dc.slots slots, b.N sweeps
+// of dispatchGrid trials one after another. It fails on any trial that
+// ran more than once or not at all.
+func runDispatch(b *testing.B, dc dispatchCase) {
+	c, err := coordinator.Open(coordinator.Options{Path: filepath.Join(b.TempDir(), "bench.db"), MaxBatch: dc.maxBatch})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -88,20 +125,23 @@ func benchmarkDispatch(b *testing.B, slots, maxBatch int, next bool) {
 	served := make(chan error, 1)
 	go func() { served <- service.Serve(serveCtx, c, lis) }()
 
-	runner := &countingRunner{runs: map[string]int{}}
 	workCtx, stopWork := context.WithCancel(context.Background())
+	// A worker that fails ends the benchmark rather than leave it waiting.
+	ctx, failed := context.WithCancel(context.Background())
+	defer failed()
 	var wg sync.WaitGroup
 	for i := range 2 {
+		o := worker.Options{
+			Coordinator: lis.Addr().String(),
+			ID:          fmt.Sprintf("bench-w%d", i),
+			Slots:       dc.slots,
+			NoLeaseNext: !dc.next,
+		}
+		dc.configure(&o)
 		wg.Go(func() {
-			err := worker.Run(workCtx, worker.Options{
-				Coordinator: lis.Addr().String(),
-				ID:          fmt.Sprintf("bench-w%d", i),
-				Slots:       slots,
-				Runner:      runner,
-				NoLeaseNext: !next,
-			})
-			if err != nil {
+			if err := worker.Run(workCtx, o); err != nil {
 				b.Error(err)
+				failed()
 			}
 		})
 	}
@@ -113,13 +153,12 @@ func benchmarkDispatch(b *testing.B, slots, maxBatch int, next bool) {
 		c.Close()
 	}()
 
-	ctx := context.Background()
 	stats0 := c.Stats()
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {
 		name := fmt.Sprintf("bench-%d", i)
-		if _, err := c.Submit(ctx, name+".yaml", dispatchSpec(name, i)); err != nil {
+		if _, err := c.Submit(ctx, name+".yaml", dc.spec(name, i)); err != nil {
 			b.Fatal(err)
 		}
 		if err := c.Watch(ctx, name, func(state.Progress) error { return nil }); err != nil {
@@ -140,17 +179,15 @@ func benchmarkDispatch(b *testing.B, slots, maxBatch int, next bool) {
 			b.Fatalf("sweep %s: %d of %d trials done", p.Sweep, p.Done, dispatchGrid)
 		}
 	}
-	runner.mu.Lock()
-	for params, n := range runner.runs {
+	runs := dc.runs()
+	for trial, n := range runs {
 		if n > 1 {
 			dups += n - 1
-			b.Errorf("trial %s ran %d times", params, n)
+			b.Errorf("trial %s ran %d times", trial, n)
 		}
 	}
-	ran := len(runner.runs)
-	runner.mu.Unlock()
-	if ran != dispatchGrid*b.N {
-		b.Errorf("%d distinct trials ran, want %d", ran, dispatchGrid*b.N)
+	if len(runs) != dispatchGrid*b.N {
+		b.Errorf("%d distinct trials ran, want %d", len(runs), dispatchGrid*b.N)
 	}
 	b.ReportMetric(float64(dispatchGrid*b.N)/elapsed.Seconds(), "trials/s")
 	b.ReportMetric(float64(dups), "duplicates")

@@ -144,7 +144,10 @@
 //
 // A command trial must leave nothing running, whatever happens to it or to
 // the worker. The worker does not start the program itself but a trial
-// shim: its own binary re-executed (ShimMain), in a process group of its
+// shim: its own binary re-executed, which runs package internal/trialshim
+// in that package's init function, before gRPC, protobuf and the rest of
+// the binary initialise (about half the start cost of a full pinnsweep
+// start; BENCHMARKS.md, "Command trials"), in a process group of its
 // own, with a parent-death signal of SIGTERM, started and waited for on
 // one locked OS thread (the signal follows the thread that forked, not the
 // process: go.dev/issue/27505). The shim makes itself a child subreaper

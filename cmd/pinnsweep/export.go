@@ -76,8 +76,9 @@ func newExportCmd() *cobra.Command {
 		Use:   "export SWEEP",
 		Short: "export a sweep's trials and results as CSV or JSON",
 		Long: `Writes one row (CSV) or object (JSON) per trial: its key, status, attempts, axis values
-and seed, metrics, failure class (judged by the sweep's metric and threshold), worker and
-reason; the JSON also holds each full result. The sweep is
+and seed, the result's numeric fields (the sweep's metric first), the params that are not
+axes, the failure class (judged by the sweep's metric and threshold), worker, reason and the stderr tail of a failed command trial; the JSON also holds each
+full result, params and tail. The CSV has at most 64 result and 64 param columns. The sweep is
 read from --db FILE, or from a coordinator (--coordinator, $PINNSWEEP_COORDINATOR or a
 context), else from ` + defaultDB + `.`,
 		Args: positional(1, 1, "SWEEP"),
@@ -102,9 +103,9 @@ context), else from ` + defaultDB + `.`,
 		if err != nil {
 			return err
 		}
-		metric := ls.metric(cmd.ErrOrStderr())
+		sheet := export.Sheet{Axes: ls.axes, Metric: ls.metric(cmd.ErrOrStderr())}
 		write := func(w io.Writer) error {
-			return export.Write(w, format, ls.axes, ls.trials, metric)
+			return export.Write(w, format, sheet, ls.trials)
 		}
 		if out == "" {
 			return write(cmd.OutOrStdout())

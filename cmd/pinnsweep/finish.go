@@ -13,7 +13,6 @@ import (
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
 	rpt "github.com/pinnsweep/pinnsweep/report"
-	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
 // runSummary is the JSON summary of `pinnsweep run --json`.
@@ -78,13 +77,19 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, dir s
 	sum.Files = runFiles{Dir: dir, ResultsCSV: filepath.Join(dir, "results.csv"), ResultsJSON: filepath.Join(dir, "results.json")}
 
 	if f.noReport {
-		if err := writeResults(dir, rec.Axes, trials, metric); err != nil {
+		if err := writeResults(dir, export.Sheet{Axes: rec.Axes, Metric: metric}, trials); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(stderr, "drawing the report in %s\n", dir)
 		o := defaultReportOptions(sweep)
 		o.dir, o.metric = dir, &metric
+		if rec.Needs.Command {
+			// A program's results seldom hold the built-in trainer's
+			// loss history and solution snapshot that trial figures
+			// draw; report --trials median draws them where they do.
+			o.trials = "none"
+		}
 		ls := loadedSweep{axes: rec.Axes, trials: trials, spec: rec.Source, specFile: rec.Filename}
 		res, err := writeReport(ls, o, stderr)
 		if err != nil {
@@ -123,14 +128,14 @@ func finish(ctx context.Context, c *coordinator.Coordinator, sweep string, dir s
 }
 
 // writeResults writes results.csv and results.json into dir, atomically
-// with mode 0644, classifying the trials by metric.
-func writeResults(dir string, axes []string, trials []state.TrialRecord, metric verdict.Metric) error {
+// with mode 0644; sheet's metric classifies the trials.
+func writeResults(dir string, sheet export.Sheet, trials []state.TrialRecord) error {
 	if err := atomicfile.MkdirAll(dir); err != nil {
 		return fmt.Errorf("creating the output directory: %w", err)
 	}
 	for _, format := range []string{export.FormatCSV, export.FormatJSON} {
 		if err := atomicfile.Write(filepath.Join(dir, "results."+format), atomicfile.Public, func(w io.Writer) error {
-			return export.Write(w, format, axes, trials, metric)
+			return export.Write(w, format, sheet, trials)
 		}); err != nil {
 			return err
 		}

@@ -161,7 +161,8 @@ func writeReport(ls loadedSweep, o reportOptions, warn io.Writer) (reportResult,
 	sum := &rpt.Summary{Sweep: o.sweep, Grid: grid, Slices: slices}
 	for _, name := range []string{"results.csv", "results.json"} {
 		format := strings.TrimPrefix(filepath.Ext(name), ".")
-		w.file(name, func(out io.Writer) error { return export.Write(out, format, ls.axes, ls.trials, res.metric) })
+		sheet := export.Sheet{Axes: ls.axes, Metric: res.metric}
+		w.file(name, func(out io.Writer) error { return export.Write(out, format, sheet, ls.trials) })
 		sum.Data = append(sum.Data, name)
 	}
 	w.file("aggregate.json", func(out io.Writer) error {

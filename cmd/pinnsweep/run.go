@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
@@ -30,6 +31,10 @@ type runFlags struct {
 	spec        string
 	db          string
 	slots       int
+	slotsGiven  bool // --slots was given
+	gpus        string
+	workDir     string
+	killGrace   time.Duration
 	rerunFailed bool
 	out         string
 	http        string
@@ -54,16 +59,25 @@ results.csv, results.json and the report (phase diagrams, trial figures, summary
 Interrupt it at any time: rerunning the same command resumes without rerunning finished
 trials, and the trials that were running resume from their last checkpoint (taken every
 --checkpoint-every into --checkpoint-dir, by default the checkpoints directory of the
-output directory) with the results they would have had straight through.`,
+output directory) with the results they would have had straight through.
+
+A spec whose runner has a command runs that program once per trial (README, "Command
+trials"): run allows exactly the spec's program, since it is your own spec on your own
+machine. Its logs and outputs go to --work-dir. A spec whose trials need GPUs
+(resources: {gpus: N}) runs them on the GPU slots of --gpus.`,
 		Args: positional(1, 1, "SPEC file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.spec = args[0]
+			f.slotsGiven = cmd.Flags().Changed("slots")
 			return runRun(cmd, f)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&f.db, "db", defaultDB, "sweep database `file` (created if missing; an existing sweep resumes)")
-	fs.IntVar(&f.slots, "slots", runtime.NumCPU(), "trials run at once, one thread each")
+	fs.IntVar(&f.slots, "slots", runtime.NumCPU(), "CPU slots: trials run at once, one thread each (with --gpus: 0 unless given)")
+	fs.StringVar(&f.gpus, "gpus", "", "one GPU slot per listed device `ID[,ID...]` for a sweep whose trials need GPUs (CUDA_VISIBLE_DEVICES)")
+	fs.StringVar(&f.workDir, "work-dir", worker.DefaultWorkDir, "directory of command trials' outputs and logs (`DIR`/SWEEP/KEY/TOKEN/)")
+	fs.DurationVar(&f.killGrace, "kill-grace", worker.DefaultKillGrace, "time a stopped command trial has between SIGTERM and SIGKILL")
 	fs.BoolVar(&f.rerunFailed, "rerun-failed", false, "requeue the sweep's failed, timed-out and cancelled trials")
 	fs.StringVar(&f.out, "out", "", "output `dir`ectory of the results and the report (default pinnsweep-out/<sweep>)")
 	fs.StringVar(&f.http, "http", "", httpFlagUsage)
@@ -82,8 +96,10 @@ output directory) with the results they would have had straight through.`,
 // report.
 func runRun(cmd *cobra.Command, f runFlags) error {
 	switch {
-	case f.slots < 1:
-		return usageErrorf("--slots %d: must be at least 1", f.slots)
+	case f.slots < 0 || f.slots == 0 && f.gpus == "":
+		return usageErrorf("--slots %d: must be at least 1 (or 0 with --gpus)", f.slots)
+	case f.killGrace <= 0 || f.killGrace > 10*time.Minute:
+		return usageErrorf("--kill-grace %v: must be between 0 and 10m", f.killGrace)
 	case f.db == "":
 		return usageErrorf("--db must not be empty")
 	}
@@ -155,6 +171,10 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 		return err
 	}
 	spec.File = filepath.Base(f.spec) // the name the sweep is stored under
+	slots, err := commandSlots(spec, f, f.slotsGiven)
+	if err != nil {
+		return err
+	}
 
 	c, err := coordinator.Open(coordinator.Options{Path: f.db, Logger: log, SpecOptions: specOptions()})
 	if err != nil {
@@ -193,6 +213,7 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 		return err
 	}
 	describeStart(stderr, res, p, released)
+	describeCommand(stderr, slots, f)
 
 	out := f.out
 	if out == "" {
@@ -202,7 +223,7 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 		f.ckpt.dir = filepath.Join(out, "checkpoints")
 	}
 	if !p.Finished {
-		if err := runLocal(ctx, c, sweep, f, p, len(spec.Refine) > 0, stderr, log); err != nil {
+		if err := runLocal(ctx, c, sweep, slots, f, p, len(spec.Refine) > 0, stderr, log); err != nil {
 			return err
 		}
 	} else if f.http != "" {
@@ -236,17 +257,17 @@ func describeStart(w io.Writer, res state.SubmitResult, p state.Progress, releas
 	}
 }
 
-// runLocal serves c on a loopback port, runs f.slots local workers
-// against it (and the dashboard on f.http, if set) and shows progress on
-// stderr until the sweep has finished or ctx is done. mayGrow says that
-// the sweep refines, so that trials may be added.
-func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f runFlags,
+// runLocal serves c on a loopback port, runs local worker slots against
+// it (and the dashboard on f.http, if set) and shows progress on stderr
+// until the sweep has finished or ctx is done. mayGrow says that the
+// sweep refines, so that trials may be added.
+func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, slots runSlots, f runFlags,
 	start state.Progress, mayGrow bool, stderr io.Writer, log hclog.Logger) error {
 	trials, err := c.Trials(ctx, sweep)
 	if err != nil {
 		return err
 	}
-	clock := newSweepClock(f.slots, mayGrow)
+	clock := newSweepClock(slots.total(), mayGrow)
 	clock.load(trials)
 
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -271,7 +292,9 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 		workErr <- worker.Run(workCtx, worker.Options{
 			Coordinator: lis.Addr().String(),
 			ID:          "local-" + worker.DefaultID(),
-			Slots:       f.slots,
+			Slots:       slots.cpu,
+			GPUs:        slots.gpus,
+			Command:     slots.command,
 			// Only this sweep: the database may hold other unfinished
 			// sweeps, which this command must not run.
 			Sweeps: []string{sweep},
@@ -282,10 +305,14 @@ func runLocal(ctx context.Context, c *coordinator.Coordinator, sweep string, f r
 
 	view := newProgressView(stderr, start, clock.eta)
 	watchErr := c.Watch(ctx, sweep, func(p state.Progress) error {
-		if p.Total > clock.size() {
-			// Refinement added trials: learn their points.
+		if p.Total > clock.size() || slots.command != nil {
+			// Refinement added trials: learn their points. Command
+			// trials tell the clock nothing themselves: read them.
 			if trials, err := c.Trials(ctx, sweep); err == nil {
 				clock.load(trials)
+				if slots.command != nil {
+					clock.sync(trials)
+				}
 			}
 		}
 		view.update(p)

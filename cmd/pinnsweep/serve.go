@@ -34,6 +34,7 @@ type serveFlags struct {
 	listen, db, httpAddr, metricsAddr string
 	addressFile, advertiseHost        string
 	ttl                               time.Duration
+	allowCommandSpecs                 bool
 	log                               logFlags
 	auth                              *serverAuthFlags
 }
@@ -53,6 +54,11 @@ mutual TLS, the certificate's OU admin or worker being the role), or both (a cal
 needs both and gets the lesser role); --insecure overrides the refusal. Tokens are read
 from files or $` + auth.EnvAdminToken + ` and $` + auth.EnvWorkerToken + `, never from arguments.
 'pinnsweep certs' writes development certificates.
+
+A spec whose trials run a command (runner: {command: [...]}) is accepted only from a caller
+authenticated as admin: a server without authentication refuses one unless
+--allow-command-specs says that everyone who can connect may submit them. Workers run only
+the programs their --allow-exec lists.
 
 --metrics serves Prometheus metrics: the coordinator's (trials by state, leases, workers,
 commits), gRPC server metrics by method and code, calls refused for their credentials by
@@ -74,6 +80,7 @@ file stays when serve stops: the coordinator's next start overwrites it.`,
 	fs.StringVar(&f.metricsAddr, "metrics", "", metricsFlagUsage)
 	fs.StringVar(&f.addressFile, "address-file", "", "write the address workers should dial to `file` once listening (see work --coordinator-file)")
 	fs.StringVar(&f.advertiseHost, "advertise-host", "", "`host` to write to --address-file (default: the --listen host, else this machine's host name)")
+	fs.BoolVar(&f.allowCommandSpecs, "allow-command-specs", false, "without authentication, accept specs that run a command from anyone who can connect (with authentication only the admin role may submit them)")
 	f.log.add(fs, "info")
 	f.auth = addServerAuthFlags(fs)
 	return cmd
@@ -125,6 +132,8 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
+	serverOpts = append(serverOpts, service.AcceptCommandSpecs(auth.CommandSpecs{
+		Authenticated: authCfg.Authenticates(), AllowUnauthenticated: f.allowCommandSpecs}))
 	lis, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return err
@@ -148,6 +157,9 @@ func runServe(cmd *cobra.Command, f serveFlags) error {
 		return err
 	}
 	logServerAuth(log, authCfg, f.auth.insecure)
+	if f.allowCommandSpecs && !authCfg.Authenticates() {
+		log.Warn("accepting command specs from anyone who can connect (--allow-command-specs): they make workers run the programs they allow with any arguments")
+	}
 	// gRPC server metrics, the build information and the count of calls
 	// refused for their credentials join the coordinator's own registry:
 	// one /metrics endpoint. The metrics interceptors come before the

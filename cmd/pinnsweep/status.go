@@ -22,6 +22,10 @@ const statusHeader = "SWEEP\tTOTAL\tPENDING\tRUNNING\tDONE\tFAILED\tTIMEOUT\tDIV
 type sweepStatus struct {
 	dashboard.Progress
 	Brackets []bracketJSON `json:"brackets,omitempty"`
+	// FailedTrials are the first failed and timed-out trials of the
+	// sweep `status SWEEP` shows, with their reasons and last stderr
+	// lines.
+	FailedTrials []failedTrial `json:"failed_trials,omitempty"`
 }
 
 // statusOf converts a sweep's progress and brackets for JSON.
@@ -39,8 +43,10 @@ func newStatusCmd() *cobra.Command {
 		Use:   "status [SWEEP]",
 		Short: "show the progress of a coordinator's sweeps",
 		Long: `Prints the number of trials of each sweep (or of SWEEP) by status, and the
-failure-boundary brackets of sweeps with refine rules. --json prints one JSON
-object {"sweeps": [...]}; with --watch, one JSON object per change.`,
+failure-boundary brackets of sweeps with refine rules. For SWEEP it also lists
+its failed and timed-out trials (the first 10): each one's reason and the last
+lines of its program's standard error. --json prints one JSON object
+{"sweeps": [...]}; with --watch, one JSON object per change.`,
 		Args: positional(0, 1, "SWEEP"),
 	}
 	cmd.Flags().BoolVar(&watch, "watch", false, "print a row on every change of SWEEP until it has finished")
@@ -66,12 +72,17 @@ object {"sweeps": [...]}; with --watch, one JSON object per change.`,
 		defer cancel()
 		var rows []*pb.SweepProgress
 		var brackets [][]*pb.Bracket
+		var failed []failedTrial
+		nFailed := 0
 		if len(args) == 1 {
 			resp, err := client.sweeps.GetSweep(ctx, &pb.GetSweepRequest{Sweep: args[0]})
 			if err != nil {
 				return c.rpcErr(err)
 			}
 			rows, brackets = []*pb.SweepProgress{resp.GetProgress()}, [][]*pb.Bracket{resp.GetBrackets()}
+			if failed, nFailed, err = failedTrials(ctx, client, resp.GetProgress()); err != nil {
+				return c.rpcErr(err)
+			}
 		} else {
 			resp, err := client.sweeps.ListSweeps(ctx, &pb.ListSweepsRequest{})
 			if err != nil {
@@ -93,6 +104,9 @@ object {"sweeps": [...]}; with --watch, one JSON object per change.`,
 			for i, p := range rows {
 				out.Sweeps = append(out.Sweeps, statusOf(p, brackets[i]))
 			}
+			if len(args) == 1 {
+				out.Sweeps[0].FailedTrials = failed
+			}
 			return writeJSON(stdout, out)
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -105,7 +119,13 @@ object {"sweeps": [...]}; with --watch, one JSON object per change.`,
 		if err := tw.Flush(); err != nil {
 			return err
 		}
-		return writeBrackets(stdout, names, brackets)
+		if err := writeBrackets(stdout, names, brackets); err != nil {
+			return err
+		}
+		if len(args) == 1 {
+			writeFailed(stdout, args[0], failed, nFailed)
+		}
+		return nil
 	}
 	return cmd
 }

@@ -24,6 +24,8 @@ type Report struct {
 	Sweeps  int `json:"sweeps"`
 	Trials  int `json:"trials"`
 	Results int `json:"results"`
+	// StderrTails counts the stored standard-error tails.
+	StderrTails int `json:"stderr_tails,omitempty"`
 	// ByStatus counts the trials in each status.
 	ByStatus map[state.Status]int `json:"by_status"`
 	// NextToken is the stored token counter.
@@ -130,7 +132,7 @@ func checkLayout(tx *bolt.Tx, rep *Report) {
 	rep.NextToken, _ = getU64(tx.Bucket(bucketMeta).Get(keyNextToken))
 	rep.SchemaVersion, _ = getU64(tx.Bucket(bucketMeta).Get(keySchemaVersion))
 	known := map[string]bool{string(bucketMeta): true, string(bucketSweeps): true, string(bucketTrials): true,
-		string(bucketResults): true, string(bucketInputs): true}
+		string(bucketResults): true, string(bucketInputs): true, string(bucketStderr): true}
 	_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 		if !known[string(name)] {
 			rep.problem("unexpected top-level bucket %q", name)
@@ -148,6 +150,7 @@ func checkLayout(tx *bolt.Tx, rep *Report) {
 	trials, skipped := checkTrials(tx, sweeps, partial, rep)
 	checkResults(tx.Bucket(bucketResults), sweeps, trials, rep)
 	checkInputs(tx.Bucket(bucketInputs), trials, skipped, rep)
+	checkTails(tx, sweeps, trials, rep)
 }
 
 // checkInputs checks that every inputs record belongs to a stored trial

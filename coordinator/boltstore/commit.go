@@ -118,6 +118,9 @@ func (s *Store) Commit(ctx context.Context, ch *state.Change) error {
 				return fmt.Errorf("result %s/%s: %w", r.Sweep, r.Key, err)
 			}
 		}
+		if err := putTails(tx, ch.Tails); err != nil {
+			return err
+		}
 		if runs != nil {
 			return tx.Bucket(bucketMeta).Delete(keyPartial)
 		}

@@ -137,6 +137,7 @@ func (s *Store) Trials(ctx context.Context, sweep string) (out []state.TrialReco
 		skip, hasSkip := partial[sweep]
 		ib := inputsBucket(tx, sweep)
 		rb := tx.Bucket(bucketResults).Bucket([]byte(sweep))
+		sb := tailBucket(tx, sweep)
 		return tb.ForEach(func(k, v []byte) error {
 			var rec state.TrialRecord
 			if err := decodeTrial(sweep, k, v, &rec); err != nil {
@@ -153,6 +154,7 @@ func (s *Store) Trials(ctx context.Context, sweep string) (out []state.TrialReco
 					rec.Result = bytes.Clone(r)
 				}
 			}
+			readTail(sb, &rec)
 			out = append(out, rec)
 			return nil
 		})
@@ -190,6 +192,7 @@ func (s *Store) Trial(ctx context.Context, sweep, key string) (rec state.TrialRe
 				rec.Result = bytes.Clone(r)
 			}
 		}
+		readTail(tailBucket(tx, sweep), &rec)
 		return nil
 	})
 	if err != nil {

@@ -56,7 +56,8 @@ func TestExportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantHeader := "key,status,attempts,beta,seed,rel_l2,abs_err,linf_rel,residual_grid,residual_train,evals,iterations,seconds,failure_class,worker,reason"
+	wantHeader := "key,status,attempts,beta,seed,rel_l2,abs_err,linf_rel,residual_grid,residual_train,evals,iterations,seconds," +
+		"max_iters,nf,pde,failure_class,worker,reason,stderr_tail"
 	if got := strings.Join(rows[0], ","); got != wantHeader {
 		t.Fatalf("header\n got  %s\n want %s", got, wantHeader)
 	}
@@ -64,10 +65,10 @@ func TestExportCSV(t *testing.T) {
 		t.Fatalf("got %d rows, want header + 4", len(rows))
 	}
 	want := [][]string{
-		{"done", "1", "1", "0", "0.0125", "0.5", "0.25", "1e-3", "2e-4", "120", "100", "1.5", "pass", "w-done", ""},
-		{"diverged", "1", "1", "1", "NaN", "", "", "", "", "", "", "", "diverged", "w-diverged", "loss is NaN"},
-		{"failed", "1", "5", "0", "", "", "", "", "", "", "", "", "", "w-failed", "out of memory"},
-		{"pending", "0", "5", "1", "", "", "", "", "", "", "", "", "", "", ""},
+		{"done", "1", "1", "0", "0.0125", "0.5", "0.25", "1e-3", "2e-4", "120", "100", "1.5", "10", "100", "convection", "pass", "w-done", "", ""},
+		{"diverged", "1", "1", "1", "NaN", "", "", "", "", "", "", "", "10", "100", "convection", "diverged", "w-diverged", "loss is NaN", ""},
+		{"failed", "1", "5", "0", "", "", "", "", "", "", "", "", "10", "100", "convection", "", "w-failed", "out of memory", ""},
+		{"pending", "0", "5", "1", "", "", "", "", "", "", "", "", "10", "100", "convection", "", "", "", ""},
 	}
 	for i, w := range want {
 		if got := rows[i+1][1:]; strings.Join(got, "|") != strings.Join(w, "|") {
@@ -90,7 +91,8 @@ func TestExportJSON(t *testing.T) {
 	if len(got) != 4 {
 		t.Fatalf("got %d objects", len(got))
 	}
-	for _, k := range []string{"key", "status", "attempts", "params", "rel_l2", "abs_err", "linf_rel", "seconds", "failure_class", "worker", "reason", "result"} {
+	for _, k := range []string{"key", "status", "attempts", "params", "settings", "metric", "value", "metrics", "rel_l2", "abs_err",
+		"linf_rel", "seconds", "failure_class", "worker", "reason", "stderr_tail", "result"} {
 		if _, ok := got[0][k]; !ok {
 			t.Errorf("object lacks %q", k)
 		}
@@ -139,5 +141,5 @@ func exportDatabase(ctx context.Context, path, sweep, format string, w io.Writer
 	if err != nil {
 		return err
 	}
-	return export.Write(w, format, rec.Axes, trials, verdict.Default())
+	return export.Write(w, format, export.Sheet{Axes: rec.Axes, Metric: verdict.Default()}, trials)
 }

@@ -1,11 +1,17 @@
 // Package scheduler is the coordinator's deterministic core: a state
 // machine with no I/O and no clock, in the style of etcd-raft. Events go
-// in with the current time (Submit, Lease, Heartbeat, Complete, Release,
-// ReleaseAll, Expire, RestoreGrace, Cancel, RequeueFailed, AddTrials) and
+// in with the current time (Submit, Lease, LeaseOffer, Heartbeat,
+// Complete, Release, ReleaseAll, Expire, RestoreGrace, Cancel,
+// RequeueFailed, AddTrials, SetNeeds) and
 // a state.Change comes out, without touching the scheduler; Apply installs
 // a change and returns an Undo that Revert uses to take it back. Queries
 // (Progress, List, Sweep, Trial, Briefs, NextExpiry) read what was
 // applied.
+//
+// A sweep's pending trials are a queue of one resource class (the
+// sweep's state.Needs: GPUs, and a worker that runs commands); LeaseOffer
+// leases only from the queues a request's offer fits, so that trials no
+// request can take block no other (see resources.go).
 //
 // The engine (package coordinator) serialises every call: it applies each
 // change of a batch of operations provisionally, commits the batch to its

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
@@ -11,44 +10,10 @@ import (
 // Lease hands the next pending trial to worker: the first pending trial,
 // in index order, of the next sweep in round-robin order that has one and,
 // if sweeps is not empty, is one of sweeps. It returns nil when no such
-// trial is pending.
+// trial is pending. It is LeaseOffer for a CPU slot of a worker that runs
+// no commands: trials that need GPUs or a command are not leased.
 func (s *Scheduler) Lease(now time.Time, worker string, sweeps []string) (*state.Change, *state.Grant) {
-	now = now.UTC()
-	for i := range s.order {
-		name := s.order[(s.rr+i)%len(s.order)]
-		if len(sweeps) > 0 && !slices.Contains(sweeps, name) {
-			continue
-		}
-		sw := s.sweeps[name]
-		i, ok := sw.pending.peek()
-		if !ok {
-			continue
-		}
-		t := s.record(sw, i)
-		enqueued := t.Updated
-		token := s.nextToken
-		t.Status = state.StatusRunning
-		t.Attempts++
-		t.Worker = worker
-		t.Token = token
-		t.LeaseID = state.LeaseID(t.Sweep, t.Key, token)
-		t.LeaseState = state.LeaseActive
-		t.LeaseSecret = s.secrets()
-		t.LeaseExpiry = now.Add(s.ttl)
-		t.StopRequested = false
-		t.Updated = now
-		ch := &state.Change{Trials: []state.TrialRecord{t}, NextToken: token + 1}
-		return ch, &state.Grant{
-			Trial:         t,
-			LeaseID:       t.LeaseID,
-			Token:         token,
-			Secret:        t.LeaseSecret,
-			TTL:           s.ttl,
-			BudgetSeconds: sw.rec.BudgetSeconds,
-			Enqueued:      enqueued,
-		}
-	}
-	return nil, nil
+	return s.LeaseOffer(now, worker, state.Offer{Sweeps: sweeps})
 }
 
 // lookupLease finds the trial a lease id names and checks that token is the
@@ -141,7 +106,11 @@ func (s *Scheduler) Heartbeat(now time.Time, c state.LeaseClaim) (*state.Change,
 // attempt, as by Release. A trial whose sweep was cancelled ends cancelled
 // unless it reports done, diverged or timeout. A kept result is stored
 // with the completion's Value; the engine has checked that the result is
-// a JSON object.
+// a JSON object. The completion's stderr tail (at most
+// state.MaxStderrTail bytes) is stored with every accepted completion
+// that has one, whatever the outcome; for a sweep that runs commands a
+// completion without one deletes the stored tail, so that the tail always
+// belongs to the latest completed attempt.
 func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Change, duplicate bool, err error) {
 	now = now.UTC()
 	if !c.Status.Reported() {
@@ -149,6 +118,9 @@ func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Chang
 	}
 	if c.Status == state.StatusDone && len(c.Result) == 0 {
 		return nil, false, fmt.Errorf("%w: a done completion needs a result", state.ErrInvalidArgument)
+	}
+	if len(c.StderrTail) > state.MaxStderrTail {
+		return nil, false, fmt.Errorf("%w: stderr tail of %d bytes; the limit is %d", state.ErrInvalidArgument, len(c.StderrTail), state.MaxStderrTail)
 	}
 	sw, cur, err := s.lookupLease(c.LeaseID, c.Token)
 	if err != nil {
@@ -209,6 +181,11 @@ func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Chang
 		keep()
 	}
 	ch.Trials = []state.TrialRecord{t}
+	if c.StderrTail != "" || sw.rec.Needs.Command {
+		// The tail goes with the attempt, as the reason does: a command
+		// trial's next completion replaces it, or deletes it (done).
+		ch.Tails = []state.TailPut{{Sweep: t.Sweep, Key: t.Key, Text: c.StderrTail}}
+	}
 	return ch, false, nil
 }
 

@@ -25,12 +25,16 @@ import (
 // -rewrite to update the expected output after a deliberate change, and
 // read the diff. The commands:
 //
-//	sweep NAME trials=N attempts=K      a sweep of N trials k00.., K attempts each
+//	sweep NAME trials=N attempts=K      a sweep of N trials k00.., K attempts each, whose
+//	      [gpus=G] [command]            trials need G GPUs and (command) a worker running commands
+//	needs SWEEP [gpus=G] [command]      record the sweep's needs (SetNeeds)
 //	submit                              the spec in the input (its refine rules included)
-//	lease NAME worker=W [sweeps=(a,b)]  lease the next trial to W; the grant is called NAME
+//	lease NAME worker=W [sweeps=(a,b)]  lease the next trial to W; the grant is called NAME;
+//	      [gpus=G] [commands]           the request offers G GPUs, and runs commands
 //	heartbeat NAME                      heartbeat the grant NAME
 //	complete NAME status=S [reason=R]   complete it with status S and the result in the input
 //	         [lease=ID] [token=N]       (forged: another lease id, or another token)
+//	         [stderr=TEXT]              with a stderr tail (- for spaces)
 //	release NAME                        release it
 //	  heartbeat, complete and release take [as=W] [secret=none|wrong]: a
 //	  claim on the grant from worker W (not the grant's), without the
@@ -126,11 +130,23 @@ func (e *env) apply(ch *state.Change) string {
 	for _, t := range ch.Trials {
 		fmt.Fprintf(&b, "put %s\n", e.trialLine(t))
 	}
+	for _, s := range ch.Sweeps {
+		if s.Needs != (state.Needs{}) {
+			fmt.Fprintf(&b, "sweep %s needs gpus=%d command=%v\n", s.Name, s.Needs.GPUs, s.Needs.Command)
+		}
+	}
 	for _, r := range ch.Results {
 		if r.JSON == nil {
 			fmt.Fprintf(&b, "drop result %s\n", e.name(r.Sweep, r.Key))
 		} else {
 			fmt.Fprintf(&b, "result %s %s\n", e.name(r.Sweep, r.Key), r.JSON)
+		}
+	}
+	for _, r := range ch.Tails {
+		if r.Text == "" {
+			fmt.Fprintf(&b, "drop stderr tail %s\n", e.name(r.Sweep, r.Key))
+		} else {
+			fmt.Fprintf(&b, "stderr tail %s %q\n", e.name(r.Sweep, r.Key), r.Text)
 		}
 	}
 	if ch.NextToken != 0 {
@@ -201,11 +217,18 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 			in = append(in, state.TrialInputs{Key: fmt.Sprintf("k%02d", i),
 				Params: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i)), Point: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i))})
 		}
-		ch, res, err := e.s.Submit(e.now, state.SweepRecord{Name: d.CmdArgs[0].Key, Axes: []string{"i"}, MaxAttempts: attempts}, in)
+		rec := state.SweepRecord{Name: d.CmdArgs[0].Key, Axes: []string{"i"}, MaxAttempts: attempts, Needs: needsArgs(t, d)}
+		ch, res, err := e.s.Submit(e.now, rec, in)
 		if err != nil {
 			return "error: " + err.Error()
 		}
 		return fmt.Sprintf("added %d of %d\n", res.Added, res.Total) + e.applySummary(ch)
+	case "needs":
+		ch := e.s.SetNeeds(d.CmdArgs[0].Key, needsArgs(t, d))
+		if ch == nil {
+			return "unchanged\n"
+		}
+		return e.apply(ch)
 	case "submit":
 		spec, err := sweeps.Parse("spec.yaml", []byte(d.Input), sweeps.Options{})
 		if err != nil {
@@ -225,17 +248,23 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 	case "lease":
 		var worker string
 		d.ScanArgs(t, "worker", &worker)
-		var filter []string
+		var offer state.Offer
 		if arg, ok := d.Arg("sweeps"); ok {
-			filter = arg.Vals
+			offer.Sweeps = arg.Vals
 		}
-		ch, g := e.s.Lease(e.now, worker, filter)
+		d.MaybeScanArgs(t, "gpus", &offer.GPUs)
+		offer.Commands = d.HasArg("commands")
+		ch, g := e.s.LeaseOffer(e.now, worker, offer)
 		if g == nil {
 			return "no trial\n"
 		}
 		e.grants[d.CmdArgs[0].Key] = g
-		return fmt.Sprintf("%s: %s attempt %d, token %d, ttl %s\n", d.CmdArgs[0].Key, e.name(g.Trial.Sweep, g.Trial.Key),
-			g.Trial.Attempts, g.Token, g.TTL) + e.apply(ch)
+		gpus := ""
+		if g.GPUs > 0 {
+			gpus = fmt.Sprintf(", gpus %d", g.GPUs)
+		}
+		return fmt.Sprintf("%s: %s attempt %d, token %d, ttl %s%s\n", d.CmdArgs[0].Key, e.name(g.Trial.Sweep, g.Trial.Key),
+			g.Trial.Attempts, g.Token, g.TTL, gpus) + e.apply(ch)
 	case "heartbeat":
 		g := e.grant(d)
 		ch, beat, err := e.s.Heartbeat(e.now, e.claim(d, g))
@@ -249,12 +278,13 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 		return out + e.apply(ch)
 	case "complete":
 		g := e.grant(d)
-		var status, reason string
+		var status, reason, stderr string
 		d.ScanArgs(t, "status", &status)
 		d.MaybeScanArgs(t, "reason", &reason)
+		d.MaybeScanArgs(t, "stderr", &stderr)
 		cl := e.claim(d, g)
 		c := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: cl.Worker, Secret: cl.Secret, Status: state.Status(status),
-			Reason: strings.ReplaceAll(reason, "-", " ")}
+			Reason: strings.ReplaceAll(reason, "-", " "), StderrTail: strings.ReplaceAll(stderr, "-", " ")}
 		if in := strings.TrimSpace(d.Input); in != "" {
 			c.Result = []byte(in)
 			if v, ok := verdict.Default().Result(c.Result); ok { // as the engine reads the metric
@@ -398,6 +428,14 @@ func (e *env) applySummary(ch *state.Change) string {
 		n += len(nt.Keys)
 	}
 	return fmt.Sprintf("%d new trials, pending\n", n)
+}
+
+// needsArgs reads a command's gpus=G and command arguments.
+func needsArgs(t *testing.T, d *datadriven.TestData) state.Needs {
+	var n state.Needs
+	d.MaybeScanArgs(t, "gpus", &n.GPUs)
+	n.Command = d.HasArg("command")
+	return n
 }
 
 // grant returns the grant named by the command's first argument.

@@ -31,6 +31,7 @@ func TrialToProto(t *state.TrialRecord) *pb.Trial {
 		Worker:     t.Worker,
 		PointJson:  string(t.Point),
 		Index:      int64(t.Index),
+		StderrTail: t.StderrTail,
 	}
 	if t.Value != nil { // the wire calls the metric's value rel_l2
 		p.RelL2, p.HasRelL2 = *t.Value, true
@@ -50,6 +51,7 @@ func TrialFromProto(p *pb.Trial) state.TrialRecord {
 		Reason:   p.GetReason(),
 		Worker:   p.GetWorker(),
 	}
+	t.StderrTail = p.GetStderrTail()
 	if s := p.GetParamsJson(); s != "" {
 		t.Params = []byte(s)
 	}

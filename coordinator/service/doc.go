@@ -16,6 +16,16 @@
 // sentinel errors of package state become status codes; any other error
 // is Internal (and logged).
 //
+// A spec whose trials run a command (a runner with a command) makes every
+// worker that allows its program run it with the spec's arguments, so
+// SubmitSweep refuses one (PermissionDenied) unless the server was given
+// AcceptCommandSpecs, whose gate decides per caller (`pinnsweep serve`
+// gives one that requires an authenticated admin, see internal/auth).
+// Lease requests say what their slot offers (gpus, 0 to 64, and
+// commands); a grant carries a command sweep's command and the GPUs its
+// trial needs; a completion's stderr_tail (at most 64 KiB) is stored with
+// the attempt and returned with the trial.
+//
 // Authentication is not this package's concern: Serve takes the
 // credentials and interceptors of internal/auth as extra
 // grpc.ServerOptions, which run inside the server's own (logging, and a

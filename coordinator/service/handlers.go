@@ -174,6 +174,10 @@ func (s *sweepService) SubmitSweep(ctx context.Context, req *pb.SubmitSweepReque
 	if name := spec.GetName(); name != "" && name != parsed.Name {
 		return nil, s.toStatus("SubmitSweep", fmt.Errorf("%w: request names sweep %q but the spec is named %q", state.ErrInvalidArgument, name, parsed.Name))
 	}
+	if err := checkCommandSpec(ctx, parsed); err != nil {
+		s.log.Warn("command spec refused", "sweep", parsed.Name, "error", err)
+		return nil, err
+	}
 	res, err := s.c.SubmitSpec(ctx, parsed)
 	if err != nil {
 		return nil, s.toStatus("SubmitSweep", err)
@@ -186,7 +190,11 @@ func (s *sweepService) GetSweep(ctx context.Context, req *pb.GetSweepRequest) (*
 	if err := checkString("sweep", req.GetSweep(), maxSweepLen, true); err != nil {
 		return nil, err
 	}
-	resp, err := sweepDetail(ctx, s.c, s.log, req.GetSweep(), req.GetIncludeTrials())
+	only, err := checkStatuses(req.GetStatuses())
+	if err != nil {
+		return nil, err
+	}
+	resp, err := sweepDetail(ctx, s.c, s.log, req.GetSweep(), req.GetIncludeTrials(), only)
 	if err != nil {
 		return nil, s.toStatus("GetSweep", err)
 	}
@@ -265,7 +273,8 @@ const leaseDeadlineMargin = 250 * time.Millisecond
 
 // checkLeaseRequest validates a LeaseRequest (the fields named with
 // prefix) and returns its worker id, defaulting to worker, and its wait,
-// capped to end leaseDeadlineMargin before ctx's deadline.
+// capped to end leaseDeadlineMargin before ctx's deadline. What it offers
+// is checked by checkOffer.
 func checkLeaseRequest(ctx context.Context, prefix string, req *pb.LeaseRequest, worker string) (string, time.Duration, error) {
 	if id := req.GetWorkerId(); id != "" {
 		if worker != "" && id != worker {
@@ -307,7 +316,11 @@ func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.Le
 	if worker, err = workerIdentity(ctx, "worker_id", worker); err != nil {
 		return nil, err
 	}
-	resp, err := s.lease(ctx, worker, wait, req.GetSweeps())
+	offer, err := checkOffer("", req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.lease(ctx, worker, wait, offer)
 	if err != nil {
 		return nil, s.toStatus("Lease", err)
 	}
@@ -315,10 +328,10 @@ func (s *workerService) Lease(ctx context.Context, req *pb.LeaseRequest) (*pb.Le
 }
 
 // lease long-polls for a trial; shutdown gives an empty answer.
-func (s *workerService) lease(ctx context.Context, worker string, wait time.Duration, sweeps []string) (*pb.LeaseResponse, error) {
+func (s *workerService) lease(ctx context.Context, worker string, wait time.Duration, offer state.Offer) (*pb.LeaseResponse, error) {
 	ctx, cancel := s.withStop(ctx)
 	defer cancel()
-	g, err := s.c.Lease(ctx, worker, wait, sweeps...)
+	g, err := s.c.LeaseOffer(ctx, worker, wait, offer)
 	if err != nil {
 		if errors.Is(context.Cause(ctx), errShuttingDown) {
 			return &pb.LeaseResponse{}, nil // "ask again"; the next call finds the server gone
@@ -340,6 +353,8 @@ func grantToProto(g *state.Grant) *pb.LeaseResponse {
 		TtlMs:         g.TTL.Milliseconds(),
 		BudgetSeconds: g.BudgetSeconds,
 		LeaseSecret:   g.Secret.Bytes(),
+		Command:       commandToProto(g.Command),
+		Gpus:          int32(g.GPUs),
 	}
 }
 
@@ -408,16 +423,23 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 	if len(req.GetReason()) > maxReasonLen {
 		return nil, invalid("reason is %d bytes long; the limit is %d", len(req.GetReason()), maxReasonLen)
 	}
+	if err := checkStderrTail(req.GetStderrTail()); err != nil {
+		return nil, err
+	}
 	// An invalid next does not refuse the completion (a worker must never
 	// lose a result to it): next is answered without a trial, and the
 	// worker's Lease call then reports the problem.
 	next := req.GetNext()
 	worker, wait := claim.Worker, time.Duration(0)
 	var nextErr error
+	var offer state.Offer
 	if next != nil {
 		var w string
 		if w, wait, nextErr = checkLeaseRequest(ctx, "next.", next, req.GetWorkerId()); nextErr == nil {
 			worker, nextErr = workerIdentity(ctx, "next.worker_id", w)
+		}
+		if nextErr == nil {
+			offer, nextErr = checkOffer("next.", next)
 		}
 		if nextErr != nil {
 			worker = claim.Worker
@@ -437,6 +459,7 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 		Result:  result,
 		Reason:  req.GetReason(),
 	}
+	comp.StderrTail = req.GetStderrTail()
 	if next == nil || nextErr != nil {
 		dup, err := s.c.Complete(ctx, comp)
 		if err != nil {
@@ -448,7 +471,8 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 		}
 		return resp, nil
 	}
-	dup, g, err := s.c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: next.GetSweeps(), Wait: wait, Stop: s.stop})
+	dup, g, err := s.c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: offer.Sweeps, GPUs: offer.GPUs,
+		Commands: offer.Commands, Wait: wait, Stop: s.stop})
 	if err != nil {
 		return nil, s.toStatus("Complete", err)
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -27,8 +28,8 @@ func sweepList(ctx context.Context, c *coordinator.Coordinator) ([]*pb.SweepProg
 
 // sweepDetail returns the sweep as the API's GetSweep reports it: its
 // progress, spec source, axes and failure-boundary brackets, and with includeTrials every trial with
-// its result. An unknown sweep gives state.ErrNotFound.
-func sweepDetail(ctx context.Context, c *coordinator.Coordinator, log hclog.Logger, sweep string, includeTrials bool) (*pb.GetSweepResponse, error) {
+// its result, or only those in the statuses only (when given). An unknown sweep gives state.ErrNotFound.
+func sweepDetail(ctx context.Context, c *coordinator.Coordinator, log hclog.Logger, sweep string, includeTrials bool, only []state.Status) (*pb.GetSweepResponse, error) {
 	rec, err := c.Sweep(ctx, sweep)
 	if err != nil {
 		return nil, err
@@ -58,9 +59,11 @@ func sweepDetail(ctx context.Context, c *coordinator.Coordinator, log hclog.Logg
 		if err != nil {
 			return nil, err
 		}
-		resp.Trials = make([]*pb.Trial, len(trials))
+		resp.Trials = make([]*pb.Trial, 0, len(trials))
 		for i := range trials {
-			resp.Trials[i] = TrialToProto(&trials[i])
+			if len(only) == 0 || slices.Contains(only, trials[i].Status) {
+				resp.Trials = append(resp.Trials, TrialToProto(&trials[i]))
+			}
 		}
 	}
 	return resp, nil

@@ -40,8 +40,9 @@ func startServer(t *testing.T, clock *coordtest.FakeClock) *server {
 	return startServerAt(t, filepath.Join(t.TempDir(), "sweeps.db"), clock)
 }
 
-// startServerAt is startServer on the database file at path.
-func startServerAt(t *testing.T, path string, clock *coordtest.FakeClock) *server {
+// startServerAt is startServer on the database file at path, with extra
+// server options.
+func startServerAt(t *testing.T, path string, clock *coordtest.FakeClock, extra ...grpc.ServerOption) *server {
 	t.Helper()
 	opts := coordinator.Options{
 		Path:         path,
@@ -52,12 +53,12 @@ func startServerAt(t *testing.T, path string, clock *coordtest.FakeClock) *serve
 	if clock != nil {
 		opts.Now = clock.Now
 	}
-	return startServerWith(t, opts)
+	return startServerWith(t, opts, extra...)
 }
 
 // startServerWith is startServer with the given options (Path or Store
-// set).
-func startServerWith(t *testing.T, opts coordinator.Options) *server {
+// set) and extra server options.
+func startServerWith(t *testing.T, opts coordinator.Options, extra ...grpc.ServerOption) *server {
 	t.Helper()
 	c, err := coordinator.Open(opts)
 	if err != nil {
@@ -69,7 +70,7 @@ func startServerWith(t *testing.T, opts coordinator.Options) *server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{c: c, addr: lis.Addr().String(), cancel: cancel, served: make(chan error, 1)}
-	go func() { s.served <- service.Serve(ctx, c, lis) }()
+	go func() { s.served <- service.Serve(ctx, c, lis, extra...) }()
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)

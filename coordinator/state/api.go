@@ -33,6 +33,13 @@ type Grant struct {
 	// Enqueued is when the trial last became pending (its record's
 	// Updated time before the lease), for the queue-wait metric.
 	Enqueued time.Time
+	// GPUs is the number of GPUs the trial needs (its sweep's
+	// Needs.GPUs), at most what the request offered.
+	GPUs int
+	// Command is set for a trial of a sweep with a command runner: the
+	// program the worker runs instead of the built-in trainer. The engine
+	// fills it from the sweep's spec.
+	Command *Command
 }
 
 // Beat is the answer to a heartbeat.
@@ -66,6 +73,9 @@ type Completion struct {
 	Value *float64
 	// Reason explains a non-done status.
 	Reason string
+	// StderrTail is the end of a command trial's standard error (at most
+	// MaxStderrTail bytes), stored with the attempt; "" for none.
+	StderrTail string
 }
 
 // Claim returns what the worker of a completion presents for its lease.

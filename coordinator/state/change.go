@@ -7,7 +7,8 @@ import (
 )
 
 // Change is one atomic state change: sweeps to put, trials to create,
-// trial states to put, results to put or delete, and the token counter.
+// trial states to put, results and standard-error tails to put or delete,
+// and the token counter.
 // It is plain data: a store applies it without calling back into the
 // scheduler or the sweeps package, except through New's InputSource (an
 // interface, implemented by sweeps.Grid and InputList).
@@ -27,6 +28,9 @@ type Change struct {
 	Trials []TrialRecord
 	// Results are trial results to put or delete.
 	Results []ResultPut
+	// Tails are standard-error tails of trials' latest completed attempts
+	// to put or delete.
+	Tails []TailPut
 	// NextToken, if not zero, is the new value of the token counter.
 	NextToken uint64
 }
@@ -43,7 +47,7 @@ func (ch *Change) Len() int {
 // Empty reports whether ch changes nothing.
 func (ch *Change) Empty() bool {
 	return ch == nil || (len(ch.Sweeps) == 0 && ch.Len() == 0 &&
-		len(ch.Results) == 0 && ch.NextToken == 0)
+		len(ch.Results) == 0 && len(ch.Tails) == 0 && ch.NextToken == 0)
 }
 
 // ResultPut stores (or with nil JSON deletes) one trial's result.
@@ -152,6 +156,7 @@ func Merge(changes []*Change) *Change {
 	sweepAt := map[string]int{}
 	trialAt := map[trialRef]int{}
 	resultAt := map[trialRef]int{}
+	tailAt := map[trialRef]int{}
 	for _, ch := range changes {
 		if ch == nil {
 			continue
@@ -185,6 +190,15 @@ func Merge(changes []*Change) *Change {
 			}
 			resultAt[ref] = len(out.Results)
 			out.Results = append(out.Results, r)
+		}
+		for _, r := range ch.Tails {
+			ref := trialRef{r.Sweep, r.Key}
+			if i, ok := tailAt[ref]; ok {
+				out.Tails[i] = r
+				continue
+			}
+			tailAt[ref] = len(out.Tails)
+			out.Tails = append(out.Tails, r)
 		}
 	}
 	return out

@@ -16,6 +16,7 @@ func NewMemoryStore() Store {
 		sweeps:  map[string]SweepRecord{},
 		trials:  map[string]map[string]TrialRecord{},
 		results: map[string]map[string]json.RawMessage{},
+		tails:   map[string]map[string]string{},
 	}
 }
 
@@ -26,6 +27,7 @@ type memoryStore struct {
 	sweeps    map[string]SweepRecord
 	trials    map[string]map[string]TrialRecord // with their inputs
 	results   map[string]map[string]json.RawMessage
+	tails     map[string]map[string]string
 }
 
 var _ Store = (*memoryStore)(nil)
@@ -87,6 +89,7 @@ func (m *memoryStore) Trial(ctx context.Context, sweep, key string) (TrialRecord
 	if r, ok := m.results[sweep][key]; ok {
 		t.Result = slices.Clone(r)
 	}
+	t.StderrTail = m.tails[sweep][key]
 	return t, nil
 }
 
@@ -109,6 +112,7 @@ func (m *memoryStore) Trials(ctx context.Context, sweep string) ([]TrialRecord, 
 		if r, ok := m.results[sweep][k]; ok {
 			t.Result = slices.Clone(r)
 		}
+		t.StderrTail = m.tails[sweep][k]
 		out = append(out, t)
 	}
 	SortTrials(out)
@@ -162,7 +166,7 @@ func (m *memoryStore) Commit(ctx context.Context, ch *Change) error {
 	for _, t := range ch.Trials {
 		old := m.trials[t.Sweep][t.Key]
 		t = t.Clone()
-		t.Params, t.Point, t.Result = old.Params, old.Point, nil // inputs never change
+		t.Params, t.Point, t.Result, t.StderrTail = old.Params, old.Point, nil, "" // inputs never change
 		m.trials[t.Sweep][t.Key] = t
 	}
 	for _, r := range ch.Results {
@@ -174,6 +178,16 @@ func (m *memoryStore) Commit(ctx context.Context, ch *Change) error {
 			m.results[r.Sweep] = map[string]json.RawMessage{}
 		}
 		m.results[r.Sweep][r.Key] = slices.Clone(r.JSON)
+	}
+	for _, r := range ch.Tails {
+		if r.Text == "" {
+			delete(m.tails[r.Sweep], r.Key)
+			continue
+		}
+		if m.tails[r.Sweep] == nil {
+			m.tails[r.Sweep] = map[string]string{}
+		}
+		m.tails[r.Sweep][r.Key] = r.Text
 	}
 	return nil
 }

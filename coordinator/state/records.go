@@ -24,6 +24,10 @@ type SweepRecord struct {
 	BudgetSeconds float64 `json:"budget_seconds,omitempty"`
 	// MaxAttempts is the number of attempts a trial gets: 1 + retries.
 	MaxAttempts int `json:"max_attempts"`
+	// Needs is what each trial needs of the worker slot that runs it
+	// (the spec's resources and runner); the zero value, a CPU trial of
+	// the built-in trainer, is what records written before it mean.
+	Needs Needs `json:"needs,omitzero"`
 	// Created is when the sweep was first submitted.
 	Created time.Time `json:"created"`
 	// Updated is when the sweep was last (re)submitted.
@@ -101,6 +105,12 @@ type TrialRecord struct {
 	// functions that read trials for reports (Store.Trials, Store.Trial);
 	// a Change carries results in Change.Results.
 	Result json.RawMessage `json:"-"`
+	// StderrTail is the end of the standard error (at most MaxStderrTail
+	// bytes) of the trial's latest completed attempt, as its worker sent
+	// it: a command trial's, for any outcome but done. It is filled, like
+	// Result, only by Store.Trials and Store.Trial; a Change carries tails
+	// in Change.Tails.
+	StderrTail string `json:"-"`
 }
 
 // ID returns "sweep/key", the trial's identity in messages.

@@ -51,6 +51,7 @@ func Run(t *testing.T, newOpener func(t *testing.T) Opener) {
 		{"Isolation", testIsolation},
 		{"UpdateOfMissingTrial", testUpdateOfMissingTrial},
 		{"InputsNeverChange", testInputsNeverChange},
+		{"StderrTails", testStderrTails},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

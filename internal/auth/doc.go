@@ -50,6 +50,17 @@
 // missing or wrong credential, PermissionDenied for a role that does not
 // allow the method.
 //
+// # Command specs
+//
+// A sweep spec whose trials run a command makes the workers that allow
+// its program run it with the spec's arguments. CommandSpecs is the gate
+// `pinnsweep serve` puts before SubmitSweep's acceptance of such specs
+// (coordinator/service.AcceptCommandSpecs): an authenticating server
+// accepts them from callers it authenticated as admin only (checked
+// again from the role the interceptor hands the handler, CallerRole); a
+// server that authenticates nobody refuses them unless its operator
+// accepts them from everyone (--allow-command-specs).
+//
 // # Development certificates
 //
 // WriteDevCerts writes a CA, a server certificate and one client

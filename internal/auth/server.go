@@ -181,7 +181,7 @@ type authorizer struct {
 // connection's reading goroutine, so it must not block: it hashes one
 // token and compares digests.
 func (a *authorizer) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
-	if err := a.authorize(ctx, info.FullMethodName, info.Header); err != nil {
+	if _, err := a.authorize(ctx, info.FullMethodName, info.Header); err != nil {
 		return nil, err
 	}
 	return ctx, nil
@@ -189,29 +189,30 @@ func (a *authorizer) tap(ctx context.Context, info *tap.Info) (context.Context, 
 
 func (a *authorizer) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
-	if err := a.authorize(ctx, info.FullMethod, md); err != nil {
+	role, err := a.authorize(ctx, info.FullMethod, md)
+	if err != nil {
 		return nil, err
 	}
-	return handler(ctx, req)
+	return handler(context.WithValue(ctx, roleKey{}, role), req)
 }
 
 func (a *authorizer) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	md, _ := metadata.FromIncomingContext(ss.Context())
-	if err := a.authorize(ss.Context(), info.FullMethod, md); err != nil {
+	if _, err := a.authorize(ss.Context(), info.FullMethod, md); err != nil {
 		return err
 	}
 	return handler(srv, ss)
 }
 
-// authorize returns nil if the caller's credentials (its metadata md and
-// its connection's peer in ctx) give a role that allows method, and an
+// authorize returns the caller's role if its credentials (its metadata md
+// and its connection's peer in ctx) give one that allows method, and an
 // Unauthenticated or PermissionDenied status naming method otherwise. A
 // method open to every caller (Policy RoleNone) is allowed without
-// looking at credentials.
-func (a *authorizer) authorize(ctx context.Context, method string, md metadata.MD) error {
+// looking at credentials, as RoleNone.
+func (a *authorizer) authorize(ctx context.Context, method string, md metadata.MD) (Role, error) {
 	need := Policy(method)
 	if need == RoleNone {
-		return nil
+		return RoleNone, nil
 	}
 	role, err := a.role(ctx, md)
 	if err == nil {
@@ -230,8 +231,9 @@ func (a *authorizer) authorize(ctx context.Context, method string, md metadata.M
 		if a.refused != nil {
 			a.refused.WithLabelValues(status.Code(err).String()).Inc()
 		}
+		return RoleNone, err
 	}
-	return err
+	return role, nil
 }
 
 // role authenticates the caller: by the token in md, by the client

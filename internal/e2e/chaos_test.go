@@ -24,6 +24,7 @@ var (
 	chaosTTL         = flag.Duration("chaos.ttl", 2*time.Second, "TestChaos: the coordinator's lease TTL")
 	chaosSeed        = flag.Uint64("chaos.seed", 0, "TestChaos: seed of the fault schedule (0: from the clock)")
 	chaosTimeout     = flag.Duration("chaos.timeout", 8*time.Minute, "TestChaos: bound on the sweep under faults")
+	chaosCommand     = flag.String("chaos.command", "", "TestChaos: run a command sweep of examples/EXAMPLE instead of built-in trials: pytorch-pinn (needs python3-torch; -chaos.iters sets its L-BFGS iterations) or minimal (standard library); -chaos.trials is rounded to a multiple of the example's 18 grid points")
 )
 
 // chaosSpec is the sweep of TestChaos: trials of a tiny network that run
@@ -60,12 +61,23 @@ type chaosRun struct {
 
 	workerKills, coordKills, stops int
 	frozen                         map[string]bool // ids of the workers SIGSTOPped
+
+	// Of a command sweep (-chaos.command): the Python interpreter, the
+	// trial program's path (on the command line of every trial process,
+	// shims and programs), and the programs' Python processes that were
+	// running under the SIGKILLed workers, counted before each kill.
+	python, program string
+	killedPythons   int
 }
 
 // startWorker starts the next incarnation of slot i's worker, with a new id.
 func (r *chaosRun) startWorker(i int) {
 	id := fmt.Sprintf("w%d.%d", i, r.restarts[i])
-	w := start(r.t, r.dir, id, "work", "--coordinator", r.addr, "--slots", "1", "--id", id, "--log-json")
+	args := []string{"work", "--coordinator", r.addr, "--slots", "1", "--id", id, "--log-json"}
+	if r.program != "" {
+		args = append(args, "--allow-exec", r.python, "--work-dir", filepath.Join(r.dir, "work-"+id), "--kill-grace", "2s")
+	}
+	w := start(r.t, r.dir, id, args...)
 	r.slots[i] = w
 	r.workers = append(r.workers, w)
 }
@@ -75,7 +87,11 @@ func (r *chaosRun) startCoordinator() {
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
-	c, addr := serve(r.t, r.dir, r.db, listen, "--lease-ttl", r.ttl.String())
+	extra := []string{"--lease-ttl", r.ttl.String()}
+	if r.program != "" {
+		extra = append(extra, "--allow-command-specs")
+	}
+	c, addr := serve(r.t, r.dir, r.db, listen, extra...)
 	r.coord, r.addr = c, addr
 	r.coords = append(r.coords, c)
 }
@@ -116,11 +132,17 @@ func (r *chaosRun) fault(kind byte) {
 	switch kind {
 	case 'w':
 		i := r.rng.IntN(len(r.slots))
+		if r.program != "" {
+			r.killedPythons += r.pythons(descendantsOf(r.t, r.program, r.slots[i].cmd.Process.Pid))
+		}
 		r.slots[i].kill()
 		r.workerKills++
 		r.pause(0, 300*time.Millisecond)
 		r.restarts[i]++
 		r.startWorker(i)
+		if r.program != "" {
+			r.noOrphans("after the SIGKILL of worker " + r.workers[len(r.workers)-2].name)
+		}
 	case 'c':
 		r.coord.kill()
 		r.coordKills++
@@ -153,6 +175,13 @@ func (r *chaosRun) fault(kind byte) {
 //     same fencing token, so no acknowledged result was lost in a
 //     coordinator kill and none was overwritten by a stale lease.
 //
+// With -chaos.command (`make chaos-command`) the sweep is a command sweep
+// of an example's own program and spec, cut down (chaosRun.commandSpec), a
+// diverged trial counts as a final outcome with its result, and the test
+// also fails if a trial process — a shim or a Python program — outlives
+// its SIGKILLed worker by more than the kill grace and some slack, or is
+// found by `pgrep -f` once the sweep is over.
+//
 // The figures are logged (go test -v); RELIABILITY.md has those of `make
 // chaos`.
 func TestChaos(t *testing.T) {
@@ -166,7 +195,12 @@ func TestChaos(t *testing.T) {
 	r := &chaosRun{t: t, dir: dir, db: filepath.Join(dir, "sweeps.db"), ttl: *chaosTTL,
 		rng: rand.New(rand.NewPCG(seed, 0x5eed)), slots: make([]*proc, *chaosWorkers), restarts: make([]int, *chaosWorkers), frozen: map[string]bool{}}
 	spec := filepath.Join(dir, "chaos.yaml")
-	if err := os.WriteFile(spec, fmt.Appendf(nil, chaosSpec, n, *chaosIters), 0o600); err != nil {
+	src := fmt.Appendf(nil, chaosSpec, n, *chaosIters)
+	if *chaosCommand != "" {
+		src, n = r.commandSpec(*chaosCommand, n, *chaosIters)
+		t.Logf("chaos: command sweep of examples/%s: %d trials of %s", *chaosCommand, n, r.program)
+	}
+	if err := os.WriteFile(spec, src, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	began := time.Now()
@@ -196,25 +230,39 @@ func TestChaos(t *testing.T) {
 	}
 	r.coord.stop()
 
+	if r.program != "" {
+		r.noOrphansLeft()
+	}
+
 	rep := checkDB(t, dir, r.db)
 	stored := storedTrials(t, r.db, "chaos")
+	// A command sweep's trial may end diverged (a non-finite metric): a
+	// final outcome with its result, as done is.
+	final := func(status string) bool { return status == "done" || (r.program != "" && status == "diverged") }
 	lost := 0
 	for _, tr := range stored {
-		if tr.Status != "done" || len(tr.Result) == 0 {
+		if !final(string(tr.Status)) || len(tr.Result) == 0 {
 			lost++
 			t.Errorf("trial %s: %s, %d result bytes (reason %q)", tr.Key, tr.Status, len(tr.Result), tr.Reason)
 		}
 	}
 	lost += n - len(stored)
-	if rep.Trials != n || rep.Results != n || rep.ByStatus["done"] != n {
+	if rep.Trials != n || rep.Results != n || rep.ByStatus["done"]+rep.ByStatus["diverged"] != n || (r.program == "" && rep.ByStatus["done"] != n) {
 		t.Errorf("check: %d trials, %d results, %v; want %d done with a result each", rep.Trials, rep.Results, rep.ByStatus, n)
 	}
-	checkAllDone(t, export(t, dir, "chaos", "--db", r.db), n)
+	if r.program == "" {
+		checkAllDone(t, export(t, dir, "chaos", "--db", r.db), n)
+	} else {
+		checkAllFinal(t, export(t, dir, "chaos", "--db", r.db), n)
+	}
 
 	acked := acks(r.workers)
 	checkAcked(t, stored, acked)
 	accepted := count(r.workers, "trial completed", "trial", map[string]string{"duplicate": "false"})
 	committed := count(r.coords, "trial completed", "trial", map[string]string{"status": "done"})
+	for k, v := range count(r.coords, "trial completed", "trial", map[string]string{"status": "diverged"}) {
+		committed[k] += v
+	}
 	duplicates, dupAcks := 0, 0
 	for key := range stored {
 		if accepted[key] > 1 || committed["chaos/"+key] > 1 {
@@ -254,7 +302,10 @@ func TestChaos(t *testing.T) {
 		r.workerKills, r.coordKills, r.stops, r.ttl, restarts, len(r.workers)-*chaosWorkers, len(r.coords)-1)
 	t.Logf("chaos: leases %d (%d trials run more than once), leases expired %d (%d of them held by the workers that were SIGSTOPped), stale reports dropped %d, idempotent duplicate acks %d",
 		leases, rerun, expired, frozenExpired, stale, dupAcks)
-	t.Logf("chaos: results %d, duplicates %d, lost %d, acknowledged completions checked %d", rep.Results, duplicates, lost, len(acked))
+	t.Logf("chaos: results %d (%v), duplicates %d, lost %d, acknowledged completions checked %d", rep.Results, rep.ByStatus, duplicates, lost, len(acked))
+	if r.program != "" {
+		t.Logf("chaos: Python trial processes running in the SIGKILLed workers: %d; orphaned trial processes after each kill and at the end (pgrep -f %s): 0", r.killedPythons, r.program)
+	}
 	if t.Failed() {
 		t.Logf("chaos: consistency check FAILED or exactly-once violated (seed %d)", seed)
 	} else {

@@ -51,6 +51,20 @@
 // completion acknowledged to a worker must be the stored one: same worker,
 // same fencing token.
 //
+// # Command trials
+//
+// command_test.go runs sweeps of the user's own programs: a
+// standard-library Python script (testdata/command/trial.py) whose modes
+// succeed, fail with a traceback, write no result, or sleep with a
+// grandchild; a worker SIGKILLed mid-trial must leave no process of its
+// trials behind (read from /proc), the coordinator is SIGKILLed and
+// restarted, and `status` and the exports must show the failing script's
+// stderr. The PyTorch example (examples/pytorch-pinn) runs too, cut to
+// two short trials, where python3-torch is installed (CI installs it:
+// PINNSWEEP_REQUIRE_PYTHON=1 fails rather than skips without it).
+// chaos_command_test.go is TestChaos for command trials (`make
+// chaos-command` runs the PyTorch sweep under it).
+//
 // # Running
 //
 //	go test -race ./internal/e2e/

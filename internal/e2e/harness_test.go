@@ -354,6 +354,9 @@ type exported struct {
 	Worker   string          `json:"worker"`
 	Reason   string          `json:"reason"`
 	Result   json.RawMessage `json:"result"`
+	// Command trials: the metric's value and the stderr tail.
+	Value      *float64 `json:"value"`
+	StderrTail string   `json:"stderr_tail"`
 }
 
 // export runs `pinnsweep export SWEEP --format json` with the given

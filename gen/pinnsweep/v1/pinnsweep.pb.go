@@ -264,6 +264,10 @@ type GetSweepRequest struct {
 	Sweep string                 `protobuf:"bytes,1,opt,name=sweep,proto3" json:"sweep,omitempty"`
 	// Include every trial (with its result JSON) in the answer.
 	IncludeTrials bool `protobuf:"varint,2,opt,name=include_trials,json=includeTrials,proto3" json:"include_trials,omitempty"`
+	// With include_trials, only the trials in these statuses (empty: every
+	// trial), e.g. FAILED and TIMEOUT for what went wrong. Coordinators that
+	// predate this field ignore it and return every trial.
+	Statuses      []TrialStatus `protobuf:"varint,3,rep,packed,name=statuses,proto3,enum=pinnsweep.v1.TrialStatus" json:"statuses,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -310,6 +314,13 @@ func (x *GetSweepRequest) GetIncludeTrials() bool {
 		return x.IncludeTrials
 	}
 	return false
+}
+
+func (x *GetSweepRequest) GetStatuses() []TrialStatus {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
 }
 
 type GetSweepResponse struct {
@@ -1019,7 +1030,7 @@ type Trial struct {
 	// HasRelL2 reports whether rel_l2 is set.
 	HasRelL2 bool `protobuf:"varint,12,opt,name=has_rel_l2,json=hasRelL2,proto3" json:"has_rel_l2,omitempty"`
 	// The last bytes (at most 64 KiB) of the standard error of the trial's
-	// latest attempt that ended other than done, for command trials.
+	// latest completed attempt, for command trials: empty when it was done.
 	StderrTail    string `protobuf:"bytes,13,opt,name=stderr_tail,json=stderrTail,proto3" json:"stderr_tail,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1901,10 +1912,11 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x13SubmitSweepResponse\x12\x14\n" +
 	"\x05sweep\x18\x01 \x01(\tR\x05sweep\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x03R\x05total\x12\x14\n" +
-	"\x05added\x18\x03 \x01(\x03R\x05added\"N\n" +
+	"\x05added\x18\x03 \x01(\x03R\x05added\"\x85\x01\n" +
 	"\x0fGetSweepRequest\x12\x14\n" +
 	"\x05sweep\x18\x01 \x01(\tR\x05sweep\x12%\n" +
-	"\x0einclude_trials\x18\x02 \x01(\bR\rincludeTrials\"\xe0\x01\n" +
+	"\x0einclude_trials\x18\x02 \x01(\bR\rincludeTrials\x125\n" +
+	"\bstatuses\x18\x03 \x03(\x0e2\x19.pinnsweep.v1.TrialStatusR\bstatuses\"\xe0\x01\n" +
 	"\x10GetSweepResponse\x127\n" +
 	"\bprogress\x18\x01 \x01(\v2\x1b.pinnsweep.v1.SweepProgressR\bprogress\x12+\n" +
 	"\x06trials\x18\x02 \x03(\v2\x13.pinnsweep.v1.TrialR\x06trials\x12\x1f\n" +
@@ -2098,43 +2110,44 @@ var file_pinnsweep_v1_pinnsweep_proto_goTypes = []any{
 }
 var file_pinnsweep_v1_pinnsweep_proto_depIdxs = []int32{
 	1,  // 0: pinnsweep.v1.SubmitSweepRequest.spec:type_name -> pinnsweep.v1.Spec
-	15, // 1: pinnsweep.v1.GetSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
-	16, // 2: pinnsweep.v1.GetSweepResponse.trials:type_name -> pinnsweep.v1.Trial
-	6,  // 3: pinnsweep.v1.GetSweepResponse.brackets:type_name -> pinnsweep.v1.Bracket
-	15, // 4: pinnsweep.v1.ListSweepsResponse.sweeps:type_name -> pinnsweep.v1.SweepProgress
-	15, // 5: pinnsweep.v1.WatchSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
-	0,  // 6: pinnsweep.v1.Trial.status:type_name -> pinnsweep.v1.TrialStatus
-	26, // 7: pinnsweep.v1.Command.env:type_name -> pinnsweep.v1.Command.EnvEntry
-	16, // 8: pinnsweep.v1.LeaseResponse.trial:type_name -> pinnsweep.v1.Trial
-	17, // 9: pinnsweep.v1.LeaseResponse.command:type_name -> pinnsweep.v1.Command
-	0,  // 10: pinnsweep.v1.CompleteRequest.status:type_name -> pinnsweep.v1.TrialStatus
-	18, // 11: pinnsweep.v1.CompleteRequest.next:type_name -> pinnsweep.v1.LeaseRequest
-	19, // 12: pinnsweep.v1.CompleteResponse.next:type_name -> pinnsweep.v1.LeaseResponse
-	2,  // 13: pinnsweep.v1.SweepService.SubmitSweep:input_type -> pinnsweep.v1.SubmitSweepRequest
-	4,  // 14: pinnsweep.v1.SweepService.GetSweep:input_type -> pinnsweep.v1.GetSweepRequest
-	7,  // 15: pinnsweep.v1.SweepService.ListSweeps:input_type -> pinnsweep.v1.ListSweepsRequest
-	9,  // 16: pinnsweep.v1.SweepService.WatchSweep:input_type -> pinnsweep.v1.WatchSweepRequest
-	11, // 17: pinnsweep.v1.SweepService.CancelSweep:input_type -> pinnsweep.v1.CancelSweepRequest
-	13, // 18: pinnsweep.v1.SweepService.RequeueFailed:input_type -> pinnsweep.v1.RequeueFailedRequest
-	18, // 19: pinnsweep.v1.WorkerService.Lease:input_type -> pinnsweep.v1.LeaseRequest
-	20, // 20: pinnsweep.v1.WorkerService.Heartbeat:input_type -> pinnsweep.v1.HeartbeatRequest
-	22, // 21: pinnsweep.v1.WorkerService.Complete:input_type -> pinnsweep.v1.CompleteRequest
-	24, // 22: pinnsweep.v1.WorkerService.Release:input_type -> pinnsweep.v1.ReleaseRequest
-	3,  // 23: pinnsweep.v1.SweepService.SubmitSweep:output_type -> pinnsweep.v1.SubmitSweepResponse
-	5,  // 24: pinnsweep.v1.SweepService.GetSweep:output_type -> pinnsweep.v1.GetSweepResponse
-	8,  // 25: pinnsweep.v1.SweepService.ListSweeps:output_type -> pinnsweep.v1.ListSweepsResponse
-	10, // 26: pinnsweep.v1.SweepService.WatchSweep:output_type -> pinnsweep.v1.WatchSweepResponse
-	12, // 27: pinnsweep.v1.SweepService.CancelSweep:output_type -> pinnsweep.v1.CancelSweepResponse
-	14, // 28: pinnsweep.v1.SweepService.RequeueFailed:output_type -> pinnsweep.v1.RequeueFailedResponse
-	19, // 29: pinnsweep.v1.WorkerService.Lease:output_type -> pinnsweep.v1.LeaseResponse
-	21, // 30: pinnsweep.v1.WorkerService.Heartbeat:output_type -> pinnsweep.v1.HeartbeatResponse
-	23, // 31: pinnsweep.v1.WorkerService.Complete:output_type -> pinnsweep.v1.CompleteResponse
-	25, // 32: pinnsweep.v1.WorkerService.Release:output_type -> pinnsweep.v1.ReleaseResponse
-	23, // [23:33] is the sub-list for method output_type
-	13, // [13:23] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	0,  // 1: pinnsweep.v1.GetSweepRequest.statuses:type_name -> pinnsweep.v1.TrialStatus
+	15, // 2: pinnsweep.v1.GetSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
+	16, // 3: pinnsweep.v1.GetSweepResponse.trials:type_name -> pinnsweep.v1.Trial
+	6,  // 4: pinnsweep.v1.GetSweepResponse.brackets:type_name -> pinnsweep.v1.Bracket
+	15, // 5: pinnsweep.v1.ListSweepsResponse.sweeps:type_name -> pinnsweep.v1.SweepProgress
+	15, // 6: pinnsweep.v1.WatchSweepResponse.progress:type_name -> pinnsweep.v1.SweepProgress
+	0,  // 7: pinnsweep.v1.Trial.status:type_name -> pinnsweep.v1.TrialStatus
+	26, // 8: pinnsweep.v1.Command.env:type_name -> pinnsweep.v1.Command.EnvEntry
+	16, // 9: pinnsweep.v1.LeaseResponse.trial:type_name -> pinnsweep.v1.Trial
+	17, // 10: pinnsweep.v1.LeaseResponse.command:type_name -> pinnsweep.v1.Command
+	0,  // 11: pinnsweep.v1.CompleteRequest.status:type_name -> pinnsweep.v1.TrialStatus
+	18, // 12: pinnsweep.v1.CompleteRequest.next:type_name -> pinnsweep.v1.LeaseRequest
+	19, // 13: pinnsweep.v1.CompleteResponse.next:type_name -> pinnsweep.v1.LeaseResponse
+	2,  // 14: pinnsweep.v1.SweepService.SubmitSweep:input_type -> pinnsweep.v1.SubmitSweepRequest
+	4,  // 15: pinnsweep.v1.SweepService.GetSweep:input_type -> pinnsweep.v1.GetSweepRequest
+	7,  // 16: pinnsweep.v1.SweepService.ListSweeps:input_type -> pinnsweep.v1.ListSweepsRequest
+	9,  // 17: pinnsweep.v1.SweepService.WatchSweep:input_type -> pinnsweep.v1.WatchSweepRequest
+	11, // 18: pinnsweep.v1.SweepService.CancelSweep:input_type -> pinnsweep.v1.CancelSweepRequest
+	13, // 19: pinnsweep.v1.SweepService.RequeueFailed:input_type -> pinnsweep.v1.RequeueFailedRequest
+	18, // 20: pinnsweep.v1.WorkerService.Lease:input_type -> pinnsweep.v1.LeaseRequest
+	20, // 21: pinnsweep.v1.WorkerService.Heartbeat:input_type -> pinnsweep.v1.HeartbeatRequest
+	22, // 22: pinnsweep.v1.WorkerService.Complete:input_type -> pinnsweep.v1.CompleteRequest
+	24, // 23: pinnsweep.v1.WorkerService.Release:input_type -> pinnsweep.v1.ReleaseRequest
+	3,  // 24: pinnsweep.v1.SweepService.SubmitSweep:output_type -> pinnsweep.v1.SubmitSweepResponse
+	5,  // 25: pinnsweep.v1.SweepService.GetSweep:output_type -> pinnsweep.v1.GetSweepResponse
+	8,  // 26: pinnsweep.v1.SweepService.ListSweeps:output_type -> pinnsweep.v1.ListSweepsResponse
+	10, // 27: pinnsweep.v1.SweepService.WatchSweep:output_type -> pinnsweep.v1.WatchSweepResponse
+	12, // 28: pinnsweep.v1.SweepService.CancelSweep:output_type -> pinnsweep.v1.CancelSweepResponse
+	14, // 29: pinnsweep.v1.SweepService.RequeueFailed:output_type -> pinnsweep.v1.RequeueFailedResponse
+	19, // 30: pinnsweep.v1.WorkerService.Lease:output_type -> pinnsweep.v1.LeaseResponse
+	21, // 31: pinnsweep.v1.WorkerService.Heartbeat:output_type -> pinnsweep.v1.HeartbeatResponse
+	23, // 32: pinnsweep.v1.WorkerService.Complete:output_type -> pinnsweep.v1.CompleteResponse
+	25, // 33: pinnsweep.v1.WorkerService.Release:output_type -> pinnsweep.v1.ReleaseResponse
+	24, // [24:34] is the sub-list for method output_type
+	14, // [14:24] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_pinnsweep_v1_pinnsweep_proto_init() }
