@@ -92,11 +92,11 @@ func TestRunCommandSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(rows[0], ","); got != "key,status,attempts,lr,seed,score,epochs_run,epochs,worker,reason,stderr_tail" {
+	if got := strings.Join(rows[0], ","); got != "key,status,attempts,lr,seed,score,epochs_run,epochs,failure_class,worker,reason,stderr_tail" {
 		t.Errorf("header %s", got)
 	}
 	last := rows[3]
-	if last[1] != "failed" || !strings.Contains(last[9], "exit status 1") || !strings.HasSuffix(last[10], "ValueError: lr too large") {
+	if last[1] != "failed" || last[8] != "" || !strings.Contains(last[10], "exit status 1") || !strings.HasSuffix(last[11], "ValueError: lr too large") {
 		t.Errorf("failed trial's row %q", last)
 	}
 }
