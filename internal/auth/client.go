@@ -72,7 +72,7 @@ func ClientTLS(caFile, certFile, keyFile, serverName string) (*tls.Config, error
 		cfg.RootCAs = pool
 	}
 	if certFile != "" {
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		cert, err := loadKeyPair(certFile, keyFile)
 		if err != nil {
 			return nil, fmt.Errorf("client certificate %s and key %s: %w", certFile, keyFile, err)
 		}

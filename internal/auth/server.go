@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
@@ -17,6 +16,8 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
+
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // ServerConfig configures the coordinator side. The zero value
@@ -132,7 +133,7 @@ func (c ServerConfig) ServerOptions() ([]grpc.ServerOption, error) {
 // it, so that health checks (which carry no credentials) reach the
 // server, and the authoriser refuses its other calls (Unauthenticated).
 func ServerTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	cert, err := loadKeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("TLS certificate %s and key %s: %w", certFile, keyFile, err)
 	}
@@ -148,9 +149,30 @@ func ServerTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// loadPool reads a PEM bundle of CA certificates.
+// maxPEMFile bounds a certificate, key or CA file: a bundle of a few
+// hundred certificates fits, a device or a runaway file does not.
+const maxPEMFile = 4 << 20
+
+// loadKeyPair is tls.LoadX509KeyPair on files read with
+// safefile.ReadRegular: a named pipe or a device given as a certificate
+// or key is refused at once rather than blocking the process or read
+// without end.
+func loadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
+	certPEM, err := safefile.ReadRegular(certFile, maxPEMFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyPEM, err := safefile.ReadRegular(keyFile, maxPEMFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(certPEM, keyPEM)
+}
+
+// loadPool reads a PEM bundle of CA certificates (a regular file; see
+// loadKeyPair).
 func loadPool(file string) (*x509.CertPool, error) {
-	b, err := os.ReadFile(file)
+	b, err := safefile.ReadRegular(file, maxPEMFile)
 	if err != nil {
 		return nil, fmt.Errorf("CA file: %w", err)
 	}
