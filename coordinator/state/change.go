@@ -165,41 +165,29 @@ func Merge(changes []*Change) *Change {
 			out.NextToken = ch.NextToken
 		}
 		for _, s := range ch.Sweeps {
-			if i, ok := sweepAt[s.Name]; ok {
-				out.Sweeps[i] = s
-				continue
-			}
-			sweepAt[s.Name] = len(out.Sweeps)
-			out.Sweeps = append(out.Sweeps, s)
+			out.Sweeps = putLast(out.Sweeps, sweepAt, s.Name, s)
 		}
 		out.New = append(out.New, ch.New...)
 		for _, t := range ch.Trials {
-			ref := trialRef{t.Sweep, t.Key}
-			if i, ok := trialAt[ref]; ok {
-				out.Trials[i] = t
-				continue
-			}
-			trialAt[ref] = len(out.Trials)
-			out.Trials = append(out.Trials, t)
+			out.Trials = putLast(out.Trials, trialAt, trialRef{t.Sweep, t.Key}, t)
 		}
 		for _, r := range ch.Results {
-			ref := trialRef{r.Sweep, r.Key}
-			if i, ok := resultAt[ref]; ok {
-				out.Results[i] = r
-				continue
-			}
-			resultAt[ref] = len(out.Results)
-			out.Results = append(out.Results, r)
+			out.Results = putLast(out.Results, resultAt, trialRef{r.Sweep, r.Key}, r)
 		}
 		for _, r := range ch.Tails {
-			ref := trialRef{r.Sweep, r.Key}
-			if i, ok := tailAt[ref]; ok {
-				out.Tails[i] = r
-				continue
-			}
-			tailAt[ref] = len(out.Tails)
-			out.Tails = append(out.Tails, r)
+			out.Tails = putLast(out.Tails, tailAt, trialRef{r.Sweep, r.Key}, r)
 		}
 	}
 	return out
+}
+
+// putLast puts v into list under key: in place of the value put under key
+// before (its index in at), else appended.
+func putLast[K comparable, V any](list []V, at map[K]int, key K, v V) []V {
+	if i, ok := at[key]; ok {
+		list[i] = v
+		return list
+	}
+	at[key] = len(list)
+	return append(list, v)
 }
