@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -143,9 +144,8 @@ func copyFile(t *testing.T, src, dst string) {
 // delivers every result: each trial is leased once (attempts 1, no
 // failure, no expiry) and completed once. When the space returns, its log
 // lines come back, and SIGTERM stops it cleanly. (Command trials, whose
-// work directory holds $PINNSWEEP_OUT, on a full disk: the worker
-// package's TestCommandTrialDiskFull; the coordinator of this tree does
-// not lease command trials yet.)
+// work directory holds $PINNSWEEP_OUT, on a full disk:
+// TestCommandWorkerDiskFull.)
 func TestWorkerDiskFull(t *testing.T) {
 	disk := mountTmpfs(t, 1<<20)
 	logPath := filepath.Join(disk, "worker.log")
@@ -211,4 +211,77 @@ func TestWorkerDiskFull(t *testing.T) {
 	checkDB(t, dir, db)
 	t.Logf("the worker ran 14 trials with its log, cwd and TMPDIR on a full disk for the first %d; %d log bytes once it had room",
 		freedAt, len(logged))
+}
+
+// fullDiskSpec is a command sweep whose program (a standard-library
+// Python one-liner, %s the interpreter) writes its result to
+// $PINNSWEEP_OUT/result.json, where the worker's --work-dir puts it.
+const fullDiskSpec = `name: cmd-full
+runner:
+  command: [%s, -c, "import json, os; json.dump(dict(rel_l2=0.01, x={x}), open(os.path.join(os.environ['PINNSWEEP_OUT'], 'result.json'), 'w'))"]
+axes:
+  x: [1, 2, 3, 4]
+retries: 0
+budget:
+  seconds: 60
+`
+
+// TestCommandWorkerDiskFull runs a command sweep on a real coordinator
+// with a worker whose --work-dir (where each trial's $PINNSWEEP_OUT,
+// params file and log go) is on a 1 MiB tmpfs that is full from the
+// start. With retries: 0 a trial failed for want of space would end the
+// sweep failed; the worker must hand each lease back instead, uncounted,
+// and back off. Once the space returns, every trial is done exactly once
+// with its program's result, and none ever failed.
+func TestCommandWorkerDiskFull(t *testing.T) {
+	py := pythonFor(t, false)
+	disk := mountTmpfs(t, 1<<20)
+	ballast := fillDisk(t, disk)
+
+	dir := t.TempDir()
+	db := filepath.Join(dir, "sweeps.db")
+	spec := filepath.Join(dir, "cmd-full.yaml")
+	if err := os.WriteFile(spec, fmt.Appendf(nil, fullDiskSpec, py), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	coord, addr := serve(t, dir, db, "127.0.0.1:0", "--lease-ttl", "3s", "--allow-command-specs")
+	mustCLI(t, dir, "submit", spec, "--coordinator", addr)
+	w := start(t, dir, "worker-full", "work", "--coordinator", addr, "--slots", "1", "--id", "worker-full",
+		"--allow-exec", py, "--work-dir", filepath.Join(disk, "work"), "--log-json")
+	c := dial(t, addr)
+	eventually(t, 60*time.Second, "the worker to hand a lease back for want of space", func() bool {
+		for _, l := range w.logs() {
+			if strings.HasPrefix(l.msg(), "cannot prepare the trial") {
+				return true
+			}
+		}
+		return false
+	})
+	if p := c.progress("cmd-full"); p.GetDone() != 0 || p.GetFailed() != 0 {
+		t.Fatalf("progress on a full disk %v; want nothing ended", p)
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	p := c.waitFinished(t, "cmd-full", 120*time.Second)
+	if p.GetDone() != 4 || p.GetFailed() != 0 {
+		t.Errorf("progress %v; want 4 done, none failed", p)
+	}
+	w.stop()
+	coord.stop()
+	for _, tr := range checkAllDone(t, export(t, dir, "cmd-full", "--db", db), 4) {
+		var res struct {
+			RelL2 float64 `json:"rel_l2"`
+			X     int     `json:"x"`
+		}
+		if err := json.Unmarshal(tr.Result, &res); err != nil || res.RelL2 != 0.01 || res.X < 1 || res.X > 4 {
+			t.Errorf("trial %s: result %s (%v); want the program's", tr.Key, tr.Result, err)
+		}
+		if tr.Worker != "worker-full" {
+			t.Errorf("trial %s done by %q", tr.Key, tr.Worker)
+		}
+	}
+	if n := count([]*proc{w}, "trial completed", "trial", map[string]string{"duplicate": "false"}); len(n) != 4 {
+		t.Errorf("the worker's accepted completions %v; want one for each of 4 trials", n)
+	}
 }
