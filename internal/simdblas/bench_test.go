@@ -50,13 +50,15 @@ func BenchmarkSgemm(b *testing.B) {
 
 func benchShapes[T elem](b *testing.B, shapes []pinnShape) {
 	impls := []struct {
-		name  string
-		impl  any
-		level Level
+		name     string
+		impl     any
+		level    Level
+		archsimd bool // the archsimd kernels at the AVX-512 level
 	}{
-		{"gonum", gonum.Implementation{}, LevelNone},
-		{"avx2", Implementation{}, LevelAVX2},
-		{"avx512", Implementation{}, LevelAVX512},
+		{"gonum", gonum.Implementation{}, LevelNone, false},
+		{"avx2", Implementation{}, LevelAVX2, false},
+		{"avx512-archsimd", Implementation{}, LevelAVX512, true},
+		{"avx512", Implementation{}, LevelAVX512, false},
 	}
 	for _, s := range shapes {
 		rng := rand.New(rand.NewPCG(1, uint64(s.m*s.n*s.k)))
@@ -76,6 +78,7 @@ func benchShapes[T elem](b *testing.B, shapes []pinnShape) {
 				if im.level != LevelNone && !setLevel(b, im.level) {
 					b.Skipf("this build or CPU has no %s kernels", im.level)
 				}
+				setAsm512(b, !im.archsimd)
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
 				cpu0 := cputime.Thread()

@@ -31,6 +31,39 @@
 // ones; BENCHMARKS.md has the figures. The tests run every level the CPU
 // supports.
 //
+// # The AVX-512 assembly kernels
+//
+// At the AVX-512 level Dgemm and Sgemm run assembly micro-kernels
+// (gemm_avx512_amd64.s, written by gen_asm.go from one generator for
+// both element types) rather than the archsimd ones described below.
+// Assembly has what archsimd does not give a kernel: all 32 vector
+// registers, FMAs that accumulate in place (VFMADD231) and broadcasts
+// straight from memory. On the development machine the assembly kernels
+// run the trainer's hidden-layer products at 77–95% of the FMA peak in
+// float64 and 84–100% in float32, against 50–70% for the archsimd
+// 512-bit kernels (BENCHMARKS.md).
+//
+// The outer-product path (every product but A·Bᵀ with k ≥ 16) keeps a
+// block of 5 rows by 5 vectors of C (40 columns in float64, 80 in
+// float32) in 25 accumulators; each k step loads five vectors of B,
+// broadcasts five elements of op(A) and issues 25 FMAs. op(A) is read in
+// place through a row stride and a k stride, so A and Aᵀ need no
+// packing. For each k block of 96 and each strip of columns, every 5-row
+// panel of A runs over the strip (96 rows of 320 bytes, 30 KiB), which
+// stays in L1. B is read in place unless it is transposed, when each
+// strip is packed; the columns past the last full strip go through a
+// zero-padded strip and a scratch tile, and the last m mod 5 rows
+// through the 4-, 3-, 2- and 1-row kernels.
+//
+// The dot-product path (A·Bᵀ with k ≥ 16: the weight gradient) computes
+// 5 rows of A against 5 rows of B in 25 accumulators along k, the last
+// partial vector with masked loads, and reduces each accumulator at the
+// end of a k block of 4 KiB per row (measured best among 2–32 KiB: five
+// rows of A stay in L1 and the reductions cost little).
+//
+// The archsimd 512-bit kernels remain, selected by a test hook, so that
+// the tests and benchmarks compare both in the same run.
+//
 // # What is specialised
 //
 // Each GEMM takes one of two paths, chosen from the transposes and k;

@@ -186,14 +186,20 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 	case pathGonum:
 		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	case pathDot:
-		if lv == LevelAVX512 {
+		if lv == LevelAVX512 && useAsm512 {
+			gemmDotAsm(&asmf64, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		} else if lv == LevelAVX512 {
 			gemmDotf64x8(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		} else {
 			gemmDotf64x4(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		}
 	case pathOuter:
 		aT, bT := tA != blas.NoTrans, tB != blas.NoTrans
-		if lv == LevelAVX512 {
+		if lv == LevelAVX512 && useAsm512 {
+			ws := asmPoolf64.Get().(*asmWS[float64])
+			gemmOuterAsm(&asmf64, ws, aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			asmPoolf64.Put(ws)
+		} else if lv == LevelAVX512 {
 			gemmOuterf64x8(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		} else {
 			gemmOuterf64x4(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -217,14 +223,20 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 	case pathGonum:
 		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	case pathDot:
-		if lv == LevelAVX512 {
+		if lv == LevelAVX512 && useAsm512 {
+			gemmDotAsm(&asmf32, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		} else if lv == LevelAVX512 {
 			gemmDotf32x16(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		} else {
 			gemmDotf32x8(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		}
 	case pathOuter:
 		aT, bT := tA != blas.NoTrans, tB != blas.NoTrans
-		if lv == LevelAVX512 {
+		if lv == LevelAVX512 && useAsm512 {
+			ws := asmPoolf32.Get().(*asmWS[float32])
+			gemmOuterAsm(&asmf32, ws, aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			asmPoolf32.Put(ws)
+		} else if lv == LevelAVX512 {
 			gemmOuterf32x16(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		} else {
 			gemmOuterf32x8(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

@@ -28,12 +28,23 @@ func tname(t blas.Transpose) string {
 var requireAVX512 = os.Getenv("PINNSWEEP_REQUIRE_AVX512") == "1"
 
 // forLevels runs f as one subtest per kernel level: gonum (no kernels),
-// avx2 and avx512, as far as this build and CPU can run them. A level the
-// build or CPU lacks is skipped, saying why; in a kernel build (with
-// GOEXPERIMENT=simd) a missing AVX-512 fails with PINNSWEEP_REQUIRE_AVX512=1.
+// avx2, avx512 (the assembly kernels) and avx512-archsimd (the archsimd
+// kernels of the same width, kept for comparison), as far as this build
+// and CPU can run them. A level the build or CPU lacks is skipped, saying
+// why; in a kernel build (with GOEXPERIMENT=simd) a missing AVX-512 fails
+// with PINNSWEEP_REQUIRE_AVX512=1.
 func forLevels(t *testing.T, f func(t *testing.T)) {
-	for _, lv := range []Level{LevelNone, LevelAVX2, LevelAVX512} {
-		t.Run(lv.String(), func(t *testing.T) {
+	for _, v := range []struct {
+		lv       Level
+		archsimd bool
+	}{{LevelNone, false}, {LevelAVX2, false}, {LevelAVX512, false}, {LevelAVX512, true}} {
+		lv := v.lv
+		name := lv.String()
+		if v.archsimd {
+			name += "-archsimd"
+		}
+		t.Run(name, func(t *testing.T) {
+			setAsm512(t, !v.archsimd)
 			if !setLevel(t, lv) {
 				msg := fmt.Sprintf("kernel level %s: this build or CPU supports up to %s (kernel build %v)", lv, cpuLevel(), kernelBuild)
 				if requireAVX512 && lv == LevelAVX512 && kernelBuild {

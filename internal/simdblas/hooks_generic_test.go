@@ -19,3 +19,6 @@ func setLevel(_ testing.TB, lv Level) bool { return lv == LevelNone }
 
 // cpuLevel is LevelNone: this build has no kernels.
 func cpuLevel() Level { return LevelNone }
+
+// setAsm512 does nothing: this build has no kernels.
+func setAsm512(testing.TB, bool) {}

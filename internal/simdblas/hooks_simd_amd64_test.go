@@ -38,3 +38,11 @@ func setLevel(t testing.TB, lv Level) bool {
 
 // cpuLevel is the widest level this CPU supports.
 func cpuLevel() Level { return detected }
+
+// setAsm512 chooses the assembly (true) or archsimd (false) kernels at
+// the AVX-512 level and restores the choice when the test ends.
+func setAsm512(t testing.TB, on bool) {
+	old := useAsm512
+	useAsm512 = on
+	t.Cleanup(func() { useAsm512 = old })
+}

@@ -1,0 +1,279 @@
+//go:build ignore
+
+// gen_asm writes the AVX-512 assembly micro-kernels of Dgemm and Sgemm,
+// gemm_avx512_amd64.s, and their Go declarations,
+// gemm_avx512_decl_amd64.go:
+//
+//	go generate ./internal/simdblas/
+//
+// (-o DIR writes them elsewhere; TestGeneratedAsm compares a fresh run
+// with the checked-in files.)
+//
+// Assembly, unlike archsimd, gives a kernel all 32 vector registers, the
+// FMA form that accumulates in place (VFMADD231) and broadcasts straight
+// from memory, so the outer-product block is 5 rows by 5 vectors (25
+// accumulators, five B vectors and one broadcast A element) and the
+// dot-product block 5 rows of A by 5 rows of B. The kernels for fewer
+// rows (the last m mod 5 rows, and the dot product's last columns) are
+// the same code with fewer accumulators. Z15 is never used (Go's
+// internal ABI keeps it zero; the wrappers of these ABI0 functions would
+// restore it, but leaving it alone costs nothing), and the kernels never
+// store a pointer: the arguments are read-only.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/format"
+	"log"
+	"os"
+	"path/filepath"
+)
+
+// elem is one element type.
+type elem struct {
+	name  string // f64, f32
+	goT   string // float64, float32
+	sfx   string // PD, PS
+	ssfx  string // SD, SS (scalar)
+	bcast string // VBROADCASTSD, VBROADCASTSS
+	size  int    // bytes per element
+	lanes int    // elements per 512-bit vector
+}
+
+var elems = []elem{
+	{"f64", "float64", "PD", "SD", "VBROADCASTSD", 8, 8},
+	{"f32", "float32", "PS", "SS", "VBROADCASTSS", 4, 16},
+}
+
+// accRegs are the accumulators: every vector register but Z15 and the
+// six the kernels load operands into (Z26–Z31).
+var accRegs = func() []string {
+	var r []string
+	for i := 0; i <= 25; i++ {
+		if i != 15 {
+			r = append(r, fmt.Sprintf("Z%d", i))
+		}
+	}
+	return r
+}()
+
+// rowAddr returns the address of row r of an operand whose row 0 is at
+// base: stride s1 (one row) and s3 (three rows) are in registers, so
+// that five rows need no further pointers: base, base+s, base+2s,
+// base+3s, base+4s.
+func rowAddr(off int, base, s1, s3 string, r int) string {
+	o := ""
+	if off != 0 {
+		o = fmt.Sprint(off)
+	}
+	switch r {
+	case 0:
+		return fmt.Sprintf("%s(%s)", o, base)
+	case 1:
+		return fmt.Sprintf("%s(%s)(%s*1)", o, base, s1)
+	case 2:
+		return fmt.Sprintf("%s(%s)(%s*2)", o, base, s1)
+	case 3:
+		return fmt.Sprintf("%s(%s)(%s*1)", o, base, s3)
+	case 4:
+		return fmt.Sprintf("%s(%s)(%s*4)", o, base, s1)
+	}
+	panic("row")
+}
+
+// ymm and xmm name the lower halves of a Z register.
+func ymm(z string) string { return "Y" + z[1:] }
+func xmm(z string) string { return "X" + z[1:] }
+
+type gen struct{ s, d bytes.Buffer }
+
+func (g *gen) f(format string, args ...any) { fmt.Fprintf(&g.s, format+"\n", args...) }
+
+// Offsets in outerArgs (see gemm_avx512_amd64.go).
+const (
+	oK, oPA, oSAR, oSAK, oPB, oSB, oPC, oSC, oNP, oMode, oPanA, oPanC, oAlpha = 0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96
+)
+
+// outer writes outer<R>x5<e>: C = alpha·op(A)·B + beta·C for np panels of
+// R rows by 5 vectors. See outerArgs for the arguments.
+func (g *gen) outer(e elem, rows int) {
+	const nv = 5
+	name := fmt.Sprintf("outer%dx%d%s", rows, nv, e.name)
+	fmt.Fprintf(&g.d, "\n// %s computes np panels of %d rows by %d vectors (see outerArgs).\n//\n//go:noescape\nfunc %s(a *outerArgs%s)\n", name, rows, nv, name, e.name)
+	g.f("\n// func %s(a *outerArgs%s)", name, e.name)
+	g.f("TEXT ·%s(SB), NOSPLIT, $0-8", name)
+	g.f("\tMOVQ a+0(FP), BX")
+	g.f("\tMOVQ %d(BX), R8  // A: bytes between rows", oSAR)
+	g.f("\tLEAQ (R8)(R8*2), R9")
+	g.f("\tMOVQ %d(BX), R12 // A: bytes between k", oSAK)
+	g.f("\tMOVQ %d(BX), R10 // B: bytes between rows", oSB)
+	g.f("\tMOVQ %d(BX), R11 // C: bytes between rows", oSC)
+	g.f("\tLEAQ (R11)(R11*2), R13")
+	g.f("\tMOVQ %d(BX), DX  // C panel", oPC)
+	g.f("\tMOVQ %d(BX), CX  // panels", oNP)
+	g.f("\tMOVQ %d(BX), R14 // A panel", oPA)
+	g.f("%s_panel:", name)
+	acc := func(r, v int) string { return accRegs[r*nv+v] }
+	for r := 0; r < rows; r++ {
+		for v := 0; v < nv; v++ {
+			g.f("\tVPXORQ %s, %s, %s", acc(r, v), acc(r, v), acc(r, v))
+		}
+	}
+	g.f("\tMOVQ %d(BX), AX  // k", oK)
+	g.f("\tMOVQ R14, SI")
+	g.f("\tMOVQ %d(BX), DI  // B strip", oPB)
+	g.f("%s_k:", name)
+	for v := 0; v < nv; v++ {
+		g.f("\tVMOVUP%c %d(DI), Z%d", e.sfx[1], v*64, 26+v)
+	}
+	for r := 0; r < rows; r++ {
+		g.f("\t%s %s, Z31", e.bcast, rowAddr(0, "SI", "R8", "R9", r))
+		for v := 0; v < nv; v++ {
+			g.f("\tVFMADD231%s Z%d, Z31, %s", e.sfx, 26+v, acc(r, v))
+		}
+	}
+	g.f("\tADDQ R12, SI")
+	g.f("\tADDQ R10, DI")
+	g.f("\tDECQ AX")
+	g.f("\tJNZ %s_k", name)
+	// C = alpha·acc (+ beta·C).
+	g.f("\t%s %d(BX), Z31 // alpha", e.bcast, oAlpha)
+	g.f("\tCMPQ %d(BX), $0", oMode)
+	g.f("\tJNE %s_beta", name)
+	for r := 0; r < rows; r++ {
+		for v := 0; v < nv; v++ {
+			g.f("\tVMUL%s %s, Z31, %s", e.sfx, acc(r, v), acc(r, v))
+			g.f("\tVMOVUP%c %s, %s", e.sfx[1], acc(r, v), rowAddr(v*64, "DX", "R11", "R13", r))
+		}
+	}
+	g.f("\tJMP %s_next", name)
+	g.f("%s_beta:", name)
+	g.f("\t%s %d(BX), Z30 // beta", e.bcast, oAlpha+e.size)
+	for r := 0; r < rows; r++ {
+		for v := 0; v < nv; v++ {
+			// Z26–Z29 are free; Z30 holds beta.
+			g.f("\tVMUL%s %s, Z30, Z%d", e.sfx, rowAddr(v*64, "DX", "R11", "R13", r), 26+v%4)
+			g.f("\tVFMADD213%s Z%d, Z31, %s", e.sfx, 26+v%4, acc(r, v))
+			g.f("\tVMOVUP%c %s, %s", e.sfx[1], acc(r, v), rowAddr(v*64, "DX", "R11", "R13", r))
+		}
+	}
+	g.f("%s_next:", name)
+	g.f("\tADDQ %d(BX), DX", oPanC)
+	g.f("\tADDQ %d(BX), R14", oPanA)
+	g.f("\tDECQ CX")
+	g.f("\tJNZ %s_panel", name)
+	g.f("\tVZEROUPPER")
+	g.f("\tRET")
+}
+
+// Offsets in dotArgs (see gemm_avx512_amd64.go).
+const (
+	dKV, dMask, dPA, dSA, dPB, dSB, dOut = 0, 8, 16, 24, 32, 40, 48
+)
+
+// dot writes dot<R>x<C><e>: out[r·C+c] = Σ_p A_r[p]·B_c[p] for R rows of
+// A and C rows of B. See dotArgs for the arguments.
+func (g *gen) dot(e elem, rows, cols int) {
+	name := fmt.Sprintf("dot%dx%d%s", rows, cols, e.name)
+	fmt.Fprintf(&g.d, "\n// %s computes the %d×%d dot products of %d rows of A and %d of B (see dotArgs).\n//\n//go:noescape\nfunc %s(a *dotArgs)\n", name, rows, cols, rows, cols, name)
+	g.f("\n// func %s(a *dotArgs)", name)
+	g.f("TEXT ·%s(SB), NOSPLIT, $0-8", name)
+	g.f("\tMOVQ a+0(FP), BX")
+	g.f("\tMOVQ %d(BX), AX  // full vectors", dKV)
+	g.f("\tMOVQ %d(BX), SI  // A", dPA)
+	g.f("\tMOVQ %d(BX), R8  // A: bytes between rows", dSA)
+	g.f("\tLEAQ (R8)(R8*2), R9")
+	g.f("\tMOVQ %d(BX), DI  // B", dPB)
+	g.f("\tMOVQ %d(BX), R10 // B: bytes between rows", dSB)
+	g.f("\tLEAQ (R10)(R10*2), R11")
+	acc := func(r, c int) string { return accRegs[r*cols+c] }
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			g.f("\tVPXORQ %s, %s, %s", acc(r, c), acc(r, c), acc(r, c))
+		}
+	}
+	body := func(mask string) {
+		for r := 0; r < rows; r++ {
+			g.f("\tVMOVUP%c%s %s, %sZ%d", e.sfx[1], map[bool]string{true: ".Z", false: ""}[mask != ""], rowAddr(0, "SI", "R8", "R9", r), mask, 26+r)
+		}
+		for c := 0; c < cols; c++ {
+			g.f("\tVMOVUP%c%s %s, %sZ31", e.sfx[1], map[bool]string{true: ".Z", false: ""}[mask != ""], rowAddr(0, "DI", "R10", "R11", c), mask)
+			for r := 0; r < rows; r++ {
+				g.f("\tVFMADD231%s Z31, Z%d, %s", e.sfx, 26+r, acc(r, c))
+			}
+		}
+	}
+	g.f("\tTESTQ AX, AX")
+	g.f("\tJZ %s_tail", name)
+	g.f("%s_k:", name)
+	body("")
+	g.f("\tADDQ $64, SI")
+	g.f("\tADDQ $64, DI")
+	g.f("\tDECQ AX")
+	g.f("\tJNZ %s_k", name)
+	g.f("%s_tail:", name)
+	g.f("\tMOVQ %d(BX), CX  // mask of the last, partial vector", dMask)
+	g.f("\tTESTQ CX, CX")
+	g.f("\tJZ %s_sum", name)
+	g.f("\tKMOVW CX, K1")
+	body("K1, ")
+	g.f("%s_sum:", name)
+	g.f("\tMOVQ %d(BX), DX  // out", dOut)
+	for r := 0; r < rows; r++ {
+		for c := 0; c < cols; c++ {
+			z := acc(r, c)
+			off := (r*cols + c) * e.size
+			// 512 → 256 → 128 bits, then within the 128-bit lane.
+			g.f("\tVEXTRACTF64X4 $1, %s, Y26", z)
+			g.f("\tVADD%s Y26, %s, Y26", e.sfx, ymm(z))
+			g.f("\tVEXTRACTF32X4 $1, Y26, X27")
+			g.f("\tVADD%s X27, X26, X26", e.sfx)
+			g.f("\tVPERMILPD $1, X26, X27")
+			if e.name == "f64" {
+				g.f("\tVADDSD X27, X26, X26")
+				g.f("\tVMOVSD X26, %d(DX)", off)
+			} else {
+				g.f("\tVADDPS X27, X26, X26")
+				g.f("\tVMOVSHDUP X26, X27")
+				g.f("\tVADDSS X27, X26, X26")
+				g.f("\tVMOVSS X26, %d(DX)", off)
+			}
+		}
+	}
+	g.f("\tVZEROUPPER")
+	g.f("\tRET")
+}
+
+func main() {
+	dir := flag.String("o", ".", "directory to write the files to")
+	flag.Parse()
+	var g gen
+	g.f("// Code generated by gen_asm.go; DO NOT EDIT.")
+	g.f("")
+	g.f("//go:build goexperiment.simd && amd64")
+	g.f("")
+	g.f("#include \"textflag.h\"")
+	fmt.Fprintf(&g.d, "// Code generated by gen_asm.go; DO NOT EDIT.\n\n//go:build goexperiment.simd && amd64\n\npackage simdblas\n")
+	for _, e := range elems {
+		for r := 5; r >= 1; r-- {
+			g.outer(e, r)
+		}
+		for r := 5; r >= 1; r-- {
+			for c := 5; c >= 1; c-- {
+				g.dot(e, r, c)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(*dir, "gemm_avx512_amd64.s"), g.s.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	src, err := format.Source(g.d.Bytes())
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*dir, "gemm_avx512_decl_amd64.go"), src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
