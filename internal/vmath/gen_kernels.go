@@ -120,13 +120,38 @@ var (
 // s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
 // {{if .F64}}tanhGeneric{{else}}tanh32Generic{{end}}'s algorithm on {{.W}} lanes, with the same operations in the
 // same order (no FMA), so both give bit-identical results. The last
-// vector is loaded and stored partially (masked), its extra lanes
-// computing tanh(0). The kernel is written out in the loop, since a
+// n mod {{.W}} elements go through zero-padded vectors (their extra lanes
+// compute tanh(0)), so that the loop loads and stores whole vectors
+// without masks. The kernel is written out in the loop, since a
 // function taking a vector is too large to inline. It ends with
 // VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
-	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
+	if nf := n - n%{{.W}}; nf < n {
+		// The last n mod {{.W}} elements, through zero-padded vectors; the
+		// loop below then loads and stores whole vectors only.
+		var bh, bs, bhd, bsrc, bad vec{{.S}}
+		copy(bsrc[:], src[nf:])
+		var ps, phd, pad []{{.T}}
+		if s != nil {
+			ps = bs[:]
+		}
+		if hd != nil {
+			copy(bad[:], ad[nf:n])
+			phd, pad = bhd[:], bad[:]
+		}
+		tanhBlocks{{.S}}(bh[:], ps, phd, bsrc[:], pad)
+		copy(h[nf:n], bh[:])
+		if s != nil {
+			copy(s[nf:n], bs[:])
+		}
+		if hd != nil {
+			copy(hd[nf:n], bhd[:])
+		}
+		n = nf
+		src = src[:n]
+	}
+	defer archsimd.ClearAVXUpperBits()
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
 	if wantS {
@@ -141,7 +166,7 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 	ld := func(c *vec{{.S}}) archsimd.{{.V}} { return archsimd.Load{{.V}}(c) }
 	signMask := archsimd.Broadcast{{.U}}({{if .F64}}signBit{{else}}signBit32{{end}})
 	for i := 0; i < n; i += {{.W}} {
-		x := archsimd.Load{{.V}}SlicePart(src[i:])
+		x := archsimd.Load{{.V}}((*vec{{.S}})(src[i:]))
 		xb := x.As{{.U}}()
 		// NaN lanes may become the clamp here (VMINP returns its second
 		// operand for NaN and the compiler may swap operands); they are
@@ -196,12 +221,12 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 {{- end}}
 		y = y.As{{.U}}().Or(xb.And(signMask)).As{{.V}}()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.StoreSlicePart(h[i:])
+		y.Store((*vec{{.S}})(h[i:]))
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.StoreSlicePart(s[i:])
+			sv.Store((*vec{{.S}})(s[i:]))
 			if wantD {
-				sv.Mul(archsimd.Load{{.V}}SlicePart(ad[i:])).StoreSlicePart(hd[i:])
+				sv.Mul(archsimd.Load{{.V}}((*vec{{.S}})(ad[i:]))).Store((*vec{{.S}})(hd[i:]))
 			}
 		}
 	}
@@ -212,13 +237,33 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 // with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
 // order.
 func adjointBlocks{{.S}}(gv, gd, h, s, ad []{{.T}}) {
-	defer archsimd.ClearAVXUpperBits()
 	n := len(s)
+	if nf := n - n%{{.W}}; nf < n {
+		// The last n mod {{.W}} elements, through zero-padded vectors.
+		var bgv, bgd, bh, bs, bad vec{{.S}}
+		copy(bgv[:], gv[nf:n])
+		copy(bs[:], s[nf:])
+		var pgd, ph, pad []{{.T}}
+		if gd != nil {
+			copy(bgd[:], gd[nf:n])
+			copy(bh[:], h[nf:n])
+			copy(bad[:], ad[nf:n])
+			pgd, ph, pad = bgd[:], bh[:], bad[:]
+		}
+		adjointBlocks{{.S}}(bgv[:], pgd, ph, bs[:], pad)
+		copy(gv[nf:n], bgv[:])
+		if gd != nil {
+			copy(gd[nf:n], bgd[:])
+		}
+		n = nf
+		s = s[:n]
+	}
+	defer archsimd.ClearAVXUpperBits()
 	gv = gv[:n]
+	ld := func(x []{{.T}}) archsimd.{{.V}} { return archsimd.Load{{.V}}((*vec{{.S}})(x)) }
 	if gd == nil {
 		for i := 0; i < n; i += {{.W}} {
-			sv := archsimd.Load{{.V}}SlicePart(s[i:])
-			sv.Mul(archsimd.Load{{.V}}SlicePart(gv[i:])).StoreSlicePart(gv[i:])
+			ld(s[i:]).Mul(ld(gv[i:])).Store((*vec{{.S}})(gv[i:]))
 		}
 		return
 	}
@@ -226,12 +271,12 @@ func adjointBlocks{{.S}}(gv, gd, h, s, ad []{{.T}}) {
 	h = h[:n]
 	ad = ad[:n]
 	for i := 0; i < n; i += {{.W}} {
-		sv := archsimd.Load{{.V}}SlicePart(s[i:])
-		g := archsimd.Load{{.V}}SlicePart(gd[i:])
-		t := archsimd.Load{{.V}}SlicePart(h[i:]).Mul(archsimd.Load{{.V}}SlicePart(ad[i:])).Mul(g)
-		u := archsimd.Load{{.V}}SlicePart(gv[i:]).Sub(t.Add(t))
-		sv.Mul(u).StoreSlicePart(gv[i:])
-		sv.Mul(g).StoreSlicePart(gd[i:])
+		sv := ld(s[i:])
+		g := ld(gd[i:])
+		t := ld(h[i:]).Mul(ld(ad[i:])).Mul(g)
+		u := ld(gv[i:]).Sub(t.Add(t))
+		sv.Mul(u).Store((*vec{{.S}})(gv[i:]))
+		sv.Mul(g).Store((*vec{{.S}})(gd[i:]))
 	}
 }
 `

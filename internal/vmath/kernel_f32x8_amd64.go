@@ -47,13 +47,38 @@ var (
 // s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
 // tanh32Generic's algorithm on 8 lanes, with the same operations in the
 // same order (no FMA), so both give bit-identical results. The last
-// vector is loaded and stored partially (masked), its extra lanes
-// computing tanh(0). The kernel is written out in the loop, since a
+// n mod 8 elements go through zero-padded vectors (their extra lanes
+// compute tanh(0)), so that the loop loads and stores whole vectors
+// without masks. The kernel is written out in the loop, since a
 // function taking a vector is too large to inline. It ends with
 // VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
-	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
+	if nf := n - n%8; nf < n {
+		// The last n mod 8 elements, through zero-padded vectors; the
+		// loop below then loads and stores whole vectors only.
+		var bh, bs, bhd, bsrc, bad vecf32x8
+		copy(bsrc[:], src[nf:])
+		var ps, phd, pad []float32
+		if s != nil {
+			ps = bs[:]
+		}
+		if hd != nil {
+			copy(bad[:], ad[nf:n])
+			phd, pad = bhd[:], bad[:]
+		}
+		tanhBlocksf32x8(bh[:], ps, phd, bsrc[:], pad)
+		copy(h[nf:n], bh[:])
+		if s != nil {
+			copy(s[nf:n], bs[:])
+		}
+		if hd != nil {
+			copy(hd[nf:n], bhd[:])
+		}
+		n = nf
+		src = src[:n]
+	}
+	defer archsimd.ClearAVXUpperBits()
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
 	if wantS {
@@ -68,7 +93,7 @@ func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
 	ld := func(c *vecf32x8) archsimd.Float32x8 { return archsimd.LoadFloat32x8(c) }
 	signMask := archsimd.BroadcastUint32x8(signBit32)
 	for i := 0; i < n; i += 8 {
-		x := archsimd.LoadFloat32x8SlicePart(src[i:])
+		x := archsimd.LoadFloat32x8((*vecf32x8)(src[i:]))
 		xb := x.AsUint32x8()
 		// NaN lanes may become the clamp here (VMINP returns its second
 		// operand for NaN and the compiler may swap operands); they are
@@ -100,12 +125,12 @@ func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
 		y := lo.Merge(hi, a.Less(ld(&cf32x8Small)))
 		y = y.AsUint32x8().Or(xb.And(signMask)).AsFloat32x8()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.StoreSlicePart(h[i:])
+		y.Store((*vecf32x8)(h[i:]))
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.StoreSlicePart(s[i:])
+			sv.Store((*vecf32x8)(s[i:]))
 			if wantD {
-				sv.Mul(archsimd.LoadFloat32x8SlicePart(ad[i:])).StoreSlicePart(hd[i:])
+				sv.Mul(archsimd.LoadFloat32x8((*vecf32x8)(ad[i:]))).Store((*vecf32x8)(hd[i:]))
 			}
 		}
 	}
@@ -116,13 +141,33 @@ func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
 // with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
 // order.
 func adjointBlocksf32x8(gv, gd, h, s, ad []float32) {
-	defer archsimd.ClearAVXUpperBits()
 	n := len(s)
+	if nf := n - n%8; nf < n {
+		// The last n mod 8 elements, through zero-padded vectors.
+		var bgv, bgd, bh, bs, bad vecf32x8
+		copy(bgv[:], gv[nf:n])
+		copy(bs[:], s[nf:])
+		var pgd, ph, pad []float32
+		if gd != nil {
+			copy(bgd[:], gd[nf:n])
+			copy(bh[:], h[nf:n])
+			copy(bad[:], ad[nf:n])
+			pgd, ph, pad = bgd[:], bh[:], bad[:]
+		}
+		adjointBlocksf32x8(bgv[:], pgd, ph, bs[:], pad)
+		copy(gv[nf:n], bgv[:])
+		if gd != nil {
+			copy(gd[nf:n], bgd[:])
+		}
+		n = nf
+		s = s[:n]
+	}
+	defer archsimd.ClearAVXUpperBits()
 	gv = gv[:n]
+	ld := func(x []float32) archsimd.Float32x8 { return archsimd.LoadFloat32x8((*vecf32x8)(x)) }
 	if gd == nil {
 		for i := 0; i < n; i += 8 {
-			sv := archsimd.LoadFloat32x8SlicePart(s[i:])
-			sv.Mul(archsimd.LoadFloat32x8SlicePart(gv[i:])).StoreSlicePart(gv[i:])
+			ld(s[i:]).Mul(ld(gv[i:])).Store((*vecf32x8)(gv[i:]))
 		}
 		return
 	}
@@ -130,11 +175,11 @@ func adjointBlocksf32x8(gv, gd, h, s, ad []float32) {
 	h = h[:n]
 	ad = ad[:n]
 	for i := 0; i < n; i += 8 {
-		sv := archsimd.LoadFloat32x8SlicePart(s[i:])
-		g := archsimd.LoadFloat32x8SlicePart(gd[i:])
-		t := archsimd.LoadFloat32x8SlicePart(h[i:]).Mul(archsimd.LoadFloat32x8SlicePart(ad[i:])).Mul(g)
-		u := archsimd.LoadFloat32x8SlicePart(gv[i:]).Sub(t.Add(t))
-		sv.Mul(u).StoreSlicePart(gv[i:])
-		sv.Mul(g).StoreSlicePart(gd[i:])
+		sv := ld(s[i:])
+		g := ld(gd[i:])
+		t := ld(h[i:]).Mul(ld(ad[i:])).Mul(g)
+		u := ld(gv[i:]).Sub(t.Add(t))
+		sv.Mul(u).Store((*vecf32x8)(gv[i:]))
+		sv.Mul(g).Store((*vecf32x8)(gd[i:]))
 	}
 }

@@ -41,13 +41,38 @@ var (
 // s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
 // tanhGeneric's algorithm on 8 lanes, with the same operations in the
 // same order (no FMA), so both give bit-identical results. The last
-// vector is loaded and stored partially (masked), its extra lanes
-// computing tanh(0). The kernel is written out in the loop, since a
+// n mod 8 elements go through zero-padded vectors (their extra lanes
+// compute tanh(0)), so that the loop loads and stores whole vectors
+// without masks. The kernel is written out in the loop, since a
 // function taking a vector is too large to inline. It ends with
 // VZEROUPPER (see kernel_simd_amd64.go).
 func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
-	defer archsimd.ClearAVXUpperBits()
 	n := len(src)
+	if nf := n - n%8; nf < n {
+		// The last n mod 8 elements, through zero-padded vectors; the
+		// loop below then loads and stores whole vectors only.
+		var bh, bs, bhd, bsrc, bad vecf64x8
+		copy(bsrc[:], src[nf:])
+		var ps, phd, pad []float64
+		if s != nil {
+			ps = bs[:]
+		}
+		if hd != nil {
+			copy(bad[:], ad[nf:n])
+			phd, pad = bhd[:], bad[:]
+		}
+		tanhBlocksf64x8(bh[:], ps, phd, bsrc[:], pad)
+		copy(h[nf:n], bh[:])
+		if s != nil {
+			copy(s[nf:n], bs[:])
+		}
+		if hd != nil {
+			copy(hd[nf:n], bhd[:])
+		}
+		n = nf
+		src = src[:n]
+	}
+	defer archsimd.ClearAVXUpperBits()
 	h = h[:n]
 	wantS, wantD := s != nil, hd != nil
 	if wantS {
@@ -62,7 +87,7 @@ func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
 	ld := func(c *vecf64x8) archsimd.Float64x8 { return archsimd.LoadFloat64x8(c) }
 	signMask := archsimd.BroadcastUint64x8(signBit)
 	for i := 0; i < n; i += 8 {
-		x := archsimd.LoadFloat64x8SlicePart(src[i:])
+		x := archsimd.LoadFloat64x8((*vecf64x8)(src[i:]))
 		xb := x.AsUint64x8()
 		// NaN lanes may become the clamp here (VMINP returns its second
 		// operand for NaN and the compiler may swap operands); they are
@@ -91,12 +116,12 @@ func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
 		y := one.Masked(big).Add(alt.Merge(num, big).Div(den))
 		y = y.AsUint64x8().Or(xb.And(signMask)).AsFloat64x8()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.StoreSlicePart(h[i:])
+		y.Store((*vecf64x8)(h[i:]))
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.StoreSlicePart(s[i:])
+			sv.Store((*vecf64x8)(s[i:]))
 			if wantD {
-				sv.Mul(archsimd.LoadFloat64x8SlicePart(ad[i:])).StoreSlicePart(hd[i:])
+				sv.Mul(archsimd.LoadFloat64x8((*vecf64x8)(ad[i:]))).Store((*vecf64x8)(hd[i:]))
 			}
 		}
 	}
@@ -107,13 +132,33 @@ func tanhBlocksf64x8(h, s, hd, src, ad []float64) {
 // with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
 // order.
 func adjointBlocksf64x8(gv, gd, h, s, ad []float64) {
-	defer archsimd.ClearAVXUpperBits()
 	n := len(s)
+	if nf := n - n%8; nf < n {
+		// The last n mod 8 elements, through zero-padded vectors.
+		var bgv, bgd, bh, bs, bad vecf64x8
+		copy(bgv[:], gv[nf:n])
+		copy(bs[:], s[nf:])
+		var pgd, ph, pad []float64
+		if gd != nil {
+			copy(bgd[:], gd[nf:n])
+			copy(bh[:], h[nf:n])
+			copy(bad[:], ad[nf:n])
+			pgd, ph, pad = bgd[:], bh[:], bad[:]
+		}
+		adjointBlocksf64x8(bgv[:], pgd, ph, bs[:], pad)
+		copy(gv[nf:n], bgv[:])
+		if gd != nil {
+			copy(gd[nf:n], bgd[:])
+		}
+		n = nf
+		s = s[:n]
+	}
+	defer archsimd.ClearAVXUpperBits()
 	gv = gv[:n]
+	ld := func(x []float64) archsimd.Float64x8 { return archsimd.LoadFloat64x8((*vecf64x8)(x)) }
 	if gd == nil {
 		for i := 0; i < n; i += 8 {
-			sv := archsimd.LoadFloat64x8SlicePart(s[i:])
-			sv.Mul(archsimd.LoadFloat64x8SlicePart(gv[i:])).StoreSlicePart(gv[i:])
+			ld(s[i:]).Mul(ld(gv[i:])).Store((*vecf64x8)(gv[i:]))
 		}
 		return
 	}
@@ -121,11 +166,11 @@ func adjointBlocksf64x8(gv, gd, h, s, ad []float64) {
 	h = h[:n]
 	ad = ad[:n]
 	for i := 0; i < n; i += 8 {
-		sv := archsimd.LoadFloat64x8SlicePart(s[i:])
-		g := archsimd.LoadFloat64x8SlicePart(gd[i:])
-		t := archsimd.LoadFloat64x8SlicePart(h[i:]).Mul(archsimd.LoadFloat64x8SlicePart(ad[i:])).Mul(g)
-		u := archsimd.LoadFloat64x8SlicePart(gv[i:]).Sub(t.Add(t))
-		sv.Mul(u).StoreSlicePart(gv[i:])
-		sv.Mul(g).StoreSlicePart(gd[i:])
+		sv := ld(s[i:])
+		g := ld(gd[i:])
+		t := ld(h[i:]).Mul(ld(ad[i:])).Mul(g)
+		u := ld(gv[i:]).Sub(t.Add(t))
+		sv.Mul(u).Store((*vecf64x8)(gv[i:]))
+		sv.Mul(g).Store((*vecf64x8)(gd[i:]))
 	}
 }
