@@ -86,7 +86,7 @@ type dotArgs struct {
 // asmKernels are one element type's kernels.
 type asmKernels[T float32 | float64] struct {
 	lanes int
-	outer [asmMR + 1]func(*outerArgs[T])           // by rows
+	outer [asmMR + 1]func(*outerArgs[T])       // by rows
 	dot   [asmDR + 1][asmDR + 1]func(*dotArgs) // by rows of A, rows of B
 }
 
@@ -125,8 +125,12 @@ type asmWS[T float32 | float64] struct {
 }
 
 var (
-	asmPoolf64 = sync.Pool{New: func() any { return &asmWS[float64]{strip: make([]float64, asmKC*asmNV*8), tile: make([]float64, asmMR*asmNV*8)} }}
-	asmPoolf32 = sync.Pool{New: func() any { return &asmWS[float32]{strip: make([]float32, asmKC*asmNV*16), tile: make([]float32, asmMR*asmNV*16)} }}
+	asmPoolf64 = sync.Pool{New: func() any {
+		return &asmWS[float64]{strip: make([]float64, asmKC*asmNV*8), tile: make([]float64, asmMR*asmNV*8)}
+	}}
+	asmPoolf32 = sync.Pool{New: func() any {
+		return &asmWS[float32]{strip: make([]float32, asmKC*asmNV*16), tile: make([]float32, asmMR*asmNV*16)}
+	}}
 )
 
 // gemmOuterAsm computes C = alpha·op(A)·op(B) + beta·C with the assembly
