@@ -134,8 +134,11 @@ type Options struct {
 // Version is the trainer's version, recorded in every Result. 0.2.0: the
 // float32 path, the bias folded into the GEMMs and the new kernels change
 // the float64 path's rounding too (a run of 0.1.0 does not continue bit
-// for bit, so its checkpoints are refused).
-const Version = "0.2.0"
+// for bit, so its checkpoints are refused). 0.3.0: the AVX-512 GEMMs are
+// assembly kernels that accumulate in another order than 0.2.0's archsimd
+// ones, so a checkpoint of 0.2.0 is refused rather than continued with
+// other rounding.
+const Version = "0.3.0"
 
 // BLASName names the arithmetic a run's bits depend on besides its
 // settings and the trainer version: BLASEngine and, where the process
