@@ -66,34 +66,49 @@ type (
 	outerArgsf32 = outerArgs[float32]
 )
 
-// dotArgs are the arguments of the dot-product kernels dot<R>x<C><f64|f32>:
+// dotArgs are the arguments of the dot-product kernels
+// dot<R>x<C><f64|f32>, which compute nt tiles of R rows by C columns of
+// C = alpha·A·Bᵀ + beta·C: for tile t, r < R and c < C,
 //
-//	out[r·C+c] = Σ_p A_r[p]·B_c[p],  r < R, c < C,
+//	C[r][t·C+c] = alpha·Σ_p A_r[p]·B_{t·C+c}[p] + beta·C[r][t·C+c],
 //
-// over kv full vectors and, when mask ≠ 0, one more vector whose lanes
-// are the set bits of mask, where row r of A starts at pa + r·sa and row
-// c of B at pb + c·sb. out points to R·C elements.
-type dotArgs struct {
-	kv   int
-	mask uint64
-	pa   unsafe.Pointer
-	sa   uintptr
-	pb   unsafe.Pointer
-	sb   uintptr
-	out  unsafe.Pointer
+// the sum over kv full vectors and, when mask ≠ 0, one more vector whose
+// lanes are the set bits of mask, where row r of A starts at pa + r·sa,
+// row j of B at pb + j·sb and C[r][j] is at pc + r·sc + j·size. rewind
+// is kv·64, the bytes the kernel's k loop advances A and B by. With mode
+// 0, beta is taken as 0 and C is not read. nt ≥ 1. The kernels read the
+// struct and never write it; the field offsets are fixed in gen_asm.go.
+type dotArgs[T float32 | float64] struct {
+	kv          int
+	mask        uint64
+	pa          unsafe.Pointer
+	sa          uintptr
+	pb          unsafe.Pointer
+	sb          uintptr
+	pc          unsafe.Pointer
+	sc          uintptr
+	nt          int
+	mode        int
+	rewind      uintptr
+	alpha, beta T
 }
+
+type (
+	dotArgsf64 = dotArgs[float64]
+	dotArgsf32 = dotArgs[float32]
+)
 
 // asmKernels are one element type's kernels.
 type asmKernels[T float32 | float64] struct {
 	lanes int
-	outer [asmMR + 1]func(*outerArgs[T])       // by rows
-	dot   [asmDR + 1][asmDR + 1]func(*dotArgs) // by rows of A, rows of B
+	outer [asmMR + 1]func(*outerArgs[T])          // by rows
+	dot   [asmDR + 1][asmDR + 1]func(*dotArgs[T]) // by rows of A, rows of B
 }
 
 var asmf64 = asmKernels[float64]{
 	lanes: 8,
 	outer: [...]func(*outerArgsf64){nil, outer1x5f64, outer2x5f64, outer3x5f64, outer4x5f64, outer5x5f64},
-	dot: [...][asmDR + 1]func(*dotArgs){
+	dot: [...][asmDR + 1]func(*dotArgsf64){
 		{},
 		{nil, dot1x1f64, dot1x2f64, dot1x3f64, dot1x4f64, dot1x5f64},
 		{nil, dot2x1f64, dot2x2f64, dot2x3f64, dot2x4f64, dot2x5f64},
@@ -106,7 +121,7 @@ var asmf64 = asmKernels[float64]{
 var asmf32 = asmKernels[float32]{
 	lanes: 16,
 	outer: [...]func(*outerArgsf32){nil, outer1x5f32, outer2x5f32, outer3x5f32, outer4x5f32, outer5x5f32},
-	dot: [...][asmDR + 1]func(*dotArgs){
+	dot: [...][asmDR + 1]func(*dotArgsf32){
 		{},
 		{nil, dot1x1f32, dot1x2f32, dot1x3f32, dot1x4f32, dot1x5f32},
 		{nil, dot2x1f32, dot2x2f32, dot2x3f32, dot2x4f32, dot2x5f32},
@@ -240,33 +255,37 @@ func packStrip[T float32 | float64](dst []T, bTrans bool, b []T, ldb, p0, j0, kb
 
 // gemmDotAsm computes C = alpha·A·Bᵀ + beta·C with the assembly
 // dot-product kernels: element (i, j) is the dot product of rows i of A
-// and j of B, both contiguous. For each k block (asmKCDotBytes of a row),
-// each 5-row group of A runs over every 5-row group of B, and the sums
-// are scaled into C.
+// and j of B, both contiguous. For each k block (asmKCDotBytes of a row)
+// and each 5-row group of A, one kernel call runs over every full 5-row
+// group of B and updates C; the last n mod 5 columns take one more call.
 func gemmDotAsm[T float32 | float64](kr *asmKernels[T], m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	size := uintptr(unsafe.Sizeof(T(0)))
 	kc := asmKCDotBytes / int(size)
-	var out [asmDR * asmDR]T
-	args := dotArgs{sa: uintptr(lda) * size, sb: uintptr(ldb) * size, out: unsafe.Pointer(&out[0])}
+	args := dotArgs[T]{sa: uintptr(lda) * size, sb: uintptr(ldb) * size, sc: uintptr(ldc) * size, alpha: alpha}
+	nt, cn := n/asmDR, n%asmDR
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
 		args.kv = kb / kr.lanes
 		args.mask = 1<<(kb%kr.lanes) - 1
-		bt := beta
+		args.rewind = uintptr(args.kv) * 64
+		args.beta, args.mode = beta, 1
 		if p0 > 0 {
-			bt = 1
+			args.beta = 1
+		}
+		if args.beta == 0 {
+			args.mode = 0
 		}
 		for i := 0; i < m; i += asmDR {
 			r := min(asmDR, m-i)
 			args.pa = unsafe.Pointer(&a[i*lda+p0])
-			for j := 0; j < n; j += asmDR {
-				cn := min(asmDR, n-j)
-				args.pb = unsafe.Pointer(&b[j*ldb+p0])
+			if nt > 0 {
+				args.pb, args.pc, args.nt = unsafe.Pointer(&b[p0]), unsafe.Pointer(&c[i*ldc]), nt
+				kr.dot[r][asmDR](&args)
+			}
+			if cn > 0 {
+				j := nt * asmDR
+				args.pb, args.pc, args.nt = unsafe.Pointer(&b[j*ldb+p0]), unsafe.Pointer(&c[i*ldc+j]), 1
 				kr.dot[r][cn](&args)
-				for q := range r {
-					row := (i + q) * ldc
-					storeRow(c[row+j:row+j+cn], out[q*cn:q*cn+cn], alpha, bt)
-				}
 			}
 		}
 	}

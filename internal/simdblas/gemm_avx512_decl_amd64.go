@@ -29,130 +29,130 @@ func outer2x5f64(a *outerArgsf64)
 //go:noescape
 func outer1x5f64(a *outerArgsf64)
 
-// dot5x5f64 computes the 5×5 dot products of 5 rows of A and 5 of B (see dotArgs).
+// dot5x5f64 computes nt tiles of 5×5 dot products of 5 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x5f64(a *dotArgs)
+func dot5x5f64(a *dotArgsf64)
 
-// dot5x4f64 computes the 5×4 dot products of 5 rows of A and 4 of B (see dotArgs).
+// dot5x4f64 computes nt tiles of 5×4 dot products of 5 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x4f64(a *dotArgs)
+func dot5x4f64(a *dotArgsf64)
 
-// dot5x3f64 computes the 5×3 dot products of 5 rows of A and 3 of B (see dotArgs).
+// dot5x3f64 computes nt tiles of 5×3 dot products of 5 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x3f64(a *dotArgs)
+func dot5x3f64(a *dotArgsf64)
 
-// dot5x2f64 computes the 5×2 dot products of 5 rows of A and 2 of B (see dotArgs).
+// dot5x2f64 computes nt tiles of 5×2 dot products of 5 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x2f64(a *dotArgs)
+func dot5x2f64(a *dotArgsf64)
 
-// dot5x1f64 computes the 5×1 dot products of 5 rows of A and 1 of B (see dotArgs).
+// dot5x1f64 computes nt tiles of 5×1 dot products of 5 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x1f64(a *dotArgs)
+func dot5x1f64(a *dotArgsf64)
 
-// dot4x5f64 computes the 4×5 dot products of 4 rows of A and 5 of B (see dotArgs).
+// dot4x5f64 computes nt tiles of 4×5 dot products of 4 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x5f64(a *dotArgs)
+func dot4x5f64(a *dotArgsf64)
 
-// dot4x4f64 computes the 4×4 dot products of 4 rows of A and 4 of B (see dotArgs).
+// dot4x4f64 computes nt tiles of 4×4 dot products of 4 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x4f64(a *dotArgs)
+func dot4x4f64(a *dotArgsf64)
 
-// dot4x3f64 computes the 4×3 dot products of 4 rows of A and 3 of B (see dotArgs).
+// dot4x3f64 computes nt tiles of 4×3 dot products of 4 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x3f64(a *dotArgs)
+func dot4x3f64(a *dotArgsf64)
 
-// dot4x2f64 computes the 4×2 dot products of 4 rows of A and 2 of B (see dotArgs).
+// dot4x2f64 computes nt tiles of 4×2 dot products of 4 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x2f64(a *dotArgs)
+func dot4x2f64(a *dotArgsf64)
 
-// dot4x1f64 computes the 4×1 dot products of 4 rows of A and 1 of B (see dotArgs).
+// dot4x1f64 computes nt tiles of 4×1 dot products of 4 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x1f64(a *dotArgs)
+func dot4x1f64(a *dotArgsf64)
 
-// dot3x5f64 computes the 3×5 dot products of 3 rows of A and 5 of B (see dotArgs).
+// dot3x5f64 computes nt tiles of 3×5 dot products of 3 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x5f64(a *dotArgs)
+func dot3x5f64(a *dotArgsf64)
 
-// dot3x4f64 computes the 3×4 dot products of 3 rows of A and 4 of B (see dotArgs).
+// dot3x4f64 computes nt tiles of 3×4 dot products of 3 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x4f64(a *dotArgs)
+func dot3x4f64(a *dotArgsf64)
 
-// dot3x3f64 computes the 3×3 dot products of 3 rows of A and 3 of B (see dotArgs).
+// dot3x3f64 computes nt tiles of 3×3 dot products of 3 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x3f64(a *dotArgs)
+func dot3x3f64(a *dotArgsf64)
 
-// dot3x2f64 computes the 3×2 dot products of 3 rows of A and 2 of B (see dotArgs).
+// dot3x2f64 computes nt tiles of 3×2 dot products of 3 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x2f64(a *dotArgs)
+func dot3x2f64(a *dotArgsf64)
 
-// dot3x1f64 computes the 3×1 dot products of 3 rows of A and 1 of B (see dotArgs).
+// dot3x1f64 computes nt tiles of 3×1 dot products of 3 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x1f64(a *dotArgs)
+func dot3x1f64(a *dotArgsf64)
 
-// dot2x5f64 computes the 2×5 dot products of 2 rows of A and 5 of B (see dotArgs).
+// dot2x5f64 computes nt tiles of 2×5 dot products of 2 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x5f64(a *dotArgs)
+func dot2x5f64(a *dotArgsf64)
 
-// dot2x4f64 computes the 2×4 dot products of 2 rows of A and 4 of B (see dotArgs).
+// dot2x4f64 computes nt tiles of 2×4 dot products of 2 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x4f64(a *dotArgs)
+func dot2x4f64(a *dotArgsf64)
 
-// dot2x3f64 computes the 2×3 dot products of 2 rows of A and 3 of B (see dotArgs).
+// dot2x3f64 computes nt tiles of 2×3 dot products of 2 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x3f64(a *dotArgs)
+func dot2x3f64(a *dotArgsf64)
 
-// dot2x2f64 computes the 2×2 dot products of 2 rows of A and 2 of B (see dotArgs).
+// dot2x2f64 computes nt tiles of 2×2 dot products of 2 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x2f64(a *dotArgs)
+func dot2x2f64(a *dotArgsf64)
 
-// dot2x1f64 computes the 2×1 dot products of 2 rows of A and 1 of B (see dotArgs).
+// dot2x1f64 computes nt tiles of 2×1 dot products of 2 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x1f64(a *dotArgs)
+func dot2x1f64(a *dotArgsf64)
 
-// dot1x5f64 computes the 1×5 dot products of 1 rows of A and 5 of B (see dotArgs).
+// dot1x5f64 computes nt tiles of 1×5 dot products of 1 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x5f64(a *dotArgs)
+func dot1x5f64(a *dotArgsf64)
 
-// dot1x4f64 computes the 1×4 dot products of 1 rows of A and 4 of B (see dotArgs).
+// dot1x4f64 computes nt tiles of 1×4 dot products of 1 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x4f64(a *dotArgs)
+func dot1x4f64(a *dotArgsf64)
 
-// dot1x3f64 computes the 1×3 dot products of 1 rows of A and 3 of B (see dotArgs).
+// dot1x3f64 computes nt tiles of 1×3 dot products of 1 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x3f64(a *dotArgs)
+func dot1x3f64(a *dotArgsf64)
 
-// dot1x2f64 computes the 1×2 dot products of 1 rows of A and 2 of B (see dotArgs).
+// dot1x2f64 computes nt tiles of 1×2 dot products of 1 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x2f64(a *dotArgs)
+func dot1x2f64(a *dotArgsf64)
 
-// dot1x1f64 computes the 1×1 dot products of 1 rows of A and 1 of B (see dotArgs).
+// dot1x1f64 computes nt tiles of 1×1 dot products of 1 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x1f64(a *dotArgs)
+func dot1x1f64(a *dotArgsf64)
 
 // outer5x5f32 computes np panels of 5 rows by 5 vectors (see outerArgs).
 //
@@ -179,127 +179,127 @@ func outer2x5f32(a *outerArgsf32)
 //go:noescape
 func outer1x5f32(a *outerArgsf32)
 
-// dot5x5f32 computes the 5×5 dot products of 5 rows of A and 5 of B (see dotArgs).
+// dot5x5f32 computes nt tiles of 5×5 dot products of 5 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x5f32(a *dotArgs)
+func dot5x5f32(a *dotArgsf32)
 
-// dot5x4f32 computes the 5×4 dot products of 5 rows of A and 4 of B (see dotArgs).
+// dot5x4f32 computes nt tiles of 5×4 dot products of 5 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x4f32(a *dotArgs)
+func dot5x4f32(a *dotArgsf32)
 
-// dot5x3f32 computes the 5×3 dot products of 5 rows of A and 3 of B (see dotArgs).
+// dot5x3f32 computes nt tiles of 5×3 dot products of 5 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x3f32(a *dotArgs)
+func dot5x3f32(a *dotArgsf32)
 
-// dot5x2f32 computes the 5×2 dot products of 5 rows of A and 2 of B (see dotArgs).
+// dot5x2f32 computes nt tiles of 5×2 dot products of 5 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x2f32(a *dotArgs)
+func dot5x2f32(a *dotArgsf32)
 
-// dot5x1f32 computes the 5×1 dot products of 5 rows of A and 1 of B (see dotArgs).
+// dot5x1f32 computes nt tiles of 5×1 dot products of 5 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot5x1f32(a *dotArgs)
+func dot5x1f32(a *dotArgsf32)
 
-// dot4x5f32 computes the 4×5 dot products of 4 rows of A and 5 of B (see dotArgs).
+// dot4x5f32 computes nt tiles of 4×5 dot products of 4 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x5f32(a *dotArgs)
+func dot4x5f32(a *dotArgsf32)
 
-// dot4x4f32 computes the 4×4 dot products of 4 rows of A and 4 of B (see dotArgs).
+// dot4x4f32 computes nt tiles of 4×4 dot products of 4 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x4f32(a *dotArgs)
+func dot4x4f32(a *dotArgsf32)
 
-// dot4x3f32 computes the 4×3 dot products of 4 rows of A and 3 of B (see dotArgs).
+// dot4x3f32 computes nt tiles of 4×3 dot products of 4 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x3f32(a *dotArgs)
+func dot4x3f32(a *dotArgsf32)
 
-// dot4x2f32 computes the 4×2 dot products of 4 rows of A and 2 of B (see dotArgs).
+// dot4x2f32 computes nt tiles of 4×2 dot products of 4 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x2f32(a *dotArgs)
+func dot4x2f32(a *dotArgsf32)
 
-// dot4x1f32 computes the 4×1 dot products of 4 rows of A and 1 of B (see dotArgs).
+// dot4x1f32 computes nt tiles of 4×1 dot products of 4 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot4x1f32(a *dotArgs)
+func dot4x1f32(a *dotArgsf32)
 
-// dot3x5f32 computes the 3×5 dot products of 3 rows of A and 5 of B (see dotArgs).
+// dot3x5f32 computes nt tiles of 3×5 dot products of 3 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x5f32(a *dotArgs)
+func dot3x5f32(a *dotArgsf32)
 
-// dot3x4f32 computes the 3×4 dot products of 3 rows of A and 4 of B (see dotArgs).
+// dot3x4f32 computes nt tiles of 3×4 dot products of 3 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x4f32(a *dotArgs)
+func dot3x4f32(a *dotArgsf32)
 
-// dot3x3f32 computes the 3×3 dot products of 3 rows of A and 3 of B (see dotArgs).
+// dot3x3f32 computes nt tiles of 3×3 dot products of 3 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x3f32(a *dotArgs)
+func dot3x3f32(a *dotArgsf32)
 
-// dot3x2f32 computes the 3×2 dot products of 3 rows of A and 2 of B (see dotArgs).
+// dot3x2f32 computes nt tiles of 3×2 dot products of 3 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x2f32(a *dotArgs)
+func dot3x2f32(a *dotArgsf32)
 
-// dot3x1f32 computes the 3×1 dot products of 3 rows of A and 1 of B (see dotArgs).
+// dot3x1f32 computes nt tiles of 3×1 dot products of 3 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot3x1f32(a *dotArgs)
+func dot3x1f32(a *dotArgsf32)
 
-// dot2x5f32 computes the 2×5 dot products of 2 rows of A and 5 of B (see dotArgs).
+// dot2x5f32 computes nt tiles of 2×5 dot products of 2 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x5f32(a *dotArgs)
+func dot2x5f32(a *dotArgsf32)
 
-// dot2x4f32 computes the 2×4 dot products of 2 rows of A and 4 of B (see dotArgs).
+// dot2x4f32 computes nt tiles of 2×4 dot products of 2 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x4f32(a *dotArgs)
+func dot2x4f32(a *dotArgsf32)
 
-// dot2x3f32 computes the 2×3 dot products of 2 rows of A and 3 of B (see dotArgs).
+// dot2x3f32 computes nt tiles of 2×3 dot products of 2 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x3f32(a *dotArgs)
+func dot2x3f32(a *dotArgsf32)
 
-// dot2x2f32 computes the 2×2 dot products of 2 rows of A and 2 of B (see dotArgs).
+// dot2x2f32 computes nt tiles of 2×2 dot products of 2 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x2f32(a *dotArgs)
+func dot2x2f32(a *dotArgsf32)
 
-// dot2x1f32 computes the 2×1 dot products of 2 rows of A and 1 of B (see dotArgs).
+// dot2x1f32 computes nt tiles of 2×1 dot products of 2 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot2x1f32(a *dotArgs)
+func dot2x1f32(a *dotArgsf32)
 
-// dot1x5f32 computes the 1×5 dot products of 1 rows of A and 5 of B (see dotArgs).
+// dot1x5f32 computes nt tiles of 1×5 dot products of 1 rows of A and 5 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x5f32(a *dotArgs)
+func dot1x5f32(a *dotArgsf32)
 
-// dot1x4f32 computes the 1×4 dot products of 1 rows of A and 4 of B (see dotArgs).
+// dot1x4f32 computes nt tiles of 1×4 dot products of 1 rows of A and 4 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x4f32(a *dotArgs)
+func dot1x4f32(a *dotArgsf32)
 
-// dot1x3f32 computes the 1×3 dot products of 1 rows of A and 3 of B (see dotArgs).
+// dot1x3f32 computes nt tiles of 1×3 dot products of 1 rows of A and 3 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x3f32(a *dotArgs)
+func dot1x3f32(a *dotArgsf32)
 
-// dot1x2f32 computes the 1×2 dot products of 1 rows of A and 2 of B (see dotArgs).
+// dot1x2f32 computes nt tiles of 1×2 dot products of 1 rows of A and 2 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x2f32(a *dotArgs)
+func dot1x2f32(a *dotArgsf32)
 
-// dot1x1f32 computes the 1×1 dot products of 1 rows of A and 1 of B (see dotArgs).
+// dot1x1f32 computes nt tiles of 1×1 dot products of 1 rows of A and 1 of B into C (see dotArgs).
 //
 //go:noescape
-func dot1x1f32(a *dotArgs)
+func dot1x1f32(a *dotArgsf32)

@@ -170,41 +170,51 @@ func (g *gen) outer(e elem, rows int) {
 
 // Offsets in dotArgs (see gemm_avx512_amd64.go).
 const (
-	dKV, dMask, dPA, dSA, dPB, dSB, dOut = 0, 8, 16, 24, 32, 40, 48
+	dKV, dMask, dPA, dSA, dPB, dSB, dPC, dSC, dNT, dMode, dRewind, dAlpha = 0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88
 )
 
-// dot writes dot<R>x<C><e>: out[r·C+c] = Σ_p A_r[p]·B_c[p] for R rows of
-// A and C rows of B. See dotArgs for the arguments.
+// dot writes dot<R>x<C><e>: for nt tiles of R rows of C by C columns,
+//
+//	C[r][c] = alpha·Σ_p A_r[p]·B_c[p] + beta·C[r][c],
+//
+// each tile C columns (and C rows of B) after the previous one. See
+// dotArgs for the arguments.
 func (g *gen) dot(e elem, rows, cols int) {
 	name := fmt.Sprintf("dot%dx%d%s", rows, cols, e.name)
-	fmt.Fprintf(&g.d, "\n// %s computes the %d×%d dot products of %d rows of A and %d of B (see dotArgs).\n//\n//go:noescape\nfunc %s(a *dotArgs)\n", name, rows, cols, rows, cols, name)
-	g.f("\n// func %s(a *dotArgs)", name)
+	fmt.Fprintf(&g.d, "\n// %s computes nt tiles of %d×%d dot products of %d rows of A and %d of B into C (see dotArgs).\n//\n//go:noescape\nfunc %s(a *dotArgs%s)\n", name, rows, cols, rows, cols, name, e.name)
+	g.f("\n// func %s(a *dotArgs%s)", name, e.name)
 	g.f("TEXT ·%s(SB), NOSPLIT, $0-8", name)
 	g.f("\tMOVQ a+0(FP), BX")
-	g.f("\tMOVQ %d(BX), AX  // full vectors", dKV)
 	g.f("\tMOVQ %d(BX), SI  // A", dPA)
 	g.f("\tMOVQ %d(BX), R8  // A: bytes between rows", dSA)
 	g.f("\tLEAQ (R8)(R8*2), R9")
 	g.f("\tMOVQ %d(BX), DI  // B", dPB)
 	g.f("\tMOVQ %d(BX), R10 // B: bytes between rows", dSB)
 	g.f("\tLEAQ (R10)(R10*2), R11")
+	g.f("\tMOVQ %d(BX), DX  // C", dPC)
+	g.f("\tMOVQ %d(BX), R12 // C: bytes between rows", dSC)
+	g.f("\tLEAQ (R12)(R12*2), R13")
+	g.f("\tMOVQ %d(BX), R14 // tiles", dNT)
+	g.f("%s_tile:", name)
 	acc := func(r, c int) string { return accRegs[r*cols+c] }
 	for r := 0; r < rows; r++ {
 		for c := 0; c < cols; c++ {
 			g.f("\tVPXORQ %s, %s, %s", acc(r, c), acc(r, c), acc(r, c))
 		}
 	}
+	zero := map[bool]string{true: ".Z", false: ""}
 	body := func(mask string) {
 		for r := 0; r < rows; r++ {
-			g.f("\tVMOVUP%c%s %s, %sZ%d", e.sfx[1], map[bool]string{true: ".Z", false: ""}[mask != ""], rowAddr(0, "SI", "R8", "R9", r), mask, 26+r)
+			g.f("\tVMOVUP%c%s %s, %sZ%d", e.sfx[1], zero[mask != ""], rowAddr(0, "SI", "R8", "R9", r), mask, 26+r)
 		}
 		for c := 0; c < cols; c++ {
-			g.f("\tVMOVUP%c%s %s, %sZ31", e.sfx[1], map[bool]string{true: ".Z", false: ""}[mask != ""], rowAddr(0, "DI", "R10", "R11", c), mask)
+			g.f("\tVMOVUP%c%s %s, %sZ31", e.sfx[1], zero[mask != ""], rowAddr(0, "DI", "R10", "R11", c), mask)
 			for r := 0; r < rows; r++ {
 				g.f("\tVFMADD231%s Z31, Z%d, %s", e.sfx, 26+r, acc(r, c))
 			}
 		}
 	}
+	g.f("\tMOVQ %d(BX), AX  // full vectors", dKV)
 	g.f("\tTESTQ AX, AX")
 	g.f("\tJZ %s_tail", name)
 	g.f("%s_k:", name)
@@ -220,11 +230,12 @@ func (g *gen) dot(e elem, rows, cols int) {
 	g.f("\tKMOVW CX, K1")
 	body("K1, ")
 	g.f("%s_sum:", name)
-	g.f("\tMOVQ %d(BX), DX  // out", dOut)
+	g.f("\tVMOVS%c %d(BX), X28 // alpha", e.ssfx[1], dAlpha)
+	g.f("\tVMOVS%c %d(BX), X29 // beta", e.ssfx[1], dAlpha+e.size)
+	g.f("\tMOVQ %d(BX), CX  // mode", dMode)
 	for r := 0; r < rows; r++ {
 		for c := 0; c < cols; c++ {
 			z := acc(r, c)
-			off := (r*cols + c) * e.size
 			// 512 → 256 → 128 bits, then within the 128-bit lane.
 			g.f("\tVEXTRACTF64X4 $1, %s, Y26", z)
 			g.f("\tVADD%s Y26, %s, Y26", e.sfx, ymm(z))
@@ -233,15 +244,32 @@ func (g *gen) dot(e elem, rows, cols int) {
 			g.f("\tVPERMILPD $1, X26, X27")
 			if e.name == "f64" {
 				g.f("\tVADDSD X27, X26, X26")
-				g.f("\tVMOVSD X26, %d(DX)", off)
 			} else {
 				g.f("\tVADDPS X27, X26, X26")
 				g.f("\tVMOVSHDUP X26, X27")
 				g.f("\tVADDSS X27, X26, X26")
-				g.f("\tVMOVSS X26, %d(DX)", off)
 			}
+			addr := rowAddr(c*e.size, "DX", "R12", "R13", r)
+			// C = alpha·sum, or beta·C + alpha·sum.
+			g.f("\tVMUL%s X28, X26, X26", e.ssfx)
+			g.f("\tTESTQ CX, CX")
+			g.f("\tJZ %s_st%d_%d", name, r, c)
+			g.f("\tVMOVS%c %s, X27", e.ssfx[1], addr)
+			g.f("\tVFMADD231%s X29, X27, X26", e.ssfx)
+			g.f("%s_st%d_%d:", name, r, c)
+			g.f("\tVMOVS%c X26, %s", e.ssfx[1], addr)
 		}
 	}
+	// The next tile: cols columns of C, cols rows of B; A and B back to
+	// the start of the k block.
+	g.f("\tADDQ $%d, DX", cols*e.size)
+	g.f("\tSUBQ %d(BX), SI", dRewind)
+	g.f("\tSUBQ %d(BX), DI", dRewind)
+	for c := 0; c < cols; c++ {
+		g.f("\tADDQ R10, DI")
+	}
+	g.f("\tDECQ R14")
+	g.f("\tJNZ %s_tile", name)
 	g.f("\tVZEROUPPER")
 	g.f("\tRET")
 }
