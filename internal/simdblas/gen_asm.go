@@ -134,6 +134,12 @@ func (g *gen) outer(e elem, rows int) {
 			g.f("\tVFMADD231%s Z%d, Z31, %s", e.sfx, 26+v, acc(r, v))
 		}
 	}
+	// Row p of the next strip of B, for the panels that follow: measured
+	// 1–11% faster in isolation (N = 2000 and 10000), no change inside a
+	// whole evaluation.
+	for v := 0; v < nv; v++ {
+		g.f("\tPREFETCHT0 %d(DI)", nv*64+v*64)
+	}
 	g.f("\tADDQ R12, SI")
 	g.f("\tADDQ R10, DI")
 	g.f("\tDECQ AX")
