@@ -112,7 +112,7 @@ for p, dt in (("f64", "float64"), ("f32", "float32")):
 labels = {
     "gonum": "pinnsweep, gonum BLAS (default build)",
     "avx2": "pinnsweep, archsimd AVX2 (PINNSWEEP_KERNELS=avx2)",
-    "avx512": "pinnsweep, archsimd AVX-512 (`make build`)",
+    "avx512": "pinnsweep, assembly AVX-512 GEMMs + archsimd tanh (`make build`)",
     "openblas": "pinnsweep, OpenBLAS serial (-tags openblas)",
 }
 evals = {}

@@ -66,9 +66,10 @@
 // # BLAS
 //
 // The default build uses gonum's pure-Go BLAS (no cgo). With
-// GOEXPERIMENT=simd (make build) the GEMMs run on the archsimd kernels of
-// internal/simdblas: AVX-512 where the CPU has it, else AVX2 and FMA,
-// chosen at start-up (PINNSWEEP_KERNELS=avx2 caps it). Built with -tags
+// GOEXPERIMENT=simd (make build) the GEMMs run on the kernels of
+// internal/simdblas: assembly AVX-512 kernels where the CPU has it, else
+// archsimd AVX2 and FMA ones, chosen at start-up (PINNSWEEP_KERNELS=avx2
+// caps it). Built with -tags
 // openblas (and CGO_LDFLAGS pointing at Debian's serial OpenBLAS, see the
 // Makefile) the GEMMs run on OpenBLAS through gonum/netlib. tanh uses the
 // kernels of internal/vmath. Config.Threads shards the points over

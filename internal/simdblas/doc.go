@@ -136,25 +136,23 @@
 // trainer's shapes for a hidden layer of width 50 (forward C(50×N) = W·H,
 // weight gradient dW(50×50) += Ā·Hᵀ, input gradient Ḡ(50×N) = Wᵀ·Ā). On
 // the development machine (an AMD EPYC of the Zen 5 generation, 2 vCPUs,
-// full-width 512-bit FMA: BenchmarkPeak gives 111 GFLOP/s in float64 and
-// 225 in float32 with 512-bit vectors, 55 and 112 with 256-bit ones),
-// medians of 3 runs with -cpu 1 at a load average of 7–14:
+// full-width 512-bit FMA: BenchmarkPeak gives 112–115 GFLOP/s in float64
+// and 225–232 in float32 with 512-bit vectors, half that with 256-bit
+// ones), medians of 3 runs with -cpu 1 (2026-12-04, load 1.6–3.1):
 //
-//	shape (GFLOP/s, CPU time)  f64 avx2  f64 avx512  f32 avx2  f32 avx512
-//	forward  N=2000              30.3      52.3        79.3      139.3
-//	weight   N=2000              36.6      61.6        70.5      110.0
-//	input    N=2000              41.5      68.8        80.0      124.5
-//	forward  N=10000             28.5      49.6        78.5      132.1
-//	weight   N=10000             31.0      49.0        62.3       90.0
-//	input    N=10000             27.6      45.9        80.1      138.3
+//	shape (GFLOP/s, CPU time)  f64 avx2  f64 avx512      f32 avx2  f32 avx512
+//	                                     archsimd  asm             archsimd  asm
+//	forward  N=2000              42.6      76.0  107.6     80.2     147.6  222.6
+//	weight   N=2000              37.6      63.7   91.7     73.6     113.2  190.1
+//	input    N=2000              42.5      76.0  108.3     86.1     147.6  219.1
+//	forward  N=10000             35.0      61.1  107.7     85.4     148.4  215.4
+//	weight   N=10000             33.8      40.6   69.6     70.8     107.6  184.4
+//	input    N=10000             29.4      54.0  103.3     86.2     149.5  214.3
 //
-// The 512-bit kernels are 1.6–1.8× the 256-bit ones on the hidden-layer
-// shapes (1.05–1.7× on the first and output layers, which are
-// memory-bound), so the start-up choice takes them wherever the CPU has
-// AVX-512. At best they reach about 60% of the peak (float32 forward 139
-// of 225, float64 input 69 of 111). gonum's Sgemm and Dgemm ran at 9–27
-// and 10–11 GFLOP/s on the weight shape (the others spread over
-// goroutines whose CPU time the thread clock does not see).
+// The assembly kernels run the hidden-layer products at 80–95% of the
+// peak, 1.4–1.9× the archsimd 512-bit kernels, and are at least as fast
+// on the first and output layers' shapes (memory-bound; BENCHMARKS.md has
+// them all). The archsimd 512-bit kernels are 1.6–1.8× the 256-bit ones.
 //
 // # Code generation notes
 //
