@@ -4,12 +4,21 @@
 
 package vmath
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+	"unsafe"
+)
 
 // The f32x8 variant: float32 on archsimd.Float32x8 (8 lanes, AVX2).
 
 // vecf32x8 is the memory shape of one Float32x8.
 type vecf32x8 = [8]float32
+
+// vbf32x8 is the size of one vecf32x8 in bytes.
+const vbf32x8 = unsafe.Sizeof(vecf32x8{})
+
+// atf32x8 is the vector off bytes after p.
+func atf32x8(p unsafe.Pointer, off uintptr) *vecf32x8 { return (*vecf32x8)(unsafe.Add(p, off)) }
 
 // splatf32x8 returns a vector of c in memory, for loads with one VEX
 // instruction in the loops.
@@ -92,8 +101,21 @@ func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
 	// a broadcast would cost a load and a shuffle.
 	ld := func(c *vecf32x8) archsimd.Float32x8 { return archsimd.LoadFloat32x8(c) }
 	signMask := archsimd.BroadcastUint32x8(signBit32)
-	for i := 0; i < n; i += 8 {
-		x := archsimd.LoadFloat32x8((*vecf32x8)(src[i:]))
+	// Byte offsets from base pointers, not slice indexing: the slices'
+	// lengths are checked above, and indexing cost a bounds check and a
+	// pointer mask per operand per vector, and spilled the index (the jet
+	// measured 4–13% faster without them).
+	ps, ph := unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(h))
+	var pS, pad, phd unsafe.Pointer
+	if wantS {
+		pS = unsafe.Pointer(unsafe.SliceData(s))
+	}
+	if wantD {
+		pad, phd = unsafe.Pointer(unsafe.SliceData(ad)), unsafe.Pointer(unsafe.SliceData(hd))
+	}
+	end := uintptr(n) * unsafe.Sizeof(float32(0))
+	for off := uintptr(0); off < end; off += vbf32x8 {
+		x := archsimd.LoadFloat32x8(atf32x8(ps, off))
 		xb := x.AsUint32x8()
 		// NaN lanes may become the clamp here (VMINP returns its second
 		// operand for NaN and the compiler may swap operands); they are
@@ -125,12 +147,12 @@ func tanhBlocksf32x8(h, s, hd, src, ad []float32) {
 		y := lo.Merge(hi, a.Less(ld(&cf32x8Small)))
 		y = y.AsUint32x8().Or(xb.And(signMask)).AsFloat32x8()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*vecf32x8)(h[i:]))
+		y.Store(atf32x8(ph, off))
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.Store((*vecf32x8)(s[i:]))
+			sv.Store(atf32x8(pS, off))
 			if wantD {
-				sv.Mul(archsimd.LoadFloat32x8((*vecf32x8)(ad[i:]))).Store((*vecf32x8)(hd[i:]))
+				sv.Mul(archsimd.LoadFloat32x8(atf32x8(pad, off))).Store(atf32x8(phd, off))
 			}
 		}
 	}
@@ -164,22 +186,26 @@ func adjointBlocksf32x8(gv, gd, h, s, ad []float32) {
 	}
 	defer archsimd.ClearAVXUpperBits()
 	gv = gv[:n]
-	ld := func(x []float32) archsimd.Float32x8 { return archsimd.LoadFloat32x8((*vecf32x8)(x)) }
+	// Byte offsets from base pointers, as in tanhBlocksf32x8.
+	ld := func(p unsafe.Pointer, off uintptr) archsimd.Float32x8 { return archsimd.LoadFloat32x8(atf32x8(p, off)) }
+	pgv, ps := unsafe.Pointer(unsafe.SliceData(gv)), unsafe.Pointer(unsafe.SliceData(s))
+	end := uintptr(n) * unsafe.Sizeof(float32(0))
 	if gd == nil {
-		for i := 0; i < n; i += 8 {
-			ld(s[i:]).Mul(ld(gv[i:])).Store((*vecf32x8)(gv[i:]))
+		for off := uintptr(0); off < end; off += vbf32x8 {
+			ld(ps, off).Mul(ld(pgv, off)).Store(atf32x8(pgv, off))
 		}
 		return
 	}
 	gd = gd[:n]
 	h = h[:n]
 	ad = ad[:n]
-	for i := 0; i < n; i += 8 {
-		sv := ld(s[i:])
-		g := ld(gd[i:])
-		t := ld(h[i:]).Mul(ld(ad[i:])).Mul(g)
-		u := ld(gv[i:]).Sub(t.Add(t))
-		sv.Mul(u).Store((*vecf32x8)(gv[i:]))
-		sv.Mul(g).Store((*vecf32x8)(gd[i:]))
+	pgd, ph, pad := unsafe.Pointer(unsafe.SliceData(gd)), unsafe.Pointer(unsafe.SliceData(h)), unsafe.Pointer(unsafe.SliceData(ad))
+	for off := uintptr(0); off < end; off += vbf32x8 {
+		sv := ld(ps, off)
+		g := ld(pgd, off)
+		t := ld(ph, off).Mul(ld(pad, off)).Mul(g)
+		u := ld(pgv, off).Sub(t.Add(t))
+		sv.Mul(u).Store(atf32x8(pgv, off))
+		sv.Mul(g).Store(atf32x8(pgd, off))
 	}
 }

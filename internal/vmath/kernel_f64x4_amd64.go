@@ -4,12 +4,21 @@
 
 package vmath
 
-import "simd/archsimd"
+import (
+	"simd/archsimd"
+	"unsafe"
+)
 
 // The f64x4 variant: float64 on archsimd.Float64x4 (4 lanes, AVX2).
 
 // vecf64x4 is the memory shape of one Float64x4.
 type vecf64x4 = [4]float64
+
+// vbf64x4 is the size of one vecf64x4 in bytes.
+const vbf64x4 = unsafe.Sizeof(vecf64x4{})
+
+// atf64x4 is the vector off bytes after p.
+func atf64x4(p unsafe.Pointer, off uintptr) *vecf64x4 { return (*vecf64x4)(unsafe.Add(p, off)) }
 
 // splatf64x4 returns a vector of c in memory, for loads with one VEX
 // instruction in the loops.
@@ -86,8 +95,21 @@ func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 	// a broadcast would cost a load and a shuffle.
 	ld := func(c *vecf64x4) archsimd.Float64x4 { return archsimd.LoadFloat64x4(c) }
 	signMask := archsimd.BroadcastUint64x4(signBit)
-	for i := 0; i < n; i += 4 {
-		x := archsimd.LoadFloat64x4((*vecf64x4)(src[i:]))
+	// Byte offsets from base pointers, not slice indexing: the slices'
+	// lengths are checked above, and indexing cost a bounds check and a
+	// pointer mask per operand per vector, and spilled the index (the jet
+	// measured 4–13% faster without them).
+	ps, ph := unsafe.Pointer(unsafe.SliceData(src)), unsafe.Pointer(unsafe.SliceData(h))
+	var pS, pad, phd unsafe.Pointer
+	if wantS {
+		pS = unsafe.Pointer(unsafe.SliceData(s))
+	}
+	if wantD {
+		pad, phd = unsafe.Pointer(unsafe.SliceData(ad)), unsafe.Pointer(unsafe.SliceData(hd))
+	}
+	end := uintptr(n) * unsafe.Sizeof(float64(0))
+	for off := uintptr(0); off < end; off += vbf64x4 {
+		x := archsimd.LoadFloat64x4(atf64x4(ps, off))
 		xb := x.AsUint64x4()
 		// NaN lanes may become the clamp here (VMINP returns its second
 		// operand for NaN and the compiler may swap operands); they are
@@ -116,12 +138,12 @@ func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 		y := one.Masked(big).Add(alt.Merge(num, big).Div(den))
 		y = y.AsUint64x4().Or(xb.And(signMask)).AsFloat64x4()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
-		y.Store((*vecf64x4)(h[i:]))
+		y.Store(atf64x4(ph, off))
 		if wantS {
 			sv := one.Sub(y.Mul(y))
-			sv.Store((*vecf64x4)(s[i:]))
+			sv.Store(atf64x4(pS, off))
 			if wantD {
-				sv.Mul(archsimd.LoadFloat64x4((*vecf64x4)(ad[i:]))).Store((*vecf64x4)(hd[i:]))
+				sv.Mul(archsimd.LoadFloat64x4(atf64x4(pad, off))).Store(atf64x4(phd, off))
 			}
 		}
 	}
@@ -155,22 +177,26 @@ func adjointBlocksf64x4(gv, gd, h, s, ad []float64) {
 	}
 	defer archsimd.ClearAVXUpperBits()
 	gv = gv[:n]
-	ld := func(x []float64) archsimd.Float64x4 { return archsimd.LoadFloat64x4((*vecf64x4)(x)) }
+	// Byte offsets from base pointers, as in tanhBlocksf64x4.
+	ld := func(p unsafe.Pointer, off uintptr) archsimd.Float64x4 { return archsimd.LoadFloat64x4(atf64x4(p, off)) }
+	pgv, ps := unsafe.Pointer(unsafe.SliceData(gv)), unsafe.Pointer(unsafe.SliceData(s))
+	end := uintptr(n) * unsafe.Sizeof(float64(0))
 	if gd == nil {
-		for i := 0; i < n; i += 4 {
-			ld(s[i:]).Mul(ld(gv[i:])).Store((*vecf64x4)(gv[i:]))
+		for off := uintptr(0); off < end; off += vbf64x4 {
+			ld(ps, off).Mul(ld(pgv, off)).Store(atf64x4(pgv, off))
 		}
 		return
 	}
 	gd = gd[:n]
 	h = h[:n]
 	ad = ad[:n]
-	for i := 0; i < n; i += 4 {
-		sv := ld(s[i:])
-		g := ld(gd[i:])
-		t := ld(h[i:]).Mul(ld(ad[i:])).Mul(g)
-		u := ld(gv[i:]).Sub(t.Add(t))
-		sv.Mul(u).Store((*vecf64x4)(gv[i:]))
-		sv.Mul(g).Store((*vecf64x4)(gd[i:]))
+	pgd, ph, pad := unsafe.Pointer(unsafe.SliceData(gd)), unsafe.Pointer(unsafe.SliceData(h)), unsafe.Pointer(unsafe.SliceData(ad))
+	for off := uintptr(0); off < end; off += vbf64x4 {
+		sv := ld(ps, off)
+		g := ld(pgd, off)
+		t := ld(ph, off).Mul(ld(pad, off)).Mul(g)
+		u := ld(pgv, off).Sub(t.Add(t))
+		sv.Mul(u).Store(atf64x4(pgv, off))
+		sv.Mul(g).Store(atf64x4(pgd, off))
 	}
 }
