@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -67,8 +68,13 @@ func TestCommandTrialStops(t *testing.T) {
 				}
 			}
 			cc := serve(t, f)
+			reg := prometheus.NewRegistry()
+			metrics, err := NewMetrics(reg)
+			if err != nil {
+				t.Fatal(err)
+			}
 			stop := startWorker(t, Options{Conn: cc, Slots: len(modes), Runner: NoopRunner{}, HeartbeatEvery: 50 * time.Millisecond,
-				Command: newCommandRunner(t, CommandOptions{KillGrace: 300 * time.Millisecond})})
+				Command: newCommandRunner(t, CommandOptions{KillGrace: 300 * time.Millisecond}), Metrics: metrics})
 			switch how {
 			case "stop", "budget":
 				waitFor(t, "completions", func() bool { c, _, _ := f.snapshot(); return len(c) == len(modes) })
@@ -82,7 +88,13 @@ func TestCommandTrialStops(t *testing.T) {
 				}
 				stop()
 			case "lost":
-				waitFor(t, "lost leases", func() bool { return beats.Load() >= int32(len(modes)) })
+				// Stop only once the worker has abandoned every trial: a
+				// stop between the failed heartbeat and the worker acting
+				// on it would hand a trial back (correctly, as far as the
+				// worker knew), which is the shutdown case, not this one.
+				waitFor(t, "lost leases", func() bool {
+					return beats.Load() >= int32(len(modes)) && trialsEnded(t, reg, outcomeLost) == len(modes)
+				})
 				stop()
 				if c, r, _ := f.snapshot(); len(c)+len(r) != 0 {
 					t.Errorf("a lost trial was reported: %d completions, %d releases", len(c), len(r))
@@ -228,4 +240,27 @@ func TestWorkerSIGKILLStopsTrial(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	checkNoSurvivors(t, key)
+}
+
+// trialsEnded is the number of trials the worker's metrics in reg count
+// as ended with outcome.
+func trialsEnded(t *testing.T, reg *prometheus.Registry, outcome string) int {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != MetricTrialSeconds {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" && l.GetValue() == outcome {
+					return int(m.GetHistogram().GetSampleCount())
+				}
+			}
+		}
+	}
+	return 0
 }
