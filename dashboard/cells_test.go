@@ -8,6 +8,7 @@ import (
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
 	"github.com/pinnsweep/pinnsweep/dashboard"
+	"github.com/pinnsweep/pinnsweep/report"
 	"github.com/pinnsweep/pinnsweep/verdict"
 )
 
@@ -176,5 +177,42 @@ func TestBuildDiagramBadPoint(t *testing.T) {
 	trials := []state.TrialRecord{trial(0, `[1]`, pending, -1)}
 	if _, err := dashboard.BuildDiagram(state.Progress{}, []string{"beta", "seed"}, trials, verdict.Default()); err == nil {
 		t.Fatal("a point that is not a JSON object was accepted")
+	}
+}
+
+// TestBuildDiagramNonPositiveMetric: a maximised metric whose medians are
+// negative, zero and positive is drawn on the grid's linear scale
+// (report.Grid.Scale): every measured cell has the scale's colour of its
+// median, and the legend's ticks and threshold are on that scale.
+func TestBuildDiagramNonPositiveMetric(t *testing.T) {
+	m := verdict.Metric{Name: "score", Goal: verdict.Maximize, Threshold: 0}
+	values := []float64{-1.5, 0, 2}
+	var trials []state.TrialRecord
+	for i, v := range values {
+		trials = append(trials, state.TrialRecord{Sweep: "s", Key: fmt.Sprintf("k%d", i), Index: i, Status: done,
+			Point: []byte(fmt.Sprintf(`{"lr":%d,"seed":0}`, i+1)), Result: []byte(fmt.Sprintf(`{"score":%v}`, v))})
+	}
+	d, err := dashboard.BuildDiagram(state.Progress{Sweep: "s"}, []string{"lr", "seed"}, trials, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := report.ScaleFor(m, values...)
+	if !sc.Linear {
+		t.Fatalf("scale %+v, want linear", sc)
+	}
+	if len(d.Cells) != len(values) {
+		t.Fatalf("%d cells, want %d", len(d.Cells), len(values))
+	}
+	for _, c := range d.Cells {
+		if c.Median == nil || c.Fill == "" || c.Hatch != "" {
+			t.Fatalf("cell %+v: want a median and a fill", c)
+		}
+		r, g, b, _ := sc.Color(*c.Median).RGBA()
+		if want := fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8); c.Fill != want {
+			t.Errorf("cell score=%g filled %s, want %s", *c.Median, c.Fill, want)
+		}
+	}
+	if len(d.Legend.Ticks) == 0 || d.Legend.Threshold.Position != sc.ThresholdPosition() {
+		t.Errorf("legend ticks %v, threshold %+v; want the linear scale's (threshold at %g)", d.Legend.Ticks, d.Legend.Threshold, sc.ThresholdPosition())
 	}
 }

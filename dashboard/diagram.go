@@ -199,7 +199,7 @@ func BuildDiagram(p state.Progress, axes []string, trials []state.TrialRecord, m
 		Sweep: p.Sweep, Progress: ProgressOf(p),
 		Metric: m.Name, Goal: m.Goal.String(), Threshold: m.Threshold,
 		XValues: []string{}, YAxes: []string{}, YValues: []string{}, Cells: []Cell{}, Boundary: []Edge{},
-		Legend: legendOf(m),
+		Legend: legendOf(m, g.Scale()),
 	}
 	if len(g.Axes) > 0 {
 		d.XAxis = g.Axes[0].Name
@@ -252,7 +252,7 @@ func BuildDiagram(p state.Progress, axes []string, trials []state.TrialRecord, m
 		}
 	}
 	at := map[[2]int]int{} // (x, y) → position in d.Cells
-	scale := report.ScaleFor(m)
+	scale := g.Scale()
 	for i := range trials {
 		t := &trials[i]
 		byKey[t.Key] = t

@@ -38,9 +38,10 @@
 // point with the one rule of package verdict: the rule refinement uses,
 // with the sweep's own metric and failure threshold). The first axis is
 // the diagram's x axis and the remaining axes, combined, its rows. A
-// cell's colour is the report's (report.ScaleFor): log10 of the median of
-// its measured replicates on a fixed scale from 1e-4 to about 3, white at
-// the threshold and red on the failing side, sent as "#rrggbb" with the
+// cell's colour is the report's (report.Grid.Scale): log10 of the median
+// of its measured replicates on a fixed scale from 1e-4 to about 3 (a
+// linear scale over the medians when one of them or the threshold is
+// ≤ 0), white at the threshold and red on the failing side, sent as "#rrggbb" with the
 // text colour, the annotation (report.Annotation) and the tooltip. Cells
 // without a measured replicate are hatched: red when the point fails
 // (every replicate diverged or timed out), grey otherwise (pending or

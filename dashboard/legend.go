@@ -18,7 +18,8 @@ type Legend struct {
 	// Stops are the colour bar's colours, evenly spaced from the bottom
 	// (the scale's minimum) to the top.
 	Stops []string `json:"stops"`
-	// Ticks mark the decades; Threshold the threshold.
+	// Ticks mark the decades (round values on a linear scale, for a
+	// metric that is not always positive); Threshold the threshold.
 	Ticks     []Mark `json:"ticks"`
 	Threshold Mark   `json:"threshold"`
 	// Hatches are the hatch styles by name (HatchOpen, HatchFailed).
@@ -69,9 +70,9 @@ type Key struct {
 	Label  string `json:"label"`
 }
 
-// legendOf returns the legend of a diagram judged by m.
-func legendOf(m verdict.Metric) Legend {
-	scale := report.ScaleFor(m)
+// legendOf returns the legend of a diagram judged by m and drawn on
+// scale (report.Grid.Scale).
+func legendOf(m verdict.Metric, scale report.Scale) Legend {
 	l := Legend{
 		Title:     "median " + m.Name,
 		Threshold: Mark{Position: scale.ThresholdPosition(), Label: report.ThresholdLabel(m)},

@@ -404,3 +404,16 @@ func (c *Cell) Representative(which string, g verdict.Goal) *Replicate {
 	}
 	return done[(len(done)-1)/2]
 }
+
+// Scale returns the colour scale of g's phase diagrams: ScaleFor of its
+// metric over the medians of its cells. Every phase diagram of the grid
+// (each slice, the report's and the dashboard's) draws with it.
+func (g *Grid) Scale() Scale {
+	var medians []float64
+	for i := range g.Cells {
+		if st := g.Cells[i].Stats; st != nil {
+			medians = append(medians, st.Median)
+		}
+	}
+	return ScaleFor(g.Metric, medians...)
+}

@@ -34,7 +34,10 @@
 // A phase diagram (WritePhase) colours each cell by log10 of its median
 // on the metric's Scale, the same for every sweep, ScaleMin to ScaleMax
 // (1e-4 to about 3), blue through white (at the threshold) to red on the
-// failing side; the dashboard draws with the same Scale. It writes the
+// failing side; a metric with a median or threshold ≤ 0 has no log
+// scale and is drawn on a linear one over its grid's medians and
+// threshold (Grid.Scale, ScaleFor). The dashboard draws with the same
+// Scale. It writes the
 // median and done/total replicates in the cell, counts the unsuccessful
 // and open replicates on a third line, hatches cells without a done
 // replicate (grey; red when every replicate diverged or timed out, a

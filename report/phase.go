@@ -85,7 +85,7 @@ type diagram struct {
 
 func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 	metric := s.grid.Metric
-	scale := ScaleFor(metric)
+	scale := s.grid.Scale()
 	return drawDiagram(c, s, opt, diagram{
 		title: "median " + MetricLabel(metric) + " over replicates" +
 			"\nthick line: threshold " + strconv.FormatFloat(metric.Threshold, 'g', -1, 64) +
@@ -312,20 +312,20 @@ func drawScaleBar(c draw.Canvas, metric verdict.Metric, scale Scale) {
 	}
 	p.Y.Tick.Marker = ticks
 	p.Add(&plotter.ColorBar{ColorMap: &colorMap{s: scale, min: scale.Min, max: scale.Max}, Vertical: true, Colors: 256})
-	p.Add(thresholdMark{value: scale.White, label: ThresholdLabel(metric)})
+	p.Add(thresholdMark{value: scale.White, min: scale.Min, max: scale.Max, label: ThresholdLabel(metric)})
 	bar := draw.Crop(c, 0.25*vg.Inch, -0.55*vg.Inch, 0.9*vg.Inch, -0.3*vg.Inch)
 	p.Draw(bar)
 }
 
 // thresholdMark draws the threshold across the colour bar.
 type thresholdMark struct {
-	value float64
-	label string
+	value, min, max float64 // the mark and the bar's range, in the scale's units
+	label           string
 }
 
 // Plot implements plot.Plotter.
 func (m thresholdMark) Plot(c draw.Canvas, p *plot.Plot) {
-	if m.value < ScaleMin || m.value > ScaleMax || math.IsNaN(m.value) {
+	if m.value < m.min || m.value > m.max || math.IsNaN(m.value) {
 		return
 	}
 	trX, trY := p.Transforms(&c)

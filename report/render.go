@@ -58,33 +58,74 @@ var (
 // [ScaleMin, ScaleMax], Moreland's smooth blue-red map bent so that the
 // metric's threshold is white, blue on the passing side and red on the
 // failing one (above the threshold when the metric is minimised, below
-// when it is maximised).
+// when it is maximised). A metric that takes values ≤ 0, or whose
+// threshold is ≤ 0, has no log scale: it is drawn on a linear one over
+// the range of its medians and threshold (Linear; see Grid.Scale).
 type Scale struct {
-	// Min, Max and White are the log10 values of the scale's ends and of
-	// its white middle (the threshold, kept strictly inside).
+	// Min, Max and White are the scale's ends and its white middle (the
+	// threshold, kept strictly inside): log10 values, or the values
+	// themselves when Linear.
 	Min, Max, White float64
 	// RedHigh is set when large values fail (a minimised metric).
 	RedHigh bool
+	// Linear is set for a linear scale.
+	Linear bool
 }
 
-// ScaleFor returns the colour scale of metric m.
-func ScaleFor(m verdict.Metric) Scale {
+// ScaleFor returns the colour scale of metric m for a diagram whose cell
+// medians are medians: the fixed log scale when the threshold and every
+// finite median are positive (so that diagrams of rel_l2 and other error
+// measures compare at a glance), otherwise a linear one from the smallest
+// to the largest of the medians and the threshold, widened by 5% on each
+// side. Grid.Scale calls it with a grid's medians; every diagram of a
+// sweep, in the report and on the dashboard, uses that one.
+func ScaleFor(m verdict.Metric, medians ...float64) Scale {
 	m = m.Resolved()
-	const margin = 0.05 // keeps white off the ends
-	white := math.Log10(m.Threshold)
-	if math.IsNaN(white) || math.IsInf(white, 0) {
-		white = math.Log10(verdict.DefaultThreshold)
+	const margin = 0.05 // keeps white off the ends, as a fraction of the span
+	redHigh := m.Goal != verdict.Maximize
+	th := m.Threshold
+	if math.IsNaN(th) || math.IsInf(th, 0) {
+		th = verdict.DefaultThreshold
 	}
-	white = math.Max(ScaleMin+margin, math.Min(ScaleMax-margin, white))
-	return Scale{Min: ScaleMin, Max: ScaleMax, White: white, RedHigh: m.Goal != verdict.Maximize}
+	linear := th <= 0
+	for _, v := range medians {
+		if v <= 0 && !math.IsInf(v, -1) {
+			linear = true
+		}
+	}
+	if !linear {
+		white := math.Log10(th)
+		white = math.Max(ScaleMin+margin, math.Min(ScaleMax-margin, white)) // log10 units
+		return Scale{Min: ScaleMin, Max: ScaleMax, White: white, RedHigh: redHigh}
+	}
+	lo, hi := th, th
+	for _, v := range medians {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	span := hi - lo
+	if span == 0 {
+		span = math.Max(math.Abs(lo), 1)
+	}
+	lo, hi = lo-margin*span, hi+margin*span
+	white := math.Max(lo+margin*(hi-lo), math.Min(hi-margin*(hi-lo), th))
+	return Scale{Min: lo, Max: hi, White: white, RedHigh: redHigh, Linear: true}
 }
 
 // Position returns where the value v falls on the scale, from 0 (Min) to
-// 1 (Max), clamped; NaN for a value that is not positive and finite.
+// 1 (Max), clamped; NaN for a value that is not finite, or not positive
+// on a log scale.
 func (s Scale) Position(v float64) float64 {
-	l := math.Log10(v)
-	if math.IsNaN(l) || math.IsInf(l, 1) || v <= 0 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return math.NaN()
+	}
+	l := v
+	if !s.Linear {
+		if v <= 0 {
+			return math.NaN()
+		}
+		l = math.Log10(v)
 	}
 	return (math.Max(s.Min, math.Min(s.Max, l)) - s.Min) / (s.Max - s.Min)
 }
@@ -128,9 +169,17 @@ type Tick struct {
 	Label string
 }
 
-// Ticks returns the scale's decades.
+// Ticks returns the scale's decades, or round values of a linear scale.
 func (s Scale) Ticks() []Tick {
 	var out []Tick
+	if s.Linear {
+		for _, t := range (plot.DefaultTicks{}).Ticks(s.Min, s.Max) {
+			if t.Label != "" {
+				out = append(out, Tick{Position: (t.Value - s.Min) / (s.Max - s.Min), Label: t.Label})
+			}
+		}
+		return out
+	}
 	for e := math.Ceil(s.Min); e <= s.Max; e++ {
 		out = append(out, Tick{Position: (e - s.Min) / (s.Max - s.Min), Label: "1e" + strconv.Itoa(int(e))})
 	}
