@@ -137,6 +137,19 @@ var asmf32 = asmKernels[float32]{
 type asmWS[T float32 | float64] struct {
 	strip []T
 	tile  []T
+	// The kernels' arguments: here rather than on the stack because the
+	// kernels are called through asmKernels' function values, through
+	// which escape analysis cannot see their go:noescape (each call
+	// allocated them). clearArgs drops their pointers before the pool
+	// keeps them.
+	outer, raw outerArgs[T]
+	dot        dotArgs[T]
+}
+
+// clearArgs zeroes the kernels' arguments, so that the pooled buffers do
+// not keep the caller's matrices alive.
+func (ws *asmWS[T]) clearArgs() {
+	ws.outer, ws.raw, ws.dot = outerArgs[T]{}, outerArgs[T]{}, dotArgs[T]{}
 }
 
 var (
@@ -179,7 +192,8 @@ func gemmOuterAsm[T float32 | float64](kr *asmKernels[T], ws *asmWS[T], aTrans, 
 		if p0 > 0 {
 			bt = 1
 		}
-		args := outerArgs[T]{
+		args := &ws.outer
+		*args = outerArgs[T]{
 			k: kb, sar: sar, sak: sak, sc: sc,
 			panA: asmMR * sar, panC: asmMR * sc,
 			alpha: alpha, beta: bt,
@@ -202,25 +216,26 @@ func gemmOuterAsm[T float32 | float64](kr *asmKernels[T], ws *asmWS[T], aTrans, 
 			if !tail {
 				if full > 0 {
 					args.pa, args.pc, args.np = aAt(0, p0), unsafe.Pointer(&c[j]), full
-					kr.outer[asmMR](&args)
+					kr.outer[asmMR](args)
 				}
 				if rem > 0 {
 					i := full * asmMR
 					args.pa, args.pc, args.np = aAt(i, p0), unsafe.Pointer(&c[i*ldc+j]), 1
-					kr.outer[rem](&args)
+					kr.outer[rem](args)
 				}
 				continue
 			}
 			// The last, partial strip: each panel's raw sums go to the
 			// tile, then into C.
 			nb := n - j
-			raw := args
+			raw := &ws.raw
+			*raw = *args
 			raw.sc, raw.panC, raw.mode, raw.alpha, raw.np = uintptr(nr)*size, 0, 0, 1, 1
 			raw.pc = unsafe.Pointer(&ws.tile[0])
 			for i := 0; i < m; i += asmMR {
 				r := min(asmMR, m-i)
 				raw.pa = aAt(i, p0)
-				kr.outer[r](&raw)
+				kr.outer[r](raw)
 				for q := range r {
 					row := (i + q) * ldc
 					storeRow(c[row+j:row+j+nb], ws.tile[q*nr:q*nr+nb], alpha, bt)
@@ -258,10 +273,11 @@ func packStrip[T float32 | float64](dst []T, bTrans bool, b []T, ldb, p0, j0, kb
 // and j of B, both contiguous. For each k block (asmKCDotBytes of a row)
 // and each 5-row group of A, one kernel call runs over every full 5-row
 // group of B and updates C; the last n mod 5 columns take one more call.
-func gemmDotAsm[T float32 | float64](kr *asmKernels[T], m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemmDotAsm[T float32 | float64](kr *asmKernels[T], ws *asmWS[T], m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	size := uintptr(unsafe.Sizeof(T(0)))
 	kc := asmKCDotBytes / int(size)
-	args := dotArgs[T]{sa: uintptr(lda) * size, sb: uintptr(ldb) * size, sc: uintptr(ldc) * size, alpha: alpha}
+	args := &ws.dot
+	*args = dotArgs[T]{sa: uintptr(lda) * size, sb: uintptr(ldb) * size, sc: uintptr(ldc) * size, alpha: alpha}
 	nt, cn := n/asmDR, n%asmDR
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
@@ -280,12 +296,12 @@ func gemmDotAsm[T float32 | float64](kr *asmKernels[T], m, n, k int, alpha T, a 
 			args.pa = unsafe.Pointer(&a[i*lda+p0])
 			if nt > 0 {
 				args.pb, args.pc, args.nt = unsafe.Pointer(&b[p0]), unsafe.Pointer(&c[i*ldc]), nt
-				kr.dot[r][asmDR](&args)
+				kr.dot[r][asmDR](args)
 			}
 			if cn > 0 {
 				j := nt * asmDR
 				args.pb, args.pc, args.nt = unsafe.Pointer(&b[j*ldb+p0]), unsafe.Pointer(&c[i*ldc+j]), 1
-				kr.dot[r][cn](&args)
+				kr.dot[r][cn](args)
 			}
 		}
 	}

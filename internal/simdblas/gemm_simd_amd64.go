@@ -187,7 +187,10 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		impl.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	case pathDot:
 		if lv == LevelAVX512 && useAsm512 {
-			gemmDotAsm(&asmf64, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			ws := asmPoolf64.Get().(*asmWS[float64])
+			gemmDotAsm(&asmf64, ws, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			ws.clearArgs()
+			asmPoolf64.Put(ws)
 		} else if lv == LevelAVX512 {
 			gemmDotf64x8(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		} else {
@@ -198,6 +201,7 @@ func (impl Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		if lv == LevelAVX512 && useAsm512 {
 			ws := asmPoolf64.Get().(*asmWS[float64])
 			gemmOuterAsm(&asmf64, ws, aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			ws.clearArgs()
 			asmPoolf64.Put(ws)
 		} else if lv == LevelAVX512 {
 			gemmOuterf64x8(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -224,7 +228,10 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		impl.Implementation.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	case pathDot:
 		if lv == LevelAVX512 && useAsm512 {
-			gemmDotAsm(&asmf32, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			ws := asmPoolf32.Get().(*asmWS[float32])
+			gemmDotAsm(&asmf32, ws, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			ws.clearArgs()
+			asmPoolf32.Put(ws)
 		} else if lv == LevelAVX512 {
 			gemmDotf32x16(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		} else {
@@ -235,6 +242,7 @@ func (impl Implementation) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float
 		if lv == LevelAVX512 && useAsm512 {
 			ws := asmPoolf32.Get().(*asmWS[float32])
 			gemmOuterAsm(&asmf32, ws, aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			ws.clearArgs()
 			asmPoolf32.Put(ws)
 		} else if lv == LevelAVX512 {
 			gemmOuterf32x16(aT, bT, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

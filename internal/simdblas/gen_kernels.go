@@ -8,9 +8,11 @@
 //
 // writes gemm_f64x4_amd64.go, gemm_f64x8_amd64.go, gemm_f32x8_amd64.go and
 // gemm_f32x16_amd64.go. The variants differ only in the element type, the
-// archsimd vector type and its lane count W; the register block is always
-// 4 rows by 2W columns (eight accumulators), which is what fits in the 15
-// vector registers Go's register allocator uses without spilling.
+// archsimd vector type and its lane count W; the outer-product block is
+// always 5 rows by 2W columns (ten accumulators, one A vector loaded at a
+// time) and the dot-product block 4 rows of A by 2 of B, which is what
+// fits in the 15 vector registers Go's register allocator uses without
+// spilling.
 package main
 
 import (

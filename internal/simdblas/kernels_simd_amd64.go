@@ -23,10 +23,12 @@ import "simd/archsimd"
 //     integers or store them with VEX broadcasts.
 //   - The Go compiler emits MulAdd as VFMADD213, which overwrites a
 //     multiplicand, and it does not fold loads into the FMA; it allocates
-//     only 15 vector registers (X15 is reserved). The 4×2-vector register
-//     block (eight accumulators, two B vectors, one A vector and its copy)
-//     is the largest that does not spill: 6×2 and 4×3 blocks (12
-//     accumulators) spilled because the compiler schedules loads early.
+//     only 15 vector registers (X15 is reserved). The outer-product
+//     kernel's 5×2-vector block (ten accumulators, two B vectors, one A
+//     vector at a time) and the dot-product kernel's 4×2 block (eight
+//     accumulators) are the largest that do not spill: 6×2 and 4×3
+//     blocks (12 accumulators) spilled because the compiler schedules
+//     loads early.
 //   - Each accumulator sums different products, so the compiler cannot
 //     merge chains (the pitfall seen with identically seeded benchmark
 //     accumulators).
