@@ -261,3 +261,47 @@ func TestFinalAttempt(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainerRunnerFreshStartHasWholeBudget: when the checkpoint a trial
+// resumes from does not fit the trainer (ErrCheckpoint), the fresh start
+// runs under the trial's own context, not under the deadline that was
+// cut short by the checkpoint's seconds.
+func TestTrainerRunnerFreshStartHasWholeBudget(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := DecodeParams(ckptParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Threads = 1
+	var ck []byte
+	if _, err := trainer.Train(context.Background(), cfg, trainer.Options{CheckpointTag: "s/0123456789abcdef",
+		Checkpoint: func(b []byte) { ck = b }}); err != nil || ck == nil {
+		t.Fatalf("no checkpoint: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "s"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "s", "0123456789abcdef.1.ckpt"), ck, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var resumed, fresh bool
+	r := TrainerRunner{CheckpointDir: dir, Train: func(ctx context.Context, cfg trainer.Config, opts trainer.Options) (*trainer.Result, error) {
+		if opts.Resume != nil {
+			resumed = true
+			if _, ok := ctx.Deadline(); !ok {
+				t.Error("the resumed run has no deadline of the budget left")
+			}
+			return nil, trainer.ErrCheckpoint
+		}
+		fresh = true
+		if d, ok := ctx.Deadline(); ok {
+			t.Errorf("the fresh start runs under the resumed run's deadline (%v left)", time.Until(d))
+		}
+		return &trainer.Result{Status: trainer.StatusDone}, nil
+	}}
+	var logs logBuffer
+	out, err := r.Run(trialContext(context.Background(), 2, time.Hour, &logs), ckptParams, func(int64, float64) {})
+	if err != nil || out.Status != StatusDone || !resumed || !fresh {
+		t.Fatalf("%+v, %v (resumed %v, fresh %v)", out, err, resumed, fresh)
+	}
+}

@@ -82,25 +82,32 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 	opts := trainer.Options{Progress: func(p trainer.Progress) {
 		progress(int64(p.Evals), p.Loss)
 	}}
-	store, ctx, cancel := r.checkpoints(ctx, cfg, &opts)
+	// trainCtx carries the budget left after a checkpoint's seconds; a
+	// fresh start (the checkpoint did not fit) gets the whole budget again.
+	store, trainCtx, cancel := r.checkpoints(ctx, cfg, &opts)
 	defer cancel()
 	defer func() {
-		if store != nil && finalAttempt(ctx, out.Status) {
+		if store != nil && finalAttempt(trainCtx, out.Status) {
 			store.removeAll()
 		}
 	}()
-	res, trainErr := train(ctx, cfg, opts)
+	res, trainErr := train(trainCtx, cfg, opts)
 	if opts.Resume != nil && res == nil && errors.Is(trainErr, trainer.ErrCheckpoint) {
 		hclog.FromContext(ctx).Warn("the checkpoint does not fit the trial; starting afresh", "error", trainErr)
 		opts.Resume = nil
-		res, trainErr = train(ctx, cfg, opts)
+		trainCtx = ctx
+		res, trainErr = train(trainCtx, cfg, opts)
 	}
 	if res == nil {
 		if trainErr == nil {
 			trainErr = errors.New("trainer returned no result")
 		}
-		if ctx.Err() != nil {
-			return Outcome{Status: StatusCancelled, Reason: context.Cause(ctx).Error()}, nil
+		if trainCtx.Err() != nil {
+			cause := context.Cause(trainCtx)
+			if errors.Is(cause, ErrBudgetExceeded) {
+				return Outcome{Status: StatusTimeout, Reason: cause.Error()}, nil
+			}
+			return Outcome{Status: StatusCancelled, Reason: cause.Error()}, nil
 		}
 		return Outcome{Status: StatusFailed, Reason: trainErr.Error()}, nil
 	}
@@ -112,10 +119,10 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 	case StatusCancelled:
 		out.Status = StatusCancelled
 		out.Reason = "cancelled"
-		if cause := context.Cause(ctx); cause != nil {
+		if cause := context.Cause(trainCtx); cause != nil {
 			out.Reason = cause.Error()
 		}
-		if errors.Is(context.Cause(ctx), ErrBudgetExceeded) {
+		if errors.Is(context.Cause(trainCtx), ErrBudgetExceeded) {
 			out.Status = StatusTimeout
 			res.Status = string(StatusTimeout)
 			res.StopReason = "budget_seconds"
