@@ -22,7 +22,6 @@ package coordfile
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -35,6 +34,8 @@ import (
 	"google.golang.org/grpc/resolver"
 
 	"github.com/pinnsweep/pinnsweep/internal/atomicfile"
+
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 // Scheme is the gRPC target scheme of coordinator files.
@@ -60,19 +61,15 @@ func Write(path, addr string) error {
 }
 
 // Read returns the address in path: one line HOST:PORT, surrounding
-// white space ignored.
+// white space ignored. path must be a regular file (safefile.ReadRegular:
+// a named pipe is refused at once instead of blocking the resolver).
 func Read(path string) (string, error) {
-	f, err := os.Open(path)
+	b, err := safefile.ReadRegular(path, maxBytes)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return "", fmt.Errorf("%w: %s is longer than %d bytes", ErrAddress, path, maxBytes)
+	}
 	if err != nil {
 		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
-	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	if len(b) > maxBytes {
-		return "", fmt.Errorf("%w: %s is longer than %d bytes", ErrAddress, path, maxBytes)
 	}
 	addr := strings.TrimSpace(string(b))
 	if err := check(addr); err != nil {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +15,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
 func TestWriteRead(t *testing.T) {
@@ -36,6 +40,34 @@ func TestWriteRead(t *testing.T) {
 		if err := Write(path, bad); !errors.Is(err, ErrAddress) {
 			t.Errorf("Write of %q: %v, want ErrAddress", bad, err)
 		}
+	}
+}
+
+// TestReadNotRegular: a named pipe given as the coordinator file is
+// refused at once (it would block the resolver until something wrote to
+// it), and a file over the size limit is a bad address.
+func TestReadNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Read(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, safefile.ErrNotRegular) {
+			t.Errorf("Read of a named pipe: %v, want ErrNotRegular", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Read of a named pipe blocked")
+	}
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, []byte(strings.Repeat("x", maxBytes+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(big); !errors.Is(err, ErrAddress) {
+		t.Errorf("Read of a file over the limit: %v, want ErrAddress", err)
 	}
 }
 
