@@ -219,8 +219,10 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 	if out == "" {
 		out = defaultOut(sweep)
 	}
+	ownCkptDir := false // run made the checkpoint directory's name, so it may remove it
 	if f.ckpt.every > 0 && f.ckpt.dir == "" {
 		f.ckpt.dir = filepath.Join(out, "checkpoints")
+		ownCkptDir = true
 	}
 	if !p.Finished {
 		if err := runLocal(ctx, c, sweep, slots, f, p, len(spec.Refine) > 0, stderr, log); err != nil {
@@ -229,10 +231,11 @@ func runSweep(ctx context.Context, f runFlags, stdout, stderr io.Writer, log hcl
 	} else if f.http != "" {
 		fmt.Fprintln(stderr, "the sweep has finished: no dashboard (use pinnsweep serve --http to browse it)")
 	}
-	if f.ckpt.dir != "" {
+	if ownCkptDir {
 		// Every trial has ended and taken its checkpoints along: the
 		// directory is empty unless another sweep's trials were
-		// interrupted there (then the removal fails, as it should).
+		// interrupted there (then the removal fails, as it should). A
+		// --checkpoint-dir the user named stays.
 		_ = os.Remove(f.ckpt.dir)
 	}
 	return finish(ctx, c, sweep, out, f, stdout, stderr)
