@@ -195,11 +195,12 @@ func BuildDiagram(p state.Progress, axes []string, trials []state.TrialRecord, m
 		return nil, err
 	}
 	m := g.Metric
+	scale := g.Scale()
 	d := &Diagram{
 		Sweep: p.Sweep, Progress: ProgressOf(p),
 		Metric: m.Name, Goal: m.Goal.String(), Threshold: m.Threshold,
 		XValues: []string{}, YAxes: []string{}, YValues: []string{}, Cells: []Cell{}, Boundary: []Edge{},
-		Legend: legendOf(m, g.Scale()),
+		Legend: legendOf(m, scale),
 	}
 	if len(g.Axes) > 0 {
 		d.XAxis = g.Axes[0].Name
@@ -252,7 +253,6 @@ func BuildDiagram(p state.Progress, axes []string, trials []state.TrialRecord, m
 		}
 	}
 	at := map[[2]int]int{} // (x, y) → position in d.Cells
-	scale := g.Scale()
 	for i := range trials {
 		t := &trials[i]
 		byKey[t.Key] = t
@@ -364,7 +364,7 @@ func title(c *Cell, m verdict.Metric) string {
 	if c.Class != "" {
 		fmt.Fprintf(&b, "\nmedian replicate's class: %s", c.Class)
 	}
-	if c.Classes != "–" {
+	if c.Classes != report.NoClasses {
 		fmt.Fprintf(&b, "\nclasses: %s", c.Classes)
 	}
 	var parts []string

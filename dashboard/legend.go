@@ -9,9 +9,10 @@ import (
 const legendStops = 60
 
 // Legend is the diagram's legend, the report's: the colour scale of the
-// metric (report.ScaleFor: log10, white at the threshold, red on the
-// failing side) with its decades and the threshold, and the keys of the
-// hatched and dashed cells.
+// grid (report.Grid.Scale: log10, or linear for a metric with a median or
+// threshold ≤ 0; white at the threshold, red on the failing side) with
+// its ticks and the threshold, and the keys of the hatched and dashed
+// cells.
 type Legend struct {
 	// Title names what the colours show ("median rel_l2").
 	Title string `json:"title"`
@@ -73,8 +74,12 @@ type Key struct {
 // legendOf returns the legend of a diagram judged by m and drawn on
 // scale (report.Grid.Scale).
 func legendOf(m verdict.Metric, scale report.Scale) Legend {
+	title := "median " + m.Name
+	if scale.Linear {
+		title += " (linear scale)"
+	}
 	l := Legend{
-		Title:     "median " + m.Name,
+		Title:     title,
 		Threshold: Mark{Position: scale.ThresholdPosition(), Label: report.ThresholdLabel(m)},
 		Hatches: map[string]Hatch{
 			HatchOpen:   {Background: hex(report.MissingColor), Line: hex(report.HatchOf(verdict.Pending))},

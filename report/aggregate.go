@@ -137,22 +137,30 @@ type Replicate struct {
 }
 
 // precisionOf returns the trainer precision of a trial's params (a JSON
-// object of trainer settings): its "precision" setting, or the trainer's
-// default when the params do not set it.
+// object of settings): its "precision" setting, or the trainer's default
+// when the params do not set it. A command sweep's settings are its own,
+// so a value that is not a string (precision: 64) is named by its JSON
+// text rather than refused: it only labels figures.
 func precisionOf(params json.RawMessage) (string, error) {
 	if len(params) == 0 {
 		return trainer.PrecisionF64, nil
 	}
 	var p struct {
-		Precision *string `json:"precision"`
+		Precision json.RawMessage `json:"precision"`
 	}
 	if err := json.Unmarshal(params, &p); err != nil {
 		return "", err
 	}
-	if p.Precision == nil || *p.Precision == "" {
+	var name string
+	switch {
+	case len(p.Precision) == 0 || string(p.Precision) == "null":
+	case json.Unmarshal(p.Precision, &name) != nil:
+		name = string(p.Precision)
+	}
+	if name == "" {
 		return trainer.PrecisionF64, nil
 	}
-	return *p.Precision, nil
+	return name, nil
 }
 
 // Label returns the cell's point as "axis=value" pairs separated by spaces.

@@ -427,6 +427,11 @@ func TestAggregatePrecision(t *testing.T) {
 			withParams(trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.1), `{"beta":1,"precision":"f32","seed":0}`),
 			withParams(trial("b", `{"beta":5,"seed":0}`, state.StatusDone, 0.1), `{"beta":5,"seed":0}`),
 		}, []string{"f32", "f64"}, "float32 and float64"},
+		// A command sweep's own setting that is not a string labels the
+		// figure by its JSON text instead of failing the report.
+		{"not a string", []string{"beta", "seed"}, []state.TrialRecord{
+			withParams(trial("a", `{"beta":1,"seed":0}`, state.StatusDone, 0.1), `{"beta":1,"precision":64,"seed":0}`),
+		}, []string{"64"}, "64"},
 		{"axis", []string{"beta", "precision", "seed"}, []state.TrialRecord{
 			withParams(trial("a", `{"beta":1,"precision":"f32","seed":0}`, state.StatusDone, 0.1), `{"beta":1,"precision":"f32","seed":0}`),
 			withParams(trial("b", `{"beta":1,"precision":"f64","seed":0}`, state.StatusDone, 0.1), `{"beta":1,"precision":"f64","seed":0}`),

@@ -214,7 +214,10 @@ func ClassCounts(c *Cell) string {
 		}
 	}
 	if len(parts) == 0 {
-		return "–"
+		return NoClasses
 	}
 	return strings.Join(parts, " ")
 }
+
+// NoClasses is what ClassCounts returns for a cell without classes.
+const NoClasses = "–"

@@ -89,7 +89,7 @@ func ScaleFor(m verdict.Metric, medians ...float64) Scale {
 	}
 	linear := th <= 0
 	for _, v := range medians {
-		if v <= 0 && !math.IsInf(v, -1) {
+		if v <= 0 {
 			linear = true
 		}
 	}

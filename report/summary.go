@@ -89,13 +89,12 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		b.WriteString("## Phase diagrams\n\n")
 		sl := &s.Slices[0]
 		sc := g.Scale()
+		colour := "log10 of the median %s, fixed scale %.3g to %.3g"
 		if sc.Linear {
-			fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: the median %s on a linear scale from %.3g to %.3g (a median or the threshold is ≤ 0, so there is no log scale), white at the threshold (%.3g), red where it fails;\n",
-				md(axisName(sl.XAxis())), md(axisName(sl.YAxis())), name, sc.Min, sc.Max, sc.White)
-		} else {
-			fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: log10 of the median %s, fixed scale %.3g to %.3g, white at the threshold (%.3g), red where it fails;\n",
-				md(axisName(sl.XAxis())), md(axisName(sl.YAxis())), name, sc.Min, sc.Max, sc.White)
+			colour = "the median %s on a linear scale from %.3g to %.3g (a median or the threshold is ≤ 0, so there is no log scale)"
 		}
+		fmt.Fprintf(b, "Horizontal axis: %s; vertical axis: %s. Colour: "+colour+", white at the threshold (%.3g), red where it fails;\n",
+			md(axisName(sl.XAxis())), md(axisName(sl.YAxis())), name, sc.Min, sc.Max, sc.White)
 		fmt.Fprintf(b, "thick line: boundary between passing and failing points (threshold %s); hatched: no done replicate (red: every one diverged or timed out);\n", th)
 		b.WriteString("dashed outline: replicates still pending or running. Each cell shows the median and done/total replicates.\n")
 		b.WriteString("The marker in each cell's corner is the failure class of the grid point's median replicate (keyed under the diagram);\n")
