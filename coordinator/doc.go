@@ -28,10 +28,12 @@
 // the commit wakes long-polls and watchers and answers the callers. It
 // parses a spec once per submission and keeps the parsed spec (growth
 // checks, refinement, the sweep's metric), and decodes a result once,
-// before the commit loop. A done, diverged or timed-out result is stored
-// with its failure class, judged by the sweep's metric
-// (verdict.Metric.FailureClass, under the key failure_class; the rest of
-// the worker's bytes are kept).
+// before the commit loop, taking out a failure_class the worker put in it
+// there too (so the loop never re-encodes a result). A result is stored
+// with its failure class judged by the sweep's metric
+// (verdict.Metric.FailureClass: a done trial with the metric, a diverged
+// or timed-out one), under the key failure_class, the rest of the
+// worker's bytes kept; a trial without a class stores none.
 //
 // # Trial lifecycle
 //

@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -259,11 +260,18 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completio
 }
 
 // complete implements Complete and CompleteAndLease. The result is
-// decoded once, here, before the operation queues for the commit loop;
-// the loop only reads the sweep's metric from the decoded fields and
-// stores the result with its failure class (verdict.WithClass).
+// decoded once, here, before the operation queues for the commit loop,
+// and a failure class the worker put in it (verdict.ClassField) is taken
+// out here too (verdict.WithoutClass re-encodes the result then); the
+// loop only reads the sweep's metric from the decoded fields and inserts
+// its own class into the bare result (verdict.WithClass).
 func (c *Coordinator) complete(ctx context.Context, comp state.Completion, leaseNext bool, offer state.Offer) (duplicate bool, next *state.Grant, err error) {
 	fields, err := verdict.Fields(comp.Result)
+	var bare []byte
+	var bareFields map[string]json.RawMessage
+	if err == nil {
+		bare, bareFields, err = verdict.WithoutClass(comp.Result, fields)
+	}
 	if err != nil {
 		err = fmt.Errorf("%w: %w", state.ErrInvalidArgument, err)
 		c.metrics.saw(comp.Worker, c.now())
@@ -280,8 +288,11 @@ func (c *Coordinator) complete(ctx context.Context, comp state.Completion, lease
 				comp.Value = &v
 			}
 			// The result is stored with its failure class, judged by the
-			// sweep's metric (readers classify again by theirs).
-			withClass, err := verdict.WithClass(sent, fields, m.FailureClass(comp.Status, fields))
+			// sweep's metric (readers classify again by theirs). The
+			// class is judged from the fields as sent, since a failing
+			// trial's own diagnosis in them stands (FailureClass), but
+			// the worker's class field itself is never stored.
+			withClass, err := verdict.WithClass(bare, bareFields, m.FailureClass(comp.Status, fields))
 			if err != nil {
 				return fmt.Errorf("%w: %w", state.ErrInvalidArgument, err)
 			}

@@ -232,30 +232,42 @@ func storedClass(fields map[string]json.RawMessage) FailureClass {
 	return FailureClass(s)
 }
 
-// WithClass returns the result object result (whose decoded fields are
-// fields) with c stored under ClassField. The worker's bytes are kept as
-// they are, the class inserted first, unless the result already has a
-// ClassField: then it is re-encoded without it (keys sorted). An
-// Unclassified c returns result unchanged.
-func WithClass(result []byte, fields map[string]json.RawMessage, c FailureClass) ([]byte, error) {
-	if c == Unclassified {
-		return result, nil
+// WithoutClass returns the result object result (whose decoded fields
+// are fields) without a ClassField, with its fields without it: result
+// and fields themselves when it has none, else re-encoded without it
+// (keys sorted). The coordinator calls it before a completion enters its
+// commit loop, so that the one re-encoding a result may need is not done
+// while the loop holds the engine: there, WithClass only inserts the class.
+func WithoutClass(result []byte, fields map[string]json.RawMessage) ([]byte, map[string]json.RawMessage, error) {
+	if _, ok := fields[ClassField]; !ok {
+		return result, fields, nil
 	}
-	if !c.Valid() {
+	rest := make(map[string]json.RawMessage, len(fields))
+	for k, v := range fields {
+		if k != ClassField {
+			rest[k] = v
+		}
+	}
+	b, err := json.Marshal(rest)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, rest, nil
+}
+
+// WithClass returns the result object result (whose decoded fields are
+// fields) with c stored under ClassField, and no other class: a class the
+// result already has (a worker's) is removed first (WithoutClass), and an
+// Unclassified c stores none. The bytes are otherwise kept as they are,
+// the class inserted first; when result has no ClassField (it came from
+// WithoutClass) WithClass does not re-encode it.
+func WithClass(result []byte, fields map[string]json.RawMessage, c FailureClass) ([]byte, error) {
+	if c != Unclassified && !c.Valid() {
 		return nil, fmt.Errorf("failure class %q: want one of %v", c, FailureClasses())
 	}
-	if _, dup := fields[ClassField]; dup {
-		rest := make(map[string]json.RawMessage, len(fields))
-		for k, v := range fields {
-			if k != ClassField {
-				rest[k] = v
-			}
-		}
-		b, err := json.Marshal(rest)
-		if err != nil {
-			return nil, err
-		}
-		result, fields = b, rest
+	result, fields, err := WithoutClass(result, fields)
+	if err != nil || c == Unclassified {
+		return result, err
 	}
 	head := `{"` + ClassField + `":"` + string(c) + `"`
 	if len(fields) == 0 {

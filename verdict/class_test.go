@@ -145,8 +145,8 @@ func TestFailureClassCalibration(t *testing.T) {
 }
 
 // TestWithClass: the class goes first into the worker's bytes, which stay
-// as they were; a class already in the result is replaced; and the
-// stored class reads back.
+// as they were; a class already in the result is replaced (removed for
+// Unclassified); and the stored class reads back.
 func TestWithClass(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string
@@ -159,6 +159,7 @@ func TestWithClass(t *testing.T) {
 		{`{"z":1,"failure_class":"mine","a":[1, 2]}`, `{"failure_class":"unexplained","a":[1,2],"z":1}`, verdict.Unexplained},
 		{`{"failure_class":"pass"}`, `{"failure_class":"diverged"}`, verdict.Diverged},
 		{`{"rel_l2":0.05}`, `{"rel_l2":0.05}`, verdict.Unclassified},
+		{`{"rel_l2":0.05, "failure_class":"pass"}`, `{"rel_l2":0.05}`, verdict.Unclassified},
 	} {
 		fields, err := verdict.Fields([]byte(tc.in))
 		if err != nil {
@@ -179,6 +180,42 @@ func TestWithClass(t *testing.T) {
 	}
 	if _, err := verdict.WithClass([]byte(`{}`), nil, "bad-luck"); err == nil {
 		t.Error("WithClass accepted an unknown class")
+	}
+}
+
+// TestWithoutClass: a result without a class is kept byte for byte (so
+// that WithClass on it only inserts); one with a class loses it, the rest
+// re-encoded; and WithClass gives the same bytes after it as without it.
+func TestWithoutClass(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"rel_l2": 0.05, "loss":1}`, `{"rel_l2": 0.05, "loss":1}`},
+		{`{"z":1,"failure_class":"mine","a":[1, 2]}`, `{"a":[1,2],"z":1}`},
+		{`{"failure_class":"pass"}`, `{}`},
+		{``, ``},
+	} {
+		fields, err := verdict.Fields([]byte(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bare, bareFields, err := verdict.WithoutClass([]byte(tc.in), fields)
+		if err != nil || string(bare) != tc.want {
+			t.Errorf("WithoutClass(%s) = %s, %v; want %s", tc.in, bare, err, tc.want)
+			continue
+		}
+		wantFields := len(fields)
+		if _, ok := fields[verdict.ClassField]; ok {
+			wantFields--
+		}
+		if _, ok := bareFields[verdict.ClassField]; ok || len(bareFields) != wantFields {
+			t.Errorf("WithoutClass(%s) fields %v", tc.in, bareFields)
+		}
+		for _, c := range []verdict.FailureClass{verdict.Optimization, verdict.Unclassified} {
+			direct, err1 := verdict.WithClass([]byte(tc.in), fields, c)
+			after, err2 := verdict.WithClass(bare, bareFields, c)
+			if err1 != nil || err2 != nil || string(direct) != string(after) {
+				t.Errorf("WithClass(%s, %q) = %s, %v; after WithoutClass %s, %v", tc.in, c, direct, err1, after, err2)
+			}
+		}
 	}
 }
 
