@@ -377,40 +377,33 @@ func seedLess(a, b string) bool {
 }
 
 // Representative returns the replicate of c with a metric value that
-// ranks as chosen for a metric with goal g: "best" (lowest for Minimize,
-// highest for Maximize), "worst" (the other end) or "median" (of an even
-// number, the better of the two middle ones), or nil when no replicate
-// has a value.
+// ranks as chosen for a metric with goal g (verdict.Goal.Rank): "best"
+// (lowest for Minimize, highest for Maximize), "worst" (the other end) or
+// "median" (verdict.Goal.MedianReplicate with the cell's verdict: of an
+// even number, the worse of the two middle ones when the cell fails, the
+// better otherwise), or nil when no replicate has a value. Only
+// replicates with a value are ranked, since the report draws the figures
+// of the one chosen; so the median is the replicate whose class the phase
+// diagrams mark (Cell.Class) whenever no replicate diverged or timed out.
 func (c *Cell) Representative(which string, g verdict.Goal) *Replicate {
-	var done []*Replicate
+	var rs []verdict.Ranked
 	for i := range c.Trials {
-		if c.Trials[i].RelL2 != nil {
-			done = append(done, &c.Trials[i])
+		if v := c.Trials[i].RelL2; v != nil {
+			rs = append(rs, verdict.Ranked{Index: i, Value: *v})
 		}
 	}
-	if len(done) == 0 {
+	if len(rs) == 0 {
 		return nil
 	}
-	better := -1 // the order of a smaller value
-	if g == verdict.Maximize {
-		better = 1
-	}
-	slices.SortStableFunc(done, func(a, b *Replicate) int {
-		switch {
-		case *a.RelL2 < *b.RelL2:
-			return better
-		case *a.RelL2 > *b.RelL2:
-			return -better
-		}
-		return 0
-	})
 	switch which {
 	case "best":
-		return done[0]
+		g.Rank(rs)
+		return &c.Trials[rs[0].Index]
 	case "worst":
-		return done[len(done)-1]
+		g.Rank(rs)
+		return &c.Trials[rs[len(rs)-1].Index]
 	}
-	return done[(len(done)-1)/2]
+	return &c.Trials[g.MedianReplicate(rs, c.Verdict)]
 }
 
 // Scale returns the colour scale of g's phase diagrams: ScaleFor of its

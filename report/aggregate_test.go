@@ -230,14 +230,13 @@ func TestRepresentative(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &g.Cells[0]
-	for which, key := range map[string]string{"best": "s1", "worst": "s4", "median": "s3"} {
+	for which, key := range map[string]string{"best": "s1", "worst": "s4"} {
 		if r := c.Representative(which, verdict.Minimize); r == nil || r.Key != key {
 			t.Errorf("%s: %+v, want %s", which, r, key)
 		}
 	}
-	// A maximised metric: the best is the largest value; of the two middle
-	// values, the median is the larger (the better) one.
-	for which, key := range map[string]string{"best": "s4", "worst": "s1", "median": "s0"} {
+	// A maximised metric: the best is the largest value.
+	for which, key := range map[string]string{"best": "s4", "worst": "s1"} {
 		if r := c.Representative(which, verdict.Maximize); r == nil || r.Key != key {
 			t.Errorf("maximised, %s: %+v, want %s", which, r, key)
 		}
@@ -245,6 +244,57 @@ func TestRepresentative(t *testing.T) {
 	empty := Cell{Trials: []Replicate{{Key: "x", Status: state.StatusPending}}}
 	if r := empty.Representative("median", verdict.Minimize); r != nil {
 		t.Errorf("cell without done replicates: %+v", r)
+	}
+}
+
+// TestRepresentativeMedian: the median replicate the report draws is
+// verdict.Goal.MedianReplicate's over the replicates with a value: of an
+// even number, the worse middle one when the cell fails (it used to be
+// the better one whatever the verdict) and the better one otherwise; so,
+// unless a replicate diverged, it is the replicate whose class the
+// diagrams mark (Cell.Class).
+func TestRepresentativeMedian(t *testing.T) {
+	maximised := verdict.Metric{Name: verdict.DefaultName, Goal: verdict.Maximize, Threshold: 0.25}
+	for _, tc := range []struct {
+		name   string
+		metric verdict.Metric
+		values []float64 // by seed; NaN: diverged
+		want   string    // the seed drawn; "" for none
+	}{
+		{"odd: the middle one", verdict.Default(), []float64{0.3, 0.01, 0.05}, "2"},
+		{"even, passing: the better middle one", verdict.Default(), []float64{0.08, 0.01, 0.02, 0.5}, "2"},
+		{"even, failing: the worse middle one", verdict.Default(), []float64{0.3, 0.05, 0.2, 0.01}, "2"},
+		{"maximised, even, passing: the larger middle one", maximised, []float64{0.3, 0.1, 0.25, 0.4}, "0"},
+		{"maximised, even, failing: the smaller middle one", maximised, []float64{0.3, 0.1, 0.15, 0.4}, "2"},
+		{"ties, passing: ranked by seed", verdict.Default(), []float64{0.05, 0.05, 0.05, 0.05}, "1"},
+		{"ties, failing: ranked by seed", verdict.Default(), []float64{0.2, 0.2, 0.2, 0.2}, "2"},
+		{"a diverged replicate is not drawn", verdict.Default(), []float64{0.05, nan, 0.08}, "0"},
+		{"every replicate diverged", verdict.Default(), []float64{nan, nan}, ""},
+	} {
+		var trials []state.TrialRecord
+		failed := false
+		for seed, v := range tc.values {
+			st := state.StatusDone
+			if math.IsNaN(v) {
+				st, failed = state.StatusDiverged, true
+			}
+			trials = append(trials, trial(fmt.Sprint("s", seed), fmt.Sprintf(`{"beta":1,"seed":%d}`, seed), st, v))
+		}
+		g, err := Aggregate(nil, trials, tc.metric)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &g.Cells[0]
+		r := c.Representative("median", tc.metric.Goal)
+		switch {
+		case tc.want == "" && r != nil:
+			t.Errorf("%s: %+v, want none", tc.name, r)
+		case tc.want == "":
+		case r == nil || r.Seed != tc.want:
+			t.Errorf("%s: %+v, want seed %s", tc.name, r, tc.want)
+		case !failed && r.Class != c.Class:
+			t.Errorf("%s: drawn replicate's class %q, the cell's %q", tc.name, r.Class, c.Class)
+		}
 	}
 }
 

@@ -109,7 +109,7 @@ func TestGolden(t *testing.T) {
 		ClassFiles: [][]string{{"classes-beta-strategy.png", "classes-beta-strategy.svg"}},
 		Fields:     []FieldFiles{{Field: lmax, Files: [][]string{{"metric-hessian_max-beta-strategy.png"}}}},
 		Data:       []string{"results.csv", "results.json", "aggregate.json"},
-		Problems:   []string{"solution of trial regular-40-0 (beta=40 strategy=regular seed=0): report: result has no solution snapshot"}}
+		Problems:   []string{"solution of trial regular-40-2 (beta=40 strategy=regular seed=2): report: result has no solution snapshot"}}
 	for i := range g.Cells {
 		c := &g.Cells[i]
 		if r := c.Representative("median", g.Metric.Goal); r != nil {

@@ -49,6 +49,8 @@
 // grid point shows the class of its median replicate (Judgement.Median:
 // the replicate at the verdict's median, a failed one ranking as the
 // worst value; of an even count, the middle one on the verdict's side).
+// Goal.MedianReplicate is that rule; the report's median replicate to
+// draw (report.Cell.Representative) applies it to the measured ones.
 //
 // # Verdicts
 //

@@ -177,7 +177,8 @@ type Judgement struct {
 	Score float64
 	// Median is the index, in the outcomes judged, of the point's median
 	// replicate, whose failure class a phase diagram shows for the point
-	// (medianReplicate says which), or -1 when no replicate is measured or
+	// (Goal.MedianReplicate of the measured and failed replicates, a
+	// failed one at Metric.Worst), or -1 when no replicate is measured or
 	// failed.
 	Median int
 }
@@ -195,7 +196,7 @@ type Judgement struct {
 func (m Metric) Judge(outcomes []Outcome) Judgement {
 	j := Judgement{Score: math.NaN()}
 	var measured, scored []float64
-	var ranked []ranked
+	var ranked []Ranked
 	for i, o := range outcomes {
 		switch o.Class {
 		case ClassOpen:
@@ -204,11 +205,11 @@ func (m Metric) Judge(outcomes []Outcome) Judgement {
 			j.Tally.Measured++
 			measured = append(measured, o.Value)
 			scored = append(scored, o.Value)
-			ranked = append(ranked, rankedOf(i, o.Value))
+			ranked = append(ranked, Ranked{Index: i, Value: o.Value})
 		case ClassFailed:
 			j.Tally.Failed++
 			scored = append(scored, m.Worst())
-			ranked = append(ranked, rankedOf(i, m.Worst()))
+			ranked = append(ranked, Ranked{Index: i, Value: m.Worst()})
 		default:
 			j.Tally.Void++
 		}
@@ -226,43 +227,51 @@ func (m Metric) Judge(outcomes []Outcome) Judgement {
 			j.Verdict = Pass
 		}
 	}
-	j.Median = m.medianReplicate(ranked, j.Verdict)
+	j.Median = m.Goal.MedianReplicate(ranked, j.Verdict)
 	return j
 }
 
-// ranked is a replicate's index and the value it is ranked by.
-type ranked struct {
-	index int
-	value float64
+// Ranked is a replicate as Goal.Rank and Goal.MedianReplicate rank it:
+// its index among a point's replicates and the value it ranks by (a
+// failed replicate's is Metric.Worst).
+type Ranked struct {
+	Index int
+	Value float64
 }
 
-func rankedOf(i int, v float64) ranked { return ranked{index: i, value: v} }
-
-// medianReplicate returns the index of the median replicate among rs, the
-// measured and failed replicates with their values (a failed one at
-// m.Worst()), ordered from best to worst for m's goal (ties by index):
-// the middle one of an odd count; of an even count, the one of the two
-// middle ones on the verdict's side (the worse of them when the point
-// fails, the better otherwise), so that a passing point's median
-// replicate passes and a failing point's fails. -1 when rs is empty.
-func (m Metric) medianReplicate(rs []ranked, v Verdict) int {
-	if len(rs) == 0 {
-		return -1
-	}
-	slices.SortStableFunc(rs, func(a, b ranked) int {
-		if a.value == b.value {
-			return a.index - b.index
+// Rank orders rs from the best value to the worst for goal g, ties by
+// Index.
+func (g Goal) Rank(rs []Ranked) {
+	slices.SortFunc(rs, func(a, b Ranked) int {
+		if a.Value == b.Value {
+			return a.Index - b.Index
 		}
-		if (a.value < b.value) == (m.Goal != Maximize) {
+		if (a.Value < b.Value) == (g != Maximize) {
 			return -1 // a is better
 		}
 		return 1
 	})
+}
+
+// MedianReplicate returns the Index of the median replicate of rs,
+// ranked by Rank (which it calls): the middle one of an odd count; of an
+// even count, the one of the two middle ones on the side of v, the
+// point's verdict (the worse of them when the point fails, the better
+// otherwise), so that a passing point's median replicate passes and a
+// failing point's fails. -1 when rs is empty. It is the one rule of "the
+// median replicate": Judge's Median (over the measured and failed
+// replicates) and the report's median replicate to draw (over the
+// measured ones, report.Cell.Representative) call it.
+func (g Goal) MedianReplicate(rs []Ranked, v Verdict) int {
+	if len(rs) == 0 {
+		return -1
+	}
+	g.Rank(rs)
 	n := len(rs)
 	if n%2 == 1 || v != Fail {
-		return rs[(n-1)/2].index
+		return rs[(n-1)/2].Index
 	}
-	return rs[n/2].index
+	return rs[n/2].Index
 }
 
 // statsOf returns the statistics of xs (sorted in place), or nil.
