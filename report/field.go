@@ -80,6 +80,17 @@ func (sc FieldScale) Color(v float64) color.Color {
 
 // NewFieldScale returns the scale of medians: LogSpan decides log or
 // linear; a single value gets a range around it.
+//
+// It is not ScaleFor (Grid.Scale), on purpose. A field in general has no
+// threshold and no good side, so its scale is sequential (Kindlmann's
+// map: no white middle, no blue or red side) and spans the field's own
+// medians, log only when they span LogSpan, since fields (hessian_max,
+// residual_grid, seconds) come in any units and ranges; the boundary a
+// field diagram of the verdict metric draws comes from the cells'
+// verdicts, not from the colours. The verdict metric's scale is diverging
+// about the threshold and, for a positive metric, fixed at [ScaleMin,
+// ScaleMax], so that phase diagrams of different sweeps compare at a
+// glance. One rule for both would lose one of the two.
 func NewFieldScale(medians []float64) FieldScale {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range medians {

@@ -78,7 +78,9 @@ type Scale struct {
 // measures compare at a glance), otherwise a linear one from the smallest
 // to the largest of the medians and the threshold, widened by 5% on each
 // side. Grid.Scale calls it with a grid's medians; every diagram of a
-// sweep, in the report and on the dashboard, uses that one.
+// sweep, in the report and on the dashboard, uses that one. A result
+// field's diagram (WriteField) has a different scale, NewFieldScale's,
+// which says why.
 func ScaleFor(m verdict.Metric, medians ...float64) Scale {
 	m = m.Resolved()
 	const margin = 0.05 // keeps white off the ends, as a fraction of the span
