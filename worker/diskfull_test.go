@@ -23,18 +23,7 @@ import (
 // PINNSWEEP_REQUIRE_FAULTS=1 (CI).
 func TestCommandTrialDiskFull(t *testing.T) {
 	py := python(t)
-	disk := t.TempDir()
-	if err := faultfs.MountTmpfs(disk, 1<<20); err != nil {
-		if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
-			t.Fatalf("%v (PINNSWEEP_REQUIRE_FAULTS=1: this test must run here)", err)
-		}
-		t.Skipf("cannot mount a tmpfs here (needs root): %v", err)
-	}
-	t.Cleanup(func() {
-		if err := faultfs.UnmountTmpfs(disk); err != nil {
-			t.Error(err)
-		}
-	})
+	disk := faultfs.TmpfsForTest(t, 1<<20)
 	ballast, err := faultfs.Fill(disk)
 	if err != nil {
 		t.Fatal(err)

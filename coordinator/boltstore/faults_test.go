@@ -25,7 +25,7 @@ import (
 func TestCommitFaults(t *testing.T) {
 	for _, lose := range []bool{false, true} {
 		t.Run(fmt.Sprintf("lose=%v", lose), func(t *testing.T) {
-			ffs := mountFaultFS(t)
+			ffs := faultfs.MountForTest(t)
 			path := filepath.Join(ffs.Mountpoint(), "sweeps.db")
 			st := startStoreHelper(t, path)
 			if got := st.Do("commit 10"); got != "ok" {
@@ -88,28 +88,4 @@ func TestCommitFaults(t *testing.T) {
 			}
 		})
 	}
-}
-
-// mountFaultFS mounts a faultfs over a fresh directory, skipping the test
-// where FUSE is unavailable (a failure with PINNSWEEP_REQUIRE_FAULTS=1, as
-// in CI).
-func mountFaultFS(t *testing.T) *faultfs.FS {
-	t.Helper()
-	skip := t.Skipf
-	if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
-		skip = t.Fatalf
-	}
-	if err := faultfs.Available(); err != nil {
-		skip("FUSE is unavailable here: %v", err)
-	}
-	ffs, err := faultfs.Mount(t.TempDir(), t.TempDir())
-	if err != nil {
-		skip("cannot mount a FUSE filesystem here: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := ffs.Unmount(); err != nil {
-			t.Error(err)
-		}
-	})
-	return ffs
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -11,38 +10,15 @@ import (
 // Helpers of the storage and network fault tests (diskfull_test.go,
 // syncfail_test.go, links_test.go).
 
-// requireFaults is the environment variable that makes a fault test that
-// cannot set up its fault (no root for a tmpfs, no FUSE) fail instead of
-// skip; .ci/run sets it, so that CI never skips one silently.
-const requireFaults = "PINNSWEEP_REQUIRE_FAULTS"
-
-// skipFault skips the test with the reason, or fails it when
-// PINNSWEEP_REQUIRE_FAULTS=1.
-func skipFault(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv(requireFaults) == "1" {
-		t.Fatalf(format+" (%s=1: this test must run here)", append(args, requireFaults)...)
-	}
-	t.Skipf(format, args...)
-}
-
-// mountTmpfs mounts a tmpfs of size bytes on a new directory, unmounted
-// when the test ends (after the processes it started are killed).
+// mountTmpfs mounts a tmpfs of size bytes on a new directory
+// (faultfs.TmpfsForTest), unmounted when the test ends (after the
+// processes it started are killed).
 func mountTmpfs(t *testing.T, size int64) string {
 	t.Helper()
 	if bin == "" {
 		t.Skip("end-to-end tests are skipped in -short mode")
 	}
-	dir := t.TempDir()
-	if err := faultfs.MountTmpfs(dir, size); err != nil {
-		skipFault(t, "cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): %v", err)
-	}
-	t.Cleanup(func() {
-		if err := faultfs.UnmountTmpfs(dir); err != nil {
-			t.Error(err)
-		}
-	})
-	return dir
+	return faultfs.TmpfsForTest(t, size)
 }
 
 // fillDisk fills dir's filesystem (faultfs.Fill) and returns the ballast
@@ -56,29 +32,17 @@ func fillDisk(t *testing.T, dir string) string {
 	return path
 }
 
-// mountFaultFS mounts internal/faultfs over a new directory and returns
-// it; it is unmounted when the test ends (after the processes it started
-// are killed). The test process serves the mount, so it must not open a
-// bbolt file on it (storedTrials maps the file): it reads the backing
-// file instead (faultfs.FS.Backing).
+// mountFaultFS mounts internal/faultfs over a new directory
+// (faultfs.MountForTest) and returns it; it is unmounted when the test
+// ends (after the processes it started are killed). The test process
+// serves the mount, so it must not open a bbolt file on it (storedTrials
+// maps the file): it reads the backing file instead (faultfs.FS.Backing).
 func mountFaultFS(t *testing.T) *faultfs.FS {
 	t.Helper()
 	if bin == "" {
 		t.Skip("end-to-end tests are skipped in -short mode")
 	}
-	if err := faultfs.Available(); err != nil {
-		skipFault(t, "FUSE is unavailable here: %v", err)
-	}
-	ffs, err := faultfs.Mount(t.TempDir(), t.TempDir())
-	if err != nil {
-		skipFault(t, "cannot mount a FUSE filesystem here: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := ffs.Unmount(); err != nil {
-			t.Error(err)
-		}
-	})
-	return ffs
+	return faultfs.MountForTest(t)
 }
 
 // verifyExactlyOnce checks a finished sweep of n trials in db (which no

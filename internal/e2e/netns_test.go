@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pinnsweep/pinnsweep/internal/faultfs"
 )
 
 // netPair is two network namespaces joined by a veth pair: the
@@ -43,10 +45,10 @@ func newNetPair(t *testing.T) *netPair {
 		t.Skip("end-to-end tests are skipped in -short mode")
 	}
 	if os.Geteuid() != 0 {
-		skipFault(t, "network namespaces need root (ip netns add); skipping the partition test")
+		faultfs.SkipUnavailable(t, "network namespaces need root (ip netns add); skipping the partition test")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		skipFault(t, "the ip command is missing (Debian package iproute2); skipping the partition test")
+		faultfs.SkipUnavailable(t, "the ip command is missing (Debian package iproute2); skipping the partition test")
 	}
 	id := os.Getpid()
 	p := &netPair{coordNS: fmt.Sprintf("psw%d-c", id), workerNS: fmt.Sprintf("psw%d-w", id),
@@ -54,7 +56,7 @@ func newNetPair(t *testing.T) *netPair {
 	coordDev := fmt.Sprintf("psw%dc", id)
 	for _, ns := range []string{p.coordNS, p.workerNS} {
 		if err := ipCmd("netns", "add", ns); err != nil {
-			skipFault(t, "cannot create a network namespace here (needs CAP_SYS_ADMIN and CAP_NET_ADMIN); skipping the partition test: %v", err)
+			faultfs.SkipUnavailable(t, "cannot create a network namespace here (needs CAP_SYS_ADMIN and CAP_NET_ADMIN); skipping the partition test: %v", err)
 		}
 		t.Cleanup(func() {
 			if err := ipCmd("netns", "del", ns); err != nil {
@@ -63,10 +65,10 @@ func newNetPair(t *testing.T) *netPair {
 		})
 	}
 	if out, err := exec.Command("ip", "netns", "exec", p.coordNS, "true").CombinedOutput(); err != nil {
-		skipFault(t, "cannot run a program in a network namespace here; skipping the partition test: %v: %s", err, out)
+		faultfs.SkipUnavailable(t, "cannot run a program in a network namespace here; skipping the partition test: %v: %s", err, out)
 	}
 	if err := ipCmd("link", "add", coordDev, "type", "veth", "peer", "name", p.workerDev); err != nil {
-		skipFault(t, "cannot create a veth pair here; skipping the partition test: %v", err)
+		faultfs.SkipUnavailable(t, "cannot create a veth pair here; skipping the partition test: %v", err)
 	}
 	for _, args := range [][]string{
 		{"link", "set", coordDev, "netns", p.coordNS},

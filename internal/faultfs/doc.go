@@ -15,6 +15,12 @@
 //	// first 8 KiB (bbolt's two meta pages) fails with EIO ...
 //	for _, in := range ffs.Injected() { ... }
 //
+// A test calls MountForTest instead, which also unmounts the filesystem
+// when the test ends, and skips the test where FUSE is unavailable (fails
+// it when PINNSWEEP_REQUIRE_FAULTS=1, RequireEnv, as in CI);
+// TmpfsForTest does the same for a small tmpfs, a real disk that runs
+// out of space, which Fill fills.
+//
 // The filesystem runs in the test's process; the program under test only
 // sees a mounted filesystem whose write(2), pwrite(2) and fsync(2) /
 // fdatasync(2) sometimes fail, as a failing disk or a full one would.

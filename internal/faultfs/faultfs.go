@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -99,6 +100,7 @@ type Counts struct {
 type FS struct {
 	backing, mountpoint string
 	server              *fuse.Server
+	gone                atomic.Bool // Unmount unmounted or detached the mount
 
 	mu       sync.Mutex
 	faults   []*armed
@@ -169,15 +171,22 @@ func Mount(backing, mountpoint string) (*FS, error) {
 // Unmount unmounts the filesystem and waits until it is no longer served.
 // While a process has a file open under the mount point it detaches the
 // mount instead (it goes away when the last file is closed), so that a
-// failed test leaves no mount behind, and returns the error.
+// failed test leaves no mount behind, and returns the error. Once the
+// mount is unmounted or detached, Unmount does nothing and returns nil,
+// so that a test that unmounts itself can still leave the unmount to
+// MountForTest's cleanup.
 func (f *FS) Unmount() error {
+	if f.gone.Load() {
+		return nil
+	}
 	if err := f.server.Unmount(); err != nil {
-		if derr := syscall.Unmount(f.mountpoint, syscall.MNT_DETACH); derr != nil {
-			_ = exec.Command("fusermount3", "-u", "-z", f.mountpoint).Run()
-		}
+		detached := syscall.Unmount(f.mountpoint, syscall.MNT_DETACH) == nil ||
+			exec.Command("fusermount3", "-u", "-z", f.mountpoint).Run() == nil
+		f.gone.Store(detached)
 		return fmt.Errorf("faultfs: unmounting %s: %w", f.mountpoint, err)
 	}
 	f.server.Wait()
+	f.gone.Store(true)
 	return nil
 }
 

@@ -13,41 +13,9 @@ import (
 	"github.com/pinnsweep/pinnsweep/internal/faultfs"
 )
 
-// mount mounts a faultfs over a fresh backing directory, unmounted when
-// the test ends, and returns it with the backing directory.
-func mount(t *testing.T) (*faultfs.FS, string) {
-	t.Helper()
-	ffs, backing := mountOnly(t)
-	t.Cleanup(func() {
-		if err := ffs.Unmount(); err != nil {
-			t.Error(err)
-		}
-	})
-	return ffs, backing
-}
-
-// mountOnly is mount without the unmount. It skips the test, saying why,
-// where FUSE is unavailable, unless PINNSWEEP_REQUIRE_FAULTS=1 (CI),
-// which makes that a failure.
-func mountOnly(t *testing.T) (*faultfs.FS, string) {
-	t.Helper()
-	skip := t.Skipf
-	if os.Getenv("PINNSWEEP_REQUIRE_FAULTS") == "1" {
-		skip = t.Fatalf
-	}
-	if err := faultfs.Available(); err != nil {
-		skip("FUSE is unavailable here: %v", err)
-	}
-	backing, mnt := t.TempDir(), t.TempDir()
-	ffs, err := faultfs.Mount(backing, mnt)
-	if err != nil {
-		skip("cannot mount a FUSE filesystem here: %v", err)
-	}
-	return ffs, backing
-}
-
 func TestWriteFault(t *testing.T) {
-	ffs, backing := mount(t)
+	ffs := faultfs.MountForTest(t)
+	backing := ffs.Backing()
 	f, err := os.Create(filepath.Join(ffs.Mountpoint(), "data"))
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +52,8 @@ func TestWriteFault(t *testing.T) {
 }
 
 func TestFsyncFaultLosesUnsyncedWrites(t *testing.T) {
-	ffs, backing := mount(t)
+	ffs := faultfs.MountForTest(t)
+	backing := ffs.Backing()
 	path := filepath.Join(ffs.Mountpoint(), "data")
 	f, err := os.Create(path)
 	if err != nil {
@@ -141,7 +110,7 @@ func TestBoltAmbiguousCommit(t *testing.T) {
 			name = "disk-lost-it"
 		}
 		t.Run(name, func(t *testing.T) {
-			ffs, _ := mount(t)
+			ffs := faultfs.MountForTest(t)
 			path := filepath.Join(ffs.Mountpoint(), "t.db")
 			h := startBoltHelper(t, path)
 			if got := h.Do("put old"); got != "ok" {
@@ -180,9 +149,10 @@ func TestBoltAmbiguousCommit(t *testing.T) {
 }
 
 // TestUnmountBusyDetaches unmounts while a file is open: Unmount fails,
-// and detaches the mount so that nothing is left mounted.
+// and detaches the mount so that nothing is left mounted; Unmount again
+// (MountForTest's cleanup) does nothing.
 func TestUnmountBusyDetaches(t *testing.T) {
-	ffs, _ := mountOnly(t)
+	ffs := faultfs.MountForTest(t)
 	f, err := os.Create(filepath.Join(ffs.Mountpoint(), "open"))
 	if err != nil {
 		t.Fatal(err)
@@ -197,5 +167,8 @@ func TestUnmountBusyDetaches(t *testing.T) {
 	}
 	if bytes.Contains(info, []byte(" "+ffs.Mountpoint()+" ")) {
 		t.Errorf("%s is still mounted after a failed Unmount", ffs.Mountpoint())
+	}
+	if err := ffs.Unmount(); err != nil {
+		t.Errorf("Unmount after the mount was detached: %v", err)
 	}
 }
