@@ -23,8 +23,9 @@ import (
 // PINNSWEEP_REQUIRE_FAULTS=1 (CI).
 func TestCommandTrialDiskFull(t *testing.T) {
 	py := python(t)
-	disk := faultfs.TmpfsForTest(t, 1<<20)
-	ballast, err := faultfs.Fill(disk)
+	const size = 1 << 20
+	disk := faultfs.TmpfsForTest(t, size)
+	ballast, err := faultfs.Fill(disk, size)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,12 +51,13 @@ func TestCoordinatorDiskFull(t *testing.T) {
 }
 
 func testCoordinatorDiskFull(t *testing.T, move bool) {
-	disk := mountTmpfs(t, 8<<20)
+	const size = 8 << 20
+	disk := mountTmpfs(t, size)
 	db := filepath.Join(disk, "sweeps.db")
 	dir, coord, addr, workers, c := resumeClusterOn(t, db, 4)
 	coords := []*proc{coord}
 
-	ballast := fillDisk(t, disk)
+	ballast := fillDisk(t, disk, size)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, err := c.sweeps.SubmitSweep(ctx, &pb.SubmitSweepRequest{Spec: &pb.Spec{Filename: "big.yaml", Source: bigSpec()}})
@@ -147,14 +148,15 @@ func copyFile(t *testing.T, src, dst string) {
 // work directory holds $PINNSWEEP_OUT, on a full disk:
 // TestCommandWorkerDiskFull.)
 func TestWorkerDiskFull(t *testing.T) {
-	disk := mountTmpfs(t, 1<<20)
+	const size = 1 << 20
+	disk := mountTmpfs(t, size)
 	logPath := filepath.Join(disk, "worker.log")
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	ballast := fillDisk(t, disk)
+	ballast := fillDisk(t, disk, size)
 
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweeps.db")
@@ -235,8 +237,9 @@ budget:
 // with its program's result, and none ever failed.
 func TestCommandWorkerDiskFull(t *testing.T) {
 	py := pythonFor(t, false)
-	disk := mountTmpfs(t, 1<<20)
-	ballast := fillDisk(t, disk)
+	const size = 1 << 20
+	disk := mountTmpfs(t, size)
+	ballast := fillDisk(t, disk, size)
 
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sweeps.db")

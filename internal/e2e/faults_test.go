@@ -21,11 +21,11 @@ func mountTmpfs(t *testing.T, size int64) string {
 	return faultfs.TmpfsForTest(t, size)
 }
 
-// fillDisk fills dir's filesystem (faultfs.Fill) and returns the ballast
-// file's path; removing it gives the space back.
-func fillDisk(t *testing.T, dir string) string {
+// fillDisk fills dir's filesystem, a tmpfs of size bytes, and returns the
+// ballast file's path (faultfs.Fill); removing it gives the space back.
+func fillDisk(t *testing.T, dir string, size int64) string {
 	t.Helper()
-	path, err := faultfs.Fill(dir)
+	path, err := faultfs.Fill(dir, size)
 	if err != nil {
 		t.Fatal(err)
 	}

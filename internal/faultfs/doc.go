@@ -19,7 +19,8 @@
 // when the test ends, and skips the test where FUSE is unavailable (fails
 // it when PINNSWEEP_REQUIRE_FAULTS=1, RequireEnv, as in CI);
 // TmpfsForTest does the same for a small tmpfs, a real disk that runs
-// out of space, which Fill fills.
+// out of space, which Fill fills (writing at most the limit it is given,
+// so that it never fills a real disk).
 //
 // The filesystem runs in the test's process; the program under test only
 // sees a mounted filesystem whose write(2), pwrite(2) and fsync(2) /

@@ -172,3 +172,32 @@ func TestUnmountBusyDetaches(t *testing.T) {
 		t.Errorf("Unmount after the mount was detached: %v", err)
 	}
 }
+
+// TestFill: Fill fills a tmpfs no larger than its limit, and the space
+// comes back when the ballast is removed; a filesystem with more space
+// available than the limit is refused before anything is written.
+func TestFill(t *testing.T) {
+	const size = 1 << 20
+	disk := faultfs.TmpfsForTest(t, size)
+	ballast, err := faultfs.Fill(disk, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(disk, "more"), make([]byte, 4096), 0o600); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("writing to the filled tmpfs: %v, want ENOSPC", err)
+	}
+	if err := os.Remove(ballast); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(disk, "more"), make([]byte, 4096), 0o600); err != nil {
+		t.Errorf("writing after the ballast was removed: %v", err)
+	}
+
+	big := faultfs.TmpfsForTest(t, 4*size)
+	if _, err := faultfs.Fill(big, size); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("Fill of a 4 MiB tmpfs with a 1 MiB limit = %v, want a refusal", err)
+	}
+	if entries, err := os.ReadDir(big); err != nil || len(entries) != 0 {
+		t.Errorf("the refused Fill left %v (%v)", entries, err)
+	}
+}
