@@ -5,11 +5,10 @@ import (
 	"strings"
 
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
+	"github.com/pinnsweep/pinnsweep/internal/peercert"
 )
 
 // workerIdentity returns the worker id a call acts as, given the
@@ -54,15 +53,11 @@ func workerIdentity(ctx context.Context, field, sent string) (string, error) {
 // certificate, and false when the caller presented none (no TLS, or TLS
 // without a client certificate).
 func peerCommonName(ctx context.Context) (string, bool) {
-	p, ok := peer.FromContext(ctx)
+	cert, ok := peercert.Verified(ctx)
 	if !ok {
 		return "", false
 	}
-	info, ok := p.AuthInfo.(credentials.TLSInfo)
-	if !ok || len(info.State.VerifiedChains) == 0 || len(info.State.VerifiedChains[0]) == 0 {
-		return "", false
-	}
-	return info.State.VerifiedChains[0][0].Subject.CommonName, true
+	return cert.Subject.CommonName, true
 }
 
 // leaseSecret checks a request's lease_secret: empty (none) or 16 bytes.

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 
+	"github.com/pinnsweep/pinnsweep/internal/peercert"
 	"github.com/pinnsweep/pinnsweep/internal/safefile"
 )
 
@@ -308,15 +309,10 @@ func (a *authorizer) tokenRole(md metadata.MD) (Role, error) {
 // peerCertRole returns the role of the caller's verified client
 // certificate.
 func peerCertRole(ctx context.Context) (Role, error) {
-	p, ok := peer.FromContext(ctx)
+	cert, ok := peercert.Verified(ctx)
 	if !ok {
-		return RoleNone, fmt.Errorf("no peer information")
-	}
-	info, ok := p.AuthInfo.(credentials.TLSInfo)
-	if !ok || len(info.State.VerifiedChains) == 0 || len(info.State.VerifiedChains[0]) == 0 {
 		return RoleNone, fmt.Errorf("no verified client certificate")
 	}
-	cert := info.State.VerifiedChains[0][0]
 	r := certRole(cert)
 	if r == RoleNone {
 		return RoleNone, fmt.Errorf("client certificate %q names no role (Organizational Unit %q or %q)",
