@@ -77,8 +77,7 @@ func BenchmarkOpen(b *testing.B) {
 		if err != nil || g == nil {
 			b.Fatal(g, err)
 		}
-		if _, err := c.Complete(ctx, state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret,
-			Status: state.StatusDone, Result: []byte(`{"rel_l2":0.01}`)}); err != nil {
+		if _, err := c.Complete(ctx, state.Completion{LeaseClaim: g.Claim(), Status: state.StatusDone, Result: []byte(`{"rel_l2":0.01}`)}); err != nil {
 			b.Fatal(err)
 		}
 	}

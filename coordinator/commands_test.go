@@ -64,8 +64,7 @@ func TestCommandLease(t *testing.T) {
 		g.Command.Env["OMP_NUM_THREADS"] != "1" || len(g.Command.Env) != 1 || g.Command.Metric != want.Metric {
 		t.Fatalf("grant: gpus %d, command %+v; want 1, %+v", g.GPUs, g.Command, want)
 	}
-	if _, err := c.Complete(ctx, state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "gpu-worker", Secret: g.Secret,
-		Status: state.StatusFailed, Reason: "exit status 1", StderrTail: "Traceback\nRuntimeError: CUDA out of memory\n"}); err != nil {
+	if _, err := c.Complete(ctx, state.Completion{LeaseClaim: g.Claim(), Status: state.StatusFailed, Reason: "exit status 1", StderrTail: "Traceback\nRuntimeError: CUDA out of memory\n"}); err != nil {
 		t.Fatal(err)
 	}
 	tr, err := trialOf(c, "cmd", g.Trial.Key)
@@ -79,8 +78,7 @@ func TestCommandLease(t *testing.T) {
 	if err != nil || g2 == nil {
 		t.Fatalf("second GPU lease: %v, %v", g2, err)
 	}
-	dup, next, err := c.CompleteAndLease(ctx, state.Completion{LeaseID: g2.LeaseID, Token: g2.Token, Worker: "gpu-worker", Secret: g2.Secret,
-		Status: state.StatusDone, Result: []byte(`{"accuracy": 0.95}`)}, coordinator.NextLease{GPUs: 1, Commands: true})
+	dup, next, err := c.CompleteAndLease(ctx, state.Completion{LeaseClaim: g2.Claim(), Status: state.StatusDone, Result: []byte(`{"accuracy": 0.95}`)}, coordinator.NextLease{GPUs: 1, Commands: true})
 	if err != nil || dup || next != nil {
 		t.Fatalf("CompleteAndLease: %v, %v, %v", dup, next, err)
 	}

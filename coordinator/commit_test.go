@@ -135,8 +135,7 @@ func TestGroupCommitConcurrentCallers(t *testing.T) {
 				results <- acked{g, fmt.Errorf("Lease = %v, %v", g, err)}
 				return
 			}
-			_, err = c.Complete(ctx, state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker, Secret: g.Secret,
-				Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(float64(g.Token)))})
+			_, err = c.Complete(ctx, state.Completion{LeaseClaim: g.Claim(), Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(float64(g.Token)))})
 			results <- acked{g, err}
 		}()
 	}
@@ -252,7 +251,7 @@ func TestGroupCommitFailureAnswersEveryCaller(t *testing.T) {
 		})
 	}
 	call("Complete", func() error {
-		_, err := c.Complete(ctx, state.Completion{LeaseID: g1.LeaseID, Token: g1.Token, Worker: g1.Trial.Worker, Secret: g1.Secret, Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.1))})
+		_, err := c.Complete(ctx, state.Completion{LeaseClaim: g1.Claim(), Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.1))})
 		return err
 	})
 	call("Submit", func() error {
@@ -317,7 +316,7 @@ func TestCompleteAndLease(t *testing.T) {
 	if err != nil || g == nil || g.Trial.Sweep != "a" {
 		t.Fatalf("Lease from a = %+v, %v", g, err)
 	}
-	comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret, Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.5))}
+	comp := state.Completion{LeaseClaim: g.Claim(), Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.5))}
 	s0 := c.Stats()
 	dup, next, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}})
 	if err != nil || dup || next == nil || next.Trial.Sweep != "a" || next.Trial.Worker != "w" {
@@ -358,7 +357,7 @@ func TestCompleteAndLease(t *testing.T) {
 	}
 	out := make(chan res, 1)
 	go func() {
-		comp := state.Completion{LeaseID: next.LeaseID, Token: next.Token, Worker: "w", Secret: next.Secret, Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.5))}
+		comp := state.Completion{LeaseClaim: next.Claim(), Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.5))}
 		_, g, err := c.CompleteAndLease(cctx, comp, coordinator.NextLease{})
 		out <- res{g, err}
 	}()

@@ -92,7 +92,7 @@ func TestRestartHonoursLeaseUntilExpiry(t *testing.T) {
 	if g2.Trial.Key != g.Trial.Key || g2.Trial.Attempts != 2 || g2.Token <= g.Token {
 		t.Fatalf("after expiry: %+v", g2)
 	}
-	_, err := c.Complete(context.Background(), state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker, Secret: g.Secret, Status: state.StatusDone, Result: []byte(`{}`)})
+	_, err := c.Complete(context.Background(), state.Completion{LeaseClaim: g.Claim(), Status: state.StatusDone, Result: []byte(`{}`)})
 	if !errors.Is(err, state.ErrStaleToken) {
 		t.Fatalf("late completion of the restored lease = %v, want ErrStaleToken", err)
 	}

@@ -104,7 +104,7 @@ func testAgree(t *testing.T, spec string, want verdict.Metric, result func(float
 			release = append(release, g)
 			return
 		}
-		comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret, Status: state.Status(status), Result: []byte(`{"status":"` + status + `"}`)}
+		comp := state.Completion{LeaseClaim: g.Claim(), Status: state.Status(status), Result: []byte(`{"status":"` + status + `"}`)}
 		if value != "" && value != "-" {
 			v, err := strconv.ParseFloat(value, 64)
 			if err != nil {

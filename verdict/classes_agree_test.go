@@ -98,7 +98,7 @@ func TestClassesAgree(t *testing.T) {
 			return
 		}
 		sent[g.Trial.Key] = o.result
-		comp := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret, Status: o.status, Result: []byte(o.result)}
+		comp := state.Completion{LeaseClaim: g.Claim(), Status: o.status, Result: []byte(o.result)}
 		if _, err := c.Complete(ctx, comp); err != nil {
 			t.Fatal(err)
 		}

@@ -66,8 +66,7 @@ func reportDB(t *testing.T, spec string, forge func(*trainer.Result)) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Complete(ctx, state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret,
-			Status: state.StatusDone, Result: body}); err != nil {
+		if _, err := c.Complete(ctx, state.Completion{LeaseClaim: g.Claim(), Status: state.StatusDone, Result: body}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -166,15 +166,13 @@ func TestSchema2Restore(t *testing.T) {
 	if _, err := c.Heartbeat(ctx, forged); !errors.Is(err, state.ErrNotHolder) {
 		t.Errorf("heartbeat of w9's stored lease by w: %v, want ErrNotHolder", err)
 	}
-	if _, err := c.Complete(ctx, state.Completion{LeaseID: forged.LeaseID, Token: forged.Token, Worker: forged.Worker,
-		Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.9))}); !errors.Is(err, state.ErrNotHolder) {
+	if _, err := c.Complete(ctx, state.Completion{LeaseClaim: forged, Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.9))}); !errors.Is(err, state.ErrNotHolder) {
 		t.Errorf("completion of w9's stored lease by w: %v, want ErrNotHolder", err)
 	}
 	if beat, err := c.Heartbeat(ctx, held); err != nil || beat.Stop {
 		t.Errorf("heartbeat of the stored lease by its holder, without a secret: %+v, %v", beat, err)
 	}
-	if dup, err := c.Complete(ctx, state.Completion{LeaseID: held.LeaseID, Token: held.Token, Worker: held.Worker,
-		Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.25))}); err != nil || dup {
+	if dup, err := c.Complete(ctx, state.Completion{LeaseClaim: held, Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.25))}); err != nil || dup {
 		t.Errorf("completion of the stored lease by its holder: %v, %v", dup, err)
 	}
 }

@@ -39,7 +39,7 @@ func exportFixture(t *testing.T, path string) {
 		if o.result != "" {
 			r = []byte(o.result)
 		}
-		if _, err := c.Complete(context.Background(), state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker, Secret: g.Secret, Status: o.st, Result: r, Reason: o.reason}); err != nil {
+		if _, err := c.Complete(context.Background(), state.Completion{LeaseClaim: g.Claim(), Status: o.st, Result: r, Reason: o.reason}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -129,7 +129,7 @@ func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Chang
 	if c.Token != cur.Token {
 		return nil, false, staleError(cur)
 	}
-	if err := checkHolder(cur, c.Claim()); err != nil {
+	if err := checkHolder(cur, c.LeaseClaim); err != nil {
 		return nil, false, err
 	}
 	switch cur.LeaseState {

@@ -151,7 +151,8 @@ func inputs(n int) state.InputList {
 // completion returns the completion of g with status st and result r,
 // with the result's rel_l2 read as the engine reads the metric.
 func completion(g *state.Grant, st state.Status, r []byte, reason string) state.Completion {
-	c := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret, Status: st, Result: r, Reason: reason}
+	c := state.Completion{LeaseClaim: state.LeaseClaim{LeaseID: g.LeaseID, Token: g.Token, Worker: "w", Secret: g.Secret},
+		Status: st, Result: r, Reason: reason}
 	if v, ok := verdict.Default().Result(r); ok {
 		c.Value = &v
 	}

@@ -282,8 +282,7 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 		d.ScanArgs(t, "status", &status)
 		d.MaybeScanArgs(t, "reason", &reason)
 		d.MaybeScanArgs(t, "stderr", &stderr)
-		cl := e.claim(d, g)
-		c := state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: cl.Worker, Secret: cl.Secret, Status: state.Status(status),
+		c := state.Completion{LeaseClaim: e.claim(d, g), Status: state.Status(status),
 			Reason: strings.ReplaceAll(reason, "-", " "), StderrTail: strings.ReplaceAll(stderr, "-", " ")}
 		if in := strings.TrimSpace(d.Input); in != "" {
 			c.Result = []byte(in)

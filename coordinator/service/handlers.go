@@ -450,16 +450,15 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 	if r := req.GetResultJson(); r != "" {
 		result = []byte(r)
 	}
+	// The worker is the claim's, or next's when only next names it.
+	claim.Worker = worker
 	comp := state.Completion{
-		LeaseID: req.GetLeaseId(),
-		Token:   req.GetToken(),
-		Worker:  worker,
-		Secret:  claim.Secret,
-		Status:  st,
-		Result:  result,
-		Reason:  req.GetReason(),
+		LeaseClaim: claim,
+		Status:     st,
+		Result:     result,
+		Reason:     req.GetReason(),
+		StderrTail: req.GetStderrTail(),
 	}
-	comp.StderrTail = req.GetStderrTail()
 	if next == nil || nextErr != nil {
 		dup, err := s.c.Complete(ctx, comp)
 		if err != nil {

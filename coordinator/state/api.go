@@ -54,13 +54,10 @@ type Beat struct {
 
 // Completion is a worker's report of a trial's end.
 type Completion struct {
-	// LeaseID and Token identify the lease.
-	LeaseID string
-	Token   uint64
-	// Worker is the reporting worker's id: it must be the lease's holder.
-	Worker string
-	// Secret is the lease's secret, as granted.
-	Secret LeaseSecret
+	// LeaseClaim is the reporting worker's claim on the lease: its id,
+	// fencing token and secret, and the worker, which must be the
+	// lease's holder.
+	LeaseClaim
 	// Status is the outcome: StatusDone, StatusDiverged, StatusTimeout,
 	// StatusFailed or StatusCancelled (Status.Reported).
 	Status Status
@@ -76,11 +73,6 @@ type Completion struct {
 	// StderrTail is the end of a command trial's standard error (at most
 	// MaxStderrTail bytes), stored with the attempt; "" for none.
 	StderrTail string
-}
-
-// Claim returns what the worker of a completion presents for its lease.
-func (c *Completion) Claim() LeaseClaim {
-	return LeaseClaim{LeaseID: c.LeaseID, Token: c.Token, Worker: c.Worker, Secret: c.Secret}
 }
 
 // Claim returns what the grant's worker presents for its lease.

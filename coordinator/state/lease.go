@@ -81,8 +81,9 @@ func (s LeaseSecret) String() string {
 }
 
 // LeaseClaim is what a caller presents to act on a lease (Heartbeat,
-// Release; Completion has the same fields): the lease's id and fencing
-// token, the caller's worker id, and the lease's secret.
+// Release, and Complete through Completion, which embeds it): the
+// lease's id and fencing token, the caller's worker id, and the lease's
+// secret.
 type LeaseClaim struct {
 	LeaseID string
 	Token   uint64

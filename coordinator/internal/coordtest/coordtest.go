@@ -122,7 +122,7 @@ func MustComplete(t *testing.T, c *coordinator.Coordinator, g *state.Grant, st s
 	if result != "" {
 		r = []byte(result)
 	}
-	if _, err := c.Complete(context.Background(), state.Completion{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker, Secret: g.Secret, Status: st, Result: r}); err != nil {
+	if _, err := c.Complete(context.Background(), state.Completion{LeaseClaim: g.Claim(), Status: st, Result: r}); err != nil {
 		t.Fatalf("Complete: %v", err)
 	}
 }
