@@ -78,9 +78,9 @@ func TestCommandLease(t *testing.T) {
 	if err != nil || g2 == nil {
 		t.Fatalf("second GPU lease: %v, %v", g2, err)
 	}
-	dup, next, err := c.CompleteAndLease(ctx, state.Completion{LeaseClaim: g2.Claim(), Status: state.StatusDone, Result: []byte(`{"accuracy": 0.95}`)}, coordinator.NextLease{GPUs: 1, Commands: true})
-	if err != nil || dup || next != nil {
-		t.Fatalf("CompleteAndLease: %v, %v, %v", dup, next, err)
+	ack, next, err := c.CompleteAndLease(ctx, state.Completion{LeaseClaim: g2.Claim(), Status: state.StatusDone, Result: []byte(`{"accuracy": 0.95}`)}, coordinator.NextLease{GPUs: 1, Commands: true})
+	if err != nil || ack != (state.Ack{Final: true}) || next != nil {
+		t.Fatalf("CompleteAndLease: %+v, %v, %v", ack, next, err)
 	}
 	tr, err = trialOf(c, "cmd", g2.Trial.Key)
 	if err != nil || tr.Status != state.StatusDone || tr.Value == nil || *tr.Value != 0.95 || tr.StderrTail != "" {

@@ -318,17 +318,17 @@ func TestCompleteAndLease(t *testing.T) {
 	}
 	comp := state.Completion{LeaseClaim: g.Claim(), Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.5))}
 	s0 := c.Stats()
-	dup, next, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}})
-	if err != nil || dup || next == nil || next.Trial.Sweep != "a" || next.Trial.Worker != "w" {
-		t.Fatalf("CompleteAndLease = %v, %+v, %v; want a grant from a", dup, next, err)
+	ack, next, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}})
+	if err != nil || ack != (state.Ack{Final: true}) || next == nil || next.Trial.Sweep != "a" || next.Trial.Worker != "w" {
+		t.Fatalf("CompleteAndLease = %+v, %+v, %v; want final and a grant from a", ack, next, err)
 	}
 	if s := c.Stats(); s.Commits != s0.Commits+1 {
 		t.Fatalf("completion and lease took %d commits, want 1", s.Commits-s0.Commits)
 	}
 	// A duplicate completion still leases; the filter holds.
-	dup, next2, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}})
-	if err != nil || !dup || next2 == nil || next2.Trial.Sweep != "a" || next2.Trial.Key == next.Trial.Key {
-		t.Fatalf("duplicate CompleteAndLease = %v, %+v, %v", dup, next2, err)
+	ack, next2, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}})
+	if err != nil || ack != (state.Ack{Duplicate: true, Final: true}) || next2 == nil || next2.Trial.Sweep != "a" || next2.Trial.Key == next.Trial.Key {
+		t.Fatalf("duplicate CompleteAndLease = %+v, %+v, %v", ack, next2, err)
 	}
 	if _, none, err := c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: []string{"a"}}); err != nil || none != nil {
 		t.Fatalf("CompleteAndLease with sweep a exhausted = %+v, %v; want no grant", none, err)

@@ -79,8 +79,11 @@
 // state.ErrStaleToken and changes nothing, so a worker presumed dead can
 // never overwrite a newer attempt; a Complete of a lease that expired or
 // was released is refused likewise. Repeating the Complete that ended a
-// lease succeeds with duplicate = true, so a worker may retry Complete
-// until it is acknowledged.
+// lease succeeds as a duplicate (state.Ack.Duplicate), so a worker may
+// retry Complete until it is acknowledged. The answer also says whether
+// the trial is now final by the lifecycle's rules (state.Ack.Final,
+// CompleteResponse.final): a worker removes the trial's checkpoints then,
+// and only then, so that a retry resumes from them.
 //
 // A request says what its slot offers (LeaseOffer, state.Offer): the GPUs
 // of a GPU slot, and whether its worker runs commands. A sweep's trials

@@ -188,15 +188,16 @@ func (c *Coordinator) Heartbeat(ctx context.Context, claim state.LeaseClaim) (st
 }
 
 // Complete records a lease's outcome (see the package documentation for
-// the rules). It returns duplicate = true for a repeat of the Complete that
-// ended the lease; a stale token gives state.ErrStaleToken, a caller that
+// the rules). Its Ack says whether the trial's status is now final (no
+// attempt follows), and is a duplicate for a repeat of the Complete that
+// ended the lease. A stale token gives state.ErrStaleToken, a caller that
 // does not hold the lease (comp's worker and secret) state.ErrNotHolder,
 // an expired or released lease state.ErrLeaseExpired or
 // state.ErrLeaseReleased, and none changes anything. comp.Value is
 // ignored: the engine reads the sweep's metric from the result.
-func (c *Coordinator) Complete(ctx context.Context, comp state.Completion) (duplicate bool, err error) {
-	duplicate, _, err = c.complete(ctx, comp, false, state.Offer{})
-	return duplicate, err
+func (c *Coordinator) Complete(ctx context.Context, comp state.Completion) (state.Ack, error) {
+	ack, _, err := c.complete(ctx, comp, false, state.Offer{})
+	return ack, err
 }
 
 // NextLease asks CompleteAndLease for the worker's next trial.
@@ -226,14 +227,14 @@ type NextLease struct {
 // The grant is made even for a duplicate completion (the worker is free
 // either way); a refused completion leases nothing. A grant made after
 // ctx was cancelled is released again and not returned.
-func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completion, next NextLease) (duplicate bool, g *state.Grant, err error) {
+func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completion, next NextLease) (ack state.Ack, g *state.Grant, err error) {
 	if comp.Worker == "" {
-		return false, nil, fmt.Errorf("%w: empty worker id", state.ErrInvalidArgument)
+		return state.Ack{}, nil, fmt.Errorf("%w: empty worker id", state.ErrInvalidArgument)
 	}
 	offer := state.Offer{Sweeps: next.Sweeps, GPUs: next.GPUs, Commands: next.Commands}
-	duplicate, g, err = c.complete(ctx, comp, true, offer)
+	ack, g, err = c.complete(ctx, comp, true, offer)
 	if err != nil {
-		return false, nil, err
+		return state.Ack{}, nil, err
 	}
 	if g != nil && ctx.Err() != nil {
 		c.releaseDeparted(ctx, g)
@@ -242,21 +243,21 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completio
 	if g != nil {
 		if err := c.readInputs(ctx, g); err != nil {
 			c.log.Error("next trial not granted", "trial", g.Trial.ID(), "error", err)
-			return duplicate, nil, nil // the completion stands; the worker asks again
+			return ack, nil, nil // the completion stands; the worker asks again
 		}
 		c.log.Debug("leased", "trial", g.Trial.ID(), "worker", comp.Worker, "token", g.Token, "attempt", g.Trial.Attempts)
 		c.metrics.granted(g, c.now())
-		return duplicate, g, nil
+		return ack, g, nil
 	}
 	if next.Wait > 0 {
 		// Nothing was pending: long-poll as Lease would.
 		g, err = c.lease(ctx, comp.Worker, next.Wait, offer, next.Stop)
 		if err != nil {
 			c.log.Debug("lease after completion failed", "worker", comp.Worker, "error", err)
-			return duplicate, nil, nil
+			return ack, nil, nil
 		}
 	}
-	return duplicate, g, nil
+	return ack, g, nil
 }
 
 // complete implements Complete and CompleteAndLease. The result is
@@ -265,7 +266,7 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completio
 // out here too (verdict.WithoutClass re-encodes the result then); the
 // loop only reads the sweep's metric from the decoded fields and inserts
 // its own class into the bare result (verdict.WithClass).
-func (c *Coordinator) complete(ctx context.Context, comp state.Completion, leaseNext bool, offer state.Offer) (duplicate bool, next *state.Grant, err error) {
+func (c *Coordinator) complete(ctx context.Context, comp state.Completion, leaseNext bool, offer state.Offer) (ack state.Ack, next *state.Grant, err error) {
 	fields, err := verdict.Fields(comp.Result)
 	var bare []byte
 	var bareFields map[string]json.RawMessage
@@ -276,7 +277,7 @@ func (c *Coordinator) complete(ctx context.Context, comp state.Completion, lease
 		err = fmt.Errorf("%w: %w", state.ErrInvalidArgument, err)
 		c.metrics.saw(comp.Worker, c.now())
 		c.refused(comp, err)
-		return false, nil, err
+		return ack, nil, err
 	}
 	var after state.TrialRecord
 	sent := comp.Result
@@ -298,16 +299,16 @@ func (c *Coordinator) complete(ctx context.Context, comp state.Completion, lease
 			}
 			comp.Result = withClass
 		}
-		ch, dup, err := c.sched.Complete(now, comp)
+		ch, a, err := c.sched.Complete(now, comp)
 		if err != nil {
 			return err
 		}
-		duplicate = dup
+		ack = a
 		if ch != nil {
 			after = ch.Trials[0]
 		}
 		b.stage(ch)
-		if ch != nil && after.Status.Final() {
+		if ch != nil && ack.Final {
 			// Refined trials are added in the completion's transaction, so
 			// that the worker's next lease may take one of them.
 			c.refineLogged(b, now, after.Sweep)
@@ -327,9 +328,9 @@ func (c *Coordinator) complete(ctx context.Context, comp state.Completion, lease
 	c.metrics.saw(comp.Worker, c.now())
 	if err != nil {
 		c.refused(comp, err)
-		return false, nil, err
+		return state.Ack{}, nil, err
 	}
-	if duplicate {
+	if ack.Duplicate {
 		c.log.Debug("duplicate completion", "lease", comp.LeaseID, "worker", comp.Worker)
 		c.metrics.duplicates.Inc()
 	} else {
@@ -337,7 +338,7 @@ func (c *Coordinator) complete(ctx context.Context, comp state.Completion, lease
 		c.log.Info("trial completed", "trial", after.ID(), "reported", comp.Status, "status", after.Status,
 			"worker", comp.Worker, "attempt", after.Attempts, "reason", after.Reason)
 	}
-	return duplicate, next, nil
+	return ack, next, nil
 }
 
 // refused logs and counts a refused completion.

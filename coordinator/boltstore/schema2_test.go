@@ -172,7 +172,7 @@ func TestSchema2Restore(t *testing.T) {
 	if beat, err := c.Heartbeat(ctx, held); err != nil || beat.Stop {
 		t.Errorf("heartbeat of the stored lease by its holder, without a secret: %+v, %v", beat, err)
 	}
-	if dup, err := c.Complete(ctx, state.Completion{LeaseClaim: held, Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.25))}); err != nil || dup {
-		t.Errorf("completion of the stored lease by its holder: %v, %v", dup, err)
+	if ack, err := c.Complete(ctx, state.Completion{LeaseClaim: held, Status: state.StatusDone, Result: []byte(coordtest.ResultJSON(0.25))}); err != nil || ack.Duplicate {
+		t.Errorf("completion of the stored lease by its holder: %+v, %v", ack, err)
 	}
 }

@@ -94,7 +94,8 @@ func (s *Scheduler) Heartbeat(now time.Time, c state.LeaseClaim) (*state.Change,
 }
 
 // Complete records the end of a lease. A repeated Complete of the lease
-// that completed the trial returns duplicate = true and no change; a stale
+// that completed the trial returns an Ack with Duplicate set and no
+// change; a stale
 // token gives state.ErrStaleToken, a caller that does not hold the lease
 // (another worker, a wrong secret) state.ErrNotHolder, an expired or
 // released lease state.ErrLeaseExpired or state.ErrLeaseReleased.
@@ -111,34 +112,42 @@ func (s *Scheduler) Heartbeat(now time.Time, c state.LeaseClaim) (*state.Change,
 // that has one, whatever the outcome; for a sweep that runs commands a
 // completion without one deletes the stored tail, so that the tail always
 // belongs to the latest completed attempt.
-func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Change, duplicate bool, err error) {
+//
+// The Ack's Final says whether the trial's status is final after the
+// completion (for a duplicate: now), by these rules and the status
+// table's (state.Status.Final) alone: workers remove a trial's
+// checkpoints by it.
+func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Change, ack state.Ack, err error) {
 	now = now.UTC()
 	if !c.Status.Reported() {
-		return nil, false, fmt.Errorf("%w: completion status %q is not done, diverged, timeout, failed or cancelled", state.ErrInvalidArgument, c.Status)
+		return nil, ack, fmt.Errorf("%w: completion status %q is not done, diverged, timeout, failed or cancelled", state.ErrInvalidArgument, c.Status)
 	}
 	if c.Status == state.StatusDone && len(c.Result) == 0 {
-		return nil, false, fmt.Errorf("%w: a done completion needs a result", state.ErrInvalidArgument)
+		return nil, ack, fmt.Errorf("%w: a done completion needs a result", state.ErrInvalidArgument)
 	}
 	if len(c.StderrTail) > state.MaxStderrTail {
-		return nil, false, fmt.Errorf("%w: stderr tail of %d bytes; the limit is %d", state.ErrInvalidArgument, len(c.StderrTail), state.MaxStderrTail)
+		return nil, ack, fmt.Errorf("%w: stderr tail of %d bytes; the limit is %d", state.ErrInvalidArgument, len(c.StderrTail), state.MaxStderrTail)
 	}
 	sw, cur, err := s.lookupLease(c.LeaseID, c.Token)
 	if err != nil {
-		return nil, false, err
+		return nil, ack, err
 	}
 	if c.Token != cur.Token {
-		return nil, false, staleError(cur)
+		return nil, ack, staleError(cur)
 	}
 	if err := checkHolder(cur, c.LeaseClaim); err != nil {
-		return nil, false, err
+		return nil, ack, err
 	}
 	switch cur.LeaseState {
 	case state.LeaseCompleted:
-		return nil, true, nil
+		// The trial's status is what the first completion left, or
+		// what Cancel or RequeueFailed made of it since (a trial leased
+		// again has another token: the claim was stale above).
+		return nil, state.Ack{Duplicate: true, Final: cur.Status.Final()}, nil
 	case state.LeaseExpired:
-		return nil, false, fmt.Errorf("%w: lease %s expired before its result arrived", state.ErrLeaseExpired, c.LeaseID)
+		return nil, ack, fmt.Errorf("%w: lease %s expired before its result arrived", state.ErrLeaseExpired, c.LeaseID)
 	case state.LeaseReleased:
-		return nil, false, fmt.Errorf("%w: lease %s was released", state.ErrLeaseReleased, c.LeaseID)
+		return nil, ack, fmt.Errorf("%w: lease %s was released", state.ErrLeaseReleased, c.LeaseID)
 	}
 	t := *cur
 	t.LeaseState = state.LeaseCompleted
@@ -186,7 +195,7 @@ func (s *Scheduler) Complete(now time.Time, c state.Completion) (ch *state.Chang
 		// trial's next completion replaces it, or deletes it (done).
 		ch.Tails = []state.TailPut{{Sweep: t.Sweep, Key: t.Key, Text: c.StderrTail}}
 	}
-	return ch, false, nil
+	return ch, state.Ack{Final: t.Status.Final()}, nil
 }
 
 func joinReason(prefix, reason string) string {

@@ -158,3 +158,75 @@ func completion(g *state.Grant, st state.Status, r []byte, reason string) state.
 	}
 	return c
 }
+
+// TestCompleteAckFinal: a completion's Ack says final exactly when the
+// trial's status is final afterwards, for each of Complete's rules, and a
+// duplicate of it says what the trial's status is now: the workers keep
+// or remove a trial's checkpoints by it.
+func TestCompleteAckFinal(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		maxAttempts int
+		cancel      bool // the sweep is cancelled while the trial runs
+		status      state.Status
+		result      []byte
+		want        state.Status
+	}{
+		{"done", 2, false, state.StatusDone, []byte(okResult), state.StatusDone},
+		{"diverged", 2, false, state.StatusDiverged, nil, state.StatusDiverged},
+		{"timeout", 2, false, state.StatusTimeout, nil, state.StatusTimeout},
+		{"failed with an attempt left", 2, false, state.StatusFailed, nil, state.StatusPending},
+		{"failed on the last attempt", 1, false, state.StatusFailed, nil, state.StatusFailed},
+		{"given up by the worker", 1, false, state.StatusCancelled, nil, state.StatusPending},
+		{"stopped by a cancelled sweep", 2, true, state.StatusCancelled, nil, state.StatusCancelled},
+		{"failed in a cancelled sweep", 2, true, state.StatusFailed, nil, state.StatusCancelled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.addSweep("s", 1, tc.maxAttempts)
+			g := h.mustLease("w")
+			if tc.cancel {
+				ch, _, err := h.s.Cancel(h.now, "s")
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.apply(ch)
+			}
+			c := completion(g, tc.status, tc.result, "")
+			ch, ack, err := h.s.Complete(h.now, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.apply(ch)
+			if got := ch.Trials[0].Status; got != tc.want {
+				t.Fatalf("status after the completion %s, want %s", got, tc.want)
+			}
+			if want := (state.Ack{Final: tc.want.Final()}); ack != want {
+				t.Errorf("ack %+v, want %+v", ack, want)
+			}
+			if _, dup, err := h.s.Complete(h.now, c); err != nil || dup != (state.Ack{Duplicate: true, Final: tc.want.Final()}) {
+				t.Errorf("duplicate: ack %+v, %v; want a duplicate with final %v", dup, err, tc.want.Final())
+			}
+		})
+	}
+
+	// A trial requeued since its final completion is no longer final: a
+	// duplicate of that completion says so.
+	h := newHarness(t)
+	h.addSweep("s", 1, 1)
+	g := h.mustLease("w")
+	c := completion(g, state.StatusFailed, nil, "")
+	ch, ack, err := h.s.Complete(h.now, c)
+	if err != nil || !ack.Final {
+		t.Fatalf("last attempt failed: ack %+v, %v; want final", ack, err)
+	}
+	h.apply(ch)
+	ch, _, err = h.s.RequeueFailed(h.now, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.apply(ch)
+	if _, dup, err := h.s.Complete(h.now, c); err != nil || dup != (state.Ack{Duplicate: true}) {
+		t.Errorf("duplicate after RequeueFailed: ack %+v, %v; want a duplicate, not final", dup, err)
+	}
+}

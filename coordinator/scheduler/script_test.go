@@ -299,11 +299,11 @@ func (e *env) run(t *testing.T, d *datadriven.TestData) string {
 		if arg, ok := d.Arg("token"); ok { // a token that is not the lease id's
 			arg.Scan(t, 0, &c.Token)
 		}
-		ch, dup, err := e.s.Complete(e.now, c)
+		ch, ack, err := e.s.Complete(e.now, c)
 		switch {
 		case err != nil:
 			return "error: " + err.Error()
-		case dup:
+		case ack.Duplicate:
 			return "duplicate\n" + e.apply(ch)
 		}
 		return e.apply(ch)

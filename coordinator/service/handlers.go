@@ -460,22 +460,22 @@ func (s *workerService) Complete(ctx context.Context, req *pb.CompleteRequest) (
 		StderrTail: req.GetStderrTail(),
 	}
 	if next == nil || nextErr != nil {
-		dup, err := s.c.Complete(ctx, comp)
+		ack, err := s.c.Complete(ctx, comp)
 		if err != nil {
 			return nil, s.toStatus("Complete", err)
 		}
-		resp := &pb.CompleteResponse{Duplicate: dup}
+		resp := &pb.CompleteResponse{Duplicate: ack.Duplicate, Final: ack.Final}
 		if next != nil {
 			resp.Next = &pb.LeaseResponse{}
 		}
 		return resp, nil
 	}
-	dup, g, err := s.c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: offer.Sweeps, GPUs: offer.GPUs,
+	ack, g, err := s.c.CompleteAndLease(ctx, comp, coordinator.NextLease{Sweeps: offer.Sweeps, GPUs: offer.GPUs,
 		Commands: offer.Commands, Wait: wait, Stop: s.stop})
 	if err != nil {
 		return nil, s.toStatus("Complete", err)
 	}
-	return &pb.CompleteResponse{Duplicate: dup, Next: grantToProto(g)}, nil
+	return &pb.CompleteResponse{Duplicate: ack.Duplicate, Final: ack.Final, Next: grantToProto(g)}, nil
 }
 
 // Release implements pb.WorkerServiceServer.

@@ -75,6 +75,19 @@ type Completion struct {
 	StderrTail string
 }
 
+// Ack is the coordinator's answer to an accepted completion.
+type Ack struct {
+	// Duplicate is true when the lease had already completed: the
+	// completion repeated the one that ended it and changed nothing.
+	Duplicate bool
+	// Final is true when the trial's status is final (Status.Final)
+	// after the completion, or, for a duplicate, now: no other attempt of
+	// it follows unless it is requeued (RequeueFailed). It is false when
+	// the completion queued the trial again for another attempt. Workers
+	// keep a trial's checkpoints until a completion says final.
+	Final bool
+}
+
 // Claim returns what the grant's worker presents for its lease.
 func (g *Grant) Claim() LeaseClaim {
 	return LeaseClaim{LeaseID: g.LeaseID, Token: g.Token, Worker: g.Trial.Worker, Secret: g.Secret}

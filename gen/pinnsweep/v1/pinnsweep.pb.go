@@ -1743,7 +1743,19 @@ type CompleteResponse struct {
 	// Next answers CompleteRequest.next, as Lease would: without a trial when
 	// none became available in time (or leasing failed): call Lease then.
 	// Unset when next was not asked for.
-	Next          *LeaseResponse `protobuf:"bytes,2,opt,name=next,proto3" json:"next,omitempty"`
+	Next *LeaseResponse `protobuf:"bytes,2,opt,name=next,proto3" json:"next,omitempty"`
+	// Final is true when the trial's status is final after this completion
+	// (for a duplicate: is final now), as the coordinator decided it by the
+	// rules of status above: no other attempt of the trial follows unless
+	// an administrator requeues it (RequeueFailed). It is false when the
+	// trial was queued again for another attempt (FAILED with attempts
+	// left, CANCELLED without a cancelled sweep). A worker removes what it
+	// kept for later attempts (checkpoints) when final is set, and keeps it
+	// otherwise, so that the next attempt resumes from it. Coordinators that
+	// predate this field leave it false: the worker then keeps its
+	// checkpoints, which costs disk space, whereas removing them while a
+	// retry follows would cost that retry the work they hold.
+	Final         bool `protobuf:"varint,3,opt,name=final,proto3" json:"final,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1790,6 +1802,13 @@ func (x *CompleteResponse) GetNext() *LeaseResponse {
 		return x.Next
 	}
 	return nil
+}
+
+func (x *CompleteResponse) GetFinal() bool {
+	if x != nil {
+		return x.Final
+	}
+	return false
 }
 
 type ReleaseRequest struct {
@@ -2031,10 +2050,11 @@ const file_pinnsweep_v1_pinnsweep_proto_rawDesc = "" +
 	"\x04next\x18\a \x01(\v2\x1a.pinnsweep.v1.LeaseRequestR\x04next\x12\x1f\n" +
 	"\vstderr_tail\x18\b \x01(\tR\n" +
 	"stderrTail\x12!\n" +
-	"\flease_secret\x18\t \x01(\fR\vleaseSecret\"a\n" +
+	"\flease_secret\x18\t \x01(\fR\vleaseSecret\"w\n" +
 	"\x10CompleteResponse\x12\x1c\n" +
 	"\tduplicate\x18\x01 \x01(\bR\tduplicate\x12/\n" +
-	"\x04next\x18\x02 \x01(\v2\x1b.pinnsweep.v1.LeaseResponseR\x04next\"\x81\x01\n" +
+	"\x04next\x18\x02 \x01(\v2\x1b.pinnsweep.v1.LeaseResponseR\x04next\x12\x14\n" +
+	"\x05final\x18\x03 \x01(\bR\x05final\"\x81\x01\n" +
 	"\x0eReleaseRequest\x12\x19\n" +
 	"\blease_id\x18\x01 \x01(\tR\aleaseId\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\x04R\x05token\x12\x1b\n" +
