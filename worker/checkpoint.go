@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -168,21 +167,11 @@ func (c *ckptStore) save(data []byte) {
 	}
 }
 
-// finalAttempt reports whether an attempt whose runner returned status st,
-// with its context ctx, gave the trial its final outcome: it finished
-// (done or diverged), or its wall-time budget ran out, which the worker
-// reports as timeout whatever the runner said (runTrial); no later
-// attempt changes either. A failed, cancelled, released or lost attempt
-// may be followed by another, which resumes from the trial's checkpoints.
-// TrainerRunner and CommandRunner remove a trial's checkpoints by this
-// rule alone.
-func finalAttempt(ctx context.Context, st Status) bool {
-	return finished(st) || errors.Is(context.Cause(ctx), ErrBudgetExceeded)
-}
-
 // removeAll deletes the trial's checkpoints of every attempt (and the
 // temporary files of interrupted writes), then the sweep's directory if
-// that left it empty.
+// that left it empty. TrainerRunner hands it to the worker as
+// Outcome.RemoveCheckpoints, which the worker calls when the coordinator
+// says the trial is final.
 func (c *ckptStore) removeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 	"github.com/pinnsweep/pinnsweep/trainer"
 )
 
@@ -65,8 +66,10 @@ func resultBits(t *testing.T, doc string) string {
 // TestTrainerRunnerResumes: an attempt interrupted (its context cancelled,
 // as on a worker's shutdown) leaves its checkpoint in the directory; the
 // next attempt of the trial resumes from it, logs so, and reports the
-// result of a run straight through, bit for bit; the finished trial's
-// checkpoints are removed. In both precisions.
+// result of a run straight through, bit for bit. The runner removes no
+// checkpoint itself; its outcome's RemoveCheckpoints, which the worker
+// calls when the coordinator says the trial is final, removes them all.
+// In both precisions.
 func TestTrainerRunnerResumes(t *testing.T) {
 	for name, params := range map[string]string{"f64": ckptParams, "f32": ckptParamsF32} {
 		t.Run(name, func(t *testing.T) { trainerRunnerResumes(t, params) })
@@ -110,8 +113,12 @@ func trainerRunnerResumes(t *testing.T, params string) {
 	if got, want := resultBits(t, out.ResultJSON), resultBits(t, straight.ResultJSON); got != want {
 		t.Errorf("resumed result differs from the straight run:\n got %s\nwant %s", got, want)
 	}
+	if _, err := os.Stat(file); err != nil {
+		t.Errorf("the runner removed a checkpoint itself: %v", err)
+	}
+	out.RemoveCheckpoints()
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
-		t.Errorf("checkpoints left after the trial finished: %v", left)
+		t.Errorf("checkpoints left after RemoveCheckpoints: %v", left)
 	}
 }
 
@@ -185,6 +192,7 @@ func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
 	if !strings.Contains(text, "0123456789abcdef.2.ckpt") || !strings.Contains(text, "trial resumed") {
 		t.Errorf("did not resume from the furthest good checkpoint:\n%s", text)
 	}
+	out.RemoveCheckpoints()
 	left, _ := os.ReadDir(sub)
 	if len(left) != 1 || left[0].Name() != "fedcba9876543210.1.ckpt" {
 		t.Errorf("after the trial: %v, want only the other trial's file", left)
@@ -194,7 +202,8 @@ func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
 // TestTrainerRunnerBudgetCountsCheckpoint: the wall-time budget counts
 // the seconds a checkpoint carries, so a trial resumed with less budget
 // left than it had used times out at once (status timeout, its result
-// evaluated at the checkpoint) and its checkpoints are removed.
+// evaluated at the checkpoint); its outcome's RemoveCheckpoints removes
+// the checkpoints.
 func TestTrainerRunnerBudgetCountsCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	r := TrainerRunner{CheckpointDir: dir, CheckpointEvery: time.Nanosecond}
@@ -216,8 +225,9 @@ func TestTrainerRunnerBudgetCountsCheckpoint(t *testing.T) {
 	if err := json.Unmarshal([]byte(out.ResultJSON), &res); err != nil || res.StopReason != "budget_seconds" || res.Evals < 100 {
 		t.Fatalf("result %+v: %v", res, err)
 	}
+	out.RemoveCheckpoints()
 	if left, _ := os.ReadDir(filepath.Join(dir, "s")); len(left) != 0 {
-		t.Errorf("checkpoints left after the timeout: %v", left)
+		t.Errorf("checkpoints left after the timeout's RemoveCheckpoints: %v", left)
 	}
 }
 
@@ -230,34 +240,6 @@ func TestSafeName(t *testing.T) {
 	for _, name := range []string{".", "..", ".hidden", "a/b", "", strings.Repeat("x", 101)} {
 		if got := safeName(name); !strings.HasPrefix(got, "h-") || strings.ContainsAny(got, "/.") {
 			t.Errorf("safeName(%q) = %q: want a digest", name, got)
-		}
-	}
-}
-
-// TestFinalAttempt: the one rule both runners remove a trial's checkpoints
-// by.
-func TestFinalAttempt(t *testing.T) {
-	bg := context.Background()
-	spent, cancel := context.WithCancelCause(bg)
-	cancel(ErrBudgetExceeded)
-	stopped, cancel := context.WithCancelCause(bg)
-	cancel(ErrStopped)
-	for _, tc := range []struct {
-		name string
-		ctx  context.Context
-		st   Status
-		want bool
-	}{
-		{"done", bg, StatusDone, true},
-		{"diverged", bg, StatusDiverged, true},
-		{"failed (retried)", bg, StatusFailed, false},
-		{"cancelled by the worker", bg, StatusCancelled, false},
-		{"stopped", stopped, StatusCancelled, false},
-		{"budget spent", spent, StatusCancelled, true},
-		{"budget spent, runner failed", spent, StatusFailed, true},
-	} {
-		if got := finalAttempt(tc.ctx, tc.st); got != tc.want {
-			t.Errorf("%s: finalAttempt = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
@@ -303,5 +285,32 @@ func TestTrainerRunnerFreshStartHasWholeBudget(t *testing.T) {
 	out, err := r.Run(trialContext(context.Background(), 2, time.Hour, &logs), ckptParams, func(int64, float64) {})
 	if err != nil || out.Status != StatusDone || !resumed || !fresh {
 		t.Fatalf("%+v, %v (resumed %v, fresh %v)", out, err, resumed, fresh)
+	}
+}
+
+// TestCheckpointsKeptWithoutFinal: a coordinator that predates
+// CompleteResponse.final never sets it, so the worker keeps a trial's
+// checkpoints even when the trial is done: a kept checkpoint costs disk
+// space, a removed one that a retry needed would cost the retry its work,
+// and only the coordinator knows whether a retry follows.
+func TestCheckpointsKeptWithoutFinal(t *testing.T) {
+	dir := t.TempDir()
+	f := newFake(1) // answers Complete without final, as an old coordinator
+	r := TrainerRunner{CheckpointDir: dir, Train: func(_ context.Context, _ trainer.Config, opts trainer.Options) (*trainer.Result, error) {
+		opts.Checkpoint([]byte("a checkpoint"))
+		return &trainer.Result{Status: trainer.StatusDone}, nil
+	}}
+	stop := startWorker(t, Options{Conn: serve(t, f), Runner: r})
+	waitFor(t, "the completion", func() bool {
+		completes, _, _ := f.snapshot()
+		return len(completes) == 1
+	})
+	stop()
+	completes, _, _ := f.snapshot()
+	if st := completes[0].GetStatus(); st != pb.TrialStatus_TRIAL_STATUS_DONE {
+		t.Fatalf("completed %s, want done", st)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "s", "k00.*.ckpt")); len(files) != 1 {
+		t.Errorf("checkpoints after a completion without final: %v; want the one written", files)
 	}
 }

@@ -395,7 +395,9 @@ func TestCommandTrialLogCap(t *testing.T) {
 // TestCommandTrialCheckpointDir: with CommandOptions.CheckpointDir, every
 // attempt of a trial gets the same $PINNSWEEP_CHECKPOINT_DIR, so the
 // second attempt of a preempted (failed) trial resumes from what the
-// first saved there; the directory is removed once the trial is done.
+// first saved there. The runner removes nothing itself: the outcome's
+// RemoveCheckpoints, which the worker calls when the coordinator says
+// the trial is final, removes the directory, and its sweep's once empty.
 func TestCommandTrialCheckpointDir(t *testing.T) {
 	py := python(t)
 	root := filepath.Join(t.TempDir(), "shared-checkpoints")
@@ -425,6 +427,10 @@ func TestCommandTrialCheckpointDir(t *testing.T) {
 	if err := json.Unmarshal([]byte(o.ResultJSON), &res); err != nil || res.ResumedFrom != 10 || res.Dir != dir {
 		t.Errorf("second attempt's result %s (%v): want resumed_from 10 in %s", o.ResultJSON, err, dir)
 	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Errorf("the runner removed the checkpoint directory itself: %v", err)
+	}
+	o.RemoveCheckpoints()
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("the done trial's checkpoint directory is still there (%v)", err)
 	}

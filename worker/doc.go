@@ -75,9 +75,17 @@
 // and kernel level (trainer.BLASName); any other file is skipped with the
 // log line "ignoring checkpoint".
 // The trial's wall-time budget counts the training seconds that
-// checkpoint carries. When the trial has its final outcome (done,
-// diverged, or timeout) its checkpoints are removed; an attempt that is
-// cancelled, released or abandoned leaves them for the next.
+// checkpoint carries.
+//
+// Whether a trial is final — no other attempt follows — is the
+// coordinator's to decide (a failure is retried while attempts remain,
+// a cancellation is final only for a cancelled sweep), and its answer to
+// Complete says so (CompleteResponse.final). A runner does not remove
+// checkpoints itself: it returns the means (Outcome.RemoveCheckpoints),
+// and the worker calls it when, and only when, the coordinator said final.
+// An attempt that is retried, released or abandoned, whose result was
+// refused or not delivered, or that a coordinator predating the field
+// completed, leaves them: for the next attempt, or, at worst, on disk.
 //
 // Fencing is unchanged: a checkpoint only shortens the next attempt's
 // training; the result is still delivered with that attempt's own token
@@ -108,8 +116,8 @@
 // With CommandOptions.CheckpointDir (`--checkpoint-dir`) it also gets
 // $PINNSWEEP_CHECKPOINT_DIR, DIR/SWEEP/KEY/: one directory per trial, not
 // per attempt, so that a re-leased attempt finds what an earlier one
-// saved; it is removed at the trial's final outcome, as TrainerRunner's
-// checkpoints are. The worker does not look inside: what the program
+// saved; it is removed when the coordinator says the trial is final, as
+// TrainerRunner's checkpoints are. The worker does not look inside: what the program
 // saves, and how it resumes, is the program's. Stdin is /dev/null.
 //
 // A trial the worker cannot prepare (CommandRunner.Run's error: its
@@ -176,6 +184,6 @@
 //
 // Logs go to Options.Logger under the name "worker", with worker_id, and
 // slot, sweep, trial and token per trial. The messages "trial leased",
-// "trial completed" (with status and duplicate), "trial released" and
+// "trial completed" (with status, duplicate and final), "trial released" and
 // "result rejected as stale; dropped" are stable: tests count them.
 package worker

@@ -57,6 +57,14 @@ type Outcome struct {
 	// StderrTail is the end of a command trial's stderr (at most
 	// StderrTailBytes, valid UTF-8), for a status other than done.
 	StderrTail string
+	// RemoveCheckpoints, if not nil, removes what the runner keeps for
+	// later attempts of the trial (its checkpoints, of every attempt).
+	// The worker calls it once the coordinator has said that the trial is
+	// final (CompleteResponse.final), and never otherwise: whether
+	// another attempt follows is the coordinator's to decide (a failure is
+	// retried while attempts remain), so a runner does not remove them
+	// itself.
+	RemoveCheckpoints func()
 }
 
 // Runner runs one trial. It is defined here, by its consumer; TrainerRunner

@@ -76,7 +76,8 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			out, err = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("trainer panic: %v", p)}, nil
+			out, err = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("trainer panic: %v", p),
+				RemoveCheckpoints: out.RemoveCheckpoints}, nil
 		}
 	}()
 	opts := trainer.Options{Progress: func(p trainer.Progress) {
@@ -86,11 +87,12 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 	// fresh start (the checkpoint did not fit) gets the whole budget again.
 	store, trainCtx, cancel := r.checkpoints(ctx, cfg, &opts)
 	defer cancel()
-	defer func() {
-		if store != nil && finalAttempt(trainCtx, out.Status) {
-			store.removeAll()
-		}
-	}()
+	if store != nil {
+		// Every outcome carries the removal, which the worker calls when
+		// the coordinator says the trial is final; only the coordinator
+		// knows whether a retry will resume from them.
+		defer func() { out.RemoveCheckpoints = store.removeAll }()
+	}
 	res, trainErr := train(trainCtx, cfg, opts)
 	if opts.Resume != nil && res == nil && errors.Is(trainErr, trainer.ErrCheckpoint) {
 		hclog.FromContext(ctx).Warn("the checkpoint does not fit the trial; starting afresh", "error", trainErr)

@@ -510,12 +510,18 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 	}
 	stopHB()
 	<-hbDone
+	var final bool // the coordinator said the trial is final
 	if !returned && ctx.Err() == nil {
 		// Keep the slot busy until the runner really ends, so that an
-		// overrunning trial does not oversubscribe the machine.
+		// overrunning trial does not oversubscribe the machine; its
+		// checkpoints, if the trial is final, go only then, once nothing
+		// writes them any more.
 		defer func() {
-			<-done
+			e := <-done
 			log.Info("overrunning runner returned")
+			if final {
+				removeCheckpoints(log, e.out)
+			}
 		}()
 	}
 
@@ -548,7 +554,22 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 	// A slot whose runner overran stays busy (above), so it must not be
 	// given a next trial whose lease it could not heartbeat. A GPU slot
 	// gives its devices back and polls with every free one instead.
-	return w.complete(ctx, log, l, out, returned && !st.gpuSlot), false
+	next, final = w.complete(ctx, log, l, out, returned && !st.gpuSlot)
+	if final && returned {
+		removeCheckpoints(log, out)
+	}
+	return next, false
+}
+
+// removeCheckpoints removes what the runner kept for later attempts of
+// a trial that the coordinator said is final (Outcome.RemoveCheckpoints).
+// That is the coordinator's word alone, never the worker's own reading of
+// the outcome: only the coordinator knows whether a retry follows.
+func removeCheckpoints(log hclog.Logger, out Outcome) {
+	if out.RemoveCheckpoints != nil {
+		out.RemoveCheckpoints()
+		log.Debug("checkpoints removed: the trial is final")
+	}
 }
 
 // executed is what execute returned.
@@ -594,9 +615,9 @@ func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseRe
 	}
 	switch {
 	case err != nil:
-		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error()}, nil
+		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error(), RemoveCheckpoints: o.RemoveCheckpoints}, nil
 	case o.Status == "":
-		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: "runner reported no status"}, nil
+		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: "runner reported no status", RemoveCheckpoints: o.RemoveCheckpoints}, nil
 	}
 	return o, nil
 }
@@ -648,8 +669,13 @@ func (w *worker) heartbeat(ctx context.Context, log hclog.Logger, l *lease, p *p
 // accepts it, rejects it as stale, or ctx is done (then one last attempt is
 // made within ShutdownTimeout). If askNext is set, unless NoLeaseNext is
 // set or ctx is done, it asks for the next trial too (without waiting for
-// one), and returns it if the coordinator leased one.
-func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out Outcome, askNext bool) *pb.LeaseResponse {
+// one), and returns it if the coordinator leased one. final is the
+// coordinator's CompleteResponse.final: the trial's status is final and
+// no attempt follows. It is false when the completion was not accepted,
+// and from a coordinator that predates the field, which never sets it:
+// the trial's checkpoints are then kept, which costs disk space, whereas
+// removing those a retry would resume from would cost it their work.
+func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out Outcome, askNext bool) (next *pb.LeaseResponse, final bool) {
 	req := &pb.CompleteRequest{
 		LeaseId: l.id, Token: l.token, WorkerId: l.worker, LeaseSecret: l.secret,
 		Status: wireStatus(out.Status), ResultJson: out.ResultJSON, Reason: out.Reason,
@@ -680,17 +706,17 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		if err == nil {
 			w.callOK()
 			w.opts.Metrics.delivered(failed)
-			log.Info("trial completed", "status", out.Status, "duplicate", resp.GetDuplicate(), "reason", req.GetReason())
+			log.Info("trial completed", "status", out.Status, "duplicate", resp.GetDuplicate(), "final", resp.GetFinal(), "reason", req.GetReason())
 			if next := resp.GetNext(); next.GetTrial() != nil {
-				return next
+				return next, resp.GetFinal()
 			}
-			return nil
+			return nil, resp.GetFinal()
 		}
 		switch {
 		case staleLease(err):
 			log.Warn("result rejected as stale; dropped", "status", out.Status, "error", err)
 			w.opts.Metrics.drop(dropStale)
-			return nil
+			return nil, false
 		case status.Code(err) == codes.InvalidArgument && req.Status != pb.TrialStatus_TRIAL_STATUS_FAILED:
 			log.Error("coordinator rejected the result; reporting the trial failed", "status", out.Status, "error", err)
 			req.Status, req.ResultJson = pb.TrialStatus_TRIAL_STATUS_FAILED, ""
@@ -700,7 +726,7 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 		case status.Code(err) == codes.InvalidArgument:
 			log.Error("coordinator rejected the completion; dropped", "error", err)
 			w.opts.Metrics.drop(dropRejected)
-			return nil
+			return nil, false
 		case !shutdown && ctx.Err() != nil && shutdownRetry(err):
 			failed++
 			continue // the worker is stopping: make the one last attempt now
@@ -708,7 +734,7 @@ func (w *worker) complete(ctx context.Context, log hclog.Logger, l *lease, out O
 			log.Error("shutting down with an undelivered result; the trial reruns when its lease expires",
 				"status", out.Status, "error", err)
 			w.opts.Metrics.drop(dropUndelivered)
-			return nil
+			return nil, false
 		}
 		failed++
 		d := r.next()
