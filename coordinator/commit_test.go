@@ -339,10 +339,21 @@ func TestCompleteAndLease(t *testing.T) {
 	if _, g, err := c.CompleteAndLease(ctx, stale, coordinator.NextLease{}); err == nil || g != nil {
 		t.Fatalf("refused CompleteAndLease = %+v, %v", g, err)
 	}
+	// A claim without a worker is malformed, not another worker's.
 	noWorker := comp
+	noWorker.LeaseClaim = next.Claim()
 	noWorker.Worker = ""
 	if _, _, err := c.CompleteAndLease(ctx, noWorker, coordinator.NextLease{}); !errors.Is(err, state.ErrInvalidArgument) {
 		t.Fatalf("CompleteAndLease without a worker = %v", err)
+	}
+	if _, err := c.Complete(ctx, noWorker); !errors.Is(err, state.ErrInvalidArgument) {
+		t.Fatalf("Complete without a worker = %v", err)
+	}
+	if _, err := c.Heartbeat(ctx, noWorker.LeaseClaim); !errors.Is(err, state.ErrInvalidArgument) {
+		t.Fatalf("Heartbeat without a worker = %v", err)
+	}
+	if err := c.Release(ctx, noWorker.LeaseClaim); !errors.Is(err, state.ErrInvalidArgument) {
+		t.Fatalf("Release without a worker = %v", err)
 	}
 	if p := coordtest.MustProgress(t, c, "b"); p.Pending != 2 {
 		t.Fatalf("sweep b was touched: %+v", p)

@@ -85,8 +85,8 @@ func (c *Coordinator) Lease(ctx context.Context, worker string, wait time.Durati
 // trial carries the command (state.Grant.Command), and every grant the
 // GPUs its trial needs.
 func (c *Coordinator) LeaseOffer(ctx context.Context, worker string, wait time.Duration, offer state.Offer) (*state.Grant, error) {
-	if worker == "" {
-		return nil, fmt.Errorf("%w: empty worker id", state.ErrInvalidArgument)
+	if err := checkWorker(worker); err != nil {
+		return nil, err
 	}
 	if offer.GPUs < 0 || offer.GPUs > state.MaxGPUs {
 		return nil, fmt.Errorf("%w: %d GPUs offered; want 0 to %d", state.ErrInvalidArgument, offer.GPUs, state.MaxGPUs)
@@ -168,12 +168,27 @@ func (c *Coordinator) releaseDeparted(ctx context.Context, g *state.Grant) {
 	c.log.Debug("released lease of a departed worker", "trial", g.Trial.ID(), "error", err)
 }
 
+// checkWorker refuses an empty worker id with state.ErrInvalidArgument.
+// Every lease is granted to a named worker and claimed by it: without
+// this check an empty id would reach the scheduler's holder check and be
+// refused as another worker's claim (state.ErrNotHolder), telling a
+// caller whose request lacks a field that it is not allowed.
+func checkWorker(worker string) error {
+	if worker == "" {
+		return fmt.Errorf("%w: worker_id is required", state.ErrInvalidArgument)
+	}
+	return nil
+}
+
 // Heartbeat extends the lease claim names by the TTL. It reports Stop
 // (without an error) when the lease is no longer valid or the sweep was
-// cancelled; an unknown lease gives state.ErrLeaseNotFound, and a caller
-// that does not hold the lease (claim's worker and secret)
-// state.ErrNotHolder.
+// cancelled; an unknown lease gives state.ErrLeaseNotFound, a claim
+// without a worker state.ErrInvalidArgument, and a caller that does not
+// hold the lease (claim's worker and secret) state.ErrNotHolder.
 func (c *Coordinator) Heartbeat(ctx context.Context, claim state.LeaseClaim) (state.Beat, error) {
+	if err := checkWorker(claim.Worker); err != nil {
+		return state.Beat{}, err
+	}
 	var beat state.Beat
 	err := c.mutate(ctx, func(now time.Time) (*state.Change, error) {
 		ch, b, err := c.sched.Heartbeat(now, claim)
@@ -190,11 +205,12 @@ func (c *Coordinator) Heartbeat(ctx context.Context, claim state.LeaseClaim) (st
 // Complete records a lease's outcome (see the package documentation for
 // the rules). Its Ack says whether the trial's status is now final (no
 // attempt follows), and is a duplicate for a repeat of the Complete that
-// ended the lease. A stale token gives state.ErrStaleToken, a caller that
-// does not hold the lease (comp's worker and secret) state.ErrNotHolder,
-// an expired or released lease state.ErrLeaseExpired or
-// state.ErrLeaseReleased, and none changes anything. comp.Value is
-// ignored: the engine reads the sweep's metric from the result.
+// ended the lease. A stale token gives state.ErrStaleToken, a completion
+// without a worker state.ErrInvalidArgument, a caller that does not hold
+// the lease (comp's worker and secret) state.ErrNotHolder, an expired or
+// released lease state.ErrLeaseExpired or state.ErrLeaseReleased, and
+// none changes anything. comp.Value is ignored: the engine reads the
+// sweep's metric from the result.
 func (c *Coordinator) Complete(ctx context.Context, comp state.Completion) (state.Ack, error) {
 	ack, _, err := c.complete(ctx, comp, false, state.Offer{})
 	return ack, err
@@ -228,9 +244,6 @@ type NextLease struct {
 // either way); a refused completion leases nothing. A grant made after
 // ctx was cancelled is released again and not returned.
 func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completion, next NextLease) (ack state.Ack, g *state.Grant, err error) {
-	if comp.Worker == "" {
-		return state.Ack{}, nil, fmt.Errorf("%w: empty worker id", state.ErrInvalidArgument)
-	}
 	offer := state.Offer{Sweeps: next.Sweeps, GPUs: next.GPUs, Commands: next.Commands}
 	ack, g, err = c.complete(ctx, comp, true, offer)
 	if err != nil {
@@ -267,6 +280,9 @@ func (c *Coordinator) CompleteAndLease(ctx context.Context, comp state.Completio
 // loop only reads the sweep's metric from the decoded fields and inserts
 // its own class into the bare result (verdict.WithClass).
 func (c *Coordinator) complete(ctx context.Context, comp state.Completion, leaseNext bool, offer state.Offer) (ack state.Ack, next *state.Grant, err error) {
+	if err := checkWorker(comp.Worker); err != nil {
+		return ack, nil, err
+	}
 	fields, err := verdict.Fields(comp.Result)
 	var bare []byte
 	var bareFields map[string]json.RawMessage
@@ -349,9 +365,13 @@ func (c *Coordinator) refused(comp state.Completion, err error) {
 
 // Release hands the lease claim names back without a result: the trial is
 // requeued at once without counting the attempt. Releasing a lease that
-// already ended is a no-op; a stale token gives state.ErrStaleToken, and a
-// caller that does not hold the lease state.ErrNotHolder.
+// already ended is a no-op; a stale token gives state.ErrStaleToken, a
+// claim without a worker state.ErrInvalidArgument, and a caller that does
+// not hold the lease state.ErrNotHolder.
 func (c *Coordinator) Release(ctx context.Context, claim state.LeaseClaim) error {
+	if err := checkWorker(claim.Worker); err != nil {
+		return err
+	}
 	err := c.mutate(ctx, func(now time.Time) (*state.Change, error) {
 		return c.sched.Release(now, claim)
 	})

@@ -243,7 +243,7 @@ func TestGRPCInvalidArguments(t *testing.T) {
 		}, codes.InvalidArgument},
 		{"heartbeat without token", func() error { _, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: id}); return err }, codes.InvalidArgument},
 		{"heartbeat unknown lease", func() error {
-			_, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: "inv/0000000000000000/1", Token: 1})
+			_, err := s.worker.Heartbeat(ctx, &pb.HeartbeatRequest{LeaseId: "inv/0000000000000000/1", Token: 1, WorkerId: "w"})
 			return err
 		}, codes.NotFound},
 		{"complete unspecified status", func() error {

@@ -95,6 +95,13 @@ func TestGRPCRequestValidation(t *testing.T) {
 		{"complete reason too long", complete(&pb.CompleteRequest{LeaseId: id, Token: tok, Status: failed, Reason: strings.Repeat("r", 20000)}), []string{"reason is 20000 bytes", "16384"}},
 		{"release without token", release(&pb.ReleaseRequest{LeaseId: id}), []string{"token is required"}},
 		{"release worker control", release(&pb.ReleaseRequest{LeaseId: id, Token: tok, WorkerId: "w\r"}), []string{"worker_id", `"w\r"`}},
+		// Without a client certificate the worker is worker_id: a claim
+		// without one is malformed, not another worker's (PermissionDenied).
+		{"heartbeat without worker", heartbeat(&pb.HeartbeatRequest{LeaseId: id, Token: tok, LeaseSecret: secret}), []string{"worker_id is required"}},
+		{"complete without worker", complete(&pb.CompleteRequest{LeaseId: id, Token: tok, LeaseSecret: secret, Status: failed}), []string{"worker_id is required"}},
+		{"complete without worker, invalid next", complete(&pb.CompleteRequest{LeaseId: id, Token: tok, LeaseSecret: secret, Status: failed,
+			Next: &pb.LeaseRequest{Slots: -1}}), []string{"worker_id is required"}},
+		{"release without worker", release(&pb.ReleaseRequest{LeaseId: id, Token: tok, LeaseSecret: secret}), []string{"worker_id is required"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

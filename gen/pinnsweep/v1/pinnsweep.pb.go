@@ -1461,7 +1461,9 @@ type HeartbeatRequest struct {
 	// The worker the lease was granted to (LeaseRequest.worker_id; with a
 	// client certificate, as qualified by its Common Name). A Heartbeat,
 	// Complete or Release from another worker, or without the lease's
-	// secret, is refused with PERMISSION_DENIED and changes nothing.
+	// secret, is refused with PERMISSION_DENIED and changes nothing; one
+	// that names no worker (worker_id empty, no client certificate, and for
+	// Complete no next.worker_id) with INVALID_ARGUMENT.
 	WorkerId string `protobuf:"bytes,3,opt,name=worker_id,json=workerId,proto3" json:"worker_id,omitempty"`
 	// Loss evaluations so far (not negative).
 	Evals int64 `protobuf:"varint,4,opt,name=evals,proto3" json:"evals,omitempty"`
