@@ -35,9 +35,10 @@ func (sinAct) name() string { return "sin" }
 
 // fused reports whether a layer of act with streams st takes the fused
 // path: tanh with first-order streams only (convection, reaction, and the
-// IC and BC batches of every PDE). Its forward pass is vmath.TanhJet and
-// its reverse pass vmath.TanhJetAdjoint, which need only h and σ' = 1 − h²
-// (σ” = −2hσ'), so neither σ” nor σ”' is stored.
+// IC and BC batches of every PDE). Its forward pass is vmath.TanhJet in
+// place and its reverse pass vmath.TanhJetAdjoint, which need only the
+// layer's outputs h (σ' = 1 − h², σ” = −2hσ'), so neither the
+// pre-activations nor any derivative of σ is kept.
 func fused(act activation, st streams) bool {
 	_, ok := act.(tanhAct)
 	return ok && !st.xx

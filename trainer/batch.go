@@ -58,9 +58,14 @@ type batch[T real] struct {
 	// rounded into h[0] (float32 batches only).
 	in64 []float64
 
-	a      [][]T // a[l], l = 1..L: pre-activations, sizes[l] × cols
-	h      [][]T // h[l], l = 0..L-1: activations, (sizes[l]+1) × cols
-	s1     [][]T // σ', and σ'', σ''' (general path only), per hidden layer, sizes[l] × n
+	// a[l], l = 1..L: pre-activations, sizes[l] × cols. On the fused
+	// path a hidden layer's a[l] is the first sizes[l] rows of h[l]: the
+	// forward GEMM writes there and vmath.TanhJet activates in place.
+	a [][]T
+	h [][]T // h[l], l = 0..L-1: activations, (sizes[l]+1) × cols
+	// σ', σ” and σ”' of the general path, per hidden layer, sizes[l] × n
+	// (s3 for the xx stream only); the fused path needs none of them.
+	s1     [][]T
 	s2     [][]T
 	s3     [][]T
 	out    []T // 1 × cols: u and its streams
@@ -69,9 +74,15 @@ type batch[T real] struct {
 }
 
 func newBatch[T real](nt *network, st streams, emb embedding, x, t []float64) *batch[T] {
+	return newBatchPath[T](nt, st, emb, x, t, fused(nt.act, st))
+}
+
+// newBatchPath is newBatch on the fused path or not; the general path
+// computes the same function for any activation (TestFusedMatchesGeneral).
+func newBatchPath[T real](nt *network, st streams, emb embedding, x, t []float64, fused bool) *batch[T] {
 	n := len(x)
 	S := st.count()
-	b := &batch[T]{nt: nt, st: st, n: n, cols: S * n, emb: emb, fused: fused(nt.act, st)}
+	b := &batch[T]{nt: nt, st: st, n: n, cols: S * n, emb: emb, fused: fused}
 	L := nt.layers()
 	b.a = make([][]T, L+1)
 	b.h = make([][]T, L)
@@ -82,9 +93,6 @@ func newBatch[T real](nt *network, st streams, emb embedding, x, t []float64) *b
 	for l := 0; l <= L; l++ {
 		w := nt.sizes[l]
 		maxW = max(maxW, w)
-		if l >= 1 {
-			b.a[l] = make([]T, w*b.cols)
-		}
 		if l < L {
 			b.h[l] = make([]T, (w+1)*b.cols)
 			bias := b.h[l][w*b.cols : w*b.cols+n] // the bias row: 1 (value), 0 (streams)
@@ -92,11 +100,16 @@ func newBatch[T real](nt *network, st streams, emb embedding, x, t []float64) *b
 				bias[i] = 1
 			}
 		}
-		if l >= 1 && l < L {
+		switch {
+		case l == 0:
+		case l == L || !b.fused:
+			b.a[l] = make([]T, w*b.cols)
+		default:
+			b.a[l] = b.h[l][:w*b.cols]
+		}
+		if l >= 1 && l < L && !b.fused {
 			b.s1[l] = make([]T, w*n)
-			if !b.fused {
-				b.s2[l] = make([]T, w*n)
-			}
+			b.s2[l] = make([]T, w*n)
 			if st.xx {
 				b.s3[l] = make([]T, w*n)
 			}
@@ -186,25 +199,24 @@ func (b *batch[T]) forward(w *params[T]) {
 	}
 }
 
-// activateFused sets row r of hidden layer j on the fused path: the value
-// and the first direction in one vmath.TanhJet pass, further directions
-// (none in the shipped PDEs) as h_k = σ'·a_k.
+// activateFused sets row r of hidden layer j in place on the fused path
+// (a[j] is h[j]'s rows): the value and the first direction in one
+// vmath.TanhJet pass, further directions (none in the shipped PDEs) as
+// h_k = σ'·a_k with σ' = 1 − h_v², rounded as TanhJet rounds it.
 func (b *batch[T]) activateFused(j, r int) {
-	n := b.n
-	A, H := b.a[j], b.h[j]
-	s1 := b.s1[j][r*n : (r+1)*n]
+	H := b.h[j]
+	hv := b.block(H, r, 0)
 	nd := len(b.st.dirs)
 	if nd == 0 {
-		vmath.TanhJet(b.block(H, r, 0), s1, nil, b.block(A, r, 0), nil)
+		vmath.TanhJet(hv, nil, nil, hv, nil)
 		return
 	}
-	vmath.TanhJet(b.block(H, r, 0), s1, b.block(H, r, 1), b.block(A, r, 0), b.block(A, r, 1))
+	h1 := b.block(H, r, 1)
+	vmath.TanhJet(hv, nil, h1, hv, h1)
 	for k := 2; k <= nd; k++ {
-		ak, hk := b.block(A, r, k), b.block(H, r, k)
-		hk = hk[:len(ak)]
-		s1 := s1[:len(ak)]
-		for i, v := range ak {
-			hk[i] = s1[i] * v
+		hk := b.block(H, r, k)[:len(hv)]
+		for i, v := range hv {
+			hk[i] *= 1 - v*v
 		}
 	}
 }
@@ -287,33 +299,29 @@ func (b *batch[T]) backwardFrom(w *params[T], g [][]T, G []T, top int) {
 }
 
 // adjointFused turns row r of G from the adjoint of h[j] into the adjoint
-// of a[j] in place on the fused path: with h_v = tanh(a_v), s = 1 − h_v²
-// and h_k = s·a_k,
+// of a[j] in place on the fused path, from the layer's outputs alone: with
+// h_v = tanh(a_v), s = 1 − h_v² and h_k = s·a_k,
 //
-//	ā_v = s·(g_v − 2·h_v·Σ_k a_k·g_k),  ā_k = s·g_k.
+//	ā_v = s·g_v − 2·h_v·Σ_k h_k·g_k,  ā_k = s·g_k.
 func (b *batch[T]) adjointFused(G []T, j, r int) {
-	n := b.n
-	s := b.s1[j][r*n : (r+1)*n]
-	gv := b.block(G, r, 0)
+	H := b.h[j]
+	gv, hv := b.block(G, r, 0), b.block(H, r, 0)
 	nd := len(b.st.dirs)
 	if nd == 0 {
-		vmath.TanhJetAdjoint(gv, nil, nil, s, nil)
+		vmath.TanhJetAdjoint(gv, nil, hv, nil)
 		return
 	}
-	hv := b.block(b.h[j], r, 0)
-	A := b.a[j]
+	vmath.TanhJetAdjoint(gv, b.block(G, r, 1), hv, b.block(H, r, 1))
 	for k := 2; k <= nd; k++ {
-		// Fold the further streams into g_v first (none in the shipped PDEs):
-		// g_v −= 2·h_v·a_k·g_k, then ā_k = s·g_k.
-		ak, gk := b.block(A, r, k)[:n], b.block(G, r, k)[:n]
-		hv, s := hv[:n], s[:n]
-		for i := range gv[:n] {
-			t := hv[i] * ak[i] * gk[i]
+		// The further streams (none in the shipped PDEs), with g_v already s·g_v.
+		hk, gk := b.block(H, r, k)[:len(hv)], b.block(G, r, k)[:len(hv)]
+		gv := gv[:len(hv)]
+		for i, v := range hv {
+			t := v * hk[i] * gk[i]
 			gv[i] -= t + t
-			gk[i] *= s[i]
+			gk[i] *= 1 - v*v
 		}
 	}
-	vmath.TanhJetAdjoint(gv, b.block(G, r, 1), hv, s, b.block(A, r, 1))
 }
 
 // activationAdjoint turns row r of G from the adjoint of h[j] into the

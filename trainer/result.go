@@ -137,8 +137,10 @@ type Options struct {
 // for bit, so its checkpoints are refused). 0.3.0: the AVX-512 GEMMs are
 // assembly kernels that accumulate in another order than 0.2.0's archsimd
 // ones, so a checkpoint of 0.2.0 is refused rather than continued with
-// other rounding.
-const Version = "0.3.0"
+// other rounding. 0.4.0: a tanh layer's reverse pass works from its
+// outputs alone (ā = s·ḡ − 2·h·h_d·ḡ_d instead of s·(ḡ − 2·h·a_d·ḡ_d)),
+// which rounds differently, so a checkpoint of 0.3.0 is refused.
+const Version = "0.4.0"
 
 // BLASName names the arithmetic a run's bits depend on besides its
 // settings and the trainer version: BLASEngine and, where the process

@@ -88,8 +88,9 @@ func BenchmarkTanhDeriv(b *testing.B) {
 	reportPerElement(b)
 }
 
-// BenchmarkJet measures TanhJet (value, tanh′ and one derivative stream)
-// and TanhJetAdjoint for both precisions at every kernel level, in ns per
+// BenchmarkJet measures TanhJet ("tanh": value and tanh′; "jet": value
+// and one derivative stream, as the trainer's tanh layers run it) and
+// TanhJetAdjoint for both precisions at every kernel level, in ns per
 // element of thread CPU time (steadier than wall time on a shared
 // machine) beside the wall-clock ns/op.
 func BenchmarkJet(b *testing.B) {
@@ -121,11 +122,11 @@ func benchJet[T float32 | float64](b *testing.B) {
 					case "tanh":
 						TanhJet(h, s, nil, a, nil)
 					case "jet":
-						TanhJet(h, s, hd, a, ad)
+						TanhJet(h, nil, hd, a, ad)
 					case "adjoint":
 						copy(gv, ad)
 						copy(gd, a)
-						TanhJetAdjoint(gv, gd, h, s, ad)
+						TanhJetAdjoint(gv, gd, h, hd)
 					}
 				}
 				b.ReportMetric(float64((cputime.Thread()-cpu0).Nanoseconds())/float64(b.N)/benchN, "cpu-ns/elem")

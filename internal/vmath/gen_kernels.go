@@ -9,8 +9,8 @@
 // kernel_f32x8_amd64.go and kernel_f32x16_amd64.go. Each holds the tanh
 // block kernel of its precision (float64: tanhGeneric's algorithm;
 // float32: tanh32Generic's) on its vector type, which also writes
-// s = 1 − h² and a first-order derivative stream s·a_d, and the jet
-// adjoint kernel.
+// a first-order derivative stream s·a_d with s = 1 − h² (and s itself if
+// asked), and the jet adjoint kernel, which recomputes s from h.
 package main
 
 import (
@@ -125,8 +125,8 @@ var (
 	c{{.S}}One = splat{{.S}}(1)
 )
 
-// tanhBlocks{{.S}} sets h[i] = tanh(src[i]), and, if s != nil,
-// s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
+// tanhBlocks{{.S}} sets h[i] = tanh(src[i]), and, if hd != nil,
+// hd[i] = s[i]·ad[i] with s[i] = 1 − h[i]², stored if s != nil. It is
 // {{if .F64}}tanhGeneric{{else}}tanh32Generic{{end}}'s algorithm on {{.W}} lanes, with the same operations in the
 // same order (no FMA), so both give bit-identical results. The last
 // n mod {{.W}} elements go through zero-padded vectors (their extra lanes
@@ -244,9 +244,11 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 		y = y.As{{.U}}().Or(xb.And(signMask)).As{{.V}}()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
 		y.Store(at{{.S}}(ph, off))
-		if wantS {
+		if wantS || wantD {
 			sv := one.Sub(y.Mul(y))
-			sv.Store(at{{.S}}(pS, off))
+			if wantS {
+				sv.Store(at{{.S}}(pS, off))
+			}
 			if wantD {
 				sv.Mul(archsimd.Load{{.V}}(at{{.S}}(pad, off))).Store(at{{.S}}(phd, off))
 			}
@@ -254,55 +256,55 @@ func tanhBlocks{{.S}}(h, s, hd, src, ad []{{.T}}) {
 	}
 }
 
-// adjointBlocks{{.S}} is jetAdjointGeneric:
-// gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,
-// with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
-// order.
-func adjointBlocks{{.S}}(gv, gd, h, s, ad []{{.T}}) {
-	n := len(s)
+// adjointBlocks{{.S}} is jetAdjointGeneric: with s = 1 − h[i]²,
+// gv[i] = s·gv[i] − 2·h[i]·hd[i]·gd[i] and gd[i] = s·gd[i], or, with
+// gd = nil, gv[i] = s·gv[i]; the same operations in the same order.
+func adjointBlocks{{.S}}(gv, gd, h, hd []{{.T}}) {
+	n := len(h)
 	if nf := n - n%{{.W}}; nf < n {
 		// The last n mod {{.W}} elements, through zero-padded vectors.
-		var bgv, bgd, bh, bs, bad vec{{.S}}
+		var bgv, bgd, bh, bhd vec{{.S}}
 		copy(bgv[:], gv[nf:n])
-		copy(bs[:], s[nf:])
-		var pgd, ph, pad []{{.T}}
+		copy(bh[:], h[nf:])
+		var pgd, phd []{{.T}}
 		if gd != nil {
 			copy(bgd[:], gd[nf:n])
-			copy(bh[:], h[nf:n])
-			copy(bad[:], ad[nf:n])
-			pgd, ph, pad = bgd[:], bh[:], bad[:]
+			copy(bhd[:], hd[nf:n])
+			pgd, phd = bgd[:], bhd[:]
 		}
-		adjointBlocks{{.S}}(bgv[:], pgd, ph, bs[:], pad)
+		adjointBlocks{{.S}}(bgv[:], pgd, bh[:], phd)
 		copy(gv[nf:n], bgv[:])
 		if gd != nil {
 			copy(gd[nf:n], bgd[:])
 		}
 		n = nf
-		s = s[:n]
+		h = h[:n]
 	}
 	defer archsimd.ClearAVXUpperBits()
 	gv = gv[:n]
 	// Byte offsets from base pointers, as in tanhBlocks{{.S}}.
 	ld := func(p unsafe.Pointer, off uintptr) archsimd.{{.V}} { return archsimd.Load{{.V}}(at{{.S}}(p, off)) }
-	pgv, ps := unsafe.Pointer(unsafe.SliceData(gv)), unsafe.Pointer(unsafe.SliceData(s))
+	pgv, ph := unsafe.Pointer(unsafe.SliceData(gv)), unsafe.Pointer(unsafe.SliceData(h))
 	end := uintptr(n) * unsafe.Sizeof({{.T}}(0))
+	one := archsimd.Load{{.V}}(&c{{.S}}One)
 	if gd == nil {
 		for off := uintptr(0); off < end; off += vb{{.S}} {
-			ld(ps, off).Mul(ld(pgv, off)).Store(at{{.S}}(pgv, off))
+			hv := ld(ph, off)
+			s := one.Sub(hv.Mul(hv))
+			s.Mul(ld(pgv, off)).Store(at{{.S}}(pgv, off))
 		}
 		return
 	}
 	gd = gd[:n]
-	h = h[:n]
-	ad = ad[:n]
-	pgd, ph, pad := unsafe.Pointer(unsafe.SliceData(gd)), unsafe.Pointer(unsafe.SliceData(h)), unsafe.Pointer(unsafe.SliceData(ad))
+	hd = hd[:n]
+	pgd, phd := unsafe.Pointer(unsafe.SliceData(gd)), unsafe.Pointer(unsafe.SliceData(hd))
 	for off := uintptr(0); off < end; off += vb{{.S}} {
-		sv := ld(ps, off)
+		hv := ld(ph, off)
+		s := one.Sub(hv.Mul(hv))
 		g := ld(pgd, off)
-		t := ld(ph, off).Mul(ld(pad, off)).Mul(g)
-		u := ld(pgv, off).Sub(t.Add(t))
-		sv.Mul(u).Store(at{{.S}}(pgv, off))
-		sv.Mul(g).Store(at{{.S}}(pgd, off))
+		t := hv.Mul(ld(phd, off)).Mul(g)
+		s.Mul(ld(pgv, off)).Sub(t.Add(t)).Store(at{{.S}}(pgv, off))
+		s.Mul(g).Store(at{{.S}}(pgd, off))
 	}
 }
 `

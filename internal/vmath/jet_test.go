@@ -175,14 +175,16 @@ func matchGeneric[T float32 | float64](t *testing.T, tanh func(dst, src []T)) {
 		jetGeneric(wh, ws, whd, ad)
 		gv, gd := randomInputs[T](rng, n, 1), randomInputs[T](rng, n, 1)
 		wgv, wgd := append([]T(nil), gv...), append([]T(nil), gd...)
-		jetAdjointGeneric(wgv, wgd, wh, ws, ad)
+		jetAdjointGeneric(wgv, wgd, wh, whd)
 		wgv0 := append([]T(nil), gv...)
-		jetAdjointGeneric(wgv0, nil, nil, ws, nil)
+		jetAdjointGeneric(wgv0, nil, wh, nil)
 
 		h, s, hd := make([]T, n), make([]T, n), make([]T, n)
 		TanhJet(h, s, hd, a, ad)
 		h2, s2 := make([]T, n), make([]T, n)
 		TanhJet(h2, s2, nil, a, nil)
+		h4, hd4 := make([]T, n), make([]T, n)
+		TanhJet(h4, nil, hd4, a, ad)
 		h3 := make([]T, n)
 		switch a := any(a).(type) {
 		case []float64:
@@ -191,9 +193,9 @@ func matchGeneric[T float32 | float64](t *testing.T, tanh func(dst, src []T)) {
 			Tanh32(any(h3).([]float32), a)
 		}
 		agv, agd := append([]T(nil), gv...), append([]T(nil), gd...)
-		TanhJetAdjoint(agv, agd, wh, ws, ad)
+		TanhJetAdjoint(agv, agd, wh, whd)
 		agv0 := append([]T(nil), gv...)
-		TanhJetAdjoint(agv0, nil, nil, ws, nil)
+		TanhJetAdjoint(agv0, nil, wh, nil)
 		for i := range a {
 			for _, c := range []struct {
 				name      string
@@ -201,6 +203,7 @@ func matchGeneric[T float32 | float64](t *testing.T, tanh func(dst, src []T)) {
 			}{
 				{"TanhJet h", h[i], wh[i]}, {"TanhJet s", s[i], ws[i]}, {"TanhJet hd", hd[i], whd[i]},
 				{"TanhJet (no stream) h", h2[i], wh[i]}, {"TanhJet (no stream) s", s2[i], ws[i]},
+				{"TanhJet (no s) h", h4[i], wh[i]}, {"TanhJet (no s) hd", hd4[i], whd[i]},
 				{"Tanh", h3[i], wh[i]},
 				{"TanhJetAdjoint gv", agv[i], wgv[i]}, {"TanhJetAdjoint gd", agd[i], wgd[i]},
 				{"TanhJetAdjoint (no stream) gv", agv0[i], wgv0[i]},
@@ -263,11 +266,19 @@ func jetAliasing[T float32 | float64](t *testing.T) {
 				t.Fatalf("n=%d: s = a, hd = ad gives different results at %d", n, i)
 			}
 		}
-		for _, x := range [][]T{ha, s1, hd1, sa, h2, hdad} {
+		// In place without s (the trainer's fused layers): h = a, hd = ad.
+		hp, hdp := guard(n, a), guard(n, ad)
+		TanhJet(hp, nil, hdp, hp, hdp)
+		for i := range a {
+			if !sameBitsT(hp[i], h[i]) || !sameBitsT(hdp[i], hd[i]) {
+				t.Fatalf("n=%d: in place without s gives different results at %d", n, i)
+			}
+		}
+		for _, x := range [][]T{ha, s1, hd1, sa, h2, hdad, hp, hdp} {
 			checkGuard("TanhJet aliased", x)
 		}
 		gv, gd := guard(n, randomInputs[T](rng, n, 1)), guard(n, randomInputs[T](rng, n, 1))
-		TanhJetAdjoint(gv, gd, h, s, ad)
+		TanhJetAdjoint(gv, gd, h, hd)
 		checkGuard("TanhJetAdjoint gv", gv)
 		checkGuard("TanhJetAdjoint gd", gd)
 	}
@@ -280,8 +291,67 @@ func TestJetPanics(t *testing.T) {
 	mustPanic(t, "TanhJet h", func() { TanhJet(a, b, b, b, b) })
 	mustPanic(t, "TanhJet hd without ad", func() { TanhJet(b, b, b, b, nil) })
 	mustPanic(t, "TanhJet ad", func() { TanhJet(b, b, b, b, a) })
-	mustPanic(t, "TanhJetAdjoint gv", func() { TanhJetAdjoint(a, b, b, b, b) })
-	mustPanic(t, "TanhJetAdjoint gd without ad", func() { TanhJetAdjoint(b, b, b, b, nil) })
+	mustPanic(t, "TanhJet s", func() { TanhJet(b, a, b, b, b) })
+	mustPanic(t, "TanhJetAdjoint gv", func() { TanhJetAdjoint(a, b, b, b) })
+	mustPanic(t, "TanhJetAdjoint gd without hd", func() { TanhJetAdjoint(b, b, b, nil) })
+	mustPanic(t, "TanhJetAdjoint hd", func() { TanhJetAdjoint(b, b, b, a) })
+}
+
+// TestJetAdjointIsTranspose checks, at every kernel level, that
+// TanhJetAdjoint is the transpose of the Jacobian of TanhJet's map
+// (a, a_d) → (h, h_d): for random directions (δa, δa_d) and adjoints
+// (ḡ, ḡ_d), ⟨(ḡ, ḡ_d), J·(δa, δa_d)⟩ with J·(δa, δa_d) from central
+// differences of TanhJet equals ⟨TanhJetAdjoint(ḡ, ḡ_d), (δa, δa_d)⟩, and
+// each adjoint matches the closed form s·ḡ − 2·tanh(a)·s·a_d·ḡ_d,
+// s·ḡ_d computed with math.Tanh.
+func TestJetAdjointIsTranspose(t *testing.T) {
+	forLevels(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(11, 12))
+		const n = 37
+		a, ad := make([]float64, n), make([]float64, n)
+		da, dad := make([]float64, n), make([]float64, n)
+		gv, gd := make([]float64, n), make([]float64, n)
+		for i := range n {
+			a[i], ad[i] = 1.5*rng.NormFloat64(), rng.NormFloat64()
+			da[i], dad[i] = rng.NormFloat64(), rng.NormFloat64()
+			gv[i], gd[i] = rng.NormFloat64(), rng.NormFloat64()
+		}
+		h, hd := make([]float64, n), make([]float64, n)
+		TanhJet(h, nil, hd, a, ad)
+		av, avd := append([]float64(nil), gv...), append([]float64(nil), gd...)
+		TanhJetAdjoint(av, avd, h, hd)
+		for i := range n {
+			th := math.Tanh(a[i])
+			s := 1 - th*th
+			wantV, wantD := s*gv[i]-2*th*s*ad[i]*gd[i], s*gd[i]
+			if d := math.Abs(av[i] - wantV); d > 1e-14*(1+math.Abs(wantV)) {
+				t.Errorf("i=%d: ā = %v, closed form %v", i, av[i], wantV)
+			}
+			if d := math.Abs(avd[i] - wantD); d > 1e-14*(1+math.Abs(wantD)) {
+				t.Errorf("i=%d: ā_d = %v, closed form %v", i, avd[i], wantD)
+			}
+		}
+		const eps = 1e-6
+		point := func(sign float64) ([]float64, []float64) {
+			ap, adp := make([]float64, n), make([]float64, n)
+			for i := range n {
+				ap[i], adp[i] = a[i]+sign*eps*da[i], ad[i]+sign*eps*dad[i]
+			}
+			hp, hdp := make([]float64, n), make([]float64, n)
+			TanhJet(hp, nil, hdp, ap, adp)
+			return hp, hdp
+		}
+		hp, hdp := point(1)
+		hm, hdm := point(-1)
+		var fwd, rev float64
+		for i := range n {
+			fwd += gv[i]*(hp[i]-hm[i])/(2*eps) + gd[i]*(hdp[i]-hdm[i])/(2*eps)
+			rev += av[i]*da[i] + avd[i]*dad[i]
+		}
+		if math.Abs(fwd-rev) > 1e-7*math.Abs(rev) {
+			t.Errorf("⟨ḡ, J·δ⟩ = %.12g by differences, ⟨Jᵀ·ḡ, δ⟩ = %.12g by TanhJetAdjoint", fwd, rev)
+		}
+	})
 }
 
 // mustPanic reports an error unless f panics.

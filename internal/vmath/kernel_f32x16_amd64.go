@@ -52,8 +52,8 @@ var (
 	cf32x16One   = splatf32x16(1)
 )
 
-// tanhBlocksf32x16 sets h[i] = tanh(src[i]), and, if s != nil,
-// s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
+// tanhBlocksf32x16 sets h[i] = tanh(src[i]), and, if hd != nil,
+// hd[i] = s[i]·ad[i] with s[i] = 1 − h[i]², stored if s != nil. It is
 // tanh32Generic's algorithm on 16 lanes, with the same operations in the
 // same order (no FMA), so both give bit-identical results. The last
 // n mod 16 elements go through zero-padded vectors (their extra lanes
@@ -148,9 +148,11 @@ func tanhBlocksf32x16(h, s, hd, src, ad []float32) {
 		y = y.AsUint32x16().Or(xb.And(signMask)).AsFloat32x16()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
 		y.Store(atf32x16(ph, off))
-		if wantS {
+		if wantS || wantD {
 			sv := one.Sub(y.Mul(y))
-			sv.Store(atf32x16(pS, off))
+			if wantS {
+				sv.Store(atf32x16(pS, off))
+			}
 			if wantD {
 				sv.Mul(archsimd.LoadFloat32x16(atf32x16(pad, off))).Store(atf32x16(phd, off))
 			}
@@ -158,31 +160,29 @@ func tanhBlocksf32x16(h, s, hd, src, ad []float32) {
 	}
 }
 
-// adjointBlocksf32x16 is jetAdjointGeneric:
-// gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,
-// with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
-// order.
-func adjointBlocksf32x16(gv, gd, h, s, ad []float32) {
-	n := len(s)
+// adjointBlocksf32x16 is jetAdjointGeneric: with s = 1 − h[i]²,
+// gv[i] = s·gv[i] − 2·h[i]·hd[i]·gd[i] and gd[i] = s·gd[i], or, with
+// gd = nil, gv[i] = s·gv[i]; the same operations in the same order.
+func adjointBlocksf32x16(gv, gd, h, hd []float32) {
+	n := len(h)
 	if nf := n - n%16; nf < n {
 		// The last n mod 16 elements, through zero-padded vectors.
-		var bgv, bgd, bh, bs, bad vecf32x16
+		var bgv, bgd, bh, bhd vecf32x16
 		copy(bgv[:], gv[nf:n])
-		copy(bs[:], s[nf:])
-		var pgd, ph, pad []float32
+		copy(bh[:], h[nf:])
+		var pgd, phd []float32
 		if gd != nil {
 			copy(bgd[:], gd[nf:n])
-			copy(bh[:], h[nf:n])
-			copy(bad[:], ad[nf:n])
-			pgd, ph, pad = bgd[:], bh[:], bad[:]
+			copy(bhd[:], hd[nf:n])
+			pgd, phd = bgd[:], bhd[:]
 		}
-		adjointBlocksf32x16(bgv[:], pgd, ph, bs[:], pad)
+		adjointBlocksf32x16(bgv[:], pgd, bh[:], phd)
 		copy(gv[nf:n], bgv[:])
 		if gd != nil {
 			copy(gd[nf:n], bgd[:])
 		}
 		n = nf
-		s = s[:n]
+		h = h[:n]
 	}
 	defer archsimd.ClearAVXUpperBits()
 	gv = gv[:n]
@@ -190,24 +190,26 @@ func adjointBlocksf32x16(gv, gd, h, s, ad []float32) {
 	ld := func(p unsafe.Pointer, off uintptr) archsimd.Float32x16 {
 		return archsimd.LoadFloat32x16(atf32x16(p, off))
 	}
-	pgv, ps := unsafe.Pointer(unsafe.SliceData(gv)), unsafe.Pointer(unsafe.SliceData(s))
+	pgv, ph := unsafe.Pointer(unsafe.SliceData(gv)), unsafe.Pointer(unsafe.SliceData(h))
 	end := uintptr(n) * unsafe.Sizeof(float32(0))
+	one := archsimd.LoadFloat32x16(&cf32x16One)
 	if gd == nil {
 		for off := uintptr(0); off < end; off += vbf32x16 {
-			ld(ps, off).Mul(ld(pgv, off)).Store(atf32x16(pgv, off))
+			hv := ld(ph, off)
+			s := one.Sub(hv.Mul(hv))
+			s.Mul(ld(pgv, off)).Store(atf32x16(pgv, off))
 		}
 		return
 	}
 	gd = gd[:n]
-	h = h[:n]
-	ad = ad[:n]
-	pgd, ph, pad := unsafe.Pointer(unsafe.SliceData(gd)), unsafe.Pointer(unsafe.SliceData(h)), unsafe.Pointer(unsafe.SliceData(ad))
+	hd = hd[:n]
+	pgd, phd := unsafe.Pointer(unsafe.SliceData(gd)), unsafe.Pointer(unsafe.SliceData(hd))
 	for off := uintptr(0); off < end; off += vbf32x16 {
-		sv := ld(ps, off)
+		hv := ld(ph, off)
+		s := one.Sub(hv.Mul(hv))
 		g := ld(pgd, off)
-		t := ld(ph, off).Mul(ld(pad, off)).Mul(g)
-		u := ld(pgv, off).Sub(t.Add(t))
-		sv.Mul(u).Store(atf32x16(pgv, off))
-		sv.Mul(g).Store(atf32x16(pgd, off))
+		t := hv.Mul(ld(phd, off)).Mul(g)
+		s.Mul(ld(pgv, off)).Sub(t.Add(t)).Store(atf32x16(pgv, off))
+		s.Mul(g).Store(atf32x16(pgd, off))
 	}
 }

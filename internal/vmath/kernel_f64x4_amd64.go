@@ -46,8 +46,8 @@ var (
 	cf64x4One   = splatf64x4(1)
 )
 
-// tanhBlocksf64x4 sets h[i] = tanh(src[i]), and, if s != nil,
-// s[i] = 1 − h[i]², and, if hd != nil, hd[i] = s[i]·ad[i]. It is
+// tanhBlocksf64x4 sets h[i] = tanh(src[i]), and, if hd != nil,
+// hd[i] = s[i]·ad[i] with s[i] = 1 − h[i]², stored if s != nil. It is
 // tanhGeneric's algorithm on 4 lanes, with the same operations in the
 // same order (no FMA), so both give bit-identical results. The last
 // n mod 4 elements go through zero-padded vectors (their extra lanes
@@ -139,9 +139,11 @@ func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 		y = y.AsUint64x4().Or(xb.And(signMask)).AsFloat64x4()
 		y = y.Merge(x, x.Equal(x)) // NaN → x
 		y.Store(atf64x4(ph, off))
-		if wantS {
+		if wantS || wantD {
 			sv := one.Sub(y.Mul(y))
-			sv.Store(atf64x4(pS, off))
+			if wantS {
+				sv.Store(atf64x4(pS, off))
+			}
 			if wantD {
 				sv.Mul(archsimd.LoadFloat64x4(atf64x4(pad, off))).Store(atf64x4(phd, off))
 			}
@@ -149,54 +151,54 @@ func tanhBlocksf64x4(h, s, hd, src, ad []float64) {
 	}
 }
 
-// adjointBlocksf64x4 is jetAdjointGeneric:
-// gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or,
-// with gd = nil, gv[i] = s[i]·gv[i]; the same operations in the same
-// order.
-func adjointBlocksf64x4(gv, gd, h, s, ad []float64) {
-	n := len(s)
+// adjointBlocksf64x4 is jetAdjointGeneric: with s = 1 − h[i]²,
+// gv[i] = s·gv[i] − 2·h[i]·hd[i]·gd[i] and gd[i] = s·gd[i], or, with
+// gd = nil, gv[i] = s·gv[i]; the same operations in the same order.
+func adjointBlocksf64x4(gv, gd, h, hd []float64) {
+	n := len(h)
 	if nf := n - n%4; nf < n {
 		// The last n mod 4 elements, through zero-padded vectors.
-		var bgv, bgd, bh, bs, bad vecf64x4
+		var bgv, bgd, bh, bhd vecf64x4
 		copy(bgv[:], gv[nf:n])
-		copy(bs[:], s[nf:])
-		var pgd, ph, pad []float64
+		copy(bh[:], h[nf:])
+		var pgd, phd []float64
 		if gd != nil {
 			copy(bgd[:], gd[nf:n])
-			copy(bh[:], h[nf:n])
-			copy(bad[:], ad[nf:n])
-			pgd, ph, pad = bgd[:], bh[:], bad[:]
+			copy(bhd[:], hd[nf:n])
+			pgd, phd = bgd[:], bhd[:]
 		}
-		adjointBlocksf64x4(bgv[:], pgd, ph, bs[:], pad)
+		adjointBlocksf64x4(bgv[:], pgd, bh[:], phd)
 		copy(gv[nf:n], bgv[:])
 		if gd != nil {
 			copy(gd[nf:n], bgd[:])
 		}
 		n = nf
-		s = s[:n]
+		h = h[:n]
 	}
 	defer archsimd.ClearAVXUpperBits()
 	gv = gv[:n]
 	// Byte offsets from base pointers, as in tanhBlocksf64x4.
 	ld := func(p unsafe.Pointer, off uintptr) archsimd.Float64x4 { return archsimd.LoadFloat64x4(atf64x4(p, off)) }
-	pgv, ps := unsafe.Pointer(unsafe.SliceData(gv)), unsafe.Pointer(unsafe.SliceData(s))
+	pgv, ph := unsafe.Pointer(unsafe.SliceData(gv)), unsafe.Pointer(unsafe.SliceData(h))
 	end := uintptr(n) * unsafe.Sizeof(float64(0))
+	one := archsimd.LoadFloat64x4(&cf64x4One)
 	if gd == nil {
 		for off := uintptr(0); off < end; off += vbf64x4 {
-			ld(ps, off).Mul(ld(pgv, off)).Store(atf64x4(pgv, off))
+			hv := ld(ph, off)
+			s := one.Sub(hv.Mul(hv))
+			s.Mul(ld(pgv, off)).Store(atf64x4(pgv, off))
 		}
 		return
 	}
 	gd = gd[:n]
-	h = h[:n]
-	ad = ad[:n]
-	pgd, ph, pad := unsafe.Pointer(unsafe.SliceData(gd)), unsafe.Pointer(unsafe.SliceData(h)), unsafe.Pointer(unsafe.SliceData(ad))
+	hd = hd[:n]
+	pgd, phd := unsafe.Pointer(unsafe.SliceData(gd)), unsafe.Pointer(unsafe.SliceData(hd))
 	for off := uintptr(0); off < end; off += vbf64x4 {
-		sv := ld(ps, off)
+		hv := ld(ph, off)
+		s := one.Sub(hv.Mul(hv))
 		g := ld(pgd, off)
-		t := ld(ph, off).Mul(ld(pad, off)).Mul(g)
-		u := ld(pgv, off).Sub(t.Add(t))
-		sv.Mul(u).Store(atf64x4(pgv, off))
-		sv.Mul(g).Store(atf64x4(pgd, off))
+		t := hv.Mul(ld(phd, off)).Mul(g)
+		s.Mul(ld(pgv, off)).Sub(t.Add(t)).Store(atf64x4(pgv, off))
+		s.Mul(g).Store(atf64x4(pgd, off))
 	}
 }

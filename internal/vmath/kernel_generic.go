@@ -13,5 +13,5 @@ func tanhDeriv32Kernel(h, s, src []float32) { tanhJetGeneric(tanh32Generic, h, s
 func tanhJet64(h, s, hd, src, ad []float64) { tanhJetGeneric(tanhGeneric, h, s, hd, src, ad) }
 func tanhJet32(h, s, hd, src, ad []float32) { tanhJetGeneric(tanh32Generic, h, s, hd, src, ad) }
 
-func jetAdjoint64(gv, gd, h, s, ad []float64) { jetAdjointGeneric(gv, gd, h, s, ad) }
-func jetAdjoint32(gv, gd, h, s, ad []float32) { jetAdjointGeneric(gv, gd, h, s, ad) }
+func jetAdjoint64(gv, gd, h, hd []float64) { jetAdjointGeneric(gv, gd, h, hd) }
+func jetAdjoint32(gv, gd, h, hd []float32) { jetAdjointGeneric(gv, gd, h, hd) }

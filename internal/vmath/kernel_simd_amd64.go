@@ -62,24 +62,24 @@ func tanhJet32(h, s, hd, src, ad []float32) {
 	}
 }
 
-func jetAdjoint64(gv, gd, h, s, ad []float64) {
+func jetAdjoint64(gv, gd, h, hd []float64) {
 	switch level64 {
 	case simdlevel.AVX512:
-		adjointBlocksf64x8(gv, gd, h, s, ad)
+		adjointBlocksf64x8(gv, gd, h, hd)
 	case simdlevel.AVX2:
-		adjointBlocksf64x4(gv, gd, h, s, ad)
+		adjointBlocksf64x4(gv, gd, h, hd)
 	default:
-		jetAdjointGeneric(gv, gd, h, s, ad)
+		jetAdjointGeneric(gv, gd, h, hd)
 	}
 }
 
-func jetAdjoint32(gv, gd, h, s, ad []float32) {
+func jetAdjoint32(gv, gd, h, hd []float32) {
 	switch level32 {
 	case simdlevel.AVX512:
-		adjointBlocksf32x16(gv, gd, h, s, ad)
+		adjointBlocksf32x16(gv, gd, h, hd)
 	case simdlevel.AVX2:
-		adjointBlocksf32x8(gv, gd, h, s, ad)
+		adjointBlocksf32x8(gv, gd, h, hd)
 	default:
-		jetAdjointGeneric(gv, gd, h, s, ad)
+		jetAdjointGeneric(gv, gd, h, hd)
 	}
 }

@@ -94,23 +94,28 @@ const derivChunk = 512
 
 // tanhJetGeneric is the portable TanhJet (and Tanh, TanhDeriv) for either
 // precision, with tanh the portable kernel of that precision: h[i] =
-// tanh(src[i]) and, if s != nil, s[i] = 1 − h[i]², and, if hd != nil,
-// hd[i] = s[i]·ad[i]. h or s may be src.
+// tanh(src[i]) and, if hd != nil, hd[i] = s[i]·ad[i] with s[i] =
+// 1 − h[i]², stored if s != nil. h or s may be src, hd may be ad.
 func tanhJetGeneric[T real](tanh func(dst, src []T), h, s, hd, src, ad []T) {
 	n := len(src)
-	if s == nil {
+	if s == nil && hd == nil {
 		tanh(h[:n], src)
 		return
 	}
+	var sbuf [derivChunk]T // s of one block when the caller does not keep it
 	for lo := 0; lo < n; lo += derivChunk {
 		hi := min(lo+derivChunk, n)
 		hb := h[lo:hi]
 		tanh(hb, src[lo:hi]) // reads src[lo:hi] before s[lo:hi] is written
+		sb := sbuf[:hi-lo]
+		if s != nil {
+			sb = s[lo:hi]
+		}
 		var hdb, adb []T
 		if hd != nil {
 			hdb, adb = hd[lo:hi], ad[lo:hi]
 		}
-		jetGeneric(hb, s[lo:hi], hdb, adb)
+		jetGeneric(hb, sb, hdb, adb)
 	}
 }
 
@@ -213,24 +218,25 @@ func jetGeneric[T real](h, s, hd, ad []T) {
 	}
 }
 
-// jetAdjointGeneric is the portable TanhJetAdjoint: gv[i] =
-// s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i]) and gd[i] = s[i]·gd[i], or, with
-// gd = nil, gv[i] = s[i]·gv[i]. Every product is rounded (never fused).
-func jetAdjointGeneric[T real](gv, gd, h, s, ad []T) {
-	gv = gv[:len(s)]
+// jetAdjointGeneric is the portable TanhJetAdjoint: with s = 1 − h[i]²
+// (rounded as jetGeneric rounds it), gv[i] = s·gv[i] − 2·h[i]·hd[i]·gd[i]
+// and gd[i] = s·gd[i], or, with gd = nil, gv[i] = s·gv[i]. Every product
+// is rounded (never fused).
+func jetAdjointGeneric[T real](gv, gd, h, hd []T) {
+	gv = gv[:len(h)]
 	if gd == nil {
-		for i, v := range s {
-			gv[i] = T(v * gv[i])
+		for i, v := range h {
+			gv[i] = T((1 - T(v*v)) * gv[i])
 		}
 		return
 	}
-	gd = gd[:len(s)]
-	h = h[:len(s)]
-	ad = ad[:len(s)]
-	for i, v := range s {
+	gd = gd[:len(h)]
+	hd = hd[:len(h)]
+	for i, v := range h {
+		s := 1 - T(v*v)
 		g := gd[i]
-		t := T(T(h[i]*ad[i]) * g)
-		gv[i] = T(v * (gv[i] - (t + t)))
-		gd[i] = T(v * g)
+		t := T(T(v*hd[i]) * g)
+		gv[i] = T(s*gv[i]) - (t + t)
+		gd[i] = T(s * g)
 	}
 }

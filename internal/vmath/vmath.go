@@ -60,12 +60,14 @@ func TanhDeriv32(h, s, src []float32) {
 //	hd[i] = s[i]·ad[i]           (the derivative stream)
 //
 // with every product rounded (never fused), so that every build returns
-// the same bits. hd and ad may be nil (h and s only, as TanhDeriv). It
+// the same bits. s may be nil: tanh′ is then used for hd but not stored
+// (TanhJetAdjoint recomputes it from h, which costs less than storing and
+// reloading it). hd and ad may be nil (h, and s if given, only). It
 // panics unless all given lengths are equal. h or s may be a, and hd may
 // be ad; no other overlap is allowed.
 func TanhJet[T float32 | float64](h, s, hd, a, ad []T) {
 	n := len(a)
-	if len(h) != n || len(s) != n || (hd == nil) != (ad == nil) && n > 0 || (hd != nil && (len(hd) != n || len(ad) != n)) {
+	if len(h) != n || s != nil && len(s) != n || (hd == nil) != (ad == nil) && n > 0 || (hd != nil && (len(hd) != n || len(ad) != n)) {
 		panic(errLength)
 	}
 	if n == 0 {
@@ -78,29 +80,31 @@ func TanhJet[T float32 | float64](h, s, hd, a, ad []T) {
 	tanhJet32(must32(h), must32(s), must32(hd), must32(a), must32(ad))
 }
 
-// TanhJetAdjoint is the reverse of TanhJet: given the adjoints gv of h
-// and gd of hd, it overwrites them with the adjoints of a and ad,
+// TanhJetAdjoint is the reverse of TanhJet, from its outputs h and hd
+// alone: given the adjoints gv of h and gd of hd, it overwrites them with
+// the adjoints of a and ad. With s = 1 − h[i]² (tanh′, rounded as TanhJet
+// rounds it) and tanh″ = −2·h·s,
 //
-//	gv[i] = s[i]·(gv[i] − 2·h[i]·ad[i]·gd[i])
-//	gd[i] = s[i]·gd[i]
+//	gv[i] = s·gv[i] − 2·h[i]·hd[i]·gd[i]
+//	gd[i] = s·gd[i]
 //
-// (with tanh″ = −2·h·s), or, with gd and ad nil, gv[i] = s[i]·gv[i]. Every
-// product is rounded (never fused), so every build returns the same bits.
-// It panics unless all given lengths are equal; the slices must not
-// overlap.
-func TanhJetAdjoint[T float32 | float64](gv, gd, h, s, ad []T) {
-	n := len(s)
-	if len(gv) != n || (gd == nil) != (ad == nil) && n > 0 || (gd != nil && (len(gd) != n || len(h) != n || len(ad) != n)) {
+// (the first line is s·(gv − 2·h·ad·gd) with s·ad = hd), or, with gd and
+// hd nil, gv[i] = s·gv[i]. Every product is rounded (never fused), so
+// every build returns the same bits. It panics unless all given lengths
+// are equal; gv and gd must not overlap each other or h and hd.
+func TanhJetAdjoint[T float32 | float64](gv, gd, h, hd []T) {
+	n := len(h)
+	if len(gv) != n || (gd == nil) != (hd == nil) && n > 0 || (gd != nil && (len(gd) != n || len(hd) != n)) {
 		panic(errLength)
 	}
 	if n == 0 {
 		return
 	}
 	if f, ok := as64(gv); ok {
-		jetAdjoint64(f, must64(gd), must64(h), must64(s), must64(ad))
+		jetAdjoint64(f, must64(gd), must64(h), must64(hd))
 		return
 	}
-	jetAdjoint32(must32(gv), must32(gd), must32(h), must32(s), must32(ad))
+	jetAdjoint32(must32(gv), must32(gd), must32(h), must32(hd))
 }
 
 // as64 returns s as a []float64 and true when T is float64.
