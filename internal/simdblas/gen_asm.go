@@ -236,35 +236,28 @@ func (g *gen) dot(e elem, rows, cols int) {
 	g.f("\tKMOVW CX, K1")
 	body("K1, ")
 	g.f("%s_sum:", name)
-	g.f("\tVMOVS%c %d(BX), X28 // alpha", e.ssfx[1], dAlpha)
-	g.f("\tVMOVS%c %d(BX), X29 // beta", e.ssfx[1], dAlpha+e.size)
+	// Reduce each row's cols accumulators to one vector whose lanes
+	// 0..cols−1 are the sums (see reduceRow), then update that row of C
+	// with one masked load and store: C = alpha·sum, or beta·C + alpha·sum.
+	g.f("\t%s %d(BX), Z28 // alpha", e.bcast, dAlpha)
+	g.f("\t%s %d(BX), Z29 // beta", e.bcast, dAlpha+e.size)
+	g.f("\tMOVQ $%d, CX", 1<<cols-1)
+	g.f("\tKMOVW CX, K2 // the tile's columns")
 	g.f("\tMOVQ %d(BX), CX  // mode", dMode)
 	for r := 0; r < rows; r++ {
-		for c := 0; c < cols; c++ {
-			z := acc(r, c)
-			// 512 → 256 → 128 bits, then within the 128-bit lane.
-			g.f("\tVEXTRACTF64X4 $1, %s, Y26", z)
-			g.f("\tVADD%s Y26, %s, Y26", e.sfx, ymm(z))
-			g.f("\tVEXTRACTF32X4 $1, Y26, X27")
-			g.f("\tVADD%s X27, X26, X26", e.sfx)
-			g.f("\tVPERMILPD $1, X26, X27")
-			if e.name == "f64" {
-				g.f("\tVADDSD X27, X26, X26")
-			} else {
-				g.f("\tVADDPS X27, X26, X26")
-				g.f("\tVMOVSHDUP X26, X27")
-				g.f("\tVADDSS X27, X26, X26")
-			}
-			addr := rowAddr(c*e.size, "DX", "R12", "R13", r)
-			// C = alpha·sum, or beta·C + alpha·sum.
-			g.f("\tVMUL%s X28, X26, X26", e.ssfx)
-			g.f("\tTESTQ CX, CX")
-			g.f("\tJZ %s_st%d_%d", name, r, c)
-			g.f("\tVMOVS%c %s, X27", e.ssfx[1], addr)
-			g.f("\tVFMADD231%s X29, X27, X26", e.ssfx)
-			g.f("%s_st%d_%d:", name, r, c)
-			g.f("\tVMOVS%c X26, %s", e.ssfx[1], addr)
+		accs := make([]string, cols)
+		for c := range accs {
+			accs[c] = acc(r, c)
 		}
+		sum := g.reduceRow(e, accs)
+		addr := rowAddr(0, "DX", "R12", "R13", r)
+		g.f("\tVMUL%s Z28, %s, %s", e.sfx, sum, sum)
+		g.f("\tTESTQ CX, CX")
+		g.f("\tJZ %s_st%d", name, r)
+		g.f("\tVMOVUP%c.Z %s, K2, Z30", e.sfx[1], addr)
+		g.f("\tVFMADD231%s Z29, Z30, %s", e.sfx, sum)
+		g.f("%s_st%d:", name, r)
+		g.f("\tVMOVUP%c %s, K2, %s", e.sfx[1], sum, addr)
 	}
 	// The next tile: cols columns of C, cols rows of B; A and B back to
 	// the start of the k block.
@@ -278,6 +271,83 @@ func (g *gen) dot(e elem, rows, cols int) {
 	g.f("\tJNZ %s_tile", name)
 	g.f("\tVZEROUPPER")
 	g.f("\tRET")
+}
+
+// reduceRow writes the horizontal reduction of the accumulators accs (at
+// most 5) and returns the register whose lanes 0..len(accs)−1 hold their
+// sums (the other lanes hold copies or partial sums). It overwrites accs
+// and uses Z26, Z27 as temporaries. A transposing tree instead of one
+// horizontal sum per accumulator: about 18 instructions for 5 sums
+// instead of 30, and one vector store per row of C instead of 5 scalar
+// ones.
+//
+// Level 1 adds neighbouring elements of two accumulators x, y inside each
+// 128-bit lane, interleaved: lane l holds x's and y's partial sums
+// (float32: a second unpack step, so that each lane holds the partial
+// sums of four accumulators); an odd accumulator is paired with itself.
+// Then combine(x, y) = [x.L0+x.L1, x.L2+x.L3, y.L0+y.L1, y.L2+y.L3] over
+// the four 128-bit lanes L, applied twice, leaves the totals in column
+// order in the low lanes.
+func (g *gen) reduceRow(e elem, accs []string) string {
+	const t0, t1 = "Z26", "Z27"
+	sfx := e.sfx
+	pair := func(x, y string) string { // in place into x
+		g.f("\tVUNPCKL%s %s, %s, %s", sfx, y, x, t0)
+		g.f("\tVUNPCKH%s %s, %s, %s", sfx, y, x, t1)
+		g.f("\tVADD%s %s, %s, %s", sfx, t1, t0, x)
+		return x
+	}
+	var level []string
+	for c := 0; c < len(accs); c += 2 {
+		y := accs[c]
+		if c+1 < len(accs) {
+			y = accs[c+1]
+		}
+		level = append(level, pair(accs[c], y))
+	}
+	if e.name == "f32" {
+		// Lane l of each pair vector holds [x0+x2, y0+y2, x1+x3, y1+y3];
+		// unpacking two of them as 64-bit pairs gives four accumulators'
+		// partial sums per lane.
+		var next []string
+		for i := 0; i < len(level); i += 2 {
+			y := level[i]
+			if i+1 < len(level) {
+				y = level[i+1]
+			}
+			g.f("\tVUNPCKLPD %s, %s, %s", y, level[i], t0)
+			g.f("\tVUNPCKHPD %s, %s, %s", y, level[i], t1)
+			g.f("\tVADDPS %s, %s, %s", t1, t0, level[i])
+			next = append(next, level[i])
+		}
+		level = next
+	}
+	shuf := "VSHUFF64X2"
+	if e.name == "f32" {
+		shuf = "VSHUFF32X4"
+	}
+	combine := func(x, y string) string { // into x
+		g.f("\t%s $0x88, %s, %s, %s", shuf, y, x, t0)
+		g.f("\t%s $0xDD, %s, %s, %s", shuf, y, x, t1)
+		g.f("\tVADD%s %s, %s, %s", sfx, t1, t0, x)
+		return x
+	}
+	// m ≤ 3 vectors v_i whose totals belong in 128-bit lane i (column c
+	// is in lane c/2 for float64, c/4 for float32):
+	// combine(combine(v0, v1), combine(v2, v2)) = [v0, v1, v2, v2] totals.
+	if len(level) > 3 {
+		panic("reduceRow: more than 3 vectors after the pairing")
+	}
+	y := level[0]
+	if len(level) > 1 {
+		y = level[1]
+	}
+	s := combine(level[0], y)
+	t := s
+	if len(level) == 3 {
+		t = combine(level[2], level[2])
+	}
+	return combine(s, t)
 }
 
 func main() {
