@@ -4,11 +4,11 @@
 //
 // [Tanh] computes h = tanh(a), and [TanhDeriv] computes h and s = 1 − h²
 // together; [Tanh32] and [TanhDeriv32] are the float32 versions.
-// [TanhJet] computes a tanh layer's value, its derivative and one
-// first-order Taylor stream in one pass, and [TanhJetAdjoint] runs that
-// backwards, for either precision. [Sin] and [SinCos] support sin
-// activations. [Implementation] and [Implementation32] report which
-// kernels the build and CPU selected.
+// [TanhJet] computes a tanh layer's value and one first-order Taylor
+// stream in one pass, and [TanhJetAdjoint] runs that backwards from the
+// outputs, for either precision. [Implementation] and [Implementation32]
+// report which kernels the build and CPU selected. (A sin activation
+// needs no kernel of its own: the trainer calls math.Sincos.)
 //
 // All functions panic if the slice lengths differ. A destination may be
 // the source slice itself (in place), but any other overlap between

@@ -1,9 +1,6 @@
 package vmath
 
-import (
-	"math"
-	"unsafe"
-)
+import "unsafe"
 
 // Tanh sets dst[i] = tanh(src[i]) for every i. It panics if the lengths
 // differ. dst may be src (in place); any other overlap is not allowed.
@@ -129,33 +126,6 @@ func must32[T float32 | float64](s []T) []float32 {
 		return nil
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
-}
-
-// Sin sets dst[i] = sin(src[i]) using math.Sin. It panics if the lengths
-// differ. dst may be src.
-func Sin(dst, src []float64) {
-	if len(dst) != len(src) {
-		panic(errLength)
-	}
-	dst = dst[:len(src)]
-	for i, x := range src {
-		dst[i] = math.Sin(x)
-	}
-}
-
-// SinCos sets sinDst[i] = sin(src[i]) and cosDst[i] = cos(src[i]) in one
-// pass using math.Sincos (for sin activations: value and derivative). It
-// panics unless all three lengths are equal. sinDst or cosDst may be src;
-// they must not overlap each other.
-func SinCos(sinDst, cosDst, src []float64) {
-	if len(sinDst) != len(src) || len(cosDst) != len(src) {
-		panic(errLength)
-	}
-	sinDst = sinDst[:len(src)]
-	cosDst = cosDst[:len(src)]
-	for i, x := range src {
-		sinDst[i], cosDst[i] = math.Sincos(x)
-	}
 }
 
 // errLength is the panic value for mismatched slice lengths.

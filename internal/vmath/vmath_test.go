@@ -297,26 +297,6 @@ func TestLengthMismatchPanics(t *testing.T) {
 	mustPanic(t, "Tanh", func() { Tanh(a, b) })
 	mustPanic(t, "TanhDeriv h", func() { TanhDeriv(a, b, b) })
 	mustPanic(t, "TanhDeriv s", func() { TanhDeriv(b, a, b) })
-	mustPanic(t, "SinCos", func() { SinCos(b, a, b) })
-	mustPanic(t, "Sin", func() { Sin(a, b) })
-}
-
-func TestSinCos(t *testing.T) {
-	src := []float64{0, math.Copysign(0, -1), 1, -2.5, 100, math.Inf(1), math.NaN()}
-	sin := make([]float64, len(src))
-	cos := make([]float64, len(src))
-	SinCos(sin, cos, src)
-	sin2 := append([]float64(nil), src...)
-	Sin(sin2, sin2)
-	for i, x := range src {
-		ws, wc := math.Sincos(x)
-		if !sameBits(sin[i], ws) || !sameBits(cos[i], wc) {
-			t.Errorf("SinCos(%v) = %v, %v, want %v, %v", x, sin[i], cos[i], ws, wc)
-		}
-		if !sameBits(sin2[i], math.Sin(x)) {
-			t.Errorf("Sin(%v) = %v, want %v", x, sin2[i], math.Sin(x))
-		}
-	}
 }
 
 // TestTanhGolden pins exact output bits, so that every build (pure Go on
