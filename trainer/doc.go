@@ -36,9 +36,11 @@
 // single directional derivative along (β, 1), reaction needs ∂_t,
 // diffusion and rd need ∂_x, ∂_t and ∂_xx. A tanh layer with first-order
 // streams only (convection, reaction, every IC and BC batch) computes its
-// value, σ' and its stream in one pass (vmath.TanhJet) and reverses it in
-// one pass (vmath.TanhJetAdjoint, using tanh″ = −2h·tanh′), so the second derivative is never
-// stored. The reverse pass is written by hand and checked against central
+// value and its stream in place in one pass (vmath.TanhJet: the forward
+// GEMM writes the pre-activations into the activations' rows) and
+// reverses it in one pass from the outputs alone (vmath.TanhJetAdjoint,
+// using tanh′ = 1 − h², tanh″ = −2h·tanh′ and h_d = tanh′·a_d), so neither
+// the pre-activations nor any derivative of tanh is stored. The reverse pass is written by hand and checked against central
 // finite differences for every PDE, activation, embedding and loss term
 // (relative error ≤ 1e-6).
 //
