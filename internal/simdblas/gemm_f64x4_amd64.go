@@ -615,46 +615,6 @@ func axpyVecf64x4(alpha float64, x, y []float64) {
 	archsimd.ClearAVXUpperBits()
 }
 
-// peakf64x4 runs n steps of twelve independent FMA chains, seeded with
-// different values so that the compiler cannot merge them, and returns a
-// lane of their sum: BenchmarkPeak's FMA-bound loop (24·4 FLOPs per
-// step).
-//
-//go:noinline
-func peakf64x4(n int) float64 {
-	a, c := archsimd.BroadcastFloat64x4(0.999999), archsimd.BroadcastFloat64x4(1e-9)
-	x0 := archsimd.BroadcastFloat64x4(0 + 1)
-	x1 := archsimd.BroadcastFloat64x4(1 + 1)
-	x2 := archsimd.BroadcastFloat64x4(2 + 1)
-	x3 := archsimd.BroadcastFloat64x4(3 + 1)
-	x4 := archsimd.BroadcastFloat64x4(4 + 1)
-	x5 := archsimd.BroadcastFloat64x4(5 + 1)
-	x6 := archsimd.BroadcastFloat64x4(6 + 1)
-	x7 := archsimd.BroadcastFloat64x4(7 + 1)
-	x8 := archsimd.BroadcastFloat64x4(8 + 1)
-	x9 := archsimd.BroadcastFloat64x4(9 + 1)
-	x10 := archsimd.BroadcastFloat64x4(10 + 1)
-	x11 := archsimd.BroadcastFloat64x4(11 + 1)
-	for range n {
-		x0 = x0.MulAdd(a, c)
-		x1 = x1.MulAdd(a, c)
-		x2 = x2.MulAdd(a, c)
-		x3 = x3.MulAdd(a, c)
-		x4 = x4.MulAdd(a, c)
-		x5 = x5.MulAdd(a, c)
-		x6 = x6.MulAdd(a, c)
-		x7 = x7.MulAdd(a, c)
-		x8 = x8.MulAdd(a, c)
-		x9 = x9.MulAdd(a, c)
-		x10 = x10.MulAdd(a, c)
-		x11 = x11.MulAdd(a, c)
-	}
-	var s vecf64x4
-	x0.Add(x1).Add(x2).Add(x3).Add(x4).Add(x5).Add(x6).Add(x7).Add(x8).Add(x9).Add(x10).Add(x11).Store(&s)
-	archsimd.ClearAVXUpperBits()
-	return float64(s[0])
-}
-
 // dotMixedf64x4 is DotMixed: Σ x[i]·y[i] with x widened to float64.
 func dotMixedf64x4(x []float32, y []float64) float64 {
 	n := len(x)

@@ -1,13 +1,14 @@
 //go:build ignore
 
 // gen_kernels writes the GEMM drivers and micro-kernels of every vector
-// variant (element type × vector width) from one template (the files of
-// templates/, in order):
+// variant (element type × vector width) from the templates of templates/:
 //
 //	go generate ./internal/simdblas/
 //
 // writes gemm_f64x4_amd64.go, gemm_f64x8_amd64.go, gemm_f32x8_amd64.go and
-// gemm_f32x16_amd64.go. The variants differ only in the element type, the
+// gemm_f32x16_amd64.go, and BenchmarkPeak's FMA loop of each variant into
+// peak_<variant>_amd64_test.go, so that production binaries do not carry
+// it. The variants differ only in the element type, the
 // archsimd vector type and its lane count W; the outer-product block is
 // always 5 rows by 2W columns (ten accumulators, one A vector loaded at a
 // time) and the dot-product block 4 rows of A by 2 of B, which is what
@@ -83,34 +84,46 @@ var variants = []variant{
 	{S: "f32x16", T: "float32", U: "uint32", V: "Float32x16", W: 16, E: 4, KC: 64, Level: "AVX-512", Base: "Float32x8", MR: 5, NC: 512},
 }
 
+// outputs are the files written for each variant: the name (a format of
+// the variant's suffix) and the templates whose concatenation, in order,
+// is its source.
+var outputs = []struct {
+	name      string
+	templates []string
+}{
+	// The file header and the outer-product path, the dot-product path,
+	// the level-1 kernels.
+	{"gemm_%s_amd64.go", []string{"templates/outer.tmpl", "templates/dot.tmpl", "templates/level1.tmpl"}},
+	// Only BenchmarkPeak runs the peak loop: a test file.
+	{"peak_%s_amd64_test.go", []string{"templates/peak.tmpl"}},
+}
+
 func main() {
 	funcs := template.FuncMap{"mul": func(a, b int) int { return a * b }, "sub": func(a, b int) int { return a - b }}
-	// The kernel file of a variant is the three templates in this order:
-	// the file header and the outer-product path, the dot-product path,
-	// the level-1 and peak loops.
-	var source strings.Builder
-	for _, f := range []string{"templates/outer.tmpl", "templates/dot.tmpl", "templates/level1.tmpl"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			log.Fatal(err)
+	for _, o := range outputs {
+		var source strings.Builder
+		for _, f := range o.templates {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				log.Fatal(err)
+			}
+			source.Write(b)
+			source.WriteString("\n")
 		}
-		source.Write(b)
-		source.WriteString("\n")
-	}
-	tmpl := template.Must(template.New("gemm").Funcs(funcs).Parse(source.String()))
-	for _, v := range variants {
-		var buf bytes.Buffer
-		if err := tmpl.Execute(&buf, v); err != nil {
-			log.Fatal(err)
-		}
-		out, err := format.Source(buf.Bytes())
-		if err != nil {
-			os.WriteFile("broken.go", buf.Bytes(), 0o644)
-			log.Fatalf("%s: %v", v.S, err)
-		}
-		name := fmt.Sprintf("gemm_%s_amd64.go", v.S)
-		if err := os.WriteFile(name, out, 0o644); err != nil {
-			log.Fatal(err)
+		tmpl := template.Must(template.New(o.name).Funcs(funcs).Parse(source.String()))
+		for _, v := range variants {
+			var buf bytes.Buffer
+			if err := tmpl.Execute(&buf, v); err != nil {
+				log.Fatal(err)
+			}
+			out, err := format.Source(buf.Bytes())
+			if err != nil {
+				os.WriteFile("broken.go", buf.Bytes(), 0o644)
+				log.Fatalf("%s: %v", v.S, err)
+			}
+			if err := os.WriteFile(fmt.Sprintf(o.name, v.S), out, 0o644); err != nil {
+				log.Fatal(err)
+			}
 		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 // than latency × throughput), seeded with different values so that the
 // compiler cannot merge them, reporting GFLOP/s of thread CPU time (two
 // FLOPs per lane per FMA). scripts/bench.sh divides the trainer's
-// GFLOP/s by the largest of them.
+// GFLOP/s by the largest of them. The loops, peak<variant>, are generated
+// from templates/peak.tmpl into test files, so that only test binaries
+// carry them.
 func BenchmarkPeak(b *testing.B) {
 	const iters = 1 << 20
 	run := func(b *testing.B, lanes int, f func(n int) float64) {
