@@ -8,7 +8,8 @@
 // writes gemm_f64x4_amd64.go, gemm_f64x8_amd64.go, gemm_f32x8_amd64.go and
 // gemm_f32x16_amd64.go, and BenchmarkPeak's FMA loop of each variant into
 // peak_<variant>_amd64_test.go, so that production binaries do not carry
-// it. The variants differ only in the element type, the
+// it (-o DIR writes them elsewhere; TestGeneratedKernels compares a fresh
+// run with the checked-in files). The variants differ only in the element type, the
 // archsimd vector type and its lane count W; the outer-product block is
 // always 5 rows by 2W columns (ten accumulators, one A vector loaded at a
 // time) and the dot-product block 4 rows of A by 2 of B, which is what
@@ -18,10 +19,12 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"go/format"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/template"
 )
@@ -99,6 +102,8 @@ var outputs = []struct {
 }
 
 func main() {
+	dir := flag.String("o", ".", "directory to write the files to")
+	flag.Parse()
 	funcs := template.FuncMap{"mul": func(a, b int) int { return a * b }, "sub": func(a, b int) int { return a - b }}
 	for _, o := range outputs {
 		var source strings.Builder
@@ -118,10 +123,10 @@ func main() {
 			}
 			out, err := format.Source(buf.Bytes())
 			if err != nil {
-				os.WriteFile("broken.go", buf.Bytes(), 0o644)
+				os.WriteFile(filepath.Join(*dir, "broken.go"), buf.Bytes(), 0o644)
 				log.Fatalf("%s: %v", v.S, err)
 			}
-			if err := os.WriteFile(fmt.Sprintf(o.name, v.S), out, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(*dir, fmt.Sprintf(o.name, v.S)), out, 0o644); err != nil {
 				log.Fatal(err)
 			}
 		}

@@ -6,7 +6,9 @@
 //	go generate ./internal/vmath/
 //
 // writes kernel_f64x4_amd64.go, kernel_f64x8_amd64.go,
-// kernel_f32x8_amd64.go and kernel_f32x16_amd64.go. Each holds the tanh
+// kernel_f32x8_amd64.go and kernel_f32x16_amd64.go (-o DIR writes them
+// elsewhere; TestGeneratedKernels compares a fresh run with the
+// checked-in files). Each holds the tanh
 // block kernel of its precision (float64: tanhGeneric's algorithm;
 // float32: tanh32Generic's) on its vector type, which also writes
 // a first-order derivative stream s·a_d with s = 1 − h² (and s itself if
@@ -15,10 +17,12 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"go/format"
 	"log"
 	"os"
+	"path/filepath"
 	"text/template"
 )
 
@@ -40,6 +44,8 @@ var variants = []variant{
 }
 
 func main() {
+	dir := flag.String("o", ".", "directory to write the files to")
+	flag.Parse()
 	tmpl := template.Must(template.New("k").Parse(source))
 	for _, v := range variants {
 		var buf bytes.Buffer
@@ -48,10 +54,10 @@ func main() {
 		}
 		out, err := format.Source(buf.Bytes())
 		if err != nil {
-			os.WriteFile("broken.go", buf.Bytes(), 0o644)
+			os.WriteFile(filepath.Join(*dir, "broken.go"), buf.Bytes(), 0o644)
 			log.Fatalf("%s: %v", v.S, err)
 		}
-		if err := os.WriteFile(fmt.Sprintf("kernel_%s_amd64.go", v.S), out, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(*dir, fmt.Sprintf("kernel_%s_amd64.go", v.S)), out, 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}
