@@ -34,17 +34,14 @@ import (
 // elem is one element type.
 type elem struct {
 	name  string // f64, f32
-	goT   string // float64, float32
 	sfx   string // PD, PS
-	ssfx  string // SD, SS (scalar)
 	bcast string // VBROADCASTSD, VBROADCASTSS
 	size  int    // bytes per element
-	lanes int    // elements per 512-bit vector
 }
 
 var elems = []elem{
-	{"f64", "float64", "PD", "SD", "VBROADCASTSD", 8, 8},
-	{"f32", "float32", "PS", "SS", "VBROADCASTSS", 4, 16},
+	{"f64", "PD", "VBROADCASTSD", 8},
+	{"f32", "PS", "VBROADCASTSS", 4},
 }
 
 // accRegs are the accumulators: every vector register but Z15 and the

@@ -57,7 +57,8 @@ func (v variant) Rows() []int {
 // DR is the number of rows of A of the dot-product block: with 4, its
 // eight accumulators, four rows of A and two of B fit in the registers
 // even though the compiler loads every row before the first FMA (5 rows
-// spilled).
+// spilled). It is the same for every variant, and dot.tmpl's reductions
+// and DRows are written for 4 rows.
 func (v variant) DR() int { return 4 }
 
 // DRows returns 0, 1, …, DR−1.
