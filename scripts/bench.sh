@@ -10,16 +10,19 @@
 #     BLAS build and kernel level, GFLOP/s of the GEMMs over the whole
 #     evaluation and its fraction of the peak, beside PyTorch's
 #     (../shared/bench/torch_pinn_eval.py) in both precisions;
-#   - whole trials (paper protocol, L-BFGS to convergence, seed 0;
+#   - whole trials (paper protocol, L-BFGS to convergence, seeds 0–4;
 #     BenchmarkTrial) at β = 1, 10 and 30 in float32 and float64 beside
-#     ../shared/bench/torch_pinn_trial.py: seconds, evaluations, rel_l2;
+#     ../shared/bench/torch_pinn_trial.py with the same seeds: seconds,
+#     evaluations, rel_l2, compared by their medians over the seeds (one
+#     seed's trajectory is decided by rounding);
 #   - which of the goals of issue 14 the run meets.
 #
 # Every time is given as wall time and as CPU time (the thread's for
 # pinnsweep; the process's for PyTorch, through scripts/torch_cpu_clock.py):
 # on a shared machine wall time mostly measures waiting for a CPU. The load
 # average before and after is printed. Knobs: COUNT (repetitions of each
-# per-evaluation benchmark, default 5), BETAS (default "1 10 30").
+# per-evaluation benchmark, default 5), BETAS (default "1 10 30"), SEEDS
+# (default "0 1 2 3 4").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OPENBLAS_DIR=${OPENBLAS_DIR:-/usr/lib/x86_64-linux-gnu/openblas-serial}
@@ -28,6 +31,7 @@ TRIAL_ANCHOR=${TRIAL_ANCHOR:-../shared/bench/torch_pinn_trial.py}
 PY=${PY:-/usr/bin/python3}
 COUNT=${COUNT:-5}
 BETAS=${BETAS:-"1 10 30"}
+SEEDS=${SEEDS:-"0 1 2 3 4"}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 uptime >"$tmp/load-before"
@@ -68,17 +72,19 @@ fi
 # Whole trials, interleaved with the anchor's so that both see the same load.
 for b in $BETAS; do
   for p in f32 f64; do
-    echo "== trial β=$b $p" >&2
-    "$tmp/simd.test" -test.run '^$' -test.bench "^BenchmarkTrial\$/^$p\$/^beta=$b\$" -test.cpu 1 -test.benchtime 1x -test.timeout 60m |
-      tee "$tmp/trial-$p-$b.txt" >&2
-    if [ $have_torch = 1 ]; then
-      dt=float32
-      [ $p = f64 ] && dt=float64
-      echo "== trial β=$b PyTorch $dt" >&2
-      "$PY" scripts/torch_cpu_clock.py "$TRIAL_ANCHOR" --beta "$b" --dtype "$dt" --threads 1 | tee "$tmp/torch-trial-$p-$b.txt" >&2
-    fi
+    for s in $SEEDS; do
+      echo "== trial β=$b $p seed $s" >&2
+      "$tmp/simd.test" -test.run '^$' -test.bench "^BenchmarkTrial\$/^$p\$/^beta=$b\$/^seed=$s\$" -test.cpu 1 -test.benchtime 1x -test.timeout 60m |
+        tee "$tmp/trial-$p-$b-$s.txt" >&2
+      if [ $have_torch = 1 ]; then
+        dt=float32
+        [ $p = f64 ] && dt=float64
+        echo "== trial β=$b PyTorch $dt seed $s" >&2
+        "$PY" scripts/torch_cpu_clock.py "$TRIAL_ANCHOR" --beta "$b" --dtype "$dt" --threads 1 --seed "$s" | tee "$tmp/torch-trial-$p-$b-$s.txt" >&2
+      fi
+    done
   done
 done
 uptime >"$tmp/load-after"
 
-"$PY" scripts/bench_report.py "$tmp" "$BETAS" "$COUNT"
+"$PY" scripts/bench_report.py "$tmp" "$BETAS" "$COUNT" "$SEEDS"
