@@ -20,7 +20,7 @@ import (
 // plain L-BFGS and Adam runs, each curriculum stage and seq2seq segment
 // (mid-call checkpoints of a fresh optimizer), and the epoch loop of
 // adaptive, resample, adam_lbfgs, causal weights and balancing; and in
-// float32 (float32 curvature pairs) the plain L-BFGS and Adam runs,
+// float32 the plain L-BFGS and Adam runs,
 // Adam then L-BFGS, adaptive's epoch loop and supervised with the
 // diagnostics.
 func ckptCases() []struct {

@@ -56,11 +56,11 @@
 // and its loss is a float32 value (each term's mean accumulated in
 // float64 and rounded once, the weighted sum formed in float32, as
 // accurate as a framework's pairwise reduction). The optimizer keeps the
-// parameters, gradient, direction and every product of L-BFGS in float64;
-// for a float32 network it stores its curvature pairs in float32
-// (optim.Settings.HistoryFloat32), which halves the two-loop's memory
-// traffic. TestPrecisionAblation measured the alternatives (docs/repro.md,
-// "Precision"). The hard layer's least-squares solve stays float64 in
+// parameters, gradient, direction, curvature pairs and every product of
+// L-BFGS in float64 in both precisions: float32 curvature pairs
+// (optim.Settings.HistoryFloat32) halve the two-loop's memory traffic,
+// but over 20 seeds they cost accuracy. TestPrecisionAblation measured the
+// alternatives (docs/repro.md, "Precision"). The hard layer's least-squares solve stays float64 in
 // both precisions, and a trial's metrics evaluate the network it trained,
 // in its own precision. The float32 gradient is checked against the
 // float64 one and against its own difference quotient (TestGradientFloat32).
@@ -132,9 +132,7 @@
 // different orders: a run resumed on the other level would not end as the
 // uninterrupted one (TestCheckpointKernelLevel shows the results differ),
 // so a worker on a machine of the other level starts the trial afresh
-// rather than produce a result no single run would. A float32 network's
-// L-BFGS curvature pairs (optim.Settings.HistoryFloat32) are saved as
-// float32, so its resume is bit for bit too.
+// rather than produce a result no single run would.
 //
 // # Metrics
 //

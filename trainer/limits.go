@@ -41,10 +41,10 @@ const (
 // the optimizer's state (L-BFGS keeps 2·History vectors of them) and one
 // gradient per thread, the activations of every training point and of
 // one evaluation chunk, per layer and derivative stream, and the
-// diagnostics' Lanczos basis. With Precision f32 the activations, the
-// per-thread gradients and the L-BFGS curvature pairs take 4 bytes a
-// value instead of 8; the optimizer's other vectors, the grid and the
-// Lanczos basis stay float64. c must have passed the range checks of
+// diagnostics' Lanczos basis. With Precision f32 the activations and the
+// per-thread gradients take 4 bytes a value instead of 8; the optimizer's
+// vectors (its curvature pairs included), the grid and the Lanczos basis
+// stay float64. c must have passed the range checks of
 // Validate (widths, counts, diagnostics).
 func (c *Config) MemoryEstimate() int64 {
 	grid, params, points, diag := c.memoryParts()
@@ -79,7 +79,7 @@ func (c *Config) memoryParts() (grid, params, points, diag int64) {
 		elem = 4
 	}
 	vectors := int64(8) // iterate, gradient, direction, line-search copies
-	var pairs int64     // L-BFGS curvature pairs, in the network's precision
+	var pairs int64     // L-BFGS curvature pairs (float64)
 	switch c.Optimizer {
 	case OptimizerAdam:
 		vectors += 4
@@ -91,7 +91,7 @@ func (c *Config) memoryParts() (grid, params, points, diag int64) {
 	}
 	// The packed parameters and one packed gradient per thread are in the
 	// network's precision.
-	params = nParams * (8*vectors + elem*(pairs+1+int64(max(c.Threads, 1))))
+	params = nParams * (8*(vectors+pairs) + elem*(1+int64(max(c.Threads, 1))))
 
 	streams := int64(4) // value, two directions, u_xx
 	if op, err := operatorFor(c); err == nil {

@@ -98,8 +98,8 @@ func runVariant(t *testing.T, cfg Config, v optimizerVariant) trialStats {
 // TestPrecisionAblation decides where the float32 path keeps its
 // optimizer state: regular convection trials (paper protocol) at each β
 // and seed with a float64 network, and with a float32 network whose
-// optimizer keeps (a) everything in float64, (b) its curvature pairs in
-// float32 (what the trainer does), (c) also its parameters in float32
+// optimizer keeps (a) everything in float64 (what the trainer does), (b)
+// its curvature pairs in float32, (c) also its parameters in float32
 // (rounded after every iteration, as a float32 framework stores them).
 // It prints the medians over seeds as a Markdown table (docs/repro.md,
 // "Precision"). Run with
@@ -111,8 +111,8 @@ func TestPrecisionAblation(t *testing.T) {
 	}
 	variants := []optimizerVariant{
 		{name: "float64 network, float64 optimizer"},
-		{name: "float32 network, float64 optimizer", f32: true},
-		{name: "float32 network, float32 curvature pairs (the trainer's)", f32: true, hist32: true},
+		{name: "float32 network, float64 optimizer (the trainer's)", f32: true},
+		{name: "float32 network, float32 curvature pairs", f32: true, hist32: true},
 		{name: "float32 network, float32 pairs and parameters", f32: true, hist32: true, params32: true},
 	}
 	var betas []float64
@@ -129,7 +129,8 @@ func TestPrecisionAblation(t *testing.T) {
 			var st []trialStats
 			for seed := 0; seed < *ablationSeeds; seed++ {
 				cfg := DefaultConfig()
-				cfg.Beta, cfg.Seed = beta, int64(seed)
+				// As the PyTorch anchor's --seed: the draw and the initialisation.
+				cfg.Beta, cfg.Seed, cfg.SampleSeed = beta, int64(seed), int64(seed)
 				r := runVariant(t, cfg, v)
 				t.Logf("β=%g %s seed %d: rel_l2 %.3g, %d evals, %s, %.2f cpu-s, optimizer %.0f%%", beta, v.name, seed, r.relL2, r.evals, r.stop, r.cpu, 100*r.optShare)
 				st = append(st, r)

@@ -139,7 +139,8 @@ type Options struct {
 // ones, so a checkpoint of 0.2.0 is refused rather than continued with
 // other rounding. 0.4.0: a tanh layer's reverse pass works from its
 // outputs alone (ā = s·ḡ − 2·h·h_d·ḡ_d instead of s·(ḡ − 2·h·a_d·ḡ_d)),
-// which rounds differently, so a checkpoint of 0.3.0 is refused.
+// which rounds differently, and a float32 network's L-BFGS keeps its
+// curvature pairs in float64, so a checkpoint of 0.3.0 is refused.
 const Version = "0.4.0"
 
 // BLASName names the arithmetic a run's bits depend on besides its
