@@ -167,25 +167,58 @@ func (c *ckptStore) save(data []byte) {
 	}
 }
 
-// removeAll deletes the trial's checkpoints of every attempt (and the
-// temporary files of interrupted writes), then the sweep's directory if
-// that left it empty. TrainerRunner hands it to the worker as
-// Outcome.RemoveCheckpoints, which the worker calls when the coordinator
-// says the trial is final.
-func (c *ckptStore) removeAll() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	entries, err := os.ReadDir(c.dir)
-	if err != nil {
+// set returns the trial's checkpoints of every attempt, with the
+// temporary files of interrupted writes, as the CheckpointSet that
+// TrainerRunner reports: the worker removes it, with the sweep's
+// directory once empty, when the coordinator says the trial is final.
+func (c *ckptStore) set() CheckpointSet {
+	return CheckpointSet{Dir: c.dir, Prefix: c.prefix}
+}
+
+// removeCheckpoints removes the set s (see CheckpointSet for what it
+// covers), then the directory that held it if that left it empty. The
+// worker calls it when, and only when, the coordinator has said the trial
+// is final, and only once the runner has returned, so that nothing writes
+// the set any more. Files already gone are no error (attempts on other
+// workers sharing the directory may remove them first); other failures are
+// logged and leave the rest to be removed.
+func removeCheckpoints(log hclog.Logger, s CheckpointSet) {
+	if s.Dir == "" {
 		return
 	}
-	for _, e := range entries {
-		n := e.Name()
-		if strings.HasPrefix(n, c.prefix) || strings.HasPrefix(n, "."+c.prefix) {
-			if err := os.Remove(filepath.Join(c.dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				c.log.Warn("cannot remove a finished trial's checkpoint", "file", n, "error", err)
+	var holder string // the directory that held the set, removed if empty
+	if s.Prefix == "" {
+		// The whole of Dir: refuse a Dir that names no directory of its
+		// own (".", "..", the root), which no runner means by a trial's
+		// checkpoints and whose removal would take far more.
+		switch filepath.Base(filepath.Clean(s.Dir)) {
+		case ".", "..", string(filepath.Separator):
+			log.Warn("refusing to remove a checkpoint directory that names no directory of its own", "dir", s.Dir)
+			return
+		}
+		// RemoveAll removes symbolic links, never what they point to.
+		if err := os.RemoveAll(s.Dir); err != nil {
+			log.Warn("cannot remove a finished trial's checkpoints", "dir", s.Dir, "error", err)
+		}
+		holder = filepath.Dir(filepath.Clean(s.Dir))
+	} else {
+		entries, err := os.ReadDir(s.Dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("cannot list a finished trial's checkpoints", "dir", s.Dir, "error", err)
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if !strings.HasPrefix(n, s.Prefix) && !strings.HasPrefix(n, "."+s.Prefix) {
+				continue
+			}
+			// Remove, not RemoveAll: a file or a link goes, a directory
+			// only if empty, so the set never reaches below Dir.
+			if err := os.Remove(filepath.Join(s.Dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				log.Warn("cannot remove a finished trial's checkpoints", "file", filepath.Join(s.Dir, n), "error", err)
 			}
 		}
+		holder = s.Dir
 	}
-	_ = os.Remove(c.dir) // fails, as it should, while other trials' files are there
+	_ = os.Remove(holder) // fails, as it should, while other trials' checkpoints are there
+	log.Debug("checkpoints removed: the trial is final", "dir", s.Dir, "prefix", s.Prefix)
 }

@@ -67,8 +67,8 @@ func resultBits(t *testing.T, doc string) string {
 // as on a worker's shutdown) leaves its checkpoint in the directory; the
 // next attempt of the trial resumes from it, logs so, and reports the
 // result of a run straight through, bit for bit. The runner removes no
-// checkpoint itself; its outcome's RemoveCheckpoints, which the worker
-// calls when the coordinator says the trial is final, removes them all.
+// checkpoint itself; its outcome's Checkpoints, which the worker
+// removes when the coordinator says the trial is final, cover them all.
 // In both precisions.
 func TestTrainerRunnerResumes(t *testing.T) {
 	for name, params := range map[string]string{"f64": ckptParams, "f32": ckptParamsF32} {
@@ -116,9 +116,9 @@ func trainerRunnerResumes(t *testing.T, params string) {
 	if _, err := os.Stat(file); err != nil {
 		t.Errorf("the runner removed a checkpoint itself: %v", err)
 	}
-	out.RemoveCheckpoints()
+	removeCheckpoints(hclog.NewNullLogger(), out.Checkpoints)
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
-		t.Errorf("checkpoints left after RemoveCheckpoints: %v", left)
+		t.Errorf("checkpoints left after removing the outcome's Checkpoints: %v", left)
 	}
 }
 
@@ -192,7 +192,7 @@ func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
 	if !strings.Contains(text, "0123456789abcdef.2.ckpt") || !strings.Contains(text, "trial resumed") {
 		t.Errorf("did not resume from the furthest good checkpoint:\n%s", text)
 	}
-	out.RemoveCheckpoints()
+	removeCheckpoints(hclog.NewNullLogger(), out.Checkpoints)
 	left, _ := os.ReadDir(sub)
 	if len(left) != 1 || left[0].Name() != "fedcba9876543210.1.ckpt" {
 		t.Errorf("after the trial: %v, want only the other trial's file", left)
@@ -202,8 +202,8 @@ func TestTrainerRunnerSkipsBadCheckpoints(t *testing.T) {
 // TestTrainerRunnerBudgetCountsCheckpoint: the wall-time budget counts
 // the seconds a checkpoint carries, so a trial resumed with less budget
 // left than it had used times out at once (status timeout, its result
-// evaluated at the checkpoint); its outcome's RemoveCheckpoints removes
-// the checkpoints.
+// evaluated at the checkpoint); its outcome's Checkpoints cover the
+// checkpoints.
 func TestTrainerRunnerBudgetCountsCheckpoint(t *testing.T) {
 	dir := t.TempDir()
 	r := TrainerRunner{CheckpointDir: dir, CheckpointEvery: time.Nanosecond}
@@ -225,9 +225,9 @@ func TestTrainerRunnerBudgetCountsCheckpoint(t *testing.T) {
 	if err := json.Unmarshal([]byte(out.ResultJSON), &res); err != nil || res.StopReason != "budget_seconds" || res.Evals < 100 {
 		t.Fatalf("result %+v: %v", res, err)
 	}
-	out.RemoveCheckpoints()
+	removeCheckpoints(hclog.NewNullLogger(), out.Checkpoints)
 	if left, _ := os.ReadDir(filepath.Join(dir, "s")); len(left) != 0 {
-		t.Errorf("checkpoints left after the timeout's RemoveCheckpoints: %v", left)
+		t.Errorf("checkpoints left after removing the timeout's Checkpoints: %v", left)
 	}
 }
 

@@ -312,22 +312,10 @@ func (r *CommandRunner) Run(ctx context.Context, t CommandTrial, progress func(e
 		lastLong:   long,
 		stderr:     stderrTail.bytes(),
 	})
-	if ckpt != "" {
-		log := hclog.FromContext(ctx)
-		o.RemoveCheckpoints = func() { removeCheckpointDir(log, ckpt) }
-	}
+	// The trial's checkpoint directory, whole, for the worker to remove
+	// when the coordinator says the trial is final ("" is the zero set).
+	o.Checkpoints = CheckpointSet{Dir: ckpt}
 	return o, nil
-}
-
-// removeCheckpointDir removes a trial's checkpoint directory
-// (checkpointDir), then its sweep's if that left it empty: the worker
-// calls it, through Outcome.RemoveCheckpoints, when the coordinator says
-// the trial is final.
-func removeCheckpointDir(log hclog.Logger, dir string) {
-	if err := os.RemoveAll(dir); err != nil {
-		log.Warn("cannot remove a finished trial's checkpoints", "dir", dir, "error", err)
-	}
-	_ = os.Remove(filepath.Dir(dir)) // fails, as it should, while other trials' are there
 }
 
 // checkpointDir creates and returns the trial's checkpoint directory

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	pb "github.com/pinnsweep/pinnsweep/gen/pinnsweep/v1"
 )
 
@@ -396,8 +398,8 @@ func TestCommandTrialLogCap(t *testing.T) {
 // attempt of a trial gets the same $PINNSWEEP_CHECKPOINT_DIR, so the
 // second attempt of a preempted (failed) trial resumes from what the
 // first saved there. The runner removes nothing itself: the outcome's
-// RemoveCheckpoints, which the worker calls when the coordinator says
-// the trial is final, removes the directory, and its sweep's once empty.
+// Checkpoints, which the worker removes when the coordinator says the
+// trial is final, are the directory, and its sweep's goes once empty.
 func TestCommandTrialCheckpointDir(t *testing.T) {
 	py := python(t)
 	root := filepath.Join(t.TempDir(), "shared-checkpoints")
@@ -430,7 +432,7 @@ func TestCommandTrialCheckpointDir(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Errorf("the runner removed the checkpoint directory itself: %v", err)
 	}
-	o.RemoveCheckpoints()
+	removeCheckpoints(hclog.NewNullLogger(), o.Checkpoints)
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("the done trial's checkpoint directory is still there (%v)", err)
 	}

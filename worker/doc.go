@@ -81,8 +81,10 @@
 // coordinator's to decide (a failure is retried while attempts remain,
 // a cancellation is final only for a cancelled sweep), and its answer to
 // Complete says so (CompleteResponse.final). A runner does not remove
-// checkpoints itself: it returns the means (Outcome.RemoveCheckpoints),
-// and the worker calls it when, and only when, the coordinator said final.
+// checkpoints itself: it describes them (Outcome.Checkpoints, a
+// CheckpointSet: a directory, and a name prefix within it or the whole
+// of it), and the worker removes them, and the directory that held them
+// once empty, when, and only when, the coordinator said final.
 // An attempt that is retried, released or abandoned, whose result was
 // refused or not delivered, or that a coordinator predating the field
 // completed, leaves them: for the next attempt, or, at worst, on disk.

@@ -57,14 +57,37 @@ type Outcome struct {
 	// StderrTail is the end of a command trial's stderr (at most
 	// StderrTailBytes, valid UTF-8), for a status other than done.
 	StderrTail string
-	// RemoveCheckpoints, if not nil, removes what the runner keeps for
-	// later attempts of the trial (its checkpoints, of every attempt).
-	// The worker calls it once the coordinator has said that the trial is
-	// final (CompleteResponse.final), and never otherwise: whether
-	// another attempt follows is the coordinator's to decide (a failure is
-	// retried while attempts remain), so a runner does not remove them
-	// itself.
-	RemoveCheckpoints func()
+	// Checkpoints is what the runner keeps on disk for later attempts of
+	// the trial (its checkpoints, of every attempt); the zero value keeps
+	// nothing. The worker removes it once the coordinator has said that
+	// the trial is final (CompleteResponse.final), and never otherwise:
+	// whether another attempt follows is the coordinator's to decide (a
+	// failure is retried while attempts remain), so a runner does not
+	// remove it itself.
+	Checkpoints CheckpointSet
+}
+
+// CheckpointSet describes the files a runner keeps for later attempts of
+// one trial, for the worker to remove when the trial is final. It is data,
+// not a function, so that what a runner may have removed is plain to see
+// and one function of the worker applies the same rules to every runner.
+//
+// The zero value (Dir empty) describes nothing: there is nothing to
+// remove. With Prefix set, the set is the entries of Dir whose names begin
+// with Prefix or with "."+Prefix (the temporary files of interrupted
+// atomic writes), each removed as os.Remove does (a directory among them
+// only if empty), and Dir is removed after them only if that left it
+// empty: several trials share it. With Prefix empty, the set is the whole
+// of Dir, and Dir's parent is removed after it only if that left it empty.
+// Either way nothing outside the set is removed, and symbolic links are
+// removed, never followed.
+type CheckpointSet struct {
+	// Dir is the directory that holds the set (Prefix set) or is the set
+	// (Prefix empty).
+	Dir string
+	// Prefix selects Dir's entries by the start of their names; empty
+	// means the whole Dir.
+	Prefix string
 }
 
 // Runner runs one trial. It is defined here, by its consumer; TrainerRunner

@@ -77,7 +77,7 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = Outcome{Status: StatusFailed, Reason: fmt.Sprintf("trainer panic: %v", p),
-				RemoveCheckpoints: out.RemoveCheckpoints}, nil
+				Checkpoints: out.Checkpoints}, nil
 		}
 	}()
 	opts := trainer.Options{Progress: func(p trainer.Progress) {
@@ -88,10 +88,10 @@ func (r TrainerRunner) Run(ctx context.Context, paramsJSON string, progress func
 	store, trainCtx, cancel := r.checkpoints(ctx, cfg, &opts)
 	defer cancel()
 	if store != nil {
-		// Every outcome carries the removal, which the worker calls when
-		// the coordinator says the trial is final; only the coordinator
-		// knows whether a retry will resume from them.
-		defer func() { out.RemoveCheckpoints = store.removeAll }()
+		// Every outcome names the checkpoints, which the worker removes
+		// when the coordinator says the trial is final; only the
+		// coordinator knows whether a retry will resume from them.
+		defer func() { out.Checkpoints = store.set() }()
 	}
 	res, trainErr := train(trainCtx, cfg, opts)
 	if opts.Resume != nil && res == nil && errors.Is(trainErr, trainer.ErrCheckpoint) {

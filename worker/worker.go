@@ -520,7 +520,7 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 			e := <-done
 			log.Info("overrunning runner returned")
 			if final {
-				removeCheckpoints(log, e.out)
+				removeCheckpoints(log, e.out.Checkpoints)
 			}
 		}()
 	}
@@ -555,21 +555,12 @@ func (w *worker) runTrial(ctx context.Context, log hclog.Logger, resp *pb.LeaseR
 	// given a next trial whose lease it could not heartbeat. A GPU slot
 	// gives its devices back and polls with every free one instead.
 	next, final = w.complete(ctx, log, l, out, returned && !st.gpuSlot)
+	// The coordinator's word alone, never the worker's own reading of the
+	// outcome: only the coordinator knows whether a retry follows.
 	if final && returned {
-		removeCheckpoints(log, out)
+		removeCheckpoints(log, out.Checkpoints)
 	}
 	return next, false
-}
-
-// removeCheckpoints removes what the runner kept for later attempts of
-// a trial that the coordinator said is final (Outcome.RemoveCheckpoints).
-// That is the coordinator's word alone, never the worker's own reading of
-// the outcome: only the coordinator knows whether a retry follows.
-func removeCheckpoints(log hclog.Logger, out Outcome) {
-	if out.RemoveCheckpoints != nil {
-		out.RemoveCheckpoints()
-		log.Debug("checkpoints removed: the trial is final")
-	}
 }
 
 // executed is what execute returned.
@@ -615,9 +606,9 @@ func (w *worker) execute(ctx context.Context, log hclog.Logger, resp *pb.LeaseRe
 	}
 	switch {
 	case err != nil:
-		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error(), RemoveCheckpoints: o.RemoveCheckpoints}, nil
+		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: err.Error(), Checkpoints: o.Checkpoints}, nil
 	case o.Status == "":
-		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: "runner reported no status", RemoveCheckpoints: o.RemoveCheckpoints}, nil
+		return Outcome{Status: StatusFailed, ResultJSON: o.ResultJSON, Reason: "runner reported no status", Checkpoints: o.Checkpoints}, nil
 	}
 	return o, nil
 }
