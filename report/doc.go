@@ -71,7 +71,11 @@
 // decade and the trained parameters marked, on a colour scale shared by
 // every trial of the sweep (SweepLandscapes: the sweep's smallest to
 // largest landscape loss), so that trials compare at a glance. PNGs are
-// drawn at DPI dots per inch; SVGs do not embed fonts.
+// drawn at DPI dots per inch; SVGs do not embed fonts. Every writer's
+// bytes depend on its inputs alone (no clock, randomness or map order),
+// so that a redrawn report diffs clean: the landscapes' contour lines are
+// traced by the package in grid order (contourAt), not by gonum's
+// plotter.Contour, which draws them in a map's order.
 //
 // # Axes
 //

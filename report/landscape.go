@@ -153,10 +153,8 @@ func drawLandscape(c draw.Canvas, l *trainer.Landscape, sc LandscapeScale, title
 	h.Underflow, h.Overflow = MissingColor, MissingColor
 	p.Add(h)
 	if levels := sc.levels(); len(levels) > 0 {
-		ct := plotter.NewContour(landscapeGrid{l: l, clamp: sc.Max}, levels, nil)
-		ct.Min, ct.Max = sc.Min, sc.Max
-		ct.LineStyles = []draw.LineStyle{{Color: color.RGBA{R: 0x20, G: 0x20, B: 0x20, A: 0xff}, Width: 0.7}}
-		p.Add(ct)
+		p.Add(contourLines{grid: landscapeGrid{l: l, clamp: sc.Max}, levels: levels,
+			style: draw.LineStyle{Color: color.RGBA{R: 0x20, G: 0x20, B: 0x20, A: 0xff}, Width: 0.7}})
 	}
 	centre, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: 0}})
 	centre.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: 4, Shape: draw.CrossGlyph{}}
