@@ -140,10 +140,12 @@ func drawClasses(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 }
 
 // drawClassBar keys the classes' colours, with their names and short
-// names, in the bar area at the right of a classes' diagram. It stays
-// inside that area: left of it, the last column's class markers sit in
-// the cells' top right corners.
-func drawClassBar(c draw.Canvas) {
+// names, in a strip barW wide at the right of c, and returns the part of c
+// left of it. It stays inside that strip: left of it, the last column's
+// class markers sit in the cells' top right corners.
+func drawClassBar(c draw.Canvas) draw.Canvas {
+	rest := draw.Crop(c, 0, -barW, 0, 0)
+	c = draw.Crop(c, c.Max.X-c.Min.X-barW, 0, 0, 0)
 	name := textStyle(7, color.Black)
 	name.XAlign = draw.XLeft
 	short := textStyle(6.5, color.Gray{Y: 0x50})
@@ -161,6 +163,7 @@ func drawClassBar(c draw.Canvas) {
 		c.FillText(short, vg.Point{X: x + 21, Y: y - 6}, "("+st.Short+")")
 		y -= 0.3 * vg.Inch
 	}
+	return rest
 }
 
 // ClassAnnotation returns the text of a cell in the classes' diagram: the

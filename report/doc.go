@@ -70,8 +70,11 @@
 // its top two Hessian eigenvectors, a heatmap with a contour line every
 // decade and the trained parameters marked, on a colour scale shared by
 // every trial of the sweep (SweepLandscapes: the sweep's smallest to
-// largest landscape loss), so that trials compare at a glance. PNGs are
-// drawn at DPI dots per inch; SVGs do not embed fonts. Every writer's
+// largest landscape loss), so that trials compare at a glance. Every
+// colour bar is drawn by one function (drawColorBar) and keeps its ramp's
+// width whatever its tick labels: labels with decimals, signs or many
+// digits, measured in their font as gonum's layout does, take their room
+// from the plot beside the bar. PNGs are drawn at DPI dots per inch; SVGs do not embed fonts. Every writer's
 // bytes depend on its inputs alone (no clock, randomness or map order),
 // so that a redrawn report diffs clean: the landscapes' contour lines are
 // traced by the package in grid order (contourAt), not by gonum's

@@ -12,8 +12,6 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/pinnsweep/pinnsweep/coordinator/state"
@@ -211,18 +209,18 @@ func drawFieldPhase(c draw.Canvas, s *Slice, f *Field, opt PhaseOptions) phaseLa
 			return fmt.Sprintf("%s\n%d/%d", FormatRelL2(st.Median), st.N, cell.Counts.Total)
 		},
 		boundary: verdictMetric,
-		bar:      func(bar draw.Canvas) { drawFieldBar(bar, f) },
+		bar:      func(c draw.Canvas) draw.Canvas { return drawFieldBar(c, f) },
 	})
 }
 
-// drawFieldBar draws f's colour bar, labelled with its name.
-func drawFieldBar(c draw.Canvas, f *Field) {
+// drawFieldBar draws f's colour bar, labelled with its name, at the right
+// of c and returns the part left of it.
+func drawFieldBar(c draw.Canvas, f *Field) draw.Canvas {
 	sc := f.Scale
-	p := plot.New()
-	p.Title.Text = "median\n" + f.Name
-	p.Title.TextStyle.Font.Size = 10
-	p.HideX()
-	p.Y.Padding = 0
+	cm := moreland.Kindlmann()
+	cm.SetMin(sc.Min)
+	cm.SetMax(sc.Max)
+	p := newColorBar("median\n"+f.Name, cm, 256)
 	p.Y.Min, p.Y.Max = sc.Min, sc.Max
 	if sc.Log {
 		var ticks plot.ConstantTicks
@@ -232,9 +230,5 @@ func drawFieldBar(c draw.Canvas, f *Field) {
 		}
 		p.Y.Tick.Marker = ticks
 	}
-	cm := moreland.Kindlmann()
-	cm.SetMin(sc.Min)
-	cm.SetMax(sc.Max)
-	p.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true, Colors: 256})
-	p.Draw(draw.Crop(c, 0.25*vg.Inch, -0.55*vg.Inch, 0.9*vg.Inch, -0.3*vg.Inch))
+	return drawPhaseBar(c, p)
 }

@@ -159,18 +159,10 @@ func drawLandscape(c draw.Canvas, l *trainer.Landscape, sc LandscapeScale, title
 	centre, _ := plotter.NewScatter(plotter.XYs{{X: 0, Y: 0}})
 	centre.GlyphStyle = draw.GlyphStyle{Color: color.White, Radius: 4, Shape: draw.CrossGlyph{}}
 	p.Add(centre)
-	area := draw.Crop(c, 0, -fieldBar-0.2*vg.Inch, 0, 0)
+	area := drawColorBar(c, newColorBar("log10\nloss", cmap, 255), 0.3*vg.Inch, 0.35*vg.Inch)
 	p.Draw(area)
 	dc := p.DataCanvas(area)
 	trX, trY := p.Transforms(&dc)
-
-	bar := plot.New()
-	bar.Title.Text = "log10\nloss"
-	bar.Title.TextStyle.Font.Size = 10
-	bar.HideX()
-	bar.Y.Padding = 0
-	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true, Colors: 255})
-	bar.Draw(draw.Crop(c, c.Max.X-c.Min.X-fieldBar+0.1*vg.Inch, -0.35*vg.Inch, 0.55*vg.Inch, -0.3*vg.Inch))
 	return func(a, b float64) vg.Point { return vg.Point{X: trX(a), Y: trY(b)} }
 }
 

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -29,9 +28,14 @@ const (
 	phaseLeft   = 1.4 * vg.Inch // y tick labels and axis label
 	phaseBottom = 0.9 * vg.Inch // x tick labels and axis label
 	phaseTop    = 0.8 * vg.Inch // title
-	barW        = 1.4 * vg.Inch // colour bar and its labels
-	phaseMinH   = 3.2 * vg.Inch
-	phaseMinW   = 5.6 * vg.Inch // room for the title
+	barW        = 1.4 * vg.Inch // colour bar and its labels, or the classes' key
+	// phaseBarRight is the room right of a phase diagram's colour bar,
+	// for the threshold's label; phaseBarGap the least between the bar's
+	// labels and the cells.
+	phaseBarGap   = 0.25 * vg.Inch
+	phaseBarRight = 0.55 * vg.Inch
+	phaseMinH     = 3.2 * vg.Inch
+	phaseMinW     = 5.6 * vg.Inch // room for the title
 	// legendH is the strip under a diagram that keys the class markers.
 	legendH = 0.55 * vg.Inch
 )
@@ -79,8 +83,9 @@ type diagram struct {
 	// boundary draws the threshold boundary between passing and failing
 	// neighbours (the verdict metric's values only).
 	boundary bool
-	// bar draws the colour bar or key at the right.
-	bar func(draw.Canvas)
+	// bar draws the colour bar or key at the right of the canvas and
+	// returns the part left of it, for the cells.
+	bar func(draw.Canvas) draw.Canvas
 }
 
 func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
@@ -98,7 +103,7 @@ func drawPhase(c draw.Canvas, s *Slice, opt PhaseOptions) phaseLayout {
 		},
 		text:     Annotation,
 		boundary: true,
-		bar:      func(bar draw.Canvas) { drawScaleBar(bar, metric, scale) },
+		bar:      func(c draw.Canvas) draw.Canvas { return drawScaleBar(c, metric, scale) },
 	})
 }
 
@@ -129,11 +134,9 @@ func drawDiagram(c draw.Canvas, s *Slice, opt PhaseOptions, d diagram) phaseLayo
 	p.Add(pp)
 
 	height := c.Max.Y - c.Min.Y
-	main := draw.Crop(c, 0, -barW, legendH, 0)
-	bar := draw.Crop(c, c.Max.X-c.Min.X-barW, 0, legendH, 0)
+	main := d.bar(draw.Crop(c, 0, 0, legendH, 0))
 	key := draw.Crop(c, 0, 0, 0, legendH-height)
 	p.Draw(main)
-	d.bar(bar)
 	drawClassKey(key)
 	return phaseLayout{cells: pp.rects}
 }
@@ -298,23 +301,24 @@ func Annotation(c *Cell) string {
 }
 
 // drawScaleBar draws the colour scale with decade labels and the threshold
-// into c.
-func drawScaleBar(c draw.Canvas, metric verdict.Metric, scale Scale) {
-	p := plot.New()
-	p.Title.Text = "median\n" + MetricLabel(metric)
-	p.Title.TextStyle.Font.Size = 10
-	p.HideX()
-	p.Y.Padding = 0
+// at the right of c and returns the part left of it.
+func drawScaleBar(c draw.Canvas, metric verdict.Metric, scale Scale) draw.Canvas {
+	p := newColorBar("median\n"+MetricLabel(metric), &colorMap{s: scale, min: scale.Min, max: scale.Max}, 256)
 	p.Y.Min, p.Y.Max = scale.Min, scale.Max
 	var ticks plot.ConstantTicks
 	for _, t := range scale.Ticks() {
 		ticks = append(ticks, plot.Tick{Value: scale.Min + t.Position*(scale.Max-scale.Min), Label: t.Label})
 	}
 	p.Y.Tick.Marker = ticks
-	p.Add(&plotter.ColorBar{ColorMap: &colorMap{s: scale, min: scale.Min, max: scale.Max}, Vertical: true, Colors: 256})
 	p.Add(thresholdMark{value: scale.White, min: scale.Min, max: scale.Max, label: ThresholdLabel(metric)})
-	bar := draw.Crop(c, 0.25*vg.Inch, -0.55*vg.Inch, 0.9*vg.Inch, -0.3*vg.Inch)
-	p.Draw(bar)
+	return drawPhaseBar(c, p)
+}
+
+// drawPhaseBar draws a phase diagram's colour bar p at the right of c and
+// returns the part left of it: a strip barW wide, as the classes' key, so
+// that a sweep's diagrams line up, unless the bar's labels need more.
+func drawPhaseBar(c draw.Canvas, p *plot.Plot) draw.Canvas {
+	return drawColorBar(c, p, max(phaseBarGap, barW-phaseBarRight-colorBarWidth(p)), phaseBarRight)
 }
 
 // thresholdMark draws the threshold across the colour bar.

@@ -34,6 +34,26 @@ func eggCrate() *trainer.Landscape {
 	return l
 }
 
+// convectionHessian returns convectionGrid aggregated, its first slice
+// and its field hessian_max.
+func convectionHessian(t *testing.T) (*Grid, *Slice, *Field) {
+	t.Helper()
+	axes, trials := convectionGrid(t)
+	g, err := Aggregate(axes, trials, verdict.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices, err := g.Slices("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	field, err := g.Field("hessian_max", trials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, &slices[0], field
+}
+
 // reproducible is a figure or document of the report package, rendered
 // from fixed inputs.
 type reproducible struct {
@@ -50,20 +70,7 @@ func reproducibles(t *testing.T) []reproducible {
 	if err != nil {
 		t.Fatal(err)
 	}
-	axes, trials := convectionGrid(t)
-	g, err := Aggregate(axes, trials, verdict.Default())
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices, err := g.Slices("", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sl := &slices[0]
-	field, err := g.Field("hessian_max", trials)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, sl, field := convectionHessian(t)
 	res := fakeResult(t, 0.1)
 	sol, err := SolutionFields(json.RawMessage(`{}`), res)
 	if err != nil {

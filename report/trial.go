@@ -101,10 +101,9 @@ func span(zs ...[]float64) (lo, hi float64) {
 
 // Solution-figure layout.
 const (
-	panelW   = 4.2 * vg.Inch
-	panelH   = 3.4 * vg.Inch
-	titleH   = 0.5 * vg.Inch
-	fieldBar = 0.9 * vg.Inch
+	panelW = 4.2 * vg.Inch
+	panelH = 3.4 * vg.Inch
+	titleH = 0.5 * vg.Inch
 )
 
 // WriteSolution draws the paper-style figure of one trial in format to w:
@@ -147,13 +146,7 @@ func drawField(c draw.Canvas, name string, g fieldGrid, cmap palette.ColorMap) {
 	h.NaN = MissingColor
 	h.Underflow, h.Overflow = MissingColor, MissingColor
 	p.Add(h)
-	p.Draw(draw.Crop(c, 0, -fieldBar, 0, 0))
-
-	bar := plot.New()
-	bar.HideX()
-	bar.Y.Padding = 0
-	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true, Colors: 255})
-	bar.Draw(draw.Crop(c, c.Max.X-c.Min.X-fieldBar+0.1*vg.Inch, -0.35*vg.Inch, 0.55*vg.Inch, -0.3*vg.Inch))
+	p.Draw(drawColorBar(c, newColorBar("", cmap, 255), 0.1*vg.Inch, 0.35*vg.Inch))
 }
 
 // WriteLoss draws a trial's loss history in format to w: the total loss
